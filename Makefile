@@ -1,0 +1,36 @@
+# Two commands do everything on a fresh Debian machine: `make report` and `make test`.
+VENV    ?= .venv
+PY      := $(VENV)/bin/python
+STAMP   := $(VENV)/.installed-$(shell cat pyproject.toml constraints.txt | sha256sum | cut -c1-12)
+SUDO    := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: report test install data chromium benchmarks clean
+
+$(STAMP): pyproject.toml constraints.txt
+	@test -x $(PY) || python3 -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -c constraints.txt -e ".[test]"
+	@rm -f $(VENV)/.installed-* && touch $@
+
+install: $(STAMP)
+
+## The Overview Report of the bundled Bukhara deer data, into maps/index.html
+report: $(STAMP)
+	$(VENV)/bin/deerhabitat report
+
+## The whole test suite (installs Debian's chromium for the browser tests when it is missing)
+test: $(STAMP) chromium
+	$(PY) -m pytest
+
+chromium:
+	@command -v chromium >/dev/null 2>&1 || { $(SUDO) apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium >/dev/null; }
+
+## Rebuild the bundled store from data/sources/ (see data/README.md)
+data: $(STAMP)
+	$(PY) data/build.py
+
+benchmarks: $(STAMP)
+	$(PY) benchmarks/run.py
+
+clean:
+	rm -rf maps build dist .pytest_cache

@@ -1,0 +1,1 @@
+"""The ``deerhabitat`` command line: parse arguments, call one workflow, print the result."""

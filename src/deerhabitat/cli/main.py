@@ -1,0 +1,85 @@
+"""The ``deerhabitat`` click group, command registry, and the single error boundary.
+
+Commands are registered by name in :data:`COMMANDS` and imported only when run, so
+``deerhabitat --help`` stays fast. A :class:`~deerhabitat.errors.DeerHabitatError` becomes one
+``Error: ...`` line on stderr and exit status 1; bad usage exits 2 (click); ``--debug`` shows the
+traceback instead.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import sys
+
+import click
+
+from deerhabitat._version import __version__
+
+COMMANDS: dict[str, str] = {
+    "init": "deerhabitat.cli.store:init_command",
+    "layers": "deerhabitat.cli.store:layers_command",
+}
+"""Command name → ``module:attribute`` of its click command."""
+
+
+class _LazyGroup(click.Group):
+    """A group that imports each command's module on first use."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(COMMANDS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        target = COMMANDS.get(cmd_name)
+        if target is None:
+            return None
+        module_name, attribute = target.split(":")
+        return getattr(importlib.import_module(module_name), attribute)
+
+    def invoke(self, ctx: click.Context):
+        from deerhabitat.errors import DeerHabitatError
+
+        debug = bool(ctx.params.get("debug"))
+        try:
+            return super().invoke(ctx)
+        except (click.ClickException, click.exceptions.Exit, click.Abort):
+            raise
+        except DeerHabitatError as exc:
+            if debug:
+                raise
+            raise click.ClickException(_one_line(str(exc))) from None
+        except KeyboardInterrupt:
+            raise click.Abort() from None
+        except Exception as exc:
+            if debug:
+                raise
+            raise click.ClickException(
+                f"unexpected failure ({type(exc).__name__}: {_one_line(str(exc))[:300]}); this is a bug in "
+                f"deerhabitat: please report it with the output of the same command run with --debug"
+            ) from None
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
+
+
+@click.group(cls=_LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="deerhabitat")
+@click.option("--debug", is_flag=True, help="Show the Python traceback of an error.")
+@click.option("-v", "--verbose", count=True, help="More log output (repeatable).")
+@click.option("-q", "--quiet", count=True, help="Less log output (repeatable).")
+@click.pass_context
+def cli(ctx: click.Context, debug: bool, verbose: int, quiet: int) -> None:
+    """Bukhara deer habitat: layers in one store, analyses, and offline maps for the Overview Report.
+
+    Run `deerhabitat report` to build the Overview Report of the bundled data into maps/.
+    """
+    level = max(logging.DEBUG, logging.WARNING - 10 * verbose + 10 * quiet)
+    logging.basicConfig(level=level, format="%(levelname)s: %(message)s", stream=sys.stderr)
+    ctx.ensure_object(dict)
+    ctx.obj["debug"] = debug
+
+
+def main() -> None:  # pragma: no cover - console entry point alias
+    """Run the command line."""
+    cli()

@@ -1,0 +1,36 @@
+"""``deerhabitat init`` and ``deerhabitat layers``."""
+
+from __future__ import annotations
+
+import click
+
+from deerhabitat.cli.options import echo_json, json_opt, store_opt
+
+
+@click.command("init")
+@click.argument("path", type=click.Path(dir_okay=False))
+@click.option("--analysis-crs", default=None, help="Equal-area CRS for areas (default: Albers on Central Asia).")
+@click.option("--species", default=None, help="Common name of the species (default: Bukhara deer).")
+def init_command(path: str, analysis_crs: str | None, species: str | None) -> None:
+    """Create a new, empty store at PATH (a .gpkg file)."""
+    from deerhabitat.workflows import init
+
+    store = init(path, analysis_crs=analysis_crs, species=species)
+    click.echo(f"Created the store {store.path}")
+
+
+@click.command("layers")
+@store_opt
+@json_opt
+def layers_command(store: str | None, as_json: bool) -> None:
+    """List the layers of the store with feature counts, CRS and provenance."""
+    from deerhabitat.workflows import layers
+
+    infos = layers(store=store)
+    if as_json:
+        echo_json([info.to_dict() for info in infos])
+        return
+    for info in infos:
+        source = info.source_file or "-"
+        click.echo(f"{info.name:<18} {info.count:>7} features  {info.geometry_type or '-':<16} {info.crs}  "
+                   f"from {source}")

@@ -1,0 +1,179 @@
+"""CRS policy: the store holds EPSG:4326; areas, lengths and grids use an equal-area CRS.
+
+Labelling a CRS (:func:`parse_crs` + ``set_crs``) is kept apart from transforming to one
+(``to_crs``), as geopandas does. Nothing here guesses a CRS.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pyproj
+from pyproj.exceptions import CRSError as _ProjCRSError
+
+from deerhabitat.errors import CRSError
+
+STORE_CRS = pyproj.CRS.from_epsg(4326)
+"""The CRS of every vector layer in a store: WGS 84 longitude/latitude (``always_xy``)."""
+
+
+def parse_crs(value: Any, *, origin: str = "argument") -> pyproj.CRS:
+    """Turn a user-supplied CRS (``EPSG:32642``, WKT, PROJ string, integer) into a :class:`pyproj.CRS`.
+
+    Parameters
+    ----------
+    value : str, int or pyproj.CRS
+        The CRS as given by the user.
+    origin : str, default "argument"
+        Where the value came from, named in the error message.
+
+    Returns
+    -------
+    pyproj.CRS
+
+    Raises
+    ------
+    CRSError
+        If pyproj cannot understand ``value``.
+
+    Examples
+    --------
+    >>> parse_crs("EPSG:4326").to_epsg()
+    4326
+    """
+    try:
+        return pyproj.CRS.from_user_input(value)
+    except (_ProjCRSError, TypeError, ValueError) as exc:
+        shown = str(value)[:60]
+        raise CRSError(
+            f"{origin}: {shown!r} is not a CRS pyproj understands; give an authority code such as "
+            f"'EPSG:4326' or 'EPSG:32642', a WKT string or a PROJ string."
+        ) from exc
+
+
+def albers_for_bounds(bounds: tuple[float, float, float, float]) -> pyproj.CRS:
+    """Build an Albers equal-area conic CRS centred on lon/lat ``bounds`` (see :func:`albers_proj4`).
+
+    The standard parallels sit at one sixth and five sixths of the latitude span, the usual rule of
+    thumb that keeps scale error small across the region.
+
+    Parameters
+    ----------
+    bounds : tuple of float
+        ``(min_lon, min_lat, max_lon, max_lat)`` in degrees (EPSG:4326).
+
+    Returns
+    -------
+    pyproj.CRS
+        An equal-area CRS in metres.
+
+    Examples
+    --------
+    >>> crs = albers_for_bounds((52.0, 35.0, 82.0, 48.0))
+    >>> crs.is_projected, crs.axis_info[0].unit_name
+    (True, 'metre')
+    """
+    return pyproj.CRS.from_proj4(albers_proj4(bounds))
+
+
+def albers_proj4(bounds: tuple[float, float, float, float]) -> str:
+    """PROJ string of an Albers equal-area conic centred on lon/lat ``bounds``.
+
+    Examples
+    --------
+    >>> albers_proj4((52.0, 35.0, 82.0, 48.0))
+    '+proj=aea +lat_1=37.1667 +lat_2=45.8333 +lat_0=41.5 +lon_0=67.0 +x_0=0 +y_0=0 +datum=WGS84 +units=m +no_defs'
+    """
+    min_lon, min_lat, max_lon, max_lat = bounds
+    span = max(max_lat - min_lat, 1e-6)
+    lat_1 = round(min_lat + span / 6.0, 4)
+    lat_2 = round(max_lat - span / 6.0, 4)
+    lat_0 = round((min_lat + max_lat) / 2.0, 4)
+    lon_0 = round((min_lon + max_lon) / 2.0, 4)
+    return (f"+proj=aea +lat_1={lat_1} +lat_2={lat_2} +lat_0={lat_0} +lon_0={lon_0} "
+            "+x_0=0 +y_0=0 +datum=WGS84 +units=m +no_defs")
+
+
+_EQUAL_AREA_METHODS = (
+    "albers equal area",
+    "lambert azimuthal equal area",
+    "lambert cylindrical equal area",
+    "mollweide",
+    "equal earth",
+    "sinusoidal",
+    "behrmann",
+    "eckert iv",
+    "eckert vi",
+)
+
+
+def is_equal_area(crs: pyproj.CRS) -> bool:
+    """Tell whether ``crs`` is a projected CRS whose projection preserves area.
+
+    Examples
+    --------
+    >>> is_equal_area(parse_crs("EPSG:6933")), is_equal_area(parse_crs("EPSG:3857"))
+    (True, False)
+    """
+    if not crs.is_projected or crs.coordinate_operation is None:
+        return False
+    method = crs.coordinate_operation.method_name.lower()
+    return any(name in method for name in _EQUAL_AREA_METHODS)
+
+
+def require_equal_area(crs: Any, *, what: str = "analysis CRS") -> pyproj.CRS:
+    """Return ``crs`` as a :class:`pyproj.CRS`, or raise if it does not preserve area.
+
+    Raises
+    ------
+    CRSError
+        If the CRS is geographic, Web Mercator or any other projection that distorts area.
+
+    Examples
+    --------
+    >>> require_equal_area("EPSG:6933").to_epsg()
+    6933
+    """
+    parsed = parse_crs(crs, origin=what)
+    if not is_equal_area(parsed):
+        raise CRSError(
+            f"{what} {parsed.name!r} does not preserve area; areas must be computed in an equal-area CRS "
+            f"(Albers, Lambert azimuthal equal-area, Mollweide, EPSG:6933 ...). Set the store's analysis "
+            f"CRS to one, for example with `deerhabitat init PATH --analysis-crs EPSG:6933`."
+        )
+    return parsed
+
+
+def require_crs(frame: Any, *, what: str = "layer") -> pyproj.CRS:
+    """Return the CRS of a GeoDataFrame or GeoSeries, or raise if it has none.
+
+    Raises
+    ------
+    CRSError
+        If ``frame.crs`` is None.
+    """
+    if frame.crs is None:
+        raise CRSError(
+            f"{what} has no CRS; deerhabitat never guesses one. Label it with the CRS it is really in, "
+            f"for example `--assume-crs EPSG:4326` (labelling does not move any coordinate)."
+        )
+    return pyproj.CRS.from_user_input(frame.crs)
+
+
+def require_same_crs(*frames: Any, what: str = "analysis inputs") -> pyproj.CRS:
+    """Return the CRS shared by all ``frames``, or raise if they differ.
+
+    Raises
+    ------
+    CRSError
+        If a frame has no CRS or two frames have different CRSs.
+    """
+    crs_list = [require_crs(f, what=what) for f in frames]
+    first = crs_list[0]
+    for other in crs_list[1:]:
+        if other != first:
+            raise CRSError(
+                f"{what} are in different CRSs ({first.name[:50]!r} and {other.name[:50]!r}); "
+                f"reproject them to one CRS first, e.g. `gdf.to_crs(other.crs)`."
+            )
+    return first

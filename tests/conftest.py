@@ -1,0 +1,50 @@
+"""Shared fixtures: tiny layers built in code, temporary stores, and a CLI runner that runs the real command."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def pytest_report_header(config):
+    import geopandas
+    import pyogrio
+    import pyproj
+    import shapely
+
+    return (f"geopandas {geopandas.__version__}, shapely {shapely.__version__} (GEOS {shapely.geos_version_string}), "
+            f"pyogrio {pyogrio.__version__} (GDAL {pyogrio.__gdal_version_string__}), pyproj {pyproj.__version__} "
+            f"(PROJ {pyproj.proj_version_str})")
+
+
+class CommandResult:
+    """What a real ``deerhabitat`` process did."""
+
+    def __init__(self, completed: subprocess.CompletedProcess) -> None:
+        self.exit_code = completed.returncode
+        self.stdout = completed.stdout
+        self.stderr = completed.stderr
+
+    def __repr__(self) -> str:
+        return f"<exit {self.exit_code}\nstdout: {self.stdout[-2000:]}\nstderr: {self.stderr[-2000:]}>"
+
+
+@pytest.fixture
+def run_cli(tmp_path):
+    """Run the installed ``deerhabitat`` command in a subprocess, as a user would (cwd: tmp_path)."""
+
+    def run(*args: str, cwd: Path | None = None, env: dict | None = None, timeout: float = 600) -> CommandResult:
+        full_env = {k: v for k, v in os.environ.items() if k != "DEERHABITAT_STORE"}
+        full_env.update(env or {})
+        exe = Path(sys.executable).with_name("deerhabitat")
+        completed = subprocess.run([str(exe), *map(str, args)], cwd=cwd or tmp_path, env=full_env,
+                                   capture_output=True, text=True, timeout=timeout)
+        return CommandResult(completed)
+
+    return run
