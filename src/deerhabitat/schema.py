@@ -74,6 +74,9 @@ ORIGIN_CODES = {1: "Native", 2: "Reintroduced", 3: "Introduced", 4: "Vagrant", 5
 SEASONAL_CODES = {1: "Resident", 2: "Breeding Season", 3: "Non-breeding Season", 4: "Passage",
                   5: "Seasonal Occurrence Uncertain"}
 SITE_STATUSES = ("native", "reintroduced", "introduced", "captive")
+SITE_SCOPES = ("site", "country")
+"""``site`` (default): one population. ``country``: a national total or estimate standing for the
+country's populations where no site-level figure is known (see the totals rule in the analysis)."""
 COUNT_METHODS = ("census", "distance-sampling", "camera-trap", "enclosure-count", "estimate")
 
 # ISO 3166-1 alpha-3 codes (officially assigned), plus XKX (Kosovo, used by WDPA and Natural Earth).
@@ -181,7 +184,9 @@ SPECS: Mapping[LayerKind, LayerSpec] = {
         (Column("site_id", "str"), Column("name", "str"), Column("iso3", "str"),
          Column("status", "str", allowed=SITE_STATUSES), _SOURCE,
          Column("approximate", "bool", required=False, nullable=True,
-                description="position is approximate (placed from a described place)")),
+                description="position is approximate (placed from a described place)"),
+         Column("scope", "str", required=False, nullable=True, allowed=SITE_SCOPES,
+                description="'country' for a site that stands for a whole country's estimate")),
         ("Point", "Polygon", "MultiPolygon"), description="populations and reintroduction sites"),
     LayerKind.RELEASES: LayerSpec(
         LayerKind.RELEASES, "release_id",
