@@ -55,6 +55,10 @@ class ConfigError(DeerHabitatError, ValueError):
     """A configuration value is invalid; the message names the key and where it came from."""
 
 
+class AnalysisError(DeerHabitatError, ValueError):
+    """An analysis was given a parameter or data it cannot work with (a cell size of 0, no grid origin)."""
+
+
 class DeerHabitatWarning(UserWarning):
     """Root of deerhabitat warnings."""
 
