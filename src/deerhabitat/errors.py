@@ -59,6 +59,28 @@ class AnalysisError(DeerHabitatError, ValueError):
     """An analysis was given a parameter or data it cannot work with (a cell size of 0, no grid origin)."""
 
 
+class ReportFormatError(DeerHabitatError, ValueError):
+    """A national report does not fit the national report format.
+
+    Parameters
+    ----------
+    name : str
+        The report checked (its file name).
+    problems : list of str
+        Every problem found, each naming its key (``populations[2].count``) or sheet and row.
+    """
+
+    def __init__(self, name: str, problems: list[str]) -> None:
+        self.name = name
+        self.problems = list(problems)
+        shown = "; ".join(self.problems[:20])
+        more = f"; and {len(self.problems) - 20} more" if len(self.problems) > 20 else ""
+        super().__init__(
+            f"{len(self.problems)} problem(s) in {name}: {shown}{more}. Fix them (see "
+            f"docs/national-report-format.md) and check again with `deerhabitat national-report validate`."
+        )
+
+
 class DeerHabitatWarning(UserWarning):
     """Root of deerhabitat warnings."""
 
