@@ -19,6 +19,7 @@ from deerhabitat._version import __version__
 COMMANDS: dict[str, str] = {
     "init": "deerhabitat.cli.store:init_command",
     "layers": "deerhabitat.cli.store:layers_command",
+    "national-report": "deerhabitat.cli.national_report:national_report_group",
 }
 """Command name → ``module:attribute`` of its click command."""
 

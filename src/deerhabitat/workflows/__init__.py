@@ -3,6 +3,13 @@
 Each CLI command calls exactly one function here, of the same name.
 """
 
+from deerhabitat.workflows.national_report import (
+    national_report_import,
+    national_report_list,
+    national_report_template,
+    national_report_validate,
+)
 from deerhabitat.workflows.store import init, layers, open_store
 
-__all__ = ["init", "layers", "open_store"]
+__all__ = ["init", "layers", "national_report_import", "national_report_list", "national_report_template",
+           "national_report_validate", "open_store"]

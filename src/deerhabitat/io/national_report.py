@@ -1,0 +1,588 @@
+"""National report files: read YAML and Excel reports, write templates and filled workbooks.
+
+A report file is read into plain data (what :func:`deerhabitat.nrschema.check_report` checks) plus a
+*locator* that turns a path such as ``("populations", 2, "count")`` into the place a user can find:
+``populations[2].count (line 41)`` in YAML, ``sheet 'Populations' row 4, column 'count'`` in Excel.
+A file that cannot be read at all (not UTF-8, a YAML syntax error, bytes that are not a workbook)
+raises :class:`~deerhabitat.errors.ReportFormatError` with one line that says where and why.
+
+The Excel layout is one sheet per section (the ``Report`` sheet lists field / value pairs, the
+others have a header row of field names and one row per entry), an ``About`` sheet with instructions
+and every field, and a hidden ``Lists`` sheet holding the coded lists that the drop-downs use.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import hashlib
+import io
+import os
+import zipfile
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import openpyxl
+import yaml
+from openpyxl.comments import Comment
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
+from openpyxl.utils.exceptions import InvalidFileException
+from openpyxl.worksheet.datavalidation import DataValidation
+
+from deerhabitat.errors import InputFileError, ReportFormatError, StoreError
+from deerhabitat.nrschema import CODE_LISTS, FORMAT_VERSION, SECTIONS, SECTIONS_BY_KEY, Field, Locator, Path as KeyPath
+from deerhabitat.nrschema import Problem, Section, key_path
+
+YAML_SUFFIXES = (".yaml", ".yml")
+XLSX_SUFFIXES = (".xlsx",)
+ABOUT_SHEET = "About"
+LISTS_SHEET = "Lists"
+TEMPLATE_ROWS = 500
+"""Rows of each section sheet that carry the drop-down lists and number checks in a template."""
+
+
+@dataclass(frozen=True)
+class ReportFile:
+    """A national report file as read, before its content is checked.
+
+    Attributes
+    ----------
+    path : pathlib.Path
+        The file.
+    format : {"yaml", "xlsx"}
+        Its format (from the extension).
+    content : bytes
+        The file's bytes (kept whole in the store on import).
+    sha256 : str
+        sha256 of ``content``.
+    data : object
+        Plain data for :func:`deerhabitat.nrschema.check_report`.
+    locate : callable
+        Path → where a user finds it in the file.
+    problems : tuple of Problem
+        Problems found while reading (duplicate keys, unnamed or repeated Excel columns).
+    """
+
+    path: Path
+    format: str
+    content: bytes
+    sha256: str
+    data: Any
+    locate: Locator
+    problems: tuple[Problem, ...] = field(default=())
+
+    @property
+    def filename(self) -> str:
+        """The file's name, without folders."""
+        return self.path.name
+
+
+def report_format(path: str | os.PathLike) -> str:
+    """Return ``"yaml"`` or ``"xlsx"`` from the file extension.
+
+    Raises
+    ------
+    ReportFormatError
+        For any other extension.
+
+    Examples
+    --------
+    >>> report_format("UZB-2020-2023.yml"), report_format("x.XLSX")
+    ('yaml', 'xlsx')
+    """
+    suffix = Path(path).suffix.lower()
+    if suffix in YAML_SUFFIXES:
+        return "yaml"
+    if suffix in XLSX_SUFFIXES:
+        return "xlsx"
+    raise ReportFormatError(Path(path).name, [
+        f"{Path(path).name}: unsupported file type {suffix or '(no extension)'!r}; a national report is a YAML "
+        f"(.yaml, .yml) or Excel (.xlsx) file; save it as one of these (start from `deerhabitat "
+        f"national-report template`)"])
+
+
+def read_report_file(path: str | os.PathLike, /) -> ReportFile:
+    """Read a national report file (YAML or Excel ``.xlsx``) into plain data and a locator.
+
+    Parameters
+    ----------
+    path : path-like
+        The report; its extension chooses the reader.
+
+    Returns
+    -------
+    ReportFile
+
+    Raises
+    ------
+    InputFileError
+        If the file does not exist or cannot be read.
+    ReportFormatError
+        If the extension is not supported, or the file is not UTF-8 YAML / not an ``.xlsx`` workbook.
+    """
+    path = Path(path)
+    fmt = report_format(path)
+    try:
+        content = path.read_bytes()
+    except FileNotFoundError:
+        raise InputFileError(f"national report {str(path)!r} does not exist; check the path") from None
+    except OSError as exc:
+        raise InputFileError(f"cannot read the national report {str(path)!r} ({exc.strerror}); check that it "
+                             f"is a readable file") from exc
+    digest = hashlib.sha256(content).hexdigest()
+    reader = _read_yaml if fmt == "yaml" else _read_xlsx
+    data, locate, problems = reader(content, path.name)
+    return ReportFile(path, fmt, content, digest, data, locate, tuple(problems))
+
+
+# -- YAML ---------------------------------------------------------------------------------------------
+
+def _read_yaml(content: bytes, name: str) -> tuple[Any, Locator, list[Problem]]:
+    try:
+        text = content.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise ReportFormatError(name, [f"{name}: byte {content[exc.start]:#04x} at position {exc.start} is not "
+                                       f"UTF-8 text; a YAML report must be UTF-8 (or is this an Excel file? "
+                                       f"then name it .xlsx); save it as UTF-8"]) from None
+    loader = yaml.SafeLoader(text)
+    try:
+        node = loader.get_single_node()
+        data = loader.construct_document(node) if node is not None else None
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        where = f"{name} line {mark.line + 1}, column {mark.column + 1}" if mark else name
+        what = " ".join(str(part) for part in (exc.context, exc.problem) if part)
+        raise ReportFormatError(name, [f"{where}: YAML syntax error ({what}); correct the YAML (indent "
+                                       f"nested keys by two spaces, quote text that contains ': ' or '#')"]) from None
+    except yaml.YAMLError as exc:
+        raise ReportFormatError(name, [f"{name}: not readable as YAML ({exc}); correct the YAML"]) from None
+    finally:
+        loader.dispose()
+    lines: dict[KeyPath, int] = {}
+    problems: list[Problem] = []
+    if node is not None:
+        _index_lines(node, (), lines, problems)
+    return data, _yaml_locator(lines), problems
+
+
+def _index_lines(node: yaml.Node, path: KeyPath, lines: dict, problems: list[Problem]) -> None:
+    lines[path] = node.start_mark.line + 1
+    if isinstance(node, yaml.MappingNode):
+        seen: dict[object, int] = {}
+        for key_node, value_node in node.value:
+            key = key_node.value if isinstance(key_node, yaml.ScalarNode) else repr(key_node.value)
+            line = key_node.start_mark.line + 1
+            if key in seen:
+                problems.append(Problem(f"{key_path((*path, key))} (line {line})",
+                                        f"key {key!r} appears twice (lines {seen[key]} and {line}); only the "
+                                        f"last would count; keep one"))
+            seen[key] = line
+            _index_lines(value_node, (*path, key), lines, problems)
+            lines[(*path, key)] = line
+    elif isinstance(node, yaml.SequenceNode):
+        for i, item in enumerate(node.value):
+            _index_lines(item, (*path, i), lines, problems)
+
+
+def _yaml_locator(lines: Mapping[KeyPath, int]) -> Locator:
+    def locate(path: KeyPath) -> str:
+        for end in range(len(path), -1, -1):
+            prefix = tuple(path[:end])
+            if prefix in lines:
+                exact = end == len(path)
+                return f"{key_path(path)} ({'line' if exact else 'entry at line'} {lines[prefix]})"
+        return key_path(path)
+
+    return locate
+
+
+# -- Excel --------------------------------------------------------------------------------------------
+
+_ValueRows = list[tuple[int, tuple]]
+
+
+def _read_xlsx(content: bytes, name: str) -> tuple[Any, Locator, list[Problem]]:
+    workbook = _open_workbook(content, name)
+    try:
+        sheets = {ws.title: [(r, row) for r, row in enumerate(ws.iter_rows(values_only=True), start=1)]
+                  for ws in workbook.worksheets}
+    finally:
+        workbook.close()
+    data: dict[str, Any] = {}
+    where: dict[KeyPath, str] = {}
+    problems: list[Problem] = []
+    for title, rows in sheets.items():
+        if title.strip().lower() in (ABOUT_SHEET.lower(), LISTS_SHEET.lower()):
+            continue
+        section = _section_for_sheet(title)
+        if section is None:
+            data[title] = []
+            where[(title,)] = f"sheet {title!r}"
+            continue
+        if section.key in data:
+            problems.append(Problem(f"sheet {title!r}", f"a second sheet for section {section.key!r}; keep one "
+                                                        f"sheet named {section.sheet!r} and move its rows there"))
+            continue
+        where[(section.key,)] = f"sheet {title!r}"
+        reader = _read_report_sheet if not section.many else _read_table_sheet
+        data[section.key] = reader(title, rows, where, problems)
+    return data, _xlsx_locator(name, where), problems
+
+
+def _open_workbook(content: bytes, name: str) -> Any:
+    try:
+        return openpyxl.load_workbook(io.BytesIO(content), read_only=True, data_only=True)
+    except (zipfile.BadZipFile, InvalidFileException, KeyError, ValueError, OSError, TypeError,
+            AttributeError, IndexError) as exc:
+        hint = "it is a zip file but not a workbook" if zipfile.is_zipfile(io.BytesIO(content)) else \
+            "the bytes are not a zip-based .xlsx file"
+        raise ReportFormatError(name, [f"{name}: not an Excel .xlsx workbook ({hint}: {type(exc).__name__}); "
+                                       f"save it from Excel or LibreOffice as .xlsx, or start from `deerhabitat "
+                                       f"national-report template --format xlsx`"]) from None
+
+
+def _section_for_sheet(title: str) -> Section | None:
+    text = title.strip().lower()
+    for section in SECTIONS:
+        if text in (section.sheet.lower(), section.key, section.key.replace("_", " ")):
+            return section
+    return None
+
+
+def _header(value: object) -> str:
+    return "" if value is None else str(value).strip().lower().replace(" ", "_")
+
+
+def _read_report_sheet(title: str, rows: _ValueRows, where: dict, problems: list[Problem]) -> dict:
+    out: dict[str, object] = {}
+    first_row: dict[str, int] = {}
+    for number, row in rows[1:]:
+        key, value = (_header(row[0]) if row else ""), (row[1] if len(row) > 1 else None)
+        if not key:
+            if value is not None and str(value).strip():
+                problems.append(Problem(f"sheet {title!r} row {number}", f"value {value!r} has no field name in "
+                                                                          f"column A; write the field name there"))
+            continue
+        if key in first_row:
+            problems.append(Problem(f"sheet {title!r} row {number}", f"field {key!r} appears twice (rows "
+                                                                      f"{first_row[key]} and {number}); keep one row"))
+            continue
+        out[key], first_row[key] = value, number
+        where[("report", key)] = f"sheet {title!r} row {number}"
+    return out
+
+
+def _read_table_sheet(title: str, rows: _ValueRows, where: dict, problems: list[Problem]) -> list[dict]:
+    if not rows:
+        return []
+    header_row = rows[0][1]
+    headers: list[str] = []
+    for column, cell in enumerate(header_row, start=1):
+        name = _header(cell)
+        if name in headers:
+            problems.append(Problem(f"sheet {title!r} column {get_column_letter(column)}",
+                                    f"header {name!r} repeats an earlier column; keep one column per field"))
+            name = ""
+        headers.append(name)
+    section = _section_for_sheet(title)
+    entries = []
+    for number, row in rows[1:]:
+        if all(v is None or (isinstance(v, str) and not v.strip()) for v in row):
+            continue
+        entry = {}
+        for column, value in enumerate(row):
+            name = headers[column] if column < len(headers) else ""
+            if name:
+                entry[name] = value
+            elif value is not None and str(value).strip():
+                problems.append(Problem(f"sheet {title!r} row {number}, column {get_column_letter(column + 1)}",
+                                        f"value {value!r} is in a column without a header; put the field name "
+                                        f"in row 1 or move the value"))
+        where[(section.key, len(entries))] = f"sheet {title!r} row {number}"
+        entries.append(entry)
+    return entries
+
+
+def _xlsx_locator(name: str, where: Mapping[KeyPath, str]) -> Locator:
+    def locate(path: KeyPath) -> str:
+        if not path:
+            return name
+        if path[0] == "report" and len(path) == 2:
+            known = where.get(path)
+            return f"{known} ({path[1]!r})" if known else f"sheet 'Report' (no row for {path[1]!r})"
+        sheet = where.get((path[0],), f"sheet {SECTIONS_BY_KEY[path[0]].sheet!r}" if path[0] in SECTIONS_BY_KEY
+                          else f"sheet {path[0]!r}")
+        if len(path) == 1:
+            return sheet
+        if path[1] == "*":
+            return f"{sheet}, column {path[2]!r}"
+        row = where.get(tuple(path[:2]), sheet)
+        return f"{row}, column {path[2]!r}" if len(path) > 2 else row
+
+    return locate
+
+
+# -- writing ------------------------------------------------------------------------------------------
+
+def template_report(country: str) -> dict[str, Any]:
+    """An empty report for ``country``: the ``report`` fields, with format version and country filled in.
+
+    Examples
+    --------
+    >>> template_report("UZB")["report"]["country"]
+    'UZB'
+    """
+    head = {f.name: None for f in SECTIONS_BY_KEY["report"].fields}
+    head.update(format_version=FORMAT_VERSION, country=country)
+    return {"report": head, **{s.key: [] for s in SECTIONS if s.many}}
+
+
+def write_report_file(report: Mapping[str, Any], path: str | os.PathLike, /, *, overwrite: bool = False) -> Path:
+    """Write a report (a template or a filled one) as YAML or Excel, chosen by the extension.
+
+    Parameters
+    ----------
+    report : mapping
+        Section key → mapping (``report``) or list of entries, as :func:`check_report` returns or
+        :func:`template_report` builds. Missing sections are written empty.
+    path : path-like
+        ``.yaml``/``.yml`` or ``.xlsx``.
+    overwrite : bool, default False
+        Replace an existing file.
+
+    Returns
+    -------
+    pathlib.Path
+        The file written.
+
+    Raises
+    ------
+    StoreError
+        If the file exists and ``overwrite`` is False, or it cannot be written.
+    """
+    path = Path(path)
+    fmt = report_format(path)
+    if path.exists() and not overwrite:
+        raise StoreError(f"{str(path)!r} already exists; choose another --out path, or pass --overwrite")
+    try:
+        if fmt == "yaml":
+            path.write_text(render_report_yaml(report), encoding="utf-8")
+        else:
+            build_report_workbook(report).save(path)
+    except OSError as exc:
+        raise StoreError(f"cannot write {str(path)!r} ({exc.strerror}); check the folder exists and is "
+                         f"writable") from exc
+    return path
+
+
+def _cell_value(value: object, fld: Field) -> object:
+    if value is None:
+        return None
+    if fld.dtype == "bool":
+        return "yes" if value else "no"
+    if fld.dtype == "iso3-list" and isinstance(value, (list, tuple)):
+        return ", ".join(value)
+    if isinstance(value, (_dt.date, _dt.datetime)):
+        return value.isoformat()
+    return value
+
+
+def _yaml_scalar(value: object, fld: Field) -> str:
+    shown = _cell_value(value, fld)
+    if shown is None:
+        return ""
+    if fld.dtype in ("date", "text", "email", "code", "iso3", "iso3-list") or isinstance(shown, str):
+        shown = str(shown)
+    return yaml.safe_dump(shown, default_flow_style=True, allow_unicode=True, width=10_000).strip().removesuffix(
+        "\n...").removesuffix("...").strip()
+
+
+def _field_comment(fld: Field) -> str:
+    required = "(required) " if fld.required else ""
+    return f"{required}{fld.description}; {fld.expected()}"
+
+
+def render_report_yaml(report: Mapping[str, Any]) -> str:
+    """Render a report as commented YAML: every section, every key, what each accepts.
+
+    Empty sections are written as ``[]`` followed by a commented example entry listing every key,
+    so a focal point can copy it.
+
+    Examples
+    --------
+    >>> text = render_report_yaml(template_report("TJK"))
+    >>> yaml.safe_load(text)["report"]["country"]
+    'TJK'
+    """
+    lines = [f"# National report, deerhabitat format {FORMAT_VERSION} (docs/national-report-format.md).",
+             "# Fill in each section; keys marked (required) need a value. Dates: YYYY, YYYY-MM or YYYY-MM-DD.",
+             "# Check the file with: deerhabitat national-report validate THIS_FILE", ""]
+    for section in SECTIONS:
+        lines.append(f"# {section.sheet}: {section.description}")
+        value = report.get(section.key)
+        if not section.many:
+            lines.append(f"{section.key}:")
+            for fld in section.fields:
+                scalar = _yaml_scalar((value or {}).get(fld.name), fld)
+                lines.append(f"  {fld.name}: {scalar}".rstrip() + f"  # {_field_comment(fld)}")
+        elif value:
+            lines.append(f"{section.key}:")
+            for entry in value:
+                present = [f for f in section.fields if entry.get(f.name) is not None]
+                for n, fld in enumerate(present):
+                    lines.append(f"  {'- ' if n == 0 else '  '}{fld.name}: {_yaml_scalar(entry[fld.name], fld)}")
+        else:
+            lines.append(f"{section.key}: []")
+            for n, fld in enumerate(section.fields):
+                lines.append(f"#  {'- ' if n == 0 else '  '}{fld.name}:   # {_field_comment(fld)}")
+        lines.append("")
+    return "\n".join(lines)
+
+
+_REQUIRED_FILL = PatternFill("solid", fgColor="FFE699")
+_HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
+_BOLD = Font(bold=True)
+
+
+def build_report_workbook(report: Mapping[str, Any]) -> openpyxl.Workbook:
+    """Build the Excel workbook of a report: About, one sheet per section, hidden Lists.
+
+    Coded fields get drop-down lists (from the ``Lists`` sheet), numbers get range checks, date
+    columns are text so that ``2023-05`` stays a month; required headers are highlighted and every
+    header carries a comment describing the field.
+
+    Parameters
+    ----------
+    report : mapping
+        As for :func:`write_report_file`.
+
+    Returns
+    -------
+    openpyxl.Workbook
+    """
+    workbook = openpyxl.Workbook()
+    about = workbook.active
+    about.title = ABOUT_SHEET
+    list_ranges = _write_lists(workbook.create_sheet(LISTS_SHEET))
+    _write_about(about)
+    for section in SECTIONS:
+        sheet = workbook.create_sheet(section.sheet, index=len(workbook.sheetnames) - 1)
+        if section.many:
+            _write_table_sheet(sheet, section, report.get(section.key) or [], list_ranges)
+        else:
+            _write_report_sheet(sheet, section, report.get(section.key) or {})
+    workbook.properties.creator = "deerhabitat"
+    return workbook
+
+
+def _write_lists(sheet: Any) -> dict[str, str]:
+    ranges = {}
+    for column, (name, codes) in enumerate(CODE_LISTS.items(), start=1):
+        letter = get_column_letter(column)
+        sheet.cell(1, column, name).font = _BOLD
+        for row, code in enumerate(codes, start=2):
+            sheet.cell(row, column, code)
+        ranges[name] = f"{LISTS_SHEET}!${letter}$2:${letter}${len(codes) + 1}"
+    sheet.sheet_state = "hidden"
+    return ranges
+
+
+def _write_about(sheet: Any) -> None:
+    rows = [
+        (f"National report — deerhabitat format {FORMAT_VERSION}",),
+        ("Fill in one sheet per section: 'Report' (who reports, the period) as field / value rows; the other "
+         "sheets one row per entry under the header row. Highlighted headers are required in every row you add.",),
+        ("Coded fields have drop-down lists. Dates are text: YYYY, YYYY-MM or YYYY-MM-DD (a year or month alone "
+         "is fine; never a date in the future). Cite a source for every figure.",),
+        ("Positions are decimal degrees in WGS 84 (latitude, longitude). Areas are km2 (1 km2 = 100 ha).",),
+        ("Check the file with: deerhabitat national-report validate FILE.xlsx   "
+         "Import it with: deerhabitat national-report import FILE.xlsx --store STORE.gpkg",),
+        ("Do not rename the sheets or the header cells; add rows below the headers. The hidden 'Lists' sheet "
+         "holds the coded lists.",),
+        (),
+        ("sheet", "field", "required", "accepts", "description"),
+    ]
+    for section in SECTIONS:
+        for fld in section.fields:
+            rows.append((section.sheet, fld.name, "yes" if fld.required else "", fld.expected(), fld.description))
+    for row in rows:
+        sheet.append(row)
+    sheet["A1"].font = Font(bold=True, size=14)
+    for cell in sheet[8]:
+        cell.font = _BOLD
+    for letter, width in zip("ABCDE", (18, 22, 10, 60, 70), strict=True):
+        sheet.column_dimensions[letter].width = width
+
+
+def _write_report_sheet(sheet: Any, section: Section, values: Mapping[str, Any]) -> None:
+    sheet.append(("field", "value", "description"))
+    for cell in sheet[1]:
+        cell.font = _BOLD
+        cell.fill = _HEADER_FILL
+    for row, fld in enumerate(section.fields, start=2):
+        sheet.cell(row, 1, fld.name).font = _BOLD
+        if fld.required:
+            sheet.cell(row, 1).fill = _REQUIRED_FILL
+        value = sheet.cell(row, 2, _cell_value(values.get(fld.name), fld))
+        value.number_format = "@" if fld.dtype in ("date", "text") else "General"
+        sheet.cell(row, 3, _field_comment(fld))
+    years = DataValidation(type="whole", operator="between", formula1="1700", formula2="2100", allow_blank=True)
+    years.error, years.errorTitle, years.showErrorMessage = "Write a year such as 2023.", "Not a year", True
+    sheet.add_data_validation(years)
+    for row, fld in enumerate(section.fields, start=2):
+        if fld.dtype == "year":
+            years.add(f"B{row}")
+    sheet.column_dimensions["A"].width = 24
+    sheet.column_dimensions["B"].width = 48
+    sheet.column_dimensions["C"].width = 90
+    sheet.freeze_panes = "A2"
+
+
+def _write_table_sheet(sheet: Any, section: Section, entries: list, list_ranges: Mapping[str, str]) -> None:
+    last_row = len(entries) + TEMPLATE_ROWS
+    for column, fld in enumerate(section.fields, start=1):
+        letter = get_column_letter(column)
+        header = sheet.cell(1, column, fld.name)
+        header.font = _BOLD
+        header.fill = _REQUIRED_FILL if fld.required else _HEADER_FILL
+        header.comment = Comment(_field_comment(fld), "deerhabitat", width=320, height=120)
+        header.alignment = Alignment(wrap_text=False)
+        sheet.column_dimensions[letter].width = max(12, min(40, len(fld.name) + 6))
+        if fld.dtype in ("date", "text", "code", "iso3-list"):
+            sheet.column_dimensions[letter].number_format = "@"
+        validation = _validation(fld, list_ranges)
+        if validation is not None:
+            sheet.add_data_validation(validation)
+            validation.add(f"{letter}2:{letter}{last_row}")
+        for row, entry in enumerate(entries, start=2):
+            cell = sheet.cell(row, column, _cell_value(entry.get(fld.name), fld))
+            if fld.dtype in ("date", "text", "code"):
+                cell.number_format = "@"
+    sheet.freeze_panes = "A2"
+
+
+def _validation(fld: Field, list_ranges: Mapping[str, str]) -> DataValidation | None:
+    if fld.dtype in ("code", "bool"):
+        codes = fld.codes or "yes-no"
+        validation = DataValidation(type="list", formula1=f"={list_ranges[codes]}", allow_blank=True)
+        validation.error = f"Pick one of: {', '.join(CODE_LISTS[codes])}."
+    elif fld.dtype in ("int", "year"):
+        low, high = (1700, 2100) if fld.dtype == "year" else (fld.minimum or 0, 10_000_000)
+        validation = DataValidation(type="whole", operator="between", formula1=f"{low:g}", formula2=f"{high:g}",
+                                    allow_blank=True)
+        validation.error = f"Write {fld.expected()}."
+    elif fld.dtype == "float" and fld.minimum is not None:
+        high = fld.maximum if fld.maximum is not None else 1e9
+        validation = DataValidation(type="decimal", operator="between", formula1=f"{fld.minimum:g}",
+                                    formula2=f"{high:g}", allow_blank=True)
+        validation.error = f"Write {fld.expected()}."
+    else:
+        return None
+    validation.error = validation.error[:225]
+    validation.errorTitle = f"Invalid {fld.name}"[:32]
+    validation.showErrorMessage = True
+    validation.prompt = _field_comment(fld)[:255]
+    validation.showInputMessage = True
+    return validation
