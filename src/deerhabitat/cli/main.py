@@ -17,6 +17,7 @@ import click
 from deerhabitat._version import __version__
 
 COMMANDS: dict[str, str] = {
+    "analyze": "deerhabitat.cli.analyze:analyze_command",
     "init": "deerhabitat.cli.store:init_command",
     "layers": "deerhabitat.cli.store:layers_command",
     "national-report": "deerhabitat.cli.national_report:national_report_group",

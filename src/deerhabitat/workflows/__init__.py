@@ -3,6 +3,7 @@
 Each CLI command calls exactly one function here, of the same name.
 """
 
+from deerhabitat.workflows.analyze import AnalysisResult, analyze
 from deerhabitat.workflows.national_report import (
     national_report_import,
     national_report_list,
@@ -11,5 +12,5 @@ from deerhabitat.workflows.national_report import (
 )
 from deerhabitat.workflows.store import init, layers, open_store
 
-__all__ = ["init", "layers", "national_report_import", "national_report_list", "national_report_template",
-           "national_report_validate", "open_store"]
+__all__ = ["AnalysisResult", "analyze", "init", "layers", "national_report_import", "national_report_list",
+           "national_report_template", "national_report_validate", "open_store"]

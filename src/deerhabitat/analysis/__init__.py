@@ -1,0 +1,72 @@
+"""Pure analyses: GeoDataFrames in one equal-area CRS in, new sorted DataFrames out. Never reads files.
+
+Population (:mod:`~deerhabitat.analysis.population`): :func:`site_year_counts` (which count of
+each site enters each year, carried figures flagged), :func:`population_totals`,
+:func:`carried_counts`, :func:`captive_by_year`, :func:`totals_rule`.
+
+Protected areas (:mod:`~deerhabitat.analysis.protection`): :func:`clean_protected_areas` (wdpar
+recipe), :func:`dissolve_protected_areas`, :func:`protected_population` (animals inside/outside),
+:func:`site_protection` (containing or nearest area per site); the fast join behind them is
+:func:`points_in_polygons` / :func:`covered_mask`.
+
+Ranges (:mod:`~deerhabitat.analysis.coverage`): :func:`dissolve_ranges`, :func:`range_coverage`,
+:func:`range_change`. Occurrence (:mod:`~deerhabitat.analysis.occurrence`): :func:`eoo_aoo_by_year`,
+:func:`extent_of_occurrence_km2`, :func:`area_of_occupancy`. Reintroductions:
+:func:`reintroduction_outcomes`, :func:`reintroduction_rule`. Gaps: :func:`conservation_gaps`.
+Projection into the analysis CRS with geodesic edges: :func:`to_analysis_crs`.
+"""
+
+from deerhabitat.analysis.coverage import ALL, dissolve_ranges, period_order, range_change, range_coverage
+from deerhabitat.analysis.gaps import ConservationGaps, conservation_gaps
+from deerhabitat.analysis.join import covered_mask, points_in_polygons
+from deerhabitat.analysis.occurrence import (
+    AOO_CELL_M,
+    area_of_occupancy,
+    eoo_aoo_by_year,
+    extent_of_occurrence_km2,
+)
+from deerhabitat.analysis.population import (
+    PopulationTotals,
+    captive_by_year,
+    carried_counts,
+    population_totals,
+    site_year_counts,
+    totals_rule,
+)
+from deerhabitat.analysis.projection import to_analysis_crs
+from deerhabitat.analysis.protection import (
+    clean_protected_areas,
+    dissolve_protected_areas,
+    protected_population,
+    site_protection,
+)
+from deerhabitat.analysis.reintroduction import growth_rate_per_year, reintroduction_outcomes, reintroduction_rule
+
+__all__ = [
+    "ALL",
+    "AOO_CELL_M",
+    "ConservationGaps",
+    "PopulationTotals",
+    "area_of_occupancy",
+    "captive_by_year",
+    "carried_counts",
+    "clean_protected_areas",
+    "conservation_gaps",
+    "covered_mask",
+    "dissolve_protected_areas",
+    "dissolve_ranges",
+    "eoo_aoo_by_year",
+    "extent_of_occurrence_km2",
+    "growth_rate_per_year",
+    "period_order",
+    "points_in_polygons",
+    "population_totals",
+    "protected_population",
+    "range_change",
+    "range_coverage",
+    "reintroduction_outcomes",
+    "reintroduction_rule",
+    "site_protection",
+    "site_year_counts",
+    "to_analysis_crs",
+]

@@ -1,0 +1,318 @@
+"""Population totals by year and country from population counts, with carried figures flagged.
+
+The rule (also :func:`totals_rule`, printed in the JSON output):
+
+* **Wild** animals are counts with ``captive`` false; captive counts are totalled apart
+  (:func:`captive_by_year`) and never enter the wild totals.
+* Several counts of one site in one year: the latest ``date`` wins (ISO text order, so a date given
+  as a year only, ``2009``, sorts before ``2009-05-01``); on equal dates the greatest ``count_id``.
+* A site's ``scope`` is ``site`` (the default, also when the column is absent or empty) or
+  ``country``: a site standing for a national total or estimate.
+* The total of country *C* in year *Y*: if a country-scope site of *C* has a wild count dated in
+  *Y*, that figure is *C*'s total (several such sites are added); it already includes *C*'s
+  site-level populations, which are then not added (they are kept in the detail as *superseded*).
+  Otherwise *C*'s total is the sum over its site-scope sites of each site's latest count dated in
+  *Y - stale_after_years* .. *Y*. A figure from a year before *Y* is **carried** and flagged as
+  such; country-scope figures are never carried.
+* ``totals_by_year[Y]`` is the sum of the country totals of *Y*. The years listed are the years
+  with at least one observed wild count. When no site has scope ``country`` and every site is
+  counted every year, the totals are plain sums of that year's counts.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from deerhabitat.analysis._checks import require_columns
+from deerhabitat.errors import AnalysisError, SchemaError
+
+COUNT_COLUMNS = ("count_id", "site_id", "date", "count", "captive")
+SITE_COLUMNS = ("site_id", "iso3")
+
+SITE_YEAR_COLUMNS = ["year", "iso3", "site_id", "scope", "count_id", "count_year", "count", "carried",
+                     "country_estimate", "in_total"]
+"""Columns of :func:`site_year_counts` (then ``geometry`` when the counts have one)."""
+
+DETAIL_COLUMNS = ["iso3", "year", "count", "observed", "carried", "n_sites_observed", "n_sites_carried",
+                  "n_sites_superseded", "country_estimate"]
+"""Columns of :attr:`PopulationTotals.detail`."""
+
+
+def totals_rule(stale_after_years: int = 5) -> str:
+    """The totals rule in one paragraph, as printed in the JSON output (``totals_rule``).
+
+    Examples
+    --------
+    >>> "carried" in totals_rule(5) and "2015-2020" not in totals_rule(5)
+    True
+    """
+    return (
+        "Wild animals are counts with captive=false (captive counts are reported apart). For each country "
+        "and year Y: if a site with scope=country has a wild count dated in Y, that figure is the country's "
+        "total (it includes the country's site-level populations, which are not added again); otherwise the "
+        "total is the sum over the country's site-scope sites of each site's latest count dated in "
+        f"Y-{stale_after_years}..Y, where a count from before Y is carried (flagged in totals_detail and "
+        "carried_counts, at most "
+        f"{stale_after_years} years old); country-scope counts are never carried. Several counts of one site "
+        "in one year: the latest date wins, ties the greatest count_id. totals_by_year[Y] is the sum of the "
+        "country totals; the years listed are those with at least one observed wild count."
+    )
+
+
+@dataclass(frozen=True)
+class PopulationTotals:
+    """Wild population totals.
+
+    Attributes
+    ----------
+    by_year : pandas.DataFrame
+        ``year`` (int), ``count`` (int, wild animals): one row per year with an observed wild count.
+    detail : pandas.DataFrame
+        One row per country and year, columns :data:`DETAIL_COLUMNS`: ``count`` the country total,
+        ``observed`` and ``carried`` the parts of it counted in the year and carried from an earlier
+        year, ``n_sites_observed``/``n_sites_carried`` the sites behind each part,
+        ``n_sites_superseded`` site-level figures left out because a national figure stands for
+        them, ``country_estimate`` whether the total is a country-scope figure.
+    """
+
+    by_year: pd.DataFrame
+    detail: pd.DataFrame
+
+    @property
+    def by_country_year(self) -> pd.DataFrame:
+        """``iso3``, ``year``, ``count``: the country totals (a view of :attr:`detail`)."""
+        return self.detail[["iso3", "year", "count"]].copy()
+
+
+def site_year_counts(counts: pd.DataFrame, sites: pd.DataFrame, *,
+                     stale_after_years: int = 5) -> pd.DataFrame:
+    """The wild count each site contributes to each year, with carried figures flagged.
+
+    Parameters
+    ----------
+    counts : pandas.DataFrame or geopandas.GeoDataFrame
+        Population counts with ``count_id``, ``site_id``, ``date`` (ISO text), ``count``,
+        ``captive``; a point geometry (the survey location) is carried along when present.
+    sites : pandas.DataFrame
+        Sites with ``site_id``, ``iso3`` and optionally ``scope`` (``site`` or ``country``).
+    stale_after_years : int, default 5
+        How many years a site-scope count may be carried forward.
+
+    Returns
+    -------
+    pandas.DataFrame or geopandas.GeoDataFrame
+        Columns :data:`SITE_YEAR_COLUMNS` (+ ``geometry``), sorted by year, iso3 and site_id: for
+        every year with an observed wild count, each site-scope site's latest count of the
+        previous ``stale_after_years`` years (``carried`` when ``count_year < year``) and each
+        country-scope count of the year. ``in_total`` tells whether the figure enters the country
+        total (False for site figures superseded by a national one).
+
+    Raises
+    ------
+    SchemaError
+        If a column is missing, or a count refers to a site that is not in ``sites``.
+    AnalysisError
+        If ``stale_after_years`` is negative.
+
+    Examples
+    --------
+    >>> sites = pd.DataFrame({"site_id": ["a", "b"], "iso3": ["UZB", "UZB"]})
+    >>> counts = pd.DataFrame({"count_id": ["1", "2", "3"], "site_id": ["a", "b", "a"],
+    ...                        "date": ["2018", "2018", "2020"], "count": [10, 5, 12],
+    ...                        "captive": [False, False, False]})
+    >>> t = site_year_counts(counts, sites)
+    >>> t[t.year == 2020][["site_id", "count", "carried"]].values.tolist()
+    [['a', 12, False], ['b', 5, True]]
+    """
+    require_columns(counts, COUNT_COLUMNS, kind="population-counts")
+    require_columns(sites, SITE_COLUMNS, kind="sites")
+    if stale_after_years < 0:
+        raise AnalysisError(f"site_year_counts(): stale_after_years={stale_after_years!r} is not allowed; "
+                            f"it must be 0 or more years; set it in the store configuration")
+    latest = _latest_per_site_year(_wild(counts), _site_table(sites))
+    years = np.sort(latest["count_year"].unique())
+    rows = pd.concat([_country_rows(latest, years), _site_rows(latest, years, stale_after_years)],
+                     ignore_index=True)
+    return _assemble_site_years(_mark_in_total(rows), counts)
+
+
+def population_totals(site_years: pd.DataFrame) -> PopulationTotals:
+    """Sum :func:`site_year_counts` into yearly and country-year totals.
+
+    Parameters
+    ----------
+    site_years : pandas.DataFrame
+        The output of :func:`site_year_counts`.
+
+    Returns
+    -------
+    PopulationTotals
+        ``by_year`` (year, count) and ``detail`` (one row per country and year).
+
+    Examples
+    --------
+    >>> sites = pd.DataFrame({"site_id": ["a", "b"], "iso3": ["UZB", "TJK"]})
+    >>> counts = pd.DataFrame({"count_id": ["1", "2"], "site_id": ["a", "b"], "date": ["2020", "2020"],
+    ...                        "count": [10, 5], "captive": [False, False]})
+    >>> population_totals(site_year_counts(counts, sites)).by_year.values.tolist()
+    [[2020, 15]]
+    """
+    require_columns(site_years, SITE_YEAR_COLUMNS, kind="site-year counts")
+    frame = pd.DataFrame(site_years[SITE_YEAR_COLUMNS]).copy()
+    used = frame["in_total"]
+    frame["total"] = frame["count"].where(used, 0)
+    frame["observed"] = frame["count"].where(used & ~frame["carried"], 0)
+    frame["carried_count"] = frame["count"].where(used & frame["carried"], 0)
+    frame["is_observed"] = used & ~frame["carried"]
+    frame["is_carried"] = used & frame["carried"]
+    frame["is_superseded"] = ~used
+    frame["is_estimate"] = used & frame["country_estimate"]
+    grouped = frame.groupby(["iso3", "year"], sort=True)
+    detail = pd.DataFrame({
+        "count": grouped["total"].sum(), "observed": grouped["observed"].sum(),
+        "carried": grouped["carried_count"].sum(), "n_sites_observed": grouped["is_observed"].sum(),
+        "n_sites_carried": grouped["is_carried"].sum(), "n_sites_superseded": grouped["is_superseded"].sum(),
+        "country_estimate": grouped["is_estimate"].any()}).reset_index()
+    detail = _int_columns(detail, DETAIL_COLUMNS[2:8]).sort_values(["year", "iso3"]).reset_index(drop=True)
+    by_year = detail.groupby("year", sort=True)["count"].sum().reset_index()
+    return PopulationTotals(by_year=_int_columns(by_year, ["year", "count"]), detail=detail[DETAIL_COLUMNS])
+
+
+def carried_counts(site_years: pd.DataFrame) -> pd.DataFrame:
+    """The carried figures that enter a total: which site, which year, counted when.
+
+    Parameters
+    ----------
+    site_years : pandas.DataFrame
+        The output of :func:`site_year_counts`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``year``, ``iso3``, ``site_id``, ``count_id``, ``count_year``, ``count``, ``age_years``
+        (year - count_year), sorted by year, iso3 and site_id.
+    """
+    rows = site_years[site_years["carried"] & site_years["in_total"]]
+    out = pd.DataFrame(rows[["year", "iso3", "site_id", "count_id", "count_year", "count"]]).copy()
+    out["age_years"] = out["year"] - out["count_year"]
+    return _int_columns(out.reset_index(drop=True), ["year", "count_year", "count", "age_years"])
+
+
+def captive_by_year(counts: pd.DataFrame) -> pd.DataFrame:
+    """Captive animals by year: the sum over sites of each site's latest captive count of the year.
+
+    Captive figures are never carried forward and never enter the wild totals.
+
+    Parameters
+    ----------
+    counts : pandas.DataFrame
+        Population counts (``count_id``, ``site_id``, ``date``, ``count``, ``captive``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``year``, ``count`` (animals), ``n_sites``; one row per year with a captive count.
+
+    Examples
+    --------
+    >>> counts = pd.DataFrame({"count_id": ["1", "2", "3"], "site_id": ["z", "z", "y"],
+    ...                        "date": ["2019-03", "2019-09", "2019"], "count": [40, 42, 7],
+    ...                        "captive": [True, True, True]})
+    >>> captive_by_year(counts).values.tolist()
+    [[2019, 49, 2]]
+    """
+    require_columns(counts, COUNT_COLUMNS, kind="population-counts")
+    captive = _with_year(counts)[counts["captive"].fillna(False).astype(bool).to_numpy()]
+    latest = _keep_latest(captive)
+    grouped = latest.groupby("count_year", sort=True)
+    out = pd.DataFrame({"count": grouped["count"].sum(), "n_sites": grouped["site_id"].nunique()})
+    out = out.rename_axis("year").reset_index()
+    return _int_columns(out, ["year", "count", "n_sites"])
+
+
+# -- steps -------------------------------------------------------------------------------------------
+
+
+def _wild(counts: pd.DataFrame) -> pd.DataFrame:
+    is_wild = counts["captive"].eq(False).fillna(False).astype(bool).to_numpy()
+    return _with_year(counts)[is_wild]
+
+
+def _with_year(counts: pd.DataFrame) -> pd.DataFrame:
+    frame = pd.DataFrame({
+        "count_id": counts["count_id"].astype(str).to_numpy(), "site_id": counts["site_id"].astype(str).to_numpy(),
+        "date": counts["date"].astype(str).to_numpy(),
+        "count": pd.to_numeric(counts["count"]).astype("int64").to_numpy(),
+        "row": np.arange(len(counts))}, index=counts.index)
+    frame["count_year"] = frame["date"].str.slice(0, 4).astype("int64")
+    return frame
+
+
+def _keep_latest(frame: pd.DataFrame) -> pd.DataFrame:
+    ordered = frame.sort_values(["site_id", "count_year", "date", "count_id"], kind="stable")
+    return ordered.drop_duplicates(["site_id", "count_year"], keep="last")
+
+
+def _site_table(sites: pd.DataFrame) -> pd.DataFrame:
+    scope = sites["scope"] if "scope" in sites.columns else pd.Series([None] * len(sites), index=sites.index)
+    scope = scope.astype(object).where(scope.notna(), "site").astype(str).str.strip().str.lower()
+    return pd.DataFrame({"site_id": sites["site_id"].astype(str).to_numpy(),
+                         "iso3": sites["iso3"].astype(str).to_numpy(), "scope": scope.to_numpy()})
+
+
+def _latest_per_site_year(wild: pd.DataFrame, sites: pd.DataFrame) -> pd.DataFrame:
+    unknown = sorted(set(wild["site_id"]) - set(sites["site_id"]))
+    if unknown:
+        shown = ", ".join(repr(s) for s in unknown[:10])
+        raise SchemaError("population-counts", [
+            f"{len(unknown)} count(s) refer to site_id(s) not in the sites layer ({shown}); import those "
+            f"sites or correct the counts' site_id"])
+    return _keep_latest(wild).merge(sites, on="site_id", how="left", validate="many_to_one")
+
+
+def _country_rows(latest: pd.DataFrame, years: np.ndarray) -> pd.DataFrame:
+    rows = latest[latest["scope"] == "country"].copy()
+    rows["year"] = rows["count_year"]
+    return rows[rows["year"].isin(years)]
+
+
+def _site_rows(latest: pd.DataFrame, years: np.ndarray, stale_after_years: int) -> pd.DataFrame:
+    site_level = latest[latest["scope"] != "country"]
+    shifted = []
+    for lag in range(stale_after_years + 1):
+        rows = site_level.assign(year=site_level["count_year"] + lag, lag=lag)
+        shifted.append(rows[rows["year"].isin(years)])
+    candidates = pd.concat(shifted, ignore_index=True).sort_values(["site_id", "year", "lag"], kind="stable")
+    return candidates.drop_duplicates(["site_id", "year"], keep="first").drop(columns="lag")
+
+
+def _mark_in_total(rows: pd.DataFrame) -> pd.DataFrame:
+    rows = rows.copy()
+    rows["country_estimate"] = rows["scope"] == "country"
+    rows["carried"] = rows["count_year"] < rows["year"]
+    has_estimate = rows.groupby(["iso3", "year"])["country_estimate"].transform("any")
+    rows["in_total"] = rows["country_estimate"] | ~has_estimate
+    return rows
+
+
+def _assemble_site_years(rows: pd.DataFrame, counts: pd.DataFrame) -> pd.DataFrame:
+    rows = rows.sort_values(["year", "iso3", "site_id"], kind="stable").reset_index(drop=True)
+    out = pd.DataFrame({c: rows[c].to_numpy() for c in SITE_YEAR_COLUMNS})
+    out = _int_columns(out, ["year", "count_year", "count"])
+    for column in ("carried", "country_estimate", "in_total"):
+        out[column] = out[column].astype(bool)
+    if isinstance(counts, gpd.GeoDataFrame):
+        geometry = counts.geometry.to_numpy()[rows["row"].to_numpy()] if len(rows) else []
+        return gpd.GeoDataFrame(out, geometry=gpd.GeoSeries(geometry, crs=counts.crs), crs=counts.crs)
+    return out
+
+
+def _int_columns(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
+    frame = frame.copy()
+    for column in columns:
+        frame[column] = frame[column].astype("int64")
+    return frame

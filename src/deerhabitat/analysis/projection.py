@@ -1,0 +1,186 @@
+"""Moving layers into the equal-area analysis CRS without losing area, and geodesic lengths back out.
+
+A polygon stored in EPSG:4326 is a list of vertices; what lies between two vertices is a matter of
+convention. deerhabitat takes every edge to be a **geodesic** (the shortest path on the WGS 84
+ellipsoid), the convention of :meth:`pyproj.Geod.geometry_area_perimeter`. Projecting only the
+vertices would replace each geodesic by a straight chord of the equal-area map, which for edges of
+hundreds of kilometres shifts the area by tenths of a percent (a 20° x 10° box in Central Asia:
+-0.59 %). :func:`to_analysis_crs` therefore inserts vertices along each geodesic edge longer than
+``max_segment_m`` before projecting, so planar areas in the equal-area CRS equal ellipsoidal
+areas (to about 1e-5 for 5 km segments).
+"""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import numpy as np
+import pyproj
+import shapely
+
+from deerhabitat.crs import require_crs, require_equal_area
+from deerhabitat.errors import AnalysisError
+
+DEFAULT_MAX_SEGMENT_M = 5_000.0
+"""Longest edge (metres, along the geodesic) kept as it is when a layer is projected."""
+
+
+def to_analysis_crs(frame: gpd.GeoDataFrame, crs: object, *,
+                    max_segment_m: float = DEFAULT_MAX_SEGMENT_M) -> gpd.GeoDataFrame:
+    """Project a layer into an equal-area CRS, following geodesic edges.
+
+    Parameters
+    ----------
+    frame : geopandas.GeoDataFrame
+        A layer with a CRS (the store's EPSG:4326, or any other). Not modified.
+    crs : pyproj.CRS or str
+        The equal-area analysis CRS (``store.config.crs``).
+    max_segment_m : float, default 5000
+        Edges longer than this (metres along the geodesic) get intermediate vertices on the
+        geodesic first. In a projected input CRS, edges are instead split along straight lines of
+        that CRS (its units).
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        A new frame in ``crs``; attributes unchanged, points moved exactly.
+
+    Raises
+    ------
+    CRSError
+        If ``frame`` has no CRS or ``crs`` does not preserve area.
+
+    Examples
+    --------
+    >>> import shapely
+    >>> box = gpd.GeoDataFrame(geometry=[shapely.box(60, 37, 70, 45)], crs=4326)
+    >>> albers = "+proj=aea +lat_1=38 +lat_2=44 +lat_0=41 +lon_0=65 +datum=WGS84 +units=m"
+    >>> round(to_analysis_crs(box, albers).area.iloc[0] / 1e6)
+    746318
+    """
+    source = require_crs(frame, what="the layer to project")
+    target = require_equal_area(crs, what="analysis CRS")
+    if max_segment_m <= 0:
+        raise AnalysisError(f"to_analysis_crs(): max_segment_m={max_segment_m!r} is not allowed; it must be a "
+                            f"positive number of metres; pass e.g. max_segment_m=5000")
+    values = frame.geometry.values
+    if source.is_geographic:
+        dense = densify_geodesic(np.asarray(values, dtype=object), source.get_geod(),
+                                 max_segment_m=max_segment_m)
+    else:
+        dense = shapely.segmentize(np.asarray(values, dtype=object), max_segment_m)
+    out = frame.copy()
+    out = out.set_geometry(gpd.GeoSeries(dense, index=frame.index, crs=source), crs=source)
+    return out.to_crs(target)
+
+
+def densify_geodesic(geometries: np.ndarray, geod: pyproj.Geod, *,
+                     max_segment_m: float = DEFAULT_MAX_SEGMENT_M) -> np.ndarray:
+    """Insert vertices along geodesic edges longer than ``max_segment_m`` (lon/lat geometries).
+
+    Parameters
+    ----------
+    geometries : numpy.ndarray of shapely geometries
+        Longitude/latitude geometries; points and None pass through unchanged.
+    geod : pyproj.Geod
+        The ellipsoid the edges are geodesics on.
+    max_segment_m : float, default 5000
+        Longest edge left as it is, in metres.
+
+    Returns
+    -------
+    numpy.ndarray of shapely geometries
+    """
+    return np.array([_densify(g, geod, max_segment_m) for g in geometries], dtype=object)
+
+
+def _densify(geom: shapely.Geometry | None, geod: pyproj.Geod, max_m: float) -> shapely.Geometry | None:
+    if geom is None or geom.is_empty:
+        return geom
+    kind = geom.geom_type
+    if kind == "Polygon":
+        shell = _densify_coords(np.asarray(geom.exterior.coords)[:, :2], geod, max_m)
+        holes = [_densify_coords(np.asarray(r.coords)[:, :2], geod, max_m) for r in geom.interiors]
+        return shapely.Polygon(shell, holes)
+    if kind == "LineString":
+        return shapely.LineString(_densify_coords(np.asarray(geom.coords)[:, :2], geod, max_m))
+    if kind in ("MultiPolygon", "MultiLineString", "GeometryCollection"):
+        parts = [_densify(p, geod, max_m) for p in geom.geoms]
+        return type(geom)(parts)
+    return geom
+
+
+def _densify_coords(coords: np.ndarray, geod: pyproj.Geod, max_m: float) -> np.ndarray:
+    lon, lat = coords[:, 0], coords[:, 1]
+    _, _, dist = geod.inv(lon[:-1], lat[:-1], lon[1:], lat[1:])
+    extra = np.ceil(np.asarray(dist) / max_m).astype(int) - 1
+    if len(extra) == 0 or extra.max() <= 0:
+        return coords
+    pieces = []
+    for i in range(len(coords) - 1):
+        pieces.append(coords[i:i + 1])
+        if extra[i] > 0:
+            pieces.append(np.asarray(geod.npts(lon[i], lat[i], lon[i + 1], lat[i + 1], int(extra[i]))))
+    pieces.append(coords[-1:])
+    return np.vstack(pieces)
+
+
+def with_geodesic_edges(geometry: shapely.Geometry, crs: object, *,
+                        max_segment_m: float = DEFAULT_MAX_SEGMENT_M) -> shapely.Geometry:
+    """Replace the straight edges of a projected geometry by geodesics between the same vertices.
+
+    Used for polygons built in the analysis CRS (a convex hull): its vertices are taken back to
+    longitude/latitude, edges are densified along geodesics, and the result is projected again.
+
+    Parameters
+    ----------
+    geometry : shapely.Geometry
+        A geometry in ``crs``.
+    crs : pyproj.CRS or str
+        Its projected CRS.
+    max_segment_m : float, default 5000
+        Longest edge kept as it is, in metres.
+
+    Returns
+    -------
+    shapely.Geometry
+        In ``crs``.
+    """
+    crs = pyproj.CRS.from_user_input(crs)
+    geographic = crs.geodetic_crs
+    back = pyproj.Transformer.from_crs(crs, geographic, always_xy=True)
+    forth = pyproj.Transformer.from_crs(geographic, crs, always_xy=True)
+    lonlat = shapely.transform(geometry, lambda xy: np.column_stack(back.transform(xy[:, 0], xy[:, 1])))
+    dense = _densify(lonlat, crs.get_geod(), max_segment_m)
+    return shapely.transform(dense, lambda xy: np.column_stack(forth.transform(xy[:, 0], xy[:, 1])))
+
+
+def geodesic_distance_m(start_xy: np.ndarray, end_xy: np.ndarray, crs: object) -> np.ndarray:
+    """Geodesic distance in metres between pairs of points given in a projected CRS.
+
+    Parameters
+    ----------
+    start_xy, end_xy : numpy.ndarray, shape (n, 2)
+        Point coordinates in ``crs``.
+    crs : pyproj.CRS or str
+        Their CRS.
+
+    Returns
+    -------
+    numpy.ndarray of float, shape (n,)
+        Metres along the ellipsoid.
+
+    Examples
+    --------
+    >>> albers = "+proj=aea +lat_1=38 +lat_2=44 +lat_0=41 +lon_0=65 +datum=WGS84 +units=m"
+    >>> float(geodesic_distance_m(np.array([[0.0, 0.0]]), np.array([[0.0, 0.0]]), albers)[0])
+    0.0
+    """
+    crs = pyproj.CRS.from_user_input(crs)
+    start_xy, end_xy = np.asarray(start_xy, dtype=float), np.asarray(end_xy, dtype=float)
+    if len(start_xy) == 0:
+        return np.zeros(0)
+    back = pyproj.Transformer.from_crs(crs, crs.geodetic_crs, always_xy=True)
+    lon1, lat1 = back.transform(start_xy[:, 0], start_xy[:, 1])
+    lon2, lat2 = back.transform(end_xy[:, 0], end_xy[:, 1])
+    _, _, dist = crs.get_geod().inv(lon1, lat1, lon2, lat2)
+    return np.asarray(dist, dtype=float)
