@@ -18,6 +18,7 @@ from deerhabitat._version import __version__
 
 COMMANDS: dict[str, str] = {
     "analyze": "deerhabitat.cli.analyze:analyze_command",
+    "habitat": "deerhabitat.cli.habitat:habitat_group",
     "init": "deerhabitat.cli.store:init_command",
     "layers": "deerhabitat.cli.store:layers_command",
     "national-report": "deerhabitat.cli.national_report:national_report_group",

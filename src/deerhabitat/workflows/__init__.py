@@ -4,6 +4,15 @@ Each CLI command calls exactly one function here, of the same name.
 """
 
 from deerhabitat.workflows.analyze import AnalysisResult, analyze
+from deerhabitat.workflows.habitat import (
+    HabitatReport,
+    bundled_habitat,
+    habitat_aoh,
+    habitat_candidates,
+    habitat_rasters,
+    habitat_suitability,
+    habitat_zonal,
+)
 from deerhabitat.workflows.national_report import (
     national_report_import,
     national_report_list,
@@ -12,5 +21,6 @@ from deerhabitat.workflows.national_report import (
 )
 from deerhabitat.workflows.store import init, layers, open_store
 
-__all__ = ["AnalysisResult", "analyze", "init", "layers", "national_report_import", "national_report_list",
-           "national_report_template", "national_report_validate", "open_store"]
+__all__ = ["AnalysisResult", "HabitatReport", "analyze", "bundled_habitat", "habitat_aoh", "habitat_candidates",
+           "habitat_rasters", "habitat_suitability", "habitat_zonal", "init", "layers", "national_report_import",
+           "national_report_list", "national_report_template", "national_report_validate", "open_store"]

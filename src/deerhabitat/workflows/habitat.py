@@ -1,0 +1,829 @@
+"""``deerhabitat habitat aoh|suitability|zonal|candidates``: habitat from rasters, path in, path out.
+
+Each function opens the store, reads the rasters block by block through :mod:`deerhabitat.io.raster`,
+computes with :mod:`deerhabitat.analysis.habitat`, writes its outputs into ``out`` (a Cloud-Optimised
+GeoTIFF or a table, plus a JSON manifest of inputs with sha256, settings, CRS and results), and records
+the rasters it used and made in the store's raster registry (skipped for the read-only bundled store).
+
+Grid rule: the land-cover raster (or the raster analysed) defines the grid. Elevation and covariates are
+brought onto it, bilinear; range, zone and site polygons are laid on it with exact coverage fractions;
+pixel areas come from the grid when it is equal-area and from the store's analysis CRS otherwise.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tomllib
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pyproj
+import shapely
+
+from deerhabitat._version import __version__
+from deerhabitat.analysis.habitat import (
+    DEFAULT_BLOCK_SIZE,
+    IUCN_PRESETS,
+    AohMode,
+    AohResult,
+    AohTotals,
+    CandidateCriteria,
+    ElevationLimits,
+    Grid,
+    HabitatLayers,
+    SuitabilityModel,
+    ZonalStats,
+    aoh_block,
+    candidate_sites,
+    decide_mode,
+    default_suitability_model,
+    distance_to_water_km,
+    explain_candidates,
+    habitat_patches,
+    parse_candidate_weights,
+    parse_suitability_model,
+    pixel_area_km2,
+    polygonal,
+    range_zones,
+    river_segments,
+    select_range,
+    suitability_scores,
+    zonal_table,
+    zones_block_stats,
+)
+from deerhabitat.config import resolve_store
+from deerhabitat.crs import is_equal_area
+from deerhabitat.errors import AnalysisError, ConfigError, InputFileError
+from deerhabitat.io import Store
+from deerhabitat.io.raster import (
+    AlignedRasters,
+    RasterInfo,
+    RasterWriter,
+    bundled_raster_path,
+    raster_record,
+    read_class_table,
+    read_raster,
+    read_raster_info,
+    register_rasters,
+)
+from deerhabitat.io.vector import write_vector
+from deerhabitat.schema import LayerKind
+from deerhabitat.units import M2_PER_KM2
+
+ZONE_KINDS = {"ranges": "range_id", "protected-areas": "pa_id", "sites": "site_id", "range-states": "iso3"}
+"""Layer kinds usable as zones in ``habitat zonal``, with their id column."""
+
+SUITABILITY_BINS = (0.0, 0.25, 0.5, 0.75, 1.0)
+SUITABLE_THRESHOLD = 0.5
+
+
+@dataclass(frozen=True)
+class HabitatReport:
+    """What a ``habitat`` command did: its JSON summary, the files it wrote, and its table if any."""
+
+    command: str
+    summary: dict
+    outputs: dict[str, Path]
+    table: pd.DataFrame | None = field(default=None, compare=False)
+
+    def to_json(self) -> dict:
+        """The summary plus output paths, ready for ``json.dumps``."""
+        return {**self.summary, "outputs": {k: str(v) for k, v in sorted(self.outputs.items())}}
+
+
+# -- shared steps -----------------------------------------------------------------------------------
+
+
+def _grid_of(info: RasterInfo) -> Grid:
+    return Grid(info.transform, info.width, info.height, info.crs)
+
+
+def _open(store: str | os.PathLike | None) -> tuple[Store, bool]:
+    choice = resolve_store(store)
+    return Store(choice.path), not choice.bundled
+
+
+def _in_crs(frame: gpd.GeoDataFrame, crs: pyproj.CRS) -> gpd.GeoDataFrame:
+    frame = frame[frame.geometry.notna() & ~frame.geometry.is_empty]
+    return frame.to_crs(crs)
+
+
+def _union(frame: gpd.GeoDataFrame) -> shapely.Geometry:
+    if frame.empty:
+        return shapely.MultiPolygon()
+    return polygonal(shapely.union_all(shapely.make_valid(frame.geometry.values)))
+
+
+def _optional_layer(store: Store, kind: LayerKind) -> gpd.GeoDataFrame | None:
+    return store.read(kind) if store.has(kind) else None
+
+
+def _block_area(grid: Grid, area_crs: pyproj.CRS) -> Callable[[Grid], float | np.ndarray]:
+    if is_equal_area(grid.crs):
+        constant = pixel_area_km2(grid, area_crs)
+        return lambda _sub: constant
+    return lambda sub: pixel_area_km2(sub, area_crs)
+
+
+def _write_manifest(out: Path, name: str, summary: dict) -> Path:
+    path = out / name
+    tmp = out / f".{name}.tmp"
+    tmp.write_text(json.dumps(summary, indent=2, ensure_ascii=False, default=str) + "\n", encoding="utf-8")
+    os.replace(tmp, path)
+    return path
+
+
+def _out_dir(out: str | os.PathLike) -> Path:
+    path = Path(out)
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise InputFileError(f"cannot create the output folder {str(path)!r} ({exc.strerror}); choose a "
+                             f"folder you can write to with --out.") from exc
+    return path
+
+
+def _register(store: Store, writable: bool, items: Iterable[tuple[RasterInfo, str]], command: str) -> bool:
+    if not writable:
+        return False
+    records = [raster_record(info, role, command=command) for info, role in items]
+    with store.transaction() as tx:
+        register_rasters(tx, records)
+    return True
+
+
+def _inputs_json(items: Iterable[tuple[RasterInfo, str, str]]) -> list[dict]:
+    from deerhabitat.io import file_sha256
+
+    return [{"role": role, **info.describe(), "sha256": file_sha256(info.path), "resampling": how}
+            for info, role, how in items]
+
+
+def _round(value: float | None, digits: int = 6) -> float | None:
+    return None if value is None or not np.isfinite(value) else round(float(value), digits)
+
+
+# -- Area of Habitat ----------------------------------------------------------------------------------
+
+
+def habitat_aoh(landcover: str | os.PathLike, *, range_period: str, suitable_classes: Iterable[int],
+                out: str | os.PathLike, store: str | os.PathLike | None = None,
+                elevation: str | os.PathLike | None = None, min_elevation_m: float | None = None,
+                max_elevation_m: float | None = None, iucn_preset: str = "all",
+                block_size: int = DEFAULT_BLOCK_SIZE) -> HabitatReport:
+    """Area of Habitat of a range period (``deerhabitat habitat aoh``); see
+    :mod:`deerhabitat.analysis.habitat.aoh` for the recipe and fallback rules.
+
+    Parameters
+    ----------
+    landcover : path-like
+        Land-cover GeoTIFF (class values); it defines the grid.
+    range_period : str
+        Period of the ``ranges`` layer (``historical``, ``2020`` ...).
+    suitable_classes : iterable of int
+        Land-cover classes that are habitat.
+    out : path-like
+        Output folder: ``aoh.tif`` (km² of AOH per pixel, NaN outside the range) and ``aoh_manifest.json``.
+    store : path-like, optional
+        The store (default ``$DEERHABITAT_STORE``, else the bundled store).
+    elevation : path-like, optional
+        Elevation GeoTIFF in metres (bilinear onto the land-cover grid unless on the same grid).
+    min_elevation_m, max_elevation_m : float, optional
+        Elevation limits (inclusive); at least one with ``elevation``.
+    iucn_preset : str, default "all"
+        Range polygons kept by IUCN codes (``all``, ``aoh``, ``dopa``, ``life``).
+    block_size : int
+        Block edge in pixels for reading and writing.
+
+    Returns
+    -------
+    HabitatReport
+        Summary keys: ``range_total_km2``, ``habitat_total_km2``, ``elevation_total_km2``,
+        ``aoh_total_km2``, ``prevalence``, ``aoh_by_country``, ``aoh_protected_km2``,
+        ``aoh_protected_fraction``, ``fallbacks`` and the settings and inputs used.
+
+    Raises
+    ------
+    AnalysisError
+        Bad classes, limits, period or preset, or a range that misses the land-cover grid.
+    InputFileError, CRSError
+        For unreadable rasters or rasters without a CRS.
+    """
+    classes = _classes(suitable_classes)
+    limits = _limits(elevation, min_elevation_m, max_elevation_m)
+    codes = _preset(iucn_preset)
+    db, writable = _open(store)
+    area_crs = db.config.crs
+    lc_info = read_raster_info(landcover, role="landcover")
+    dem_info = read_raster_info(elevation, role="elevation") if elevation is not None else None
+    grid = _grid_of(lc_info)
+    kept = select_range(db.read(LayerKind.RANGES), range_period, codes=codes)
+    range_geom = _union(_in_crs(kept, grid.crs))
+    _require_overlap(range_geom, grid, range_period)
+    zones = _aoh_zones(db, kept, range_geom, grid.crs)
+    out_dir = _out_dir(out)
+    raster = out_dir / "aoh.tif"
+    others = {"elevation": (dem_info, "bilinear")} if dem_info else {}
+    with AlignedRasters(lc_info, others) as rasters, RasterWriter(
+            raster, crs=grid.crs, transform=grid.transform, width=grid.width, height=grid.height) as writer:
+        result = _aoh_blocks(rasters, writer, grid, range_geom, classes, limits, zones, area_crs, block_size)
+        resampling = rasters.resampling("elevation") if dem_info else None
+    registered = _register(db, writable, [(lc_info, "landcover"), *([(dem_info, "elevation")] if dem_info else []),
+                                         (read_raster_info(raster, role="aoh"), "aoh")], "habitat aoh")
+    summary = _aoh_summary(result, kept, area_crs, grid, range_period, classes, limits, codes)
+    summary["inputs"] = _inputs_json([(lc_info, "landcover", "reference grid"),
+                                      *([(dem_info, "elevation", resampling)] if dem_info else [])])
+    summary.update(store=str(db.path), registered_in_store=registered, tool_version=__version__)
+    manifest = _write_manifest(out_dir, "aoh_manifest.json", {**summary, "outputs": {"raster": str(raster)}})
+    return HabitatReport("habitat aoh", summary, {"raster": raster, "manifest": manifest})
+
+
+def _classes(values: Iterable[int]) -> tuple[int, ...]:
+    try:
+        classes = tuple(sorted({int(v) for v in values}))
+    except (TypeError, ValueError):
+        raise AnalysisError(f"suitable classes {values!r} are not whole numbers; give class values such as "
+                            f"--suitable-classes 1,2.") from None
+    if not classes:
+        raise AnalysisError("no suitable land-cover class was given; name at least one class value, e.g. "
+                            "--suitable-classes 1,2.")
+    return classes
+
+
+def _limits(elevation: object, min_m: float | None, max_m: float | None) -> ElevationLimits | None:
+    if elevation is None:
+        if min_m is not None or max_m is not None:
+            raise AnalysisError(f"elevation limits ({min_m}, {max_m}) were given without an elevation raster; "
+                                f"add --elevation PATH, or leave out the limits.")
+        return None
+    return ElevationLimits(min_m, max_m)
+
+
+def _preset(name: str) -> object:
+    if name not in IUCN_PRESETS:
+        raise AnalysisError(f"IUCN preset {name!r} is not known; use one of {', '.join(IUCN_PRESETS)}.")
+    return IUCN_PRESETS[name]
+
+
+def _require_overlap(range_geom: shapely.Geometry, grid: Grid, period: str) -> None:
+    if shapely.is_empty(range_geom) or not shapely.intersects(range_geom, grid.box) or \
+            shapely.intersection(range_geom, grid.box).area <= 0:
+        bounds = tuple(round(b) for b in grid.bounds)
+        shown = tuple(round(b) for b in range_geom.bounds) if not shapely.is_empty(range_geom) else "empty"
+        raise AnalysisError(
+            f"the range of period {period!r} (bounds {shown} in the raster's CRS) does not overlap the land-cover "
+            f"raster (bounds {bounds}); give a land-cover raster that covers the range.")
+
+
+def _aoh_zones(db: Store, kept: gpd.GeoDataFrame, range_geom: shapely.Geometry,
+               crs: pyproj.CRS) -> dict[str, shapely.Geometry]:
+    states = _optional_layer(db, LayerKind.RANGE_STATES)
+    if states is not None and len(states):
+        countries = range_zones(range_geom, _in_crs(states, crs), "iso3")
+    else:
+        with_iso = kept[kept["iso3"].notna()]
+        countries = range_zones(range_geom, _in_crs(with_iso, crs), "iso3") if len(with_iso) else {}
+    zones = {f"country:{k}": v for k, v in countries.items()}
+    pas = _optional_layer(db, LayerKind.PROTECTED_AREAS)
+    if pas is not None and len(pas):
+        inside = polygonal(shapely.intersection(range_geom, _union(_in_crs(pas, crs))))
+        if not shapely.is_empty(inside):
+            zones["protected"] = inside
+        else:
+            zones["protected"] = shapely.MultiPolygon()
+    return zones
+
+
+def _aoh_blocks(rasters: AlignedRasters, writer: RasterWriter, grid: Grid, range_geom: shapely.Geometry,
+                classes: tuple[int, ...], limits: ElevationLimits | None, zones: dict[str, shapely.Geometry],
+                area_crs: pyproj.CRS, block_size: int) -> AohResult:
+    area_of = _block_area(grid, area_crs)
+    shapely.prepare(range_geom)
+    totals, zone_totals = AohTotals(), {name: AohTotals() for name in zones}
+    touched = [w for w in grid.blocks(block_size) if shapely.intersects(range_geom, grid.subgrid(w).box)]
+    for window in touched:
+        sub = grid.subgrid(window)
+        block = aoh_block(_read_layers(rasters, window, area_of(sub), limits), sub, range_geom,
+                          suitable_classes=classes, limits=limits, zones=_touching(zones, sub))
+        writer.write(window, block.pixels)
+        totals.add(block.totals)
+        for name, t in block.zone_totals.items():
+            zone_totals[name].add(t)
+    mode = decide_mode(totals, elevation_given=limits is not None)
+    if mode != AohMode(use_habitat=True, use_elevation=limits is not None):
+        for window in touched:
+            sub = grid.subgrid(window)
+            block = aoh_block(_read_layers(rasters, window, area_of(sub), limits), sub, range_geom,
+                              suitable_classes=classes, limits=limits, mode=mode)
+            writer.write(window, block.pixels)
+    return AohResult(totals, zone_totals, mode)
+
+
+def _touching(zones: Mapping[str, shapely.Geometry], sub: Grid) -> dict[str, shapely.Geometry]:
+    box = sub.box
+    return {k: v for k, v in zones.items() if not shapely.is_empty(v) and shapely.intersects(v, box)}
+
+
+def _read_layers(rasters: AlignedRasters, window: object, area: float | np.ndarray,
+                 limits: ElevationLimits | None) -> HabitatLayers:
+    landcover, valid = rasters.read("landcover", window)
+    elevation = None
+    if limits is not None:
+        values, ok = rasters.read("elevation", window)
+        elevation = np.where(ok, values, np.nan).astype(np.float64)
+    return HabitatLayers(landcover, valid, area, elevation)
+
+
+def _aoh_summary(result: AohResult, kept: gpd.GeoDataFrame, area_crs: pyproj.CRS, grid: Grid, period: str,
+                 classes: tuple[int, ...], limits: ElevationLimits | None, codes: object) -> dict:
+    t = result.totals
+    aoh = result.aoh_km2
+    zone_aoh = result.zone_aoh_km2()
+    countries = [{"iso3": name.split(":", 1)[1], "range_km2": _round(result.zone_totals[name].range_km2),
+                  "aoh_km2": _round(value), "aoh_fraction": _round(value / aoh if aoh > 0 else None)}
+                 for name, value in zone_aoh.items() if name.startswith("country:")]
+    protected = zone_aoh.get("protected")
+    vector_km2 = _union(_in_crs(kept, area_crs)).area / M2_PER_KM2
+    return {
+        "range_period": str(period), "iucn_codes_kept": codes.describe(),
+        "range_ids": kept["range_id"].astype(str).tolist(),
+        "range_total_km2": _round(t.range_km2), "range_vector_km2": _round(vector_km2),
+        "range_outside_grid_km2": _round(max(vector_km2 - t.range_km2, 0.0)),
+        "habitat_total_km2": _round(t.habitat_km2), "elevation_total_km2": _round(t.elevation_km2),
+        "aoh_total_km2": _round(aoh), "prevalence": _round(result.prevalence),
+        "aoh_by_country": countries,
+        "aoh_protected_km2": _round(protected),
+        "aoh_protected_fraction": _round(protected / aoh if protected is not None and aoh > 0 else None),
+        "suitable_classes": list(classes),
+        "elevation_limits_m": limits.describe() if limits else None,
+        "habitat_filter_used": result.mode.use_habitat, "elevation_filter_used": result.mode.use_elevation,
+        "fallbacks": list(result.mode.fallbacks),
+        "class_km2_in_range": {str(k): _round(v) for k, v in sorted(t.class_km2.items())},
+        "grid": {k: v for k, v in grid.describe().items() if k != "crs"},
+        "pixel_area_km2": _round(pixel_area_km2(grid, area_crs)) if is_equal_area(grid.crs) else None,
+        "analysis_crs": area_crs.to_wkt(), "analysis_crs_name": area_crs.name,
+        "coverage_rule": "exact cell-coverage fractions (exactextract): a pixel partly inside the range counts "
+                         "by the fraction covered",
+    }
+
+
+# -- Suitability ----------------------------------------------------------------------------------------
+
+WATER_INPUT = "distance_to_water_km"
+RESERVED_INPUTS = ("landcover", "elevation", WATER_INPUT)
+
+
+def habitat_suitability(landcover: str | os.PathLike, *, out: str | os.PathLike,
+                        store: str | os.PathLike | None = None, elevation: str | os.PathLike | None = None,
+                        covariates: Mapping[str, str | os.PathLike] | None = None,
+                        weights: str | os.PathLike | None = None,
+                        block_size: int = DEFAULT_BLOCK_SIZE) -> HabitatReport:
+    """Habitat suitability 0-1 on the land-cover grid (``deerhabitat habitat suitability``).
+
+    The model and its weights come from a TOML file (default: the bundled Bukhara deer model, see
+    :mod:`deerhabitat.analysis.habitat.suitability`). Distance to water is computed from the store's
+    rivers layer when the model uses ``distance_to_water_km``.
+
+    Parameters
+    ----------
+    landcover : path-like
+        Land-cover GeoTIFF; it defines the grid.
+    out : path-like
+        Output folder: ``suitability.tif`` (float32 0-1, NaN = no data), ``distance_to_water_km.tif``
+        (when used) and ``suitability_manifest.json``.
+    store : path-like, optional
+        The store (rivers layer; raster registry).
+    elevation : path-like, optional
+        Elevation GeoTIFF in metres (bilinear onto the grid).
+    covariates : mapping of str to path-like, optional
+        Other continuous rasters by input name, as the weights file names them (bilinear onto the grid).
+    weights : path-like, optional
+        A TOML weights file laid out as the bundled ``suitability.toml``.
+    block_size : int
+        Block edge in pixels.
+
+    Returns
+    -------
+    HabitatReport
+        Summary: ``mean_suitability``, ``suitable_km2`` (suitability >= 0.5), ``valid_km2``,
+        ``area_by_suitability_km2``, the model and the inputs used.
+    """
+    model, weights_info = _model(weights)
+    db, writable = _open(store)
+    area_crs = db.config.crs
+    lc_info = read_raster_info(landcover, role="landcover")
+    others = _continuous_inputs(elevation, covariates)
+    _require_inputs(model, set(others) | {"landcover", WATER_INPUT})
+    segments = river_segments(_in_crs(db.read(LayerKind.RIVERS), area_crs).geometry.values) \
+        if WATER_INPUT in model.inputs else None
+    grid, out_dir = _grid_of(lc_info), _out_dir(out)
+    paths = {"raster": out_dir / "suitability.tif"}
+    if segments is not None:
+        paths["distance_to_water"] = out_dir / f"{WATER_INPUT}.tif"
+    writers = {k: RasterWriter(p, crs=grid.crs, transform=grid.transform, width=grid.width, height=grid.height)
+               for k, p in paths.items()}
+    with AlignedRasters(lc_info, {k: v for k, v in others.items() if k in model.inputs}) as rasters, \
+            writers["raster"], _maybe(writers.get("distance_to_water")):
+        tally = _suitability_blocks(rasters, writers, grid, model, segments, area_crs, block_size)
+        how = {name: rasters.resampling(name) for name in rasters.others}
+    used = [(info, name) for name, (info, _) in others.items() if name in model.inputs]
+    registered = _register(db, writable, [(lc_info, "landcover"), *used,
+                                         *[(read_raster_info(p), role) for role, p in paths.items()]],
+                           "habitat suitability")
+    summary = {**tally.summary(), "model": model.describe(), "weights_file": weights_info,
+               "inputs": _inputs_json([(lc_info, "landcover", "reference grid"),
+                                       *[(info, name, how[name]) for info, name in used]]),
+               "distance_to_water_from": "the store's rivers layer" if segments is not None else None,
+               "grid": {k: v for k, v in grid.describe().items() if k != "crs"},
+               "analysis_crs_name": area_crs.name, "store": str(db.path), "registered_in_store": registered,
+               "tool_version": __version__}
+    manifest = _write_manifest(out_dir, "suitability_manifest.json",
+                               {**summary, "outputs": {k: str(v) for k, v in paths.items()}})
+    return HabitatReport("habitat suitability", summary, {**paths, "manifest": manifest})
+
+
+def _maybe(context: object) -> object:
+    import contextlib
+
+    return context if context is not None else contextlib.nullcontext()
+
+
+def _model(weights: str | os.PathLike | None) -> tuple[SuitabilityModel, dict | None]:
+    if weights is None:
+        return default_suitability_model(), None
+    data = _read_toml(weights)
+    from deerhabitat.io import file_sha256
+
+    return parse_suitability_model(data, origin=str(weights)), {"path": str(weights),
+                                                                 "sha256": file_sha256(weights)}
+
+
+def _read_toml(path: str | os.PathLike) -> dict:
+    try:
+        with open(path, "rb") as fh:
+            return tomllib.load(fh)
+    except FileNotFoundError:
+        raise InputFileError(f"the weights file {str(path)!r} does not exist; give a TOML file laid out like "
+                             f"the bundled suitability.toml.") from None
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError, OSError) as exc:
+        raise ConfigError(f"the weights file {str(path)!r} is not valid TOML ({exc}); fix it, starting from "
+                          f"a copy of the bundled suitability.toml.") from exc
+
+
+def _continuous_inputs(elevation: str | os.PathLike | None,
+                       covariates: Mapping[str, str | os.PathLike] | None) -> dict[str, tuple[RasterInfo, str]]:
+    others = {}
+    if elevation is not None:
+        others["elevation"] = (read_raster_info(elevation, role="elevation"), "bilinear")
+    for name, path in sorted((covariates or {}).items()):
+        if not str(name).isidentifier() or name in RESERVED_INPUTS:
+            raise AnalysisError(f"covariate name {name!r} is not allowed; use a simple name (letters, digits, "
+                                f"underscores) other than {', '.join(RESERVED_INPUTS)}, e.g. "
+                                f"--covariate groundwater_m=gw.tif.")
+        others[name] = (read_raster_info(path, role=f"covariate {name}"), "bilinear")
+    return others
+
+
+def _require_inputs(model: SuitabilityModel, available: set[str]) -> None:
+    missing = [name for name in model.inputs if name not in available]
+    if missing:
+        raise ConfigError(
+            f"the suitability model {model.name!r} needs the input(s) {', '.join(missing)}, which were not "
+            f"given (given: {', '.join(sorted(available))}). Give them (--elevation PATH, --covariate "
+            f"NAME=PATH), or remove those components from the weights file (--weights).")
+
+
+@dataclass
+class _SuitabilityTally:
+    valid_km2: float = 0.0
+    weighted: float = 0.0
+    suitable_km2: float = 0.0
+    bins: np.ndarray = field(default_factory=lambda: np.zeros(len(SUITABILITY_BINS) - 1))
+
+    def add(self, scores: np.ndarray, area: float | np.ndarray) -> None:
+        ok = np.isfinite(scores)
+        weight = np.broadcast_to(np.asarray(area, dtype=np.float64), scores.shape)[ok]
+        values = scores[ok].astype(np.float64)
+        self.valid_km2 += float(weight.sum())
+        self.weighted += float((values * weight).sum())
+        self.suitable_km2 += float(weight[values >= SUITABLE_THRESHOLD].sum())
+        index = np.clip(np.searchsorted(SUITABILITY_BINS, values, side="right") - 1, 0, len(self.bins) - 1)
+        self.bins += np.bincount(index, weights=weight, minlength=len(self.bins))
+
+    def summary(self) -> dict:
+        edges = SUITABILITY_BINS
+        return {"mean_suitability": _round(self.weighted / self.valid_km2 if self.valid_km2 else None),
+                "valid_km2": _round(self.valid_km2),
+                "suitable_km2": _round(self.suitable_km2), "suitable_threshold": SUITABLE_THRESHOLD,
+                "area_by_suitability_km2": [{"from": edges[i], "to": edges[i + 1], "area_km2": _round(a)}
+                                            for i, a in enumerate(self.bins)]}
+
+
+def _suitability_blocks(rasters: AlignedRasters, writers: Mapping[str, RasterWriter], grid: Grid,
+                        model: SuitabilityModel, segments: shapely.STRtree | None, area_crs: pyproj.CRS,
+                        block_size: int) -> _SuitabilityTally:
+    area_of, tally = _block_area(grid, area_crs), _SuitabilityTally()
+    for window in grid.blocks(block_size):
+        sub = grid.subgrid(window)
+        inputs, valid = {}, {}
+        for name in ("landcover", *rasters.others):
+            inputs[name], valid[name] = rasters.read(name, window)
+        if segments is not None:
+            inputs[WATER_INPUT] = distance_to_water_km(sub, segments, area_crs)
+            writers["distance_to_water"].write(window, inputs[WATER_INPUT])
+        scores = suitability_scores(inputs, valid, model)
+        writers["raster"].write(window, scores)
+        tally.add(scores, area_of(sub))
+    return tally
+
+
+# -- Zonal statistics -----------------------------------------------------------------------------------
+
+DEFAULT_SITE_BUFFER_M = 5000.0
+
+
+def habitat_zonal(raster: str | os.PathLike, *, zones: str = "ranges", out: str | os.PathLike | None = None,
+                  store: str | os.PathLike | None = None, period: str | None = None, buffer_m: float | None = None,
+                  categorical: bool = False, block_size: int = DEFAULT_BLOCK_SIZE) -> HabitatReport:
+    """Zonal statistics of a raster over ranges, protected areas, range states or buffers around sites
+    (``deerhabitat habitat zonal``), with exact cell-coverage fractions; see
+    :mod:`deerhabitat.analysis.habitat.zonal` for the definitions.
+
+    Parameters
+    ----------
+    raster : path-like
+        The GeoTIFF analysed (band 1).
+    zones : {"ranges", "protected-areas", "sites", "range-states"}
+        The layer whose features are the zones.
+    out : path-like, optional
+        Folder for ``zonal.csv`` and ``zonal_manifest.json``.
+    store : path-like, optional
+        The store.
+    period : str, optional
+        With ``ranges``: only the polygons of this period.
+    buffer_m : float, optional
+        Buffer (metres, in the analysis CRS) drawn around each zone; sites default to 5,000 m.
+    categorical : bool, default False
+        Add the share of each class value.
+    block_size : int
+        Block edge in pixels.
+
+    Returns
+    -------
+    HabitatReport
+        ``table``: one row per zone (id, ``name``, statistics); summary ``rows`` holds the same.
+    """
+    id_column = _zone_id(zones)
+    db, writable = _open(store)
+    area_crs = db.config.crs
+    info = read_raster_info(raster, role="zonal")
+    grid = _grid_of(info)
+    frame, buffer_m = _zone_frame(db, zones, period, buffer_m, area_crs)
+    geoms = {str(k): polygonal(shapely.make_valid(g)) for k, g in
+             zip(frame[id_column], frame.to_crs(grid.crs).geometry.values, strict=True)}
+    stats = _zonal_blocks(info, grid, geoms, area_crs, categorical, block_size)
+    table = zonal_table({k: stats.get(k, ZonalStats()) for k in geoms}, id_column=id_column,
+                        categorical=categorical)
+    names = dict(zip(frame[id_column].astype(str), frame["name"].astype(str), strict=True))
+    table.insert(1, "name", table[id_column].map(names))
+    summary = {"zones": zones, "id_column": id_column, "period": period, "buffer_m": buffer_m,
+               "categorical": categorical, "raster": {**info.describe(), "sha256": _sha(info)},
+               "analysis_crs_name": area_crs.name, "rows": json.loads(table.to_json(orient="records")),
+               "store": str(db.path), "tool_version": __version__}
+    outputs = {}
+    if out is not None:
+        out_dir = _out_dir(out)
+        outputs["table"] = out_dir / "zonal.csv"
+        table.to_csv(outputs["table"], index=False)
+        outputs["manifest"] = _write_manifest(out_dir, "zonal_manifest.json", summary)
+    summary["registered_in_store"] = _register(db, writable, [(info, "zonal")], "habitat zonal")
+    return HabitatReport("habitat zonal", summary, outputs, table)
+
+
+def _sha(info: RasterInfo) -> str:
+    from deerhabitat.io import file_sha256
+
+    return file_sha256(info.path)
+
+
+def _zone_id(zones: str) -> str:
+    if zones not in ZONE_KINDS:
+        raise AnalysisError(f"zones {zones!r} is not a zone layer; use one of {', '.join(ZONE_KINDS)}.")
+    return ZONE_KINDS[zones]
+
+
+def _zone_frame(db: Store, zones: str, period: str | None, buffer_m: float | None,
+                area_crs: pyproj.CRS) -> tuple[gpd.GeoDataFrame, float | None]:
+    frame = db.read(LayerKind.parse(zones))
+    if period is not None:
+        if zones != "ranges":
+            raise AnalysisError(f"--period {period!r} applies to range zones only, not to {zones!r}; leave it "
+                                f"out or use --zones ranges.")
+        periods = sorted(set(frame["period"].astype(str)))
+        frame = frame[frame["period"].astype(str) == str(period)]
+        if frame.empty:
+            raise AnalysisError(f"the ranges layer has no polygon of period {period!r}; periods in the store: "
+                                f"{', '.join(periods) or 'none'}.")
+    if zones == "sites" and buffer_m is None:
+        buffer_m = DEFAULT_SITE_BUFFER_M
+    if buffer_m is not None and not (np.isfinite(buffer_m) and buffer_m > 0):
+        raise AnalysisError(f"buffer_m={buffer_m!r}; a buffer must be a distance above 0 metres, e.g. "
+                            f"--buffer-m 5000.")
+    frame = _in_crs(frame, area_crs)
+    if frame.empty:
+        raise AnalysisError(f"the {zones!r} layer has no feature with a geometry to use as a zone; import "
+                            f"features first.")
+    if buffer_m is not None:
+        frame = frame.set_geometry(frame.geometry.buffer(buffer_m, quad_segs=32))
+    return frame.sort_values(ZONE_KINDS[zones]).reset_index(drop=True), buffer_m
+
+
+def _zonal_blocks(info: RasterInfo, grid: Grid, geoms: dict[str, shapely.Geometry], area_crs: pyproj.CRS,
+                  categorical: bool, block_size: int) -> dict[str, ZonalStats]:
+    area_of, merged = _block_area(grid, area_crs), {}
+    extent = shapely.union_all([shapely.box(*g.bounds) for g in geoms.values() if not g.is_empty])
+    with AlignedRasters(info, reference_name="values") as rasters:
+        for window in grid.blocks(block_size):
+            sub = grid.subgrid(window)
+            if not shapely.intersects(extent, sub.box):
+                continue
+            values, valid = rasters.read("values", window)
+            for name, stats in zones_block_stats(values, valid, sub, geoms, area_of(sub),
+                                                 categorical=categorical).items():
+                merged.setdefault(name, ZonalStats()).add(stats)
+    return merged
+
+
+# -- Candidate sites ------------------------------------------------------------------------------------
+
+
+def habitat_candidates(*, out: str | os.PathLike, store: str | os.PathLike | None = None,
+                       suitability: str | os.PathLike | None = None, min_suitability: float = 0.5,
+                       landcover: str | os.PathLike | None = None, suitable_classes: Iterable[int] | None = None,
+                       range_period: str = "historical", min_area_km2: float = 10.0, min_distance_km: float = 20.0,
+                       weights: str | os.PathLike | None = None) -> HabitatReport:
+    """Candidate reintroduction sites (``deerhabitat habitat candidates``); see
+    :mod:`deerhabitat.analysis.habitat.candidates` for the recipe and the ranking.
+
+    Suitable pixels are either ``suitability >= min_suitability`` (a suitability raster) or land cover in
+    ``suitable_classes`` (a land-cover raster); give exactly one of the two rasters. The raster is read
+    whole (it must fit in memory).
+
+    Parameters
+    ----------
+    out : path-like
+        Folder for ``candidates.gpkg`` (layer ``candidates``, EPSG:4326), ``candidates.geojson``,
+        ``candidates.csv`` and ``candidates_manifest.json``.
+    store : path-like, optional
+        The store (ranges, sites, protected areas).
+    suitability : path-like, optional
+        Suitability GeoTIFF (0-1), e.g. from ``habitat suitability``.
+    min_suitability : float, default 0.5
+        Threshold on the suitability raster.
+    landcover : path-like, optional
+        Land-cover GeoTIFF, with ``suitable_classes``.
+    suitable_classes : iterable of int, optional
+        Land-cover classes that are suitable.
+    range_period : str, default "historical"
+        The period whose range candidates must lie in.
+    min_area_km2, min_distance_km : float
+        Smallest candidate (km²) and distance from every wild population (km).
+    weights : path-like, optional
+        TOML file with ``[candidates.weights]`` (area, protection, proximity); default the bundled one.
+
+    Returns
+    -------
+    HabitatReport
+        ``table``: the candidates (GeoDataFrame in EPSG:4326), best first.
+    """
+    criteria = CandidateCriteria(min_area_km2, min_distance_km, _candidate_weights(weights))
+    path, role = _candidate_raster(suitability, landcover, suitable_classes, min_suitability)
+    db, writable = _open(store)
+    area_crs = db.config.crs
+    values, valid, info = read_raster(path, role=role)
+    grid = _grid_of(info)
+    mask = valid & (values >= min_suitability if role == "suitability" else np.isin(values, _classes(suitable_classes)))
+    patches = habitat_patches(mask, grid).to_crs(area_crs)
+    range_geom = _union(select_range(db.read(LayerKind.RANGES), range_period).to_crs(area_crs))
+    sites = _in_crs(db.read(LayerKind.SITES, missing_ok=True), area_crs)
+    pas = _optional_layer(db, LayerKind.PROTECTED_AREAS)
+    protected = _union(_in_crs(pas, area_crs)) if pas is not None else None
+    frame = candidate_sites(patches, historical_range=range_geom, sites=sites, protected=protected,
+                            criteria=criteria)
+    if role == "suitability":
+        frame = _with_mean_suitability(frame, values, valid, grid, area_crs, criteria)
+    outputs = _write_candidates(frame, _out_dir(out))
+    summary = {"n_candidates": len(frame), "range_period": range_period, "criteria": {
+        "min_area_km2": min_area_km2, "min_distance_km": min_distance_km,
+        "weights": criteria.normalised_weights(), "suitable_pixels": (
+            f"suitability >= {min_suitability:g}" if role == "suitability"
+            else f"land-cover class in {list(_classes(suitable_classes))}")},
+        "raster": {**info.describe(), "sha256": _sha(info), "role": role},
+        "candidates": json.loads(pd.DataFrame(frame.drop(columns="geometry")).to_json(orient="records")),
+        "analysis_crs_name": area_crs.name, "store": str(db.path), "tool_version": __version__}
+    outputs["manifest"] = _write_manifest(Path(out), "candidates_manifest.json", summary)
+    summary["registered_in_store"] = _register(db, writable, [(info, role)], "habitat candidates")
+    return HabitatReport("habitat candidates", summary, outputs, frame.to_crs(4326))
+
+
+def _candidate_weights(weights: str | os.PathLike | None) -> dict[str, float] | None:
+    if weights is None:
+        from importlib import resources
+
+        text = resources.files("deerhabitat.analysis.habitat").joinpath("suitability.toml").read_text("utf-8")
+        return parse_candidate_weights(tomllib.loads(text), origin="bundled suitability.toml")
+    return parse_candidate_weights(_read_toml(weights), origin=str(weights))
+
+
+def _candidate_raster(suitability: object, landcover: object, classes: object,
+                      threshold: float) -> tuple[str | os.PathLike, str]:
+    if (suitability is None) == (landcover is None):
+        raise AnalysisError("give exactly one of --suitability PATH (with --min-suitability) or --landcover "
+                            "PATH (with --suitable-classes); got "
+                            f"{'both' if suitability is not None else 'neither'}.")
+    if suitability is not None:
+        if not (np.isfinite(threshold) and 0 <= threshold <= 1):
+            raise AnalysisError(f"--min-suitability {threshold!r} is outside 0-1; give e.g. 0.5.")
+        return suitability, "suitability"
+    if classes is None:
+        raise AnalysisError("--landcover needs --suitable-classes (e.g. 1,2) to say which classes are suitable.")
+    return landcover, "landcover"
+
+
+def _with_mean_suitability(frame: gpd.GeoDataFrame, values: np.ndarray, valid: np.ndarray, grid: Grid,
+                           area_crs: pyproj.CRS, criteria: CandidateCriteria) -> gpd.GeoDataFrame:
+    geoms = dict(zip(frame["candidate_id"], frame.to_crs(grid.crs).geometry.values, strict=True))
+    stats = zones_block_stats(values, valid, grid, geoms, pixel_area_km2(grid, area_crs))
+    frame = frame.copy()
+    frame["mean_suitability"] = [stats[k].mean if k in stats else np.nan for k in frame["candidate_id"]]
+    return explain_candidates(frame, criteria)
+
+
+def _write_candidates(frame: gpd.GeoDataFrame, out_dir: Path) -> dict[str, Path]:
+    lonlat = frame.to_crs(4326)
+    centroids = frame.geometry.centroid.to_crs(4326)
+    table = pd.DataFrame(lonlat.drop(columns="geometry"))
+    table["centroid_lon"], table["centroid_lat"] = centroids.x.round(5), centroids.y.round(5)
+    outputs = {"table": out_dir / "candidates.csv", "layer": out_dir / "candidates.gpkg",
+               "geojson": out_dir / "candidates.geojson"}
+    table.to_csv(outputs["table"], index=False)
+    for key in ("layer", "geojson"):
+        write_vector(lonlat, outputs[key], layer_name="candidates", id_column="candidate_id", overwrite=True)
+    return outputs
+
+
+# -- Bundled sample rasters (for the Overview Report) ---------------------------------------------------
+
+BUNDLED_ELEVATION_LIMITS_M = (None, 1500.0)
+"""Elevation limits used with the bundled rasters: a lowland riparian deer, mountains (> 1,500 m) excluded."""
+
+
+def bundled_habitat(out: str | os.PathLike, *, store: str | os.PathLike | None = None,
+                    range_period: str | None = None) -> dict[str, HabitatReport]:
+    """AOH and suitability of the bundled sample rasters, for the Overview Report.
+
+    Parameters
+    ----------
+    out : path-like
+        Output folder (``aoh.tif``, ``suitability.tif`` and manifests).
+    store : path-like, optional
+        The store (default: the bundled store).
+    range_period : str, optional
+        Range period for the AOH; default the latest period that is a year.
+
+    Returns
+    -------
+    dict
+        ``{"aoh": HabitatReport, "suitability": HabitatReport}``.
+    """
+    landcover = bundled_raster_path("landcover.tif")
+    elevation = bundled_raster_path("elevation.tif")
+    classes = read_class_table(bundled_raster_path("landcover_classes.csv"))
+    suitable = classes.loc[classes["suitable"], "value"].astype(int).tolist()
+    period = range_period or _latest_period(_open(store)[0])
+    low, high = BUNDLED_ELEVATION_LIMITS_M
+    aoh = habitat_aoh(landcover, range_period=period, suitable_classes=suitable, out=out, store=store,
+                      elevation=elevation, min_elevation_m=low, max_elevation_m=high)
+    suitability = habitat_suitability(landcover, out=out, store=store, elevation=elevation)
+    return {"aoh": aoh, "suitability": suitability}
+
+
+def _latest_period(db: Store) -> str:
+    periods = sorted(set(db.read(LayerKind.RANGES)["period"].astype(str)))
+    years = [p for p in periods if p.isdigit()]
+    if not years:
+        raise AnalysisError(f"the ranges layer has no period that is a year (periods: {', '.join(periods) or 'none'}); "
+                            f"give range_period explicitly.")
+    return max(years, key=int)
+
+
+def habitat_rasters(*, store: str | os.PathLike | None = None) -> pd.DataFrame:
+    """The rasters registered in the store (``deerhabitat habitat rasters``), sorted by role and path."""
+    from deerhabitat.io.raster import registered_rasters
+
+    return registered_rasters(_open(store)[0])
