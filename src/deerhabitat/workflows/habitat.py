@@ -238,7 +238,8 @@ def habitat_aoh(landcover: str | os.PathLike, *, range_period: str, suitable_cla
     summary = _aoh_summary(result, kept, area_crs, grid, range_period, classes, limits, codes)
     summary["inputs"] = _inputs_json([(lc_info, "landcover", "reference grid"),
                                       *([(dem_info, "elevation", resampling)] if dem_info else [])])
-    summary.update(store=str(db.path), registered_in_store=registered, tool_version=__version__)
+    summary.update(analysis_crs=db.config.analysis_crs, store=str(db.path), registered_in_store=registered,
+                   tool_version=__version__)
     manifest = _write_manifest(out_dir, "aoh_manifest.json", {**summary, "outputs": {"raster": str(raster)}})
     return HabitatReport("habitat aoh", summary, {"raster": raster, "manifest": manifest})
 
@@ -366,7 +367,7 @@ def _aoh_summary(result: AohResult, kept: gpd.GeoDataFrame, area_crs: pyproj.CRS
         "class_km2_in_range": {str(k): _round(v) for k, v in sorted(t.class_km2.items())},
         "grid": {k: v for k, v in grid.describe().items() if k != "crs"},
         "pixel_area_km2": _round(pixel_area_km2(grid, area_crs)) if is_equal_area(grid.crs) else None,
-        "analysis_crs": area_crs.to_wkt(), "analysis_crs_name": area_crs.name,
+        "analysis_crs_wkt": area_crs.to_wkt(),
         "coverage_rule": "exact cell-coverage fractions (exactextract): a pixel partly inside the range counts "
                          "by the fraction covered",
     }
@@ -440,7 +441,7 @@ def habitat_suitability(landcover: str | os.PathLike, *, out: str | os.PathLike,
                                        *[(info, name, how[name]) for info, name in used]]),
                "distance_to_water_from": "the store's rivers layer" if segments is not None else None,
                "grid": {k: v for k, v in grid.describe().items() if k != "crs"},
-               "analysis_crs_name": area_crs.name, "store": str(db.path), "registered_in_store": registered,
+               "analysis_crs": db.config.analysis_crs, "store": str(db.path), "registered_in_store": registered,
                "tool_version": __version__}
     manifest = _write_manifest(out_dir, "suitability_manifest.json",
                                {**summary, "outputs": {k: str(v) for k, v in paths.items()}})
@@ -593,7 +594,7 @@ def habitat_zonal(raster: str | os.PathLike, *, zones: str = "ranges", out: str 
     table.insert(1, "name", table[id_column].map(names))
     summary = {"zones": zones, "id_column": id_column, "period": period, "buffer_m": buffer_m,
                "categorical": categorical, "raster": {**info.describe(), "sha256": _sha(info)},
-               "analysis_crs_name": area_crs.name, "rows": json.loads(table.to_json(orient="records")),
+               "analysis_crs": db.config.analysis_crs, "rows": json.loads(table.to_json(orient="records")),
                "store": str(db.path), "tool_version": __version__}
     outputs = {}
     if out is not None:
@@ -725,7 +726,7 @@ def habitat_candidates(*, out: str | os.PathLike, store: str | os.PathLike | Non
             else f"land-cover class in {list(_classes(suitable_classes))}")},
         "raster": {**info.describe(), "sha256": _sha(info), "role": role},
         "candidates": json.loads(pd.DataFrame(frame.drop(columns="geometry")).to_json(orient="records")),
-        "analysis_crs_name": area_crs.name, "store": str(db.path), "tool_version": __version__}
+        "analysis_crs": db.config.analysis_crs, "store": str(db.path), "tool_version": __version__}
     outputs["manifest"] = _write_manifest(Path(out), "candidates_manifest.json", summary)
     summary["registered_in_store"] = _register(db, writable, [(info, role)], "habitat candidates")
     return HabitatReport("habitat candidates", summary, outputs, frame.to_crs(4326))

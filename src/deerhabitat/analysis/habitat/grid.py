@@ -94,7 +94,7 @@ class Grid:
 
     def subgrid(self, window: Window) -> Grid:
         """The grid of one window (same CRS and resolution)."""
-        t = self.transform * Affine.translation(window.col_off, window.row_off)
+        t = self.transform @ Affine.translation(window.col_off, window.row_off)
         return Grid(t, window.width, window.height, self.crs)
 
     def blocks(self, block_size: int = DEFAULT_BLOCK_SIZE) -> Iterator[Window]:
