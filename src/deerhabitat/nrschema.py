@@ -437,7 +437,7 @@ def _coerce_code(text: str, field: Field) -> str:
     for code in field.allowed:
         if text.lower() == code.lower():
             return code
-    close = difflib.get_close_matches(text, field.allowed, n=1, cutoff=0.6)
+    close = difflib.get_close_matches(text, field.allowed, n=1, cutoff=0.75)
     hint = f" (did you mean {close[0]!r}?)" if close else ""
     raise ValueError(f"{text!r} is not an allowed value{hint}")
 
@@ -477,9 +477,15 @@ class _Checker:
         self.locate = locate
         self.today = today
         self.problems: list[Problem] = []
+        self.invalid: set[Path] = set()
 
     def add(self, path: Path, message: str) -> None:
         self.problems.append(Problem(self.locate(path), message))
+
+    def reject(self, path: Path, message: str) -> None:
+        """Report a value that is present but not valid (cross-checks then leave it alone)."""
+        self.invalid.add(path)
+        self.add(path, message)
 
     def entry(self, section: Section, raw: Mapping, path: Path, *, reported: frozenset = frozenset()
               ) -> dict[str, Any]:
@@ -497,14 +503,14 @@ class _Checker:
                 coerced = _coerce(value, field, self.today)
             except ValueError as exc:
                 out[field.name] = None
-                self.add(fpath, _value_problem(value, field, str(exc)))
+                self.reject(fpath, _value_problem(value, field, str(exc)))
                 continue
             if isinstance(coerced, (int, float)) and not isinstance(coerced, bool):
                 if field.minimum is not None and coerced < field.minimum or (
                         field.maximum is not None and coerced > field.maximum):
                     out[field.name] = None
                     what = "negative" if field.minimum == 0 and coerced < 0 else "out of range"
-                    self.add(fpath, _value_problem(value, field, f"{_shown(value)} is {what}"))
+                    self.reject(fpath, _value_problem(value, field, f"{_shown(value)} is {what}"))
                     continue
             out[field.name] = coerced
         return out
@@ -737,6 +743,8 @@ def _check_coordinates(checker: _Checker, report: dict, key: str) -> None:
     for i, e in _indexed(report, key):
         if (e["latitude"] is None) != (e["longitude"] is None):
             missing = "latitude" if e["latitude"] is None else "longitude"
+            if (key, i, missing) in checker.invalid:
+                continue
             checker.add((key, i, missing), f"missing while {'longitude' if missing == 'latitude' else 'latitude'}"
                                            f" is given; give both coordinates (decimal degrees, WGS 84) or neither")
 

@@ -154,8 +154,8 @@ def _read_yaml(content: bytes, name: str) -> tuple[Any, Locator, list[Problem]]:
         mark = exc.problem_mark or exc.context_mark
         where = f"{name} line {mark.line + 1}, column {mark.column + 1}" if mark else name
         what = " ".join(str(part) for part in (exc.context, exc.problem) if part)
-        raise ReportFormatError(name, [f"{where}: YAML syntax error ({what}); correct the YAML (indent "
-                                       f"nested keys by two spaces, quote text that contains ': ' or '#')"]) from None
+        raise ReportFormatError(name, [f"{where}: not valid YAML ({what}); correct the YAML (indent nested "
+                                       f"keys by two spaces, quote text that contains ': ' or ' #')"]) from None
     except yaml.YAMLError as exc:
         raise ReportFormatError(name, [f"{name}: not readable as YAML ({exc}); correct the YAML"]) from None
     finally:
@@ -281,7 +281,7 @@ def _read_table_sheet(title: str, rows: _ValueRows, where: dict, problems: list[
     headers: list[str] = []
     for column, cell in enumerate(header_row, start=1):
         name = _header(cell)
-        if name in headers:
+        if name and name in headers:
             problems.append(Problem(f"sheet {title!r} column {get_column_letter(column)}",
                                     f"header {name!r} repeats an earlier column; keep one column per field"))
             name = ""
@@ -541,7 +541,7 @@ def _write_report_sheet(sheet: Any, section: Section, values: Mapping[str, Any])
 
 
 def _write_table_sheet(sheet: Any, section: Section, entries: list, list_ranges: Mapping[str, str]) -> None:
-    last_row = len(entries) + TEMPLATE_ROWS
+    last_row = len(entries) + TEMPLATE_ROWS + 1
     for column, fld in enumerate(section.fields, start=1):
         letter = get_column_letter(column)
         header = sheet.cell(1, column, fld.name)
