@@ -19,6 +19,8 @@ Outputs: ``data/sources/range_states.geojson`` and ``data/sources/rivers.geojson
 
 from __future__ import annotations
 
+import argparse
+import heapq
 import sys
 from dataclasses import dataclass
 from importlib import resources
@@ -210,8 +212,6 @@ class _LineNetwork:
 
     def chain(self, first: int, last: int) -> list[int]:
         """Indices of the lines on the shortest connection from line ``first`` to line ``last``."""
-        import heapq
-
         goal = set(self.ends[last])
         queue = [(0.0, node, ()) for node in self.ends[first]]
         done: set[tuple] = set()
@@ -246,21 +246,31 @@ def rivers(lines: gpd.GeoSeries, crs) -> gpd.GeoDataFrame:
 
 
 def write_geojson(frame: gpd.GeoDataFrame, path: Path) -> None:
-    """Write ``frame`` as GeoJSON with 5 decimals (about 1 m), one feature per line."""
+    """Write ``frame`` as GeoJSON (RFC 7946) with 5 decimals, about 1 m."""
+    if path.exists():
+        path.unlink()  # the GeoJSON driver refuses to overwrite
     pyogrio.write_dataframe(frame, path, driver="GeoJSON", layer_options={"COORDINATE_PRECISION": 5,
                                                                           "RFC7946": "YES"})
 
 
-def main() -> int:
-    """Write range_states.geojson and rivers.geojson into data/sources/."""
+def derive(out_dir: Path = SOURCES) -> dict[str, gpd.GeoDataFrame]:
+    """Write range_states.geojson and rivers.geojson into ``out_dir``; return both layers."""
     crs = StoreConfig().crs
-    states = range_states(read_countries())
-    write_geojson(states, SOURCES / "range_states.geojson")
-    named = rivers(read_basemap_rivers(), crs)
-    write_geojson(named, SOURCES / "rivers.geojson")
-    lengths = named.to_crs(crs).length / 1000.0
+    layers = {"range_states": range_states(read_countries()), "rivers": rivers(read_basemap_rivers(), crs)}
+    for name, frame in layers.items():
+        write_geojson(frame, out_dir / f"{name}.geojson")
+    return layers
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Command line: ``python data/derive_basemap.py [--out-dir DIR]``."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out-dir", type=Path, default=SOURCES, help=f"folder to write (default: {SOURCES})")
+    args = parser.parse_args(argv)
+    named = derive(args.out_dir)["rivers"]
+    lengths = named.to_crs(StoreConfig().crs).length / 1000.0
     for rid, km in zip(named["river_id"], lengths, strict=True):
-        print(f"{rid:<10} {km:8.0f} km")
+        sys.stdout.write(f"{rid:<10} {km:8.0f} km\n")
     return 0
 
 

