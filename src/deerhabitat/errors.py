@@ -59,6 +59,10 @@ class AnalysisError(DeerHabitatError, ValueError):
     """An analysis was given a parameter or data it cannot work with (a cell size of 0, no grid origin)."""
 
 
+class PublishError(DeerHabitatError, ValueError):
+    """A map or report cannot be published as asked (an unknown map name, an output folder that cannot be written)."""
+
+
 class ReportFormatError(DeerHabitatError, ValueError):
     """A national report does not fit the national report format.
 
