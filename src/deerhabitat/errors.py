@@ -60,7 +60,7 @@ class AnalysisError(DeerHabitatError, ValueError):
 
 
 class PublishError(DeerHabitatError, ValueError):
-    """A map or report cannot be published as asked (an unknown map name, an output folder that cannot be written)."""
+    """A map or report cannot be published as asked (unknown map name, output folder not writable)."""
 
 
 class ReportFormatError(DeerHabitatError, ValueError):
