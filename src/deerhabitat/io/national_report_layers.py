@@ -187,7 +187,7 @@ def _new_sites(report: Mapping, country: str, source: str, known: Mapping, store
             "site_id": site_id, "name": entry["site_name"], "iso3": country, "status": entry["site_status"],
             "source": source, "approximate": _approximate(entry), "scope": entry["scope"] or "site",
             "river": entry["river"], "coord_quality": entry["coord_quality"], "geometry": point})
-    return _frame(LayerKind.SITES, [rows[k] for k in sorted(rows)])
+    return _frame(LayerKind.SITES, list(rows.values()))
 
 
 def _notes(entry: Mapping[str, Any]) -> str:
@@ -246,7 +246,7 @@ def _protected_areas(report: Mapping, country: str, source: str, store_ids: set[
             "iucn_cat": entry["iucn_cat"], "status_year": entry["established_year"],
             "reported_area_km2": area_km2, "iso3": country, "source": source, "approximate": True,
             "notes": _notes(entry), "geometry": circle_of_area(point, area_km2, analysis_crs)})
-    return _frame(LayerKind.PROTECTED_AREAS, sorted(rows, key=lambda r: r["pa_id"]))
+    return _frame(LayerKind.PROTECTED_AREAS, rows)
 
 
 def circle_of_area(centre: shapely.Point, area_km2: float, crs: pyproj.CRS) -> shapely.Polygon:
@@ -290,6 +290,8 @@ def circle_of_area(centre: shapely.Point, area_km2: float, crs: pyproj.CRS) -> s
 
 
 def _frame(kind: LayerKind, rows: list[dict]) -> gpd.GeoDataFrame:
+    """Rows to a GeoDataFrame in EPSG:4326, sorted by id, spec columns first."""
+    rows = sorted(rows, key=lambda row: str(row[SPECS[kind].id_column]))
     columns = [c.name for c in SPECS[kind].columns if c.required or c.name in ("lower", "upper")]
     columns += sorted({k for row in rows for k in row} - set(columns) - {"geometry"})
     data = pd.DataFrame([{k: v for k, v in row.items() if k != "geometry"} for row in rows], columns=columns)
