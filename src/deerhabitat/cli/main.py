@@ -19,9 +19,12 @@ from deerhabitat._version import __version__
 COMMANDS: dict[str, str] = {
     "analyze": "deerhabitat.cli.analyze:analyze_command",
     "habitat": "deerhabitat.cli.habitat:habitat_group",
+    "export": "deerhabitat.cli.importing:export_command",
+    "import": "deerhabitat.cli.importing:import_command",
     "init": "deerhabitat.cli.store:init_command",
     "layers": "deerhabitat.cli.store:layers_command",
     "national-report": "deerhabitat.cli.national_report:national_report_group",
+    "validate": "deerhabitat.cli.importing:validate_command",
 }
 """Command name → ``module:attribute`` of its click command."""
 

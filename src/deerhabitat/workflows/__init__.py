@@ -13,6 +13,14 @@ from deerhabitat.workflows.habitat import (
     habitat_suitability,
     habitat_zonal,
 )
+from deerhabitat.workflows.importing import (
+    ExportResult,
+    ImportOptions,
+    ImportResult,
+    export_layer,
+    import_layer,
+    validate_file,
+)
 from deerhabitat.workflows.national_report import (
     national_report_import,
     national_report_list,
@@ -21,6 +29,7 @@ from deerhabitat.workflows.national_report import (
 )
 from deerhabitat.workflows.store import init, layers, open_store
 
-__all__ = ["AnalysisResult", "HabitatReport", "analyze", "bundled_habitat", "habitat_aoh", "habitat_candidates",
+__all__ = ["ExportResult", "ImportOptions", "ImportResult", "export_layer", "import_layer", "validate_file"]
+__all__ += ["AnalysisResult", "HabitatReport", "analyze", "bundled_habitat", "habitat_aoh", "habitat_candidates",
            "habitat_rasters", "habitat_suitability", "habitat_zonal", "init", "layers", "national_report_import",
            "national_report_list", "national_report_template", "national_report_validate", "open_store"]

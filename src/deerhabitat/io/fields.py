@@ -1,0 +1,117 @@
+"""Field mapping (``--field SRC=DST``) and the column names a store can hold.
+
+Mapping renames source columns to the names of the layer schema; every other column is kept as an
+extra attribute. GeoPackage column names are case-insensitive and ``fid`` is its feature id, so
+names that would collide there are refused with a message naming them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+
+import geopandas as gpd
+
+from deerhabitat.errors import SchemaError
+
+RESERVED = ("fid", "ogc_fid", "geom")
+"""Column names the store uses itself (compared ignoring case)."""
+
+
+def parse_field_mapping(items: Iterable[str] | Mapping[str, str] | None) -> dict[str, str]:
+    """Turn ``["SRC=DST", ...]`` (or a mapping) into a ``{source: target}`` dict.
+
+    Raises
+    ------
+    SchemaError
+        If an item has no ``=``, an empty side, or a source or target is given twice.
+
+    Examples
+    --------
+    >>> parse_field_mapping(["Name=name", "ID = site_id"])
+    {'Name': 'name', 'ID': 'site_id'}
+    """
+    if items is None:
+        return {}
+    pairs = list(items.items()) if isinstance(items, Mapping) else [_split(item) for item in items]
+    mapping: dict[str, str] = {}
+    for source, target in pairs:
+        if source in mapping:
+            raise SchemaError("field mapping", [f"--field {source}=... is given twice; map each source column "
+                                                f"once"])
+        mapping[str(source)] = str(target)
+    targets = list(mapping.values())
+    twice = sorted({t for t in targets if targets.count(t) > 1})
+    if twice:
+        raise SchemaError("field mapping", [f"several columns map to {twice}; map one source column to each "
+                                            f"target"])
+    return mapping
+
+
+def _split(item: str) -> tuple[str, str]:
+    source, sep, target = str(item).partition("=")
+    if not sep or not source.strip() or not target.strip():
+        raise SchemaError("field mapping", [f"--field {item!r} is not SRC=DST; write e.g. --field NAME=name "
+                                            f"(source column = schema column)"])
+    return source.strip(), target.strip()
+
+
+def apply_field_mapping(frame: gpd.GeoDataFrame, mapping: Mapping[str, str]) -> gpd.GeoDataFrame:
+    """Rename columns by ``mapping``; a target that already exists is replaced by the mapped column.
+
+    Raises
+    ------
+    SchemaError
+        If a source column is not in the file; the message lists the columns found.
+
+    Examples
+    --------
+    >>> import geopandas as gpd
+    >>> f = gpd.GeoDataFrame({"NAME": ["Tigrovaya Balka"], "name": ["old"]})
+    >>> apply_field_mapping(f, {"NAME": "name"}).columns.tolist()
+    ['name']
+    """
+    geometry = _geometry_name(frame)
+    columns = [c for c in frame.columns if c != geometry]
+    missing = [s for s in mapping if s not in frame.columns]
+    if missing:
+        found = ", ".join(map(str, columns)) or "none"
+        raise SchemaError("field mapping", [f"--field names source column(s) {missing} that the file does not "
+                                            f"have (columns: {found}); check the spelling and case"])
+    replaced = [t for s, t in mapping.items() if t in frame.columns and t not in mapping]
+    return frame.drop(columns=replaced).rename(columns=dict(mapping))
+
+
+def column_problems(frame: gpd.GeoDataFrame) -> list[str]:
+    """List column names a GeoPackage store cannot hold: case-only duplicates and reserved names.
+
+    Examples
+    --------
+    >>> import geopandas as gpd
+    >>> column_problems(gpd.GeoDataFrame({"Name": [1], "name": [2], "fid": [3]}))  # doctest: +ELLIPSIS
+    ["columns 'Name' and 'name' differ only in case...", "column 'fid' is reserved..."]
+    """
+    geometry = _geometry_name(frame)
+    problems = []
+    seen: dict[str, str] = {}
+    for column in frame.columns:
+        if column == geometry:
+            continue
+        name = str(column)
+        key = name.lower()
+        if key in seen:
+            problems.append(f"columns {seen[key]!r} and {name!r} differ only in case, which a GeoPackage cannot "
+                            f"hold; rename one with --field {name}=NEW_NAME")
+        seen.setdefault(key, name)
+        if key in RESERVED:
+            problems.append(f"column {name!r} is reserved by the GeoPackage store; rename it with --field "
+                            f"{name}=source_{key}")
+        if not name.strip():
+            problems.append("a column has an empty name; name it in the file")
+    return problems
+
+
+def _geometry_name(frame: gpd.GeoDataFrame) -> str | None:
+    try:
+        return frame.geometry.name
+    except AttributeError:
+        return None
