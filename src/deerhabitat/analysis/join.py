@@ -61,7 +61,7 @@ def points_in_polygons(points: object, polygons: object, *,
     tree = shapely.STRtree(polygons)
     prepared = polygons.copy()
     shapely.prepare(prepared)
-    x, y = shapely.get_x(points), shapely.get_y(points)
+    x, y = point_xy(points)
     bounds = np.linspace(0, len(points), min(workers * 4, len(points)) + 1).astype(np.intp) \
         if workers > 1 else np.array([0, len(points)])
     chunks = [slice(int(a), int(b)) for a, b in zip(bounds[:-1], bounds[1:], strict=True)]
@@ -103,6 +103,20 @@ def covered_mask(points: object, polygons: object, *, workers: int = 1) -> np.nd
     mask = np.zeros(len(points), dtype=bool)
     mask[point_idx] = True
     return mask
+
+
+def point_xy(points: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Coordinates of points as two float arrays; NaN for None and empty points.
+
+    Examples
+    --------
+    >>> [v.tolist() for v in point_xy(np.array([shapely.Point(1, 2), None, shapely.Point()], dtype=object))]
+    [[1.0, nan, nan], [2.0, nan, nan]]
+    """
+    x, y = np.full(len(points), np.nan), np.full(len(points), np.nan)
+    present = ~(shapely.is_missing(points) | shapely.is_empty(points))
+    x[present], y[present] = shapely.get_x(points[present]), shapely.get_y(points[present])
+    return x, y
 
 
 def _check_points(points: np.ndarray) -> None:

@@ -23,6 +23,7 @@ import pandas as pd
 import shapely
 
 from deerhabitat.analysis._checks import require_analysis_crs, require_columns
+from deerhabitat.analysis.join import point_xy
 from deerhabitat.analysis.projection import with_geodesic_edges
 from deerhabitat.errors import AnalysisError
 from deerhabitat.units import m2_to_km2
@@ -54,7 +55,8 @@ def extent_of_occurrence_km2(points: gpd.GeoSeries) -> float:
     """
     crs = require_analysis_crs(points, what="extent_of_occurrence_km2(points)")
     _require_points(points.to_numpy(), "extent_of_occurrence_km2")
-    hull = shapely.convex_hull(shapely.multipoints(points.dropna().to_numpy()))
+    values = points.to_numpy()
+    hull = shapely.convex_hull(shapely.multipoints(values[~(shapely.is_missing(values) | shapely.is_empty(values))]))
     if hull.geom_type != "Polygon" or hull.area == 0:
         return 0.0
     return float(m2_to_km2(with_geodesic_edges(hull, crs).area))
@@ -146,7 +148,7 @@ def eoo_aoo_by_year(site_years: gpd.GeoDataFrame, *, cell_m: float = AOO_CELL_M,
 def _cells(points: np.ndarray, cell_m: float, origin: tuple[float, float]) -> np.ndarray:
     if len(points) == 0:
         return np.zeros((0, 2), dtype=np.int64)
-    x, y = shapely.get_x(points), shapely.get_y(points)
+    x, y = point_xy(points)
     keep = np.isfinite(x) & np.isfinite(y)
     ix = np.floor((x[keep] - origin[0]) / cell_m).astype(np.int64)
     iy = np.floor((y[keep] - origin[1]) / cell_m).astype(np.int64)

@@ -221,7 +221,7 @@ def site_protection(sites: gpd.GeoDataFrame, protected_areas: gpd.GeoDataFrame) 
     return pd.DataFrame({"site_id": ordered["site_id"].astype(str).to_numpy(),
                          "iso3": ordered["iso3"].astype(str).to_numpy(),
                          "inside": [bool(c) for c in containing], "pa_ids": containing,
-                         "nearest_pa_id": nearest, "distance_km": distance_km})
+                         "nearest_pa_id": pd.Series(nearest, dtype=object), "distance_km": distance_km})
 
 
 # -- steps -------------------------------------------------------------------------------------------
