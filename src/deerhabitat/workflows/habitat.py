@@ -774,7 +774,7 @@ def _write_candidates(frame: gpd.GeoDataFrame, out_dir: Path) -> dict[str, Path]
                "geojson": out_dir / "candidates.geojson"}
     table.to_csv(outputs["table"], index=False)
     for key in ("layer", "geojson"):
-        write_vector(lonlat, outputs[key], layer_name="candidates", id_column="candidate_id", overwrite=True)
+        write_vector(lonlat, outputs[key], layer_name="candidates", overwrite=True)
     return outputs
 
 

@@ -180,7 +180,9 @@ def _qualifying_parts(patches: gpd.GeoDataFrame, historical_range: shapely.Geome
         inside = shapely.difference(inside, zone)
     parts = [p for g in inside for p in shapely.get_parts(polygonal(g)) if not p.is_empty]
     parts.sort(key=lambda p: (-p.area, p.centroid.x, p.centroid.y))
-    return np.array(parts, dtype=object)
+    out = np.empty(len(parts), dtype=object)
+    out[:] = parts
+    return out
 
 
 def _protected_fraction(geoms: np.ndarray, protected: shapely.Geometry | None) -> np.ndarray:
@@ -199,7 +201,7 @@ def _add_nearest(frame: gpd.GeoDataFrame, sites: gpd.GeoDataFrame, what: str) ->
             frame["nearest_source_name"] = frame[id_col]
         return
     ordered = sites.sort_values("site_id").reset_index(drop=True)
-    distances = shapely.distance(frame.geometry.values[:, None], ordered.geometry.values[None, :])
+    distances = shapely.distance(np.asarray(frame.geometry.values)[:, None], np.asarray(ordered.geometry.values)[None, :])
     nearest = np.argmin(distances, axis=1)
     frame[id_col] = pd.array(ordered["site_id"].astype(str).to_numpy()[nearest], dtype="string")
     frame[dist_col] = distances[np.arange(len(frame)), nearest] / M_PER_KM
