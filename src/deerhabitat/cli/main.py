@@ -23,7 +23,9 @@ COMMANDS: dict[str, str] = {
     "import": "deerhabitat.cli.importing:import_command",
     "init": "deerhabitat.cli.store:init_command",
     "layers": "deerhabitat.cli.store:layers_command",
+    "map": "deerhabitat.cli.map:map_command",
     "national-report": "deerhabitat.cli.national_report:national_report_group",
+    "report": "deerhabitat.cli.report:report_command",
     "validate": "deerhabitat.cli.importing:validate_command",
 }
 """Command name → ``module:attribute`` of its click command."""

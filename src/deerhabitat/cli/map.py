@@ -1,0 +1,41 @@
+"""``deerhabitat map``: write the published maps of a store."""
+
+from __future__ import annotations
+
+import click
+
+from deerhabitat.cli.options import profile_opt, store_opt
+from deerhabitat.publish.assets import Basemap
+
+out_opt = click.option("--out", "out", type=click.Path(file_okay=False), default="maps", show_default=True,
+                       help="Output folder (created when missing).")
+dpi_opt = click.option("--dpi", type=click.IntRange(50, 1200), default=150, show_default=True,
+                       help="Resolution of the PNG images (300 for print).")
+basemap_opt = click.option("--basemap", type=click.Choice([b.value for b in Basemap]), default=Basemap.NONE.value,
+                           show_default=True,
+                           help="Optional basemap tiles; 'none' keeps every page offline (range states as the base).")
+
+
+@click.command("map")
+@click.argument("name", required=False)
+@store_opt
+@out_opt
+@profile_opt
+@dpi_opt
+@basemap_opt
+def map_command(name: str | None, store: str | None, out: str, profile: str, dpi: int, basemap: str) -> None:
+    """Write the map NAME (all maps when omitted) as HTML that opens offline, PNG, SVG and an embed snippet.
+
+    Maps: overview, state-<iso3> (one per range state), population, reintroductions, protected-coverage,
+    habitat (each when the store has its data). The public profile (default) shows wild populations only at
+    the centre of a 10 km grid cell. When the store is writable, the same styles are stored in it as QGIS
+    layer styles.
+    """
+    from deerhabitat.workflows import map_
+
+    result = map_(name, store=store, out=out, profile=profile, dpi=dpi, basemap=basemap)
+    click.echo(f"Wrote {len(result.maps)} map(s) to {result.out}: {', '.join(result.maps)}")
+    if result.styles_written is not None:
+        click.echo(f"QGIS layer styles in the store: {result.styles_written} stored or updated")
+    for note in result.notes:
+        click.echo(f"Note: {note}")

@@ -1,0 +1,29 @@
+"""``deerhabitat report``: the Overview Report of a store."""
+
+from __future__ import annotations
+
+import click
+
+from deerhabitat.cli.map import basemap_opt, dpi_opt, out_opt
+from deerhabitat.cli.options import profile_opt, store_opt
+
+
+@click.command("report")
+@store_opt
+@out_opt
+@profile_opt
+@dpi_opt
+@basemap_opt
+def report_command(store: str | None, out: str, profile: str, dpi: int, basemap: str) -> None:
+    """Build the Overview Report into OUT/index.html, with every map, its images and the tables as CSV.
+
+    With no options: the bundled Bukhara deer data into maps/. Every page opens from disk with no network.
+    The public profile (default) never shows the exact position of a wild population.
+    """
+    from deerhabitat.workflows import report
+
+    result = report(store=store, out=out, profile=profile, dpi=dpi, basemap=basemap)
+    click.echo(f"Wrote the report to {result.out / 'index.html'} ({len(result.maps)} maps, "
+               f"{len(result.files)} files)")
+    for note in result.notes:
+        click.echo(f"Note: {note}")

@@ -1,0 +1,79 @@
+"""Presenting: offline interactive maps, static maps, QGIS styles and the Overview Report page.
+
+Never reads or writes files (the workflows do) and never imports :mod:`deerhabitat.io` or
+:mod:`deerhabitat.analysis`. The steps: :func:`prepare_data` applies the publishing profile
+(generalising wild-population positions in the public profile), :func:`build_maps` builds every map
+the data allows, :func:`render_map_html` / :func:`render_static_map` draw one, and
+:func:`render_report` draws the report page.
+"""
+
+from deerhabitat.publish.assets import Basemap
+from deerhabitat.publish.generalise import Profile, generalise_layers, snap_to_cell_centres
+from deerhabitat.publish.layers import MapLayer, RasterLayer, WebMap, encode_map
+from deerhabitat.publish.maps import (
+    PublishData,
+    build_coverage_map,
+    build_habitat_map,
+    build_maps,
+    build_overview_map,
+    build_population_map,
+    build_reintroductions_map,
+    build_state_map,
+    prepare_data,
+    render_map_html,
+)
+from deerhabitat.publish.qgis import QgisStyle, build_store_styles, render_qml, render_sld
+from deerhabitat.publish.rasters import build_raster_layer
+from deerhabitat.publish.report import (
+    MapFigure,
+    Report,
+    Table,
+    build_report,
+    coverage_table,
+    embed_snippet,
+    render_csv,
+    render_report,
+    totals_table,
+)
+from deerhabitat.publish.static import render_static_map
+from deerhabitat.publish.styles import DEFAULT_STYLES, Field, LayerStyle, Symbol
+
+__all__ = [
+    "DEFAULT_STYLES",
+    "Basemap",
+    "Field",
+    "LayerStyle",
+    "MapFigure",
+    "MapLayer",
+    "Profile",
+    "PublishData",
+    "QgisStyle",
+    "RasterLayer",
+    "Report",
+    "Symbol",
+    "Table",
+    "WebMap",
+    "build_coverage_map",
+    "build_habitat_map",
+    "build_maps",
+    "build_overview_map",
+    "build_population_map",
+    "build_raster_layer",
+    "build_reintroductions_map",
+    "build_report",
+    "build_state_map",
+    "build_store_styles",
+    "coverage_table",
+    "embed_snippet",
+    "encode_map",
+    "generalise_layers",
+    "prepare_data",
+    "render_csv",
+    "render_map_html",
+    "render_qml",
+    "render_report",
+    "render_sld",
+    "render_static_map",
+    "snap_to_cell_centres",
+    "totals_table",
+]

@@ -1,0 +1,158 @@
+"""Publishing profiles, and the generalisation of wild-population positions for the public profile.
+
+Method (public profile, the default)
+------------------------------------
+Poachers use published coordinates, so a public map must not show where a wild population is. Before
+any output is built (HTML, embedded JSON, CSV, PNG/SVG, file names), every position of a wild
+population is replaced by the centre of the cell it falls in on an equal-area grid:
+
+1. the position is projected into the store's equal-area analysis CRS (``store.config.crs``); a site
+   drawn as a polygon is first reduced to its centroid in that CRS;
+2. the grid has square cells of ``store.config.generalise_m`` metres (10 km by default) whose corners lie
+   on multiples of the cell size from the CRS's false origin (0, 0);
+3. ``x' = (floor(x / cell) + 0.5) * cell`` and the same for ``y``; the cell centre is projected back to
+   longitude/latitude and is the only position published.
+
+The true position is anywhere in the cell: at most ``cell / √2`` (7.1 km for 10 km cells) from the
+published point. Populations in one cell share one published point.
+
+What is generalised: ``sites`` whose status is not ``captive`` (native, reintroduced, introduced and
+anything unexpected), every ``population-counts`` point unless both the count and its site are
+captive, and ``releases`` points unless their destination site is captive. Captive sites, protected
+areas, ranges, rivers and range states are published as they are. The generalised layers keep only
+their schema columns, so no extra column (for example a ``latitude`` column kept by an import) can
+carry a position out.
+
+The ``internal`` profile publishes every position as recorded.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from enum import StrEnum
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pyproj
+import shapely
+
+from deerhabitat.schema import SPECS, LayerKind
+
+
+def generalisation_method(cell_m: float) -> str:
+    """The method of the public profile in two sentences, for reports.
+
+    Examples
+    --------
+    >>> generalisation_method(10_000).startswith("Each position of a wild population is replaced by the centre")
+    True
+    """
+    return (f"Each position of a wild population is replaced by the centre of its {cell_m / 1000:g} km cell on an "
+            f"equal-area grid in the store's analysis CRS (cell corners at multiples of {cell_m:g} m from the "
+            f"projection's origin; a polygon site is first reduced to its centroid); the true position is within "
+            f"{cell_m / 1000 / 2 ** 0.5:.1f} km of the published one. Captive sites, protected areas, ranges and "
+            f"rivers are published as recorded.")
+
+
+class Profile(StrEnum):
+    """Who a publication is for: ``public`` generalises wild positions, ``internal`` keeps them."""
+
+    PUBLIC = "public"
+    INTERNAL = "internal"
+
+
+CAPTIVE = "captive"
+
+
+def snap_to_cell_centres(geometry: gpd.GeoSeries, *, cell_m: float, crs: pyproj.CRS) -> gpd.GeoSeries:
+    """Replace each geometry by the centre of its cell on an equal-area grid.
+
+    Parameters
+    ----------
+    geometry : geopandas.GeoSeries
+        Points or polygons in any CRS (polygons are reduced to their centroid in ``crs``).
+    cell_m : float
+        Cell size in metres of ``crs``.
+    crs : pyproj.CRS
+        The equal-area CRS of the grid; the grid's corners are multiples of ``cell_m`` from its origin.
+
+    Returns
+    -------
+    geopandas.GeoSeries
+        Points in the CRS of ``geometry``; missing or empty geometries stay missing.
+
+    Examples
+    --------
+    >>> import shapely
+    >>> crs = pyproj.CRS("+proj=aea +lat_1=37 +lat_2=46 +lat_0=41.5 +lon_0=67 +datum=WGS84 +units=m")
+    >>> points = gpd.GeoSeries([shapely.Point(12_345.0, -6_789.0)], crs=crs)
+    >>> snap_to_cell_centres(points, cell_m=10_000, crs=crs).iloc[0].coords[0]
+    (15000.0, -5000.0)
+    """
+    projected = geometry.to_crs(crs)
+    values = projected.values
+    present = ~(shapely.is_missing(values) | shapely.is_empty(values))
+    centres = np.full(len(values), None, dtype=object)
+    if present.any():
+        xy = shapely.get_coordinates(shapely.centroid(values[present]))
+        snapped = (np.floor(xy / cell_m) + 0.5) * cell_m
+        centres[present] = shapely.points(snapped)
+    out = gpd.GeoSeries(centres, index=geometry.index, crs=crs)
+    return out.to_crs(geometry.crs)
+
+
+def _schema_only(frame: gpd.GeoDataFrame, kind: LayerKind) -> gpd.GeoDataFrame:
+    keep = [c for c in SPECS[kind].column_names if c in frame.columns]
+    return gpd.GeoDataFrame(frame[keep].copy(), geometry=frame.geometry.values, crs=frame.crs)
+
+
+def _generalise(frame: gpd.GeoDataFrame, kind: LayerKind, mask: pd.Series, *, cell_m: float,
+                crs: pyproj.CRS) -> gpd.GeoDataFrame:
+    out = _schema_only(frame, kind)
+    chosen = mask.fillna(True).astype(bool).to_numpy()
+    if chosen.any():
+        values = out.geometry.values.copy()
+        values[chosen] = snap_to_cell_centres(out.geometry[chosen], cell_m=cell_m, crs=crs).values
+        out = out.set_geometry(gpd.GeoSeries(values, index=out.index, crs=out.crs))
+    out["generalised"] = chosen
+    return out
+
+
+def generalise_layers(layers: Mapping[LayerKind, gpd.GeoDataFrame], *, cell_m: float,
+                      crs: pyproj.CRS) -> dict[LayerKind, gpd.GeoDataFrame]:
+    """Generalise every wild-population position of a store's layers (see the module's method).
+
+    Parameters
+    ----------
+    layers : mapping of LayerKind to geopandas.GeoDataFrame
+        The store's layers in EPSG:4326, as :meth:`deerhabitat.io.Store.read_all` returns them.
+    cell_m : float
+        Grid cell size in metres (``store.config.generalise_m``).
+    crs : pyproj.CRS
+        The store's equal-area analysis CRS.
+
+    Returns
+    -------
+    dict of LayerKind to geopandas.GeoDataFrame
+        New frames; ``sites``, ``population-counts`` and ``releases`` keep only their schema columns
+        and gain a boolean ``generalised`` column. The input frames are not modified.
+    """
+    out = dict(layers)
+    sites = layers.get(LayerKind.SITES)
+    captive_sites: set[str] = set()
+    if sites is not None:
+        captive_sites = set(sites.loc[sites["status"].astype("string") == CAPTIVE, "site_id"].astype(str))
+        out[LayerKind.SITES] = _generalise(sites, LayerKind.SITES, sites["status"].astype("string") != CAPTIVE,
+                                           cell_m=cell_m, crs=crs)
+    counts = layers.get(LayerKind.POPULATION_COUNTS)
+    if counts is not None:
+        captive = counts["captive"].astype("boolean").fillna(False) & counts["site_id"].astype(str).isin(captive_sites)
+        out[LayerKind.POPULATION_COUNTS] = _generalise(counts, LayerKind.POPULATION_COUNTS, ~captive,
+                                                       cell_m=cell_m, crs=crs)
+    releases = layers.get(LayerKind.RELEASES)
+    if releases is not None:
+        wild = ~releases["site_id"].astype(str).isin(captive_sites)
+        out[LayerKind.RELEASES] = _generalise(releases, LayerKind.RELEASES, wild, cell_m=cell_m, crs=crs)
+    return out
+

@@ -1,0 +1,354 @@
+"""``deerhabitat map``: the published maps of a store, and the publication steps ``report`` shares.
+
+:func:`map_` is named with a trailing underscore so that it does not shadow Python's builtin ``map``.
+
+Steps: open the store; read its layers; run the analyses the maps need on the exact data
+(:func:`deerhabitat.analysis.site_year_counts`, :func:`~deerhabitat.analysis.population_totals`,
+:func:`~deerhabitat.analysis.range_coverage`), which publish figures, never positions; apply the
+profile (:func:`deerhabitat.publish.prepare_data` generalises every wild-population position
+before anything is drawn); build the maps; write each as ``<name>.html``, ``static/<name>.png|svg`` and
+``embed/<name>.txt``. ``map`` also stores the maps' styles as QGIS layer styles in the store when
+the store is writable (never the bundled store).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import tempfile
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+
+from deerhabitat import analysis as an
+from deerhabitat.config import StoreChoice, StoreConfig, bundled_store_path, resolve_store
+from deerhabitat.errors import DeerHabitatError, PublishError
+from deerhabitat.io import Store
+from deerhabitat.io.raster import read_display_image, registered_rasters
+from deerhabitat.io.styles import StyleRow, read_layer_styles, write_layer_styles
+from deerhabitat.publish import (
+    Basemap,
+    Profile,
+    PublishData,
+    RasterLayer,
+    WebMap,
+    build_maps,
+    build_raster_layer,
+    build_store_styles,
+    embed_snippet,
+    prepare_data,
+    render_map_html,
+    render_static_map,
+)
+from deerhabitat.schema import LayerKind
+from deerhabitat.workflows.store import open_store
+
+log = logging.getLogger(__name__)
+
+DEFAULT_OUT = "maps"
+DEFAULT_DPI = 150
+
+
+@dataclass(frozen=True)
+class Publication:
+    """A store read and prepared for publishing.
+
+    Attributes
+    ----------
+    store : Store
+        The opened store.
+    choice : StoreChoice
+        Which store, and whether it is the bundled one.
+    data : PublishData
+        Layers generalised for the profile, with the analyses' results.
+    totals : deerhabitat.analysis.PopulationTotals or None
+        Wild totals (None when they could not be computed; see ``notes``).
+    notes : list of str
+        What was left out and why.
+    """
+
+    store: Store
+    choice: StoreChoice
+    data: PublishData
+    totals: an.PopulationTotals | None
+    notes: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class PublishResult:
+    """What ``deerhabitat map`` or ``deerhabitat report`` wrote.
+
+    Attributes
+    ----------
+    out : pathlib.Path
+        The output folder.
+    maps : list of str
+        Names of the maps written.
+    files : list of pathlib.Path
+        Every file written.
+    styles_written : int or None
+        QGIS styles stored or updated in the store (None: the store was not written).
+    notes : list of str
+        What was left out and why.
+    """
+
+    out: Path
+    maps: list[str]
+    files: list[Path]
+    styles_written: int | None = None
+    notes: list[str] = field(default_factory=list)
+
+
+# -- reading and preparing ------------------------------------------------------------------------------
+
+def _is_bundled(choice: StoreChoice) -> bool:
+    try:
+        return choice.bundled or choice.path.resolve() == bundled_store_path().resolve()
+    except OSError:
+        return choice.bundled
+
+
+def prepare_publication(store: str | os.PathLike | None, profile: Profile | str) -> Publication:
+    """Open a store and prepare everything a publication draws from (see the module's steps).
+
+    Raises
+    ------
+    StoreError
+        If the store cannot be opened.
+    ValueError
+        If ``profile`` is not public or internal.
+    """
+    profile = _profile(profile)
+    choice = resolve_store(store)
+    opened = open_store(store)
+    config = opened.config
+    layers = {kind: opened.read(kind) for kind in opened.kinds()}
+    notes: list[str] = []
+    site_years, totals = _population(layers, config, notes)
+    coverage = _coverage(layers, config, notes)
+    habitat = _habitat(opened, notes)
+    data = prepare_data(layers, config, profile=profile).with_results(
+        coverage=coverage, site_years=site_years, habitat=habitat)
+    return Publication(opened, choice, data, totals, notes)
+
+
+def _profile(profile: Profile | str) -> Profile:
+    try:
+        return Profile(profile)
+    except ValueError:
+        raise PublishError(f"profile {profile!r} is not a publishing profile; use 'public' (generalises the "
+                           f"positions of wild populations) or 'internal' (keeps them)") from None
+
+
+def _population(layers: Mapping[LayerKind, gpd.GeoDataFrame], config: StoreConfig,
+                notes: list[str]) -> tuple[pd.DataFrame | None, an.PopulationTotals | None]:
+    counts, sites = layers.get(LayerKind.POPULATION_COUNTS), layers.get(LayerKind.SITES)
+    if counts is None or counts.empty or sites is None:
+        notes.append("No population counts (or no sites) in the store: no totals and no population map.")
+        return None, None
+    try:
+        site_years = an.site_year_counts(pd.DataFrame(counts.drop(columns=counts.geometry.name)),
+                                         pd.DataFrame(sites.drop(columns=sites.geometry.name)),
+                                         stale_after_years=config.stale_after_years)
+        return site_years, an.population_totals(site_years)
+    except DeerHabitatError as exc:
+        notes.append(f"Wild totals could not be computed: {exc}")
+        return None, None
+
+
+def _coverage(layers: Mapping[LayerKind, gpd.GeoDataFrame], config: StoreConfig, notes: list[str]
+              ) -> pd.DataFrame | None:
+    ranges, pas = layers.get(LayerKind.RANGES), layers.get(LayerKind.PROTECTED_AREAS)
+    if ranges is None or ranges.empty or pas is None or pas.empty:
+        notes.append("No ranges or no protected areas in the store: no protected-area coverage map or table.")
+        return None
+    states = layers.get(LayerKind.RANGE_STATES)
+    try:
+        return an.range_coverage(an.to_analysis_crs(ranges, config.crs), an.to_analysis_crs(pas, config.crs),
+                                 range_states=an.to_analysis_crs(states, config.crs)
+                                 if states is not None and len(states) else None)
+    except DeerHabitatError as exc:
+        notes.append(f"Protected-area coverage could not be computed: {exc}")
+        return None
+
+
+_HABITAT_ROLES = {"aoh": ("aoh", "Area of Habitat"), "suitability": ("suitability", "Habitat suitability")}
+
+
+def _raster_kind(role: str, path: str) -> str | None:
+    if role == "aoh":
+        return "aoh"
+    if Path(path).name.startswith("suitability"):
+        return "suitability"
+    return None
+
+
+def _habitat(opened: Store, notes: list[str]) -> list[RasterLayer]:
+    """Display layers of the latest AOH and suitability rasters registered in the store, if their files exist."""
+    registry = registered_rasters(opened)
+    chosen: dict[str, str] = {}
+    for row in registry.sort_values("time_utc", kind="stable").itertuples():
+        kind = _raster_kind(str(row.role), str(row.path))
+        if kind is not None and Path(row.path).is_file():
+            chosen[kind] = str(row.path)
+    layers = []
+    for kind in sorted(chosen):
+        layer_id, title = _HABITAT_ROLES[kind]
+        try:
+            values, bounds = read_display_image(chosen[kind])
+        except DeerHabitatError as exc:
+            notes.append(f"The {title} raster could not be shown: {exc}")
+            continue
+        layers.append(build_raster_layer(values, bounds, layer_id=layer_id, title=title, kind=kind,
+                                         note=f"From {Path(chosen[kind]).name}; display only (Web Mercator)."))
+    if not layers:
+        notes.append("No Area of Habitat or suitability raster is registered in the store (see `deerhabitat "
+                     "habitat aoh|suitability`): no habitat map.")
+    return layers
+
+
+# -- writing ------------------------------------------------------------------------------------------
+
+def output_folder(out: str | os.PathLike) -> Path:
+    """Create ``out`` (and ``static/``, ``embed/``, ``tables/``) if needed.
+
+    Raises
+    ------
+    PublishError
+        If the folder cannot be created (a file of that name, no permission).
+    """
+    path = Path(out)
+    try:
+        for sub in ("", "static", "embed", "tables"):
+            (path / sub).mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise PublishError(f"cannot create the output folder {str(path)!r} ({exc.strerror or exc}); --out must be "
+                           f"a folder you can write (it is created when missing)") from exc
+    return path
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def write_file(path: Path, content: str | bytes) -> Path:
+    """Write a file atomically (a temporary file beside it, then a rename).
+
+    Raises
+    ------
+    PublishError
+        If the file cannot be written.
+    """
+    data = content.encode("utf-8") if isinstance(content, str) else content
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        os.chmod(tmp, 0o666 & ~_umask())
+        os.replace(tmp, path)
+    except OSError as exc:
+        raise PublishError(f"cannot write {str(path)!r} ({exc.strerror or exc}); check the output folder is "
+                           f"writable and has free space") from exc
+    return path
+
+
+def write_map(web_map: WebMap, out: Path, *, dpi: int, basemap: Basemap) -> list[Path]:
+    """Write one map: its page, PNG and SVG, and its embed snippet."""
+    return [
+        write_file(out / f"{web_map.name}.html", render_map_html(web_map, basemap=basemap)),
+        write_file(out / "static" / f"{web_map.name}.png", render_static_map(web_map, fmt="png", dpi=dpi)),
+        write_file(out / "static" / f"{web_map.name}.svg", render_static_map(web_map, fmt="svg")),
+        write_file(out / "embed" / f"{web_map.name}.txt", embed_snippet(web_map)),
+    ]
+
+
+def resolve_basemap(basemap: Basemap | str) -> Basemap:
+    """The :class:`Basemap` named ``basemap``, or a :class:`PublishError` listing the choices."""
+    try:
+        return Basemap(basemap)
+    except ValueError:
+        raise PublishError(f"basemap {basemap!r} is not offered; use one of: "
+                           f"{', '.join(b.value for b in Basemap)} (none keeps the maps offline)") from None
+
+
+def check_dpi(dpi: int) -> int:
+    """``dpi`` as an int, or a :class:`PublishError` if it is outside 50–1200."""
+    if not 50 <= int(dpi) <= 1200:
+        raise PublishError(f"dpi {dpi} is out of range; use 50 to 1200 (150 for screen, 300 for print)")
+    return int(dpi)
+
+
+def _select(maps: Sequence[WebMap], name: str | None) -> list[WebMap]:
+    if name is None:
+        return list(maps)
+    chosen = [m for m in maps if m.name == str(name).strip().lower()]
+    if not chosen:
+        raise PublishError(f"there is no map called {name!r} for this store; its maps are: "
+                           f"{', '.join(m.name for m in maps)}; run `deerhabitat map` without a name for all of them")
+    return chosen
+
+
+def write_store_styles(publication: Publication) -> int | None:
+    """Store the maps' styles as the QGIS default styles of the store's layers, when the store is writable.
+
+    Returns
+    -------
+    int or None
+        How many styles were stored or updated; None when the store is the bundled one or not writable.
+    """
+    path = publication.store.path
+    if _is_bundled(publication.choice) or not (os.access(path, os.W_OK) and os.access(path.parent, os.W_OK)):
+        return None
+    layers = {kind: publication.store.read(kind) for kind in publication.store.kinds()}
+    rows = [StyleRow(s.table, s.name, s.qml, s.sld, s.description) for s in build_store_styles(layers)]
+    current = read_layer_styles(path)
+    if all(current.get(r.table, {}).get("qml") == r.qml and current[r.table].get("sld") == r.sld for r in rows):
+        return 0
+    with publication.store.transaction() as tx:
+        return write_layer_styles(tx.path, rows)
+
+
+def map_(name: str | None = None, *, store: str | os.PathLike | None = None, out: str | os.PathLike = DEFAULT_OUT,
+         profile: Profile | str = Profile.PUBLIC, dpi: int = DEFAULT_DPI,
+         basemap: Basemap | str = Basemap.NONE) -> PublishResult:
+    """Write the published maps of a store (``deerhabitat map``).
+
+    Parameters
+    ----------
+    name : str, optional
+        One map (``overview``, ``state-uzb``, ``population``, ``reintroductions``, ``protected-coverage``,
+        ``habitat``); all maps the data allows when omitted.
+    store : path-like, optional
+        The store; default ``$DEERHABITAT_STORE``, else the bundled store.
+    out : path-like, default "maps"
+        Output folder: ``<name>.html``, ``static/<name>.png|svg``, ``embed/<name>.txt``.
+    profile : {"public", "internal"}, default "public"
+        ``public`` generalises the positions of wild populations before anything is written.
+    dpi : int, default 150
+        Resolution of the PNGs (300 for print).
+    basemap : str, default "none"
+        Optional tiles (``openstreetmap``, ``carto-light``, ``esri-imagery``); ``none`` keeps maps offline.
+
+    Returns
+    -------
+    PublishResult
+
+    Raises
+    ------
+    PublishError
+        If the map name, profile, dpi or basemap is not valid, or the output cannot be written.
+    StoreError
+        If the store cannot be opened.
+    """
+    basemap, dpi = resolve_basemap(basemap), check_dpi(dpi)
+    publication = prepare_publication(store, profile)
+    chosen = _select(build_maps(publication.data), name)
+    folder = output_folder(out)
+    files = [path for web_map in chosen for path in write_map(web_map, folder, dpi=dpi, basemap=basemap)]
+    styles = write_store_styles(publication)
+    return PublishResult(folder, [m.name for m in chosen], files, styles, list(publication.notes))
