@@ -40,7 +40,11 @@ from deerhabitat.analysis.protection import (
     protected_population,
     site_protection,
 )
-from deerhabitat.analysis.reintroduction import growth_rate_per_year, reintroduction_outcomes, reintroduction_rule
+from deerhabitat.analysis.reintroduction import (
+    growth_rate_per_year,
+    reintroduction_outcomes,
+    reintroduction_rule,
+)
 
 __all__ = [
     "ALL",
@@ -69,4 +73,5 @@ __all__ = [
     "site_protection",
     "site_year_counts",
     "to_analysis_crs",
+    "totals_rule",
 ]

@@ -31,8 +31,9 @@ CHANGE_COLUMNS = ["iso3", "historical_period", "current_period", "historical_km2
                   "change_km2", "lost_fraction", "lost_km2", "gained_km2"]
 
 
-def dissolve_ranges(ranges: gpd.GeoDataFrame, *, range_states: gpd.GeoDataFrame | None = None) -> gpd.GeoDataFrame:
-    """The range of each period, as a whole (``iso3 = "ALL"``) and per country.
+def dissolve_ranges(ranges: gpd.GeoDataFrame, *,
+                    range_states: gpd.GeoDataFrame | None = None) -> gpd.GeoDataFrame:
+    """Dissolve the range of each period, as a whole (``iso3 = "ALL"``) and per country.
 
     Parameters
     ----------
@@ -157,7 +158,7 @@ def range_change(ranges: gpd.GeoDataFrame, *, range_states: gpd.GeoDataFrame | N
         return pd.DataFrame({c: [] for c in CHANGE_COLUMNS})
     before = _geometry_by_iso3(dissolved, historical)
     after = _geometry_by_iso3(dissolved, current)
-    codes = [ALL] + sorted((set(before) | set(after)) - {ALL})
+    codes = [ALL, *sorted((set(before) | set(after)) - {ALL})]
     empty = shapely.Polygon()
     old = np.array([before.get(c, empty) for c in codes], dtype=object)
     new = np.array([after.get(c, empty) for c in codes], dtype=object)

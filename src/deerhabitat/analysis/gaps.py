@@ -95,7 +95,8 @@ def conservation_gaps(site_years: pd.DataFrame, protection: pd.DataFrame | None,
 
 def _latest_observed(site_years: pd.DataFrame) -> pd.DataFrame:
     observed = pd.DataFrame(site_years[~site_years["carried"].astype(bool)])
-    observed = observed.sort_values(["site_id", "count_year"], kind="stable").drop_duplicates("site_id", keep="last")
+    observed = observed.sort_values(["site_id", "count_year"], kind="stable")
+    observed = observed.drop_duplicates("site_id", keep="last")
     out = pd.DataFrame({"site_id": observed["site_id"].to_numpy(), "iso3": observed["iso3"].to_numpy(),
                         "scope": observed["scope"].to_numpy(),
                         "latest_year": observed["count_year"].astype("int64").to_numpy(),

@@ -11,6 +11,7 @@ against :func:`geopandas.sjoin` on the same data.
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
+from itertools import pairwise
 
 import numpy as np
 import shapely
@@ -55,7 +56,8 @@ def points_in_polygons(points: object, polygons: object, *,
     polygons = np.asarray(getattr(polygons, "values", polygons), dtype=object)
     _check_points(points)
     if workers < 1:
-        raise AnalysisError(f"points_in_polygons(): workers={workers!r} is not allowed; use 1 or more threads")
+        raise AnalysisError(f"points_in_polygons(): workers={workers!r} is not allowed; use 1 or more "
+                            f"threads")
     if len(points) == 0 or len(polygons) == 0:
         return np.zeros(0, dtype=np.intp), np.zeros(0, dtype=np.intp)
     tree = shapely.STRtree(polygons)
@@ -64,7 +66,7 @@ def points_in_polygons(points: object, polygons: object, *,
     x, y = point_xy(points)
     bounds = np.linspace(0, len(points), min(workers * 4, len(points)) + 1).astype(np.intp) \
         if workers > 1 else np.array([0, len(points)])
-    chunks = [slice(int(a), int(b)) for a, b in zip(bounds[:-1], bounds[1:], strict=True)]
+    chunks = [slice(int(a), int(b)) for a, b in pairwise(bounds)]
 
     def run(chunk: slice) -> tuple[np.ndarray, np.ndarray]:
         point_idx, poly_idx = tree.query(points[chunk])

@@ -56,7 +56,8 @@ def extent_of_occurrence_km2(points: gpd.GeoSeries) -> float:
     crs = require_analysis_crs(points, what="extent_of_occurrence_km2(points)")
     _require_points(points.to_numpy(), "extent_of_occurrence_km2")
     values = points.to_numpy()
-    hull = shapely.convex_hull(shapely.multipoints(values[~(shapely.is_missing(values) | shapely.is_empty(values))]))
+    present = values[~(shapely.is_missing(values) | shapely.is_empty(values))]
+    hull = shapely.convex_hull(shapely.multipoints(present))
     if hull.geom_type != "Polygon" or hull.area == 0:
         return 0.0
     return float(m2_to_km2(with_geodesic_edges(hull, crs).area))

@@ -43,7 +43,7 @@ DETAIL_COLUMNS = ["iso3", "year", "count", "observed", "carried", "n_sites_obser
 
 
 def totals_rule(stale_after_years: int = 5) -> str:
-    """The totals rule in one paragraph, as printed in the JSON output (``totals_rule``).
+    """Return the totals rule in one paragraph, as printed in the JSON output (``totals_rule``).
 
     Examples
     --------
@@ -90,7 +90,7 @@ class PopulationTotals:
 
 def site_year_counts(counts: pd.DataFrame, sites: pd.DataFrame, *,
                      stale_after_years: int = 5) -> pd.DataFrame:
-    """The wild count each site contributes to each year, with carried figures flagged.
+    """List the wild count each site contributes to each year, with carried figures flagged.
 
     Parameters
     ----------
@@ -183,7 +183,7 @@ def population_totals(site_years: pd.DataFrame) -> PopulationTotals:
 
 
 def carried_counts(site_years: pd.DataFrame) -> pd.DataFrame:
-    """The carried figures that enter a total: which site, which year, counted when.
+    """List the carried figures that enter a total: which site, which year, counted when.
 
     Parameters
     ----------
@@ -244,7 +244,8 @@ def _wild(counts: pd.DataFrame) -> pd.DataFrame:
 
 def _with_year(counts: pd.DataFrame) -> pd.DataFrame:
     frame = pd.DataFrame({
-        "count_id": counts["count_id"].astype(str).to_numpy(), "site_id": counts["site_id"].astype(str).to_numpy(),
+        "count_id": counts["count_id"].astype(str).to_numpy(),
+        "site_id": counts["site_id"].astype(str).to_numpy(),
         "date": counts["date"].astype(str).to_numpy(),
         "count": pd.to_numeric(counts["count"]).astype("int64").to_numpy(),
         "row": np.arange(len(counts))}, index=counts.index)

@@ -60,8 +60,8 @@ def to_analysis_crs(frame: gpd.GeoDataFrame, crs: object, *,
     source = require_crs(frame, what="the layer to project")
     target = require_equal_area(crs, what="analysis CRS")
     if max_segment_m <= 0:
-        raise AnalysisError(f"to_analysis_crs(): max_segment_m={max_segment_m!r} is not allowed; it must be a "
-                            f"positive number of metres; pass e.g. max_segment_m=5000")
+        raise AnalysisError(f"to_analysis_crs(): max_segment_m={max_segment_m!r} is not allowed; it must "
+                            f"be a positive number of metres; pass e.g. max_segment_m=5000")
     values = frame.geometry.values
     if source.is_geographic:
         dense = densify_geodesic(np.asarray(values, dtype=object), source.get_geod(),

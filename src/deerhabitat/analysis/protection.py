@@ -37,7 +37,8 @@ PROTECTED_POPULATION_COLUMNS = ["iso3", "year", "count", "inside", "outside", "p
 SITE_PROTECTION_COLUMNS = ["site_id", "iso3", "inside", "pa_ids", "nearest_pa_id", "distance_km"]
 
 
-def clean_protected_areas(protected_areas: gpd.GeoDataFrame, *, sliver_m2: float = SLIVER_M2) -> gpd.GeoDataFrame:
+def clean_protected_areas(protected_areas: gpd.GeoDataFrame, *,
+                          sliver_m2: float = SLIVER_M2) -> gpd.GeoDataFrame:
     """Repair protected areas and erase their overlaps so that no area counts twice.
 
     Parameters
@@ -83,11 +84,12 @@ def clean_protected_areas(protected_areas: gpd.GeoDataFrame, *, sliver_m2: float
     out["repaired"] = ~shapely.equals_exact(repaired[order], protected_areas.geometry.to_numpy()[order], 0.0)
     out["area_km2"] = m2_to_km2(shapely.area(repaired[order]))
     out["flat_area_km2"] = m2_to_km2(shapely.area(flat))
-    return gpd.GeoDataFrame(out, geometry=gpd.GeoSeries(flat, crs=protected_areas.crs), crs=protected_areas.crs)
+    crs = protected_areas.crs
+    return gpd.GeoDataFrame(out, geometry=gpd.GeoSeries(flat, crs=crs), crs=crs)
 
 
 def dissolve_protected_areas(protected_areas: gpd.GeoDataFrame) -> gpd.GeoSeries:
-    """The union of the (repaired) protected areas, as non-overlapping single polygons.
+    """Dissolve the (repaired) protected areas into non-overlapping single polygons.
 
     Parameters
     ----------
@@ -132,7 +134,8 @@ def repair_polygons(geometries: np.ndarray) -> np.ndarray:
     Examples
     --------
     >>> bowtie = shapely.Polygon([(0, 0), (2, 2), (2, 0), (0, 2)])
-    >>> [g.geom_type for g in repair_polygons(np.array([bowtie]))], float(repair_polygons(np.array([bowtie]))[0].area)
+    >>> repaired = repair_polygons(np.array([bowtie]))
+    >>> [g.geom_type for g in repaired], float(repaired[0].area)
     (['MultiPolygon'], 2.0)
     """
     geometries = np.asarray(geometries, dtype=object)
@@ -167,8 +170,10 @@ def protected_population(site_years: gpd.GeoDataFrame, protected_areas: gpd.GeoD
     CRSError
         If the inputs are not in one equal-area CRS.
     """
-    require_analysis_crs(site_years, protected_areas, what="protected_population(site_years, protected_areas)")
-    require_columns(site_years, ("iso3", "year", "count", "in_total", "country_estimate"), kind="site-year counts")
+    require_analysis_crs(site_years, protected_areas,
+                         what="protected_population(site_years, protected_areas)")
+    require_columns(site_years, ("iso3", "year", "count", "in_total", "country_estimate"),
+                    kind="site-year counts")
     used = site_years[site_years["in_total"].astype(bool)]
     inside = covered_mask(used.geometry, dissolve_protected_areas(protected_areas))
     frame = pd.DataFrame({"iso3": used["iso3"].to_numpy(), "year": used["year"].to_numpy(),
@@ -277,7 +282,8 @@ def _nearest(geoms: np.ndarray, pa_geoms: np.ndarray, pa_ids: np.ndarray, crs: o
              inside: list[bool]) -> tuple[list[str | None], np.ndarray]:
     nearest: list[str | None] = [None] * len(geoms)
     distance_km = np.where(inside, 0.0, np.nan)
-    outside = np.flatnonzero(~np.asarray(inside, dtype=bool) & ~shapely.is_missing(geoms) & ~shapely.is_empty(geoms))
+    located = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
+    outside = np.flatnonzero(~np.asarray(inside, dtype=bool) & located)
     if len(pa_geoms) == 0 or len(outside) == 0:
         return nearest, distance_km
     site_idx, pa_idx = shapely.STRtree(pa_geoms).query_nearest(geoms[outside], all_matches=True)

@@ -33,16 +33,16 @@ from deerhabitat.analysis._checks import require_columns
 from deerhabitat.errors import AnalysisError
 
 ESTABLISHED_MIN_COUNT = 50
-"""Animals a reintroduced population needs (and :data:`ESTABLISHED_MIN_MULTIPLE` x founders) to be established."""
+"""Animals an established population has at least (and :data:`ESTABLISHED_MIN_MULTIPLE` x founders)."""
 ESTABLISHED_MIN_MULTIPLE = 2.0
 """How many times the founders a population must reach to be established."""
 
-REINTRODUCTION_COLUMNS = ["site_id", "first_release_year", "founders", "releases", "latest_year", "latest_count",
-                          "growth_rate_per_year", "status", "captive"]
+REINTRODUCTION_COLUMNS = ["site_id", "first_release_year", "founders", "releases", "latest_year",
+                          "latest_count", "growth_rate_per_year", "status", "captive"]
 
 
 def reintroduction_rule(stale_after_years: int = 5) -> str:
-    """The growth-rate formula and status rules in one paragraph (printed in the JSON output).
+    """Return the growth-rate formula and status rules in one paragraph (printed in the JSON output).
 
     Examples
     --------
@@ -50,19 +50,19 @@ def reintroduction_rule(stale_after_years: int = 5) -> str:
     True
     """
     return (
-        "founders = all animals released at the site; growth_rate_per_year = ln(latest_count / founders) / "
-        "(latest_year - first_release_year), null when no count is from a year after the first release or the "
-        "latest count is 0. status = the first that applies: unknown (no count after the first release year, or "
-        f"the latest count is more than {stale_after_years} years older than the latest count year in the data); "
-        "extirpated (latest count 0); declining (growth rate < 0); established (latest count >= "
-        f"{ESTABLISHED_MIN_COUNT} and >= {ESTABLISHED_MIN_MULTIPLE:g} x founders); growing (growth rate > 0); "
-        "stable (growth rate 0). The latest count is the latest wild count (captive counts only for a site with "
-        "no wild count, flagged captive=true)."
+        "founders = all animals released at the site; growth_rate_per_year = ln(latest_count / founders) "
+        "/ (latest_year - first_release_year), null when no count is from a year after the first release "
+        "or the latest count is 0. status = the first that applies: unknown (no count after the first "
+        f"release year, or the latest count is more than {stale_after_years} years older than the latest "
+        "count year in the data); extirpated (latest count 0); declining (growth rate < 0); established "
+        f"(latest count >= {ESTABLISHED_MIN_COUNT} and >= {ESTABLISHED_MIN_MULTIPLE:g} x founders); "
+        "growing (growth rate > 0); stable (growth rate 0). The latest count is the latest wild count "
+        "(captive counts only for a site with no wild count, flagged captive=true)."
     )
 
 
-def reintroduction_outcomes(releases: pd.DataFrame, counts: pd.DataFrame, *, reference_year: int | None = None,
-                            stale_after_years: int = 5) -> pd.DataFrame:
+def reintroduction_outcomes(releases: pd.DataFrame, counts: pd.DataFrame, *,
+                            reference_year: int | None = None, stale_after_years: int = 5) -> pd.DataFrame:
     """Founders, growth since the first release, and status of every reintroduction site.
 
     Parameters
@@ -102,8 +102,8 @@ def reintroduction_outcomes(releases: pd.DataFrame, counts: pd.DataFrame, *, ref
     require_columns(releases, ("site_id", "date", "n_released"), kind="releases")
     require_columns(counts, ("count_id", "site_id", "date", "count", "captive"), kind="population-counts")
     if stale_after_years < 0:
-        raise AnalysisError(f"reintroduction_outcomes(): stale_after_years={stale_after_years!r} is not allowed; "
-                            f"it must be 0 or more years")
+        raise AnalysisError(f"reintroduction_outcomes(): stale_after_years={stale_after_years!r} is not "
+                            f"allowed; it must be 0 or more years")
     sites = _release_summary(releases)
     latest = _latest_counts(counts)
     if reference_year is None:

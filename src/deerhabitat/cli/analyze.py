@@ -13,9 +13,10 @@ from deerhabitat.cli.options import echo_json, json_opt, store_opt
               help="Folder to write every table as CSV, plus analysis.json (created when missing).")
 @json_opt
 def analyze_command(store: str | None, out: str | None, as_json: bool) -> None:
-    """Analyse the store: population totals by year and country, animals inside protected areas, range
-    coverage and change, EOO/AOO, reintroductions and gaps.
+    """Analyse the store: totals, protected areas, ranges, EOO/AOO, reintroductions, gaps.
 
+    Population totals by year and country, animals inside protected areas, range coverage and
+    change, extent of occurrence and area of occupancy, how reintroductions are doing, and gaps.
     Areas are in the store's equal-area CRS (reported in the output). With --json, one JSON object
     is printed; its keys are documented in deerhabitat.workflows.analyze.AnalysisResult.to_json.
     """

@@ -22,6 +22,8 @@ import pandas as pd
 
 from deerhabitat import analysis as an
 from deerhabitat._version import __version__
+from deerhabitat.analysis.coverage import CHANGE_COLUMNS, COVERAGE_COLUMNS
+from deerhabitat.analysis.protection import PROTECTED_POPULATION_COLUMNS
 from deerhabitat.config import StoreConfig
 from deerhabitat.errors import StoreError
 from deerhabitat.io import Store
@@ -40,28 +42,42 @@ _SPATIAL = (LayerKind.POPULATION_COUNTS, LayerKind.SITES, LayerKind.PROTECTED_AR
             LayerKind.RANGE_STATES)
 
 METHODS = {
-    "protected_areas": "Protected areas are repaired (make_valid, polygonal parts kept) and dissolved into one "
-                       "non-overlapping layer for coverage and for animals inside/outside, so no area or animal "
-                       "counts twice; the protected_areas table also gives each area's flat_area_km2 after "
-                       "erasing overlaps in order of IUCN category (Ia first) then status_year (wdpar).",
-    "inside": "A count is inside when a protected area covers its point (points on a boundary are inside); each "
-              "figure of a country's total is placed at its count's point, so inside + outside = count.",
-    "site_protection": "pa_ids: every protected area intersecting the site; otherwise nearest_pa_id and "
-                       "distance_km, the geodesic length of the shortest line to it.",
-    "range_coverage": "Range polygons of a period are repaired and unioned (iso3 ALL = whole range, otherwise by "
-                      "the polygons' iso3); protected_km2 = range inside the dissolved protected areas.",
-    "range_change": "lost_fraction = (historical_km2 - current_km2) / historical_km2 (net; negative when the "
-                    "range grew); lost_km2/gained_km2 = historical range outside the current one and back.",
-    "areas": "Areas are planar km2 in the equal-area analysis CRS after densifying polygon edges along "
-             "geodesics, so they equal ellipsoidal (pyproj.Geod) areas.",
-    "eoo_aoo": "Occupied sites of a year = site-scope sites whose figure for the year (observed or carried, as "
-               "in the totals) is above 0, at the count's point. EOO = area of their convex hull with geodesic "
-               "edges (0 for fewer than 3 sites); AOO = occupied 2 km x 2 km cells x 4 km2 of the grid in "
-               "aoo_grid; eoo_iucn_km2 = max(EOO, AOO) per the IUCN guidelines 4.9.",
-    "gaps": "Judged against reference_year, the latest year with a wild count: populations (latest wild count "
-            "> 0) no protected area intersects; sites whose latest wild count is more than stale_after_years "
-            "older; range states without a wild count in reference_year - stale_after_years .. reference_year.",
+    "protected_areas": (
+        "Protected areas are repaired (make_valid, polygonal parts kept) and dissolved into one "
+        "non-overlapping layer for coverage and for animals inside/outside, so no area or animal counts "
+        "twice; the protected_areas table also gives each area's flat_area_km2 after erasing overlaps in "
+        "order of IUCN category (Ia first) then status_year (wdpar)."),
+    "inside": (
+        "A count is inside when a protected area covers its point (points on a boundary are inside); each "
+        "figure of a country's total is placed at its count's point, so inside + outside = count."),
+    "site_protection": (
+        "pa_ids: every protected area intersecting the site; otherwise nearest_pa_id and distance_km, the "
+        "geodesic length of the shortest line to it."),
+    "range_coverage": (
+        "Range polygons of a period are repaired and unioned (iso3 ALL = whole range, otherwise by the "
+        "polygons' iso3); protected_km2 = range inside the dissolved protected areas."),
+    "range_change": (
+        "lost_fraction = (historical_km2 - current_km2) / historical_km2 (net; negative when the range "
+        "grew); lost_km2/gained_km2 = historical range outside the current one and back."),
+    "areas": (
+        "Areas are planar km2 in the equal-area analysis CRS after densifying polygon edges along "
+        "geodesics, so they equal ellipsoidal (pyproj.Geod) areas."),
+    "eoo_aoo": (
+        "Occupied sites of a year = site-scope sites whose figure for the year (observed or carried, as in "
+        "the totals) is above 0, at the count's point. EOO = area of their convex hull with geodesic edges "
+        "(0 for fewer than 3 sites); AOO = occupied 2 km x 2 km cells x 4 km2 of the grid in aoo_grid; "
+        "eoo_iucn_km2 = max(EOO, AOO) per the IUCN guidelines 4.9."),
+    "gaps": (
+        "Judged against reference_year, the latest year with a wild count: populations (latest wild count "
+        "> 0) no protected area intersects; sites whose latest wild count is more than stale_after_years "
+        "older; range states without a wild count in reference_year - stale_after_years .. reference_year."),
 }
+"""How each table is computed, one sentence each (printed as ``methods`` in the JSON)."""
+
+SITE_PROTECTION_COLUMNS = ["site_id", "name", "status", "scope", "iso3", "inside", "pa_ids", "nearest_pa_id",
+                           "distance_km"]
+PROTECTED_AREA_COLUMNS = ["pa_id", "name", "iso3", "iucn_cat", "status_year", "erase_rank", "area_km2",
+                          "flat_area_km2", "repaired"]
 
 
 @dataclass(frozen=True)
@@ -92,7 +108,7 @@ class AnalysisResult:
     notes: list[str] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
-        """The result as one JSON-ready dict (the object ``deerhabitat analyze --json`` prints).
+        """Return the result as one JSON-ready dict (the object ``deerhabitat analyze --json`` prints).
 
         Keys: ``store``, ``species``, ``crs``, ``stale_after_years``, ``reference_year``,
         ``totals_rule``, ``totals_by_year`` (``{"2002": 400, ...}``), ``totals_by_country_year``,
@@ -102,32 +118,31 @@ class AnalysisResult:
         ``methods``, ``notes``, ``deerhabitat_version``. Years are numbers inside lists and
         strings as object keys; missing values are null.
         """
-        t = self.tables
-        crs = self.config.crs
+        t, config = self.tables, self.config
+        gaps = {"reference_year": self.reference_year, "stale_after_years": config.stale_after_years,
+                "outside_protected_areas": _records(t["gaps_outside_protected_areas"]),
+                "stale_counts": _records(t["gaps_stale_counts"]),
+                "range_states_without_recent_count": _records(t["gaps_range_states_without_recent_count"])}
         return {
-            "store": self.store, "species": self.config.species, "scientific_name": self.config.scientific_name,
-            "crs": {"name": _crs_name(crs), "definition": self.config.analysis_crs, "units": "metre"},
-            "stale_after_years": self.config.stale_after_years, "reference_year": self.reference_year,
-            "totals_rule": an.totals_rule(self.config.stale_after_years),
+            "store": self.store, "species": config.species, "scientific_name": config.scientific_name,
+            "crs": {"name": _crs_name(config.crs), "definition": config.analysis_crs, "units": "metre"},
+            "stale_after_years": config.stale_after_years, "reference_year": self.reference_year,
+            "totals_rule": an.totals_rule(config.stale_after_years),
             "totals_by_year": _year_dict(t["totals_by_year"]),
-            "totals_by_country_year": _records(t["totals_by_country_year"]),
-            "totals_detail": _records(t["totals_detail"]), "carried_counts": _records(t["carried_counts"]),
+            **{name: _records(t[name]) for name in ("totals_by_country_year", "totals_detail",
+                                                    "carried_counts")},
             "captive_by_year": _year_dict(t["captive_by_year"]),
-            "protected_by_country_year": _records(t["protected_by_country_year"]),
-            "site_protection": _records(t["site_protection"]), "protected_areas": _records(t["protected_areas"]),
-            "range_coverage": _records(t["range_coverage"]), "range_change": _records(t["range_change"]),
-            "eoo_aoo_by_year": _records(t["eoo_aoo_by_year"]), "aoo_grid": dict(self.aoo_grid),
-            "reintroductions": _records(t["reintroductions"]),
-            "reintroductions_rule": an.reintroduction_rule(self.config.stale_after_years),
-            "gaps": {"reference_year": self.reference_year, "stale_after_years": self.config.stale_after_years,
-                     "outside_protected_areas": _records(t["gaps_outside_protected_areas"]),
-                     "stale_counts": _records(t["gaps_stale_counts"]),
-                     "range_states_without_recent_count": _records(t["gaps_range_states_without_recent_count"])},
-            "methods": dict(METHODS), "notes": list(self.notes), "deerhabitat_version": __version__,
+            **{name: _records(t[name]) for name in ("protected_by_country_year", "site_protection",
+                                                    "protected_areas", "range_coverage", "range_change",
+                                                    "eoo_aoo_by_year")},
+            "aoo_grid": dict(self.aoo_grid), "reintroductions": _records(t["reintroductions"]),
+            "reintroductions_rule": an.reintroduction_rule(config.stale_after_years),
+            "gaps": gaps, "methods": dict(METHODS), "notes": list(self.notes),
+            "deerhabitat_version": __version__,
         }
 
     def summary_lines(self) -> list[str]:
-        """A short plain-text summary for the terminal (``deerhabitat analyze`` without ``--json``)."""
+        """Return a short plain-text summary for the terminal (``deerhabitat analyze`` without ``--json``)."""
         t = self.tables
         lines = [f"Store {self.store} ({self.config.species}); areas in {_crs_name(self.config.crs)}"]
         totals = _year_dict(t["totals_by_year"])
@@ -135,17 +150,20 @@ class AnalysisResult:
         carried = t["carried_counts"]
         if len(carried):
             lines.append(f"  ({len(carried)} site figure(s) carried from earlier years; see carried_counts)")
-        for row in t["protected_by_country_year"].groupby("year")[["inside", "count"]].sum().tail(1).itertuples():
+        by_year = t["protected_by_country_year"].groupby("year")[["inside", "count"]].sum()
+        for row in by_year.tail(1).itertuples():
             share = f"{row.inside / row.count:.0%}" if row.count else "-"
             lines.append(f"Inside protected areas in {row.Index}: {row.inside} of {row.count} ({share})")
         for row in t["range_coverage"][t["range_coverage"]["iso3"] == an.ALL].itertuples():
-            lines.append(f"Range {row.period}: {row.range_km2:,.0f} km2, {row.protected_fraction:.1%} protected")
+            lines.append(f"Range {row.period}: {row.range_km2:,.0f} km2, "
+                         f"{row.protected_fraction:.1%} protected")
         statuses = t["reintroductions"]["status"].value_counts().sort_index()
         if len(statuses):
             lines.append("Reintroductions: " + ", ".join(f"{n} {s}" for s, n in statuses.items()))
-        lines.append(f"Gaps: {len(t['gaps_outside_protected_areas'])} population(s) outside protected areas, "
-                     f"{len(t['gaps_stale_counts'])} stale count(s), "
-                     f"{len(t['gaps_range_states_without_recent_count'])} range state(s) without a recent count")
+        lines.append(f"Gaps: {len(t['gaps_outside_protected_areas'])} population(s) outside protected "
+                     f"areas, {len(t['gaps_stale_counts'])} stale count(s), "
+                     f"{len(t['gaps_range_states_without_recent_count'])} range state(s) without a recent "
+                     f"count")
         lines.extend(f"Note: {note}" for note in self.notes)
         return lines
 
@@ -181,7 +199,8 @@ class AnalysisResult:
         return [*written, path]
 
 
-def analyze(*, store: str | os.PathLike | None = None, out: str | os.PathLike | None = None) -> AnalysisResult:
+def analyze(*, store: str | os.PathLike | None = None,
+            out: str | os.PathLike | None = None) -> AnalysisResult:
     """Run every analysis on a store (``deerhabitat analyze``).
 
     Parameters
@@ -207,9 +226,9 @@ def analyze(*, store: str | os.PathLike | None = None, out: str | os.PathLike | 
     layers, notes = _read_layers(opened)
     projected = {kind: an.to_analysis_crs(layers[kind], config.crs) for kind in _SPATIAL}
     tables, reference_year = _run(layers, projected, config, notes)
-    result = AnalysisResult(store=str(opened.path), config=config, tables=tables, reference_year=reference_year,
-                            aoo_grid={"cell_m": an.AOO_CELL_M, "origin_x_m": 0.0, "origin_y_m": 0.0,
-                                      "crs": _crs_name(config.crs)}, notes=notes)
+    grid = {"cell_m": an.AOO_CELL_M, "origin_x_m": 0.0, "origin_y_m": 0.0, "crs": _crs_name(config.crs)}
+    result = AnalysisResult(store=str(opened.path), config=config, tables=tables,
+                            reference_year=reference_year, aoo_grid=grid, notes=notes)
     if out is not None:
         result.write_csv(out)
     return result
@@ -231,11 +250,12 @@ def _read_layers(opened: Store) -> tuple[dict[LayerKind, gpd.GeoDataFrame], list
 _NEEDS = {
     LayerKind.RANGE_STATES: "range states come from the store settings only",
     LayerKind.RANGES: "range_coverage and range_change are empty",
-    LayerKind.PROTECTED_AREAS: "protected_by_country_year, site_protection, protected_areas, range_coverage and "
-                               "gaps.outside_protected_areas are empty",
+    LayerKind.PROTECTED_AREAS: "protected_by_country_year, site_protection, protected_areas, "
+                               "range_coverage and gaps.outside_protected_areas are empty",
     LayerKind.SITES: "population analyses need the sites of the counts",
     LayerKind.RELEASES: "reintroductions is empty",
-    LayerKind.POPULATION_COUNTS: "totals, protection of animals, EOO/AOO, reintroduction growth and gaps are empty",
+    LayerKind.POPULATION_COUNTS: "totals, protection of animals, EOO/AOO, reintroduction growth and gaps "
+                                 "are empty",
 }
 
 
@@ -266,11 +286,9 @@ def _protection_tables(site_years: gpd.GeoDataFrame, projected: Mapping,
                        tables: dict[str, pd.DataFrame]) -> pd.DataFrame | None:
     pas = projected[LayerKind.PROTECTED_AREAS]
     if len(pas) == 0:
-        tables.update({"protected_by_country_year": _empty(an.protection.PROTECTED_POPULATION_COLUMNS),
-                       "site_protection": _empty(["site_id", "name", "status", "scope", "iso3", "inside", "pa_ids",
-                                                  "nearest_pa_id", "distance_km"]),
-                       "protected_areas": _empty(["pa_id", "name", "iso3", "iucn_cat", "status_year", "erase_rank",
-                                                  "area_km2", "flat_area_km2", "repaired"])})
+        tables.update({"protected_by_country_year": _empty(PROTECTED_POPULATION_COLUMNS),
+                       "site_protection": _empty(SITE_PROTECTION_COLUMNS),
+                       "protected_areas": _empty(PROTECTED_AREA_COLUMNS)})
         return None
     sites = projected[LayerKind.SITES]
     protection = an.site_protection(sites, pas)
@@ -281,10 +299,8 @@ def _protection_tables(site_years: gpd.GeoDataFrame, projected: Mapping,
     cleaned = an.clean_protected_areas(pas)
     tables.update({
         "protected_by_country_year": an.protected_population(site_years, pas),
-        "site_protection": names.merge(protection, on="site_id", how="right")[
-            ["site_id", "name", "status", "scope", "iso3", "inside", "pa_ids", "nearest_pa_id", "distance_km"]],
-        "protected_areas": pd.DataFrame(cleaned[["pa_id", "name", "iso3", "iucn_cat", "status_year", "erase_rank",
-                                                 "area_km2", "flat_area_km2", "repaired"]])})
+        "site_protection": names.merge(protection, on="site_id", how="right")[SITE_PROTECTION_COLUMNS],
+        "protected_areas": pd.DataFrame(cleaned[PROTECTED_AREA_COLUMNS])})
     return protection
 
 
@@ -293,8 +309,8 @@ def _range_tables(projected: Mapping) -> dict[str, pd.DataFrame]:
     states = projected[LayerKind.RANGE_STATES]
     states = states if len(states) else None
     coverage = an.range_coverage(ranges, pas, range_states=states) if len(ranges) and len(pas) else \
-        _empty(an.coverage.COVERAGE_COLUMNS)
-    change = an.range_change(ranges, range_states=states) if len(ranges) else _empty(an.coverage.CHANGE_COLUMNS)
+        _empty(COVERAGE_COLUMNS)
+    change = an.range_change(ranges, range_states=states) if len(ranges) else _empty(CHANGE_COLUMNS)
     return {"range_coverage": coverage, "range_change": change}
 
 
@@ -321,6 +337,10 @@ def _empty(columns: list[str]) -> pd.DataFrame:
 
 
 # -- JSON/CSV forms ----------------------------------------------------------------------------------
+
+
+def _joined(value: Any) -> Any:
+    return ";".join(map(str, value)) if isinstance(value, (list, tuple)) else value
 
 
 def _plain(value: Any) -> Any:
@@ -351,5 +371,5 @@ def _csv_ready(frame: pd.DataFrame) -> pd.DataFrame:
     out = pd.DataFrame(frame[[c for c in frame.columns if c != "geometry"]]).copy()
     for column in out.columns:
         if out[column].map(lambda v: isinstance(v, (list, tuple))).any():
-            out[column] = out[column].map(lambda v: ";".join(map(str, v)) if isinstance(v, (list, tuple)) else v)
+            out[column] = out[column].map(_joined)
     return out
