@@ -17,6 +17,9 @@ The recipe (each step is stated in every candidate's ``explanation``):
    Ties go to the larger candidate.
 
 All geometry work happens in the equal-area analysis CRS; distances are straight-line km in that CRS.
+``distance_to_population_km`` is measured from the candidate's nearest edge (it shows the distance rule
+holds); ``distance_to_source_km`` from a point inside the candidate (``shapely.point_on_surface``), since
+after step 3 every candidate near a population has its edge exactly ``min_distance_km`` away.
 """
 
 from __future__ import annotations
@@ -201,7 +204,10 @@ def _add_nearest(frame: gpd.GeoDataFrame, sites: gpd.GeoDataFrame, what: str) ->
             frame["nearest_source_name"] = frame[id_col]
         return
     ordered = sites.sort_values("site_id").reset_index(drop=True)
-    distances = shapely.distance(np.asarray(frame.geometry.values)[:, None], np.asarray(ordered.geometry.values)[None, :])
+    geoms = np.asarray(frame.geometry.values)
+    if what == "source":
+        geoms = shapely.point_on_surface(geoms)
+    distances = shapely.distance(geoms[:, None], np.asarray(ordered.geometry.values)[None, :])
     nearest = np.argmin(distances, axis=1)
     frame[id_col] = pd.array(ordered["site_id"].astype(str).to_numpy()[nearest], dtype="string")
     frame[dist_col] = distances[np.arange(len(frame)), nearest] / M_PER_KM
@@ -244,7 +250,8 @@ def explain_candidates(frame: gpd.GeoDataFrame, criteria: CandidateCriteria) -> 
                f"({row.nearest_population_id})" if pd.notna(row.nearest_population_id)
                else "no wild population in the store")
         src = (f"nearest source population {row.nearest_source_name} ({row.nearest_source_id}) at "
-               f"{row.distance_to_source_km:.1f} km" if pd.notna(row.nearest_source_id) else "no source site")
+               f"{row.distance_to_source_km:.1f} km from its centre" if pd.notna(row.nearest_source_id)
+               else "no source site")
         texts.append(
             f"Rank {row.rank} of {len(frame)}: {row.area_km2:.1f} km² of contiguous suitable habitat{suit} "
             f"inside the historical range, at least {criteria.min_distance_km:g} km from current "
