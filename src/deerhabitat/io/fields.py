@@ -10,6 +10,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 
 import geopandas as gpd
+import numpy as np
+import pandas as pd
 
 from deerhabitat.errors import SchemaError
 
@@ -66,6 +68,8 @@ def apply_field_mapping(frame: gpd.GeoDataFrame, mapping: Mapping[str, str]) -> 
     Examples
     --------
     >>> import geopandas as gpd
+import numpy as np
+import pandas as pd
     >>> f = gpd.GeoDataFrame({"NAME": ["Tigrovaya Balka"], "name": ["old"]})
     >>> apply_field_mapping(f, {"NAME": "name"}).columns.tolist()
     ['name']
@@ -87,6 +91,8 @@ def column_problems(frame: gpd.GeoDataFrame) -> list[str]:
     Examples
     --------
     >>> import geopandas as gpd
+import numpy as np
+import pandas as pd
     >>> column_problems(gpd.GeoDataFrame({"Name": [1], "name": [2], "fid": [3]}))  # doctest: +ELLIPSIS
     ["columns 'Name' and 'name' differ only in case...", "column 'fid' is reserved..."]
     """
@@ -115,3 +121,57 @@ def _geometry_name(frame: gpd.GeoDataFrame) -> str | None:
         return frame.geometry.name
     except AttributeError:
         return None
+
+
+def uniform_types(frame: gpd.GeoDataFrame, *, exclude: Iterable[str] = ()) -> gpd.GeoDataFrame:
+    """Give each object column one type, so every format stores it the same way.
+
+    All booleans → ``boolean``; all whole numbers → ``Int64``; all numbers → ``Float64``; all text →
+    ``string``; a mix → text. Missing values stay missing.
+
+    Examples
+    --------
+    >>> import geopandas as gpd
+import numpy as np
+import pandas as pd
+    >>> f = gpd.GeoDataFrame({"a": [True, None], "b": [1, None], "c": [1, 2.5], "d": [1, "x"]})
+    >>> [str(t) for t in uniform_types(f).dtypes], uniform_types(f)["d"].tolist()
+    (['boolean', 'Int64', 'Float64', 'string'], ['1', 'x'])
+    """
+    frame = frame.copy()
+    skip = set(exclude) | {_geometry_name(frame)}
+    for name in frame.columns:
+        if name in skip or frame[name].dtype != object:
+            continue
+        values = frame[name].tolist()
+        present = [v for v in values if not _missing(v)]
+        kinds = {type(v) for v in present}
+        if not present:
+            continue
+        if kinds <= {bool, np.bool_}:
+            dtype = "boolean"
+        elif kinds <= {int, np.int64, np.int32} and all(abs(v) < 2**63 for v in present):
+            dtype = "Int64"
+        elif kinds <= {int, float, np.int64, np.int32, np.float64}:
+            dtype = "Float64"
+        elif kinds <= {str}:
+            dtype = "string"
+        else:
+            frame[name] = pd.array([None if _missing(v) else _text(v) for v in values], dtype="string")
+            continue
+        frame[name] = pd.array([None if _missing(v) else v for v in values], dtype=dtype)
+    return frame
+
+
+def _missing(value: object) -> bool:
+    if value is None or value is pd.NA or value is pd.NaT:
+        return True
+    return isinstance(value, float) and value != value
+
+
+def _text(value: object) -> str:
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return str(value)

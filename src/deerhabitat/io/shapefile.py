@@ -20,6 +20,7 @@ from pathlib import Path, PurePosixPath
 import geopandas as gpd
 import pandas as pd
 import pyogrio
+from shapely.errors import GEOSException
 
 from deerhabitat.errors import InputFileError, StoreError
 from deerhabitat.io.archive import check_zip, read_member, vsizip_path
@@ -120,8 +121,11 @@ def _choose(container: _Container, layer: str | None, default: str | None, chose
 
 def _read_one(container: _Container, member: str, encoding: str | None) -> gpd.GeoDataFrame:
     try:
-        return pyogrio.read_dataframe(container.gdal_path(member), encoding=encoding, use_arrow=True)
-    except (RuntimeError, OSError, ValueError) as exc:
+        try:
+            return pyogrio.read_dataframe(container.gdal_path(member), encoding=encoding, use_arrow=True)
+        except GEOSException:
+            return pyogrio.read_dataframe(container.gdal_path(member), encoding=encoding, use_arrow=False)
+    except (RuntimeError, OSError, ValueError, GEOSException) as exc:
         raise InputFileError(
             f"cannot read the shapefile {member!r} in {container.label!r} "
             f"({' '.join(str(exc).split()).split('; It might help')[0][:160]}); it may be "
@@ -359,4 +363,4 @@ def shapefile_set(folder: Path, stem: str) -> list[Path]:
         for part in parts if isinstance(parts, list) else []:
             if isinstance(part, str) and "/" not in part and "\\" not in part and part.endswith(".shp"):
                 files += [folder / f"{part[:-4]}{suffix}" for suffix in _SET_SUFFIXES[:-1]]
-    return [f for f in files if f.is_file()]
+    return sorted({f for f in files if f.is_file()})

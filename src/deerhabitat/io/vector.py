@@ -33,10 +33,11 @@ from pathlib import Path
 import geopandas as gpd
 import pandas as pd
 import pyogrio
+from shapely.errors import GEOSException
 
 from deerhabitat.errors import InputFileError, StoreError
 from deerhabitat.io import shapefile, tabular
-from deerhabitat.io.fields import apply_field_mapping
+from deerhabitat.io.fields import apply_field_mapping, uniform_types
 from deerhabitat.io.findings import Finding, warning
 from deerhabitat.io.source import SourceLayer
 
@@ -207,8 +208,8 @@ def _read_ogr(path: Path, fmt: str, layer: str | None, default: str | None) -> S
     frames = []
     for name in names:
         try:
-            frame = pyogrio.read_dataframe(path, layer=name, use_arrow=True)
-        except (RuntimeError, OSError, ValueError) as exc:
+            frame = _read_layer(path, name)
+        except (RuntimeError, OSError, ValueError, GEOSException) as exc:
             raise _ogr_fail(path, fmt, exc) from exc
         frames.append(_clean_kml(frame) if fmt == "KML" else frame)
     crs_set = {f.crs.to_wkt() if f.crs is not None else None for f in frames}
@@ -218,6 +219,15 @@ def _read_ogr(path: Path, fmt: str, layer: str | None, default: str | None) -> S
     frame = frames[0] if len(frames) == 1 else gpd.GeoDataFrame(
         pd.concat(frames, ignore_index=True), geometry="geometry", crs=frames[0].crs)
     return SourceLayer(frame, fmt, layer=",".join(names), text_attributes=fmt == "KML")
+
+
+def _read_layer(path: Path, name: str) -> gpd.GeoDataFrame:
+    """Read with Arrow (fast); GDAL's Arrow stream gives broken WKB for null geometries in some
+    drivers (FlatGeobuf), so fall back to the feature-by-feature reader then."""
+    try:
+        return pyogrio.read_dataframe(path, layer=name, use_arrow=True)
+    except GEOSException:
+        return pyogrio.read_dataframe(path, layer=name, use_arrow=False)
 
 
 def _clean_kml(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
@@ -251,7 +261,8 @@ def _read_parquet(path: Path) -> gpd.GeoDataFrame:
 
     try:
         return gpd.read_parquet(path)
-    except (ValueError, OSError, TypeError, KeyError, NotImplementedError, pyarrow.ArrowException) as exc:
+    except (ValueError, OSError, TypeError, KeyError, NotImplementedError, pyarrow.ArrowException,
+            GEOSException) as exc:
         raise _ogr_fail(path, "GeoParquet", exc) from exc
 
 
@@ -302,6 +313,7 @@ def write_vector(frame: gpd.GeoDataFrame, path: str | os.PathLike, /, *, layer_n
         raise StoreError(f"{str(path)!r} already exists; choose another name, or pass --overwrite to replace it")
     if not path.parent.is_dir():
         raise StoreError(f"the folder {str(path.parent)!r} does not exist; create it first")
+    frame = uniform_types(frame)
     with _staging(path) as staging:
         produced, notes = _write_into(frame, staging, path, fmt, layer_name)
         for old in targets:

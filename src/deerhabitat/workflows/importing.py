@@ -24,7 +24,7 @@ import geopandas as gpd
 
 from deerhabitat.errors import DeerHabitatError, SchemaError, StoreError
 from deerhabitat.io import Provenance, Store, checks, file_sha256, occurrences, tabular, wdpa
-from deerhabitat.io.fields import column_problems, parse_field_mapping
+from deerhabitat.io.fields import column_problems, parse_field_mapping, uniform_types
 from deerhabitat.io.findings import Finding, ValidationReport, error, feature_labels, summarise
 from deerhabitat.io.vector import read_vector, write_vector
 from deerhabitat.schema import SPECS, LayerKind, check_references, validate_layer
@@ -266,7 +266,7 @@ def _validate(work: _Work, frame: gpd.GeoDataFrame, text_attributes: bool) -> gp
         known = work.store.read(LayerKind.SITES, missing_ok=True)["site_id"].astype(str)
         work.report.extend(_schema_findings(check_references(validated, work.kind, known), set()))
     work.report.accepted = len(validated)
-    return validated
+    return uniform_types(validated, exclude=work.spec.column_names)
 
 
 def _prepare(work: _Work) -> gpd.GeoDataFrame | None:
