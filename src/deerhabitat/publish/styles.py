@@ -236,7 +236,7 @@ def proportional_radius_px(count: float, max_count: float, *, min_px: float = 4.
 def _nice_at_most(value: float) -> int:
     if value < 1:
         return 0
-    magnitude = 10 ** math.floor(math.log10(value))
+    magnitude = 10 ** (len(str(int(value))) - 1)
     return max(step * magnitude for step in (1, 2, 5) if step * magnitude <= value)
 
 

@@ -5,8 +5,8 @@
  * tooltips, search by name, distance measuring on the WGS 84 ellipsoid, zoom to data, a year slider,
  * and a canvas layer for large point layers.
  *
- * Every attribute value reaches the page through textContent or a DOM text node: never innerHTML,
- * never a template literal, never eval. Leaflet popups and tooltips are given DOM nodes, not strings.
+ * Every attribute value reaches the page through textContent or a DOM text node: never as markup,
+ * never in a template literal, never evaluated. Leaflet popups and tooltips are given DOM nodes, not strings.
  */
 (function () {
   "use strict";
