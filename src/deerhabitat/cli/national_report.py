@@ -49,6 +49,9 @@ def template_command(country: str, fmt: str | None, out: str, overwrite: bool) -
     from deerhabitat.workflows import national_report_template
 
     suffix = Path(out).suffix.lower()
+    if fmt is None and suffix not in (".xlsx", ".yaml", ".yml"):
+        raise click.BadParameter(f"{out!r} does not end in .xlsx, .yaml or .yml; name the file NAME.xlsx (Excel) or "
+                                 f"NAME.yaml", param_hint="--out")
     if fmt is not None and suffix not in ((".xlsx",) if fmt == "xlsx" else (".yaml", ".yml")):
         raise click.BadParameter(f"{out!r} does not end in {'.xlsx' if fmt == 'xlsx' else '.yaml or .yml'}, as "
                                  f"--format {fmt} needs; change the extension or the format", param_hint="--out")
