@@ -274,7 +274,7 @@ def circle_of_area(centre: shapely.Point, area_km2: float, crs: pyproj.CRS) -> s
     >>> import pyproj
     >>> crs = pyproj.CRS("+proj=aea +lat_1=37 +lat_2=46 +lat_0=41.5 +lon_0=67 +datum=WGS84 +units=m")
     >>> ring = circle_of_area(shapely.Point(60.62, 41.8), 687.178, crs)
-    >>> round(gpd.GeoSeries([ring], crs=4326).to_crs(crs).area.iloc[0] / 1e6, 3)
+    >>> round(float(gpd.GeoSeries([ring], crs=4326).to_crs(crs).area.iloc[0]) / 1e6, 3)
     687.178
     """
     n = CIRCLE_SEGMENTS
