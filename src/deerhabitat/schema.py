@@ -270,6 +270,14 @@ def year_of(date_text: str) -> int:
     return int(str(date_text)[:4])
 
 
+def _number(value: object, what: str) -> float:
+    """``float(value)`` (text may use thousands commas), or ValueError naming the value and ``what``."""
+    try:
+        return float(str(value).strip().replace(",", "")) if isinstance(value, str) else float(value)
+    except (TypeError, ValueError):
+        raise ValueError(f"{value!r} is not {what}") from None
+
+
 def _coerce(value: object, column: Column, today: _dt.date) -> object:
     if column.dtype == "str":
         if isinstance(value, float) and value.is_integer():
@@ -281,12 +289,12 @@ def _coerce(value: object, column: Column, today: _dt.date) -> object:
     if column.dtype == "int":
         if isinstance(value, (bool, np.bool_)):
             raise ValueError(f"{value!r} is not a whole number")
-        number = float(str(value).strip().replace(",", "")) if isinstance(value, str) else float(value)
+        number = _number(value, "a whole number")
         if not np.isfinite(number) or not number.is_integer():
             raise ValueError(f"{value!r} is not a whole number")
         return int(number)
     if column.dtype == "float":
-        number = float(str(value).strip().replace(",", "")) if isinstance(value, str) else float(value)
+        number = _number(value, "a number")
         if not np.isfinite(number):
             raise ValueError(f"{value!r} is not a finite number")
         return number

@@ -261,10 +261,13 @@ def _validate(work: _Work, frame: gpd.GeoDataFrame, text_attributes: bool) -> gp
         validated = validate_layer(frame, work.kind)
     except SchemaError as exc:
         work.report.extend(_schema_findings(exc.problems, blanked))
-        return None
-    if work.kind in (LayerKind.RELEASES, LayerKind.POPULATION_COUNTS):
+        validated = None
+    if work.kind in (LayerKind.RELEASES, LayerKind.POPULATION_COUNTS) and work.spec.id_column in frame.columns:
         known = work.store.read(LayerKind.SITES, missing_ok=True)["site_id"].astype(str)
-        work.report.extend(_schema_findings(check_references(validated, work.kind, known), set()))
+        checked = validated if validated is not None else frame
+        work.report.extend(_schema_findings(check_references(checked, work.kind, known), set()))
+    if validated is None:
+        return None
     work.report.accepted = len(validated)
     return uniform_types(validated, exclude=work.spec.column_names)
 
