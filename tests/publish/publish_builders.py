@@ -13,6 +13,7 @@ estimate replaces its country's site figures in its year):
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import geopandas as gpd
@@ -142,14 +143,15 @@ def cell_centre(lon: float, lat: float, *, cell_m: float = 10_000.0, crs: pyproj
     return pyproj.Transformer.from_crs(crs, 4326, always_xy=True).transform(cx, cy)
 
 
-def coordinate_strings(lon: float, lat: float) -> list[str]:
-    """Plausible ways a position may be written: pairs rounded to 2-6 decimals in both orders, and single
-    values with 4-6 decimals (specific enough to be searched alone)."""
+def coordinate_patterns(lon: float, lat: float) -> list[re.Pattern]:
+    """Plausible ways a position may be written, as regular expressions: pairs rounded to 2-6 decimals in both
+    orders and with common separators, and single values with 4-6 decimals (specific enough to be searched
+    alone). A number matches only whole: ``37.8765`` does not match inside ``37.87659``."""
     out = []
     for d in range(2, 7):
-        x, y = f"{lon:.{d}f}", f"{lat:.{d}f}"
+        x, y = (re.escape(f"{v:.{d}f}") for v in (lon, lat))
         for a, b in ((x, y), (y, x)):
-            out += [f"{a},{b}", f"{a}, {b}", f"{a} {b}", f"[{a},{b}]", f'"{a}","{b}"']
+            out.append(rf"(?<![\d.]){a}[\"']?\s*[,; ]\s*[\"']?{b}(?![\d])")
         if d >= 4:
-            out += [x, y]
-    return out
+            out += [rf"(?<![\d.]){x}(?!\d)", rf"(?<![\d.]){y}(?!\d)"]
+    return [re.compile(p) for p in out]
