@@ -239,9 +239,9 @@ def analyze(*, store: str | os.PathLike | None = None,
 
 def _read_layers(opened: Store) -> tuple[dict[LayerKind, gpd.GeoDataFrame], list[str]]:
     layers, notes = {}, []
-    for kind in LayerKind:
+    for kind in _NEEDS:
         frame = opened.read(kind, missing_ok=True)
-        if kind is not LayerKind.RIVERS and (not opened.has(kind) or len(frame) == 0):
+        if not opened.has(kind) or len(frame) == 0:
             notes.append(f"no {kind.value} layer in the store (or it is empty): {_NEEDS[kind]}")
         layers[kind] = frame
     return layers, notes
@@ -257,6 +257,7 @@ _NEEDS = {
     LayerKind.POPULATION_COUNTS: "totals, protection of animals, EOO/AOO, reintroduction growth and gaps "
                                  "are empty",
 }
+"""The layers the analysis reads (rivers are not), and what stays empty without each."""
 
 
 def _run(layers: Mapping, projected: Mapping, config: StoreConfig,
