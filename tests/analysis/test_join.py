@@ -63,3 +63,15 @@ def test_same_pairs_as_shapely_covers(points, boxes, workers):
     polys = [shapely.box(x, y, x + w, y + w) for x, y, w in boxes]
     point_idx, poly_idx = points_in_polygons(pts, polys, workers=workers)
     assert list(zip(point_idx.tolist(), poly_idx.tolist(), strict=True)) == brute_force(list(pts), polys)
+
+
+def test_threads_give_the_same_pairs_on_a_larger_input():
+    rng = np.random.default_rng(7)
+    points = shapely.points(rng.uniform(0, 1000, (20_000, 2)))
+    centres = rng.uniform(0, 1000, (300, 2))
+    polygons = shapely.buffer(shapely.points(centres), rng.uniform(5, 60, 300))
+    one = points_in_polygons(points, polygons)
+    two = points_in_polygons(points, polygons, workers=2)
+    assert len(one[0]) > 1000
+    assert all(np.array_equal(a, b) for a, b in zip(one, two, strict=True))
+    assert not shapely.is_prepared(polygons).any()   # the caller's geometries are left as they were
