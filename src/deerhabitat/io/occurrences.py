@@ -316,17 +316,25 @@ def _nearest(tree: shapely.STRtree, points: np.ndarray, site_ids: np.ndarray) ->
                         for p in points], dtype=bool)
     if not present.any():
         return nearest, distance
-    (inputs, targets), dists = tree.query_nearest(points[present], all_matches=True, return_distance=True)
+    query = points[present]
+    (inputs, _), dists = tree.query_nearest(query, all_matches=False, return_distance=True)
+    nearest_m = np.full(len(query), np.inf)
+    nearest_m[inputs] = dists
+    # Sites within a micrometre of the nearest distance tie; the smallest site_id wins (GEOS returns one).
+    inputs, targets = tree.query(query, predicate="dwithin", distance=nearest_m + _TIE_M)
+    pair_m = shapely.distance(query[inputs], tree.geometries[targets])
     positions = np.flatnonzero(present)
-    best: dict[int, tuple[float, str]] = {}
-    for k, t, d in zip(inputs, targets, dists, strict=True):
-        candidate = (float(d), str(site_ids[t]))
-        if k not in best or candidate < best[k]:
-            best[k] = candidate
-    for k, (d, sid) in best.items():
+    best: dict[int, tuple[str, float]] = {}
+    for k, t, d in zip(inputs, targets, pair_m, strict=True):
+        if d <= nearest_m[k] + _TIE_M and (k not in best or str(site_ids[t]) < best[k][0]):
+            best[k] = (str(site_ids[t]), float(nearest_m[k]))
+    for k, (sid, d) in best.items():
         nearest[positions[k]] = sid
         distance[positions[k]] = d
     return nearest, distance
+
+
+_TIE_M = 1e-6
 
 
 def fill_locations_from_sites(frame: gpd.GeoDataFrame, sites: gpd.GeoDataFrame) -> tuple[gpd.GeoDataFrame, int]:
