@@ -45,26 +45,34 @@ LANDCOVER_PIXEL_M = 2000.0
 ELEVATION_PIXEL_M = 4000.0
 MARGIN_M = 100_000.0
 
-CLASSES = pd.DataFrame([
-    (1, "tugai riparian forest", True, "1.5 km < distance to river <= 5 km, elevation <= 1,500 m, not cleared"),
-    (2, "reed beds and wetland", True, "distance to river <= 1.5 km, elevation <= 1,500 m"),
-    (3, "irrigated cropland", False, "5-15 km from a river below 800 m, and cleared tugai stretches"),
-    (4, "desert and semi-desert", False, "everything else below 1,500 m"),
-    (5, "mountains", False, "elevation > 1,500 m"),
-], columns=["value", "name", "suitable", "rule"])
+CLASSES = pd.DataFrame(
+    [
+        (
+            1,
+            "tugai riparian forest",
+            True,
+            "1.5 km < distance to river <= 5 km, elevation <= 1,500 m, not cleared",
+        ),
+        (2, "reed beds and wetland", True, "distance to river <= 1.5 km, elevation <= 1,500 m"),
+        (3, "irrigated cropland", False, "5-15 km from a river below 800 m, and cleared tugai stretches"),
+        (4, "desert and semi-desert", False, "everything else below 1,500 m"),
+        (5, "mountains", False, "elevation > 1,500 m"),
+    ],
+    columns=["value", "name", "suitable", "rule"],
+)
 
 RIDGES = (  # lon, lat, peak m, sigma along (deg), sigma across (deg), azimuth of the axis (deg from east)
-    (72.5, 38.6, 4500.0, 1.6, 1.0, 0.0),     # Pamir
-    (75.0, 42.4, 3800.0, 2.5, 0.45, 10.0),   # western Tian Shan / Kyrgyz and Zailiysky Alatau
-    (68.6, 39.3, 3400.0, 1.4, 0.3, 0.0),     # Hissar-Zarafshan ranges
-    (69.5, 35.6, 4000.0, 2.0, 0.5, 20.0),    # Hindu Kush
-    (58.0, 38.2, 2000.0, 1.5, 0.3, -30.0),   # Kopet Dag
+    (72.5, 38.6, 4500.0, 1.6, 1.0, 0.0),  # Pamir
+    (75.0, 42.4, 3800.0, 2.5, 0.45, 10.0),  # western Tian Shan / Kyrgyz and Zailiysky Alatau
+    (68.6, 39.3, 3400.0, 1.4, 0.3, 0.0),  # Hissar-Zarafshan ranges
+    (69.5, 35.6, 4000.0, 2.0, 0.5, 20.0),  # Hindu Kush
+    (58.0, 38.2, 2000.0, 1.5, 0.3, -30.0),  # Kopet Dag
     (69.3, 43.6, 1400.0, 1.2, 0.25, -40.0),  # Karatau
 )
 
 
 def analysis_grid(store: Store, pixel_m: float) -> Grid:
-    """The raster grid: bounds of ranges, sites and rivers in the analysis CRS, plus a margin, snapped."""
+    """Return the raster grid: ranges and sites in the analysis CRS, plus a margin, snapped to 20 km."""
     crs = store.config.crs
     frames = [store.read(k).to_crs(crs) for k in (LayerKind.RANGES, LayerKind.SITES)]
     xmin, ymin, xmax, ymax = np.array([f.total_bounds for f in frames]).T
@@ -114,10 +122,18 @@ def build(store_path: Path, out: Path) -> dict[str, Path]:
     lc_elevation = synthetic_elevation(lc_grid, lc_distance)
     dem = synthetic_elevation(dem_grid, distance_to_water_km(dem_grid, segments, crs))
     out.mkdir(parents=True, exist_ok=True)
-    paths = {"landcover": out / "landcover.tif", "elevation": out / "elevation.tif",
-             "classes": out / "landcover_classes.csv"}
-    write_raster(paths["landcover"], landcover_proxy(lc_grid, lc_distance, lc_elevation), crs=crs,
-                 transform=lc_grid.transform, nodata=0)
+    paths = {
+        "landcover": out / "landcover.tif",
+        "elevation": out / "elevation.tif",
+        "classes": out / "landcover_classes.csv",
+    }
+    write_raster(
+        paths["landcover"],
+        landcover_proxy(lc_grid, lc_distance, lc_elevation),
+        crs=crs,
+        transform=lc_grid.transform,
+        nodata=0,
+    )
     write_raster(paths["elevation"], dem, crs=crs, transform=dem_grid.transform, nodata=-32768)
     CLASSES.to_csv(paths["classes"], index=False, lineterminator="\n")
     return paths
@@ -125,7 +141,9 @@ def build(store_path: Path, out: Path) -> dict[str, Path]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--store", type=Path, default=bundled_store_path(), help="store with rivers, ranges, sites")
+    parser.add_argument(
+        "--store", type=Path, default=bundled_store_path(), help="store with rivers, ranges, sites"
+    )
     parser.add_argument("--out", type=Path, default=TARGET, help="output folder")
     args = parser.parse_args(argv)
     for name, path in build(args.store, args.out).items():
@@ -135,4 +153,3 @@ def main(argv: list[str] | None = None) -> int:
 
 if __name__ == "__main__":
     sys.exit(main())
-

@@ -11,15 +11,21 @@ from affine import Affine
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from habitat_builders import ALBERS, write_tif  # noqa: E402
+from habitat_builders import ALBERS, write_tif
 
 
 @pytest.fixture
 def tif(tmp_path):
     """Write a GeoTIFF into tmp_path: tif(name, array, transform, crs, nodata=None)."""
 
-    def make(name: str, array: np.ndarray, transform: Affine, crs: object = ALBERS, nodata: float | None = None,
-             **extra: object) -> Path:
+    def make(
+        name: str,
+        array: np.ndarray,
+        transform: Affine,
+        crs: object = ALBERS,
+        nodata: float | None = None,
+        **extra: object,
+    ) -> Path:
         return write_tif(tmp_path / name, array, transform, crs, nodata, **extra)
 
     return make

@@ -25,11 +25,24 @@ ORIGIN = (-300_000.0, 200_000.0)
 """Upper-left corner (Albers metres) of the synthetic 1 km grids."""
 
 
-def write_tif(path: Path, array: np.ndarray, transform: Affine, crs: object, nodata: float | None = None,
-              **extra: object) -> Path:
+def write_tif(
+    path: Path,
+    array: np.ndarray,
+    transform: Affine,
+    crs: object,
+    nodata: float | None = None,
+    **extra: object,
+) -> Path:
     """Write a single-band GeoTIFF (crs=None writes one without CRS)."""
-    profile = {"driver": "GTiff", "width": array.shape[1], "height": array.shape[0], "count": 1,
-               "dtype": str(array.dtype), "transform": transform, "nodata": nodata}
+    profile = {
+        "driver": "GTiff",
+        "width": array.shape[1],
+        "height": array.shape[0],
+        "count": 1,
+        "dtype": str(array.dtype),
+        "transform": transform,
+        "nodata": nodata,
+    }
     if crs is not None:
         profile["crs"] = pyproj.CRS.from_user_input(crs).to_wkt()
     profile.update(extra)
@@ -38,7 +51,9 @@ def write_tif(path: Path, array: np.ndarray, transform: Affine, crs: object, nod
     return path
 
 
-def km_grid(width: int, height: int, *, pixel_m: float = 1000.0, origin: tuple[float, float] = ORIGIN) -> Affine:
+def km_grid(
+    width: int, height: int, *, pixel_m: float = 1000.0, origin: tuple[float, float] = ORIGIN
+) -> Affine:
     """Transform of a north-up grid of ``pixel_m`` pixels with upper-left corner ``origin``."""
     return Affine(pixel_m, 0, origin[0], 0, -pixel_m, origin[1])
 
@@ -54,15 +69,25 @@ def to_store_crs(geoms: list[shapely.Geometry], crs: object = ALBERS) -> list[sh
 
 
 def range_frame(pieces: list[dict]) -> gpd.GeoDataFrame:
-    """A ranges layer from dicts with range_id, period, geometry (EPSG:4326) and optional codes/iso3."""
-    rows = [{"range_id": p["range_id"], "name": p.get("name", p["range_id"]), "period": p["period"],
-             "presence": p.get("presence", 1), "origin": p.get("origin", 1), "seasonal": p.get("seasonal", 1),
-             "iso3": p.get("iso3"), "source": "test"} for p in pieces]
+    """Build a ranges layer from dicts with range_id, period, geometry (EPSG:4326) and optional codes/iso3."""
+    rows = [
+        {
+            "range_id": p["range_id"],
+            "name": p.get("name", p["range_id"]),
+            "period": p["period"],
+            "presence": p.get("presence", 1),
+            "origin": p.get("origin", 1),
+            "seasonal": p.get("seasonal", 1),
+            "iso3": p.get("iso3"),
+            "source": "test",
+        }
+        for p in pieces
+    ]
     return gpd.GeoDataFrame(rows, geometry=[p["geometry"] for p in pieces], crs=4326)
 
 
 def make_store(path: Path, *, ranges: gpd.GeoDataFrame | None = None, **layers: gpd.GeoDataFrame) -> Store:
-    """A store with the given layers (keyword names use underscores: range_states, protected_areas ...)."""
+    """Create a store with the given layers (keywords use underscores: range_states, protected_areas)."""
     store = Store.create(path)
     frames = {LayerKind.RANGES: ranges} if ranges is not None else {}
     frames.update({LayerKind.parse(k): v for k, v in layers.items()})

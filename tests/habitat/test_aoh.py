@@ -45,7 +45,11 @@ def _blocks(pixel_m=1000.0, block_px=BLOCK_PX):
     size = pixel_m * block_px
     for r, (row_c, row_e) in enumerate(zip(CLASSES, ELEVATION, strict=True)):
         for c, (cls, elev) in enumerate(zip(row_c, row_e, strict=True)):
-            yield cls, elev, shapely.box(x0 + c * size, y0 - (r + 1) * size, x0 + (c + 1) * size, y0 - r * size)
+            yield (
+                cls,
+                elev,
+                shapely.box(x0 + c * size, y0 - (r + 1) * size, x0 + (c + 1) * size, y0 - r * size),
+            )
 
 
 def expected_km2(range_geom, suitable, limits=None):
@@ -60,16 +64,27 @@ def expected_km2(range_geom, suitable, limits=None):
 X0, Y0 = ORIGIN
 ALIGNED = shapely.box(X0 + 5000, Y0 - 17000, X0 + 27000, Y0 - 3000)
 UNALIGNED = shapely.Point(X0 + 14_321.7, Y0 - 9_876.5).buffer(7_777.7, quad_segs=64)
-SKEWED = shapely.Polygon([(X0 + 1234.5, Y0 - 2345.6), (X0 + 28_765.4, Y0 - 4321.1),
-                          (X0 + 21_000.3, Y0 - 19_500.9), (X0 + 3_333.3, Y0 - 15_432.1)])
+SKEWED = shapely.Polygon(
+    [
+        (X0 + 1234.5, Y0 - 2345.6),
+        (X0 + 28_765.4, Y0 - 4321.1),
+        (X0 + 21_000.3, Y0 - 19_500.9),
+        (X0 + 3_333.3, Y0 - 15_432.1),
+    ]
+)
 
 
 @pytest.mark.parametrize("range_geom", [ALIGNED, UNALIGNED, SKEWED], ids=["aligned", "circle", "skewed"])
 @pytest.mark.parametrize("limits", [None, (0.0, 600.0), (400.0, 1000.0)])
 def test_aoh_matches_vector_overlay(range_geom, limits):
     grid = _grid()
-    result = area_of_habitat(_layers(grid), grid, range_geom, suitable_classes=[1, 2],
-                             limits=ElevationLimits(*limits) if limits else None)
+    result = area_of_habitat(
+        _layers(grid),
+        grid,
+        range_geom,
+        suitable_classes=[1, 2],
+        limits=ElevationLimits(*limits) if limits else None,
+    )
     expected = expected_km2(range_geom, {1, 2}, limits)
     assert result.aoh_km2 == pytest.approx(expected, rel=1e-6)
     assert result.totals.range_km2 == pytest.approx(range_geom.area / 1e6, rel=1e-6)
@@ -81,8 +96,9 @@ def test_aoh_matches_vector_overlay(range_geom, limits):
 def test_aoh_by_hand_for_the_aligned_block_range():
     # Range 22 x 14 km: blocks (5 x 7, 10 x 7, 7 x 7) per row. Classes 1, 2 suitable; 0-600 m.
     grid = _grid()
-    result = area_of_habitat(_layers(grid), grid, ALIGNED, suitable_classes=[1, 2],
-                             limits=ElevationLimits(0, 600))
+    result = area_of_habitat(
+        _layers(grid), grid, ALIGNED, suitable_classes=[1, 2], limits=ElevationLimits(0, 600)
+    )
     assert result.totals.range_km2 == 308.0
     assert result.totals.habitat_km2 == 35 + 70 + 35 + 70
     assert result.totals.elevation_km2 == 35 + 70 + 70 + 49
@@ -105,31 +121,40 @@ def test_fallback_no_suitable_class_takes_the_whole_range():
     assert result.totals.habitat_km2 == 0
     assert result.aoh_km2 == pytest.approx(308.0)
     assert result.prevalence == pytest.approx(1.0)
-    assert result.mode.fallbacks == ("no suitable land-cover class in the range: the whole range is taken as habitat",)
+    assert result.mode.fallbacks == (
+        "no suitable land-cover class in the range: the whole range is taken as habitat",
+    )
     assert np.nansum(result.pixels) == pytest.approx(308.0)
 
 
 def test_fallback_no_pixel_within_elevation_ignores_elevation():
     grid = _grid()
-    result = area_of_habitat(_layers(grid), grid, ALIGNED, suitable_classes=[1, 2],
-                             limits=ElevationLimits(5000, 6000))
+    result = area_of_habitat(
+        _layers(grid), grid, ALIGNED, suitable_classes=[1, 2], limits=ElevationLimits(5000, 6000)
+    )
     assert result.aoh_km2 == pytest.approx(210.0)  # habitat only
     assert not result.mode.use_elevation and result.mode.use_habitat
-    assert result.mode.fallbacks == ("no habitat pixel within the elevation limits: the elevation filter is ignored",)
+    assert result.mode.fallbacks == (
+        "no habitat pixel within the elevation limits: the elevation filter is ignored",
+    )
     assert np.nansum(result.pixels) == pytest.approx(210.0)
 
 
 def test_habitat_outside_elevation_only_triggers_the_elevation_fallback():
     # Suitable class 3 lies only at 1000 m; limits 0-600 m leave no habitat pixel: elevation dropped.
     grid = _grid()
-    result = area_of_habitat(_layers(grid), grid, ALIGNED, suitable_classes=[3], limits=ElevationLimits(0, 600))
+    result = area_of_habitat(
+        _layers(grid), grid, ALIGNED, suitable_classes=[3], limits=ElevationLimits(0, 600)
+    )
     assert result.aoh_km2 == pytest.approx(49.0)
     assert len(result.mode.fallbacks) == 1 and "elevation filter is ignored" in result.mode.fallbacks[0]
 
 
 def test_both_fallbacks_give_the_whole_range():
     grid = _grid()
-    result = area_of_habitat(_layers(grid), grid, ALIGNED, suitable_classes=[9], limits=ElevationLimits(None, -10))
+    result = area_of_habitat(
+        _layers(grid), grid, ALIGNED, suitable_classes=[9], limits=ElevationLimits(None, -10)
+    )
     assert result.aoh_km2 == pytest.approx(308.0)
     assert len(result.mode.fallbacks) == 2
 
@@ -149,8 +174,12 @@ def test_elevation_nodata_and_landcover_nodata_are_not_habitat():
 
 def test_open_ended_limits():
     grid = _grid()
-    low = area_of_habitat(_layers(grid), grid, ALIGNED, suitable_classes=[1, 2], limits=ElevationLimits(None, 100))
-    high = area_of_habitat(_layers(grid), grid, ALIGNED, suitable_classes=[1, 2], limits=ElevationLimits(1500, None))
+    low = area_of_habitat(
+        _layers(grid), grid, ALIGNED, suitable_classes=[1, 2], limits=ElevationLimits(None, 100)
+    )
+    high = area_of_habitat(
+        _layers(grid), grid, ALIGNED, suitable_classes=[1, 2], limits=ElevationLimits(1500, None)
+    )
     assert low.aoh_km2 == pytest.approx(35 + 70)
     assert high.aoh_km2 == pytest.approx(35)
 
@@ -185,26 +214,49 @@ def test_pixel_areas_of_a_geographic_grid_feed_the_totals():
 def test_elevation_limits_without_elevation_raster_is_an_error():
     grid = _grid()
     with pytest.raises(AnalysisError, match="elevation limits were given but no elevation raster"):
-        area_of_habitat(_layers(grid, elevation=None), grid, ALIGNED, suitable_classes=[1],
-                        limits=ElevationLimits(0, 10))
+        area_of_habitat(
+            _layers(grid, elevation=None), grid, ALIGNED, suitable_classes=[1], limits=ElevationLimits(0, 10)
+        )
 
 
-@pytest.mark.parametrize(("args", "message"), [
-    ((None, None), "needs --min-elevation-m, --max-elevation-m or both"),
-    ((700, 600), r"minimum elevation \(700 m\) is above the maximum \(600 m\)"),
-    ((float("nan"), 600), "is not a finite number"),
-])
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        ((None, None), "needs --min-elevation-m, --max-elevation-m or both"),
+        ((700, 600), r"minimum elevation \(700 m\) is above the maximum \(600 m\)"),
+        ((float("nan"), 600), "is not a finite number"),
+    ],
+)
 def test_elevation_limit_errors(args, message):
     with pytest.raises(AnalysisError, match=message):
         ElevationLimits(*args)
 
 
 def _ranges():
-    return range_frame([
-        {"range_id": "h1", "period": "historical", "presence": 5, "geometry": shapely.box(60, 40, 61, 41)},
-        {"range_id": "a", "period": "2020", "presence": 1, "origin": 2, "geometry": shapely.box(60, 40, 60.5, 40.5)},
-        {"range_id": "b", "period": "2020", "presence": 3, "origin": 1, "geometry": shapely.box(61, 40, 61.5, 40.5)},
-    ])
+    return range_frame(
+        [
+            {
+                "range_id": "h1",
+                "period": "historical",
+                "presence": 5,
+                "geometry": shapely.box(60, 40, 61, 41),
+            },
+            {
+                "range_id": "a",
+                "period": "2020",
+                "presence": 1,
+                "origin": 2,
+                "geometry": shapely.box(60, 40, 60.5, 40.5),
+            },
+            {
+                "range_id": "b",
+                "period": "2020",
+                "presence": 3,
+                "origin": 1,
+                "geometry": shapely.box(61, 40, 61.5, 40.5),
+            },
+        ]
+    )
 
 
 def test_select_range_by_period_and_codes():
@@ -216,27 +268,38 @@ def test_select_range_by_period_and_codes():
 
 def test_select_range_errors_name_periods_and_codes():
     ranges = _ranges()
-    with pytest.raises(AnalysisError, match=r"no polygon of period '1999'; periods in the store: 2020, historical"):
+    with pytest.raises(
+        AnalysisError, match=r"no polygon of period '1999'; periods in the store: 2020, historical"
+    ):
         select_range(ranges, "1999")
     with pytest.raises(AnalysisError, match=r"the period's polygons have \{'presence': \[5\]"):
         select_range(ranges, "historical", codes=IucnCodes(presence=(1, 2)))
 
 
 def test_invalid_iucn_codes():
-    with pytest.raises(AnalysisError, match=r"IUCN presence codes \[7\] are not valid; allowed codes are 1 \(Extant\)"):
+    with pytest.raises(
+        AnalysisError, match=r"IUCN presence codes \[7\] are not valid; allowed codes are 1 \(Extant\)"
+    ):
         IucnCodes(presence=(7,))
 
 
 @settings(max_examples=40, deadline=None)
-@given(classes=st.lists(st.lists(st.integers(0, 4), min_size=3, max_size=3), min_size=2, max_size=2),
-       box=st.tuples(st.floats(0, 29_000), st.floats(0, 19_000), st.floats(100, 30_000), st.floats(100, 20_000)),
-       limits=st.one_of(st.none(), st.tuples(st.floats(0, 1500), st.floats(0, 1500)).map(sorted)))
+@given(
+    classes=st.lists(st.lists(st.integers(0, 4), min_size=3, max_size=3), min_size=2, max_size=2),
+    box=st.tuples(st.floats(0, 29_000), st.floats(0, 19_000), st.floats(100, 30_000), st.floats(100, 20_000)),
+    limits=st.one_of(st.none(), st.tuples(st.floats(0, 1500), st.floats(0, 1500)).map(sorted)),
+)
 def test_aoh_invariants(classes, box, limits):
     grid = _grid()
     x, y, w, h = box
     range_geom = shapely.box(X0 + x, Y0 - y - h, X0 + x + w, Y0 - y)
-    result = area_of_habitat(_layers(grid, classes=classes), grid, range_geom, suitable_classes=[1, 2],
-                             limits=ElevationLimits(*limits) if limits else None)
+    result = area_of_habitat(
+        _layers(grid, classes=classes),
+        grid,
+        range_geom,
+        suitable_classes=[1, 2],
+        limits=ElevationLimits(*limits) if limits else None,
+    )
     t = result.totals
     assert -1e-9 <= result.aoh_km2 <= t.range_km2 + 1e-9
     assert 0 <= result.prevalence <= 1 + 1e-12

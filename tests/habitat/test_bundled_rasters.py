@@ -47,13 +47,19 @@ def test_sample_rasters_grids_and_classes():
         assert src.transform.a == 4000 and src.dtypes[0] == "int16"
     classes = read_class_table(bundled_raster_path("landcover_classes.csv"))
     assert set(np.unique(lc)) == set(classes["value"])
-    assert classes.loc[classes["suitable"], "name"].tolist() == ["tugai riparian forest", "reed beds and wetland"]
+    assert classes.loc[classes["suitable"], "name"].tolist() == [
+        "tugai riparian forest",
+        "reed beds and wetland",
+    ]
 
 
-@pytest.mark.parametrize(("lon", "lat", "low", "high"), [
-    (60.62, 41.80, 50, 250),     # Badai-Tugai, lower Amu Darya (86-96 m in reality)
-    (72.5, 38.6, 3000, 5000),    # the Pamir
-])
+@pytest.mark.parametrize(
+    ("lon", "lat", "low", "high"),
+    [
+        (60.62, 41.80, 50, 250),  # Badai-Tugai, lower Amu Darya (86-96 m in reality)
+        (72.5, 38.6, 3000, 5000),  # the Pamir
+    ],
+)
 def test_synthetic_elevation_is_plausible(lon, lat, low, high):
     dem, _, info = read_raster(bundled_raster_path("elevation.tif"))
     x, y = pyproj.Transformer.from_crs("EPSG:4326", info.crs, always_xy=True).transform(lon, lat)

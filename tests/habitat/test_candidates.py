@@ -23,8 +23,8 @@ def px_box(c0, r0, c1, r1):
 
 def suitability_array():
     s = np.full((40, 60), 0.1, dtype="float32")
-    s[2:8, 2:12] = 0.9     # A: 60 km²
-    s[5:9, 30:35] = 0.7    # B: 20 km², half protected
+    s[2:8, 2:12] = 0.9  # A: 60 km²
+    s[5:9, 30:35] = 0.7  # B: 20 km², half protected
     s[20:22, 45:48] = 0.8  # C: 6 km², too small and outside the range
     s[25:30, 20:28] = 0.6  # D: 40 km², around a wild population
     s[12:18, 36:46] = 0.95  # E: 60 km², 24 km² inside the range
@@ -38,9 +38,17 @@ RESERVE = px_box(30, 0, 32.5, 40)
 
 
 def _sites(crs=ALBERS):
-    return gpd.GeoDataFrame({"site_id": ["wild-1", "zoo-1"], "name": ["Tugai population", "Breeding centre"],
-                             "iso3": ["UZB", "UZB"], "status": ["native", "captive"], "source": ["t", "t"]},
-                            geometry=[WILD, CAPTIVE], crs=crs)
+    return gpd.GeoDataFrame(
+        {
+            "site_id": ["wild-1", "zoo-1"],
+            "name": ["Tugai population", "Breeding centre"],
+            "iso3": ["UZB", "UZB"],
+            "status": ["native", "captive"],
+            "source": ["t", "t"],
+        },
+        geometry=[WILD, CAPTIVE],
+        crs=crs,
+    )
 
 
 def test_patches_are_8_connected():
@@ -54,7 +62,9 @@ def test_candidates_by_hand():
     grid = Grid(km_grid(60, 40), 60, 40, ALBERS)
     patches = habitat_patches(suitability_array() >= 0.5, grid)
     criteria = CandidateCriteria(min_area_km2=10, min_distance_km=5)
-    result = candidate_sites(patches, historical_range=RANGE, sites=_sites(), protected=RESERVE, criteria=criteria)
+    result = candidate_sites(
+        patches, historical_range=RANGE, sites=_sites(), protected=RESERVE, criteria=criteria
+    )
     assert len(result) == 3
     by_area = result.set_index(result["area_km2"].round(6))
     assert sorted(by_area.index) == [20.0, 24.0, 60.0]
@@ -75,7 +85,9 @@ def test_candidates_by_hand():
     assert result["score"].is_monotonic_decreasing
     assert result["rank"].tolist() == [1, 2, 3] and result["candidate_id"].tolist() == ["C01", "C02", "C03"]
     first = result.iloc[0]
-    assert first["explanation"].startswith(f"Rank 1 of 3: {first['area_km2']:.1f} km² of contiguous suitable habitat")
+    assert first["explanation"].startswith(
+        f"Rank 1 of 3: {first['area_km2']:.1f} km² of contiguous suitable habitat"
+    )
     assert "at least 5 km from current populations" in first["explanation"]
     assert "Score" in first["explanation"]
 
@@ -94,17 +106,25 @@ def test_distance_rule_cuts_patches_instead_of_dropping_them():
 def test_nothing_qualifies_gives_an_empty_table():
     grid = Grid(km_grid(60, 40), 60, 40, ALBERS)
     patches = habitat_patches(suitability_array() >= 0.5, grid)
-    result = candidate_sites(patches, historical_range=RANGE, sites=_sites(), protected=None,
-                             criteria=CandidateCriteria(min_area_km2=1000))
+    result = candidate_sites(
+        patches,
+        historical_range=RANGE,
+        sites=_sites(),
+        protected=None,
+        criteria=CandidateCriteria(min_area_km2=1000),
+    )
     assert result.empty and list(result.columns)[-1] == "geometry"
 
 
-@pytest.mark.parametrize(("kwargs", "error", "message"), [
-    ({"min_area_km2": 0}, AnalysisError, "min_area_km2=0; give an area above 0 km²"),
-    ({"min_distance_km": -1}, AnalysisError, "min_distance_km=-1; give a distance of 0 km or more"),
-    ({"weights": {"area": 1}}, ConfigError, "candidate weights .* are not valid"),
-    ({"weights": {"area": 0, "protection": 0, "proximity": 0}}, ConfigError, "not all 0"),
-])
+@pytest.mark.parametrize(
+    ("kwargs", "error", "message"),
+    [
+        ({"min_area_km2": 0}, AnalysisError, "min_area_km2=0; give an area above 0 km²"),
+        ({"min_distance_km": -1}, AnalysisError, "min_distance_km=-1; give a distance of 0 km or more"),
+        ({"weights": {"area": 1}}, ConfigError, "candidate weights .* are not valid"),
+        ({"weights": {"area": 0, "protection": 0, "proximity": 0}}, ConfigError, "not all 0"),
+    ],
+)
 def test_criteria_errors(kwargs, error, message):
     with pytest.raises(error, match=message):
         CandidateCriteria(**kwargs)
@@ -115,19 +135,43 @@ def cand_world(tmp_path, tif):
     t = km_grid(60, 40)
     s = suitability_array()
     lc = np.where(s >= 0.5, 1, 4).astype("uint8")
-    pas = gpd.GeoDataFrame({"pa_id": ["p"], "name": ["Reserve"], "designation": ["Zapovednik"], "iucn_cat": ["Ia"],
-                            "status_year": [1980], "reported_area_km2": [100.0], "iso3": ["UZB"], "source": ["t"]},
-                           geometry=to_store_crs([RESERVE]), crs=4326)
-    store = make_store(tmp_path / "c.gpkg", ranges=range_frame([
-        {"range_id": "h", "period": "historical", "geometry": to_store_crs([RANGE])[0]}]),
-        sites=_sites().to_crs(4326), protected_areas=pas)
-    return {"store": store.path, "suit": tif("s.tif", s, t), "lc": tif("lc.tif", lc, t, nodata=0), "tmp": tmp_path}
+    pas = gpd.GeoDataFrame(
+        {
+            "pa_id": ["p"],
+            "name": ["Reserve"],
+            "designation": ["Zapovednik"],
+            "iucn_cat": ["Ia"],
+            "status_year": [1980],
+            "reported_area_km2": [100.0],
+            "iso3": ["UZB"],
+            "source": ["t"],
+        },
+        geometry=to_store_crs([RESERVE]),
+        crs=4326,
+    )
+    store = make_store(
+        tmp_path / "c.gpkg",
+        ranges=range_frame([{"range_id": "h", "period": "historical", "geometry": to_store_crs([RANGE])[0]}]),
+        sites=_sites().to_crs(4326),
+        protected_areas=pas,
+    )
+    return {
+        "store": store.path,
+        "suit": tif("s.tif", s, t),
+        "lc": tif("lc.tif", lc, t, nodata=0),
+        "tmp": tmp_path,
+    }
 
 
 def test_candidates_workflow_writes_layer_table_and_manifest(cand_world):
-    report = habitat_candidates(out=cand_world["tmp"] / "o", store=cand_world["store"],
-                                suitability=cand_world["suit"], min_suitability=0.5, min_area_km2=10,
-                                min_distance_km=5)
+    report = habitat_candidates(
+        out=cand_world["tmp"] / "o",
+        store=cand_world["store"],
+        suitability=cand_world["suit"],
+        min_suitability=0.5,
+        min_area_km2=10,
+        min_distance_km=5,
+    )
     table = report.table
     assert len(table) == 3 and table.crs.to_epsg() == 4326
     assert sorted(table["area_km2"].round(3)) == [20.0, 24.0, 60.0]
@@ -143,8 +187,14 @@ def test_candidates_workflow_writes_layer_table_and_manifest(cand_world):
 
 
 def test_candidates_from_landcover_classes(cand_world):
-    report = habitat_candidates(out=cand_world["tmp"] / "l", store=cand_world["store"], landcover=cand_world["lc"],
-                                suitable_classes=[1], min_area_km2=10, min_distance_km=5)
+    report = habitat_candidates(
+        out=cand_world["tmp"] / "l",
+        store=cand_world["store"],
+        landcover=cand_world["lc"],
+        suitable_classes=[1],
+        min_area_km2=10,
+        min_distance_km=5,
+    )
     assert sorted(report.table["area_km2"].round(3)) == [20.0, 24.0, 60.0]
     assert "mean_suitability" not in report.table.columns
 
@@ -152,25 +202,37 @@ def test_candidates_from_landcover_classes(cand_world):
 def test_weights_from_a_file(cand_world):
     weights = cand_world["tmp"] / "w.toml"
     weights.write_text("[candidates.weights]\narea = 0\nprotection = 1\nproximity = 0\n")
-    report = habitat_candidates(out=cand_world["tmp"] / "w", store=cand_world["store"],
-                                suitability=cand_world["suit"], min_distance_km=5, weights=weights)
+    report = habitat_candidates(
+        out=cand_world["tmp"] / "w",
+        store=cand_world["store"],
+        suitability=cand_world["suit"],
+        min_distance_km=5,
+        weights=weights,
+    )
     assert report.table.iloc[0]["protected_fraction"] == pytest.approx(0.5)
 
 
-@pytest.mark.parametrize(("kwargs", "message"), [
-    ({}, "give exactly one of --suitability PATH .* got neither"),
-    ({"suitability": "s.tif", "landcover": "l.tif"}, "got both"),
-    ({"landcover": "l.tif"}, "--landcover needs --suitable-classes"),
-    ({"suitability": "s.tif", "min_suitability": 2.0}, "--min-suitability 2.0 is outside 0-1"),
-])
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({}, "give exactly one of --suitability PATH .* got neither"),
+        ({"suitability": "s.tif", "landcover": "l.tif"}, "got both"),
+        ({"landcover": "l.tif"}, "--landcover needs --suitable-classes"),
+        ({"suitability": "s.tif", "min_suitability": 2.0}, "--min-suitability 2.0 is outside 0-1"),
+    ],
+)
 def test_candidate_input_errors(cand_world, kwargs, message):
     with pytest.raises(AnalysisError, match=message):
         habitat_candidates(out=cand_world["tmp"] / "e", store=cand_world["store"], **kwargs)
 
 
 def test_no_candidate_still_writes_every_output(cand_world):
-    report = habitat_candidates(out=cand_world["tmp"] / "n", store=cand_world["store"],
-                                suitability=cand_world["suit"], min_area_km2=10_000)
+    report = habitat_candidates(
+        out=cand_world["tmp"] / "n",
+        store=cand_world["store"],
+        suitability=cand_world["suit"],
+        min_area_km2=10_000,
+    )
     assert report.summary["n_candidates"] == 0 and report.table.empty
     assert pd.read_csv(report.outputs["table"]).empty
     assert gpd.read_file(report.outputs["layer"], layer="candidates").empty

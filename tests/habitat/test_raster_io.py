@@ -46,10 +46,14 @@ def test_aligned_reading_same_grid_and_warped(tif):
     t = km_grid(4, 4)
     lc = tif("lc.tif", np.arange(16, dtype="uint8").reshape(4, 4), t, nodata=0)
     same = tif("same.tif", np.full((4, 4), 7.0, "float32"), t)
-    coarse = tif("coarse.tif", np.full((4, 4), 3.0, "float32"), Affine(2000, 0, t.c - 2000, 0, -2000, t.f + 2000))
+    coarse = tif(
+        "coarse.tif", np.full((4, 4), 3.0, "float32"), Affine(2000, 0, t.c - 2000, 0, -2000, t.f + 2000)
+    )
     lc_info = read_raster_info(lc)
-    with AlignedRasters(lc_info, {"same": (read_raster_info(same), "bilinear"),
-                                  "coarse": (read_raster_info(coarse), "bilinear")}) as rasters:
+    with AlignedRasters(
+        lc_info,
+        {"same": (read_raster_info(same), "bilinear"), "coarse": (read_raster_info(coarse), "bilinear")},
+    ) as rasters:
         values, valid = rasters.read("landcover", whole(4, 4))
         assert values[0, 0] == 0 and not valid[0, 0] and valid[0, 1]
         assert rasters.resampling("same") == "same grid" and rasters.resampling("coarse") == "bilinear"
@@ -81,7 +85,7 @@ def test_writer_publishes_a_cog_only_on_success(tmp_path):
     with rasterio.open(dest) as src:
         assert src.tags(ns="IMAGE_STRUCTURE")["LAYOUT"] == "COG"
     before = hashlib.sha256(dest.read_bytes()).hexdigest()
-    with pytest.raises(RuntimeError, match="boom"):  # noqa: PT012
+    with pytest.raises(RuntimeError, match="boom"):
         with RasterWriter(dest, crs=ALBERS, transform=km_grid(40, 30), width=40, height=30) as writer:
             writer.write(whole(30, 40), np.zeros((30, 40)))
             raise RuntimeError("boom")

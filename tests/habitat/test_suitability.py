@@ -52,35 +52,58 @@ def test_nodata_in_any_input_gives_nodata():
     lc = Component("lc", "landcover", "categorical", 1.0, scores={1: 1.0})
     elev = Component("e", "elevation", "piecewise", 1.0, points=((0.0, 1.0), (1000.0, 0.0)))
     model = SuitabilityModel("m", "geometric", (lc, elev))
-    out = suitability_scores({"landcover": np.array([1, 1, 1]), "elevation": np.array([100.0, np.nan, 100.0])},
-                             {"landcover": np.array([True, True, False])}, model)
+    out = suitability_scores(
+        {"landcover": np.array([1, 1, 1]), "elevation": np.array([100.0, np.nan, 100.0])},
+        {"landcover": np.array([True, True, False])},
+        model,
+    )
     assert out[0] == pytest.approx(0.9**0.5) and np.isnan(out[1]) and np.isnan(out[2])
 
 
 def test_missing_input_is_a_config_error():
     model = default_suitability_model()
-    with pytest.raises(ConfigError, match="needs the input\\(s\\) distance_to_water_km, elevation, which were not"):
+    with pytest.raises(
+        ConfigError, match="needs the input\\(s\\) distance_to_water_km, elevation, which were not"
+    ):
         suitability_scores({"landcover": np.ones(3)}, {}, model)
 
 
-@pytest.mark.parametrize(("data", "message"), [
-    ({"model": {"combine": "max"}, "components": {}}, "combine = 'max' is not a method"),
-    ({"components": {}}, "no \\[components.NAME\\] table found"),
-    ({"components": {"x": {"kind": "fuzzy", "weight": 1, "input": "a"}}}, "kind = 'fuzzy'; use one of"),
-    ({"components": {"x": {"kind": "piecewise", "weight": 0, "input": "a"}}}, "weights must be above 0"),
-    ({"components": {"x": {"kind": "piecewise", "weight": "heavy", "input": "a"}}}, "is not a number"),
-    ({"components": {"x": {"kind": "piecewise", "weight": 1}}}, "has no input"),
-    ({"components": {"x": {"kind": "categorical", "weight": 1, "input": "a"}}}, "has no \\[scores\\]"),
-    ({"components": {"x": {"kind": "categorical", "weight": 1, "input": "a", "scores": {"1": 2}}}},
-     "scores lie between 0 and 1"),
-    ({"components": {"x": {"kind": "categorical", "weight": 1, "input": "a", "scores": {"tugai": 1}}}},
-     "is not a whole class value"),
-    ({"components": {"x": {"kind": "piecewise", "weight": 1, "input": "a", "points": [[0, 1]]}}},
-     "give at least two \\[x, score\\] pairs"),
-    ({"components": {"x": {"kind": "piecewise", "weight": 1, "input": "a", "points": [[5, 1], [1, 0]]}}},
-     "must have strictly increasing x"),
-    ({"components": {"x": {"kind": "piecewise", "weight": float("inf"), "input": "a"}}}, "is not a finite number"),
-])
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        ({"model": {"combine": "max"}, "components": {}}, "combine = 'max' is not a method"),
+        ({"components": {}}, "no \\[components.NAME\\] table found"),
+        ({"components": {"x": {"kind": "fuzzy", "weight": 1, "input": "a"}}}, "kind = 'fuzzy'; use one of"),
+        ({"components": {"x": {"kind": "piecewise", "weight": 0, "input": "a"}}}, "weights must be above 0"),
+        ({"components": {"x": {"kind": "piecewise", "weight": "heavy", "input": "a"}}}, "is not a number"),
+        ({"components": {"x": {"kind": "piecewise", "weight": 1}}}, "has no input"),
+        ({"components": {"x": {"kind": "categorical", "weight": 1, "input": "a"}}}, "has no \\[scores\\]"),
+        (
+            {"components": {"x": {"kind": "categorical", "weight": 1, "input": "a", "scores": {"1": 2}}}},
+            "scores lie between 0 and 1",
+        ),
+        (
+            {"components": {"x": {"kind": "categorical", "weight": 1, "input": "a", "scores": {"tugai": 1}}}},
+            "is not a whole class value",
+        ),
+        (
+            {"components": {"x": {"kind": "piecewise", "weight": 1, "input": "a", "points": [[0, 1]]}}},
+            "give at least two \\[x, score\\] pairs",
+        ),
+        (
+            {
+                "components": {
+                    "x": {"kind": "piecewise", "weight": 1, "input": "a", "points": [[5, 1], [1, 0]]}
+                }
+            },
+            "must have strictly increasing x",
+        ),
+        (
+            {"components": {"x": {"kind": "piecewise", "weight": float("inf"), "input": "a"}}},
+            "is not a finite number",
+        ),
+    ],
+)
 def test_model_errors_name_the_key(data, message):
     with pytest.raises(ConfigError, match=f"my.toml: .*{message}"):
         parse_suitability_model(data, origin="my.toml")
@@ -107,18 +130,35 @@ def suit_world(tmp_path, tif):
     dem[3, :] = 1500.0
     t = km_grid(6, 4)
     river = shapely.LineString([(X0 - 10_000, Y0 - 500), (X0 + 20_000, Y0 - 500)])  # through row 0's centres
-    rivers = gpd.GeoDataFrame({"river_id": ["amu"], "name": ["Amu Darya"]},
-                              geometry=to_store_crs([river]), crs=4326)
-    ranges = range_frame([{"range_id": "r", "period": "2020", "geometry": to_store_crs([shapely.box(
-        X0, Y0 - 4000, X0 + 6000, Y0)])[0]}])
+    rivers = gpd.GeoDataFrame(
+        {"river_id": ["amu"], "name": ["Amu Darya"]}, geometry=to_store_crs([river]), crs=4326
+    )
+    ranges = range_frame(
+        [
+            {
+                "range_id": "r",
+                "period": "2020",
+                "geometry": to_store_crs([shapely.box(X0, Y0 - 4000, X0 + 6000, Y0)])[0],
+            }
+        ]
+    )
     store = make_store(tmp_path / "s.gpkg", ranges=ranges, rivers=rivers)
-    return {"store": store.path, "lc": tif("lc.tif", lc, t, nodata=0), "dem": tif("dem.tif", dem, t),
-            "tmp": tmp_path}
+    return {
+        "store": store.path,
+        "lc": tif("lc.tif", lc, t, nodata=0),
+        "dem": tif("dem.tif", dem, t),
+        "tmp": tmp_path,
+    }
 
 
 def test_suitability_workflow_values(suit_world):
-    report = habitat_suitability(suit_world["lc"], out=suit_world["tmp"] / "s", store=suit_world["store"],
-                                 elevation=suit_world["dem"], block_size=4)
+    report = habitat_suitability(
+        suit_world["lc"],
+        out=suit_world["tmp"] / "s",
+        store=suit_world["store"],
+        elevation=suit_world["dem"],
+        block_size=4,
+    )
     with rasterio.open(report.outputs["raster"]) as src:
         suit = src.read(1)
     with rasterio.open(report.outputs["distance_to_water"]) as src:
@@ -141,12 +181,19 @@ def test_suitability_workflow_values(suit_world):
 
 def test_custom_weights_and_covariate(suit_world, tif):
     weights = suit_world["tmp"] / "w.toml"
-    weights.write_text('[model]\nname = "gw"\ncombine = "arithmetic"\n'
-                       '[components.gw]\ninput = "groundwater_m"\nkind = "piecewise"\nweight = 1\n'
-                       'points = [[0.0, 1.0], [10.0, 0.0]]\n')
+    weights.write_text(
+        '[model]\nname = "gw"\ncombine = "arithmetic"\n'
+        '[components.gw]\ninput = "groundwater_m"\nkind = "piecewise"\nweight = 1\n'
+        "points = [[0.0, 1.0], [10.0, 0.0]]\n"
+    )
     gw = tif("gw.tif", np.full((4, 6), 2.5, dtype="float32"), km_grid(6, 4))
-    report = habitat_suitability(suit_world["lc"], out=suit_world["tmp"] / "c", store=suit_world["store"],
-                                 covariates={"groundwater_m": gw}, weights=weights)
+    report = habitat_suitability(
+        suit_world["lc"],
+        out=suit_world["tmp"] / "c",
+        store=suit_world["store"],
+        covariates={"groundwater_m": gw},
+        weights=weights,
+    )
     with rasterio.open(report.outputs["raster"]) as src:
         assert np.allclose(src.read(1), 0.75)
     assert "distance_to_water" not in report.outputs
@@ -158,9 +205,10 @@ def test_suitability_errors(suit_world):
     with pytest.raises(ConfigError, match="needs the input\\(s\\) elevation, which were not given"):
         habitat_suitability(suit_world["lc"], out=out, store=suit_world["store"])
     with pytest.raises(AnalysisError, match="covariate name 'elevation' is not allowed"):
-        habitat_suitability(suit_world["lc"], out=out, store=suit_world["store"],
-                            covariates={"elevation": suit_world["dem"]})
-    with pytest.raises(InputFileError, match="the weights file '.*nope.toml' does not exist"):
+        habitat_suitability(
+            suit_world["lc"], out=out, store=suit_world["store"], covariates={"elevation": suit_world["dem"]}
+        )
+    with pytest.raises(InputFileError, match=r"the weights file '.*nope\.toml' does not exist"):
         habitat_suitability(suit_world["lc"], out=out, store=suit_world["store"], weights=out / "nope.toml")
     bad = suit_world["tmp"] / "bad.toml"
     bad.write_text("[model\n")
@@ -169,7 +217,11 @@ def test_suitability_errors(suit_world):
 
 
 def test_store_without_rivers(tmp_path, suit_world):
-    store = make_store(tmp_path / "norivers.gpkg", ranges=range_frame([{"range_id": "r", "period": "p",
-                                                                        "geometry": shapely.box(60, 40, 61, 41)}]))
+    store = make_store(
+        tmp_path / "norivers.gpkg",
+        ranges=range_frame([{"range_id": "r", "period": "p", "geometry": shapely.box(60, 40, 61, 41)}]),
+    )
     with pytest.raises(LayerNotFoundError, match="has no 'rivers' layer"):
-        habitat_suitability(suit_world["lc"], out=tmp_path / "o", store=store.path, elevation=suit_world["dem"])
+        habitat_suitability(
+            suit_world["lc"], out=tmp_path / "o", store=store.path, elevation=suit_world["dem"]
+        )

@@ -1,4 +1,4 @@
-"""Zonal statistics: exact partial-pixel answers, agreement with exactextract, blocks, zones from the store."""
+"""Zonal statistics: exact partial-pixel answers, agreement with exactextract, blocks, store zones."""
 
 from __future__ import annotations
 
@@ -24,8 +24,12 @@ def test_partial_pixels_by_hand():
     # 2 x 2 grid of 1 km pixels, values 1 2 / 3 4; the zone covers the right half of the top-left pixel,
     # the whole top-right pixel and a quarter of the bottom-right one.
     grid = Grid(km_grid(2, 2), 2, 2, ALBERS)
-    zone = shapely.union_all([shapely.box(X0 + 500, Y0 - 1000, X0 + 2000, Y0),
-                              shapely.box(X0 + 1500, Y0 - 1500, X0 + 2000, Y0 - 1000)])
+    zone = shapely.union_all(
+        [
+            shapely.box(X0 + 500, Y0 - 1000, X0 + 2000, Y0),
+            shapely.box(X0 + 1500, Y0 - 1500, X0 + 2000, Y0 - 1000),
+        ]
+    )
     zones = gpd.GeoDataFrame({"zone": ["z"]}, geometry=[zone], crs=ALBERS)
     values = np.array([[1.0, 2.0], [3.0, 4.0]])
     table = zonal_statistics(values, np.ones((2, 2), bool), grid, zones, id_column="zone", pixel_area_km2=1.0)
@@ -40,16 +44,25 @@ def test_partial_pixels_by_hand():
 def test_nodata_pixels_are_left_out_but_count_in_the_zone_area():
     grid = Grid(km_grid(2, 1), 2, 1, ALBERS)
     zones = gpd.GeoDataFrame({"zone": ["z"]}, geometry=[grid.box], crs=ALBERS)
-    table = zonal_statistics(np.array([[5.0, -9.0]]), np.array([[True, False]]), grid, zones, id_column="zone",
-                             pixel_area_km2=1.0)
-    assert table.loc[0, ["zone_km2", "covered_km2", "count", "mean", "min", "max"]].tolist() == [2, 1, 1, 5, 5, 5]
+    table = zonal_statistics(
+        np.array([[5.0, -9.0]]), np.array([[True, False]]), grid, zones, id_column="zone", pixel_area_km2=1.0
+    )
+    assert table.loc[0, ["zone_km2", "covered_km2", "count", "mean", "min", "max"]].tolist() == [
+        2,
+        1,
+        1,
+        5,
+        5,
+        5,
+    ]
 
 
 def test_zone_outside_the_grid_has_empty_statistics():
     grid = Grid(km_grid(2, 1), 2, 1, ALBERS)
     zones = gpd.GeoDataFrame({"zone": ["far"]}, geometry=[shapely.box(0, 0, 1, 1)], crs=ALBERS)
-    row = zonal_statistics(np.ones((1, 2)), np.ones((1, 2), bool), grid, zones, id_column="zone",
-                           pixel_area_km2=1.0).iloc[0]
+    row = zonal_statistics(
+        np.ones((1, 2)), np.ones((1, 2), bool), grid, zones, id_column="zone", pixel_area_km2=1.0
+    ).iloc[0]
     assert row["count"] == 0 and row["zone_km2"] == 0 and np.isnan(row["mean"]) and np.isnan(row["min"])
 
 
@@ -57,8 +70,15 @@ def test_class_shares():
     grid = Grid(km_grid(4, 1), 4, 1, ALBERS)
     zone = shapely.box(X0 + 500, Y0 - 1000, X0 + 4000, Y0)  # 0.5 of class 1, then 1, 2, 2
     zones = gpd.GeoDataFrame({"zone": ["z"]}, geometry=[zone], crs=ALBERS)
-    table = zonal_statistics(np.array([[1, 1, 2, 2]]), np.ones((1, 4), bool), grid, zones, id_column="zone",
-                             pixel_area_km2=1.0, categorical=True)
+    table = zonal_statistics(
+        np.array([[1, 1, 2, 2]]),
+        np.ones((1, 4), bool),
+        grid,
+        zones,
+        id_column="zone",
+        pixel_area_km2=1.0,
+        categorical=True,
+    )
     assert table.loc[0, "class_1"] == pytest.approx(1.5 / 3.5)
     assert table.loc[0, "class_2"] == pytest.approx(2 / 3.5)
 
@@ -72,8 +92,15 @@ def test_blocks_merge_to_the_whole():
     merged = ZonalStats()
     for window in grid.blocks(7):
         sl = window.slices
-        merged.add(block_stats(values[sl], values[sl] > 0, coverage_fraction(zone, grid.subgrid(window)), 1.0,
-                               categorical=True))
+        merged.add(
+            block_stats(
+                values[sl],
+                values[sl] > 0,
+                coverage_fraction(zone, grid.subgrid(window)),
+                1.0,
+                categorical=True,
+            )
+        )
     for name in ("zone_km2", "covered_km2", "count", "sum", "weighted_sum", "min", "max"):
         assert getattr(merged, name) == pytest.approx(getattr(whole, name), rel=1e-9)
     assert merged.class_fractions() == pytest.approx(whole.class_fractions())
@@ -98,20 +125,46 @@ def zonal_world(tmp_path, tif):
     values[5:9, 5:9] = -9999
     classes = rng.integers(1, 4, (60, 50)).astype("uint8")
     t = km_grid(50, 60)
-    pas = gpd.GeoDataFrame({
-        "pa_id": ["p1", "p2"], "name": ["Tugai reserve", "Reed park"], "designation": ["Zapovednik", "Park"],
-        "iucn_cat": ["Ia", "II"], "status_year": [1971, 1990], "reported_area_km2": [100.0, 50.0],
-        "iso3": ["UZB", "UZB"], "source": ["t", "t"]},
-        geometry=to_store_crs([shapely.Point(X0 + 12_345, Y0 - 23_456).buffer(8_765),
-                               shapely.box(X0 + 30_100, Y0 - 50_700, X0 + 47_300, Y0 - 33_300)]), crs=4326)
-    sites = gpd.GeoDataFrame({"site_id": ["s1"], "name": ["Camp"], "iso3": ["UZB"], "status": ["native"],
-                              "source": ["t"]}, geometry=to_store_crs([shapely.Point(X0 + 25_000, Y0 - 30_000)]),
-                             crs=4326)
-    ranges = range_frame([{"range_id": "r", "period": "2020",
-                           "geometry": to_store_crs([shapely.box(X0 + 1000, Y0 - 59_000, X0 + 49_000, Y0 - 1000)])[0]}])
+    pas = gpd.GeoDataFrame(
+        {
+            "pa_id": ["p1", "p2"],
+            "name": ["Tugai reserve", "Reed park"],
+            "designation": ["Zapovednik", "Park"],
+            "iucn_cat": ["Ia", "II"],
+            "status_year": [1971, 1990],
+            "reported_area_km2": [100.0, 50.0],
+            "iso3": ["UZB", "UZB"],
+            "source": ["t", "t"],
+        },
+        geometry=to_store_crs(
+            [
+                shapely.Point(X0 + 12_345, Y0 - 23_456).buffer(8_765),
+                shapely.box(X0 + 30_100, Y0 - 50_700, X0 + 47_300, Y0 - 33_300),
+            ]
+        ),
+        crs=4326,
+    )
+    sites = gpd.GeoDataFrame(
+        {"site_id": ["s1"], "name": ["Camp"], "iso3": ["UZB"], "status": ["native"], "source": ["t"]},
+        geometry=to_store_crs([shapely.Point(X0 + 25_000, Y0 - 30_000)]),
+        crs=4326,
+    )
+    ranges = range_frame(
+        [
+            {
+                "range_id": "r",
+                "period": "2020",
+                "geometry": to_store_crs([shapely.box(X0 + 1000, Y0 - 59_000, X0 + 49_000, Y0 - 1000)])[0],
+            }
+        ]
+    )
     store = make_store(tmp_path / "z.gpkg", ranges=ranges, protected_areas=pas, sites=sites)
-    return {"store": store.path, "values": tif("v.tif", values, t, nodata=-9999),
-            "classes": tif("c.tif", classes, t, nodata=0), "tmp": tmp_path}
+    return {
+        "store": store.path,
+        "values": tif("v.tif", values, t, nodata=-9999),
+        "classes": tif("c.tif", classes, t, nodata=0),
+        "tmp": tmp_path,
+    }
 
 
 def _exactextract(path, frame, ops):
@@ -122,18 +175,24 @@ def _exactextract(path, frame, ops):
 
 
 def test_agrees_with_exactextract_on_protected_areas(zonal_world):
-    report = habitat_zonal(zonal_world["values"], zones="protected-areas", store=zonal_world["store"], block_size=16)
+    report = habitat_zonal(
+        zonal_world["values"], zones="protected-areas", store=zonal_world["store"], block_size=16
+    )
     frame = gpd.read_file(zonal_world["store"], layer="protected_areas").sort_values("pa_id")
     reference = _exactextract(zonal_world["values"], frame, ["count", "sum", "mean", "min", "max"])
     table = report.table
-    assert table["pa_id"].tolist() == ["p1", "p2"] and table["name"].tolist() == ["Tugai reserve", "Reed park"]
+    assert table["pa_id"].tolist() == ["p1", "p2"] and table["name"].tolist() == [
+        "Tugai reserve",
+        "Reed park",
+    ]
     for column in ("count", "sum", "mean", "min", "max"):
         np.testing.assert_allclose(table[column], reference[column], rtol=1e-5)
 
 
 def test_class_shares_agree_with_exactextract_frac(zonal_world):
-    report = habitat_zonal(zonal_world["classes"], zones="protected-areas", store=zonal_world["store"],
-                           categorical=True)
+    report = habitat_zonal(
+        zonal_world["classes"], zones="protected-areas", store=zonal_world["store"], categorical=True
+    )
     frame = gpd.read_file(zonal_world["store"], layer="protected_areas").sort_values("pa_id")
     reference = _exactextract(zonal_world["classes"], frame, ["unique", "frac"])
     for i, row in enumerate(reference.itertuples()):
@@ -143,8 +202,13 @@ def test_class_shares_agree_with_exactextract_frac(zonal_world):
 
 
 def test_sites_are_buffered_in_the_analysis_crs(zonal_world):
-    report = habitat_zonal(zonal_world["values"], zones="sites", store=zonal_world["store"], buffer_m=3000,
-                           out=zonal_world["tmp"] / "z")
+    report = habitat_zonal(
+        zonal_world["values"],
+        zones="sites",
+        store=zonal_world["store"],
+        buffer_m=3000,
+        out=zonal_world["tmp"] / "z",
+    )
     row = report.table.iloc[0]
     assert row["zone_km2"] == pytest.approx(np.pi * 3.0**2, rel=1e-3)
     assert report.summary["buffer_m"] == 3000
@@ -160,12 +224,18 @@ def test_zonal_over_one_period_of_ranges(zonal_world):
     assert report.table["zone_km2"].iloc[0] == pytest.approx(48 * 58)
 
 
-@pytest.mark.parametrize(("kwargs", "message"), [
-    ({"zones": "rivers"}, "zones 'rivers' is not a zone layer; use one of ranges, protected-areas, sites"),
-    ({"zones": "sites", "period": "2020"}, "--period '2020' applies to range zones only"),
-    ({"zones": "ranges", "period": "1900"}, "no polygon of period '1900'; periods in the store: 2020"),
-    ({"zones": "sites", "buffer_m": -5}, r"buffer_m=-5; a buffer must be a distance above 0 metres"),
-])
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        (
+            {"zones": "rivers"},
+            "zones 'rivers' is not a zone layer; use one of ranges, protected-areas, sites",
+        ),
+        ({"zones": "sites", "period": "2020"}, "--period '2020' applies to range zones only"),
+        ({"zones": "ranges", "period": "1900"}, "no polygon of period '1900'; periods in the store: 2020"),
+        ({"zones": "sites", "buffer_m": -5}, r"buffer_m=-5; a buffer must be a distance above 0 metres"),
+    ],
+)
 def test_zonal_errors(zonal_world, kwargs, message):
     with pytest.raises(AnalysisError, match=message):
         habitat_zonal(zonal_world["values"], store=zonal_world["store"], **kwargs)
@@ -173,9 +243,13 @@ def test_zonal_errors(zonal_world, kwargs, message):
 
 def test_zonal_on_a_geographic_raster_weights_by_pixel_area(tmp_path, tif):
     # Two rows of 1-degree pixels at very different latitudes: the area-weighted mean leans to the south.
-    path = tif("geo.tif", np.array([[10.0], [20.0]], dtype="float32"), Affine(1, 0, 60, 0, -1, 62), crs="EPSG:4326")
-    store = make_store(tmp_path / "g.gpkg", ranges=range_frame([{"range_id": "r", "period": "p",
-                                                                 "geometry": shapely.box(60, 60, 61, 62)}]))
+    path = tif(
+        "geo.tif", np.array([[10.0], [20.0]], dtype="float32"), Affine(1, 0, 60, 0, -1, 62), crs="EPSG:4326"
+    )
+    store = make_store(
+        tmp_path / "g.gpkg",
+        ranges=range_frame([{"range_id": "r", "period": "p", "geometry": shapely.box(60, 60, 61, 62)}]),
+    )
     row = habitat_zonal(path, zones="ranges", store=store.path).table.iloc[0]
     assert row["count"] == pytest.approx(2.0)
     assert 15.0 < row["mean"] < 15.1  # the southern (20) pixel is ~3.5% larger

@@ -92,15 +92,27 @@ class RasterInfo:
         if (self.width, self.height) != (other.width, other.height) or self.crs != other.crs:
             return False
         tol = 1e-9 * max(abs(self.transform.a), abs(self.transform.e))
-        return all(math.isclose(a, b, abs_tol=tol) for a, b in zip(self.transform, other.transform, strict=True))
+        return all(
+            math.isclose(a, b, abs_tol=tol) for a, b in zip(self.transform, other.transform, strict=True)
+        )
 
     def describe(self) -> dict:
         """JSON-ready description: path, CRS name and WKT, size, transform, dtype, nodata."""
-        nodata = None if self.nodata is None or (isinstance(self.nodata, float) and math.isnan(self.nodata)) \
+        nodata = (
+            None
+            if self.nodata is None or (isinstance(self.nodata, float) and math.isnan(self.nodata))
             else self.nodata
-        return {"path": str(self.path), "crs_name": self.crs.name, "crs": self.crs.to_wkt(),
-                "width": self.width, "height": self.height, "transform": list(self.transform)[:6],
-                "dtype": self.dtype, "nodata": nodata}
+        )
+        return {
+            "path": str(self.path),
+            "crs_name": self.crs.name,
+            "crs": self.crs.to_wkt(),
+            "width": self.width,
+            "height": self.height,
+            "transform": list(self.transform)[:6],
+            "dtype": self.dtype,
+            "nodata": nodata,
+        }
 
 
 def read_raster_info(path: str | os.PathLike, /, *, role: str = "raster") -> RasterInfo:
@@ -129,23 +141,36 @@ def read_raster_info(path: str | os.PathLike, /, *, role: str = "raster") -> Ras
 
     path = Path(path)
     if not path.is_file():
-        raise InputFileError(f"the {role} raster {str(path)!r} does not exist; give the path of a GeoTIFF "
-                             f"(check the spelling and the working folder).")
+        raise InputFileError(
+            f"the {role} raster {str(path)!r} does not exist; give the path of a GeoTIFF "
+            f"(check the spelling and the working folder)."
+        )
     try:
         with rasterio.open(path) as src:
-            info = RasterInfo(path=path, crs=_dataset_crs(src, path, role), transform=src.transform,
-                              width=src.width, height=src.height, dtype=src.dtypes[0], nodata=src.nodata,
-                              count=src.count)
+            info = RasterInfo(
+                path=path,
+                crs=_dataset_crs(src, path, role),
+                transform=src.transform,
+                width=src.width,
+                height=src.height,
+                dtype=src.dtypes[0],
+                nodata=src.nodata,
+                count=src.count,
+            )
     except RasterioIOError as exc:
-        raise InputFileError(f"the {role} raster {str(path)!r} cannot be read as a raster ({exc}); give a "
-                             f"GeoTIFF, e.g. convert it with `gdal_translate in out.tif`.") from exc
+        raise InputFileError(
+            f"the {role} raster {str(path)!r} cannot be read as a raster ({exc}); give a "
+            f"GeoTIFF, e.g. convert it with `gdal_translate in out.tif`."
+        ) from exc
     return info
 
 
 def _dataset_crs(src: Any, path: Path, role: str) -> pyproj.CRS:
     if src.crs is None:
-        raise CRSError(f"the {role} raster {str(path)!r} has no CRS; deerhabitat never guesses one. Label it "
-                       f"with the CRS it is in, e.g. `gdal_edit.py -a_srs EPSG:32642 {path.name}`.")
+        raise CRSError(
+            f"the {role} raster {str(path)!r} has no CRS; deerhabitat never guesses one. Label it "
+            f"with the CRS it is in, e.g. `gdal_edit.py -a_srs EPSG:32642 {path.name}`."
+        )
     return parse_crs(src.crs.to_wkt(), origin=f"{role} raster {path.name}")
 
 
@@ -172,8 +197,13 @@ class AlignedRasters:
     ``with AlignedRasters(lc, {"elevation": (dem, "bilinear")}) as rasters: rasters.read("elevation", w)``
     """
 
-    def __init__(self, reference: RasterInfo, others: Mapping[str, tuple[RasterInfo, str]] | None = None,
-                 *, reference_name: str = "landcover") -> None:
+    def __init__(
+        self,
+        reference: RasterInfo,
+        others: Mapping[str, tuple[RasterInfo, str]] | None = None,
+        *,
+        reference_name: str = "landcover",
+    ) -> None:
         self.reference = reference
         self.reference_name = reference_name
         self.others = dict(others or {})
@@ -209,9 +239,19 @@ class AlignedRasters:
         if info.same_grid(self.reference):
             return src
         ref = self.reference
-        return self._stack.enter_context(WarpedVRT(
-            src, crs=ref.crs.to_wkt(), transform=ref.transform, width=ref.width, height=ref.height,
-            resampling=Resampling[method], src_nodata=src.nodata, nodata=float("nan"), dtype="float32"))
+        return self._stack.enter_context(
+            WarpedVRT(
+                src,
+                crs=ref.crs.to_wkt(),
+                transform=ref.transform,
+                width=ref.width,
+                height=ref.height,
+                resampling=Resampling[method],
+                src_nodata=src.nodata,
+                nodata=float("nan"),
+                dtype="float32",
+            )
+        )
 
     def read(self, name: str, window: WindowLike) -> tuple[np.ndarray, np.ndarray]:
         """Values and data mask (True where there is data) of raster ``name`` in ``window``."""
@@ -243,12 +283,33 @@ class RasterWriter:
         Nodata value (pixels never written keep it).
     """
 
-    def __init__(self, path: str | os.PathLike, *, crs: pyproj.CRS, transform: Affine, width: int, height: int,
-                 dtype: str = "float32", nodata: float = float("nan")) -> None:
+    def __init__(
+        self,
+        path: str | os.PathLike,
+        *,
+        crs: pyproj.CRS,
+        transform: Affine,
+        width: int,
+        height: int,
+        dtype: str = "float32",
+        nodata: float = float("nan"),
+    ) -> None:
         self.path = Path(path)
-        self.profile = {"driver": "GTiff", "width": width, "height": height, "count": 1, "dtype": dtype,
-                        "crs": crs.to_wkt(), "transform": transform, "nodata": nodata, "tiled": True,
-                        "blockxsize": 512, "blockysize": 512, "compress": "deflate", "BIGTIFF": "IF_SAFER"}
+        self.profile = {
+            "driver": "GTiff",
+            "width": width,
+            "height": height,
+            "count": 1,
+            "dtype": dtype,
+            "crs": crs.to_wkt(),
+            "transform": transform,
+            "nodata": nodata,
+            "tiled": True,
+            "blockxsize": 512,
+            "blockysize": 512,
+            "compress": "deflate",
+            "BIGTIFF": "IF_SAFER",
+        }
         self._stack = contextlib.ExitStack()
         self._dataset: Any = None
         self._tmp: str | None = None
@@ -258,10 +319,14 @@ class RasterWriter:
 
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            fd, self._tmp = tempfile.mkstemp(prefix=f".{self.path.stem}.", suffix=".tmp.tif", dir=self.path.parent)
+            fd, self._tmp = tempfile.mkstemp(
+                prefix=f".{self.path.stem}.", suffix=".tmp.tif", dir=self.path.parent
+            )
         except OSError as exc:
-            raise InputFileError(f"cannot write into {str(self.path.parent)!r} ({exc.strerror}); choose an "
-                                 f"output folder you can write to.") from exc
+            raise InputFileError(
+                f"cannot write into {str(self.path.parent)!r} ({exc.strerror}); choose an "
+                f"output folder you can write to."
+            ) from exc
         os.close(fd)
         self._stack.enter_context(rasterio.Env(GDAL_CACHEMAX=GDAL_CACHE_MB))
         self._dataset = rasterio.open(self._tmp, "w", **self.profile)
@@ -289,28 +354,47 @@ def _publish_cog(source: Path, destination: Path) -> None:
     fd, tmp = tempfile.mkstemp(prefix=f".{destination.stem}.", suffix=".cog.tif", dir=destination.parent)
     os.close(fd)
     try:
-        rasterio.shutil.copy(source, tmp, driver="COG", COMPRESS="DEFLATE", BLOCKSIZE=512, OVERVIEWS="AUTO",
-                             BIGTIFF="IF_SAFER", NUM_THREADS="2")
+        rasterio.shutil.copy(
+            source,
+            tmp,
+            driver="COG",
+            COMPRESS="DEFLATE",
+            BLOCKSIZE=512,
+            OVERVIEWS="AUTO",
+            BIGTIFF="IF_SAFER",
+            NUM_THREADS="2",
+        )
         os.replace(tmp, destination)
     except (RasterioError, OSError) as exc:
-        raise InputFileError(f"cannot write the raster {str(destination)!r} ({exc}); check the folder is "
-                             f"writable and has space.") from exc
+        raise InputFileError(
+            f"cannot write the raster {str(destination)!r} ({exc}); check the folder is "
+            f"writable and has space."
+        ) from exc
     finally:
         with contextlib.suppress(FileNotFoundError):
             os.remove(tmp)
 
 
-def write_raster(path: str | os.PathLike, array: np.ndarray, *, crs: pyproj.CRS, transform: Affine,
-                 nodata: float = float("nan")) -> Path:
+def write_raster(
+    path: str | os.PathLike,
+    array: np.ndarray,
+    *,
+    crs: pyproj.CRS,
+    transform: Affine,
+    nodata: float = float("nan"),
+) -> Path:
     """Write an in-memory 2-D array as a Cloud-Optimised GeoTIFF (see :class:`RasterWriter`)."""
     height, width = array.shape
-    with RasterWriter(path, crs=crs, transform=transform, width=width, height=height, dtype=str(array.dtype),
-                      nodata=nodata) as writer:
+    with RasterWriter(
+        path, crs=crs, transform=transform, width=width, height=height, dtype=str(array.dtype), nodata=nodata
+    ) as writer:
         writer.write(SimpleNamespace(row_off=0, col_off=0, height=height, width=width), array)
     return Path(path)
 
 
-def read_raster(path: str | os.PathLike, /, *, role: str = "raster") -> tuple[np.ndarray, np.ndarray, RasterInfo]:
+def read_raster(
+    path: str | os.PathLike, /, *, role: str = "raster"
+) -> tuple[np.ndarray, np.ndarray, RasterInfo]:
     """Read band 1 of a raster whole: values, data mask (True where data) and :class:`RasterInfo`.
 
     For rasters that fit in memory; use :class:`AlignedRasters` for the others.
@@ -326,9 +410,10 @@ def read_raster(path: str | os.PathLike, /, *, role: str = "raster") -> tuple[np
     return values, valid, info
 
 
-def read_display_image(path: str | os.PathLike, /, *, max_size: int = 1024,
-                       dst_crs: str = "EPSG:3857") -> tuple[np.ndarray, tuple[float, float, float, float]]:
-    """A raster warped for web display: float32 values (NaN = no data) and lon/lat bounds.
+def read_display_image(
+    path: str | os.PathLike, /, *, max_size: int = 1024, dst_crs: str = "EPSG:3857"
+) -> tuple[np.ndarray, tuple[float, float, float, float]]:
+    """Read a raster warped for web display: float32 values (NaN = no data) and lon/lat bounds.
 
     The image is in ``dst_crs`` (Web Mercator, as Leaflet draws an image overlay), at most ``max_size``
     pixels on its long side, resampled with ``nearest``. For display only: never measure areas on it.
@@ -343,9 +428,18 @@ def read_display_image(path: str | os.PathLike, /, *, max_size: int = 1024,
     from rasterio.vrt import WarpedVRT
 
     info = read_raster_info(path)
-    with rasterio.Env(GDAL_CACHEMAX=GDAL_CACHE_MB), rasterio.open(info.path) as src, \
-            WarpedVRT(src, crs=dst_crs, resampling=Resampling.nearest, src_nodata=src.nodata,
-                      nodata=float("nan"), dtype="float32") as vrt:
+    with (
+        rasterio.Env(GDAL_CACHEMAX=GDAL_CACHE_MB),
+        rasterio.open(info.path) as src,
+        WarpedVRT(
+            src,
+            crs=dst_crs,
+            resampling=Resampling.nearest,
+            src_nodata=src.nodata,
+            nodata=float("nan"),
+            dtype="float32",
+        ) as vrt,
+    ):
         scale = max(vrt.width, vrt.height) / max_size
         shape = (max(1, round(vrt.height / max(scale, 1))), max(1, round(vrt.width / max(scale, 1))))
         array = vrt.read(1, out_shape=shape, resampling=Resampling.nearest)
@@ -373,12 +467,15 @@ def read_class_table(path: str | os.PathLike, /) -> pd.DataFrame:
     try:
         table = pd.read_csv(path)
     except (OSError, pd.errors.ParserError, UnicodeDecodeError) as exc:
-        raise InputFileError(f"cannot read the class table {str(path)!r} ({exc}); give a CSV with columns "
-                             f"value,name,suitable.") from exc
+        raise InputFileError(
+            f"cannot read the class table {str(path)!r} ({exc}); give a CSV with columns value,name,suitable."
+        ) from exc
     missing = {"value", "name", "suitable"} - set(table.columns)
     if missing:
-        raise InputFileError(f"the class table {str(path)!r} lacks column(s) {', '.join(sorted(missing))} "
-                             f"(found: {', '.join(map(str, table.columns))}); it needs value,name,suitable.")
+        raise InputFileError(
+            f"the class table {str(path)!r} lacks column(s) {', '.join(sorted(missing))} "
+            f"(found: {', '.join(map(str, table.columns))}); it needs value,name,suitable."
+        )
     table["suitable"] = table["suitable"].astype(str).str.strip().str.lower().isin(["true", "1", "yes"])
     return table.sort_values("value").reset_index(drop=True)
 
@@ -403,10 +500,19 @@ class RasterRecord:
 def raster_record(info: RasterInfo, role: str, *, command: str = "") -> RasterRecord:
     """Describe ``info`` for the registry (hashes the file)."""
     described = info.describe()
-    return RasterRecord(role=role, path=str(info.path.resolve()), sha256=file_sha256(info.path),
-                        crs_name=info.crs.name, crs_wkt=info.crs.to_wkt(), width=info.width, height=info.height,
-                        transform=json.dumps(described["transform"]), dtype=info.dtype,
-                        nodata=described["nodata"], command=command)
+    return RasterRecord(
+        role=role,
+        path=str(info.path.resolve()),
+        sha256=file_sha256(info.path),
+        crs_name=info.crs.name,
+        crs_wkt=info.crs.to_wkt(),
+        width=info.width,
+        height=info.height,
+        transform=json.dumps(described["transform"]),
+        dtype=info.dtype,
+        nodata=described["nodata"],
+        command=command,
+    )
 
 
 def register_rasters(writer: StoreWriter, records: Iterable[RasterRecord]) -> int:
@@ -425,18 +531,35 @@ def register_rasters(writer: StoreWriter, records: Iterable[RasterRecord]) -> in
         _ensure_raster_table(con)
         con.executemany(
             f"INSERT OR REPLACE INTO {RASTER_TABLE} (role, path, sha256, crs_name, crs_wkt, width, height, "
-            f"transform, dtype, nodata, command, time_utc, tool_version) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)", rows)
+            f"transform, dtype, nodata, command, time_utc, tool_version) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            rows,
+        )
         con.commit()
     return len(rows)
 
 
 def registered_rasters(store: Store) -> pd.DataFrame:
-    """The rasters registered in ``store``, sorted by role and path (empty when there are none)."""
-    columns = ["role", "path", "sha256", "crs_name", "crs_wkt", "width", "height", "transform", "dtype",
-               "nodata", "command", "time_utc", "tool_version"]
+    """Return the rasters registered in ``store``, sorted by role and path (empty when there are none)."""
+    columns = [
+        "role",
+        "path",
+        "sha256",
+        "crs_name",
+        "crs_wkt",
+        "width",
+        "height",
+        "transform",
+        "dtype",
+        "nodata",
+        "command",
+        "time_utc",
+        "tool_version",
+    ]
     try:
         with contextlib.closing(sqlite3.connect(f"file:{store.path}?mode=ro", uri=True)) as con:
-            return pd.read_sql_query(f"SELECT {', '.join(columns)} FROM {RASTER_TABLE} ORDER BY role, path", con)
+            return pd.read_sql_query(
+                f"SELECT {', '.join(columns)} FROM {RASTER_TABLE} ORDER BY role, path", con
+            )
     except (pd.errors.DatabaseError, sqlite3.Error):
         return pd.DataFrame(columns=columns)
 
@@ -447,9 +570,13 @@ def _ensure_raster_table(con: sqlite3.Connection) -> None:
             role TEXT NOT NULL, path TEXT NOT NULL, sha256 TEXT NOT NULL, crs_name TEXT, crs_wkt TEXT,
             width INTEGER, height INTEGER, transform TEXT, dtype TEXT, nodata REAL, command TEXT,
             time_utc TEXT NOT NULL, tool_version TEXT NOT NULL, UNIQUE (role, path))""")
-        con.execute(f"INSERT OR IGNORE INTO gpkg_contents (table_name, data_type, identifier, description) "
-                    f"VALUES ('{RASTER_TABLE}', 'attributes', '{RASTER_TABLE}', 'GeoTIFF rasters used or made "
-                    f"by deerhabitat: role, path, sha256, CRS and grid')")
+        con.execute(
+            f"INSERT OR IGNORE INTO gpkg_contents (table_name, data_type, identifier, description) "
+            f"VALUES ('{RASTER_TABLE}', 'attributes', '{RASTER_TABLE}', 'GeoTIFF rasters used or made "
+            f"by deerhabitat: role, path, sha256, CRS and grid')"
+        )
     except sqlite3.Error as exc:
-        raise StoreError(f"cannot record rasters in the store ({exc}); check the store is a deerhabitat "
-                         f"GeoPackage you can write to.") from exc
+        raise StoreError(
+            f"cannot record rasters in the store ({exc}); check the store is a deerhabitat "
+            f"GeoPackage you can write to."
+        ) from exc

@@ -92,7 +92,7 @@ class HabitatReport:
     table: pd.DataFrame | None = field(default=None, compare=False)
 
     def to_json(self) -> dict:
-        """The summary plus output paths, ready for ``json.dumps``."""
+        """Return the summary plus output paths, ready for ``json.dumps``."""
         return {**self.summary, "outputs": {k: str(v) for k, v in sorted(self.outputs.items())}}
 
 
@@ -143,8 +143,10 @@ def _out_dir(out: str | os.PathLike) -> Path:
     try:
         path.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise InputFileError(f"cannot create the output folder {str(path)!r} ({exc.strerror}); choose a "
-                             f"folder you can write to with --out.") from exc
+        raise InputFileError(
+            f"cannot create the output folder {str(path)!r} ({exc.strerror}); choose a "
+            f"folder you can write to with --out."
+        ) from exc
     return path
 
 
@@ -160,8 +162,10 @@ def _register(store: Store, writable: bool, items: Iterable[tuple[RasterInfo, st
 def _inputs_json(items: Iterable[tuple[RasterInfo, str, str]]) -> list[dict]:
     from deerhabitat.io import file_sha256
 
-    return [{"role": role, **info.describe(), "sha256": file_sha256(info.path), "resampling": how}
-            for info, role, how in items]
+    return [
+        {"role": role, **info.describe(), "sha256": file_sha256(info.path), "resampling": how}
+        for info, role, how in items
+    ]
 
 
 def _round(value: float | None, digits: int = 6) -> float | None:
@@ -171,13 +175,22 @@ def _round(value: float | None, digits: int = 6) -> float | None:
 # -- Area of Habitat ----------------------------------------------------------------------------------
 
 
-def habitat_aoh(landcover: str | os.PathLike, *, range_period: str, suitable_classes: Iterable[int],
-                out: str | os.PathLike, store: str | os.PathLike | None = None,
-                elevation: str | os.PathLike | None = None, min_elevation_m: float | None = None,
-                max_elevation_m: float | None = None, iucn_preset: str = "all",
-                block_size: int = DEFAULT_BLOCK_SIZE) -> HabitatReport:
-    """Area of Habitat of a range period (``deerhabitat habitat aoh``); see
-    :mod:`deerhabitat.analysis.habitat.aoh` for the recipe and fallback rules.
+def habitat_aoh(
+    landcover: str | os.PathLike,
+    *,
+    range_period: str,
+    suitable_classes: Iterable[int],
+    out: str | os.PathLike,
+    store: str | os.PathLike | None = None,
+    elevation: str | os.PathLike | None = None,
+    min_elevation_m: float | None = None,
+    max_elevation_m: float | None = None,
+    iucn_preset: str = "all",
+    block_size: int = DEFAULT_BLOCK_SIZE,
+) -> HabitatReport:
+    """Compute the Area of Habitat of a range period (``deerhabitat habitat aoh``).
+
+    See :mod:`deerhabitat.analysis.habitat.aoh` for the recipe and the fallback rules.
 
     Parameters
     ----------
@@ -229,17 +242,37 @@ def habitat_aoh(landcover: str | os.PathLike, *, range_period: str, suitable_cla
     out_dir = _out_dir(out)
     raster = out_dir / "aoh.tif"
     others = {"elevation": (dem_info, "bilinear")} if dem_info else {}
-    with AlignedRasters(lc_info, others) as rasters, RasterWriter(
-            raster, crs=grid.crs, transform=grid.transform, width=grid.width, height=grid.height) as writer:
+    with (
+        AlignedRasters(lc_info, others) as rasters,
+        RasterWriter(
+            raster, crs=grid.crs, transform=grid.transform, width=grid.width, height=grid.height
+        ) as writer,
+    ):
         result = _aoh_blocks(rasters, writer, grid, range_geom, classes, limits, zones, area_crs, block_size)
         resampling = rasters.resampling("elevation") if dem_info else None
-    registered = _register(db, writable, [(lc_info, "landcover"), *([(dem_info, "elevation")] if dem_info else []),
-                                         (read_raster_info(raster, role="aoh"), "aoh")], "habitat aoh")
+    registered = _register(
+        db,
+        writable,
+        [
+            (lc_info, "landcover"),
+            *([(dem_info, "elevation")] if dem_info else []),
+            (read_raster_info(raster, role="aoh"), "aoh"),
+        ],
+        "habitat aoh",
+    )
     summary = _aoh_summary(result, kept, area_crs, grid, range_period, classes, limits, codes)
-    summary["inputs"] = _inputs_json([(lc_info, "landcover", "reference grid"),
-                                      *([(dem_info, "elevation", resampling)] if dem_info else [])])
-    summary.update(analysis_crs=db.config.analysis_crs, store=str(db.path), registered_in_store=registered,
-                   tool_version=__version__)
+    summary["inputs"] = _inputs_json(
+        [
+            (lc_info, "landcover", "reference grid"),
+            *([(dem_info, "elevation", resampling)] if dem_info else []),
+        ]
+    )
+    summary.update(
+        analysis_crs=db.config.analysis_crs,
+        store=str(db.path),
+        registered_in_store=registered,
+        tool_version=__version__,
+    )
     manifest = _write_manifest(out_dir, "aoh_manifest.json", {**summary, "outputs": {"raster": str(raster)}})
     return HabitatReport("habitat aoh", summary, {"raster": raster, "manifest": manifest})
 
@@ -248,19 +281,25 @@ def _classes(values: Iterable[int]) -> tuple[int, ...]:
     try:
         classes = tuple(sorted({int(v) for v in values}))
     except (TypeError, ValueError):
-        raise AnalysisError(f"suitable classes {values!r} are not whole numbers; give class values such as "
-                            f"--suitable-classes 1,2.") from None
+        raise AnalysisError(
+            f"suitable classes {values!r} are not whole numbers; give class values such as "
+            f"--suitable-classes 1,2."
+        ) from None
     if not classes:
-        raise AnalysisError("no suitable land-cover class was given; name at least one class value, e.g. "
-                            "--suitable-classes 1,2.")
+        raise AnalysisError(
+            "no suitable land-cover class was given; name at least one class value, e.g. "
+            "--suitable-classes 1,2."
+        )
     return classes
 
 
 def _limits(elevation: object, min_m: float | None, max_m: float | None) -> ElevationLimits | None:
     if elevation is None:
         if min_m is not None or max_m is not None:
-            raise AnalysisError(f"elevation limits ({min_m}, {max_m}) were given without an elevation raster; "
-                                f"add --elevation PATH, or leave out the limits.")
+            raise AnalysisError(
+                f"elevation limits ({min_m}, {max_m}) were given without an elevation raster; "
+                f"add --elevation PATH, or leave out the limits."
+            )
         return None
     return ElevationLimits(min_m, max_m)
 
@@ -272,17 +311,22 @@ def _preset(name: str) -> object:
 
 
 def _require_overlap(range_geom: shapely.Geometry, grid: Grid, period: str) -> None:
-    if shapely.is_empty(range_geom) or not shapely.intersects(range_geom, grid.box) or \
-            shapely.intersection(range_geom, grid.box).area <= 0:
+    if (
+        shapely.is_empty(range_geom)
+        or not shapely.intersects(range_geom, grid.box)
+        or shapely.intersection(range_geom, grid.box).area <= 0
+    ):
         bounds = tuple(round(b) for b in grid.bounds)
         shown = tuple(round(b) for b in range_geom.bounds) if not shapely.is_empty(range_geom) else "empty"
         raise AnalysisError(
-            f"the range of period {period!r} (bounds {shown} in the raster's CRS) does not overlap the land-cover "
-            f"raster (bounds {bounds}); give a land-cover raster that covers the range.")
+            f"the range of period {period!r} (bounds {shown} in the raster's CRS) does not overlap the "
+            f"land-cover raster (bounds {bounds}); give a land-cover raster that covers the range."
+        )
 
 
-def _aoh_zones(db: Store, kept: gpd.GeoDataFrame, range_geom: shapely.Geometry,
-               crs: pyproj.CRS) -> dict[str, shapely.Geometry]:
+def _aoh_zones(
+    db: Store, kept: gpd.GeoDataFrame, range_geom: shapely.Geometry, crs: pyproj.CRS
+) -> dict[str, shapely.Geometry]:
     states = _optional_layer(db, LayerKind.RANGE_STATES)
     if states is not None and len(states):
         countries = range_zones(range_geom, _in_crs(states, crs), "iso3")
@@ -300,17 +344,31 @@ def _aoh_zones(db: Store, kept: gpd.GeoDataFrame, range_geom: shapely.Geometry,
     return zones
 
 
-def _aoh_blocks(rasters: AlignedRasters, writer: RasterWriter, grid: Grid, range_geom: shapely.Geometry,
-                classes: tuple[int, ...], limits: ElevationLimits | None, zones: dict[str, shapely.Geometry],
-                area_crs: pyproj.CRS, block_size: int) -> AohResult:
+def _aoh_blocks(
+    rasters: AlignedRasters,
+    writer: RasterWriter,
+    grid: Grid,
+    range_geom: shapely.Geometry,
+    classes: tuple[int, ...],
+    limits: ElevationLimits | None,
+    zones: dict[str, shapely.Geometry],
+    area_crs: pyproj.CRS,
+    block_size: int,
+) -> AohResult:
     area_of = _block_area(grid, area_crs)
     shapely.prepare(range_geom)
     totals, zone_totals = AohTotals(), {name: AohTotals() for name in zones}
     touched = [w for w in grid.blocks(block_size) if shapely.intersects(range_geom, grid.subgrid(w).box)]
     for window in touched:
         sub = grid.subgrid(window)
-        block = aoh_block(_read_layers(rasters, window, area_of(sub), limits), sub, range_geom,
-                          suitable_classes=classes, limits=limits, zones=_touching(zones, sub))
+        block = aoh_block(
+            _read_layers(rasters, window, area_of(sub), limits),
+            sub,
+            range_geom,
+            suitable_classes=classes,
+            limits=limits,
+            zones=_touching(zones, sub),
+        )
         writer.write(window, block.pixels)
         totals.add(block.totals)
         for name, t in block.zone_totals.items():
@@ -319,8 +377,14 @@ def _aoh_blocks(rasters: AlignedRasters, writer: RasterWriter, grid: Grid, range
     if mode != AohMode(use_habitat=True, use_elevation=limits is not None):
         for window in touched:
             sub = grid.subgrid(window)
-            block = aoh_block(_read_layers(rasters, window, area_of(sub), limits), sub, range_geom,
-                              suitable_classes=classes, limits=limits, mode=mode)
+            block = aoh_block(
+                _read_layers(rasters, window, area_of(sub), limits),
+                sub,
+                range_geom,
+                suitable_classes=classes,
+                limits=limits,
+                mode=mode,
+            )
             writer.write(window, block.pixels)
     return AohResult(totals, zone_totals, mode)
 
@@ -330,8 +394,9 @@ def _touching(zones: Mapping[str, shapely.Geometry], sub: Grid) -> dict[str, sha
     return {k: v for k, v in zones.items() if not shapely.is_empty(v) and shapely.intersects(v, box)}
 
 
-def _read_layers(rasters: AlignedRasters, window: object, area: float | np.ndarray,
-                 limits: ElevationLimits | None) -> HabitatLayers:
+def _read_layers(
+    rasters: AlignedRasters, window: object, area: float | np.ndarray, limits: ElevationLimits | None
+) -> HabitatLayers:
     landcover, valid = rasters.read("landcover", window)
     elevation = None
     if limits is not None:
@@ -340,36 +405,56 @@ def _read_layers(rasters: AlignedRasters, window: object, area: float | np.ndarr
     return HabitatLayers(landcover, valid, area, elevation)
 
 
-def _aoh_summary(result: AohResult, kept: gpd.GeoDataFrame, area_crs: pyproj.CRS, grid: Grid, period: str,
-                 classes: tuple[int, ...], limits: ElevationLimits | None, codes: object) -> dict:
+def _aoh_summary(
+    result: AohResult,
+    kept: gpd.GeoDataFrame,
+    area_crs: pyproj.CRS,
+    grid: Grid,
+    period: str,
+    classes: tuple[int, ...],
+    limits: ElevationLimits | None,
+    codes: object,
+) -> dict:
     t = result.totals
     aoh = result.aoh_km2
     zone_aoh = result.zone_aoh_km2()
-    countries = [{"iso3": name.split(":", 1)[1], "range_km2": _round(result.zone_totals[name].range_km2),
-                  "aoh_km2": _round(value), "aoh_fraction": _round(value / aoh if aoh > 0 else None)}
-                 for name, value in zone_aoh.items() if name.startswith("country:")]
+    countries = [
+        {
+            "iso3": name.split(":", 1)[1],
+            "range_km2": _round(result.zone_totals[name].range_km2),
+            "aoh_km2": _round(value),
+            "aoh_fraction": _round(value / aoh if aoh > 0 else None),
+        }
+        for name, value in zone_aoh.items()
+        if name.startswith("country:")
+    ]
     protected = zone_aoh.get("protected")
     vector_km2 = _union(_in_crs(kept, area_crs)).area / M2_PER_KM2
     return {
-        "range_period": str(period), "iucn_codes_kept": codes.describe(),
+        "range_period": str(period),
+        "iucn_codes_kept": codes.describe(),
         "range_ids": kept["range_id"].astype(str).tolist(),
-        "range_total_km2": _round(t.range_km2), "range_vector_km2": _round(vector_km2),
+        "range_total_km2": _round(t.range_km2),
+        "range_vector_km2": _round(vector_km2),
         "range_outside_grid_km2": _round(max(vector_km2 - t.range_km2, 0.0)),
-        "habitat_total_km2": _round(t.habitat_km2), "elevation_total_km2": _round(t.elevation_km2),
-        "aoh_total_km2": _round(aoh), "prevalence": _round(result.prevalence),
+        "habitat_total_km2": _round(t.habitat_km2),
+        "elevation_total_km2": _round(t.elevation_km2),
+        "aoh_total_km2": _round(aoh),
+        "prevalence": _round(result.prevalence),
         "aoh_by_country": countries,
         "aoh_protected_km2": _round(protected),
         "aoh_protected_fraction": _round(protected / aoh if protected is not None and aoh > 0 else None),
         "suitable_classes": list(classes),
         "elevation_limits_m": limits.describe() if limits else None,
-        "habitat_filter_used": result.mode.use_habitat, "elevation_filter_used": result.mode.use_elevation,
+        "habitat_filter_used": result.mode.use_habitat,
+        "elevation_filter_used": result.mode.use_elevation,
         "fallbacks": list(result.mode.fallbacks),
         "class_km2_in_range": {str(k): _round(v) for k, v in sorted(t.class_km2.items())},
         "grid": {k: v for k, v in grid.describe().items() if k != "crs"},
         "pixel_area_km2": _round(pixel_area_km2(grid, area_crs)) if is_equal_area(grid.crs) else None,
         "analysis_crs_wkt": area_crs.to_wkt(),
-        "coverage_rule": "exact cell-coverage fractions (exactextract): a pixel partly inside the range counts "
-                         "by the fraction covered",
+        "coverage_rule": "exact cell-coverage fractions (exactextract): a pixel partly inside the range "
+        "counts by the fraction covered",
     }
 
 
@@ -379,11 +464,16 @@ WATER_INPUT = "distance_to_water_km"
 RESERVED_INPUTS = ("landcover", "elevation", WATER_INPUT)
 
 
-def habitat_suitability(landcover: str | os.PathLike, *, out: str | os.PathLike,
-                        store: str | os.PathLike | None = None, elevation: str | os.PathLike | None = None,
-                        covariates: Mapping[str, str | os.PathLike] | None = None,
-                        weights: str | os.PathLike | None = None,
-                        block_size: int = DEFAULT_BLOCK_SIZE) -> HabitatReport:
+def habitat_suitability(
+    landcover: str | os.PathLike,
+    *,
+    out: str | os.PathLike,
+    store: str | os.PathLike | None = None,
+    elevation: str | os.PathLike | None = None,
+    covariates: Mapping[str, str | os.PathLike] | None = None,
+    weights: str | os.PathLike | None = None,
+    block_size: int = DEFAULT_BLOCK_SIZE,
+) -> HabitatReport:
     """Habitat suitability 0-1 on the land-cover grid (``deerhabitat habitat suitability``).
 
     The model and its weights come from a TOML file (default: the bundled Bukhara deer model, see
@@ -420,31 +510,50 @@ def habitat_suitability(landcover: str | os.PathLike, *, out: str | os.PathLike,
     lc_info = read_raster_info(landcover, role="landcover")
     others = _continuous_inputs(elevation, covariates)
     _require_inputs(model, set(others) | {"landcover", WATER_INPUT})
-    segments = river_segments(_in_crs(db.read(LayerKind.RIVERS), area_crs).geometry.values) \
-        if WATER_INPUT in model.inputs else None
+    segments = (
+        river_segments(_in_crs(db.read(LayerKind.RIVERS), area_crs).geometry.values)
+        if WATER_INPUT in model.inputs
+        else None
+    )
     grid, out_dir = _grid_of(lc_info), _out_dir(out)
     paths = {"raster": out_dir / "suitability.tif"}
     if segments is not None:
         paths["distance_to_water"] = out_dir / f"{WATER_INPUT}.tif"
-    writers = {k: RasterWriter(p, crs=grid.crs, transform=grid.transform, width=grid.width, height=grid.height)
-               for k, p in paths.items()}
-    with AlignedRasters(lc_info, {k: v for k, v in others.items() if k in model.inputs}) as rasters, \
-            writers["raster"], _maybe(writers.get("distance_to_water")):
+    writers = {
+        k: RasterWriter(p, crs=grid.crs, transform=grid.transform, width=grid.width, height=grid.height)
+        for k, p in paths.items()
+    }
+    with (
+        AlignedRasters(lc_info, {k: v for k, v in others.items() if k in model.inputs}) as rasters,
+        writers["raster"],
+        _maybe(writers.get("distance_to_water")),
+    ):
         tally = _suitability_blocks(rasters, writers, grid, model, segments, area_crs, block_size)
         how = {name: rasters.resampling(name) for name in rasters.others}
     used = [(info, name) for name, (info, _) in others.items() if name in model.inputs]
-    registered = _register(db, writable, [(lc_info, "landcover"), *used,
-                                         *[(read_raster_info(p), role) for role, p in paths.items()]],
-                           "habitat suitability")
-    summary = {**tally.summary(), "model": model.describe(), "weights_file": weights_info,
-               "inputs": _inputs_json([(lc_info, "landcover", "reference grid"),
-                                       *[(info, name, how[name]) for info, name in used]]),
-               "distance_to_water_from": "the store's rivers layer" if segments is not None else None,
-               "grid": {k: v for k, v in grid.describe().items() if k != "crs"},
-               "analysis_crs": db.config.analysis_crs, "store": str(db.path), "registered_in_store": registered,
-               "tool_version": __version__}
-    manifest = _write_manifest(out_dir, "suitability_manifest.json",
-                               {**summary, "outputs": {k: str(v) for k, v in paths.items()}})
+    registered = _register(
+        db,
+        writable,
+        [(lc_info, "landcover"), *used, *[(read_raster_info(p), role) for role, p in paths.items()]],
+        "habitat suitability",
+    )
+    summary = {
+        **tally.summary(),
+        "model": model.describe(),
+        "weights_file": weights_info,
+        "inputs": _inputs_json(
+            [(lc_info, "landcover", "reference grid"), *[(info, name, how[name]) for info, name in used]]
+        ),
+        "distance_to_water_from": "the store's rivers layer" if segments is not None else None,
+        "grid": {k: v for k, v in grid.describe().items() if k != "crs"},
+        "analysis_crs": db.config.analysis_crs,
+        "store": str(db.path),
+        "registered_in_store": registered,
+        "tool_version": __version__,
+    }
+    manifest = _write_manifest(
+        out_dir, "suitability_manifest.json", {**summary, "outputs": {k: str(v) for k, v in paths.items()}}
+    )
     return HabitatReport("habitat suitability", summary, {**paths, "manifest": manifest})
 
 
@@ -460,8 +569,10 @@ def _model(weights: str | os.PathLike | None) -> tuple[SuitabilityModel, dict | 
     data = _read_toml(weights)
     from deerhabitat.io import file_sha256
 
-    return parse_suitability_model(data, origin=str(weights)), {"path": str(weights),
-                                                                 "sha256": file_sha256(weights)}
+    return parse_suitability_model(data, origin=str(weights)), {
+        "path": str(weights),
+        "sha256": file_sha256(weights),
+    }
 
 
 def _read_toml(path: str | os.PathLike) -> dict:
@@ -469,23 +580,30 @@ def _read_toml(path: str | os.PathLike) -> dict:
         with open(path, "rb") as fh:
             return tomllib.load(fh)
     except FileNotFoundError:
-        raise InputFileError(f"the weights file {str(path)!r} does not exist; give a TOML file laid out like "
-                             f"the bundled suitability.toml.") from None
+        raise InputFileError(
+            f"the weights file {str(path)!r} does not exist; give a TOML file laid out like "
+            f"the bundled suitability.toml."
+        ) from None
     except (tomllib.TOMLDecodeError, UnicodeDecodeError, OSError) as exc:
-        raise ConfigError(f"the weights file {str(path)!r} is not valid TOML ({exc}); fix it, starting from "
-                          f"a copy of the bundled suitability.toml.") from exc
+        raise ConfigError(
+            f"the weights file {str(path)!r} is not valid TOML ({exc}); fix it, starting from "
+            f"a copy of the bundled suitability.toml."
+        ) from exc
 
 
-def _continuous_inputs(elevation: str | os.PathLike | None,
-                       covariates: Mapping[str, str | os.PathLike] | None) -> dict[str, tuple[RasterInfo, str]]:
+def _continuous_inputs(
+    elevation: str | os.PathLike | None, covariates: Mapping[str, str | os.PathLike] | None
+) -> dict[str, tuple[RasterInfo, str]]:
     others = {}
     if elevation is not None:
         others["elevation"] = (read_raster_info(elevation, role="elevation"), "bilinear")
     for name, path in sorted((covariates or {}).items()):
         if not str(name).isidentifier() or name in RESERVED_INPUTS:
-            raise AnalysisError(f"covariate name {name!r} is not allowed; use a simple name (letters, digits, "
-                                f"underscores) other than {', '.join(RESERVED_INPUTS)}, e.g. "
-                                f"--covariate groundwater_m=gw.tif.")
+            raise AnalysisError(
+                f"covariate name {name!r} is not allowed; use a simple name (letters, digits, "
+                f"underscores) other than {', '.join(RESERVED_INPUTS)}, e.g. "
+                f"--covariate groundwater_m=gw.tif."
+            )
         others[name] = (read_raster_info(path, role=f"covariate {name}"), "bilinear")
     return others
 
@@ -496,7 +614,8 @@ def _require_inputs(model: SuitabilityModel, available: set[str]) -> None:
         raise ConfigError(
             f"the suitability model {model.name!r} needs the input(s) {', '.join(missing)}, which were not "
             f"given (given: {', '.join(sorted(available))}). Give them (--elevation PATH, --covariate "
-            f"NAME=PATH), or remove those components from the weights file (--weights).")
+            f"NAME=PATH), or remove those components from the weights file (--weights)."
+        )
 
 
 @dataclass
@@ -518,16 +637,26 @@ class _SuitabilityTally:
 
     def summary(self) -> dict:
         edges = SUITABILITY_BINS
-        return {"mean_suitability": _round(self.weighted / self.valid_km2 if self.valid_km2 else None),
-                "valid_km2": _round(self.valid_km2),
-                "suitable_km2": _round(self.suitable_km2), "suitable_threshold": SUITABLE_THRESHOLD,
-                "area_by_suitability_km2": [{"from": edges[i], "to": edges[i + 1], "area_km2": _round(a)}
-                                            for i, a in enumerate(self.bins)]}
+        return {
+            "mean_suitability": _round(self.weighted / self.valid_km2 if self.valid_km2 else None),
+            "valid_km2": _round(self.valid_km2),
+            "suitable_km2": _round(self.suitable_km2),
+            "suitable_threshold": SUITABLE_THRESHOLD,
+            "area_by_suitability_km2": [
+                {"from": edges[i], "to": edges[i + 1], "area_km2": _round(a)} for i, a in enumerate(self.bins)
+            ],
+        }
 
 
-def _suitability_blocks(rasters: AlignedRasters, writers: Mapping[str, RasterWriter], grid: Grid,
-                        model: SuitabilityModel, segments: shapely.STRtree | None, area_crs: pyproj.CRS,
-                        block_size: int) -> _SuitabilityTally:
+def _suitability_blocks(
+    rasters: AlignedRasters,
+    writers: Mapping[str, RasterWriter],
+    grid: Grid,
+    model: SuitabilityModel,
+    segments: shapely.STRtree | None,
+    area_crs: pyproj.CRS,
+    block_size: int,
+) -> _SuitabilityTally:
     area_of, tally = _block_area(grid, area_crs), _SuitabilityTally()
     for window in grid.blocks(block_size):
         sub = grid.subgrid(window)
@@ -548,12 +677,20 @@ def _suitability_blocks(rasters: AlignedRasters, writers: Mapping[str, RasterWri
 DEFAULT_SITE_BUFFER_M = 5000.0
 
 
-def habitat_zonal(raster: str | os.PathLike, *, zones: str = "ranges", out: str | os.PathLike | None = None,
-                  store: str | os.PathLike | None = None, period: str | None = None, buffer_m: float | None = None,
-                  categorical: bool = False, block_size: int = DEFAULT_BLOCK_SIZE) -> HabitatReport:
-    """Zonal statistics of a raster over ranges, protected areas, range states or buffers around sites
-    (``deerhabitat habitat zonal``), with exact cell-coverage fractions; see
-    :mod:`deerhabitat.analysis.habitat.zonal` for the definitions.
+def habitat_zonal(
+    raster: str | os.PathLike,
+    *,
+    zones: str = "ranges",
+    out: str | os.PathLike | None = None,
+    store: str | os.PathLike | None = None,
+    period: str | None = None,
+    buffer_m: float | None = None,
+    categorical: bool = False,
+    block_size: int = DEFAULT_BLOCK_SIZE,
+) -> HabitatReport:
+    """Summarise a raster over ranges, protected areas, range states or site buffers (``habitat zonal``).
+
+    Exact cell-coverage fractions; see :mod:`deerhabitat.analysis.habitat.zonal` for the definitions.
 
     Parameters
     ----------
@@ -585,17 +722,28 @@ def habitat_zonal(raster: str | os.PathLike, *, zones: str = "ranges", out: str 
     info = read_raster_info(raster, role="zonal")
     grid = _grid_of(info)
     frame, buffer_m = _zone_frame(db, zones, period, buffer_m, area_crs)
-    geoms = {str(k): polygonal(shapely.make_valid(g)) for k, g in
-             zip(frame[id_column], frame.to_crs(grid.crs).geometry.values, strict=True)}
+    geoms = {
+        str(k): polygonal(shapely.make_valid(g))
+        for k, g in zip(frame[id_column], frame.to_crs(grid.crs).geometry.values, strict=True)
+    }
     stats = _zonal_blocks(info, grid, geoms, area_crs, categorical, block_size)
-    table = zonal_table({k: stats.get(k, ZonalStats()) for k in geoms}, id_column=id_column,
-                        categorical=categorical)
+    table = zonal_table(
+        {k: stats.get(k, ZonalStats()) for k in geoms}, id_column=id_column, categorical=categorical
+    )
     names = dict(zip(frame[id_column].astype(str), frame["name"].astype(str), strict=True))
     table.insert(1, "name", table[id_column].map(names))
-    summary = {"zones": zones, "id_column": id_column, "period": period, "buffer_m": buffer_m,
-               "categorical": categorical, "raster": {**info.describe(), "sha256": _sha(info)},
-               "analysis_crs": db.config.analysis_crs, "rows": json.loads(table.to_json(orient="records")),
-               "store": str(db.path), "tool_version": __version__}
+    summary = {
+        "zones": zones,
+        "id_column": id_column,
+        "period": period,
+        "buffer_m": buffer_m,
+        "categorical": categorical,
+        "raster": {**info.describe(), "sha256": _sha(info)},
+        "analysis_crs": db.config.analysis_crs,
+        "rows": json.loads(table.to_json(orient="records")),
+        "store": str(db.path),
+        "tool_version": __version__,
+    }
     outputs = {}
     if out is not None:
         out_dir = _out_dir(out)
@@ -618,34 +766,47 @@ def _zone_id(zones: str) -> str:
     return ZONE_KINDS[zones]
 
 
-def _zone_frame(db: Store, zones: str, period: str | None, buffer_m: float | None,
-                area_crs: pyproj.CRS) -> tuple[gpd.GeoDataFrame, float | None]:
+def _zone_frame(
+    db: Store, zones: str, period: str | None, buffer_m: float | None, area_crs: pyproj.CRS
+) -> tuple[gpd.GeoDataFrame, float | None]:
     frame = db.read(LayerKind.parse(zones))
     if period is not None:
         if zones != "ranges":
-            raise AnalysisError(f"--period {period!r} applies to range zones only, not to {zones!r}; leave it "
-                                f"out or use --zones ranges.")
+            raise AnalysisError(
+                f"--period {period!r} applies to range zones only, not to {zones!r}; leave it "
+                f"out or use --zones ranges."
+            )
         periods = sorted(set(frame["period"].astype(str)))
         frame = frame[frame["period"].astype(str) == str(period)]
         if frame.empty:
-            raise AnalysisError(f"the ranges layer has no polygon of period {period!r}; periods in the store: "
-                                f"{', '.join(periods) or 'none'}.")
+            raise AnalysisError(
+                f"the ranges layer has no polygon of period {period!r}; periods in the store: "
+                f"{', '.join(periods) or 'none'}."
+            )
     if zones == "sites" and buffer_m is None:
         buffer_m = DEFAULT_SITE_BUFFER_M
     if buffer_m is not None and not (np.isfinite(buffer_m) and buffer_m > 0):
-        raise AnalysisError(f"buffer_m={buffer_m!r}; a buffer must be a distance above 0 metres, e.g. "
-                            f"--buffer-m 5000.")
+        raise AnalysisError(
+            f"buffer_m={buffer_m!r}; a buffer must be a distance above 0 metres, e.g. --buffer-m 5000."
+        )
     frame = _in_crs(frame, area_crs)
     if frame.empty:
-        raise AnalysisError(f"the {zones!r} layer has no feature with a geometry to use as a zone; import "
-                            f"features first.")
+        raise AnalysisError(
+            f"the {zones!r} layer has no feature with a geometry to use as a zone; import features first."
+        )
     if buffer_m is not None:
         frame = frame.set_geometry(frame.geometry.buffer(buffer_m, quad_segs=32))
     return frame.sort_values(ZONE_KINDS[zones]).reset_index(drop=True), buffer_m
 
 
-def _zonal_blocks(info: RasterInfo, grid: Grid, geoms: dict[str, shapely.Geometry], area_crs: pyproj.CRS,
-                  categorical: bool, block_size: int) -> dict[str, ZonalStats]:
+def _zonal_blocks(
+    info: RasterInfo,
+    grid: Grid,
+    geoms: dict[str, shapely.Geometry],
+    area_crs: pyproj.CRS,
+    categorical: bool,
+    block_size: int,
+) -> dict[str, ZonalStats]:
     area_of, merged = _block_area(grid, area_crs), {}
     extent = shapely.union_all([shapely.box(*g.bounds) for g in geoms.values() if not g.is_empty])
     with AlignedRasters(info, reference_name="values") as rasters:
@@ -654,8 +815,9 @@ def _zonal_blocks(info: RasterInfo, grid: Grid, geoms: dict[str, shapely.Geometr
             if not shapely.intersects(extent, sub.box):
                 continue
             values, valid = rasters.read("values", window)
-            for name, stats in zones_block_stats(values, valid, sub, geoms, area_of(sub),
-                                                 categorical=categorical).items():
+            for name, stats in zones_block_stats(
+                values, valid, sub, geoms, area_of(sub), categorical=categorical
+            ).items():
                 merged.setdefault(name, ZonalStats()).add(stats)
     return merged
 
@@ -663,13 +825,22 @@ def _zonal_blocks(info: RasterInfo, grid: Grid, geoms: dict[str, shapely.Geometr
 # -- Candidate sites ------------------------------------------------------------------------------------
 
 
-def habitat_candidates(*, out: str | os.PathLike, store: str | os.PathLike | None = None,
-                       suitability: str | os.PathLike | None = None, min_suitability: float = 0.5,
-                       landcover: str | os.PathLike | None = None, suitable_classes: Iterable[int] | None = None,
-                       range_period: str = "historical", min_area_km2: float = 10.0, min_distance_km: float = 20.0,
-                       weights: str | os.PathLike | None = None) -> HabitatReport:
-    """Candidate reintroduction sites (``deerhabitat habitat candidates``); see
-    :mod:`deerhabitat.analysis.habitat.candidates` for the recipe and the ranking.
+def habitat_candidates(
+    *,
+    out: str | os.PathLike,
+    store: str | os.PathLike | None = None,
+    suitability: str | os.PathLike | None = None,
+    min_suitability: float = 0.5,
+    landcover: str | os.PathLike | None = None,
+    suitable_classes: Iterable[int] | None = None,
+    range_period: str = "historical",
+    min_area_km2: float = 10.0,
+    min_distance_km: float = 20.0,
+    weights: str | os.PathLike | None = None,
+) -> HabitatReport:
+    """Find and rank candidate reintroduction sites (``deerhabitat habitat candidates``).
+
+    See :mod:`deerhabitat.analysis.habitat.candidates` for the recipe and the ranking.
 
     Suitable pixels are either ``suitability >= min_suitability`` (a suitability raster) or land cover in
     ``suitable_classes`` (a land-cover raster); give exactly one of the two rasters. The raster is read
@@ -708,25 +879,39 @@ def habitat_candidates(*, out: str | os.PathLike, store: str | os.PathLike | Non
     area_crs = db.config.crs
     values, valid, info = read_raster(path, role=role)
     grid = _grid_of(info)
-    mask = valid & (values >= min_suitability if role == "suitability" else np.isin(values, _classes(suitable_classes)))
+    mask = valid & (
+        values >= min_suitability if role == "suitability" else np.isin(values, _classes(suitable_classes))
+    )
     patches = habitat_patches(mask, grid).to_crs(area_crs)
     range_geom = _union(select_range(db.read(LayerKind.RANGES), range_period).to_crs(area_crs))
     sites = _in_crs(db.read(LayerKind.SITES, missing_ok=True), area_crs)
     pas = _optional_layer(db, LayerKind.PROTECTED_AREAS)
     protected = _union(_in_crs(pas, area_crs)) if pas is not None else None
-    frame = candidate_sites(patches, historical_range=range_geom, sites=sites, protected=protected,
-                            criteria=criteria)
+    frame = candidate_sites(
+        patches, historical_range=range_geom, sites=sites, protected=protected, criteria=criteria
+    )
     if role == "suitability":
         frame = _with_mean_suitability(frame, values, valid, grid, area_crs, criteria)
     outputs = _write_candidates(frame, _out_dir(out))
-    summary = {"n_candidates": len(frame), "range_period": range_period, "criteria": {
-        "min_area_km2": min_area_km2, "min_distance_km": min_distance_km,
-        "weights": criteria.normalised_weights(), "suitable_pixels": (
-            f"suitability >= {min_suitability:g}" if role == "suitability"
-            else f"land-cover class in {list(_classes(suitable_classes))}")},
+    summary = {
+        "n_candidates": len(frame),
+        "range_period": range_period,
+        "criteria": {
+            "min_area_km2": min_area_km2,
+            "min_distance_km": min_distance_km,
+            "weights": criteria.normalised_weights(),
+            "suitable_pixels": (
+                f"suitability >= {min_suitability:g}"
+                if role == "suitability"
+                else f"land-cover class in {list(_classes(suitable_classes))}"
+            ),
+        },
         "raster": {**info.describe(), "sha256": _sha(info), "role": role},
         "candidates": json.loads(pd.DataFrame(frame.drop(columns="geometry")).to_json(orient="records")),
-        "analysis_crs": db.config.analysis_crs, "store": str(db.path), "tool_version": __version__}
+        "analysis_crs": db.config.analysis_crs,
+        "store": str(db.path),
+        "tool_version": __version__,
+    }
     outputs["manifest"] = _write_manifest(Path(out), "candidates_manifest.json", summary)
     summary["registered_in_store"] = _register(db, writable, [(info, role)], "habitat candidates")
     return HabitatReport("habitat candidates", summary, outputs, frame.to_crs(4326))
@@ -741,23 +926,34 @@ def _candidate_weights(weights: str | os.PathLike | None) -> dict[str, float] | 
     return parse_candidate_weights(_read_toml(weights), origin=str(weights))
 
 
-def _candidate_raster(suitability: object, landcover: object, classes: object,
-                      threshold: float) -> tuple[str | os.PathLike, str]:
+def _candidate_raster(
+    suitability: object, landcover: object, classes: object, threshold: float
+) -> tuple[str | os.PathLike, str]:
     if (suitability is None) == (landcover is None):
-        raise AnalysisError("give exactly one of --suitability PATH (with --min-suitability) or --landcover "
-                            "PATH (with --suitable-classes); got "
-                            f"{'both' if suitability is not None else 'neither'}.")
+        raise AnalysisError(
+            "give exactly one of --suitability PATH (with --min-suitability) or --landcover "
+            "PATH (with --suitable-classes); got "
+            f"{'both' if suitability is not None else 'neither'}."
+        )
     if suitability is not None:
         if not (np.isfinite(threshold) and 0 <= threshold <= 1):
             raise AnalysisError(f"--min-suitability {threshold!r} is outside 0-1; give e.g. 0.5.")
         return suitability, "suitability"
     if classes is None:
-        raise AnalysisError("--landcover needs --suitable-classes (e.g. 1,2) to say which classes are suitable.")
+        raise AnalysisError(
+            "--landcover needs --suitable-classes (e.g. 1,2) to say which classes are suitable."
+        )
     return landcover, "landcover"
 
 
-def _with_mean_suitability(frame: gpd.GeoDataFrame, values: np.ndarray, valid: np.ndarray, grid: Grid,
-                           area_crs: pyproj.CRS, criteria: CandidateCriteria) -> gpd.GeoDataFrame:
+def _with_mean_suitability(
+    frame: gpd.GeoDataFrame,
+    values: np.ndarray,
+    valid: np.ndarray,
+    grid: Grid,
+    area_crs: pyproj.CRS,
+    criteria: CandidateCriteria,
+) -> gpd.GeoDataFrame:
     geoms = dict(zip(frame["candidate_id"], frame.to_crs(grid.crs).geometry.values, strict=True))
     stats = zones_block_stats(values, valid, grid, geoms, pixel_area_km2(grid, area_crs))
     frame = frame.copy()
@@ -770,8 +966,11 @@ def _write_candidates(frame: gpd.GeoDataFrame, out_dir: Path) -> dict[str, Path]
     centroids = frame.geometry.centroid.to_crs(4326)
     table = pd.DataFrame(lonlat.drop(columns="geometry"))
     table["centroid_lon"], table["centroid_lat"] = centroids.x.round(5), centroids.y.round(5)
-    outputs = {"table": out_dir / "candidates.csv", "layer": out_dir / "candidates.gpkg",
-               "geojson": out_dir / "candidates.geojson"}
+    outputs = {
+        "table": out_dir / "candidates.csv",
+        "layer": out_dir / "candidates.gpkg",
+        "geojson": out_dir / "candidates.geojson",
+    }
     table.to_csv(outputs["table"], index=False)
     for key in ("layer", "geojson"):
         write_vector(lonlat, outputs[key], layer_name="candidates", overwrite=True)
@@ -784,8 +983,9 @@ BUNDLED_ELEVATION_LIMITS_M = (None, 1500.0)
 """Elevation limits used with the bundled rasters: a lowland riparian deer, mountains (> 1,500 m) excluded."""
 
 
-def bundled_habitat(out: str | os.PathLike, *, store: str | os.PathLike | None = None,
-                    range_period: str | None = None) -> dict[str, HabitatReport]:
+def bundled_habitat(
+    out: str | os.PathLike, *, store: str | os.PathLike | None = None, range_period: str | None = None
+) -> dict[str, HabitatReport]:
     """AOH and suitability of the bundled sample rasters, for the Overview Report.
 
     Parameters
@@ -808,8 +1008,16 @@ def bundled_habitat(out: str | os.PathLike, *, store: str | os.PathLike | None =
     suitable = classes.loc[classes["suitable"], "value"].astype(int).tolist()
     period = range_period or _latest_period(_open(store)[0])
     low, high = BUNDLED_ELEVATION_LIMITS_M
-    aoh = habitat_aoh(landcover, range_period=period, suitable_classes=suitable, out=out, store=store,
-                      elevation=elevation, min_elevation_m=low, max_elevation_m=high)
+    aoh = habitat_aoh(
+        landcover,
+        range_period=period,
+        suitable_classes=suitable,
+        out=out,
+        store=store,
+        elevation=elevation,
+        min_elevation_m=low,
+        max_elevation_m=high,
+    )
     suitability = habitat_suitability(landcover, out=out, store=store, elevation=elevation)
     return {"aoh": aoh, "suitability": suitability}
 
@@ -818,13 +1026,15 @@ def _latest_period(db: Store) -> str:
     periods = sorted(set(db.read(LayerKind.RANGES)["period"].astype(str)))
     years = [p for p in periods if p.isdigit()]
     if not years:
-        raise AnalysisError(f"the ranges layer has no period that is a year (periods: {', '.join(periods) or 'none'}); "
-                            f"give range_period explicitly.")
+        raise AnalysisError(
+            f"the ranges layer has no period that is a year (periods: {', '.join(periods) or 'none'}); "
+            f"give range_period explicitly."
+        )
     return max(years, key=int)
 
 
 def habitat_rasters(*, store: str | os.PathLike | None = None) -> pd.DataFrame:
-    """The rasters registered in the store (``deerhabitat habitat rasters``), sorted by role and path."""
+    """List the rasters registered in the store (``deerhabitat habitat rasters``), by role and path."""
     from deerhabitat.io.raster import registered_rasters
 
     return registered_rasters(_open(store)[0])

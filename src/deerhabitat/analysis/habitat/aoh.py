@@ -32,7 +32,7 @@ import geopandas as gpd
 import numpy as np
 import shapely
 
-from deerhabitat.analysis.habitat.coverage import coverage_fraction, pixel_area_km2, polygonal
+from deerhabitat.analysis.habitat.coverage import coverage_fraction, polygonal
 from deerhabitat.analysis.habitat.grid import Grid
 from deerhabitat.errors import AnalysisError
 from deerhabitat.schema import ORIGIN_CODES, PRESENCE_CODES, SEASONAL_CODES
@@ -55,8 +55,11 @@ class IucnCodes:
     seasonal: tuple[int, ...] | None = None
 
     def __post_init__(self) -> None:
-        for name, allowed in (("presence", PRESENCE_CODES), ("origin", ORIGIN_CODES),
-                              ("seasonal", SEASONAL_CODES)):
+        for name, allowed in (
+            ("presence", PRESENCE_CODES),
+            ("origin", ORIGIN_CODES),
+            ("seasonal", SEASONAL_CODES),
+        ):
             codes = getattr(self, name)
             if codes is None:
                 continue
@@ -65,12 +68,15 @@ class IucnCodes:
                 raise AnalysisError(
                     f"IUCN {name} codes {list(codes)} are not valid; allowed codes are "
                     f"{', '.join(f'{k} ({v})' for k, v in allowed.items())}. Give a comma-separated list "
-                    f"such as 1,2.")
+                    f"such as 1,2."
+                )
 
     def describe(self) -> dict[str, list[int] | str]:
-        """The codes kept, as JSON-ready data (``'all'`` when a code is not filtered)."""
-        return {name: "all" if getattr(self, name) is None else sorted(getattr(self, name))
-                for name in ("presence", "origin", "seasonal")}
+        """Describe the codes kept, as JSON-ready data (``'all'`` when a code is not filtered)."""
+        return {
+            name: "all" if getattr(self, name) is None else sorted(getattr(self, name))
+            for name in ("presence", "origin", "seasonal")
+        }
 
 
 IUCN_PRESETS: Mapping[str, IucnCodes] = {
@@ -104,17 +110,22 @@ class ElevationLimits:
 
     def __post_init__(self) -> None:
         if self.min_m is None and self.max_m is None:
-            raise AnalysisError("an elevation filter needs --min-elevation-m, --max-elevation-m or both; "
-                                "got neither. Give the species' elevation limits in metres.")
+            raise AnalysisError(
+                "an elevation filter needs --min-elevation-m, --max-elevation-m or both; "
+                "got neither. Give the species' elevation limits in metres."
+            )
         for name in ("min_m", "max_m"):
             value = getattr(self, name)
             if value is not None and not np.isfinite(value):
-                raise AnalysisError(f"elevation limit {name}={value!r} is not a finite number of metres; "
-                                    f"give a number such as 1500.")
+                raise AnalysisError(
+                    f"elevation limit {name}={value!r} is not a finite number of metres; "
+                    f"give a number such as 1500."
+                )
         if self.min_m is not None and self.max_m is not None and self.min_m > self.max_m:
             raise AnalysisError(
                 f"the minimum elevation ({self.min_m:g} m) is above the maximum ({self.max_m:g} m); the "
-                f"minimum must not exceed the maximum. Swap --min-elevation-m and --max-elevation-m.")
+                f"minimum must not exceed the maximum. Swap --min-elevation-m and --max-elevation-m."
+            )
 
     def mask(self, elevation: np.ndarray) -> np.ndarray:
         """Boolean array: which elevations lie within the limits (NaN never does)."""
@@ -126,7 +137,7 @@ class ElevationLimits:
         return ok
 
     def describe(self) -> dict[str, float | None]:
-        """The limits as JSON-ready data."""
+        """Describe the limits as JSON-ready data."""
         return {"min_m": self.min_m, "max_m": self.max_m}
 
 
@@ -187,7 +198,7 @@ class AohTotals:
             self.class_km2[value] = self.class_km2.get(value, 0.0) + area
 
     def aoh_km2(self, mode: AohMode) -> float:
-        """The Area of Habitat under ``mode`` (which filters are applied)."""
+        """Return the Area of Habitat under ``mode`` (which filters are applied)."""
         if mode.use_habitat and mode.use_elevation:
             return float(self.habitat_elevation_km2 or 0.0)
         if mode.use_habitat:
@@ -236,9 +247,16 @@ class AohBlockResult:
     pixels: np.ndarray
 
 
-def aoh_block(layers: HabitatLayers, grid: Grid, range_geometry: shapely.Geometry, *,
-              suitable_classes: Iterable[int], limits: ElevationLimits | None = None,
-              zones: Mapping[str, shapely.Geometry] | None = None, mode: AohMode | None = None) -> AohBlockResult:
+def aoh_block(
+    layers: HabitatLayers,
+    grid: Grid,
+    range_geometry: shapely.Geometry,
+    *,
+    suitable_classes: Iterable[int],
+    limits: ElevationLimits | None = None,
+    zones: Mapping[str, shapely.Geometry] | None = None,
+    mode: AohMode | None = None,
+) -> AohBlockResult:
     """Area of Habitat of one block: totals, zone totals, and pixels under ``mode``.
 
     Parameters
@@ -268,8 +286,10 @@ def aoh_block(layers: HabitatLayers, grid: Grid, range_geometry: shapely.Geometr
     mode = mode or AohMode(use_habitat=True, use_elevation=limits is not None)
     cover = coverage_fraction(range_geometry, grid)
     totals = _totals(cover, layers, suitable, within)
-    zone_totals = {name: _totals(coverage_fraction(geom, grid), layers, suitable, within)
-                   for name, geom in (zones or {}).items()}
+    zone_totals = {
+        name: _totals(coverage_fraction(geom, grid), layers, suitable, within)
+        for name, geom in (zones or {}).items()
+    }
     return AohBlockResult(totals, zone_totals, _pixels(cover, layers, suitable, within, mode))
 
 
@@ -282,13 +302,16 @@ def _elevation_mask(layers: HabitatLayers, limits: ElevationLimits | None) -> np
     if limits is None:
         return None
     if layers.elevation is None:
-        raise AnalysisError("elevation limits were given but no elevation raster; give --elevation PATH "
-                            "or leave out --min-elevation-m/--max-elevation-m.")
+        raise AnalysisError(
+            "elevation limits were given but no elevation raster; give --elevation PATH "
+            "or leave out --min-elevation-m/--max-elevation-m."
+        )
     return limits.mask(layers.elevation)
 
 
-def _totals(cover: np.ndarray, layers: HabitatLayers, suitable: np.ndarray,
-            within: np.ndarray | None) -> AohTotals:
+def _totals(
+    cover: np.ndarray, layers: HabitatLayers, suitable: np.ndarray, within: np.ndarray | None
+) -> AohTotals:
     weight = cover.astype(np.float64) * layers.pixel_area_km2
     totals = AohTotals(range_km2=float(weight.sum()), habitat_km2=float(weight[suitable].sum()))
     if within is not None:
@@ -307,8 +330,9 @@ def _class_key(value: object) -> int | float:
     return int(number) if number.is_integer() else number
 
 
-def _pixels(cover: np.ndarray, layers: HabitatLayers, suitable: np.ndarray, within: np.ndarray | None,
-            mode: AohMode) -> np.ndarray:
+def _pixels(
+    cover: np.ndarray, layers: HabitatLayers, suitable: np.ndarray, within: np.ndarray | None, mode: AohMode
+) -> np.ndarray:
     keep = np.ones(cover.shape, dtype=bool)
     if mode.use_habitat:
         keep &= suitable
@@ -344,9 +368,15 @@ class AohResult:
         return {name: t.aoh_km2(self.mode) for name, t in sorted(self.zone_totals.items())}
 
 
-def area_of_habitat(layers: HabitatLayers, grid: Grid, range_geometry: shapely.Geometry, *,
-                    suitable_classes: Iterable[int], limits: ElevationLimits | None = None,
-                    zones: Mapping[str, shapely.Geometry] | None = None) -> AohResult:
+def area_of_habitat(
+    layers: HabitatLayers,
+    grid: Grid,
+    range_geometry: shapely.Geometry,
+    *,
+    suitable_classes: Iterable[int],
+    limits: ElevationLimits | None = None,
+    zones: Mapping[str, shapely.Geometry] | None = None,
+) -> AohResult:
     """Area of Habitat of a range on a grid held in memory (see the module notes for the recipe).
 
     Parameters
@@ -375,23 +405,28 @@ def area_of_habitat(layers: HabitatLayers, grid: Grid, range_geometry: shapely.G
     >>> from affine import Affine
     >>> g = Grid(Affine(1000, 0, 0, 0, -1000, 2000), 2, 2, pyproj.CRS("EPSG:6933"))
     >>> lc = np.array([[1, 2], [2, 2]])
+    >>> from deerhabitat.analysis.habitat.coverage import pixel_area_km2
     >>> layers = HabitatLayers(lc, lc > 0, pixel_area_km2(g, "EPSG:6933"))
     >>> r = area_of_habitat(layers, g, shapely.box(0, 0, 2000, 2000), suitable_classes=[1])
     >>> r.totals.range_km2, r.aoh_km2, r.prevalence
     (4.0, 1.0, 0.25)
     """
-    first = aoh_block(layers, grid, range_geometry, suitable_classes=suitable_classes, limits=limits,
-                      zones=zones)
+    first = aoh_block(
+        layers, grid, range_geometry, suitable_classes=suitable_classes, limits=limits, zones=zones
+    )
     mode = decide_mode(first.totals, elevation_given=limits is not None)
     pixels = first.pixels
     if mode != AohMode(use_habitat=True, use_elevation=limits is not None):
-        pixels = aoh_block(layers, grid, range_geometry, suitable_classes=suitable_classes, limits=limits,
-                           mode=mode).pixels
+        pixels = aoh_block(
+            layers, grid, range_geometry, suitable_classes=suitable_classes, limits=limits, mode=mode
+        ).pixels
     return AohResult(first.totals, first.zone_totals, mode, pixels)
 
 
-def select_range(ranges: gpd.GeoDataFrame, period: str, *, codes: IucnCodes | None = None) -> gpd.GeoDataFrame:
-    """The range polygons of one period, filtered by IUCN codes.
+def select_range(
+    ranges: gpd.GeoDataFrame, period: str, *, codes: IucnCodes | None = None
+) -> gpd.GeoDataFrame:
+    """Select the range polygons of one period, filtered by IUCN codes.
 
     Parameters
     ----------
@@ -419,7 +454,8 @@ def select_range(ranges: gpd.GeoDataFrame, period: str, *, codes: IucnCodes | No
     if of_period.empty:
         raise AnalysisError(
             f"the ranges layer has no polygon of period {str(period)!r}; periods in the store: "
-            f"{', '.join(periods) or 'none'}. Choose one with --range-period, or import the range.")
+            f"{', '.join(periods) or 'none'}. Choose one with --range-period, or import the range."
+        )
     kept = of_period
     for name in ("presence", "origin", "seasonal"):
         wanted = getattr(codes, name)
@@ -429,11 +465,14 @@ def select_range(ranges: gpd.GeoDataFrame, period: str, *, codes: IucnCodes | No
         present = {n: sorted(set(of_period[n].astype(int))) for n in ("presence", "origin", "seasonal")}
         raise AnalysisError(
             f"no range polygon of period {str(period)!r} has the IUCN codes kept ({codes.describe()}); the "
-            f"period's polygons have {present}. Choose other codes (--iucn-preset all keeps every polygon).")
+            f"period's polygons have {present}. Choose other codes (--iucn-preset all keeps every polygon)."
+        )
     return kept.sort_values("range_id").reset_index(drop=True)
 
 
-def range_zones(range_geometry: shapely.Geometry, zones: gpd.GeoDataFrame, key: str) -> dict[str, shapely.Geometry]:
+def range_zones(
+    range_geometry: shapely.Geometry, zones: gpd.GeoDataFrame, key: str
+) -> dict[str, shapely.Geometry]:
     """Intersect the range with each zone (grouped by ``key``): zone name -> polygon, empty ones dropped.
 
     Parameters

@@ -40,10 +40,21 @@ from deerhabitat.units import M2_PER_KM2, M_PER_KM
 WILD_STATUSES = ("native", "reintroduced", "introduced")
 """Site statuses that count as a current (wild) population."""
 
-CANDIDATE_COLUMNS = ("candidate_id", "rank", "score", "area_km2", "protected_fraction",
-                     "nearest_population_id", "distance_to_population_km", "nearest_source_id",
-                     "nearest_source_name", "distance_to_source_km", "area_score", "proximity_score",
-                     "explanation")
+CANDIDATE_COLUMNS = (
+    "candidate_id",
+    "rank",
+    "score",
+    "area_km2",
+    "protected_fraction",
+    "nearest_population_id",
+    "distance_to_population_km",
+    "nearest_source_id",
+    "nearest_source_name",
+    "distance_to_source_km",
+    "area_score",
+    "proximity_score",
+    "explanation",
+)
 """Columns of :func:`candidate_sites`, in order (then ``geometry``)."""
 
 
@@ -69,17 +80,25 @@ class CandidateCriteria:
         if self.weights is None:
             object.__setattr__(self, "weights", {"area": 0.4, "protection": 0.3, "proximity": 0.3})
         if not (np.isfinite(self.min_area_km2) and self.min_area_km2 > 0):
-            raise AnalysisError(f"min_area_km2={self.min_area_km2!r}; give an area above 0 km², e.g. "
-                                f"--min-area-km2 10.")
+            raise AnalysisError(
+                f"min_area_km2={self.min_area_km2!r}; give an area above 0 km², e.g. --min-area-km2 10."
+            )
         if not (np.isfinite(self.min_distance_km) and self.min_distance_km >= 0):
-            raise AnalysisError(f"min_distance_km={self.min_distance_km!r}; give a distance of 0 km or more, "
-                                f"e.g. --min-distance-km 20.")
+            raise AnalysisError(
+                f"min_distance_km={self.min_distance_km!r}; give a distance of 0 km or more, "
+                f"e.g. --min-distance-km 20."
+            )
         keys = {"area", "protection", "proximity"}
         weights = dict(self.weights)
-        if set(weights) != keys or any(not np.isfinite(v) or v < 0 for v in weights.values()) \
-                or sum(weights.values()) <= 0:
-            raise ConfigError(f"candidate weights {weights!r} are not valid; give area, protection and "
-                              f"proximity, each 0 or more and not all 0, under [candidates.weights].")
+        if (
+            set(weights) != keys
+            or any(not np.isfinite(v) or v < 0 for v in weights.values())
+            or sum(weights.values()) <= 0
+        ):
+            raise ConfigError(
+                f"candidate weights {weights!r} are not valid; give area, protection and "
+                f"proximity, each 0 or more and not all 0, under [candidates.weights]."
+            )
 
     def normalised_weights(self) -> dict[str, float]:
         """Weights divided by their sum."""
@@ -101,7 +120,9 @@ def parse_candidate_weights(data: Mapping, *, origin: str = "weights file") -> d
     try:
         return {str(k): float(v) for k, v in table.items()}
     except (TypeError, ValueError, AttributeError):
-        raise ConfigError(f"{origin}: [candidates.weights] = {table!r}; give numbers, e.g. area = 0.4.") from None
+        raise ConfigError(
+            f"{origin}: [candidates.weights] = {table!r}; give numbers, e.g. area = 0.4."
+        ) from None
 
 
 def habitat_patches(mask: np.ndarray, grid: Grid) -> gpd.GeoDataFrame:
@@ -124,24 +145,34 @@ def habitat_patches(mask: np.ndarray, grid: Grid) -> gpd.GeoDataFrame:
     >>> import pyproj
     >>> from affine import Affine
     >>> g = Grid(Affine(1, 0, 0, 0, -1, 3), 3, 3, pyproj.CRS("EPSG:6933"))
-    >>> m = np.array([[1, 0, 0], [0, 1, 0], [0, 0, 0]], dtype=bool) | np.array([[0, 0, 0], [0, 0, 0], [0, 0, 1]], bool)
+    >>> m = np.eye(3, dtype=bool)
     >>> habitat_patches(m, g).geometry.area.tolist()
     [3.0]
     """
     from rasterio.features import shapes
 
     mask = np.asarray(mask, dtype=bool)
-    polygons = [shapely.geometry.shape(geom) for geom, _ in
-                shapes(mask.astype(np.uint8), mask=mask, transform=grid.transform, connectivity=8)]
+    polygons = [
+        shapely.geometry.shape(geom)
+        for geom, _ in shapes(mask.astype(np.uint8), mask=mask, transform=grid.transform, connectivity=8)
+    ]
     polygons = [polygonal(shapely.make_valid(p)) for p in polygons]
-    frame = gpd.GeoDataFrame({"patch_id": np.arange(1, len(polygons) + 1)},
-                             geometry=gpd.GeoSeries(polygons, crs=grid.crs), crs=grid.crs)
+    frame = gpd.GeoDataFrame(
+        {"patch_id": np.arange(1, len(polygons) + 1)},
+        geometry=gpd.GeoSeries(polygons, crs=grid.crs),
+        crs=grid.crs,
+    )
     return frame
 
 
-def candidate_sites(patches: gpd.GeoDataFrame, *, historical_range: shapely.Geometry,
-                    sites: gpd.GeoDataFrame, protected: shapely.Geometry | None,
-                    criteria: CandidateCriteria) -> gpd.GeoDataFrame:
+def candidate_sites(
+    patches: gpd.GeoDataFrame,
+    *,
+    historical_range: shapely.Geometry,
+    sites: gpd.GeoDataFrame,
+    protected: shapely.Geometry | None,
+    criteria: CandidateCriteria,
+) -> gpd.GeoDataFrame:
     """Candidate reintroduction sites, ranked and explained (see the module notes for the recipe).
 
     Parameters
@@ -164,8 +195,11 @@ def candidate_sites(patches: gpd.GeoDataFrame, *, historical_range: shapely.Geom
         Columns :data:`CANDIDATE_COLUMNS` and ``geometry``, best first; empty when nothing qualifies.
     """
     parts = _qualifying_parts(patches, historical_range, sites, criteria)
-    frame = gpd.GeoDataFrame({"area_km2": shapely.area(parts) / M2_PER_KM2},
-                             geometry=gpd.GeoSeries(parts, crs=patches.crs), crs=patches.crs)
+    frame = gpd.GeoDataFrame(
+        {"area_km2": shapely.area(parts) / M2_PER_KM2},
+        geometry=gpd.GeoSeries(parts, crs=patches.crs),
+        crs=patches.crs,
+    )
     frame = frame[frame["area_km2"] >= criteria.min_area_km2].reset_index(drop=True)
     frame["protected_fraction"] = _protected_fraction(frame.geometry.values, protected)
     _add_nearest(frame, sites[sites["status"].isin(WILD_STATUSES)], "population")
@@ -173,13 +207,18 @@ def candidate_sites(patches: gpd.GeoDataFrame, *, historical_range: shapely.Geom
     return explain_candidates(_rank(frame, criteria), criteria)
 
 
-def _qualifying_parts(patches: gpd.GeoDataFrame, historical_range: shapely.Geometry, sites: gpd.GeoDataFrame,
-                      criteria: CandidateCriteria) -> np.ndarray:
+def _qualifying_parts(
+    patches: gpd.GeoDataFrame,
+    historical_range: shapely.Geometry,
+    sites: gpd.GeoDataFrame,
+    criteria: CandidateCriteria,
+) -> np.ndarray:
     inside = shapely.intersection(patches.geometry.values, historical_range)
     wild = sites[sites["status"].isin(WILD_STATUSES)]
     if criteria.min_distance_km > 0 and len(wild):
-        zone = shapely.union_all(shapely.buffer(wild.geometry.values, criteria.min_distance_km * M_PER_KM,
-                                                quad_segs=32))
+        zone = shapely.union_all(
+            shapely.buffer(wild.geometry.values, criteria.min_distance_km * M_PER_KM, quad_segs=32)
+        )
         inside = shapely.difference(inside, zone)
     parts = [p for g in inside for p in shapely.get_parts(polygonal(g)) if not p.is_empty]
     parts.sort(key=lambda p: (-p.area, p.centroid.x, p.centroid.y))
@@ -212,7 +251,9 @@ def _add_nearest(frame: gpd.GeoDataFrame, sites: gpd.GeoDataFrame, what: str) ->
     frame[id_col] = pd.array(ordered["site_id"].astype(str).to_numpy()[nearest], dtype="string")
     frame[dist_col] = distances[np.arange(len(frame)), nearest] / M_PER_KM
     if what == "source":
-        frame["nearest_source_name"] = pd.array(ordered["name"].astype(str).to_numpy()[nearest], dtype="string")
+        frame["nearest_source_name"] = pd.array(
+            ordered["name"].astype(str).to_numpy()[nearest], dtype="string"
+        )
 
 
 def _rank(frame: gpd.GeoDataFrame, criteria: CandidateCriteria) -> gpd.GeoDataFrame:
@@ -226,8 +267,11 @@ def _rank(frame: gpd.GeoDataFrame, criteria: CandidateCriteria) -> gpd.GeoDataFr
         spread = d.max() - d.min()
         frame["proximity_score"] = 1.0 - (d - d.min()) / spread if spread > 0 else 1.0
         frame["proximity_score"] = frame["proximity_score"].fillna(0.0)
-        frame["score"] = (weights["area"] * frame["area_score"] + weights["protection"] *
-                          frame["protected_fraction"] + weights["proximity"] * frame["proximity_score"])
+        frame["score"] = (
+            weights["area"] * frame["area_score"]
+            + weights["protection"] * frame["protected_fraction"]
+            + weights["proximity"] * frame["proximity_score"]
+        )
     frame = frame.sort_values(["score", "area_km2"], ascending=False, kind="stable").reset_index(drop=True)
     frame["rank"] = np.arange(1, len(frame) + 1)
     width = max(2, len(str(len(frame))))
@@ -246,19 +290,26 @@ def explain_candidates(frame: gpd.GeoDataFrame, criteria: CandidateCriteria) -> 
     for row in frame.itertuples():
         mean = getattr(row, "mean_suitability", None)
         suit = f" (mean suitability {mean:.2f})" if mean is not None and np.isfinite(mean) else ""
-        pop = (f"{row.distance_to_population_km:.1f} km from the nearest wild population "
-               f"({row.nearest_population_id})" if pd.notna(row.nearest_population_id)
-               else "no wild population in the store")
-        src = (f"nearest source population {row.nearest_source_name} ({row.nearest_source_id}) at "
-               f"{row.distance_to_source_km:.1f} km from its centre" if pd.notna(row.nearest_source_id)
-               else "no source site")
+        pop = (
+            f"{row.distance_to_population_km:.1f} km from the nearest wild population "
+            f"({row.nearest_population_id})"
+            if pd.notna(row.nearest_population_id)
+            else "no wild population in the store"
+        )
+        src = (
+            f"nearest source population {row.nearest_source_name} ({row.nearest_source_id}) at "
+            f"{row.distance_to_source_km:.1f} km from its centre"
+            if pd.notna(row.nearest_source_id)
+            else "no source site"
+        )
         texts.append(
             f"Rank {row.rank} of {len(frame)}: {row.area_km2:.1f} km² of contiguous suitable habitat{suit} "
             f"inside the historical range, at least {criteria.min_distance_km:g} km from current "
             f"populations ({pop}); {row.protected_fraction:.0%} inside protected areas; {src}. Score "
             f"{row.score:.3f} = {w['area']:.2f} x area {row.area_score:.2f} + {w['protection']:.2f} x "
             f"protection {row.protected_fraction:.2f} + {w['proximity']:.2f} x proximity "
-            f"{row.proximity_score:.2f}.")
+            f"{row.proximity_score:.2f}."
+        )
     frame["explanation"] = pd.array(texts, dtype="string")
     extra = ["mean_suitability"] if "mean_suitability" in frame.columns else []
     columns = [*CANDIDATE_COLUMNS[:-1], *extra, "explanation"]

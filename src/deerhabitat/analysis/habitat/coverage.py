@@ -26,7 +26,7 @@ from deerhabitat.units import M2_PER_KM2
 
 
 def polygonal(geometry: shapely.Geometry | None) -> shapely.Geometry:
-    """The polygonal part of ``geometry`` (lines and points dropped), as one (Multi)Polygon or empty.
+    """Return the polygonal part of ``geometry`` (lines and points dropped), as one (Multi)Polygon or empty.
 
     Examples
     --------
@@ -83,12 +83,15 @@ def _exact_cells(geometry: shapely.Geometry, grid: Grid) -> tuple[np.ndarray, np
     from exactextract.raster import NumPyRasterSource
 
     xmin, ymin, xmax, ymax = grid.bounds
-    source = NumPyRasterSource(np.zeros(grid.shape, dtype=np.uint8), xmin, ymin, xmax, ymax,
-                               srs_wkt=grid.crs.to_wkt())
+    source = NumPyRasterSource(
+        np.zeros(grid.shape, dtype=np.uint8), xmin, ymin, xmax, ymax, srs_wkt=grid.crs.to_wkt()
+    )
     frame = gpd.GeoDataFrame(geometry=[geometry], crs=grid.crs)
     result = exact_extract(source, frame, ["cell_id", "coverage"], output="pandas")
-    return (np.asarray(result["cell_id"].iloc[0], dtype=np.int64),
-            np.asarray(result["coverage"].iloc[0], dtype=np.float64))
+    return (
+        np.asarray(result["cell_id"].iloc[0], dtype=np.int64),
+        np.asarray(result["coverage"].iloc[0], dtype=np.float64),
+    )
 
 
 def pixel_area_km2(grid: Grid, area_crs: pyproj.CRS | str) -> float | np.ndarray:
@@ -138,7 +141,8 @@ def _projected_pixel_areas(grid: Grid, area_crs: pyproj.CRS) -> np.ndarray:
     if not (np.all(np.isfinite(px)) and np.all(np.isfinite(py))):
         raise AnalysisError(
             f"some pixel corners of the {grid.crs.name!r} grid cannot be projected to the analysis CRS "
-            f"{area_crs.name!r}, so their areas are unknown; clip the raster to the study region first.")
+            f"{area_crs.name!r}, so their areas are unknown; clip the raster to the study region first."
+        )
     # Quadrilateral ul, ur, lr, ll: area = |AC x BD| / 2 with diagonals AC = lr - ul and BD = ll - ur.
     acx, acy = px[1:, 1:] - px[:-1, :-1], py[1:, 1:] - py[:-1, :-1]
     bdx, bdy = px[1:, :-1] - px[:-1, 1:], py[1:, :-1] - py[:-1, 1:]

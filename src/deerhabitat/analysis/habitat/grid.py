@@ -34,7 +34,10 @@ class Window:
     @property
     def slices(self) -> tuple[slice, slice]:
         """Row and column slices of this window in an array of the whole grid."""
-        return (slice(self.row_off, self.row_off + self.height), slice(self.col_off, self.col_off + self.width))
+        return (
+            slice(self.row_off, self.row_off + self.height),
+            slice(self.col_off, self.col_off + self.width),
+        )
 
 
 @dataclass(frozen=True)
@@ -71,10 +74,13 @@ class Grid:
             raise AnalysisError(
                 f"the raster grid is rotated or not north-up (transform {tuple(t)[:6]}); deerhabitat needs a "
                 f"north-up grid (no rotation, rows from north to south). Warp it first, for example "
-                f"`gdalwarp -t_srs <its CRS> in.tif out.tif`.")
+                f"`gdalwarp -t_srs <its CRS> in.tif out.tif`."
+            )
         if self.width < 1 or self.height < 1:
-            raise AnalysisError(f"the raster grid is {self.width} x {self.height} pixels; it needs at least "
-                                f"one pixel. Give a raster with data.")
+            raise AnalysisError(
+                f"the raster grid is {self.width} x {self.height} pixels; it needs at least "
+                f"one pixel. Give a raster with data."
+            )
 
     @property
     def shape(self) -> tuple[int, int]:
@@ -93,7 +99,7 @@ class Grid:
         return shapely.box(*self.bounds)
 
     def subgrid(self, window: Window) -> Grid:
-        """The grid of one window (same CRS and resolution)."""
+        """Return the grid of one window (same CRS and resolution)."""
         t = self.transform @ Affine.translation(window.col_off, window.row_off)
         return Grid(t, window.width, window.height, self.crs)
 
@@ -106,20 +112,28 @@ class Grid:
             If ``block_size`` is smaller than 1.
         """
         if block_size < 1:
-            raise AnalysisError(f"block_size={block_size}; it must be a whole number of pixels of at least 1. "
-                                f"Use the default ({DEFAULT_BLOCK_SIZE}) unless memory is very short.")
+            raise AnalysisError(
+                f"block_size={block_size}; it must be a whole number of pixels of at least 1. "
+                f"Use the default ({DEFAULT_BLOCK_SIZE}) unless memory is very short."
+            )
         for row in range(0, self.height, block_size):
             for col in range(0, self.width, block_size):
                 yield Window(row, col, min(block_size, self.height - row), min(block_size, self.width - col))
 
     def centres(self) -> tuple[np.ndarray, np.ndarray]:
-        """x and y coordinates of every pixel centre, as two arrays of the grid's shape."""
+        """Return the x and y coordinates of every pixel centre, as two arrays of the grid's shape."""
         t = self.transform
         cols = t.c + t.a * (np.arange(self.width) + 0.5)
         rows = t.f + t.e * (np.arange(self.height) + 0.5)
         return np.meshgrid(cols, rows)
 
     def describe(self) -> dict:
-        """The grid as plain JSON-ready data (CRS as WKT, transform as 6 numbers)."""
-        return {"width": self.width, "height": self.height, "transform": list(self.transform)[:6],
-                "crs": self.crs.to_wkt(), "crs_name": self.crs.name, "bounds": list(self.bounds)}
+        """Describe the grid as plain JSON-ready data (CRS as WKT, transform as 6 numbers)."""
+        return {
+            "width": self.width,
+            "height": self.height,
+            "transform": list(self.transform)[:6],
+            "crs": self.crs.to_wkt(),
+            "crs_name": self.crs.name,
+            "bounds": list(self.bounds),
+        }

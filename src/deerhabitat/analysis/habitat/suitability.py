@@ -27,6 +27,7 @@ import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from importlib import resources
+from itertools import pairwise
 
 import numpy as np
 
@@ -105,18 +106,30 @@ class SuitabilityModel:
         return {c.name: c.weight / total for c in self.components}
 
     def describe(self) -> dict:
-        """The model as JSON-ready data (for manifests)."""
+        """Describe the model as JSON-ready data (for manifests)."""
         weights = self.normalised_weights()
-        return {"name": self.name, "combine": self.combine, "description": self.description,
-                "components": [{"name": c.name, "input": c.input, "kind": c.kind, "weight": weights[c.name],
-                                "scores": {str(k): v for k, v in (c.scores or {}).items()} or None,
-                                "default": c.default if c.kind == "categorical" else None,
-                                "points": [list(p) for p in c.points] if c.points else None}
-                               for c in self.components]}
+        return {
+            "name": self.name,
+            "combine": self.combine,
+            "description": self.description,
+            "components": [
+                {
+                    "name": c.name,
+                    "input": c.input,
+                    "kind": c.kind,
+                    "weight": weights[c.name],
+                    "scores": {str(k): v for k, v in (c.scores or {}).items()} or None,
+                    "default": c.default if c.kind == "categorical" else None,
+                    "points": [list(p) for p in c.points] if c.points else None,
+                }
+                for c in self.components
+            ],
+        }
 
 
-def suitability_scores(inputs: Mapping[str, np.ndarray], valid: Mapping[str, np.ndarray],
-                       model: SuitabilityModel) -> np.ndarray:
+def suitability_scores(
+    inputs: Mapping[str, np.ndarray], valid: Mapping[str, np.ndarray], model: SuitabilityModel
+) -> np.ndarray:
     """Suitability (0-1, float32) of each pixel from its input values.
 
     Parameters
@@ -150,7 +163,8 @@ def suitability_scores(inputs: Mapping[str, np.ndarray], valid: Mapping[str, np.
         raise ConfigError(
             f"the suitability model {model.name!r} needs the input(s) {', '.join(missing)}, which were not "
             f"given (given: {', '.join(sorted(inputs)) or 'none'}). Give them (e.g. --elevation PATH or "
-            f"--covariate NAME=PATH), or remove those components from the weights file.")
+            f"--covariate NAME=PATH), or remove those components from the weights file."
+        )
     weights = model.normalised_weights()
     shape = np.shape(inputs[model.inputs[0]])
     ok = np.ones(shape, dtype=bool)
@@ -171,7 +185,7 @@ def _finite(values: np.ndarray) -> np.ndarray:
 
 
 def default_suitability_model() -> SuitabilityModel:
-    """The bundled Bukhara deer model (``suitability.toml`` beside this module)."""
+    """Return the bundled Bukhara deer model (``suitability.toml`` beside this module)."""
     text = resources.files("deerhabitat.analysis.habitat").joinpath(DEFAULT_MODEL_FILE).read_text("utf-8")
     return parse_suitability_model(tomllib.loads(text), origin=f"bundled {DEFAULT_MODEL_FILE}")
 
@@ -194,15 +208,23 @@ def parse_suitability_model(data: Mapping, *, origin: str = "weights file") -> S
     head = data.get("model", {})
     combine = str(head.get("combine", "geometric"))
     if combine not in COMBINE_METHODS:
-        raise ConfigError(f"{origin}: [model] combine = {combine!r} is not a method; use one of "
-                          f"{', '.join(COMBINE_METHODS)}.")
+        raise ConfigError(
+            f"{origin}: [model] combine = {combine!r} is not a method; use one of "
+            f"{', '.join(COMBINE_METHODS)}."
+        )
     tables = data.get("components") or {}
     if not isinstance(tables, Mapping) or not tables:
-        raise ConfigError(f"{origin}: no [components.NAME] table found (got {type(tables).__name__}); "
-                          f"define at least one component, as in the bundled suitability.toml.")
+        raise ConfigError(
+            f"{origin}: no [components.NAME] table found (got {type(tables).__name__}); "
+            f"define at least one component, as in the bundled suitability.toml."
+        )
     components = tuple(_parse_component(name, tables[name], origin) for name in tables)
-    return SuitabilityModel(name=str(head.get("name", "custom")), combine=combine, components=components,
-                            description=str(head.get("description", "")))
+    return SuitabilityModel(
+        name=str(head.get("name", "custom")),
+        combine=combine,
+        components=components,
+        description=str(head.get("description", "")),
+    )
 
 
 def _parse_component(name: str, table: Mapping, origin: str) -> Component:
@@ -212,28 +234,44 @@ def _parse_component(name: str, table: Mapping, origin: str) -> Component:
         raise ConfigError(f"{where} kind = {kind!r}; use one of {', '.join(COMPONENT_KINDS)}.")
     weight = _number(table.get("weight"), f"{where} weight")
     if weight <= 0:
-        raise ConfigError(f"{where} weight = {weight:g}; weights must be above 0 (drop the component to "
-                          f"leave it out).")
+        raise ConfigError(
+            f"{where} weight = {weight:g}; weights must be above 0 (drop the component to leave it out)."
+        )
     if "input" not in table:
-        raise ConfigError(f"{where} has no input; name the raster it scores, e.g. input = \"elevation\".")
+        raise ConfigError(f'{where} has no input; name the raster it scores, e.g. input = "elevation".')
     if kind == "categorical":
-        scores = {_class(k, where): _score(v, f"{where} scores.{k}") for k, v in (table.get("scores") or {}).items()}
+        scores = {
+            _class(k, where): _score(v, f"{where} scores.{k}") for k, v in (table.get("scores") or {}).items()
+        }
         if not scores:
             raise ConfigError(f"{where} has no [scores]; list a score per class value, e.g. 1 = 1.0.")
-        return Component(name, str(table["input"]), kind, weight, scores=scores,
-                         default=_score(table.get("default", 0.0), f"{where} default"))
-    points = tuple((_number(p[0], f"{where} points"), _score(p[1], f"{where} points"))
-                   for p in _pairs(table.get("points"), where))
-    if any(b[0] <= a[0] for a, b in zip(points, points[1:], strict=False)):
+        return Component(
+            name,
+            str(table["input"]),
+            kind,
+            weight,
+            scores=scores,
+            default=_score(table.get("default", 0.0), f"{where} default"),
+        )
+    points = tuple(
+        (_number(p[0], f"{where} points"), _score(p[1], f"{where} points"))
+        for p in _pairs(table.get("points"), where)
+    )
+    if any(b[0] <= a[0] for a, b in pairwise(points)):
         raise ConfigError(f"{where} points {[list(p) for p in points]} must have strictly increasing x.")
     return Component(name, str(table["input"]), kind, weight, points=points)
 
 
 def _pairs(value: object, where: str) -> list:
-    if not isinstance(value, list) or len(value) < 2 or not all(
-            isinstance(p, list) and len(p) == 2 for p in value):
-        raise ConfigError(f"{where} points = {value!r}; give at least two [x, score] pairs, e.g. "
-                          f"points = [[0.0, 1.0], [10.0, 0.0]].")
+    if (
+        not isinstance(value, list)
+        or len(value) < 2
+        or not all(isinstance(p, list) and len(p) == 2 for p in value)
+    ):
+        raise ConfigError(
+            f"{where} points = {value!r}; give at least two [x, score] pairs, e.g. "
+            f"points = [[0.0, 1.0], [10.0, 0.0]]."
+        )
     return value
 
 
@@ -258,4 +296,6 @@ def _class(key: object, where: str) -> int:
     try:
         return int(str(key))
     except ValueError:
-        raise ConfigError(f"{where} scores key {key!r} is not a whole class value; write e.g. 1 = 1.0.") from None
+        raise ConfigError(
+            f"{where} scores key {key!r} is not a whole class value; write e.g. 1 = 1.0."
+        ) from None

@@ -17,7 +17,7 @@ from deerhabitat.units import M_PER_KM
 
 
 def river_segments(rivers: shapely.Geometry | list[shapely.Geometry] | np.ndarray) -> shapely.STRtree:
-    """An STRtree of the straight segments of the river lines (in the analysis CRS).
+    """Build an STRtree of the straight segments of the river lines (in the analysis CRS).
 
     Raises
     ------
@@ -31,17 +31,24 @@ def river_segments(rivers: shapely.Geometry | list[shapely.Geometry] | np.ndarra
     2
     """
     geoms = np.atleast_1d(np.asarray(rivers, dtype=object))
-    lines = [p for g in geoms if g is not None for p in shapely.get_parts(g)
-             if p.geom_type in ("LineString", "LinearRing")]
+    lines = [
+        p
+        for g in geoms
+        if g is not None
+        for p in shapely.get_parts(g)
+        if p.geom_type in ("LineString", "LinearRing")
+    ]
     segments = []
     for line in lines:
         coords = shapely.get_coordinates(line)
         if len(coords) >= 2:
             segments.append(shapely.linestrings(np.stack([coords[:-1], coords[1:]], axis=1)))
     if not segments:
-        raise AnalysisError("the rivers layer has no line to measure distances to (0 segments); import "
-                            "rivers with `deerhabitat import rivers FILE` or drop the distance-to-water "
-                            "component from the weights file.")
+        raise AnalysisError(
+            "the rivers layer has no line to measure distances to (0 segments); import "
+            "rivers with `deerhabitat import rivers FILE` or drop the distance-to-water "
+            "component from the weights file."
+        )
     return shapely.STRtree(np.concatenate(segments))
 
 

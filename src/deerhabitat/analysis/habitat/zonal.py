@@ -73,8 +73,14 @@ class ZonalStats:
         return {v: a / self.covered_km2 for v, a in sorted(self.class_km2.items())}
 
 
-def block_stats(values: np.ndarray, valid: np.ndarray, cover: np.ndarray, pixel_area_km2: float | np.ndarray,
-                *, categorical: bool = False) -> ZonalStats:
+def block_stats(
+    values: np.ndarray,
+    valid: np.ndarray,
+    cover: np.ndarray,
+    pixel_area_km2: float | np.ndarray,
+    *,
+    categorical: bool = False,
+) -> ZonalStats:
     """Statistics of one zone over one block.
 
     Parameters
@@ -123,8 +129,15 @@ def _class_key(value: float) -> int | float:
     return int(value) if float(value).is_integer() else float(value)
 
 
-def zones_block_stats(values: np.ndarray, valid: np.ndarray, grid: Grid, zones: Mapping[str, shapely.Geometry],
-                      pixel_area_km2: float | np.ndarray, *, categorical: bool = False) -> dict[str, ZonalStats]:
+def zones_block_stats(
+    values: np.ndarray,
+    valid: np.ndarray,
+    grid: Grid,
+    zones: Mapping[str, shapely.Geometry],
+    pixel_area_km2: float | np.ndarray,
+    *,
+    categorical: bool = False,
+) -> dict[str, ZonalStats]:
     """Statistics of every zone touching one block (zones not touching it are left out).
 
     Parameters
@@ -147,13 +160,25 @@ def zones_block_stats(values: np.ndarray, valid: np.ndarray, grid: Grid, zones: 
     names = list(zones)
     geoms = np.array([zones[n] for n in names], dtype=object)
     touching = shapely.intersects(geoms, grid.box) if len(geoms) else np.array([], dtype=bool)
-    return {name: block_stats(values, valid, coverage_fraction(geom, grid), pixel_area_km2,
-                              categorical=categorical)
-            for name, geom, hit in zip(names, geoms, touching, strict=True) if hit}
+    return {
+        name: block_stats(
+            values, valid, coverage_fraction(geom, grid), pixel_area_km2, categorical=categorical
+        )
+        for name, geom, hit in zip(names, geoms, touching, strict=True)
+        if hit
+    }
 
 
-def zonal_statistics(values: np.ndarray, valid: np.ndarray, grid: Grid, zones: gpd.GeoDataFrame, *,
-                     id_column: str, pixel_area_km2: float | np.ndarray, categorical: bool = False) -> pd.DataFrame:
+def zonal_statistics(
+    values: np.ndarray,
+    valid: np.ndarray,
+    grid: Grid,
+    zones: gpd.GeoDataFrame,
+    *,
+    id_column: str,
+    pixel_area_km2: float | np.ndarray,
+    categorical: bool = False,
+) -> pd.DataFrame:
     """Zonal statistics of a raster held in memory (see the module notes for the definitions).
 
     Parameters
@@ -191,20 +216,30 @@ def zonal_statistics(values: np.ndarray, valid: np.ndarray, grid: Grid, zones: g
     """
     geoms = {str(k): geom for k, geom in zip(zones[id_column], zones.geometry.values, strict=True)}
     stats = zones_block_stats(values, valid, grid, geoms, pixel_area_km2, categorical=categorical)
-    return zonal_table({k: stats.get(k, ZonalStats()) for k in geoms}, id_column=id_column,
-                       categorical=categorical)
+    return zonal_table(
+        {k: stats.get(k, ZonalStats()) for k in geoms}, id_column=id_column, categorical=categorical
+    )
 
 
-def zonal_table(stats: Mapping[str, ZonalStats], *, id_column: str, categorical: bool = False) -> pd.DataFrame:
+def zonal_table(
+    stats: Mapping[str, ZonalStats], *, id_column: str, categorical: bool = False
+) -> pd.DataFrame:
     """Assemble merged :class:`ZonalStats` into a table sorted by zone id (columns as in the module notes)."""
     classes = sorted({c for s in stats.values() for c in s.class_km2}) if categorical else []
     rows = []
     for name in sorted(stats):
         s = stats[name]
         covered = s.covered_km2 > 0
-        row = {id_column: name, "zone_km2": s.zone_km2, "covered_km2": s.covered_km2, "count": s.count,
-               "sum": s.sum, "mean": s.mean, "min": s.min if covered else np.nan,
-               "max": s.max if covered else np.nan}
+        row = {
+            id_column: name,
+            "zone_km2": s.zone_km2,
+            "covered_km2": s.covered_km2,
+            "count": s.count,
+            "sum": s.sum,
+            "mean": s.mean,
+            "min": s.min if covered else np.nan,
+            "max": s.max if covered else np.nan,
+        }
         shares = s.class_fractions()
         row.update({f"class_{c}": shares.get(c, 0.0) for c in classes})
         rows.append(row)
