@@ -119,6 +119,14 @@ def test_yaml_template_is_commented_and_complete(tmp_path):
     assert "#    method:   # (required) how the number was obtained; one of: census, distance-sampling" in text
 
 
+def test_workbooks_are_byte_for_byte_reproducible(tmp_path, make_report):
+    report, _ = check_report(make_report(), today=TODAY)
+    first = write_report_file(report, tmp_path / "a.xlsx").read_bytes()
+    second = write_report_file(report, tmp_path / "b.xlsx").read_bytes()
+    assert first == second
+    assert openpyxl.load_workbook(tmp_path / "a.xlsx").properties.modified == dt.datetime(1980, 1, 1)
+
+
 def test_templates_are_not_overwritten_without_asking(tmp_path):
     path = tmp_path / "t.yaml"
     path.write_text("mine")

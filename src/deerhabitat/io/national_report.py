@@ -30,6 +30,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.utils.exceptions import InvalidFileException
 from openpyxl.worksheet.datavalidation import DataValidation
+from openpyxl.writer.excel import ExcelWriter
 
 from deerhabitat.errors import InputFileError, ReportFormatError, StoreError
 from deerhabitat.nrschema import CODE_LISTS, FORMAT_VERSION, SECTIONS, SECTIONS_BY_KEY, Field, Locator, Path as KeyPath
@@ -370,11 +371,26 @@ def write_report_file(report: Mapping[str, Any], path: str | os.PathLike, /, *, 
         if fmt == "yaml":
             path.write_text(render_report_yaml(report), encoding="utf-8")
         else:
-            build_report_workbook(report).save(path)
+            _save_workbook(build_report_workbook(report), path)
     except OSError as exc:
         raise StoreError(f"cannot write {str(path)!r} ({exc.strerror}); check the folder exists and is "
                          f"writable") from exc
     return path
+
+
+_FIXED_TIME = (1980, 1, 1, 0, 0, 0)
+
+
+def _save_workbook(workbook: openpyxl.Workbook, path: Path) -> None:
+    """Save with fixed timestamps (document properties and zip entries), so equal reports give equal bytes."""
+    workbook.properties.created = workbook.properties.modified = _dt.datetime(*_FIXED_TIME)
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        ExcelWriter(workbook, archive).write_data()
+    with zipfile.ZipFile(buffer) as source, zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            target.writestr(zipfile.ZipInfo(info.filename, date_time=_FIXED_TIME), source.read(info.filename),
+                            compress_type=zipfile.ZIP_DEFLATED)
 
 
 def _cell_value(value: object, fld: Field) -> object:

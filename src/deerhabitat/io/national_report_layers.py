@@ -19,7 +19,6 @@ lists are withdrawn (:func:`versioned_rows`): the latest version wins.
 
 from __future__ import annotations
 
-import math
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -33,11 +32,11 @@ import shapely
 from deerhabitat.crs import STORE_CRS
 from deerhabitat.nrschema import Locator, key_path, period_label
 from deerhabitat.errors import SchemaError
+from deerhabitat.io.wdpa import circle_radius_m
 from deerhabitat.schema import SPECS, LayerKind, check_references, validate_layer
-from deerhabitat.units import km2_to_m2
 
-CIRCLE_SEGMENTS = 256
-"""Vertices of the polygon drawn for a protected area known only by its centre and area."""
+CIRCLE_QUAD_SEGS = 64
+"""Segments per quarter circle of the polygon drawn for a protected area known by its centre and area."""
 
 
 @dataclass(frozen=True)
@@ -252,8 +251,9 @@ def _protected_areas(report: Mapping, country: str, source: str, store_ids: set[
 def circle_of_area(centre: shapely.Point, area_km2: float, crs: pyproj.CRS) -> shapely.Polygon:
     """A polygon of ``area_km2`` around a lon/lat ``centre``, drawn in the equal-area ``crs``.
 
-    The radius is chosen so that the :data:`CIRCLE_SEGMENTS`-gon itself, not the ideal circle, has
-    the area asked for (in ``crs``); the polygon is returned in EPSG:4326.
+    The same construction as a WDPA point with a reported area (:func:`deerhabitat.io.wdpa.circle_radius_m`):
+    the radius is chosen so that the polygon itself, not the ideal circle, has the area asked for
+    (in ``crs``); the polygon is returned in EPSG:4326.
 
     Parameters
     ----------
@@ -277,16 +277,9 @@ def circle_of_area(centre: shapely.Point, area_km2: float, crs: pyproj.CRS) -> s
     >>> round(float(gpd.GeoSeries([ring], crs=4326).to_crs(crs).area.iloc[0]) / 1e6, 3)
     687.178
     """
-    n = CIRCLE_SEGMENTS
-    radius_m = math.sqrt(km2_to_m2(area_km2) / (n / 2 * math.sin(2 * math.pi / n)))
-    to_crs = pyproj.Transformer.from_crs(STORE_CRS, crs, always_xy=True)
-    back = pyproj.Transformer.from_crs(crs, STORE_CRS, always_xy=True)
-    x, y = to_crs.transform(centre.x, centre.y)
-    angles = [2 * math.pi * k / n for k in range(n)]
-    xs = [x + radius_m * math.cos(a) for a in angles]
-    ys = [y + radius_m * math.sin(a) for a in angles]
-    lons, lats = back.transform(xs, ys)
-    return shapely.Polygon(zip(lons, lats, strict=True))
+    projected = gpd.GeoSeries([centre], crs=STORE_CRS).to_crs(crs)
+    radius_m = circle_radius_m(area_km2, quad_segs=CIRCLE_QUAD_SEGS)
+    return projected.buffer(radius_m, quad_segs=CIRCLE_QUAD_SEGS).to_crs(STORE_CRS).iloc[0]
 
 
 def _frame(kind: LayerKind, rows: list[dict]) -> gpd.GeoDataFrame:
