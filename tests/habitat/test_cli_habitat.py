@@ -259,3 +259,8 @@ def test_block_size_has_a_floor(run_cli, cli_world):
         "3",
     )
     assert result.exit_code == 2 and np.any(["--block-size" in line for line in result.stderr.splitlines()])
+
+
+def test_rasters_of_a_store_without_any(run_cli, cli_world):
+    result = run_cli("habitat", "rasters", "--store", cli_world["store"])
+    assert result.exit_code == 0 and "No raster is registered in this store yet" in result.stdout

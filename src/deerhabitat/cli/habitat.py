@@ -319,5 +319,7 @@ def rasters_command(store: str | None, as_json: bool) -> None:
     if as_json:
         echo_json(table.drop(columns=["crs_wkt"]).to_dict(orient="records"))
         return
+    if table.empty:
+        click.echo("No raster is registered in this store yet (`deerhabitat habitat ...` registers them).")
     for row in table.itertuples():
         click.echo(f"{row.role:<14} {row.width}x{row.height}  {row.crs_name}  {row.sha256[:12]}  {row.path}")
