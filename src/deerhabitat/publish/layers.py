@@ -73,6 +73,8 @@ class MapLayer:
         The offline base (range-state outlines), also drawn in the minimap.
     interactive : bool
         Whether features have popups and tooltips.
+    full_legend : bool
+        List every category of the style in the legend (a choropleth's whole scale), not only those used.
     """
 
     id: str
@@ -90,6 +92,7 @@ class MapLayer:
     note: str = ""
     base: bool = False
     interactive: bool = True
+    full_legend: bool = False
 
 
 @dataclass(frozen=True)
@@ -266,7 +269,7 @@ def encode_layer(layer: MapLayer | RasterLayer) -> dict:
            "geom": style.geometry, "visible": layer.visible, "search": layer.searchable, "base": layer.base,
            "interactive": layer.interactive, "n": len(layer.frame),
            "symbols": [_symbol_json(s) for s in style.symbols()],
-           "legend": _legend_indices(style, sym),
+           "legend": _legend_indices(style, None if layer.full_legend else sym),
            "sizeLegend": [{"label": label, "radius": radius} for label, radius in layer.size_legend],
            "note": layer.note, "fields": [f.label for f in layer.fields], "cols": _columns_json(layer)}
     out.update(_geometry_json(layer))
@@ -284,7 +287,7 @@ def encode_layer(layer: MapLayer | RasterLayer) -> dict:
 def _legend_indices(style: LayerStyle, sym: list[int] | None) -> list[int]:
     if not style.categories:
         return [0]
-    used = set(sym or [])
+    used = set(range(1, len(style.categories) + 1)) if sym is None else set(sym)
     return [i for i in range(1, len(style.categories) + 1) if i in used] + ([0] if 0 in used else [])
 
 

@@ -697,12 +697,13 @@ def build_coverage_map(data: PublishData) -> WebMap | None:
     frame["period"] = period
     frame["coverage_class"] = [coverage_class(f) for f in frame["protected_fraction"]]
     whole = rows.loc["ALL", "protected_fraction"] if "ALL" in rows.index else None
+    outline = [replace(layer, style=LayerStyle("polygon", replace(layer.style.symbol, fill=None)))
+               for layer in _range_layers(data) if layer.id == f"range-{_slug(period)}"]
     layers = [MapLayer("coverage", f"Protected share of the {period} range", GROUP_PROTECTION, frame,
-                       coverage_style(), COVERAGE_FIELDS, base=True,
+                       coverage_style(), COVERAGE_FIELDS, base=True, full_legend=True,
                        note="Protected areas dissolved first, so overlaps count once; areas in the equal-area "
                             "analysis CRS."),
-              *[layer for layer in _range_layers(data) if layer.id == f"range-{_slug(period)}"],
-              _protected_areas_layer(data)]
+              *outline, _protected_areas_layer(data)]
     overall = f" Across the whole range: {100 * whole:.1f} % protected." if whole is not None else ""
     return WebMap("protected-coverage", f"{data.config.species}: protected-area coverage",
                   f"Share of each country's {period} range inside protected areas.{overall}",

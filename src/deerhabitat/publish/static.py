@@ -116,7 +116,7 @@ def _legend_handles(web_map: WebMap) -> list:
             handles += [Patch(facecolor=layer.ramp[0], label=_text(f"low: {layer.ramp_labels[0]}")),
                         Patch(facecolor=layer.ramp[-1], label=_text(f"high: {layer.ramp_labels[1]}"))]
             continue
-        used = set(_symbols_of(layer).tolist())
+        used = set(range(1, len(layer.style.categories) + 1)) if layer.full_legend else set(_symbols_of(layer).tolist())
         symbols = layer.style.symbols()
         order = [i for i in range(1, len(symbols)) if i in used] + ([0] if 0 in used or not layer.style.categories
                                                                     else [])
