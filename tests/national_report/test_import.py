@@ -277,3 +277,22 @@ def test_import_uses_sites_already_in_the_store(store_path, bundled):
     store = Store(store_path)
     labr = store.read(LayerKind.SITES).set_index("site_id").loc["UZB-LABR"]
     assert labr["source"] == "store"  # the store's site is not overwritten by the report
+
+
+def test_bundled_reports_fit_the_bundled_store(tmp_path, bundled):
+    """Imported into (a copy of) the bundled store, the bundled reports reuse its sites and protected areas."""
+    import shutil
+
+    from deerhabitat.config import bundled_store_path
+
+    copy = tmp_path / "bundled-copy.gpkg"
+    shutil.copyfile(bundled_store_path(), copy)
+    before = Store(copy).read_all()
+    for source in sorted(bundled.glob("*.xlsx")):
+        result = national_report_import(source, store=copy)
+        assert (result.sites_added, result.protected_areas_added) == (0, 0), source.name
+    after = Store(copy).read_all()
+    assert len(after[LayerKind.SITES]) == len(before[LayerKind.SITES])
+    assert len(after[LayerKind.PROTECTED_AREAS]) == len(before[LayerKind.PROTECTED_AREAS])
+    added = after[LayerKind.POPULATION_COUNTS]
+    assert added["count_id"].str.startswith("nr:").sum() == len(added) - len(before[LayerKind.POPULATION_COUNTS])
