@@ -144,6 +144,13 @@ def range_change(ranges: gpd.GeoDataFrame, *, range_states: gpd.GeoDataFrame | N
         ``gained_km2`` (current range outside the historical one). Empty when the layer does
         not hold two such periods.
 
+    Raises
+    ------
+    AnalysisError
+        If ``historical`` or ``current`` is given and is not a period of the layer.
+    CRSError
+        If the inputs are not in one equal-area CRS.
+
     Examples
     --------
     >>> r = gpd.GeoDataFrame({"period": ["historical", "2020"], "iso3": ["UZB", "UZB"]},
