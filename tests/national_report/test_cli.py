@@ -6,6 +6,7 @@ import json
 import shutil
 import subprocess
 import sys
+from pathlib import Path
 
 import openpyxl
 import pytest
@@ -13,8 +14,8 @@ import pytest
 from deerhabitat.io import Store
 from deerhabitat.schema import LayerKind
 
-BUNDLED_FILES = sorted(p.name for p in (__import__("pathlib").Path(__file__).resolve().parents[2]
-                                        / "data" / "national-reports").glob("*.*") if p.suffix in (".yaml", ".xlsx"))
+BUNDLED_DIR = Path(__file__).resolve().parents[2] / "data" / "national-reports"
+BUNDLED_FILES = sorted(p.name for p in BUNDLED_DIR.glob("*.*") if p.suffix in (".yaml", ".xlsx"))
 
 
 def fill(path, report_fields, populations):
@@ -92,18 +93,14 @@ def test_yaml_template_lists_what_to_fill(run_cli, tmp_path):
 
 @pytest.mark.parametrize("name", BUNDLED_FILES)
 def test_every_bundled_report_validates(run_cli, name):
-    from pathlib import Path
-
-    path = Path(__file__).resolve().parents[2] / "data" / "national-reports" / name
+    path = BUNDLED_DIR / name
     result = run_cli("national-report", "validate", str(path))
     assert result.exit_code == 0, result
     assert "valid national report of" in result.stdout and result.stderr == ""
 
 
 def test_bundled_workbooks_are_up_to_date():
-    from pathlib import Path
-
-    script = Path(__file__).resolve().parents[2] / "data" / "build_national_reports.py"
+    script = BUNDLED_DIR.parent / "build_national_reports.py"
     result = subprocess.run([sys.executable, str(script), "--check"], capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
     assert len(BUNDLED_FILES) >= 6 and {n.rsplit(".", 1)[1] for n in BUNDLED_FILES} == {"yaml", "xlsx"}
@@ -215,14 +212,18 @@ def test_malformed_reports_one_line_per_problem_store_unchanged(run_cli, tmp_pat
     assert sha256(tmp_path / "s.gpkg") == before
 
 
-def test_import_into_the_bundled_store_is_refused(run_cli, tmp_path):
-    path = __import__("pathlib").Path(__file__).resolve().parents[2] / "data" / "national-reports" / \
-        "UZB-2020-2023.yaml"
-    result = run_cli("national-report", "import", str(path))
+def test_import_into_the_bundled_store_is_refused(run_cli, bundled, sha256):
+    from deerhabitat.config import bundled_store_path
+
+    before = sha256(bundled_store_path())
+    result = run_cli("national-report", "import", str(bundled / "UZB-2020-2023.yaml"))
     assert result.exit_code == 1, result
-    (line,) = result.stderr.strip().splitlines()
-    assert line.startswith("Error: ") and "Traceback" not in result.stderr
-    assert "is read-only (the bundled store cannot be changed)" in line or "does not exist" in line
+    assert result.stderr.strip().splitlines() == [
+        f"Error: the store {str(bundled_store_path())!r} is read-only (the bundled store cannot be changed); create "
+        f"your own with `deerhabitat init my.gpkg` and pass --store my.gpkg"]
+    assert sha256(bundled_store_path()) == before
+    listed = run_cli("national-report", "list", "--json")
+    assert listed.exit_code == 0 and json.loads(listed.stdout) == []
 
 
 def test_import_of_a_report_that_does_not_fit_the_store(run_cli, tmp_path):
