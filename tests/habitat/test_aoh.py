@@ -307,3 +307,8 @@ def test_aoh_invariants(classes, box, limits):
     if not result.mode.fallbacks:
         assert result.aoh_km2 <= t.habitat_km2 + 1e-9
     assert np.nansum(result.pixels) == pytest.approx(result.aoh_km2, rel=1e-5, abs=1e-6)
+
+
+def test_empty_code_list_is_refused():
+    with pytest.raises(AnalysisError, match=r"IUCN origin codes \[\] are not valid"):
+        IucnCodes(origin=())

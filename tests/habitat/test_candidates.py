@@ -236,3 +236,11 @@ def test_no_candidate_still_writes_every_output(cand_world):
     assert report.summary["n_candidates"] == 0 and report.table.empty
     assert pd.read_csv(report.outputs["table"]).empty
     assert gpd.read_file(report.outputs["layer"], layer="candidates").empty
+
+
+def test_candidate_weights_must_be_numbers():
+    from deerhabitat.analysis.habitat import parse_candidate_weights
+
+    with pytest.raises(ConfigError, match=r"w\.toml: \[candidates\.weights\] = .*give numbers"):
+        parse_candidate_weights({"candidates": {"weights": {"area": "big"}}}, origin="w.toml")
+    assert parse_candidate_weights({}) is None

@@ -368,3 +368,27 @@ def test_without_range_states_countries_come_from_range_iso3(tmp_path, world):
     by = {c["iso3"]: c["aoh_km2"] for c in report.summary["aoh_by_country"]}
     assert by == pytest.approx({"TKM": 300.0, "UZB": 200.0})
     assert report.summary["aoh_protected_km2"] is None
+
+
+def test_output_folder_that_cannot_be_made(world):
+    blocker = world["tmp"] / "a-file"
+    blocker.write_text("x")
+    with pytest.raises(
+        InputFileError, match="cannot create the output folder .*; choose a folder you can write"
+    ):
+        habitat_aoh(
+            world["lc"], range_period="2020", suitable_classes=[1], out=blocker / "sub", store=world["store"]
+        )
+
+
+def test_bundled_habitat_needs_a_year_period(tmp_path):
+    from deerhabitat.workflows import bundled_habitat
+
+    store = make_store(
+        tmp_path / "h.gpkg",
+        ranges=range_frame(
+            [{"range_id": "h", "period": "historical", "geometry": shapely.box(60, 40, 61, 41)}]
+        ),
+    )
+    with pytest.raises(AnalysisError, match="no period that is a year \\(periods: historical\\)"):
+        bundled_habitat(tmp_path / "o", store=store.path)

@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 
 from deerhabitat.analysis.habitat import Grid, ZonalStats, block_stats, coverage_fraction, zonal_statistics
 from deerhabitat.errors import AnalysisError
+from deerhabitat.schema import LayerKind
 from deerhabitat.workflows import habitat_zonal
 
 X0, Y0 = ORIGIN
@@ -253,3 +254,16 @@ def test_zonal_on_a_geographic_raster_weights_by_pixel_area(tmp_path, tif):
     row = habitat_zonal(path, zones="ranges", store=store.path).table.iloc[0]
     assert row["count"] == pytest.approx(2.0)
     assert 15.0 < row["mean"] < 15.1  # the southern (20) pixel is ~3.5% larger
+
+
+def test_an_empty_zone_layer_is_an_error(tmp_path, tif):
+    from deerhabitat.io.store import empty_layer
+
+    store = make_store(
+        tmp_path / "e.gpkg",
+        ranges=range_frame([{"range_id": "r", "period": "p", "geometry": shapely.box(60, 40, 61, 41)}]),
+        protected_areas=empty_layer(LayerKind.PROTECTED_AREAS),
+    )
+    path = tif("v.tif", np.ones((2, 2), "float32"), km_grid(2, 2))
+    with pytest.raises(AnalysisError, match="the 'protected-areas' layer has no feature with a geometry"):
+        habitat_zonal(path, zones="protected-areas", store=store.path)
