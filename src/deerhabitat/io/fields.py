@@ -7,6 +7,7 @@ names that would collide there are refused with a message naming them.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Mapping
 
 import geopandas as gpd
@@ -175,3 +176,33 @@ def _text(value: object) -> str:
     if hasattr(value, "isoformat"):
         return value.isoformat()
     return str(value)
+
+
+def scalar_values(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Turn list and mapping values (JSON arrays and objects in GeoJSON properties) into JSON text.
+
+    Examples
+    --------
+    >>> import geopandas as gpd
+    >>> scalar_values(gpd.GeoDataFrame({"tags": [["a", 1], None], "n": [1, 2]}))["tags"].tolist()
+    ['["a", 1]', None]
+    """
+    geometry = _geometry_name(frame)
+    out = None
+    for name in frame.columns:
+        if name == geometry or frame[name].dtype != object:
+            continue
+        values = frame[name].tolist()
+        if any(isinstance(v, (list, tuple, dict, set, np.ndarray)) for v in values):
+            out = frame.copy() if out is None else out
+            out[name] = [json.dumps(_plain(v), ensure_ascii=False, default=str)
+                         if isinstance(v, (list, tuple, dict, set, np.ndarray)) else v for v in values]
+    return frame if out is None else out
+
+
+def _plain(value: object) -> object:
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    if isinstance(value, set):
+        return sorted(map(str, value))
+    return value

@@ -37,7 +37,7 @@ from shapely.errors import GEOSException
 
 from deerhabitat.errors import InputFileError, StoreError
 from deerhabitat.io import shapefile, tabular
-from deerhabitat.io.fields import apply_field_mapping, uniform_types
+from deerhabitat.io.fields import apply_field_mapping, scalar_values, uniform_types
 from deerhabitat.io.findings import Finding, warning
 from deerhabitat.io.source import SourceLayer
 
@@ -128,7 +128,7 @@ def read_vector(path: str | os.PathLike, /, *, layer: str | None = None, encodin
         else:
             source = _read_ogr(path, fmt, layer, default_layer)
     source.findings[:0] = notes + caught
-    source.frame = apply_field_mapping(source.frame, fields)
+    source.frame = scalar_values(apply_field_mapping(source.frame, fields))
     return source
 
 
