@@ -374,7 +374,7 @@ def test_output_folder_that_cannot_be_made(world):
     blocker = world["tmp"] / "a-file"
     blocker.write_text("x")
     with pytest.raises(
-        InputFileError, match="cannot create the output folder .*; choose a folder you can write"
+        InputFileError, match=r"cannot create the output folder .*; choose a folder you can write"
     ):
         habitat_aoh(
             world["lc"], range_period="2020", suitable_classes=[1], out=blocker / "sub", store=world["store"]
