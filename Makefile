@@ -25,12 +25,17 @@ chromium:
 	@command -v chromium >/dev/null 2>&1 || { $(SUDO) apt-get update -qq && \
 	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium >/dev/null; }
 
-## Rebuild the bundled store from data/sources/ (see data/README.md)
+## Rebuild the bundled store, its sample rasters and national reports from data/ (see data/README.md)
 data: $(STAMP)
 	$(PY) data/build.py
+	$(PY) data/build_rasters.py
+	$(PY) data/build_national_reports.py
 
-benchmarks: $(STAMP)
-	$(PY) benchmarks/run.py
+## Speed and memory benchmarks, on demand (results in benchmarks/README.md)
+benchmarks: $(STAMP) chromium
+	$(PY) benchmarks/bench_join.py
+	$(PY) benchmarks/bench_maps.py
+	$(PY) benchmarks/bench_aoh.py
 
 clean:
 	rm -rf maps build dist .pytest_cache
