@@ -107,10 +107,19 @@ class Field:
             return "one of: " + ", ".join(self.allowed)
         text = _EXPECTED[self.dtype]
         if self.minimum is not None and self.maximum is not None:
-            return f"{text} from {self.minimum:g} to {self.maximum:g}"
+            return f"{text} from {_number_text(self.minimum)} to {_number_text(self.maximum)}"
         if self.minimum is not None:
-            return f"{text} of at least {self.minimum:g}"
+            return f"{text} of at least {_number_text(self.minimum)}"
         return text
+
+
+def _number_text(value: float) -> str:
+    """Examples
+    --------
+    >>> _number_text(10_000_000), _number_text(-90), _number_text(0.5)
+    ('10,000,000', '-90', '0.5')
+    """
+    return f"{int(value):,}" if float(value).is_integer() else f"{value:g}"
 
 
 _EXPECTED = {
@@ -168,6 +177,8 @@ _LAT = _f("latitude", "float", "latitude in decimal degrees (WGS 84)", minimum=-
 _LON = _f("longitude", "float", "longitude in decimal degrees (WGS 84)", minimum=-180, maximum=180)
 _QUALITY = _f("coord_quality", "code", "how good the position is: H taken from a source with coordinates, "
               "M placed from a described place, L rough (10-50 km)", codes="coord-quality")
+_MAX_ANIMALS = 10_000_000
+"""Upper bound of any number of animals (a typo guard far above any population of the CAMI species)."""
 _SOURCE_REQ = _f("source", "text", "where the figure comes from (publication, survey report, URL)", required=True)
 _SOURCE = _f("source", "text", "where the statement comes from (publication, document, URL)")
 _NOTES = _f("notes", "text", "anything else worth knowing")
@@ -197,16 +208,17 @@ SECTIONS: tuple[Section, ...] = (
         _f("river", "text", "river or basin"),
         _LAT, _LON, _QUALITY,
         _f("date", "date", "date (or year) of the count or estimate", required=True),
-        _f("count", "int", "number of animals counted or estimated", required=True, minimum=0),
-        _f("lower", "int", "lower bound of the estimate", minimum=0),
-        _f("upper", "int", "upper bound of the estimate", minimum=0),
+        _f("count", "int", "number of animals counted or estimated", required=True, minimum=0,
+           maximum=_MAX_ANIMALS),
+        _f("lower", "int", "lower bound of the estimate", minimum=0, maximum=_MAX_ANIMALS),
+        _f("upper", "int", "upper bound of the estimate", minimum=0, maximum=_MAX_ANIMALS),
         _f("method", "code", "how the number was obtained", required=True, codes="count-method"),
         _f("captive", "bool", "animals in a zoo, breeding centre or enclosure (default: yes when "
            "site_status is captive, else no)"),
         _f("trend", "code", "trend of the population over the period", required=True, codes="trend"),
-        _f("males", "int", "adult males, if known", minimum=0),
-        _f("females", "int", "adult females, if known", minimum=0),
-        _f("young", "int", "young (fawns and yearlings), if known", minimum=0),
+        _f("males", "int", "adult males, if known", minimum=0, maximum=_MAX_ANIMALS),
+        _f("females", "int", "adult females, if known", minimum=0, maximum=_MAX_ANIMALS),
+        _f("young", "int", "young (fawns and yearlings), if known", minimum=0, maximum=_MAX_ANIMALS),
         _SOURCE_REQ, _NOTES,
     )),
     Section("distribution", "Distribution", "Distribution and habitat: occupied areas, tugai, water regime.",
@@ -257,9 +269,10 @@ SECTIONS: tuple[Section, ...] = (
         _f("site_name", "text", "destination site name"),
         _f("source_site_id", "text", "site id the animals came from (or give source_name)"),
         _f("source_name", "text", "where the animals came from, in words (or give source_site_id)"),
-        _f("n_released", "int", "number of animals released", required=True, minimum=1),
-        _f("males", "int", "males released", minimum=0),
-        _f("females", "int", "females released", minimum=0),
+        _f("n_released", "int", "number of animals released", required=True, minimum=1,
+           maximum=_MAX_ANIMALS),
+        _f("males", "int", "males released", minimum=0, maximum=_MAX_ANIMALS),
+        _f("females", "int", "females released", minimum=0, maximum=_MAX_ANIMALS),
         _f("captive_bred", "bool", "whether the animals were bred in captivity"),
         _f("outcome", "text", "what became of them"),
         _SOURCE_REQ,
@@ -501,9 +514,10 @@ class _Checker:
                 continue
             try:
                 coerced = _coerce(value, field, self.today)
-            except ValueError as exc:
+            except (ValueError, OverflowError) as exc:
                 out[field.name] = None
-                self.reject(fpath, _value_problem(value, field, str(exc)))
+                reason = "" if isinstance(exc, OverflowError) else str(exc)
+                self.reject(fpath, _value_problem(value, field, reason))
                 continue
             if isinstance(coerced, (int, float)) and not isinstance(coerced, bool):
                 if field.minimum is not None and coerced < field.minimum or (

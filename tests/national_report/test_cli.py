@@ -154,7 +154,7 @@ MALFORMED = {
         "Error: sheet 'Populations' row 3, column 'trend': missing; required: trend of the population over the period "
         "(one of: increasing, stable, decreasing, fluctuating, unknown); fill it in"]),
     "negative counts": (lambda t: _yaml(t, GOOD_YAML.replace("count: 150", "count: -150")), [
-        "Error: populations[0].count (line 15): -150 is negative; expected a whole number of at least 0; correct the "
+        "Error: populations[0].count (line 15): -150 is negative; expected a whole number from 0 to 10,000,000; correct the "
         "value"]),
     "future dates": (lambda t: _yaml(t, GOOD_YAML.replace("date: 2022-07", "date: 2099-07")), [
         "Error: populations[0].date (line 14): '2099-07' is in the future or before 1700; dates must lie between 1700 "

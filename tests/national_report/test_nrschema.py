@@ -80,14 +80,14 @@ CASES = {
                        "one of: increasing, stable, decreasing, fluctuating, unknown; pick one from the list"),
     "missing required": (_set(("populations", 0, "count"), _DELETE),
                          "populations[0].count: missing; required: number of animals counted or estimated (a whole "
-                         "number of at least 0); fill it in"),
+                         "number from 0 to 10,000,000); fill it in"),
     "empty required text": (_set(("report", "authority"), "  "),
                             "report.authority: missing; required: the national authority responsible for the MOU; "
                             "fill it in"),
     "negative count": (_set(("populations", 0, "count"), -5),
-                       "populations[0].count: -5 is negative; expected a whole number of at least 0; correct the value"),
+                       "populations[0].count: -5 is negative; expected a whole number from 0 to 10,000,000; correct the value"),
     "fractional count": (_set(("populations", 0, "count"), 12.5),
-                         "populations[0].count: 12.5 is not valid; expected a whole number of at least 0; correct "
+                         "populations[0].count: 12.5 is not valid; expected a whole number from 0 to 10,000,000; correct "
                          "the value"),
     "future date": (_set(("populations", 0, "date"), "2027-01"),
                     "populations[0].date: '2027-01' is in the future or before 1700; dates must lie between 1700 and "
@@ -118,6 +118,12 @@ CASES = {
     "latitude alone": (_set(("populations", 2, "longitude"), None),
                        "populations[2].longitude: missing while latitude is given; give both coordinates (decimal "
                        "degrees, WGS 84) or neither"),
+    "huge count": (_set(("populations", 0, "count"), 10**400),
+                   f"populations[0].count: {'1' + '0' * 56}... is not valid; "
+                   "expected a whole number from 0 to 10,000,000; correct the value"),
+    "count above the maximum": (_set(("populations", 0, "count"), 20_000_000),
+                                "populations[0].count: 20000000 is out of range; expected a whole number from 0 to "
+                                "10,000,000; correct the value"),
     "latitude out of range": (_set(("populations", 2, "latitude"), 95),
                               "populations[2].latitude: 95 is out of range; expected a number from -90 to 90; correct "
                               "the value"),
@@ -141,7 +147,7 @@ CASES = {
                                "releases[0]: neither source_site_id nor source_name is given; say where the animals "
                                "came from (a site id, or in words such as 'not stated')"),
     "release of zero": (_set(("releases", 0, "n_released"), 0),
-                        "releases[0].n_released: 0 is out of range; expected a whole number of at least 1; correct "
+                        "releases[0].n_released: 0 is out of range; expected a whole number from 1 to 10,000,000; correct "
                         "the value"),
     "bad iso3 list": (_set(("releases",), [{"date": "2021", "site_id": "UZB-A", "source_name": "x", "n_released": 2,
                                              "males": 2, "females": 1, "source": "s"}]),
@@ -246,7 +252,7 @@ def test_a_report_that_is_not_a_mapping(data, expected):
 def test_locator_names_the_place(report):
     report["populations"][2]["count"] = -3
     (problem,) = check_report(report, today=TODAY, locate=lambda path: f"<{'/'.join(map(str, path))}>")[1]
-    assert problem == Problem("<populations/2/count>", "-3 is negative; expected a whole number of at least 0; "
+    assert problem == Problem("<populations/2/count>", "-3 is negative; expected a whole number from 0 to 10,000,000; "
                                                        "correct the value")
 
 
@@ -280,7 +286,7 @@ def test_code_lists_match_the_store_schema():
 
 # -- invariants ------------------------------------------------------------------------------------------
 
-_scalars = st.one_of(st.none(), st.booleans(), st.integers(-10**12, 10**12), st.floats(allow_nan=True),
+_scalars = st.one_of(st.none(), st.booleans(), st.integers(), st.integers(10**300, 10**400), st.floats(allow_nan=True),
                      st.text(max_size=12), st.dates().map(str), st.sampled_from(["UZB", "census", "2023", "yes"]))
 _json = st.recursive(_scalars, lambda inner: st.lists(inner, max_size=4) | st.dictionaries(
     st.sampled_from(["report", "populations", "count", "site_id", "date", "x", "threats"]) | st.text(max_size=6),

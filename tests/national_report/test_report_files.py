@@ -195,7 +195,7 @@ def test_yaml_problems_carry_line_numbers(tmp_path, make_report, write_yaml):
     entry_line = next(i for i, line in enumerate(lines, 1) if "site_id: UZB-B" in line)
     _, problems = check(path)
     assert problems == [
-        f"populations[1].count (line {count_line}): -2 is negative; expected a whole number of at least 0; correct "
+        f"populations[1].count (line {count_line}): -2 is negative; expected a whole number from 0 to 10,000,000; correct "
         f"the value",
         f"populations[2].method (entry at line {entry_line}): missing; required: how the number was obtained (one "
         f"of: census, distance-sampling, camera-trap, enclosure-count, estimate); fill it in"]
@@ -210,7 +210,7 @@ def test_excel_problems_name_sheet_row_and_column(tmp_path, make_report):
     fill_workbook(path, report)
     _, problems = check(path)
     assert problems == [
-        "sheet 'Populations' row 3, column 'count': -2 is negative; expected a whole number of at least 0; correct "
+        "sheet 'Populations' row 3, column 'count': -2 is negative; expected a whole number from 0 to 10,000,000; correct "
         "the value",
         "sheet 'Populations' row 4, column 'method': 'aerial' is not an allowed value; expected one of: census, "
         "distance-sampling, camera-trap, enclosure-count, estimate; pick one from the list",
@@ -228,8 +228,8 @@ def test_excel_blank_rows_are_skipped_and_rows_keep_their_numbers(tmp_path, make
     workbook.save(path)
     checked, problems = check(path)
     assert len(checked["populations"]) == 3
-    assert problems == ["sheet 'Populations' row 6, column 'count': -1 is negative; expected a whole number of at "
-                        "least 0; correct the value"]
+    assert problems == ["sheet 'Populations' row 6, column 'count': -1 is negative; expected a whole number from 0 "
+                        "to 10,000,000; correct the value"]
 
 
 def test_excel_bad_sheet_name_is_reported_with_a_suggestion(tmp_path, make_report):

@@ -565,7 +565,7 @@ def _write_table_sheet(sheet: Any, section: Section, entries: list, list_ranges:
         header.fill = _REQUIRED_FILL if fld.required else _HEADER_FILL
         header.comment = Comment(_field_comment(fld), "deerhabitat", width=320, height=120)
         header.alignment = Alignment(wrap_text=False)
-        sheet.column_dimensions[letter].width = max(12, min(40, len(fld.name) + 6))
+        sheet.column_dimensions[letter].width = _column_width(fld)
         if fld.dtype in ("date", "text", "code", "iso3-list"):
             sheet.column_dimensions[letter].number_format = "@"
         validation = _validation(fld, list_ranges)
@@ -579,13 +579,26 @@ def _write_table_sheet(sheet: Any, section: Section, entries: list, list_ranges:
     sheet.freeze_panes = "A2"
 
 
+_WIDE_FIELDS = {"source", "notes", "description", "outcome", "comment", "activity", "action", "text"}
+
+
+def _column_width(fld: Field) -> int:
+    """Excel column width: wide for free text, enough for the longest code, else the header."""
+    if fld.name in _WIDE_FIELDS:
+        return 50
+    if fld.dtype == "text":
+        return 26
+    longest = max((len(code) for code in fld.allowed), default=0)
+    return max(12, len(fld.name) + 4, longest + 4)
+
+
 def _validation(fld: Field, list_ranges: Mapping[str, str]) -> DataValidation | None:
     if fld.dtype in ("code", "bool"):
         codes = fld.codes or "yes-no"
         validation = DataValidation(type="list", formula1=f"={list_ranges[codes]}", allow_blank=True)
         validation.error = f"Pick one of: {', '.join(CODE_LISTS[codes])}."
     elif fld.dtype in ("int", "year"):
-        low, high = (1700, 2100) if fld.dtype == "year" else (fld.minimum or 0, 10_000_000)
+        low, high = (1700, 2100) if fld.dtype == "year" else (fld.minimum or 0, fld.maximum or 1e9)
         validation = DataValidation(type="whole", operator="between", formula1=f"{low:g}", formula2=f"{high:g}",
                                     allow_blank=True)
         validation.error = f"Write {fld.expected()}."
