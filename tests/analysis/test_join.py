@@ -73,5 +73,8 @@ def test_threads_give_the_same_pairs_on_a_larger_input():
     one = points_in_polygons(points, polygons)
     two = points_in_polygons(points, polygons, workers=2)
     assert len(one[0]) > 1000
+    poly_idx, point_idx = shapely.STRtree(points).query(polygons, predicate="covers")   # a second method
+    order = np.lexsort((poly_idx, point_idx))
+    assert np.array_equal(one[0], point_idx[order]) and np.array_equal(one[1], poly_idx[order])
     assert all(np.array_equal(a, b) for a, b in zip(one, two, strict=True))
     assert not shapely.is_prepared(polygons).any()   # the caller's geometries are left as they were

@@ -1,11 +1,11 @@
 """Point-in-polygon join for population counts and protected areas, without a joined DataFrame.
 
 :func:`points_in_polygons` answers "which polygons cover each point" as two index arrays. It builds
-an :class:`shapely.STRtree` on the polygons, prepares them, finds candidate pairs by bounding box
-for all points in one bulk query, and settles each candidate with the vectorised
-:func:`shapely.intersects_xy` on the point's coordinates (for a point and a polygon, *intersects*
-is *covers*: a point on the boundary counts as inside). ``benchmarks/bench_join.py`` times it
-against :func:`geopandas.sjoin` on the same data.
+an :class:`shapely.STRtree` on the polygons, finds candidate pairs by bounding box for all points
+in one bulk query, prepares the polygons with many candidates, and settles each candidate with
+the vectorised :func:`shapely.intersects_xy` on the point's coordinates (for a point and a
+polygon, *intersects* is *covers*: a point on the boundary counts as inside).
+``benchmarks/bench_join.py`` times it against :func:`geopandas.sjoin` on the same data.
 """
 
 from __future__ import annotations
@@ -19,6 +19,9 @@ import shapely
 from deerhabitat.errors import AnalysisError
 
 _POINT = 0
+PREPARE_MIN_CANDIDATES = 32
+"""A polygon is prepared (GEOS builds an index of its edges) only when at least this many points fall
+in its bounding box: with fewer, the index costs more than it saves (measured for 32-vertex stars)."""
 
 
 def points_in_polygons(points: object, polygons: object, *,
@@ -75,14 +78,14 @@ def points_in_polygons(points: object, polygons: object, *,
 
 def _query_chunk(polygons: np.ndarray, points: np.ndarray, x: np.ndarray, y: np.ndarray,
                  offset: int) -> tuple[np.ndarray, np.ndarray]:
-    tree = shapely.STRtree(polygons)
-    was_prepared = shapely.is_prepared(polygons)
-    shapely.prepare(polygons)
+    point_idx, poly_idx = shapely.STRtree(polygons).query(points)
+    busy = np.bincount(poly_idx, minlength=len(polygons)) >= PREPARE_MIN_CANDIDATES
+    to_prepare = polygons[busy & ~shapely.is_prepared(polygons)]
+    shapely.prepare(to_prepare)
     try:
-        point_idx, poly_idx = tree.query(points)
         hit = shapely.intersects_xy(polygons[poly_idx], x[point_idx], y[point_idx])
     finally:
-        shapely.destroy_prepared(polygons[~was_prepared])
+        shapely.destroy_prepared(to_prepare)
     return point_idx[hit] + offset, poly_idx[hit]
 
 
@@ -121,8 +124,8 @@ def point_xy(points: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     [[1.0, nan, nan], [2.0, nan, nan]]
     """
     x, y = np.full(len(points), np.nan), np.full(len(points), np.nan)
-    present = ~(shapely.is_missing(points) | shapely.is_empty(points))
-    x[present], y[present] = shapely.get_x(points[present]), shapely.get_y(points[present])
+    coords, index = shapely.get_coordinates(points, return_index=True)
+    x[index], y[index] = coords[:, 0], coords[:, 1]
     return x, y
 
 
@@ -138,6 +141,8 @@ def _check_points(points: np.ndarray) -> None:
 
 def _sorted_pairs(point_idx: np.ndarray, poly_idx: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     if len(point_idx) > 1 and (np.any(np.diff(point_idx) <= 0)):
-        order = np.lexsort((poly_idx, point_idx))
+        # nearly sorted already (by point, in query order): a stable sort of one key is close to linear
+        key = point_idx.astype(np.int64) * (int(poly_idx.max()) + 1) + poly_idx
+        order = np.argsort(key, kind="stable")
         return point_idx[order], poly_idx[order]
     return point_idx, poly_idx
