@@ -480,3 +480,9 @@ def test_kml_from_elsewhere(tmp_path, empty_store):
     assert result.warnings == []
     row = Store(empty_store.path).read("sites").iloc[0]
     assert (row["site_id"], row["name"], row.geometry.wkt) == ("b", "Badai <b>", "POINT (60.41 41.82)")
+
+
+def test_nul_characters_in_text_are_refused(tmp_path, empty_store):
+    path = write(tmp_path, "s.csv", SITES_HEADER + "a,A\x00B,UZB,native,t,60,41\n")
+    refused(empty_store, "sites", path, SchemaError,
+            match=r"site_id='a': name 'A\\x00B' holds a NUL character, which the store cannot keep")

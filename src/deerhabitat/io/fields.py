@@ -69,8 +69,6 @@ def apply_field_mapping(frame: gpd.GeoDataFrame, mapping: Mapping[str, str]) -> 
     Examples
     --------
     >>> import geopandas as gpd
-import numpy as np
-import pandas as pd
     >>> f = gpd.GeoDataFrame({"NAME": ["Tigrovaya Balka"], "name": ["old"]})
     >>> apply_field_mapping(f, {"NAME": "name"}).columns.tolist()
     ['name']
@@ -92,8 +90,6 @@ def column_problems(frame: gpd.GeoDataFrame) -> list[str]:
     Examples
     --------
     >>> import geopandas as gpd
-import numpy as np
-import pandas as pd
     >>> column_problems(gpd.GeoDataFrame({"Name": [1], "name": [2], "fid": [3]}))  # doctest: +ELLIPSIS
     ["columns 'Name' and 'name' differ only in case...", "column 'fid' is reserved..."]
     """
@@ -133,9 +129,9 @@ def uniform_types(frame: gpd.GeoDataFrame, *, exclude: Iterable[str] = ()) -> gp
     Examples
     --------
     >>> import geopandas as gpd
-import numpy as np
-import pandas as pd
-    >>> f = gpd.GeoDataFrame({"a": [True, None], "b": [1, None], "c": [1, 2.5], "d": [1, "x"]})
+    >>> import pandas as pd
+    >>> f = gpd.GeoDataFrame({c: pd.Series(v, dtype=object) for c, v in
+    ...                       {"a": [True, None], "b": [1, None], "c": [1, 2.5], "d": [1, "x"]}.items()})
     >>> [str(t) for t in uniform_types(f).dtypes], uniform_types(f)["d"].tolist()
     (['boolean', 'Int64', 'Float64', 'string'], ['1', 'x'])
     """
@@ -184,8 +180,8 @@ def scalar_values(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     Examples
     --------
     >>> import geopandas as gpd
-    >>> scalar_values(gpd.GeoDataFrame({"tags": [["a", 1], None], "n": [1, 2]}))["tags"].tolist()
-    ['["a", 1]', None]
+    >>> scalar_values(gpd.GeoDataFrame({"tags": [["a", 1], "x"], "n": [1, 2]}))["tags"].tolist()
+    ['["a", 1]', 'x']
     """
     geometry = _geometry_name(frame)
     out = None
@@ -206,3 +202,24 @@ def _plain(value: object) -> object:
     if isinstance(value, set):
         return sorted(map(str, value))
     return value
+
+
+def text_problems(frame: gpd.GeoDataFrame, labels: list[str]) -> list[str]:
+    r"""List text values holding a NUL character, which GDAL and SQLite would cut short.
+
+    Examples
+    --------
+    >>> import geopandas as gpd
+    >>> text_problems(gpd.GeoDataFrame({"name": ["ok", "a\x00b"]}), ["row 1", "row 2"])
+    ["row 2: name 'a\\x00b' holds a NUL character, which the store cannot keep; remove it from the source"]
+    """
+    geometry = _geometry_name(frame)
+    problems = []
+    for name in frame.columns:
+        if name == geometry or frame[name].dtype.kind not in "OSU" and str(frame[name].dtype) not in ("string", "str"):
+            continue
+        for label, value in zip(labels, frame[name].tolist(), strict=True):
+            if isinstance(value, str) and "\x00" in value:
+                problems.append(f"{label}: {name} {value[:40]!r} holds a NUL character, which the store cannot "
+                                f"keep; remove it from the source")
+    return problems

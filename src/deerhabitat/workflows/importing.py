@@ -24,7 +24,7 @@ import geopandas as gpd
 
 from deerhabitat.errors import DeerHabitatError, SchemaError, StoreError
 from deerhabitat.io import Provenance, Store, checks, file_sha256, occurrences, tabular, wdpa
-from deerhabitat.io.fields import column_problems, parse_field_mapping, uniform_types
+from deerhabitat.io.fields import column_problems, parse_field_mapping, text_problems, uniform_types
 from deerhabitat.io.findings import Finding, ValidationReport, error, feature_labels, summarise
 from deerhabitat.io.vector import read_vector, write_vector
 from deerhabitat.schema import SPECS, LayerKind, check_references, validate_layer
@@ -252,8 +252,8 @@ def _schema_findings(problems: list[str], blanked: set[str]) -> list[Finding]:
 
 
 def _validate(work: _Work, frame: gpd.GeoDataFrame, text_attributes: bool) -> gpd.GeoDataFrame | None:
-    problems = column_problems(frame)
-    work.report.extend(error("file", p) for p in problems)
+    work.report.extend(error("file", p) for p in column_problems(frame))
+    work.report.extend(_schema_findings(text_problems(frame, work.labels(frame)), set()))
     if text_attributes:
         frame = tabular.type_text_columns(frame, exclude=work.spec.column_names)
     blanked = {f.where for f in work.report.errors}
