@@ -30,6 +30,7 @@ def published(tmp_path_factory):
 
 def _shot(page, name: str) -> None:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.wait_for_timeout(350)
     page.screenshot(path=str(SCREENSHOTS / f"{name}.png"))
 
 

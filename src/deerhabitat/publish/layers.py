@@ -241,10 +241,19 @@ def _geometry_json(layer: MapLayer) -> dict:
     return {"coords": [encode(g) for g in geoms]}
 
 
-def _columns_json(layer: MapLayer) -> list[list[str]]:
+def _column_json(values: list[str]) -> list[str] | dict:
+    distinct = list(dict.fromkeys(values))
+    if len(values) < 64 or len(distinct) * 4 > len(values):
+        return values
+    index = {v: i for i, v in enumerate(distinct)}
+    return {"d": distinct, "c": [index[v] for v in values]}
+
+
+def _columns_json(layer: MapLayer) -> list[list[str] | dict]:
+    """Popup texts column by column; a column of few distinct values as ``{"d": values, "c": codes}``."""
     frame = layer.frame
-    return [[f.format(v) for v in (frame[f.column].tolist() if f.column in frame.columns else [None] * len(frame))]
-            for f in layer.fields]
+    return [_column_json([f.format(v) for v in (frame[f.column].tolist() if f.column in frame.columns
+                                                else [None] * len(frame))]) for f in layer.fields]
 
 
 def encode_layer(layer: MapLayer | RasterLayer) -> dict:

@@ -1,6 +1,6 @@
 /* deerhabitat map runtime (inlined into every published page; no network, no HTML from data).
  *
- * Builds a Leaflet map from the JSON in <script type="application/json" id="dh-data-NAME">:
+ * Builds a Leaflet map from the JSON data element of id "dh-data-NAME" (type application/json):
  * layers with groups, a legend per layer drawn from its style (hidden with its layer), popups and
  * tooltips, search by name, distance measuring on the WGS 84 ellipsoid, zoom to data, a year slider,
  * and a canvas layer for large point layers.
@@ -61,8 +61,13 @@
   }
 
   // -- popups and tooltips ------------------------------------------------------------------------
+  function cell(spec, j, i) {
+    var column = spec.cols[j];
+    return Array.isArray(column) ? column[i] : column.d[column.c[i]];
+  }
+
   function featureTitle(spec, i) {
-    return spec.cols.length ? spec.cols[0][i] : spec.title;
+    return spec.cols.length ? cell(spec, 0, i) : spec.title;
   }
 
   function popupContent(spec, i) {
@@ -71,7 +76,7 @@
     el("div", "dh-popup-layer", spec.title, box);
     var table = el("table", null, null, box);
     for (var j = 1; j < spec.fields.length; j++) {
-      var value = spec.cols[j][i];
+      var value = cell(spec, j, i);
       if (value === "" || value === null || value === undefined) { continue; }
       var row = el("tr", null, null, table);
       el("th", null, spec.fields[j], row);
@@ -145,6 +150,7 @@
       this.redraw();
     },
     onRemove: function (map) {
+      if (this._frame) { L.Util.cancelAnimFrame(this._frame); this._frame = null; }
       L.DomUtil.remove(this._canvas);
       map.off("moveend zoomend resize viewreset", this.redraw, this);
       map.off("click", this._onClick, this);
@@ -157,6 +163,35 @@
       return {scale: 256 * Math.pow(2, map.getZoom()), ox: origin.x, oy: origin.y, topLeft: topLeft};
     },
     redraw: function () {
+      if (!this._map || this._frame) { return; }
+      var self = this;
+      this._frame = L.Util.requestAnimFrame(function () { self._frame = null; self._draw(); });
+    },
+    _sprite: function (sym, radius, carried) {
+      var key = sym.label + "|" + radius + "|" + (carried ? 1 : 0);
+      this._sprites = this._sprites || {};
+      if (this._sprites[key]) { return this._sprites[key]; }
+      var ratio = window.devicePixelRatio || 1, pad = Math.ceil(sym.weight) + 1;
+      var size = Math.ceil(2 * (radius + pad)), sprite = document.createElement("canvas");
+      sprite.width = sprite.height = size * ratio;
+      var ctx = sprite.getContext("2d");
+      ctx.scale(ratio, ratio);
+      ctx.beginPath();
+      ctx.arc(size / 2, size / 2, radius, 0, 2 * Math.PI);
+      if (sym.fill) {
+        ctx.globalAlpha = carried ? sym.fillOpacity * 0.35 : sym.fillOpacity;
+        ctx.fillStyle = sym.fill;
+        ctx.fill();
+      }
+      ctx.globalAlpha = 1;
+      if (carried) { ctx.setLineDash([3, 3]); }
+      ctx.lineWidth = sym.weight;
+      ctx.strokeStyle = sym.stroke;
+      ctx.stroke();
+      this._sprites[key] = {image: sprite, size: size};
+      return this._sprites[key];
+    },
+    _draw: function () {
       if (!this._map) { return; }
       var map = this._map, size = map.getSize(), t = this._local(), spec = this._entry.spec;
       var ratio = window.devicePixelRatio || 1, canvas = this._canvas;
@@ -168,27 +203,14 @@
       var ctx = canvas.getContext("2d");
       ctx.setTransform(ratio, 0, 0, ratio, 0, 0);
       ctx.clearRect(0, 0, size.x, size.y);
-      var symbols = spec.symbols;
-      for (var s = 0; s < symbols.length; s++) {
-        var sym = symbols[s], r = sym.radius;
-        ctx.beginPath();
-        for (var i = 0; i < spec.n; i++) {
-          if (!this.shown[i] || (spec.sym ? spec.sym[i] : 0) !== s) { continue; }
-          var x = this._px[i] * t.scale - t.ox, y = this._py[i] * t.scale - t.oy;
-          var ri = spec.radius ? spec.radius[i] : r;
-          if (x < -ri || y < -ri || x > size.x + ri || y > size.y + ri) { continue; }
-          ctx.moveTo(x + ri, y);
-          ctx.arc(x, y, ri, 0, 2 * Math.PI);
-        }
-        if (sym.fill) {
-          ctx.globalAlpha = sym.fillOpacity;
-          ctx.fillStyle = sym.fill;
-          ctx.fill();
-        }
-        ctx.globalAlpha = 1;
-        ctx.lineWidth = sym.weight;
-        ctx.strokeStyle = sym.stroke;
-        ctx.stroke();
+      for (var i = 0; i < spec.n; i++) {
+        if (!this.shown[i]) { continue; }
+        var sym = spec.symbols[spec.sym ? spec.sym[i] : 0];
+        var r = spec.radius ? Math.round(spec.radius[i] * 2) / 2 : sym.radius;
+        var x = this._px[i] * t.scale - t.ox, y = this._py[i] * t.scale - t.oy;
+        if (x < -r - 4 || y < -r - 4 || x > size.x + r + 4 || y > size.y + r + 4) { continue; }
+        var sprite = this._sprite(sym, r, spec.carried ? spec.carried[i] === 1 : false);
+        ctx.drawImage(sprite.image, x - sprite.size / 2, y - sprite.size / 2, sprite.size, sprite.size);
       }
     },
     hit: function (containerPoint) {
@@ -477,17 +499,17 @@
       options: {position: "topleft"},
       onAdd: function () {
         var bar = el("div", "leaflet-bar");
-        button(bar, "Zoom to data", "M3 11l9-8 9 8M5 9.5V21h5v-6h4v6h5V9.5", function () { fitData(state, bounds); });
+        button(bar, "Zoom to data", "M3 11l9-8 9 8M5 9.5V21h5v-6h4v6h5V9.5", function () { fitData(state, bounds, true); });
         return bar;
       }
     });
     return new Control();
   }
 
-  function fitData(state, bounds) {
+  function fitData(state, bounds, animate) {
     var right = state.layerBox && state.layerBox.offsetWidth && state.map.getSize().x > 800 ?
       state.layerBox.offsetWidth + 20 : 20;
-    state.map.fitBounds(bounds, {paddingTopLeft: [60, 20], paddingBottomRight: [right, 20]});
+    state.map.fitBounds(bounds, {paddingTopLeft: [60, 20], paddingBottomRight: [right, 20], animate: animate});
   }
 
   function measureControl(state) {
@@ -688,7 +710,7 @@
     L.control.scale({metric: true, imperial: false, maxWidth: 160}).addTo(map);
     if (state.years.length) { sliderControl(state, data).addTo(map); }
     minimap(state);
-    fitData(state, bounds);
+    fitData(state, bounds, false);
     var api = {
       map: map, name: name, years: state.years,
       layers: {},
