@@ -38,7 +38,8 @@ REGION_MARGIN_KM = 50.0
 
 
 def _geoms(frame: gpd.GeoDataFrame) -> np.ndarray:
-    return np.asarray(frame.geometry.values, dtype=object)
+    """A copy of the geometries as an object array (changing it never changes ``frame``)."""
+    return np.array(frame.geometry.values, dtype=object, copy=True)
 
 
 def _present(geoms: np.ndarray) -> np.ndarray:
@@ -208,6 +209,9 @@ def simplify_types(frame: gpd.GeoDataFrame) -> tuple[gpd.GeoDataFrame, list[Find
         z = shapely.get_coordinates(geoms[present], include_z=True)[:, 2]
         if (np.nan_to_num(z) != 0).any():
             findings.append(warning("file", "Z (height) values were dropped: the store holds 2D geometries"))
+        geoms = np.where(present, shapely.force_2d(geoms), geoms)
+    if shapely.has_m(geoms[present]).any():
+        findings.append(warning("file", "M (measure) values were dropped: the store holds 2D geometries"))
         geoms = np.where(present, shapely.force_2d(geoms), geoms)
     for i in np.flatnonzero(present):
         g = geoms[i]

@@ -216,7 +216,7 @@ def circles_for_points(frame: gpd.GeoDataFrame, crs: pyproj.CRS,
         Features with circles and the ``approximate`` flag set; a warning per point left out; the
         boolean mask of features kept.
     """
-    geoms = np.asarray(frame.geometry.values, dtype=object)
+    geoms = np.array(frame.geometry.values, dtype=object, copy=True)
     is_point = np.array([g is not None and g.geom_type in ("Point", "MultiPoint") for g in geoms], dtype=bool)
     approximate = [bool(p) for p in is_point]
     keep = np.ones(len(frame), dtype=bool)
