@@ -10,7 +10,8 @@ import shapely
 
 from deerhabitat.errors import InputFileError, SchemaError
 from deerhabitat.io.fields import apply_field_mapping, column_problems, parse_field_mapping, uniform_types
-from deerhabitat.io.vector import FORMATS, format_of, gdal_message, read_vector, write_vector
+from deerhabitat.io.ogr import gdal_message
+from deerhabitat.io.vector import FORMATS, format_of, read_vector, write_vector
 
 
 def test_field_mapping_parsing():
@@ -61,10 +62,23 @@ def test_every_layer_of_a_geopackage_and_the_encoding_note(tmp_path):
     pyogrio.write_dataframe(frame, path, layer="one")
     pyogrio.write_dataframe(frame.assign(site_id=["b"]), path, layer="two")
     pyogrio.write_dataframe(pd.DataFrame({"meta": [1]}), path, layer="metadata")
-    read = read_vector(path, layer="*", encoding="cp1251")
-    assert read.frame["site_id"].tolist() == ["a", "b"] and read.layer == "one,two"
-    assert [str(f) for f in read.findings] == ["--encoding 'cp1251' was ignored: GeoPackage text is UTF-8 by "
-                                               "definition"]
+    read = read_vector(path, layer="*")
+    assert read.frame["site_id"].tolist() == ["a", "b"] and read.layer == "one,two" and read.findings == []
+
+
+def test_text_that_is_not_utf8_in_any_gdal_format(tmp_path):
+    path = tmp_path / "cyr.geojson"
+    path.write_bytes('{"type": "FeatureCollection", "features": [{"type": "Feature", "properties": {"name": '
+                     '"Тигровая"}, "geometry": null}]}'.encode("cp1251"))
+    with pytest.raises(InputFileError, match=r"text is not valid UTF-8 \(byte 0xd2\); pass the file's encoding "
+                                             r"with --encoding, e.g. --encoding cp1251"):
+        read_vector(path)
+    assert read_vector(path, encoding="cp1251").frame["name"].tolist() == ["Тигровая"]
+    with pytest.raises(InputFileError, match="--encoding 'nope' is not an encoding Python knows"):
+        read_vector(path, encoding="nope")
+    frame = gpd.GeoDataFrame({"a": [1]}, geometry=[shapely.Point(1, 2)], crs=4326)
+    frame.to_parquet(tmp_path / "a.parquet")
+    assert "was ignored: GeoParquet text is UTF-8" in str(read_vector(tmp_path / "a.parquet", encoding="x").findings[0])
 
 
 def test_layers_in_different_crs_are_not_joined(tmp_path):

@@ -20,10 +20,10 @@ from pathlib import Path, PurePosixPath
 import geopandas as gpd
 import pandas as pd
 import pyogrio
-from shapely.errors import GEOSException
 
 from deerhabitat.errors import InputFileError, StoreError
 from deerhabitat.io.archive import check_zip, read_member, vsizip_path
+from deerhabitat.io.ogr import read_layer
 from deerhabitat.io.source import SourceLayer
 from deerhabitat.schema import SPECS
 
@@ -120,19 +120,8 @@ def _choose(container: _Container, layer: str | None, default: str | None, chose
 
 
 def _read_one(container: _Container, member: str, encoding: str | None) -> gpd.GeoDataFrame:
-    try:
-        try:
-            return pyogrio.read_dataframe(container.gdal_path(member), encoding=encoding, use_arrow=True)
-        except GEOSException:
-            return pyogrio.read_dataframe(container.gdal_path(member), encoding=encoding, use_arrow=False)
-    except (RuntimeError, OSError, ValueError, GEOSException) as exc:
-        raise InputFileError(
-            f"cannot read the shapefile {member!r} in {container.label!r} "
-            f"({' '.join(str(exc).split()).split('; It might help')[0][:160]}); it may be "
-            f"truncated or missing its .shx or .dbf: keep the .shp, .shx, .dbf and .prj files together") from exc
-    except LookupError as exc:
-        raise InputFileError(f"--encoding {encoding!r} is not an encoding GDAL knows; use e.g. UTF-8, "
-                             f"CP1251 or ISO-8859-1") from exc
+    label = member if container.label in (".", "") else f"{container.label}/{member}"
+    return read_layer(container.gdal_path(member), encoding=encoding, label=label, fmt="Shapefile")
 
 
 def read_shapefile(path: str | os.PathLike, /, *, layer: str | None = None, encoding: str | None = None,

@@ -39,6 +39,7 @@ from deerhabitat.errors import InputFileError, StoreError
 from deerhabitat.io import shapefile, tabular
 from deerhabitat.io.fields import apply_field_mapping, scalar_values, uniform_types
 from deerhabitat.io.findings import Finding, warning
+from deerhabitat.io.ogr import gdal_message, read_layer
 from deerhabitat.io.source import SourceLayer
 
 FORMATS: dict[str, str] = {
@@ -118,7 +119,7 @@ def read_vector(path: str | os.PathLike, /, *, layer: str | None = None, encodin
         return tabular.read_csv(path, encoding=encoding, fields=fields)
     if fmt == "Excel":
         return tabular.read_xlsx(path, sheet=layer, default_sheet=default_layer, fields=fields)
-    notes = [] if encoding is None or fmt == "Shapefile" else [
+    notes = [] if encoding is None or fmt not in ("GeoParquet",) else [
         warning("file", f"--encoding {encoding!r} was ignored: {fmt} text is UTF-8 by definition")]
     with _gdal_warnings() as caught:
         if fmt == "Shapefile":
@@ -126,7 +127,7 @@ def read_vector(path: str | os.PathLike, /, *, layer: str | None = None, encodin
         elif fmt == "GeoParquet":
             source = SourceLayer(_read_parquet(path), fmt)
         else:
-            source = _read_ogr(path, fmt, layer, default_layer)
+            source = _read_ogr(path, fmt, layer, default_layer, encoding)
     source.findings[:0] = notes + caught
     source.frame = scalar_values(apply_field_mapping(source.frame, fields))
     return source
@@ -155,18 +156,6 @@ def _gdal_warnings() -> Iterator[list[Finding]]:
         if text not in seen:
             seen.add(text)
             caught.append(warning("file", f"while reading: {text}"))
-
-
-def gdal_message(exc: BaseException) -> str:
-    """The useful part of a GDAL/pyogrio error message, on one line.
-
-    Examples
-    --------
-    >>> gdal_message(RuntimeError("'x.fgb' not recognized as being in a supported file format.; It might help"))
-    "'x.fgb' not recognized as being in a supported file format."
-    """
-    text = " ".join(str(exc).split()).split("; It might help")[0]
-    return text[:200]
 
 
 def _ogr_fail(path: Path, fmt: str, exc: BaseException) -> InputFileError:
@@ -203,14 +192,11 @@ def _choose_layers(layers: dict[str, bool], layer: str | None, default: str | No
                          f"--layer NAME, or read them all with --layer '*'")
 
 
-def _read_ogr(path: Path, fmt: str, layer: str | None, default: str | None) -> SourceLayer:
+def _read_ogr(path: Path, fmt: str, layer: str | None, default: str | None, encoding: str | None) -> SourceLayer:
     names = _choose_layers(_layer_names(path, fmt), layer, default, path)
     frames = []
     for name in names:
-        try:
-            frame = _read_layer(path, name)
-        except (RuntimeError, OSError, ValueError, GEOSException) as exc:
-            raise _ogr_fail(path, fmt, exc) from exc
+        frame = read_layer(path, layer=name, encoding=encoding, label=str(path), fmt=fmt)
         frames.append(_clean_kml(frame) if fmt == "KML" else frame)
     crs_set = {f.crs.to_wkt() if f.crs is not None else None for f in frames}
     if len(crs_set) > 1:
@@ -219,15 +205,6 @@ def _read_ogr(path: Path, fmt: str, layer: str | None, default: str | None) -> S
     frame = frames[0] if len(frames) == 1 else gpd.GeoDataFrame(
         pd.concat(frames, ignore_index=True), geometry="geometry", crs=frames[0].crs)
     return SourceLayer(frame, fmt, layer=",".join(names), text_attributes=fmt == "KML")
-
-
-def _read_layer(path: Path, name: str) -> gpd.GeoDataFrame:
-    """Read with Arrow (fast); GDAL's Arrow stream gives broken WKB for null geometries in some
-    drivers (FlatGeobuf), so fall back to the feature-by-feature reader then."""
-    try:
-        return pyogrio.read_dataframe(path, layer=name, use_arrow=True)
-    except GEOSException:
-        return pyogrio.read_dataframe(path, layer=name, use_arrow=False)
 
 
 def _clean_kml(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
