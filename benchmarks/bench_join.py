@@ -4,9 +4,12 @@ The step is :func:`deerhabitat.analysis.points_in_polygons`: every (point, polyg
 polygon covers the point. It is timed against :func:`geopandas.sjoin` on the same points and
 polygons (``predicate="within"``, geopandas' fastest path, which builds its tree on the points;
 random points never fall on a boundary, so both find the same pairs, and the script checks that
-they do). Every case runs in its own Python process, so peak memory is measured cleanly: the
-process's peak resident set is reset after the data is built (``/proc/self/clear_refs``) and read
-back after the method (``VmHWM``); the figure is that peak minus the resident set before.
+they do). Each size is timed in its own Python process, the methods interleaved in a new random
+order each round, so that load from other processes on a shared machine hits them alike; the
+table gives the best of the rounds (and the median). Memory is measured apart, one process per
+method and size: the process's peak resident set is reset after the data is built
+(``/proc/self/clear_refs``) and read back after one call (``VmHWM``); the figure is that peak minus
+the resident set before.
 
 Memory is reported two ways: the growth of the resident set (which hides memory the process
 freed earlier and reuses) and the peak that ``tracemalloc`` sees in one extra, untimed call (Python
@@ -24,7 +27,7 @@ The methods:
 Data: uniformly random points in a 2,000 km x 1,200 km box of the bundled Albers CRS and random
 star-shaped polygons of 32 vertices whose sizes give about 40 % cover, fixed seed.
 
-Run ``python benchmarks/bench_join.py`` (all sizes, 5 repeats, about 5 minutes on 2 cores) or
+Run ``python benchmarks/bench_join.py`` (all sizes, 7 rounds, about 4 minutes on 2 cores) or
 ``python benchmarks/bench_join.py --points 10000 --polygons 1000 --repeat 5``. It prints a
 Markdown table for ``benchmarks/README.md``.
 """
@@ -90,49 +93,78 @@ def _reset_peak() -> bool:
 
 
 def _runner(method: str, points: np.ndarray, polygons: np.ndarray):
+    """Return an untimed set-up function giving the timed call (fresh GeoDataFrames for cold sjoin)."""
     import geopandas as gpd
 
     from deerhabitat.analysis import points_in_polygons
 
     if method == "deerhabitat":
-        return lambda: points_in_polygons(points, polygons)
+        return lambda: (lambda: points_in_polygons(points, polygons))
     if method == "deerhabitat-2t":
-        return lambda: points_in_polygons(points, polygons, workers=2)
-    left = gpd.GeoDataFrame(geometry=gpd.GeoSeries(points))
+        return lambda: (lambda: points_in_polygons(points, polygons, workers=2))
     right = gpd.GeoDataFrame(geometry=gpd.GeoSeries(polygons))
+    warm_left = gpd.GeoDataFrame(geometry=gpd.GeoSeries(points))
     if method == "sjoin-warm":
-        left.sindex  # noqa: B018 - build the points' index before timing
-        return lambda: _pairs(gpd.sjoin(left, right, predicate="within"))
-    return lambda: _pairs(gpd.sjoin(left.copy(), right.copy(), predicate="within"))
+        warm_left.sindex  # noqa: B018 - build the points' index before timing
+        return lambda: (lambda: _pairs(gpd.sjoin(warm_left, right, predicate="within")))
+
+    def cold():
+        left, fresh_right = warm_left.copy(), right.copy()   # no cached index: sjoin builds it
+        return lambda: _pairs(gpd.sjoin(left, fresh_right, predicate="within"))
+
+    return cold
 
 
 def _pairs(joined) -> tuple[np.ndarray, np.ndarray]:
     return joined.index.to_numpy(), joined["index_right"].to_numpy()
 
 
-def run_case(n: int, m: int, method: str, repeat: int) -> dict:
-    """Time one method on one size, in this process; returns a dict of results."""
+def time_case(n: int, m: int, repeat: int, seed: int = 0) -> list[dict]:
+    """Time every method on one size in this process, interleaved in a shuffled order each round.
+
+    Interleaving exposes every method to the same moments of load from other processes.
+    """
     import gc
 
     points, polygons = make_points(n), make_polygons(m)
-    times, growth_kb, pairs = [], [], None
+    setups = {method: _runner(method, points, polygons) for method in METHODS}
+    times: dict[str, list[float]] = {method: [] for method in METHODS}
+    digests: dict[str, tuple[int, int]] = {}
+    rng = np.random.default_rng(seed)
     for _ in range(repeat):
-        call = _runner(method, points, polygons)
-        gc.collect()
-        before_kb = _rss_kb("VmRSS")
-        peak_ok = _reset_peak()
-        start = time.perf_counter()
-        point_idx, poly_idx = call()
-        times.append(time.perf_counter() - start)
-        growth_kb.append(max(_rss_kb("VmHWM") - before_kb, 0) if peak_ok else None)
-        pairs = (point_idx, poly_idx)
-        del call
-    traced_mb = _traced_peak_mb(_runner(method, points, polygons))
-    order = np.lexsort((pairs[1], pairs[0]))
-    digest = int(np.sum((pairs[0][order].astype(np.int64) * 10_007 + pairs[1][order]) % 1_000_003))
-    return {"points": n, "polygons": m, "method": method, "median_s": statistics.median(times),
-            "min_s": min(times), "peak_mb": max(growth_kb) / 1024 if growth_kb[0] is not None else None,
-            "traced_mb": traced_mb, "pairs": len(pairs[0]), "digest": digest}
+        for method in rng.permutation(METHODS):
+            call = setups[method]()
+            gc.collect()
+            start = time.perf_counter()
+            point_idx, poly_idx = call()
+            times[method].append(time.perf_counter() - start)
+            digests[method] = (len(point_idx), _digest(point_idx, poly_idx))
+            del call, point_idx, poly_idx
+    return [{"points": n, "polygons": m, "method": method, "median_s": statistics.median(times[method]),
+             "min_s": min(times[method]), "pairs": digests[method][0], "digest": digests[method][1]}
+            for method in METHODS]
+
+
+def memory_case(n: int, m: int, method: str) -> dict:
+    """Peak memory of one call of one method, in this (fresh) process."""
+    import gc
+
+    points, polygons = make_points(n), make_polygons(m)
+    setup = _runner(method, points, polygons)
+    call = setup()
+    gc.collect()
+    before_kb = _rss_kb("VmRSS")
+    peak_ok = _reset_peak()
+    result = call()
+    growth_mb = max(_rss_kb("VmHWM") - before_kb, 0) / 1024 if peak_ok else None
+    del result, call
+    return {"points": n, "polygons": m, "method": method, "peak_mb": growth_mb,
+            "traced_mb": _traced_peak_mb(setup())}
+
+
+def _digest(point_idx: np.ndarray, poly_idx: np.ndarray) -> int:
+    order = np.lexsort((poly_idx, point_idx))
+    return int(np.sum((point_idx[order].astype(np.int64) * 10_007 + poly_idx[order]) % 1_000_003))
 
 
 def _traced_peak_mb(call) -> float:
@@ -149,17 +181,22 @@ def _traced_peak_mb(call) -> float:
     return peak / 2**20
 
 
+def _child(*args: str) -> object:
+    done = subprocess.run([sys.executable, __file__, *args], capture_output=True, text=True, check=True)
+    return json.loads(done.stdout)
+
+
 def run_all(points: tuple[int, ...], polygons: tuple[int, ...], repeat: int) -> list[dict]:
-    """Run every method on every size, each in a fresh process."""
+    """Time each size in a fresh process, then measure each method's memory in its own process."""
     results = []
     for m in polygons:
         for n in points:
-            for method in METHODS:
-                cmd = [sys.executable, __file__, "--case", str(n), str(m), method, "--repeat", str(repeat)]
-                done = subprocess.run(cmd, capture_output=True, text=True, check=True)
-                results.append(json.loads(done.stdout))
-                print(f"  {n:>9,} points x {m:>6,} polygons  {method:<15} best {results[-1]['min_s']:.3f} s, "
-                      f"median {results[-1]['median_s']:.3f} s", file=sys.stderr)
+            timed = _child("--time", str(n), str(m), "--repeat", str(repeat))
+            for row in timed:
+                row.update(_child("--memory", str(n), str(m), row["method"]))
+                print(f"  {n:>9,} points x {m:>6,} polygons  {row['method']:<15} best {row['min_s']:.3f} s, "
+                      f"median {row['median_s']:.3f} s, peak +{row['peak_mb']:.0f} MB", file=sys.stderr)
+            results.extend(timed)
     return results
 
 
@@ -181,7 +218,7 @@ def markdown(results: list[dict]) -> str:
             f"| {n:,} | {m:,} | {ours['pairs']:,}{'' if agree else ' (DIFFER)'} | {_t(ours)} | "
             f"{_t(by['deerhabitat-2t'])} | {_t(cold)} | {_t(warm)} | "
             f"{cold['min_s'] / ours['min_s']:.2f}x | {warm['min_s'] / ours['min_s']:.2f}x | "
-            f"{_mb(ours)} / {_mb(cold)} | {ours['traced_mb']:.0f} / {cold['traced_mb']:.0f} |")
+            f"{_mb(ours)} / {_mb(cold)} | {ours['traced_mb']:.1f} / {cold['traced_mb']:.1f} |")
     return "\n".join(rows)
 
 
@@ -190,7 +227,7 @@ def _t(result: dict) -> str:
 
 
 def _mb(result: dict) -> str:
-    return "-" if result["peak_mb"] is None else f"{result['peak_mb']:.0f}"
+    return "-" if result["peak_mb"] is None else f"{result['peak_mb']:.1f}"
 
 
 def environment() -> str:
@@ -207,15 +244,17 @@ def environment() -> str:
 def main() -> None:
     """Parse arguments; run one case (internal) or every case and print the table."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--case", nargs=3, metavar=("POINTS", "POLYGONS", "METHOD"),
-                        help=argparse.SUPPRESS)
+    parser.add_argument("--time", nargs=2, type=int, metavar=("POINTS", "POLYGONS"), help=argparse.SUPPRESS)
+    parser.add_argument("--memory", nargs=3, metavar=("POINTS", "POLYGONS", "METHOD"), help=argparse.SUPPRESS)
     parser.add_argument("--points", type=int, nargs="*", default=list(POINTS))
     parser.add_argument("--polygons", type=int, nargs="*", default=list(POLYGONS))
-    parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--repeat", type=int, default=7)
     args = parser.parse_args()
-    if args.case:
-        n, m, method = int(args.case[0]), int(args.case[1]), args.case[2]
-        print(json.dumps(run_case(n, m, method, args.repeat)))
+    if args.time:
+        print(json.dumps(time_case(args.time[0], args.time[1], args.repeat)))
+        return
+    if args.memory:
+        print(json.dumps(memory_case(int(args.memory[0]), int(args.memory[1]), args.memory[2])))
         return
     header = environment()
     results = run_all(tuple(args.points), tuple(args.polygons), args.repeat)

@@ -13,8 +13,12 @@ from deerhabitat.errors import AnalysisError
 
 
 def brute_force(points, polygons):
-    pairs = [(i, j) for i, p in enumerate(points) for j, g in enumerate(polygons)
-             if p is not None and not p.is_empty and g.covers(p)]
+    pairs = [
+        (i, j)
+        for i, p in enumerate(points)
+        for j, g in enumerate(polygons)
+        if p is not None and not p.is_empty and g.covers(p)
+    ]
     return sorted(pairs)
 
 
@@ -22,7 +26,13 @@ def test_boundary_points_are_inside_and_pairs_are_sorted():
     squares = [shapely.box(0, 0, 10, 10), shapely.box(5, 5, 15, 15)]
     points = shapely.points([(12, 12), (10, 0), (7, 7), (20, 20), (0, 5)])
     point_idx, poly_idx = points_in_polygons(points, squares)
-    assert list(zip(point_idx.tolist(), poly_idx.tolist(), strict=True)) == [(0, 1), (1, 0), (2, 0), (2, 1), (4, 0)]
+    assert list(zip(point_idx.tolist(), poly_idx.tolist(), strict=True)) == [
+        (0, 1),
+        (1, 0),
+        (2, 0),
+        (2, 1),
+        (4, 0),
+    ]
     assert covered_mask(points, squares).tolist() == [True, True, True, False, True]
 
 
@@ -44,7 +54,9 @@ def test_multipolygons_and_holes():
 
 
 def test_non_points_and_bad_workers_are_refused():
-    with pytest.raises(AnalysisError, match=r"position 1 is a Polygon, not a Point; population counts must be points"):
+    with pytest.raises(
+        AnalysisError, match=r"position 1 is a Polygon, not a Point; population counts must be points"
+    ):
         points_in_polygons([shapely.Point(0, 0), shapely.box(0, 0, 1, 1)], [shapely.box(0, 0, 1, 1)])
     with pytest.raises(AnalysisError, match=r"workers=0 is not allowed; use 1 or more threads"):
         points_in_polygons([shapely.Point(0, 0)], [shapely.box(0, 0, 1, 1)], workers=0)
@@ -54,9 +66,11 @@ coordinate = st.integers(-20, 20).map(float)
 
 
 @settings(max_examples=60, deadline=None)
-@given(st.lists(st.tuples(coordinate, coordinate), min_size=0, max_size=60),
-       st.lists(st.tuples(coordinate, coordinate, st.integers(1, 12)), min_size=0, max_size=8),
-       st.integers(1, 3))
+@given(
+    st.lists(st.tuples(coordinate, coordinate), min_size=0, max_size=60),
+    st.lists(st.tuples(coordinate, coordinate, st.integers(1, 12)), min_size=0, max_size=8),
+    st.integers(1, 3),
+)
 def test_same_pairs_as_shapely_covers(points, boxes, workers):
     # integer coordinates put many points exactly on edges and corners
     pts = shapely.points(points) if points else np.array([], dtype=object)
@@ -73,8 +87,8 @@ def test_threads_give_the_same_pairs_on_a_larger_input():
     one = points_in_polygons(points, polygons)
     two = points_in_polygons(points, polygons, workers=2)
     assert len(one[0]) > 1000
-    poly_idx, point_idx = shapely.STRtree(points).query(polygons, predicate="covers")   # a second method
+    poly_idx, point_idx = shapely.STRtree(points).query(polygons, predicate="covers")  # a second method
     order = np.lexsort((poly_idx, point_idx))
     assert np.array_equal(one[0], point_idx[order]) and np.array_equal(one[1], poly_idx[order])
     assert all(np.array_equal(a, b) for a, b in zip(one, two, strict=True))
-    assert not shapely.is_prepared(polygons).any()   # the caller's geometries are left as they were
+    assert not shapely.is_prepared(polygons).any()  # the caller's geometries are left as they were

@@ -50,11 +50,17 @@ def test_eoo_matches_the_geodesic_area_of_the_hull(albers):
 
 
 def test_aoo_counts_cells_by_hand(albers):
-    pts = points([(100, 100), (1900, 1900),      # one cell (0, 0)
-                  (2000, 0),                      # on the edge: cell (1, 0)
-                  (-1, 5),                        # cell (-1, 0)
-                  (-4001, -1),                    # cell (-3, -1)
-                  (1999.999, 3999.999)], albers)  # cell (0, 1)
+    pts = points(
+        [
+            (100, 100),
+            (1900, 1900),  # one cell (0, 0)
+            (2000, 0),  # on the edge: cell (1, 0)
+            (-1, 5),  # cell (-1, 0)
+            (-4001, -1),  # cell (-3, -1)
+            (1999.999, 3999.999),
+        ],
+        albers,
+    )  # cell (0, 1)
     assert area_of_occupancy(pts) == (5, 20.0)
     # origin 1 km to the right: (100, 100) joins (-1, 5) in cell (-1, 0), (1900, 1900) joins (2000, 0)
     # in cell (0, 0); (-4001, -1) is in (-3, -1), (1999.999, 3999.999) in (0, 1)
@@ -64,11 +70,28 @@ def test_aoo_counts_cells_by_hand(albers):
 
 
 def test_eoo_aoo_by_year_uses_the_occupied_sites_of_each_year(make_sites, make_counts):
-    sites = make_sites([("a", "UZB", 0, 0), ("b", "UZB", 30_000, 0), ("c", "UZB", 0, 40_000),
-                        ("d", "UZB", 500, 500), ("n", "KAZ", 90_000, 90_000, "country")])
-    counts = make_counts([("1", "a", "2015", 5), ("2", "b", "2015", 8), ("3", "c", "2015", 3), ("4", "d", "2015", 1),
-                          ("5", "a", "2018", 6), ("6", "c", "2018", 0), ("7", "n", "2018", 400),
-                          ("8", "b", "2023", 9)], sites)
+    sites = make_sites(
+        [
+            ("a", "UZB", 0, 0),
+            ("b", "UZB", 30_000, 0),
+            ("c", "UZB", 0, 40_000),
+            ("d", "UZB", 500, 500),
+            ("n", "KAZ", 90_000, 90_000, "country"),
+        ]
+    )
+    counts = make_counts(
+        [
+            ("1", "a", "2015", 5),
+            ("2", "b", "2015", 8),
+            ("3", "c", "2015", 3),
+            ("4", "d", "2015", 1),
+            ("5", "a", "2018", 6),
+            ("6", "c", "2018", 0),
+            ("7", "n", "2018", 400),
+            ("8", "b", "2023", 9),
+        ],
+        sites,
+    )
     table = eoo_aoo_by_year(site_year_counts(counts, sites))
     rows = {r["year"]: r for r in table.to_dict("records")}
     assert list(rows) == [2015, 2018, 2023]
@@ -77,16 +100,20 @@ def test_eoo_aoo_by_year_uses_the_occupied_sites_of_each_year(make_sites, make_c
     assert rows[2015]["eoo_km2"] == pytest.approx(600.0, rel=1e-5)
     # 2018: a counted, b carried from 2015, c counted 0 (not occupied), d carried; national n has no position
     assert (rows[2018]["n_sites"], rows[2018]["n_sites_carried"], rows[2018]["aoo_cells"]) == (3, 2, 2)
-    assert rows[2018]["eoo_km2"] == pytest.approx(0.5 * 30 * 0.5, rel=1e-3)   # a, b, d: 7.5 km2
+    assert rows[2018]["eoo_km2"] == pytest.approx(0.5 * 30 * 0.5, rel=1e-3)  # a, b, d: 7.5 km2
     # 2023: b counted; a (2018) carried, d (2015) is 8 years old
     assert (rows[2023]["n_sites"], rows[2023]["eoo_km2"], rows[2023]["eoo_iucn_km2"]) == (2, 0.0, 8.0)
 
 
 def test_grid_and_crs_errors(albers):
     pts = points([(0, 0)], albers)
-    with pytest.raises(AnalysisError, match=r"cell_m=0 is not allowed; it must be a positive number of metres"):
+    with pytest.raises(
+        AnalysisError, match=r"cell_m=0 is not allowed; it must be a positive number of metres"
+    ):
         area_of_occupancy(pts, cell_m=0)
-    with pytest.raises(AnalysisError, match=r"origin=\(0,\) is not allowed; it must be two finite coordinates"):
+    with pytest.raises(
+        AnalysisError, match=r"origin=\(0,\) is not allowed; it must be two finite coordinates"
+    ):
         area_of_occupancy(pts, origin=(0,))
     with pytest.raises(AnalysisError, match=r"origin=\('a', 'b'\) is not allowed"):
         area_of_occupancy(pts, origin=("a", "b"))
@@ -96,7 +123,9 @@ def test_grid_and_crs_errors(albers):
         area_of_occupancy(pts.set_crs(4326, allow_override=True))
 
 
-coords = st.lists(st.tuples(st.integers(-50_000, 50_000), st.integers(-50_000, 50_000)), min_size=0, max_size=25)
+coords = st.lists(
+    st.tuples(st.integers(-50_000, 50_000), st.integers(-50_000, 50_000)), min_size=0, max_size=25
+)
 
 CURVATURE_PER_M = 5e-8
 """Generous bound on the curvature of geodesics drawn in the Albers CRS over Central Asia (1/m)."""

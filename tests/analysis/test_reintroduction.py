@@ -13,14 +13,26 @@ from deerhabitat.errors import AnalysisError, SchemaError
 
 
 def releases(rows):
-    return pd.DataFrame({"release_id": [f"r{i}" for i in range(len(rows))], "site_id": [r[0] for r in rows],
-                         "date": [r[1] for r in rows], "n_released": [r[2] for r in rows]})
+    return pd.DataFrame(
+        {
+            "release_id": [f"r{i}" for i in range(len(rows))],
+            "site_id": [r[0] for r in rows],
+            "date": [r[1] for r in rows],
+            "n_released": [r[2] for r in rows],
+        }
+    )
 
 
 def counts(rows):
-    return pd.DataFrame({"count_id": [r[0] for r in rows], "site_id": [r[1] for r in rows],
-                         "date": [r[2] for r in rows], "count": [r[3] for r in rows],
-                         "captive": [r[4] if len(r) > 4 else False for r in rows]})
+    return pd.DataFrame(
+        {
+            "count_id": [r[0] for r in rows],
+            "site_id": [r[1] for r in rows],
+            "date": [r[2] for r in rows],
+            "count": [r[3] for r in rows],
+            "captive": [r[4] if len(r) > 4 else False for r in rows],
+        }
+    )
 
 
 def by_site(table):
@@ -30,42 +42,77 @@ def by_site(table):
 def test_growth_rate_by_hand():
     table = reintroduction_outcomes(
         releases([("z", "2000-10-01", 20), ("z", "2003", 10), ("y", "2010", 15)]),
-        counts([("1", "z", "2005", 60), ("2", "z", "2014-03", 150), ("3", "y", "2019", 12), ("4", "x", "2015", 1)]))
+        counts(
+            [
+                ("1", "z", "2005", 60),
+                ("2", "z", "2014-03", 150),
+                ("3", "y", "2019", 12),
+                ("4", "x", "2015", 1),
+            ]
+        ),
+    )
     rows = by_site(table)
     assert list(rows) == ["y", "z"]
     z = rows["z"]
-    assert (z["first_release_year"], z["founders"], z["releases"], z["latest_year"], z["latest_count"]) == \
-        (2000, 30, 2, 2014, 150)
-    assert z["growth_rate_per_year"] == pytest.approx(math.log(150 / 30) / 14)      # 0.11496
+    assert (z["first_release_year"], z["founders"], z["releases"], z["latest_year"], z["latest_count"]) == (
+        2000,
+        30,
+        2,
+        2014,
+        150,
+    )
+    assert z["growth_rate_per_year"] == pytest.approx(math.log(150 / 30) / 14)  # 0.11496
     assert z["status"] == "established"
     y = rows["y"]
-    assert y["growth_rate_per_year"] == pytest.approx(math.log(12 / 15) / 9)         # -0.02479
+    assert y["growth_rate_per_year"] == pytest.approx(math.log(12 / 15) / 9)  # -0.02479
     assert y["status"] == "declining"
 
 
-@pytest.mark.parametrize(("latest", "founders", "status"), [
-    (ESTABLISHED_MIN_COUNT, 25, "established"),   # 50 animals and 2 x founders
-    (ESTABLISHED_MIN_COUNT - 1, 10, "growing"),    # not 50 animals yet
-    (60, 40, "growing"),                           # 50 animals but under 2 x founders
-    (40, 40, "stable"),
-    (39, 40, "declining"),
-    (0, 40, "extirpated"),
-])
+@pytest.mark.parametrize(
+    ("latest", "founders", "status"),
+    [
+        (ESTABLISHED_MIN_COUNT, 25, "established"),  # 50 animals and 2 x founders
+        (ESTABLISHED_MIN_COUNT - 1, 10, "growing"),  # not 50 animals yet
+        (60, 40, "growing"),  # 50 animals but under 2 x founders
+        (40, 40, "stable"),
+        (39, 40, "declining"),
+        (0, 40, "extirpated"),
+    ],
+)
 def test_status_rules(latest, founders, status):
-    table = reintroduction_outcomes(releases([("s", "2005", founders)]),
-                                    counts([("1", "s", "2015", latest)]))
+    table = reintroduction_outcomes(releases([("s", "2005", founders)]), counts([("1", "s", "2015", latest)]))
     assert table["status"].tolist() == [status]
 
 
 def test_unknown_without_a_count_after_the_first_release_or_when_stale():
     table = reintroduction_outcomes(
-        releases([("none", "2010", 5), ("same", "2015", 5), ("before", "2015", 5), ("stale", "2005", 5),
-                  ("fresh", "2005", 5)]),
-        counts([("1", "same", "2015-12", 9), ("2", "before", "2012", 3), ("3", "stale", "2013", 30),
-                ("4", "fresh", "2015", 30), ("5", "other", "2020", 1)]))
+        releases(
+            [
+                ("none", "2010", 5),
+                ("same", "2015", 5),
+                ("before", "2015", 5),
+                ("stale", "2005", 5),
+                ("fresh", "2005", 5),
+            ]
+        ),
+        counts(
+            [
+                ("1", "same", "2015-12", 9),
+                ("2", "before", "2012", 3),
+                ("3", "stale", "2013", 30),
+                ("4", "fresh", "2015", 30),
+                ("5", "other", "2020", 1),
+            ]
+        ),
+    )
     rows = by_site(table)
     assert {k: v["status"] for k, v in rows.items()} == {
-        "before": "unknown", "fresh": "growing", "none": "unknown", "same": "unknown", "stale": "unknown"}
+        "before": "unknown",
+        "fresh": "growing",
+        "none": "unknown",
+        "same": "unknown",
+        "stale": "unknown",
+    }
     assert pd.isna(rows["none"]["latest_year"]) and math.isnan(rows["none"]["growth_rate_per_year"])
     assert rows["same"]["latest_count"] == 9 and math.isnan(rows["same"]["growth_rate_per_year"])
     # stale: latest 2013 is 7 years before the reference year 2020; its growth rate is still given
@@ -76,21 +123,32 @@ def test_reference_year_and_stale_after_years_can_be_given():
     args = (releases([("s", "2005", 5)]), counts([("1", "s", "2013", 30)]))
     assert reintroduction_outcomes(*args)["status"].tolist() == ["growing"]
     assert reintroduction_outcomes(*args, reference_year=2020)["status"].tolist() == ["unknown"]
-    assert reintroduction_outcomes(*args, reference_year=2020, stale_after_years=7)["status"].tolist() == ["growing"]
+    assert reintroduction_outcomes(*args, reference_year=2020, stale_after_years=7)["status"].tolist() == [
+        "growing"
+    ]
 
 
 def test_captive_counts_are_used_only_without_wild_ones():
     table = reintroduction_outcomes(
         releases([("pen", "2010", 10), ("mixed", "2010", 10)]),
-        counts([("1", "pen", "2015", 25, True), ("2", "mixed", "2014", 18), ("3", "mixed", "2016", 99, True)]))
+        counts(
+            [("1", "pen", "2015", 25, True), ("2", "mixed", "2014", 18), ("3", "mixed", "2016", 99, True)]
+        ),
+    )
     rows = by_site(table)
     assert (rows["pen"]["latest_count"], rows["pen"]["captive"]) == (25, True)
-    assert (rows["mixed"]["latest_count"], rows["mixed"]["latest_year"], rows["mixed"]["captive"]) == (18, 2014, False)
+    assert (rows["mixed"]["latest_count"], rows["mixed"]["latest_year"], rows["mixed"]["captive"]) == (
+        18,
+        2014,
+        False,
+    )
 
 
 def test_latest_count_of_a_year_is_the_latest_date():
-    table = reintroduction_outcomes(releases([("s", "2000", 10)]),
-                                    counts([("b", "s", "2010-09", 30), ("a", "s", "2010-11", 31), ("c", "s", "2010", 40)]))
+    table = reintroduction_outcomes(
+        releases([("s", "2000", 10)]),
+        counts([("b", "s", "2010-09", 30), ("a", "s", "2010-11", 31), ("c", "s", "2010", 40)]),
+    )
     assert table["latest_count"].tolist() == [31]
 
 

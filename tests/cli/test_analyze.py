@@ -22,9 +22,9 @@ from deerhabitat.workflows.analyze import TABLES
 GEOD = pyproj.Geod(ellps="WGS84")
 
 SITES = [  # site_id, iso3, lon, lat, status
-    ("amu", "UZB", 65.30, 40.40, "native"),      # inside PA p-ia (and p-iv, which overlaps it)
-    ("syr", "KAZ", 68.10, 44.10, "native"),      # inside PA p-kaz
-    ("vakhsh", "TJK", 68.60, 37.40, "native"),   # outside every PA
+    ("amu", "UZB", 65.30, 40.40, "native"),  # inside PA p-ia (and p-iv, which overlaps it)
+    ("syr", "KAZ", 68.10, 44.10, "native"),  # inside PA p-kaz
+    ("vakhsh", "TJK", 68.60, 37.40, "native"),  # outside every PA
     ("zer", "UZB", 66.90, 39.50, "reintroduced"),
 ]
 COUNTS = {  # site_id: {year: count}; every site counted every year (plain sums)
@@ -36,11 +36,11 @@ COUNTS = {  # site_id: {year: count}; every site counted every year (plain sums)
 RELEASES = [("zer", "1999", 12), ("zer", "2001-04", 8)]
 PAS = [  # pa_id, iucn_cat, status_year, lon/lat box
     ("p-ia", "Ia", 1975, (65.0, 40.0, 66.0, 41.0)),
-    ("p-iv", "IV", 1990, (65.2, 40.2, 65.8, 40.8)),      # inside p-ia: adds nothing
+    ("p-iv", "IV", 1990, (65.2, 40.2, 65.8, 40.8)),  # inside p-ia: adds nothing
     ("p-kaz", "II", 2001, (67.5, 43.5, 68.5, 44.5)),
 ]
-RANGE_2020 = (64.0, 39.0, 67.5, 42.0)                   # UZB, contains p-ia entirely
-HISTORICAL = (60.0, 37.0, 70.0, 45.0)                   # UZB
+RANGE_2020 = (64.0, 39.0, 67.5, 42.0)  # UZB, contains p-ia entirely
+HISTORICAL = (60.0, 37.0, 70.0, 45.0)  # UZB
 
 
 def geodesic_km2(polygon):
@@ -55,29 +55,95 @@ def _write(store, kind, frame):
 def build_store(path, *, with_protected_areas=True, with_ranges=True, with_releases=True):
     store = Store.create(path)
     points = {s[0]: shapely.Point(s[2], s[3]) for s in SITES}
-    _write(store, LayerKind.SITES, gpd.GeoDataFrame(
-        {"site_id": [s[0] for s in SITES], "name": [s[0].title() for s in SITES], "iso3": [s[1] for s in SITES],
-         "status": [s[4] for s in SITES], "source": "test"}, geometry=list(points.values()), crs=4326))
+    _write(
+        store,
+        LayerKind.SITES,
+        gpd.GeoDataFrame(
+            {
+                "site_id": [s[0] for s in SITES],
+                "name": [s[0].title() for s in SITES],
+                "iso3": [s[1] for s in SITES],
+                "status": [s[4] for s in SITES],
+                "source": "test",
+            },
+            geometry=list(points.values()),
+            crs=4326,
+        ),
+    )
     rows = [(site, year, n) for site, by_year in COUNTS.items() for year, n in by_year.items()]
-    _write(store, LayerKind.POPULATION_COUNTS, gpd.GeoDataFrame(
-        {"count_id": [f"{s}-{y}" for s, y, _ in rows], "site_id": [s for s, _, _ in rows],
-         "date": [str(y) for _, y, _ in rows], "count": [n for _, _, n in rows], "method": "census",
-         "captive": False, "source": "test"}, geometry=[points[s] for s, _, _ in rows], crs=4326))
+    _write(
+        store,
+        LayerKind.POPULATION_COUNTS,
+        gpd.GeoDataFrame(
+            {
+                "count_id": [f"{s}-{y}" for s, y, _ in rows],
+                "site_id": [s for s, _, _ in rows],
+                "date": [str(y) for _, y, _ in rows],
+                "count": [n for _, _, n in rows],
+                "method": "census",
+                "captive": False,
+                "source": "test",
+            },
+            geometry=[points[s] for s, _, _ in rows],
+            crs=4326,
+        ),
+    )
     if with_protected_areas:
-        _write(store, LayerKind.PROTECTED_AREAS, gpd.GeoDataFrame(
-            {"pa_id": [p[0] for p in PAS], "name": [p[0] for p in PAS], "designation": "Zapovednik",
-             "iucn_cat": [p[1] for p in PAS], "status_year": [p[2] for p in PAS], "reported_area_km2": None,
-             "iso3": ["UZB", "UZB", "KAZ"], "source": "test"}, geometry=[shapely.box(*p[3]) for p in PAS], crs=4326))
+        _write(
+            store,
+            LayerKind.PROTECTED_AREAS,
+            gpd.GeoDataFrame(
+                {
+                    "pa_id": [p[0] for p in PAS],
+                    "name": [p[0] for p in PAS],
+                    "designation": "Zapovednik",
+                    "iucn_cat": [p[1] for p in PAS],
+                    "status_year": [p[2] for p in PAS],
+                    "reported_area_km2": None,
+                    "iso3": ["UZB", "UZB", "KAZ"],
+                    "source": "test",
+                },
+                geometry=[shapely.box(*p[3]) for p in PAS],
+                crs=4326,
+            ),
+        )
     if with_ranges:
-        _write(store, LayerKind.RANGES, gpd.GeoDataFrame(
-            {"range_id": ["h", "c"], "name": ["historical", "current"], "period": ["historical", "2020"],
-             "presence": [5, 1], "origin": [1, 1], "seasonal": [1, 1], "iso3": ["UZB", "UZB"], "source": "test"},
-            geometry=[shapely.box(*HISTORICAL), shapely.box(*RANGE_2020)], crs=4326))
+        _write(
+            store,
+            LayerKind.RANGES,
+            gpd.GeoDataFrame(
+                {
+                    "range_id": ["h", "c"],
+                    "name": ["historical", "current"],
+                    "period": ["historical", "2020"],
+                    "presence": [5, 1],
+                    "origin": [1, 1],
+                    "seasonal": [1, 1],
+                    "iso3": ["UZB", "UZB"],
+                    "source": "test",
+                },
+                geometry=[shapely.box(*HISTORICAL), shapely.box(*RANGE_2020)],
+                crs=4326,
+            ),
+        )
     if with_releases:
-        _write(store, LayerKind.RELEASES, gpd.GeoDataFrame(
-            {"release_id": [f"r{i}" for i in range(len(RELEASES))], "site_id": [r[0] for r in RELEASES],
-             "source_site_id": None, "source_name": "Bukhara breeding centre", "date": [r[1] for r in RELEASES],
-             "n_released": [r[2] for r in RELEASES], "source": "test"}, geometry=[None] * len(RELEASES), crs=4326))
+        _write(
+            store,
+            LayerKind.RELEASES,
+            gpd.GeoDataFrame(
+                {
+                    "release_id": [f"r{i}" for i in range(len(RELEASES))],
+                    "site_id": [r[0] for r in RELEASES],
+                    "source_site_id": None,
+                    "source_name": "Bukhara breeding centre",
+                    "date": [r[1] for r in RELEASES],
+                    "n_released": [r[2] for r in RELEASES],
+                    "source": "test",
+                },
+                geometry=[None] * len(RELEASES),
+                crs=4326,
+            ),
+        )
     return store.path
 
 
@@ -100,19 +166,32 @@ def output(store_path, tmp_path_factory):
     out_dir = tmp_path_factory.mktemp("tables")
     before = sha256(store_path)
     exe = Path(sys.executable).with_name("deerhabitat")
-    done = subprocess.run([str(exe), "analyze", "--json", "--store", str(store_path), "--out", str(out_dir)],
-                          capture_output=True, text=True, timeout=600)
+    done = subprocess.run(
+        [str(exe), "analyze", "--json", "--store", str(store_path), "--out", str(out_dir)],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert done.returncode == 0, done.stderr
-    return {"json": json.loads(done.stdout), "stderr": done.stderr, "out": out_dir,
-            "unchanged": sha256(store_path) == before}
+    return {
+        "json": json.loads(done.stdout),
+        "stderr": done.stderr,
+        "out": out_dir,
+        "unchanged": sha256(store_path) == before,
+    }
 
 
 def test_totals_are_plain_sums(output):
     data = output["json"]
     assert data["totals_by_year"] == {"2002": 400, "2010": 705, "2020": 1960}
-    expected = sorted(({"iso3": iso3, "year": year, "count": sum(COUNTS[s[0]][year] for s in SITES if s[1] == iso3)}
-                       for iso3 in ("KAZ", "TJK", "UZB") for year in (2002, 2010, 2020)),
-                      key=lambda r: (r["year"], r["iso3"]))
+    expected = sorted(
+        (
+            {"iso3": iso3, "year": year, "count": sum(COUNTS[s[0]][year] for s in SITES if s[1] == iso3)}
+            for iso3 in ("KAZ", "TJK", "UZB")
+            for year in (2002, 2010, 2020)
+        ),
+        key=lambda r: (r["year"], r["iso3"]),
+    )
     assert data["totals_by_country_year"] == expected
     assert "carried" in data["totals_rule"] and data["carried_counts"] == []
     assert all(not row["carried"] for row in data["totals_detail"])
@@ -122,7 +201,7 @@ def test_totals_are_plain_sums(output):
 def test_animals_inside_protected_areas(output):
     rows = {(r["iso3"], r["year"]): r for r in output["json"]["protected_by_country_year"]}
     uzb = rows[("UZB", 2020)]
-    assert (uzb["count"], uzb["inside"], uzb["outside"]) == (1060, 900, 160)   # amu inside (once), zer outside
+    assert (uzb["count"], uzb["inside"], uzb["outside"]) == (1060, 900, 160)  # amu inside (once), zer outside
     assert uzb["protected_fraction"] == pytest.approx(900 / 1060)
     assert (rows[("KAZ", 2010)]["inside"], rows[("TJK", 2010)]["outside"]) == (110, 250)
     sites = {r["site_id"]: r for r in output["json"]["site_protection"]}
@@ -140,7 +219,9 @@ def test_range_coverage_and_change_against_geodesic_areas(output):
     for iso3 in ("ALL", "UZB"):
         assert rows[("2020", iso3)]["range_km2"] == pytest.approx(current_km2, rel=1e-3)
         assert rows[("2020", iso3)]["protected_km2"] == pytest.approx(reserve_km2, rel=1e-3)
-        assert rows[("2020", iso3)]["protected_fraction"] == pytest.approx(reserve_km2 / current_km2, rel=1e-3)
+        assert rows[("2020", iso3)]["protected_fraction"] == pytest.approx(
+            reserve_km2 / current_km2, rel=1e-3
+        )
     historical_km2 = geodesic_km2(shapely.box(*HISTORICAL))
     assert rows[("historical", "ALL")]["range_km2"] == pytest.approx(historical_km2, rel=1e-3)
     change = {r["iso3"]: r for r in data["range_change"]}
@@ -160,7 +241,12 @@ def test_eoo_and_aoo(output):
 
 def test_reintroductions(output):
     (row,) = output["json"]["reintroductions"]
-    assert (row["site_id"], row["first_release_year"], row["founders"], row["releases"]) == ("zer", 1999, 20, 2)
+    assert (row["site_id"], row["first_release_year"], row["founders"], row["releases"]) == (
+        "zer",
+        1999,
+        20,
+        2,
+    )
     assert (row["latest_year"], row["latest_count"]) == (2020, 160)
     assert row["growth_rate_per_year"] == pytest.approx(math.log(160 / 20) / (2020 - 1999), rel=1e-9)
     assert row["status"] == "established"
@@ -189,13 +275,21 @@ def test_out_writes_every_table_and_the_store_is_unchanged(output):
 
 
 def test_missing_layers_give_empty_lists_with_notes(tmp_path, run_cli):
-    path = build_store(tmp_path / "bare.gpkg", with_protected_areas=False, with_ranges=False, with_releases=False)
+    path = build_store(
+        tmp_path / "bare.gpkg", with_protected_areas=False, with_ranges=False, with_releases=False
+    )
     result = run_cli("analyze", "--json", "--store", path)
     assert result.exit_code == 0, result
     data = json.loads(result.stdout)
     assert data["totals_by_year"]["2020"] == 1960
-    for key in ("protected_by_country_year", "site_protection", "protected_areas", "range_coverage",
-                "range_change", "reintroductions"):
+    for key in (
+        "protected_by_country_year",
+        "site_protection",
+        "protected_areas",
+        "range_coverage",
+        "range_change",
+        "reintroductions",
+    ):
         assert data[key] == [], key
     assert data["gaps"]["outside_protected_areas"] == []
     notes = " ".join(data["notes"])
@@ -206,7 +300,9 @@ def test_an_empty_store_and_the_text_summary(tmp_path, run_cli):
     Store.create(tmp_path / "empty.gpkg")
     result = run_cli("analyze", "--store", "empty.gpkg")
     assert result.exit_code == 0, result
-    assert "Wild animals by year: none" in result.stdout and "Note: no population-counts layer" in result.stdout
+    assert (
+        "Wild animals by year: none" in result.stdout and "Note: no population-counts layer" in result.stdout
+    )
 
 
 def test_the_store_can_come_from_the_environment(store_path, run_cli):
