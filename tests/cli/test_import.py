@@ -78,6 +78,13 @@ def test_validate_lists_every_problem_and_exits_1(run_cli, tmp_path, store):
     imported = run_cli("import", "sites", "bad.csv", "--store", "deer.gpkg")
     assert one_clear_line(imported).startswith("Error: 4 problem(s) in the 'sites' layer: ")
     assert sha(store) == before
+    many = "".join(f"s{i},S,XXX,native,t,60,41\n" for i in range(30))
+    (tmp_path / "many.csv").write_text(SITES + many, encoding="utf-8")
+    line = one_clear_line(run_cli("import", "sites", "many.csv", "--store", "deer.gpkg"))
+    assert line.startswith("Error: 30 problem(s) in the 'sites' layer: site_id='s0': iso3='XXX'")
+    assert line.endswith("; and 25 more: run `deerhabitat validate sites many.csv` (same options) to list them all. "
+                         "Nothing was imported")
+    assert sha(store) == before
 
 
 def test_warnings_go_to_stderr_and_the_import_succeeds(run_cli, tmp_path, store):

@@ -486,3 +486,11 @@ def test_nul_characters_in_text_are_refused(tmp_path, empty_store):
     path = write(tmp_path, "s.csv", SITES_HEADER + "a,A\x00B,UZB,native,t,60,41\n")
     refused(empty_store, "sites", path, SchemaError,
             match=r"site_id='a': name 'A\\x00B' holds a NUL character, which the store cannot keep")
+
+
+def test_options_that_do_not_apply_are_reported(tmp_path, empty_store):
+    path = write(tmp_path, "s.csv", SITES_HEADER + "a,A,UZB,native,t,60,41\n")
+    result = import_layer("sites", path, store=empty_store.path,
+                          options=ImportOptions(statuses="all", max_distance_km=3))
+    assert [str(w) for w in result.warnings] == ["--status applies to wdpa imports only; it was ignored",
+                                                 "--max-distance-km applies to gbif imports only; it was ignored"]

@@ -113,8 +113,10 @@ def test_export_errors(source, tmp_path):
         export_layer("sites", tmp_path / "sites.dxf", store=source.path)
     with pytest.raises(StoreError, match="does not exist; create it first"):
         export_layer("sites", tmp_path / "no" / "sites.gpkg", store=source.path)
-    with pytest.raises(StoreError, match="is a folder; give a file name"):
-        export_layer("sites", tmp_path, store=source.path)
+    folder = tmp_path / "out"
+    folder.mkdir()
+    assert export_layer("sites", folder, store=source.path).file_format == "Shapefile"
+    assert (folder / "sites.shp").is_file() and (folder / "sites.deerhabitat.json").is_file()
     empty = Store.create(tmp_path / "empty.gpkg")
     with pytest.raises(LayerNotFoundError, match="has no 'sites' layer"):
         export_layer("sites", tmp_path / "x.gpkg", store=empty.path)

@@ -7,6 +7,7 @@ import click
 from deerhabitat.cli.options import echo_json, json_opt, store_opt
 
 _SHOWN_WARNINGS = 20
+_SHOWN_PROBLEMS = 5
 
 
 class KindType(click.ParamType):
@@ -83,6 +84,14 @@ def _one_line(text: str) -> str:
     return " ".join(text.split())
 
 
+def _short(exc, kind: str, path: str) -> str:
+    """The first problems of a refused import on one line, and how to see them all."""
+    shown = "; ".join(_one_line(p)[:300] for p in exc.problems[:_SHOWN_PROBLEMS])
+    return (f"{len(exc.problems)} problem(s) in the {exc.kind!r} layer: {shown}; and "
+            f"{len(exc.problems) - _SHOWN_PROBLEMS} more: run `deerhabitat validate {kind} {path}` (same options) "
+            f"to list them all. Nothing was imported")
+
+
 @click.command("import")
 @click.argument("kind", type=KindType(flavours=True))
 @click.argument("path", type=click.Path(dir_okay=True))
@@ -99,10 +108,16 @@ def import_command(kind, path, store, assume_crs, fields, layer, on_invalid, enc
     .gpkg .geojson .json .shp (or a folder, or .zip) .fgb .parquet .kml .csv .tsv .xlsx.
     Any problem refuses the whole import and leaves the store unchanged.
     """
+    from deerhabitat.errors import SchemaError
     from deerhabitat.workflows import import_layer
 
     options = _options(kind, assume_crs, fields, layer, on_invalid, encoding, statuses, max_distance_km)
-    result = import_layer(kind, path, store=store, options=options, replace=replace, dry_run=dry_run)
+    try:
+        result = import_layer(kind, path, store=store, options=options, replace=replace, dry_run=dry_run)
+    except SchemaError as exc:
+        if click.get_current_context().find_root().params.get("debug") or len(exc.problems) <= _SHOWN_PROBLEMS:
+            raise
+        raise click.ClickException(_short(exc, kind, path)) from None
     _echo_warnings(result.warnings)
     verb = "Would import" if dry_run else "Imported"
     click.echo(f"{verb} {result.added + result.updated} {result.kind.value} feature(s) from {path} "

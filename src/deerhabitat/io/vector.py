@@ -262,7 +262,8 @@ def write_vector(frame: gpd.GeoDataFrame, path: str | os.PathLike, /, *, layer_n
     frame : geopandas.GeoDataFrame
         The layer, in EPSG:4326.
     path : path-like
-        Target file; ``.shp`` writes a shapefile (and its sidecar) beside it, ``.zip`` a zipped one.
+        Target file; ``.shp`` writes a shapefile (and its sidecar) beside it, ``.zip`` a zipped one; an
+        existing folder gets ``<layer_name>.shp``.
     layer_name : str
         Layer name (GeoPackage, KML), sheet (Excel) or sidecar label (shapefile).
     overwrite : bool, default False
@@ -282,9 +283,9 @@ def write_vector(frame: gpd.GeoDataFrame, path: str | os.PathLike, /, *, layer_n
         If the extension is not a supported format.
     """
     path = Path(path)
-    fmt = format_of(path) if not path.is_dir() else "Shapefile"
-    if path.is_dir() or (fmt == "Shapefile" and path.suffix.lower() not in (".shp", ".zip")):
-        raise StoreError(f"{str(path)!r} is a folder; give a file name such as {str(path / 'sites.shp')!r}")
+    if path.is_dir():
+        path = path / f"{layer_name}.shp"
+    fmt = format_of(path)
     targets = _existing_targets(path, fmt)
     if targets and not overwrite:
         raise StoreError(f"{str(path)!r} already exists; choose another name, or pass --overwrite to replace it")

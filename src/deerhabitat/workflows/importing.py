@@ -25,7 +25,7 @@ import geopandas as gpd
 from deerhabitat.errors import DeerHabitatError, SchemaError, StoreError
 from deerhabitat.io import Provenance, Store, checks, file_sha256, occurrences, tabular, wdpa
 from deerhabitat.io.fields import column_problems, parse_field_mapping, text_problems, uniform_types
-from deerhabitat.io.findings import Finding, ValidationReport, error, feature_labels, summarise
+from deerhabitat.io.findings import Finding, ValidationReport, error, feature_labels, summarise, warning
 from deerhabitat.io.vector import read_vector, write_vector
 from deerhabitat.schema import SPECS, LayerKind, check_references, validate_layer
 from deerhabitat.workflows.store import open_store
@@ -283,8 +283,13 @@ def _prepare(work: _Work) -> gpd.GeoDataFrame | None:
 def _start(kind: LayerKind | str, path: str | os.PathLike, store: Store,
            options: ImportOptions | None) -> _Work:
     layer_kind, source = parse_import_kind(kind.value if isinstance(kind, LayerKind) else kind)
+    options = options or ImportOptions()
     report = ValidationReport(kind=layer_kind.value, path=str(path), source=source)
-    return _Work(layer_kind, source, Path(path), store, options or ImportOptions(), report)
+    if options.statuses and source != "wdpa":
+        report.extend([warning("file", "--status applies to wdpa imports only; it was ignored")])
+    if options.max_distance_km is not None and source != "gbif":
+        report.extend([warning("file", "--max-distance-km applies to gbif imports only; it was ignored")])
+    return _Work(layer_kind, source, Path(path), store, options, report)
 
 
 # -- the three commands ------------------------------------------------------------------------------
