@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import io
 import zipfile
 
 import openpyxl
@@ -117,6 +118,18 @@ def test_yaml_template_is_commented_and_complete(tmp_path):
         for field in section.fields:
             assert f"{field.name}:" in text
     assert "#    method:   # (required) how the number was obtained; one of: census, distance-sampling" in text
+
+
+def test_text_that_looks_like_a_formula_stays_text(tmp_path, make_report):
+    data = make_report()
+    data["report"]["authority"] = '=HYPERLINK("http://example.org","click")'
+    data["populations"][0]["source"] = "=1+1"
+    report, _ = check_report(data, today=TODAY)
+    path = write_report_file(report, tmp_path / "r.xlsx")
+    workbook = openpyxl.load_workbook(path)
+    assert workbook["Report"]["B8"].data_type == "s" and workbook["Populations"]["S2"].data_type == "s"
+    again, problems = check(path)
+    assert problems == [] and again == report
 
 
 def test_workbooks_are_byte_for_byte_reproducible(tmp_path, make_report):
@@ -290,7 +303,61 @@ def test_a_zip_that_is_not_a_workbook(tmp_path):
     with zipfile.ZipFile(tmp_path / "z.zip", "w") as archive:
         archive.writestr("report.yaml", "report: {}")
     problem = _unreadable(tmp_path, "r.xlsx", (tmp_path / "z.zip").read_bytes())
-    assert problem.startswith("r.xlsx: not an Excel .xlsx workbook (it is a zip file but not a workbook: ")
+    assert problem.startswith("r.xlsx: not an Excel .xlsx workbook (it is a zip file but not a readable workbook: ")
+
+
+def _damaged(path, member, how):
+    """Copy of the workbook ``path`` with one zip member replaced by garbage, cut in half, or left out."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(path) as source, zipfile.ZipFile(buffer, "w") as target:
+        for name in source.namelist():
+            data = source.read(name)
+            if name == member:
+                if how == "drop":
+                    continue
+                data = b"<<<garbage" if how == "garbage" else data[: len(data) // 2]
+            target.writestr(name, data)
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize("how", ["garbage", "truncate", "drop"])
+def test_damaged_workbooks_give_one_problem_or_read(tmp_path, bundled, how):
+    original = bundled / "UZB-2020-2023.xlsx"
+    with zipfile.ZipFile(original) as archive:
+        members = archive.namelist()
+    outcomes = set()
+    for member in members:
+        path = tmp_path / "damaged.xlsx"
+        path.write_bytes(_damaged(original, member, how))
+        try:
+            source = read_report_file(path)
+        except ReportFormatError as exc:
+            assert len(exc.problems) == 1 and exc.problems[0].startswith("damaged.xlsx: not an Excel .xlsx workbook")
+            outcomes.add("refused")
+        else:
+            check_report(source.data, locate=source.locate, today=TODAY)
+            outcomes.add("read")
+    assert "refused" in outcomes
+
+
+def test_truncated_workbooks_give_one_problem(tmp_path, bundled):
+    content = (bundled / "UZB-2020-2023.xlsx").read_bytes()
+    for cut in range(0, len(content), max(1, len(content) // 25)):
+        assert _unreadable(tmp_path, "cut.xlsx", content[:cut]).startswith("cut.xlsx: not an Excel .xlsx workbook")
+
+
+@settings(max_examples=60, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(content=st.binary(max_size=300) | st.text(max_size=200).map(lambda t: t.encode("utf-8")))
+def test_any_bytes_as_yaml_give_problems_never_an_exception(tmp_path, content):
+    path = tmp_path / "any.yaml"
+    path.write_bytes(content)
+    try:
+        source = read_report_file(path)
+    except ReportFormatError as exc:
+        assert len(exc.problems) == 1 and "\n" not in exc.problems[0]
+        return
+    _, problems = check_report(source.data, locate=source.locate, today=TODAY)
+    assert all("\n" not in str(p) for p in [*source.problems, *problems])
 
 
 def test_yaml_syntax_error_names_line_and_column(tmp_path):

@@ -17,7 +17,9 @@ import datetime as _dt
 import hashlib
 import io
 import os
+import warnings
 import zipfile
+import zlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -147,25 +149,32 @@ def _read_yaml(content: bytes, name: str) -> tuple[Any, Locator, list[Problem]]:
         raise ReportFormatError(name, [f"{name}: byte {content[exc.start]:#04x} at position {exc.start} is not "
                                        f"UTF-8 text; a YAML report must be UTF-8 (or is this an Excel file? "
                                        f"then name it .xlsx); save it as UTF-8"]) from None
-    loader = yaml.SafeLoader(text)
     try:
-        node = loader.get_single_node()
-        data = loader.construct_document(node) if node is not None else None
+        node, data = _load_yaml(text)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         where = f"{name} line {mark.line + 1}, column {mark.column + 1}" if mark else name
         what = " ".join(str(part) for part in (exc.context, exc.problem) if part)
         raise ReportFormatError(name, [f"{where}: not valid YAML ({what}); correct the YAML (indent nested "
                                        f"keys by two spaces, quote text that contains ': ' or ' #')"]) from None
-    except yaml.YAMLError as exc:
-        raise ReportFormatError(name, [f"{name}: not readable as YAML ({exc}); correct the YAML"]) from None
-    finally:
-        loader.dispose()
+    except yaml.YAMLError as exc:  # a character YAML does not allow (ReaderError)
+        raise ReportFormatError(name, [f"{name}: not readable as YAML ({' '.join(str(exc).split())}); remove "
+                                       f"control characters, or save the file again as UTF-8 text"]) from None
     lines: dict[KeyPath, int] = {}
     problems: list[Problem] = []
     if node is not None:
         _index_lines(node, (), lines, problems)
     return data, _yaml_locator(lines), problems
+
+
+def _load_yaml(text: str) -> tuple[yaml.Node | None, Any]:
+    """Compose (for line numbers) and construct (for data) one YAML document with the safe loader."""
+    loader = yaml.SafeLoader(text)
+    try:
+        node = loader.get_single_node()
+        return node, (loader.construct_document(node) if node is not None else None)
+    finally:
+        loader.dispose()
 
 
 def _index_lines(node: yaml.Node, path: KeyPath, lines: dict, problems: list[Problem]) -> None:
@@ -205,12 +214,7 @@ _ValueRows = list[tuple[int, tuple]]
 
 
 def _read_xlsx(content: bytes, name: str) -> tuple[Any, Locator, list[Problem]]:
-    workbook = _open_workbook(content, name)
-    try:
-        sheets = {ws.title: [(r, row) for r, row in enumerate(ws.iter_rows(values_only=True), start=1)]
-                  for ws in workbook.worksheets}
-    finally:
-        workbook.close()
+    sheets = _read_sheets(content, name)
     data: dict[str, Any] = {}
     where: dict[KeyPath, str] = {}
     problems: list[Problem] = []
@@ -232,12 +236,24 @@ def _read_xlsx(content: bytes, name: str) -> tuple[Any, Locator, list[Problem]]:
     return data, _xlsx_locator(name, where), problems
 
 
-def _open_workbook(content: bytes, name: str) -> Any:
+_UNREADABLE_XLSX = (zipfile.BadZipFile, zlib.error, InvalidFileException, KeyError, ValueError, OSError, EOFError,
+                    TypeError, AttributeError, IndexError, SyntaxError)
+"""What openpyxl raises for bytes that are not a workbook, or a damaged one (XML ParseError is a SyntaxError)."""
+
+
+def _read_sheets(content: bytes, name: str) -> dict[str, _ValueRows]:
+    """Every sheet's rows of cell values, numbered from 1; one clear problem if the workbook is unreadable."""
     try:
-        return openpyxl.load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, InvalidFileException, KeyError, ValueError, OSError, TypeError,
-            AttributeError, IndexError) as exc:
-        hint = "it is a zip file but not a workbook" if zipfile.is_zipfile(io.BytesIO(content)) else \
+        with warnings.catch_warnings():  # e.g. "Data Validation extension is not supported": values are read anyway
+            warnings.simplefilter("ignore", UserWarning)
+            workbook = openpyxl.load_workbook(io.BytesIO(content), read_only=True, data_only=True)
+        try:
+            return {ws.title: list(enumerate(ws.iter_rows(values_only=True), start=1))
+                    for ws in workbook.worksheets}
+        finally:
+            workbook.close()
+    except _UNREADABLE_XLSX as exc:
+        hint = "it is a zip file but not a readable workbook" if zipfile.is_zipfile(io.BytesIO(content)) else \
             "the bytes are not a zip-based .xlsx file"
         raise ReportFormatError(name, [f"{name}: not an Excel .xlsx workbook ({hint}: {type(exc).__name__}); "
                                        f"save it from Excel or LibreOffice as .xlsx, or start from `deerhabitat "
@@ -405,6 +421,14 @@ def _cell_value(value: object, fld: Field) -> object:
     return value
 
 
+def _set_cell(cell: Any, value: object) -> Any:
+    """Put ``value`` in ``cell`` as data: text starting with '=' stays text, never becomes a formula."""
+    cell.value = value
+    if isinstance(value, str) and value.startswith("="):
+        cell.data_type = "s"
+    return cell
+
+
 def _yaml_scalar(value: object, fld: Field) -> str:
     shown = _cell_value(value, fld)
     if shown is None:
@@ -541,7 +565,7 @@ def _write_report_sheet(sheet: Any, section: Section, values: Mapping[str, Any])
         sheet.cell(row, 1, fld.name).font = _BOLD
         if fld.required:
             sheet.cell(row, 1).fill = _REQUIRED_FILL
-        value = sheet.cell(row, 2, _cell_value(values.get(fld.name), fld))
+        value = _set_cell(sheet.cell(row, 2), _cell_value(values.get(fld.name), fld))
         value.number_format = "@" if fld.dtype in ("date", "text") else "General"
         sheet.cell(row, 3, _field_comment(fld))
     years = DataValidation(type="whole", operator="between", formula1="1700", formula2="2100", allow_blank=True)
@@ -573,7 +597,7 @@ def _write_table_sheet(sheet: Any, section: Section, entries: list, list_ranges:
             sheet.add_data_validation(validation)
             validation.add(f"{letter}2:{letter}{last_row}")
         for row, entry in enumerate(entries, start=2):
-            cell = sheet.cell(row, column, _cell_value(entry.get(fld.name), fld))
+            cell = _set_cell(sheet.cell(row, column), _cell_value(entry.get(fld.name), fld))
             if fld.dtype in ("date", "text", "code"):
                 cell.number_format = "@"
     sheet.freeze_panes = "A2"
