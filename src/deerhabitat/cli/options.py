@@ -4,7 +4,7 @@
 option             used by
 =================  ============================================================================
 ``--store``        layers, import, validate, export, analyze, habitat, map, report, national-report
-``--json``         layers, analyze, habitat, validate
+``--json``         layers, analyze, habitat, validate, national-report validate|import|list
 ``--out``          analyze, map, report, habitat
 ``--profile``      map, report
 =================  ============================================================================
