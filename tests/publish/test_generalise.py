@@ -90,3 +90,30 @@ def test_method_text_gives_the_cell_and_the_largest_offset():
     text = generalisation_method(10_000)
     assert "10 km cell" in text and "7.1 km" in text
     assert np.isclose(10 / math.sqrt(2), 7.07, atol=0.01)
+
+
+def test_areas_become_the_grid_cells_whose_centres_they_contain():
+    from deerhabitat.publish.generalise import generalise_areas
+
+    frame = gpd.GeoDataFrame({"id": ["a", "tiny"]}, geometry=[shapely.box(1_000, 1_000, 24_000, 9_000),
+                                                              shapely.box(12_000, 31_000, 12_500, 31_500)], crs=CRS)
+    out = generalise_areas(frame, cell_m=10_000, crs=CRS)
+    assert out.geometry.iloc[0].equals(shapely.box(0, 0, 20_000, 10_000))
+    assert out.geometry.iloc[1].equals(shapely.box(10_000, 30_000, 20_000, 40_000))
+    assert list(out["id"]) == ["a", "tiny"] and frame.geometry.iloc[0].bounds == (1_000, 1_000, 24_000, 9_000)
+
+
+def test_public_candidates_are_cells_with_rounded_distances(public_data):
+    from deerhabitat.publish import build_habitat_map
+
+    candidates = gpd.GeoDataFrame(
+        {"candidate_id": ["C01"], "rank": [1], "distance_to_population_km": [23.7], "area_km2": [123.456]},
+        geometry=[shapely.Point(64.0, 40.0).buffer(0.3)], crs=4326)
+    data = public_data.with_results(candidates=candidates)
+    layer = next(x for x in build_habitat_map(data).layers if x.id == "candidates")
+    assert layer.frame["distance_to_population_km"].tolist() == [20.0]
+    assert layer.frame["area_km2"].tolist() == [123.456]
+    xs, ys = zip(*[TO_EA.transform(x, y) for x, y in shapely.get_coordinates(layer.frame.geometry.iloc[0])],
+                 strict=True)
+    assert all(abs(v / 10_000 - round(v / 10_000)) < 1e-6 for v in xs + ys)
+    assert "grid cells they cover" in layer.note

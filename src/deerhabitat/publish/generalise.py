@@ -102,6 +102,52 @@ def snap_to_cell_centres(geometry: gpd.GeoSeries, *, cell_m: float, crs: pyproj.
     return out.to_crs(geometry.crs)
 
 
+def generalise_areas(frame: gpd.GeoDataFrame, *, cell_m: float, crs: pyproj.CRS) -> gpd.GeoDataFrame:
+    """Replace each polygon by the equal-area grid cells whose centres it contains (its centroid's cell if none).
+
+    Used for areas whose outline was shaped around exact wild positions (candidate sites are kept a
+    distance away from every wild population, so their edges trace circles around them): published as
+    whole cells, an outline no longer points at a position more precisely than the cell size.
+
+    Parameters
+    ----------
+    frame : geopandas.GeoDataFrame
+        Polygons in any CRS.
+    cell_m : float
+        Cell size in metres of ``crs``.
+    crs : pyproj.CRS
+        The equal-area CRS of the grid (corners at multiples of ``cell_m`` from its origin).
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        A copy with (Multi)Polygon cell unions, in the CRS of ``frame``.
+
+    Examples
+    --------
+    >>> crs = pyproj.CRS("+proj=aea +lat_1=37 +lat_2=46 +lat_0=41.5 +lon_0=67 +datum=WGS84 +units=m")
+    >>> f = gpd.GeoDataFrame(geometry=[shapely.box(1_000, 1_000, 24_000, 9_000)], crs=crs)
+    >>> generalise_areas(f, cell_m=10_000, crs=crs).geometry.iloc[0].bounds
+    (0.0, 0.0, 20000.0, 10000.0)
+    """
+    projected = frame.geometry.to_crs(crs)
+    cells = [_covering_cells(geom, cell_m) for geom in projected.values]
+    out = frame.copy()
+    return out.set_geometry(gpd.GeoSeries(cells, index=frame.index, crs=crs).to_crs(frame.crs))
+
+
+def _covering_cells(geom: shapely.Geometry, cell_m: float) -> shapely.Geometry:
+    x0, y0, x1, y1 = (np.floor(np.array(geom.bounds) / cell_m) * cell_m).tolist()
+    xs, ys = np.meshgrid(np.arange(x0, x1 + cell_m, cell_m) + cell_m / 2,
+                         np.arange(y0, y1 + cell_m, cell_m) + cell_m / 2)
+    inside = shapely.contains_xy(geom, xs.ravel(), ys.ravel())
+    centres = np.column_stack([xs.ravel()[inside], ys.ravel()[inside]])
+    if not len(centres):
+        centres = (np.floor(shapely.get_coordinates(shapely.centroid(geom)) / cell_m) + 0.5) * cell_m
+    half = cell_m / 2
+    return shapely.union_all([shapely.box(x - half, y - half, x + half, y + half) for x, y in centres])
+
+
 def _schema_only(frame: gpd.GeoDataFrame, kind: LayerKind) -> gpd.GeoDataFrame:
     keep = [c for c in SPECS[kind].column_names if c in frame.columns]
     return gpd.GeoDataFrame(frame[keep].copy(), geometry=frame.geometry.values, crs=frame.crs)

@@ -42,7 +42,7 @@ import shapely
 from deerhabitat._version import __version__
 from deerhabitat.config import StoreConfig
 from deerhabitat.publish.assets import TILE_SOURCES, Basemap, inline_scripts, inline_stylesheet, marker_icon_uris
-from deerhabitat.publish.generalise import Profile, generalise_layers
+from deerhabitat.publish.generalise import Profile, generalise_areas, generalise_layers
 from deerhabitat.publish.layers import (
     GROUP_BOUNDARIES,
     GROUP_HABITAT,
@@ -123,6 +123,8 @@ class PublishData:
         """A copy with the analyses' results the thematic maps need (see the attributes)."""
         if site_years is not None:
             site_years = pd.DataFrame(site_years).drop(columns="geometry", errors="ignore")
+        if candidates is not None and self.profile is Profile.PUBLIC:
+            candidates = _public_candidates(candidates, self.config)
         return replace(self, coverage=coverage, site_years=site_years, habitat=tuple(habitat),
                        candidates=candidates)
 
@@ -344,19 +346,41 @@ def _habitat_layers(data: PublishData, *, visible: bool) -> list[MapLayer | Rast
     return layers
 
 
+CANDIDATE_FIELDS = (
+    Field("title", "Candidate site"), Field("rank", "Rank"), Field("score", "Score (0–1)", digits=2),
+    Field("area_km2", "Suitable area", unit="km²", digits=1),
+    Field("protected_percent", "Inside protected areas", unit="%", digits=1),
+    Field("mean_suitability", "Mean suitability (0–1)", digits=2),
+    Field("nearest_source_name", "Nearest source population"),
+    Field("distance_to_source_km", "Distance to that source", unit="km", digits=0),
+    Field("distance_to_population_km", "Distance to the nearest wild population", unit="km", digits=0),
+    Field("explanation", "Why here"))
+
+
+def _public_candidates(frame: gpd.GeoDataFrame, config: StoreConfig) -> gpd.GeoDataFrame:
+    """Candidate areas as whole grid cells, distances rounded to the cell size (see :func:`generalise_areas`)."""
+    out = generalise_areas(frame, cell_m=config.generalise_m, crs=config.crs)
+    cell_km = config.generalise_m / 1000.0
+    for column in [c for c in out.columns if "distance" in c and c.endswith("_km")]:
+        out[column] = [None if pd.isna(v) else round(float(v) / cell_km) * cell_km for v in out[column]]
+    return out
+
+
 def _candidates_layer(data: PublishData, *, visible: bool) -> MapLayer | None:
     frame = data.candidates
     if frame is None or frame.empty:
         return None
-    frame = frame[~(frame.geometry.isna() | frame.geometry.is_empty)].reset_index(drop=True)
-    id_column = next((c for c in ("candidate_id", "id", "rank") if c in frame.columns), None)
-    frame = frame.sort_values(id_column, kind="stable").reset_index(drop=True) if id_column else frame
-    frame["title"] = [f"Candidate {v}" for v in (frame[id_column] if id_column else range(1, len(frame) + 1))]
-    fields = [Field("title", "Candidate site")]
-    fields += [Field(c, c.replace("_", " ").capitalize(), digits=2 if str(frame[c].dtype).startswith(("float", "Float"))
-                     else None) for c in frame.columns if c not in ("title", frame.geometry.name)]
+    frame = frame[~(frame.geometry.isna() | frame.geometry.is_empty)].to_crs(4326)
+    order = "rank" if "rank" in frame.columns else frame.columns[0]
+    frame = frame.sort_values(order, kind="stable").reset_index(drop=True)
+    ids = frame["candidate_id"] if "candidate_id" in frame.columns else pd.Series(range(1, len(frame) + 1))
+    frame["title"] = [f"Candidate {v}" for v in ids]
+    if "protected_fraction" in frame.columns:
+        frame["protected_percent"] = [None if pd.isna(v) else 100.0 * float(v) for v in frame["protected_fraction"]]
+    note = (f"Shown as the {data.cell_km:g} km grid cells they cover, distances rounded to {data.cell_km:g} km: "
+            f"their outlines keep a distance from wild populations." if data.profile is Profile.PUBLIC else "")
     return MapLayer("candidates", "Candidate reintroduction sites", GROUP_HABITAT, frame, CANDIDATE_STYLE,
-                    tuple(fields), visible=visible, searchable=True)
+                    CANDIDATE_FIELDS, visible=visible, searchable=True, note=note)
 
 
 def _slug(text: str) -> str:

@@ -81,7 +81,7 @@ def build_raster_layer(values: np.ndarray, bounds: tuple[float, float, float, fl
         value_range, ramp, labels = (0.0, 1.0), SUITABILITY_RAMP, ("0 (unsuitable)", "1 (most suitable)")
     else:
         top = float(finite.max()) if finite.size else 1.0
-        value_range, ramp, labels = (0.0, top or 1.0), AOH_RAMP, ("little habitat", f"{top:g} (most)")
+        value_range, ramp, labels = (0.0, top or 1.0), AOH_RAMP, ("0", f"{top:g} (habitat per pixel, km²)")
     rgba = colour_array(values, value_range=value_range, ramp=ramp, transparent_at_or_below=0.0)
     south, west, north, east = bounds
     return RasterLayer(layer_id, title, GROUP_HABITAT, png_bytes(rgba), (west, south, east, north),

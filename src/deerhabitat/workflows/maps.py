@@ -129,9 +129,9 @@ def prepare_publication(store: str | os.PathLike | None, profile: Profile | str)
     notes: list[str] = []
     site_years, totals = _population(layers, config, notes)
     coverage = _coverage(layers, config, notes)
-    habitat = _habitat(opened, notes)
+    habitat, candidates = _bundled_habitat(notes) if _is_bundled(choice) else (_habitat(opened, notes), None)
     data = prepare_data(layers, config, profile=profile).with_results(
-        coverage=coverage, site_years=site_years, habitat=habitat)
+        coverage=coverage, site_years=site_years, habitat=habitat, candidates=candidates)
     return Publication(opened, choice, data, totals, notes)
 
 
@@ -194,20 +194,40 @@ def _habitat(opened: Store, notes: list[str]) -> list[RasterLayer]:
         kind = _raster_kind(str(row.role), str(row.path))
         if kind is not None and Path(row.path).is_file():
             chosen[kind] = str(row.path)
-    layers = []
-    for kind in sorted(chosen):
-        layer_id, title = _HABITAT_ROLES[kind]
-        try:
-            values, bounds = read_display_image(chosen[kind])
-        except DeerHabitatError as exc:
-            notes.append(f"The {title} raster could not be shown: {exc}")
-            continue
-        layers.append(build_raster_layer(values, bounds, layer_id=layer_id, title=title, kind=kind,
-                                         note=f"From {Path(chosen[kind]).name}; display only (Web Mercator)."))
+    layers = [layer for layer in (_display_layer(Path(chosen[kind]), kind, notes) for kind in sorted(chosen))
+              if layer is not None]
     if not layers:
         notes.append("No Area of Habitat or suitability raster is registered in the store (see `deerhabitat "
                      "habitat aoh|suitability`): no habitat map.")
     return layers
+
+
+def _display_layer(path: Path, kind: str, notes: list[str]) -> RasterLayer | None:
+    layer_id, title = _HABITAT_ROLES[kind]
+    try:
+        values, bounds = read_display_image(path)
+    except DeerHabitatError as exc:
+        notes.append(f"The {title} raster could not be shown: {exc}")
+        return None
+    return build_raster_layer(values, bounds, layer_id=layer_id, title=title, kind=kind,
+                              note=f"From {path.name}; display only (Web Mercator).")
+
+
+def _bundled_habitat(notes: list[str]) -> tuple[list[RasterLayer], gpd.GeoDataFrame | None]:
+    """AOH, suitability and candidate sites of the bundled sample rasters (computed in a temporary folder)."""
+    from deerhabitat.workflows.habitat import bundled_habitat, habitat_candidates
+
+    try:
+        with tempfile.TemporaryDirectory(prefix="deerhabitat-habitat-") as tmp:
+            reports = bundled_habitat(tmp)
+            layers = [_display_layer(Path(reports[kind].outputs["raster"]), kind, notes)
+                      for kind in ("aoh", "suitability")]
+            candidates = habitat_candidates(out=tmp, suitability=reports["suitability"].outputs["raster"]).table
+    except DeerHabitatError as exc:
+        notes.append(f"The habitat of the bundled sample rasters could not be computed: {exc}")
+        return [], None
+    notes.append("Habitat rasters are the bundled illustrative sample rasters (see data/README.md), not a survey.")
+    return [layer for layer in layers if layer is not None], candidates
 
 
 # -- writing ------------------------------------------------------------------------------------------
