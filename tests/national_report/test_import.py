@@ -102,8 +102,8 @@ def test_known_sites_keep_the_store_geometry_and_are_not_redrawn(make_report):
      "releases[0].site_id: destination site 'UZB-Z' is not in the store nor among the report's populations with "
      "coordinates; use the store's site id, or add the site with its coordinates under populations"),
     (lambda r: r["releases"][0].update(source_site_id="UZB-Z"),
-     "release_id='nr:UZB:2020-2023:UZB-A:2021-07': source_site_id='UZB-Z' is not a site in the store; import the "
-     "site first or correct the id"),
+     "releases[0].source_site_id: source site 'UZB-Z' is not in the store nor among the report's populations with "
+     "coordinates; use the store's site id, or add the site with its coordinates under populations"),
     (lambda r: r["report"].update(country="AFG"),
      "report.country: 'AFG' is not a range state of this store (KAZ, TJK, UZB); correct the country code, or import "
      "into a store for this country's species"),

@@ -33,7 +33,7 @@ from deerhabitat.crs import STORE_CRS
 from deerhabitat.nrschema import Locator, key_path, period_label
 from deerhabitat.errors import SchemaError
 from deerhabitat.io.wdpa import circle_radius_m
-from deerhabitat.schema import SPECS, LayerKind, check_references, validate_layer
+from deerhabitat.schema import SPECS, LayerKind, validate_layer
 
 CIRCLE_QUAD_SEGS = 64
 """Segments per quarter circle of the polygon drawn for a protected area known by its centre and area."""
@@ -129,8 +129,6 @@ def report_layers(report: Mapping[str, Any], *, filename: str, store_sites: gpd.
               LayerKind.PROTECTED_AREAS: protected}
     if not problems:
         frames = {kind: _validated(kind, frame, problems) for kind, frame in frames.items()}
-        for kind in (LayerKind.POPULATION_COUNTS, LayerKind.RELEASES):
-            problems.extend(check_references(frames[kind], kind, set(points)))
     return ReportLayers(*frames.values(), id_prefix=prefix, source=source), problems
 
 
@@ -209,11 +207,13 @@ def _counts(report: Mapping, prefix: str, source: str, points: Mapping) -> gpd.G
 def _releases(report: Mapping, prefix: str, source: str, points: Mapping, locate: Locator,
               problems: list[str]) -> gpd.GeoDataFrame:
     rows = []
+    listed = {e["site_id"] for e in report["populations"]}  # a listed site without coordinates is reported there
     for i, entry in enumerate(report["releases"]):
-        if entry["site_id"] not in points:
-            problems.append(f"{locate(('releases', i, 'site_id'))}: destination site {entry['site_id']!r} is not "
-                            f"in the store nor among the report's populations with coordinates; use the store's "
-                            f"site id, or add the site with its coordinates under populations")
+        for column, what in (("site_id", "destination site"), ("source_site_id", "source site")):
+            if entry[column] is not None and entry[column] not in points and entry[column] not in listed:
+                problems.append(f"{locate(('releases', i, column))}: {what} {entry[column]!r} is not in the store "
+                                f"nor among the report's populations with coordinates; use the store's site id, or "
+                                f"add the site with its coordinates under populations")
         local = entry["release_id"] or f"{entry['site_id']}:{entry['date']}"
         rows.append({
             "release_id": f"{prefix}{local}", "site_id": entry["site_id"],
