@@ -12,15 +12,8 @@ import pytest
 from publish_builders import CAPTIVE, EXACT_WILD, PAYLOADS, TOTALS, cell_centre, hostile, make_store
 
 from deerhabitat.publish import build_maps, render_map_html
-from deerhabitat.publish.maps import (
-    build_population_map,
-    build_state_map,
-    count_text,
-    latest_counts,
-    population_frame,
-    release_flows,
-    site_frame,
-)
+from deerhabitat.publish.data import count_text, latest_counts, population_frame, release_flows, site_frame
+from deerhabitat.publish.maps import build_population_map, build_state_map
 from deerhabitat.schema import LayerKind
 from deerhabitat.workflows.maps import prepare_publication
 

@@ -8,10 +8,10 @@ the data allows, :func:`render_map_html` / :func:`render_static_map` draw one, a
 """
 
 from deerhabitat.publish.assets import Basemap
+from deerhabitat.publish.data import PublishData, prepare_data
 from deerhabitat.publish.generalise import Profile, generalise_layers, snap_to_cell_centres
 from deerhabitat.publish.layers import MapLayer, RasterLayer, WebMap, encode_map
 from deerhabitat.publish.maps import (
-    PublishData,
     build_coverage_map,
     build_habitat_map,
     build_maps,
@@ -19,9 +19,8 @@ from deerhabitat.publish.maps import (
     build_population_map,
     build_reintroductions_map,
     build_state_map,
-    prepare_data,
-    render_map_html,
 )
+from deerhabitat.publish.page import render_map_html
 from deerhabitat.publish.qgis import QgisStyle, build_store_styles, render_qml, render_sld
 from deerhabitat.publish.rasters import build_raster_layer
 from deerhabitat.publish.report import (

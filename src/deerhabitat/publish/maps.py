@@ -26,23 +26,24 @@ scripts (by hash), no inline event handlers and no connection to any host.
 
 from __future__ import annotations
 
-import base64
 import hashlib
-import math
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field, replace
-from functools import cache
+from collections.abc import Sequence
+from dataclasses import replace
 
-import geopandas as gpd
-import jinja2
 import pandas as pd
-import pyproj
 import shapely
 
-from deerhabitat._version import __version__
-from deerhabitat.config import StoreConfig
-from deerhabitat.publish.assets import TILE_SOURCES, Basemap, inline_scripts, inline_stylesheet, marker_icon_uris
-from deerhabitat.publish.generalise import Profile, generalise_areas, generalise_layers
+from deerhabitat.publish.data import (
+    PublishData,
+    country_names,
+    is_true,
+    population_frame,
+    release_flows,
+    release_sites,
+    site_frame,
+    with_country,
+)
+from deerhabitat.publish.generalise import Profile
 from deerhabitat.publish.layers import (
     GROUP_BOUNDARIES,
     GROUP_HABITAT,
@@ -54,9 +55,8 @@ from deerhabitat.publish.layers import (
     MapLayer,
     RasterLayer,
     WebMap,
-    encode_map,
-    script_json,
 )
+from deerhabitat.publish.page import render_map_html
 from deerhabitat.publish.styles import (
     CANDIDATE_STYLE,
     DEFAULT_STYLES,
@@ -73,189 +73,6 @@ from deerhabitat.publish.styles import (
 )
 from deerhabitat.schema import LayerKind
 
-STATUS_TEXT = {"native": "native (wild)", "reintroduced": "reintroduced (wild)",
-               "introduced": "introduced (wild)", "captive": "captive"}
-
-
-@dataclass(frozen=True)
-class PublishData:
-    """Everything the maps are drawn from, already generalised for the profile.
-
-    Attributes
-    ----------
-    layers : mapping of LayerKind to geopandas.GeoDataFrame
-        The store's layers in EPSG:4326 (generalised when the profile is public).
-    config : StoreConfig
-        The store's settings (species, analysis CRS, generalisation cell, stale years).
-    profile : Profile
-        ``public`` or ``internal``.
-    coverage : pandas.DataFrame, optional
-        Range coverage by period and country from :mod:`deerhabitat.analysis` (``period, iso3,
-        range_km2, protected_km2, protected_fraction``); the coverage map needs it.
-    habitat : tuple of RasterLayer
-        Habitat rasters ready for display (see :func:`deerhabitat.publish.rasters.build_raster_layer`).
-    candidates : geopandas.GeoDataFrame, optional
-        Candidate reintroduction sites (polygons in EPSG:4326).
-    site_years : pandas.DataFrame, optional
-        The wild figure of each site in each year from :func:`deerhabitat.analysis.site_year_counts`
-        (attributes only); the population map needs it.
-    """
-
-    layers: Mapping[LayerKind, gpd.GeoDataFrame]
-    config: StoreConfig
-    profile: Profile = Profile.PUBLIC
-    coverage: pd.DataFrame | None = None
-    habitat: tuple[RasterLayer, ...] = field(default=())
-    candidates: gpd.GeoDataFrame | None = None
-    site_years: pd.DataFrame | None = None
-
-    def layer(self, kind: LayerKind) -> gpd.GeoDataFrame | None:
-        """The layer of ``kind`` with its missing or empty geometries dropped, or None if absent or empty."""
-        frame = self.layers.get(kind)
-        if frame is None or frame.empty:
-            return None
-        values = frame.geometry.values
-        keep = ~(shapely.is_missing(values) | shapely.is_empty(values))
-        return frame[keep].reset_index(drop=True) if keep.any() else None
-
-    def with_results(self, *, coverage: pd.DataFrame | None = None, site_years: pd.DataFrame | None = None,
-                     habitat: Sequence[RasterLayer] = (), candidates: gpd.GeoDataFrame | None = None) -> PublishData:
-        """A copy with the analyses' results the thematic maps need (see the attributes)."""
-        if site_years is not None:
-            site_years = pd.DataFrame(site_years).drop(columns="geometry", errors="ignore")
-        if candidates is not None and self.profile is Profile.PUBLIC:
-            candidates = _public_candidates(candidates, self.config)
-        return replace(self, coverage=coverage, site_years=site_years, habitat=tuple(habitat),
-                       candidates=candidates)
-
-    @property
-    def cell_km(self) -> float:
-        """Generalisation cell size in kilometres."""
-        return self.config.generalise_m / 1000.0
-
-
-def prepare_data(layers: Mapping[LayerKind, gpd.GeoDataFrame], config: StoreConfig, *,
-                 profile: Profile | str = Profile.PUBLIC) -> PublishData:
-    """Apply the profile to a store's layers: the first step of every publication.
-
-    Parameters
-    ----------
-    layers : mapping of LayerKind to geopandas.GeoDataFrame
-        The store's layers in EPSG:4326.
-    config : StoreConfig
-        The store's settings.
-    profile : Profile or str, default "public"
-        ``public`` generalises wild-population positions (:mod:`deerhabitat.publish.generalise`).
-
-    Returns
-    -------
-    PublishData
-        Add analysis results with :meth:`PublishData.with_results`.
-    """
-    profile = Profile(profile)
-    if profile is Profile.PUBLIC:
-        layers = generalise_layers(layers, cell_m=config.generalise_m, crs=config.crs)
-    return PublishData(dict(layers), config, profile)
-
-
-# -- display frames ---------------------------------------------------------------------------------
-
-def _country_names(data: PublishData) -> dict[str, str]:
-    states = data.layers.get(LayerKind.RANGE_STATES)
-    if states is None or states.empty:
-        return {}
-    return {str(i): str(n) for i, n in zip(states["iso3"], states["name"], strict=True)}
-
-
-def _with_country(frame: gpd.GeoDataFrame, names: Mapping[str, str]) -> gpd.GeoDataFrame:
-    out = frame.copy()
-    if "iso3" in out.columns:
-        out["country"] = [None if pd.isna(i) else (f"{names[i]} ({i})" if i in names else str(i))
-                          for i in out["iso3"]]
-    return out
-
-
-def _is_true(value: object) -> bool:
-    return value is not None and value is not pd.NA and not (isinstance(value, float) and math.isnan(value)) \
-        and bool(value)
-
-
-def latest_counts(counts: pd.DataFrame | None) -> pd.DataFrame:
-    """The latest count of each site: latest date, ties broken by the last ``count_id``.
-
-    Returns
-    -------
-    pandas.DataFrame
-        One row per ``site_id`` with ``date, count, lower, upper, method, captive``, sorted by site.
-    """
-    if counts is None or counts.empty:
-        return pd.DataFrame(columns=["site_id", "date", "count", "lower", "upper", "method", "captive"])
-    frame = pd.DataFrame(counts.drop(columns=counts.geometry.name, errors="ignore"))
-    frame = frame.sort_values(["site_id", "date", "count_id"], kind="stable")
-    return frame.groupby("site_id", sort=True).tail(1).reset_index(drop=True)
-
-
-def count_text(row: Mapping) -> str:
-    """``420 (400–440) in 2021-02, estimate`` from a count row.
-
-    Examples
-    --------
-    >>> count_text({"count": 510, "lower": 500, "upper": 520, "date": "2021-02", "method": "estimate",
-    ...             "captive": False})
-    '510 (500–520) in 2021-02, estimate'
-    """
-    text = f"{int(row['count']):,}"
-    low, high = row.get("lower"), row.get("upper")
-    if not pd.isna(low) and not pd.isna(high) and (low, high) != (row["count"], row["count"]):
-        text += f" ({int(low):,}–{int(high):,})"
-    text += f" in {row['date']}, {row['method']}"
-    return text + (", captive animals" if _is_true(row.get("captive")) else "")
-
-
-def _position_text(data: PublishData, generalised: bool, approximate: object) -> str:
-    if generalised:
-        return (f"generalised: centre of a {data.cell_km:g} km equal-area grid cell "
-                f"(the exact position of a wild population is not published)")
-    return "approximate (placed from a described place)" if _is_true(approximate) else "as recorded"
-
-
-def site_frame(data: PublishData, *, iso3: str | None = None) -> gpd.GeoDataFrame | None:
-    """Sites ready for display: status label, latest count, position note and country name.
-
-    Parameters
-    ----------
-    data : PublishData
-        Generalised data.
-    iso3 : str, optional
-        Keep only the sites of this country.
-    """
-    sites = data.layer(LayerKind.SITES)
-    if sites is None:
-        return None
-    if iso3 is not None:
-        sites = sites[sites["iso3"].astype(str) == iso3].reset_index(drop=True)
-        if sites.empty:
-            return None
-    latest = latest_counts(data.layers.get(LayerKind.POPULATION_COUNTS)).set_index("site_id")
-    out = _with_country(sites, _country_names(data))
-    out["status_label"] = [_status_label(s, scope) for s, scope in
-                           zip(out["status"], out.get("scope", pd.Series([None] * len(out))), strict=True)]
-    out["latest_count_text"] = [count_text(latest.loc[sid]) if sid in latest.index else "no count recorded"
-                                for sid in out["site_id"]]
-    flags = out["generalised"] if "generalised" in out.columns else pd.Series(False, index=out.index)
-    approx = out["approximate"] if "approximate" in out.columns else pd.Series(None, index=out.index)
-    out["position"] = [_position_text(data, bool(g), a) for g, a in zip(flags, approx, strict=True)]
-    return out.sort_values(["name", "site_id"], kind="stable").reset_index(drop=True)
-
-
-def _status_label(status: object, scope: object) -> str:
-    text = STATUS_TEXT.get(str(status), str(status))
-    if str(scope) == "country":
-        text += "; national estimate standing for all populations of the country"
-    return text
-
-
-# -- layers shared by several maps ------------------------------------------------------------------
 
 def _range_states_layer(data: PublishData) -> MapLayer | None:
     states = data.layer(LayerKind.RANGE_STATES)
@@ -264,7 +81,6 @@ def _range_states_layer(data: PublishData) -> MapLayer | None:
     states = states.sort_values("iso3", kind="stable").reset_index(drop=True)
     return MapLayer("range-states", "Range states", GROUP_BOUNDARIES, states,
                     DEFAULT_STYLES[LayerKind.RANGE_STATES], POPUP_FIELDS[LayerKind.RANGE_STATES], base=True)
-
 
 def _rivers_layer(data: PublishData, *, within: shapely.Geometry | None = None) -> MapLayer | None:
     rivers = data.layer(LayerKind.RIVERS)
@@ -278,7 +94,6 @@ def _rivers_layer(data: PublishData, *, within: shapely.Geometry | None = None) 
     return MapLayer("rivers", "Rivers", GROUP_BOUNDARIES, rivers, DEFAULT_STYLES[LayerKind.RIVERS],
                     POPUP_FIELDS[LayerKind.RIVERS])
 
-
 def _range_layers(data: PublishData, *, iso3: str | None = None, within: shapely.Geometry | None = None
                   ) -> list[MapLayer]:
     ranges = data.layer(LayerKind.RANGES)
@@ -289,7 +104,7 @@ def _range_layers(data: PublishData, *, iso3: str | None = None, within: shapely
         shared = ranges["iso3"].isna() & (ranges.intersects(within) if within is not None else False)
         ranges = ranges[own.fillna(False) | shared].reset_index(drop=True)
     style = range_style(ranges["period"].astype(str))
-    ranges = _with_country(ranges, _country_names(data))
+    ranges = with_country(ranges, country_names(data))
     latest = [p for p, _ in style.categories if p.lower() != "historical"][-1:]
     layers = []
     for period, symbol in style.categories:
@@ -301,7 +116,6 @@ def _range_layers(data: PublishData, *, iso3: str | None = None, within: shapely
                                visible=period in latest or period.lower() == "historical"))
     return layers
 
-
 def _protected_areas_layer(data: PublishData, *, iso3: str | None = None) -> MapLayer | None:
     pas = data.layer(LayerKind.PROTECTED_AREAS)
     if pas is None:
@@ -310,22 +124,20 @@ def _protected_areas_layer(data: PublishData, *, iso3: str | None = None) -> Map
         pas = pas[pas["iso3"].astype(str) == iso3]
         if pas.empty:
             return None
-    pas = _with_country(pas, _country_names(data))
+    pas = with_country(pas, country_names(data))
     approx = pas["approximate"] if "approximate" in pas.columns else pd.Series(None, index=pas.index)
-    pas["boundary"] = ["approximate: a circle of the reported area" if _is_true(a) else "as recorded"
+    pas["boundary"] = ["approximate: a circle of the reported area" if is_true(a) else "as recorded"
                        for a in approx]
     pas = pas.sort_values(["name", "pa_id"], kind="stable").reset_index(drop=True)
     return MapLayer("protected-areas", "Protected areas", GROUP_PROTECTION, pas,
                     DEFAULT_STYLES[LayerKind.PROTECTED_AREAS], POPUP_FIELDS[LayerKind.PROTECTED_AREAS],
                     searchable=True)
 
-
 def _generalisation_note(data: PublishData) -> str:
     if data.profile is Profile.PUBLIC:
         return (f"Wild populations are shown at the centre of a {data.cell_km:g} km equal-area grid cell, "
                 f"never at their exact position. Captive sites are shown as recorded.")
     return "Internal map: positions as recorded. Do not publish."
-
 
 def _sites_layer(data: PublishData, *, iso3: str | None = None, visible: bool = True) -> MapLayer | None:
     sites = site_frame(data, iso3=iso3)
@@ -334,7 +146,6 @@ def _sites_layer(data: PublishData, *, iso3: str | None = None, visible: bool = 
     return MapLayer("sites", "Sites (latest count)", GROUP_POPULATIONS, sites, DEFAULT_STYLES[LayerKind.SITES],
                     POPUP_FIELDS[LayerKind.SITES], visible=visible, searchable=True,
                     note=_generalisation_note(data))
-
 
 def _habitat_layers(data: PublishData, *, visible: bool) -> list[MapLayer | RasterLayer]:
     layers: list[MapLayer | RasterLayer] = [
@@ -345,7 +156,6 @@ def _habitat_layers(data: PublishData, *, visible: bool) -> list[MapLayer | Rast
         layers.append(candidates)
     return layers
 
-
 CANDIDATE_FIELDS = (
     Field("title", "Candidate site"), Field("rank", "Rank"), Field("score", "Score (0–1)", digits=2),
     Field("area_km2", "Suitable area", unit="km²", digits=1),
@@ -355,16 +165,6 @@ CANDIDATE_FIELDS = (
     Field("distance_to_source_km", "Distance to that source", unit="km", digits=0),
     Field("distance_to_population_km", "Distance to the nearest wild population", unit="km", digits=0),
     Field("explanation", "Why here"))
-
-
-def _public_candidates(frame: gpd.GeoDataFrame, config: StoreConfig) -> gpd.GeoDataFrame:
-    """Candidate areas as whole grid cells, distances rounded to the cell size (see :func:`generalise_areas`)."""
-    out = generalise_areas(frame, cell_m=config.generalise_m, crs=config.crs)
-    cell_km = config.generalise_m / 1000.0
-    for column in [c for c in out.columns if "distance" in c and c.endswith("_km")]:
-        out[column] = [None if pd.isna(v) else round(float(v) / cell_km) * cell_km for v in out[column]]
-    return out
-
 
 def _candidates_layer(data: PublishData, *, visible: bool) -> MapLayer | None:
     frame = data.candidates
@@ -382,18 +182,13 @@ def _candidates_layer(data: PublishData, *, visible: bool) -> MapLayer | None:
     return MapLayer("candidates", "Candidate reintroduction sites", GROUP_HABITAT, frame, CANDIDATE_STYLE,
                     CANDIDATE_FIELDS, visible=visible, searchable=True, note=note)
 
-
 def _slug(text: str) -> str:
     out = "".join(ch if ch.isascii() and ch.isalnum() else "-" for ch in str(text).lower())
     out = "-".join(part for part in out.split("-") if part)
     return out or hashlib.sha256(str(text).encode("utf-8")).hexdigest()[:8]
 
-
 def _drop_none(layers: Sequence[MapLayer | RasterLayer | None]) -> tuple[MapLayer | RasterLayer, ...]:
     return tuple(layer for layer in layers if layer is not None)
-
-
-# -- the maps ---------------------------------------------------------------------------------------
 
 def build_overview_map(data: PublishData) -> WebMap:
     """All layers: range states, rivers, ranges by period, protected areas, sites with their latest count,
@@ -404,7 +199,6 @@ def build_overview_map(data: PublishData) -> WebMap:
     return WebMap("overview", f"{data.config.species}: overview",
                   f"Range states, rivers, the range of {data.config.species} by period, protected areas and the "
                   f"sites with their latest count.", _drop_none(layers), GROUPS)
-
 
 def build_state_map(data: PublishData, iso3: str) -> WebMap:
     """One range state: its sites, protected areas, ranges and releases, with its neighbours as context."""
@@ -420,7 +214,6 @@ def build_state_map(data: PublishData, iso3: str) -> WebMap:
                   f"Sites, protected areas, range and releases of {data.config.species} in {name}.",
                   _drop_none(layers), GROUPS, extent=(west, south, east, north))
 
-
 def build_maps(data: PublishData) -> list[WebMap]:
     """Every map the data allows, overview first, then the range states (by ISO3), then the themes."""
     maps = [build_overview_map(data)]
@@ -433,104 +226,10 @@ def build_maps(data: PublishData) -> list[WebMap]:
             maps.append(web_map)
     return maps
 
-
-# -- population over time ---------------------------------------------------------------------------
-
-_SITE_YEAR_KEEP = ["site_id", "year", "count_id", "count", "count_year", "carried", "in_total", "country_estimate"]
-
-
-def population_frame(data: PublishData) -> gpd.GeoDataFrame | None:
-    """One row per site and year: the count the population map shows for that year.
-
-    Wild figures are the analysis's own (``PublishData.site_years``, from
-    :func:`deerhabitat.analysis.site_year_counts`): each site's latest wild count of the year, or its
-    latest count of the previous ``stale_after_years`` years flagged ``carried``, exactly as they enter
-    the totals. Captive counts are shown for the years they were made (never carried). Positions are the
-    sites' positions, already generalised for the profile.
-
-    Returns
-    -------
-    geopandas.GeoDataFrame or None
-        Columns ``site_id, name, country, status, scope, year, count, count_text, carried, carried_text,
-        in_total_text, radius_px, source`` (and the count's details), sorted by year then site name; None
-        when there is no count to show.
-    """
-    counts = data.layer(LayerKind.POPULATION_COUNTS)
-    if counts is None:
-        return None
-    wild = data.site_years[_SITE_YEAR_KEEP] if data.site_years is not None else pd.DataFrame(columns=_SITE_YEAR_KEEP)
-    rows = pd.concat([frame for frame in (pd.DataFrame(wild), _captive_rows(counts)) if not frame.empty],
-                     ignore_index=True) if len(wild) or _has_captive(counts) else pd.DataFrame()
-    if rows.empty:
-        return None
-    details = pd.DataFrame(counts.drop(columns=counts.geometry.name)).drop(columns=["site_id", "count"])
-    rows = rows.merge(details, on="count_id", how="left")
-    return _assemble_population(rows, counts, data.layer(LayerKind.SITES), data)
-
-
-def _has_captive(counts: gpd.GeoDataFrame) -> bool:
-    return bool(counts["captive"].astype("boolean").fillna(False).any())
-
-
-def _captive_rows(counts: gpd.GeoDataFrame) -> pd.DataFrame:
-    captive = pd.DataFrame(counts[counts["captive"].astype("boolean").fillna(False)].drop(columns=counts.geometry.name))
-    if captive.empty:
-        return pd.DataFrame(columns=_SITE_YEAR_KEEP)
-    captive["year"] = captive["date"].astype(str).str[:4].astype(int)
-    captive = captive.sort_values(["site_id", "year", "date", "count_id"], kind="stable")
-    captive = captive.groupby(["site_id", "year"], sort=True).tail(1)
-    captive = captive.assign(count_year=captive["year"], carried=False, in_total=False, country_estimate=False)
-    return captive[_SITE_YEAR_KEEP].reset_index(drop=True)
-
-
-def _in_total_text(row: Mapping) -> str:
-    if _is_true(row.get("captive")):
-        return "no: captive animals are reported apart"
-    if not _is_true(row.get("in_total")):
-        return "no: the country's national estimate for this year replaces its site figures"
-    return "yes"
-
-
-def _assemble_population(rows: pd.DataFrame, counts: gpd.GeoDataFrame, sites: gpd.GeoDataFrame | None,
-                         data: PublishData) -> gpd.GeoDataFrame:
-    positions, info = _site_positions(counts, sites)
-    out = rows.copy()
-    for column, default in (("name", None), ("iso3", None), ("scope", None)):
-        out[column] = [info.get(str(s), {}).get(column, default if column != "name" else s) for s in out["site_id"]]
-    out["status"] = ["captive" if _is_true(c) else info.get(str(s), {}).get("status", "native")
-                     for s, c in zip(out["site_id"], out["captive"], strict=True)]
-    out["status_label"] = [_status_label(st, sc) for st, sc in zip(out["status"], out["scope"], strict=True)]
-    out["count_text"] = [count_text(r) for r in out.to_dict("records")]
-    out["carried_text"] = [f"not counted in {y}: the count of {f} is carried (at most "
-                           f"{data.config.stale_after_years} years)" if _is_true(c) else ""
-                           for y, f, c in zip(out["year"], out["count_year"], out["carried"], strict=True)]
-    out["in_total_text"] = [_in_total_text(r) for r in out.to_dict("records")]
-    max_count = float(out["count"].max())
-    out["radius_px"] = [proportional_radius_px(float(c), max_count) for c in out["count"]]
-    out = _with_country(gpd.GeoDataFrame(out, geometry=[positions[str(s)] for s in out["site_id"]],
-                                         crs=counts.crs), _country_names(data))
-    return out.sort_values(["year", "name", "site_id"], kind="stable").reset_index(drop=True)
-
-
-def _site_positions(counts: gpd.GeoDataFrame, sites: gpd.GeoDataFrame | None
-                    ) -> tuple[dict[str, shapely.Geometry], dict[str, dict]]:
-    positions: dict[str, shapely.Geometry] = {}
-    info: dict[str, dict] = {}
-    if sites is not None:
-        for record, geom in zip(sites.drop(columns=sites.geometry.name).to_dict("records"),
-                                sites.geometry.values, strict=True):
-            positions[str(record["site_id"])] = shapely.centroid(geom)
-            info[str(record["site_id"])] = record
-    for site_id, geom in zip(counts["site_id"].astype(str), counts.geometry.values, strict=True):
-        positions.setdefault(site_id, geom)
-    return positions, info
-
-
 POPULATION_FIELDS = (
     Field("name", "Site"), Field("year", "Year shown"), Field("count_text", "Count"),
     Field("carried_text", "Carried"), Field("in_total_text", "In the wild total"), Field("status_label", "Status"),
     Field("country", "Country"), Field("site_id", "Site identifier"), Field("source", "Source"))
-
 
 def build_population_map(data: PublishData) -> WebMap | None:
     """Population over time: one circle per site, sized by its count, a year slider choosing the year."""
@@ -561,13 +260,6 @@ def build_population_map(data: PublishData) -> WebMap | None:
                   time_note=f"Faded dashed circles: not counted that year; the latest count of the "
                             f"previous {stale} years is shown.", initial_year=start)
 
-
-# -- reintroductions --------------------------------------------------------------------------------
-
-def _flow_class(total: int) -> str:
-    return "1-10" if total <= 10 else "11-50" if total <= 50 else "51+"
-
-
 FLOW_STYLE = LayerStyle("line", RELEASE_FLOW_STYLE.symbol, field="flow_class", categories=(
     ("1-10", Symbol("1–10 animals released", stroke="#7b3294", stroke_width_px=2.0)),
     ("11-50", Symbol("11–50 animals released", stroke="#7b3294", stroke_width_px=4.0)),
@@ -576,67 +268,6 @@ FLOW_STYLE = LayerStyle("line", RELEASE_FLOW_STYLE.symbol, field="flow_class", c
 FLOW_FIELDS = (Field("title", "Release route"), Field("n_total", "Animals released"),
                Field("releases_text", "Releases"), Field("years", "Years"), Field("source", "Source"))
 
-
-def _arrow(start: shapely.Point, end: shapely.Point) -> shapely.Geometry:
-    to_merc = pyproj.Transformer.from_crs(4326, 3857, always_xy=True)
-    x0, y0 = to_merc.transform(start.x, start.y)
-    x1, y1 = to_merc.transform(end.x, end.y)
-    length = math.hypot(x1 - x0, y1 - y0)
-    arm = min(0.25 * length, 25_000.0)
-    angle = math.atan2(y1 - y0, x1 - x0)
-    arms = [(x1 - arm * math.cos(angle + s * math.radians(25)), y1 - arm * math.sin(angle + s * math.radians(25)))
-            for s in (-1, 1)]
-    back = pyproj.Transformer.from_crs(3857, 4326, always_xy=True)
-    (ax, ay), (bx, by) = (back.transform(x, y) for x, y in arms)
-    return shapely.MultiLineString([[(start.x, start.y), (end.x, end.y)], [(ax, ay), (end.x, end.y), (bx, by)]])
-
-
-def release_flows(data: PublishData, *, iso3: str | None = None) -> gpd.GeoDataFrame | None:
-    """Releases grouped by source and destination site, drawn as arrows between their (generalised) positions.
-
-    Releases whose source is not a site of the store (only ``source_name`` is known) have no arrow; they
-    are listed in the destination's popup on the reintroductions map.
-
-    Returns
-    -------
-    geopandas.GeoDataFrame or None
-        One row per route: ``source_site_id, site_id, title, n_total, n_releases, releases_text, years,
-        flow_class, source``, sorted by destination then source.
-    """
-    releases, sites = data.layers.get(LayerKind.RELEASES), site_frame(data)
-    if releases is None or releases.empty or sites is None:
-        return None
-    positions = {str(s): shapely.centroid(g) for s, g in zip(sites["site_id"], sites.geometry.values, strict=True)}
-    info = sites.set_index("site_id")
-    frame = pd.DataFrame(releases.drop(columns=releases.geometry.name))
-    frame = frame[frame["source_site_id"].astype("string").isin(positions) & frame["site_id"].isin(positions)]
-    if iso3 is not None:
-        frame = frame[[iso3 in (info.loc[a, "iso3"], info.loc[b, "iso3"])
-                       for a, b in zip(frame["source_site_id"], frame["site_id"], strict=True)]]
-    rows, geoms = [], []
-    for (source_id, dest_id), group in frame.groupby(["source_site_id", "site_id"], sort=True):
-        start, end = positions[str(source_id)], positions[str(dest_id)]
-        if start.equals(end):
-            continue
-        rows.append(_flow_row(group, info.loc[source_id, "name"], info.loc[dest_id, "name"], source_id, dest_id))
-        geoms.append(_arrow(start, end))
-    if not rows:
-        return None
-    return gpd.GeoDataFrame(rows, geometry=geoms, crs=releases.crs)
-
-
-def _flow_row(group: pd.DataFrame, source_name: str, dest_name: str, source_id: str, dest_id: str) -> dict:
-    group = group.sort_values(["date", "release_id"], kind="stable")
-    total = int(group["n_released"].sum())
-    years = group["date"].astype(str).str[:4]
-    return {"source_site_id": source_id, "site_id": dest_id, "title": f"{source_name} → {dest_name}",
-            "n_total": total, "n_releases": len(group),
-            "releases_text": "\n".join(f"{d}: {int(n):,} animals" for d, n in
-                                       zip(group["date"], group["n_released"], strict=True)),
-            "years": years.iloc[0] if years.nunique() == 1 else f"{years.min()}–{years.max()}",
-            "flow_class": _flow_class(total), "source": "; ".join(dict.fromkeys(map(str, group["source"])))}
-
-
 def _release_flows_layer(data: PublishData, *, iso3: str | None = None, visible: bool) -> MapLayer | None:
     flows = release_flows(data, iso3=iso3)
     if flows is None:
@@ -644,39 +275,13 @@ def _release_flows_layer(data: PublishData, *, iso3: str | None = None, visible:
     return MapLayer("releases", "Releases (source → destination)", GROUP_REINTRODUCTIONS, flows, FLOW_STYLE,
                     FLOW_FIELDS, visible=visible)
 
-
-def _release_sites(data: PublishData) -> gpd.GeoDataFrame | None:
-    releases, sites = data.layers.get(LayerKind.RELEASES), site_frame(data)
-    if releases is None or releases.empty or sites is None:
-        return None
-    frame = pd.DataFrame(releases.drop(columns=releases.geometry.name)).sort_values(["date", "release_id"])
-    involved = set(frame["site_id"].astype(str)) | set(frame["source_site_id"].dropna().astype(str))
-    names = dict(zip(sites["site_id"].astype(str), sites["name"].astype(str), strict=True))
-    out = sites[sites["site_id"].astype(str).isin(involved)].copy()
-    out["received"] = [_received_text(frame[frame["site_id"] == s], names) for s in out["site_id"]]
-    out["sent"] = [_sent_text(frame[frame["source_site_id"] == s], names) for s in out["site_id"]]
-    return out.reset_index(drop=True) if not out.empty else None
-
-
-def _received_text(rows: pd.DataFrame, names: Mapping[str, str]) -> str:
-    return "\n".join(f"{d}: {int(n):,} from {names.get(str(s), s) if not pd.isna(s) else src}"
-                     for d, n, s, src in zip(rows["date"], rows["n_released"], rows["source_site_id"],
-                                             rows["source_name"], strict=True))
-
-
-def _sent_text(rows: pd.DataFrame, names: Mapping[str, str]) -> str:
-    return "\n".join(f"{d}: {int(n):,} to {names.get(str(s), s)}"
-                     for d, n, s in zip(rows["date"], rows["n_released"], rows["site_id"], strict=True))
-
-
 RELEASE_SITE_FIELDS = (Field("name", "Site"), Field("status_label", "Status"), Field("received", "Received"),
                        Field("sent", "Sent"), Field("latest_count_text", "Latest count"),
                        Field("country", "Country"), Field("position", "Position"), Field("source", "Source"))
 
-
 def build_reintroductions_map(data: PublishData) -> WebMap | None:
     """Releases drawn from source to destination with their years and numbers."""
-    sites = _release_sites(data)
+    sites = release_sites(data)
     if sites is None:
         return None
     involved = MapLayer("release-sites", "Sources and destinations", GROUP_REINTRODUCTIONS, sites,
@@ -689,21 +294,16 @@ def build_reintroductions_map(data: PublishData) -> WebMap | None:
                   "the number of animals released. Click a route or a site for years and numbers.",
                   _drop_none(layers), GROUPS, extent=WebMap("", "", "", (involved,)).bounds)
 
-
-# -- protected-area coverage ------------------------------------------------------------------------
-
 COVERAGE_FIELDS = (Field("name", "Country"), Field("period", "Range period"),
                    Field("range_km2", "Range area", unit="km²", digits=1),
                    Field("protected_km2", "Protected", unit="km²", digits=1),
                    Field("protected_percent", "Protected share", unit="%", digits=1))
-
 
 def _latest_period(coverage: pd.DataFrame) -> str | None:
     periods = [p for p in coverage["period"].astype(str).unique() if p.lower() != "historical"]
     if not periods:
         return None
     return sorted(periods, key=lambda p: p.zfill(12))[-1]
-
 
 def build_coverage_map(data: PublishData) -> WebMap | None:
     """Range states coloured by the share of their current range inside protected areas."""
@@ -733,7 +333,6 @@ def build_coverage_map(data: PublishData) -> WebMap | None:
                   f"Share of each country's {period} range inside protected areas.{overall}",
                   _drop_none(layers), GROUPS)
 
-
 def build_habitat_map(data: PublishData) -> WebMap | None:
     """Habitat rasters (opacity slider) and candidate reintroduction sites, over ranges and protected areas."""
     habitat = _habitat_layers(data, visible=True)
@@ -746,87 +345,5 @@ def build_habitat_map(data: PublishData) -> WebMap | None:
                   "reintroduction sites.", _drop_none(layers), GROUPS)
 
 
-# -- HTML -------------------------------------------------------------------------------------------
-
-@cache
-def _environment() -> jinja2.Environment:
-    return jinja2.Environment(loader=jinja2.PackageLoader("deerhabitat.publish", "templates"),
-                              autoescape=True, trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
-
-
-def _csp_hash(script: str) -> str:
-    return "'sha256-" + base64.b64encode(hashlib.sha256(script.encode("utf-8")).digest()).decode("ascii") + "'"
-
-
-def content_security_policy(scripts: Sequence[str], *, basemap: Basemap = Basemap.NONE,
-                            local_files: bool = False) -> str:
-    """The page's Content-Security-Policy: only its own scripts (by sha256), no connection to any host.
-
-    Parameters
-    ----------
-    scripts : sequence of str
-        The exact text of every inline ``<script>`` that must run.
-    basemap : Basemap
-        A tile service whose images may load (none by default).
-    local_files : bool
-        Allow frames and images from the page's own folder (the report embeds maps and images).
-    """
-    images = ["data:"]
-    if basemap is not Basemap.NONE:
-        images.append(TILE_SOURCES[basemap].origin)
-    if local_files:
-        images += ["'self'", "file:"]
-    frames = "'self' file:" if local_files else "'none'"
-    hashes = " ".join(dict.fromkeys(_csp_hash(s) for s in scripts))
-    return (f"default-src 'none'; script-src {hashes}; style-src 'unsafe-inline'; img-src {' '.join(images)}; "
-            f"frame-src {frames}; connect-src 'none'; base-uri 'none'; form-action 'none'")
-
-
-def map_payload(web_map: WebMap, *, basemap: Basemap = Basemap.NONE) -> str:
-    """The map's JSON for its ``<script type="application/json">`` element."""
-    data = encode_map(web_map)
-    data["markerIcon"] = marker_icon_uris()
-    if basemap is not Basemap.NONE:
-        tiles = TILE_SOURCES[basemap]
-        data["tiles"] = {"title": tiles.title, "url": tiles.url, "attribution": tiles.attribution,
-                         "maxZoom": tiles.max_zoom}
-    return script_json(data)
-
-
-def page_scripts(map_names: Sequence[str]) -> list[str]:
-    """Every inline script of a page: Leaflet, plugins, the runtime, then one render call per map."""
-    calls = "".join(f"deerhabitat.render({script_json(name)});" for name in map_names)
-    return [*inline_scripts(), calls]
-
-
-def render_map_html(web_map: WebMap, *, basemap: Basemap | str = Basemap.NONE) -> str:
-    """The standalone HTML page of one map (opens from disk, no network unless a basemap is chosen).
-
-    Parameters
-    ----------
-    web_map : WebMap
-        The map.
-    basemap : Basemap or str, default "none"
-        Optional tile service; ``none`` keeps the page free of network requests.
-
-    Returns
-    -------
-    str
-        The page; the same map gives the same text, byte for byte.
-    """
-    basemap = Basemap(basemap)
-    scripts = page_scripts([web_map.name])
-    return _environment().get_template("map.html.j2").render(
-        map=web_map, payload=map_payload(web_map, basemap=basemap), scripts=scripts,
-        css=inline_stylesheet(), csp=content_security_policy(scripts, basemap=basemap), version=__version__)
-
-
-def environment() -> jinja2.Environment:
-    """The Jinja environment of the publish templates (autoescaping on)."""
-    return _environment()
-
-
 __all__ = ["PublishData", "build_coverage_map", "build_habitat_map", "build_maps", "build_overview_map",
-           "build_population_map", "build_reintroductions_map", "build_state_map", "content_security_policy",
-           "count_text", "latest_counts", "map_payload", "page_scripts", "population_frame", "prepare_data",
-           "release_flows", "render_map_html", "site_frame"]
+           "build_population_map", "build_reintroductions_map", "build_state_map", "render_map_html"]

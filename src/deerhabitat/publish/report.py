@@ -22,7 +22,7 @@ from deerhabitat._version import __version__
 from deerhabitat.publish.assets import Basemap, inline_stylesheet
 from deerhabitat.publish.generalise import Profile
 from deerhabitat.publish.layers import WebMap
-from deerhabitat.publish.maps import content_security_policy, environment, map_payload, page_scripts
+from deerhabitat.publish.page import content_security_policy, environment, map_payload, page_scripts
 
 OUTPUT_FOLDER = "maps"
 """The folder a report is written to by default; embed snippets assume the author's document is beside it."""
