@@ -582,7 +582,8 @@ def check_report(data: object, *, locate: Locator = key_path,
     --------
     >>> report, problems = check_report({"report": {"country": "UZ"}})
     >>> print(problems[0])
-    report.country: 'UZ' is not an ISO 3166-1 alpha-3 code; expected an ISO 3166-1 alpha-3 country code such as KAZ, UZB, TJK, TKM or AFG; correct the value
+    report.country: 'UZ' is not an ISO 3166-1 alpha-3 code; expected an ISO 3166-1 alpha-3 country code
+    such as KAZ, UZB, TJK, TKM or AFG; correct the value
     """
     checker = _Checker(locate, today or _dt.date.today())
     if data is None:
