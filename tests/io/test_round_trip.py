@@ -120,3 +120,12 @@ def test_export_errors(source, tmp_path):
     empty = Store.create(tmp_path / "empty.gpkg")
     with pytest.raises(LayerNotFoundError, match="has no 'sites' layer"):
         export_layer("sites", tmp_path / "x.gpkg", store=empty.path)
+
+
+def test_kml_text_is_html_escaped_so_viewers_never_run_it(source, tmp_path):
+    export_layer("sites", tmp_path / "sites.kml", store=source.path)
+    text = (tmp_path / "sites.kml").read_text(encoding="utf-8")
+    assert "<script>" not in text
+    # LIBKML writes CDATA; inside it the escaped markup is shown by an HTML viewer as text, never run
+    assert "<name><![CDATA[&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt; &amp; &quot;quotes&quot;]]></name>" \
+        in text

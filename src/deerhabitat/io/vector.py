@@ -8,7 +8,7 @@ GeoJSON            ``.geojson`` ``.json``                 EPSG:4326 by RFC 7946
 Shapefile          ``.shp``, a folder, ``.zip``           see :mod:`deerhabitat.io.shapefile`
 FlatGeobuf         ``.fgb``
 GeoParquet         ``.parquet`` ``.geoparquet``
-KML                ``.kml``                               ``Name`` becomes ``name``
+KML                ``.kml``                               ``Name`` becomes ``name``; text is HTML
 CSV                ``.csv`` ``.tsv`` ``.txt``             see :mod:`deerhabitat.io.tabular`
 Excel              ``.xlsx``                              ``--layer`` picks the sheet
 =================  =====================================  ===================================
@@ -22,6 +22,7 @@ target and moves into place only when complete, so a failed export leaves no hal
 from __future__ import annotations
 
 import contextlib
+import html
 import os
 import shutil
 import tempfile
@@ -226,6 +227,20 @@ def _clean_kml(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
         frame = frame.rename(columns={"Name": "name"})
     if "name" in frame.columns and frame["name"].isna().all():
         frame = frame.drop(columns=["name"])
+    return _html_text(frame, html.unescape)
+
+
+def _html_text(frame: gpd.GeoDataFrame, convert) -> gpd.GeoDataFrame:
+    """Escape or unescape every text value: KML viewers (Google Earth) show KML text as HTML, so text written
+    to KML is HTML-escaped (markup in data is never executed there) and KML text read is unescaped."""
+    frame = frame.copy()
+    for name in frame.columns:
+        if name == frame.geometry.name:
+            continue
+        values = frame[name].tolist()
+        if any(isinstance(v, str) for v in values):
+            frame[name] = pd.array([convert(v) if isinstance(v, str) else v for v in values],
+                                   dtype=frame[name].dtype if str(frame[name].dtype) == "string" else object)
     return frame
 
 
@@ -335,6 +350,8 @@ def _write_into(frame: gpd.GeoDataFrame, staging: Path, path: Path, fmt: str,
             tabular.write_xlsx(frame, target, sheet=layer_name)
         elif fmt == "GeoParquet":
             frame.to_parquet(target)
+        elif fmt == "KML":
+            _write_ogr(_html_text(frame, html.escape), target, fmt, layer_name)
         else:
             _write_ogr(frame, target, fmt, layer_name)
     except (RuntimeError, OSError, ValueError, TypeError) as exc:
