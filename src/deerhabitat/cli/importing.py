@@ -49,7 +49,8 @@ def _reading_options(func):
         click.option("--on-invalid", type=click.Choice(["repair", "reject"]), default="repair", show_default=True,
                      help="Repair invalid geometries with make_valid (reported), or refuse them."),
         click.option("--encoding", default=None,
-                     help="Text encoding of a CSV, or of a shapefile without .cpg (e.g. cp1251)."),
+                     help="Text encoding of a file that is not UTF-8: CSV, shapefile without .cpg, GeoJSON, "
+                          "KML (e.g. cp1251)."),
         click.option("--status", "statuses", multiple=True, metavar="STATUS",
                      help="WDPA: statuses kept (repeatable or comma-separated; default Designated, Inscribed, "
                           "Established; 'all' keeps all)."),
@@ -157,15 +158,15 @@ def validate_command(kind, path, store, assume_crs, fields, layer, on_invalid, e
 
 @click.command("export")
 @click.argument("kind", type=KindType(flavours=False))
-@click.argument("path", type=click.Path(dir_okay=False))
+@click.argument("path", type=click.Path(dir_okay=True))
 @store_opt
 @click.option("--overwrite", is_flag=True, help="Replace PATH if it exists.")
 def export_command(kind, path, store, overwrite) -> None:
     """Write the store's KIND layer to PATH, the format chosen by the extension.
 
-    .gpkg .geojson .json .shp (with a sidecar keeping full field names) .zip (zipped shapefile)
-    .fgb .parquet .kml .csv (longitude/latitude, or an EWKT wkt column) .xlsx. Importing the file
-    gives back the same features and attributes.
+    .gpkg .geojson .json .shp (with a sidecar keeping full field names; an existing folder gets
+    KIND.shp) .zip (zipped shapefile) .fgb .parquet .kml .csv (longitude/latitude, or an EWKT wkt
+    column) .xlsx. Importing the file gives back the same features and attributes.
     """
     from deerhabitat.workflows import export_layer
 
