@@ -341,3 +341,54 @@ def test_bundled_store(run_cli):
     totals = json.loads(result.stdout)["totals_by_year"]
     assert 350 <= totals["2002"] <= 450
     assert 3300 <= totals["2020"] <= 3900
+
+
+def test_a_dataset_imported_with_deerhabitat_import(tmp_path, run_cli):
+    """The acceptance path: files -> `deerhabitat import` (counts as CSV without positions) -> analyze."""
+    gpd.GeoDataFrame(
+        {
+            "site_id": [s[0] for s in SITES],
+            "name": [s[0] for s in SITES],
+            "iso3": [s[1] for s in SITES],
+            "status": [s[4] for s in SITES],
+            "source": "synthetic",
+        },
+        geometry=[shapely.Point(s[2], s[3]) for s in SITES],
+        crs=4326,
+    ).to_file(tmp_path / "sites.geojson")
+    rows = ["count_id,site_id,date,count,method,captive,source"] + [
+        f"{site}-{year},{site},{year},{n},census,false,synthetic"
+        for site, by_year in COUNTS.items()
+        for year, n in by_year.items()
+    ]
+    (tmp_path / "counts.csv").write_text("\n".join(rows) + "\n")
+    gpd.GeoDataFrame(
+        {
+            "pa_id": [p[0] for p in PAS],
+            "name": [p[0] for p in PAS],
+            "designation": "Zapovednik",
+            "iucn_cat": [p[1] for p in PAS],
+            "status_year": [p[2] for p in PAS],
+            "reported_area_km2": None,
+            "iso3": "UZB",
+            "source": "synthetic",
+        },
+        geometry=[shapely.box(*p[3]) for p in PAS],
+        crs=4326,
+    ).to_file(tmp_path / "pas.geojson")
+    assert run_cli("init", "s.gpkg").exit_code == 0
+    for kind, name in (
+        ("sites", "sites.geojson"),
+        ("population-counts", "counts.csv"),
+        ("protected-areas", "pas.geojson"),
+    ):
+        imported = run_cli("import", kind, name, "--store", "s.gpkg")
+        assert imported.exit_code == 0, imported
+    result = run_cli("analyze", "--json", "--store", "s.gpkg")
+    assert result.exit_code == 0, result
+    data = json.loads(result.stdout)
+    assert data["totals_by_year"] == {"2002": 400, "2010": 705, "2020": 1960}
+    rows = {(r["iso3"], r["year"]): r for r in data["protected_by_country_year"]}
+    assert (rows[("UZB", 2020)]["inside"], rows[("UZB", 2020)]["outside"]) == (900, 160)
+    assert {r["year"]: r["n_sites"] for r in data["eoo_aoo_by_year"]} == {2002: 4, 2010: 4, 2020: 4}
+    assert data["range_coverage"] == [] and "no ranges layer" in " ".join(data["notes"])
