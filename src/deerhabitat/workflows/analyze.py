@@ -110,13 +110,26 @@ class AnalysisResult:
     def to_json(self) -> dict[str, Any]:
         """Return the result as one JSON-ready dict (the object ``deerhabitat analyze --json`` prints).
 
-        Keys: ``store``, ``species``, ``crs``, ``stale_after_years``, ``reference_year``,
-        ``totals_rule``, ``totals_by_year`` (``{"2002": 400, ...}``), ``totals_by_country_year``,
-        ``totals_detail``, ``carried_counts``, ``captive_by_year``, ``protected_by_country_year``,
-        ``site_protection``, ``protected_areas``, ``range_coverage``, ``range_change``,
-        ``eoo_aoo_by_year``, ``aoo_grid``, ``reintroductions``, ``reintroductions_rule``, ``gaps``,
-        ``methods``, ``notes``, ``deerhabitat_version``. Years are numbers inside lists and
-        strings as object keys; missing values are null.
+        Keys (stable; each table's columns are documented by the analysis function that makes it):
+
+        - ``store``, ``species``, ``scientific_name``, ``crs`` (``name``, ``definition``,
+          ``units``), ``stale_after_years``, ``reference_year`` (latest year with a wild count);
+        - ``totals_rule``, ``totals_by_year`` (``{"2002": 400, ...}``, wild animals),
+          ``totals_by_country_year`` (iso3, year, count), ``totals_detail`` (observed/carried
+          parts, national estimates), ``carried_counts``, ``captive_by_year`` (``{"2019": 33}``);
+        - ``protected_by_country_year`` (iso3, year, count, inside, outside, protected_fraction,
+          country_estimate), ``site_protection``, ``protected_areas`` (cleaning table);
+        - ``range_coverage`` (period, iso3 or ``ALL``, range_km2, protected_km2,
+          protected_fraction), ``range_change``;
+        - ``eoo_aoo_by_year`` and ``aoo_grid`` (cell_m, origin_x_m, origin_y_m, crs);
+        - ``reintroductions`` and ``reintroductions_rule``;
+        - ``gaps`` (``reference_year``, ``stale_after_years``, ``outside_protected_areas``,
+          ``stale_counts``, ``range_states_without_recent_count``);
+        - ``methods`` (one sentence per analysis), ``notes`` (what could not be computed and
+          why), ``deerhabitat_version``.
+
+        Years are numbers inside lists and strings as object keys; missing values are null;
+        areas are km² in the analysis CRS.
         """
         t, config = self.tables, self.config
         gaps = {"reference_year": self.reference_year, "stale_after_years": config.stale_after_years,
