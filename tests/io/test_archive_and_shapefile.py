@@ -163,3 +163,13 @@ def test_a_zip_of_a_shapefile_in_a_subfolder(tmp_path):
             z.write(file, f"download/data/{file.name}")
     read = read_shapefile(tmp_path / "s.zip")
     assert read.frame["site_id"].tolist() == ["s0", "s1"] and read.layer == "s"
+
+
+def test_a_shapefile_without_its_dbf_or_shx_is_refused(tmp_path):
+    _frame().to_file(tmp_path / "s.shp")
+    (tmp_path / "s.dbf").unlink()
+    with pytest.raises(InputFileError, match=r"has no .dbf file beside it \(a shapefile is several files"):
+        read_shapefile(tmp_path / "s.shp")
+    (tmp_path / "s.shx").unlink()
+    with pytest.raises(InputFileError, match=r"has no .shx or .dbf file beside it"):
+        read_shapefile(tmp_path / "s.shp")

@@ -162,11 +162,21 @@ def read_shapefile(path: str | os.PathLike, /, *, layer: str | None = None, enco
     for shp in selected:
         parts, fields, long_text = _parts(container, shp)
         for part in parts:
+            _require_companions(container, part)
             frame = restore_field_names(_read_one(container, part, encoding), fields)
             frame, _ = restore_long_text(frame, long_text.get(PurePosixPath(part).name, {}))
             frames.append(frame)
             names.append(_stem(part))
     return SourceLayer(_concat(frames, container.label), "Shapefile", layer=",".join(names))
+
+
+def _require_companions(container: _Container, member: str) -> None:
+    others = {o.lower() for o in container.others}
+    missing = [ext for ext in (".shx", ".dbf") if (member[:-4] + ext).lower() not in others]
+    if missing:
+        raise InputFileError(f"the shapefile {member!r} in {container.label!r} has no {' or '.join(missing)} file "
+                             f"beside it (a shapefile is several files: .shp, .shx, .dbf and .prj); copy or zip "
+                             f"them all together")
 
 
 def restore_long_text(frame: gpd.GeoDataFrame, long_text: dict) -> tuple[gpd.GeoDataFrame, int]:

@@ -262,7 +262,8 @@ def _joined(frame: pd.DataFrame, names: list[str]) -> list:
 # -- CSV ------------------------------------------------------------------------------------------
 
 def _decode(data: bytes, path: str, encoding: str | None) -> str:
-    name = encoding or "utf-8-sig"
+    utf16 = data[:2] in (b"\xff\xfe", b"\xfe\xff")  # Excel's "Unicode text" is UTF-16 with a byte-order mark
+    name = encoding or ("utf-16" if utf16 else "utf-8-sig")
     try:
         text = data.decode(name)
     except LookupError as exc:
