@@ -114,11 +114,15 @@ def _is_bundled(choice: StoreChoice) -> bool:
 def prepare_publication(store: str | os.PathLike | None, profile: Profile | str) -> Publication:
     """Open a store and prepare everything a publication draws from (see the module's steps).
 
+    For the bundled store, the habitat layers are computed from the bundled sample rasters (in a temporary
+    folder); for any other store they are the latest AOH and suitability rasters registered in it.
+    Analyses that fail on the data become notes instead of stopping the publication.
+
     Raises
     ------
     StoreError
         If the store cannot be opened.
-    ValueError
+    PublishError
         If ``profile`` is not public or internal.
     """
     profile = _profile(profile)
