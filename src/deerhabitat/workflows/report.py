@@ -12,9 +12,9 @@ import os
 
 from deerhabitat import analysis as an
 from deerhabitat.publish import Basemap, Profile, build_maps, build_report, render_csv, render_report
+from deerhabitat.publish.data import country_names
 from deerhabitat.publish.generalise import generalisation_method
 from deerhabitat.publish.report import coverage_table, totals_table
-from deerhabitat.schema import LayerKind
 from deerhabitat.workflows.maps import (
     DEFAULT_DPI,
     DEFAULT_OUT,
@@ -27,13 +27,6 @@ from deerhabitat.workflows.maps import (
     write_file,
     write_map,
 )
-
-
-def _country_names(publication: Publication) -> dict[str, str]:
-    states = publication.data.layers.get(LayerKind.RANGE_STATES)
-    if states is None:
-        return {}
-    return {str(i): str(n) for i, n in zip(states["iso3"], states["name"], strict=True)}
 
 
 def _method_notes(publication: Publication) -> list[str]:
@@ -84,7 +77,7 @@ def report(*, store: str | os.PathLike | None = None, out: str | os.PathLike = D
     maps = build_maps(publication.data)
     folder = output_folder(out)
     files = [path for web_map in maps for path in write_map(web_map, folder, dpi=dpi, basemap=basemap)]
-    names = _country_names(publication)
+    names = country_names(publication.data)
     totals = publication.totals
     tables = [totals_table(totals.by_country_year, names, rule="") if totals is not None else None,
               coverage_table(publication.data.coverage, names)]
