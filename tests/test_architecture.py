@@ -37,3 +37,11 @@ def test_doctests(name):
     module = importlib.import_module(name)
     failures, _ = doctest.testmod(module, optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
     assert failures == 0
+
+
+def test_every_workflow_export_resolves():
+    import deerhabitat.workflows as workflows
+
+    for name in workflows.__all__:
+        assert callable(getattr(workflows, name)), name
+

@@ -45,8 +45,13 @@ class StoreChoice:
 
     @property
     def bundled(self) -> bool:
-        """Whether this is the read-only store shipped in the package."""
-        return self.origin == "bundled"
+        """Whether this is the read-only store shipped in the package, however it was named."""
+        if self.origin == "bundled":
+            return True
+        try:
+            return self.path.resolve() == bundled_store_path().resolve()
+        except OSError:
+            return False
 
 
 def resolve_store(explicit: str | os.PathLike | None = None,

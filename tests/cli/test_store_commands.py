@@ -55,3 +55,33 @@ def test_environment_variable_chooses_the_store(run_cli, tmp_path):
     run_cli("init", "env.gpkg")
     result = run_cli("layers", "--json", env={"DEERHABITAT_STORE": str(tmp_path / "env.gpkg")})
     assert result.exit_code == 0 and json.loads(result.stdout) == []
+
+
+def test_the_bundled_store_cannot_be_written_even_by_explicit_path(tmp_path):
+    import hashlib
+
+    import pytest
+
+    from deerhabitat.config import bundled_store_path
+    from deerhabitat.errors import StoreError
+    from deerhabitat.workflows import open_store
+
+    path = bundled_store_path()
+    before = hashlib.sha256(path.read_bytes()).hexdigest()
+    for store in (open_store(str(path), write=True), open_store(str(path))):
+        assert store.readonly
+        with pytest.raises(StoreError, match="read-only"), store.transaction():
+            pass
+    assert hashlib.sha256(path.read_bytes()).hexdigest() == before
+
+
+def test_a_closed_pipe_is_not_an_error():
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    exe = Path(sys.executable).with_name("deerhabitat")
+    result = subprocess.run(f"'{exe}' layers --json | head -c 1", shell=True, capture_output=True, text=True,
+                            executable="/bin/bash")
+    assert result.stdout == "["
+    assert "Error" not in result.stderr and "Traceback" not in result.stderr

@@ -71,3 +71,10 @@ def test_crs_errors():
     with pytest.raises(CRSError, match="are in different CRSs"):
         require_same_crs(a, b)
     assert require_same_crs(a, a.copy()).to_epsg() == 4326
+
+
+def test_the_bundled_store_is_recognised_however_it_is_named():
+    path = bundled_store_path()
+    assert resolve_store(str(path)).bundled
+    assert resolve_store(None, environ={"DEERHABITAT_STORE": str(path)}).bundled
+    assert not resolve_store("elsewhere.gpkg").bundled

@@ -24,7 +24,7 @@ import geopandas as gpd
 import pandas as pd
 
 from deerhabitat import analysis as an
-from deerhabitat.config import StoreChoice, StoreConfig, bundled_store_path, resolve_store
+from deerhabitat.config import StoreChoice, StoreConfig, resolve_store
 from deerhabitat.errors import DeerHabitatError, PublishError
 from deerhabitat.io import Store
 from deerhabitat.io.raster import read_display_image, registered_rasters
@@ -105,10 +105,7 @@ class PublishResult:
 # -- reading and preparing ------------------------------------------------------------------------------
 
 def _is_bundled(choice: StoreChoice) -> bool:
-    try:
-        return choice.bundled or choice.path.resolve() == bundled_store_path().resolve()
-    except OSError:
-        return choice.bundled
+    return choice.bundled
 
 
 def prepare_publication(store: str | os.PathLike | None, profile: Profile | str) -> Publication:

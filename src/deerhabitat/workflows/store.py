@@ -17,10 +17,12 @@ def open_store(store: str | os.PathLike | None = None, *, write: bool = False) -
     store : path-like, optional
         Explicit store path; else ``$DEERHABITAT_STORE``; else the bundled store (read-only).
     write : bool, default False
-        Open for writing: the bundled store then raises :class:`~deerhabitat.errors.StoreError`.
+        Kept for callers that say they will write. The bundled store is always opened read-only
+        (however it is named: by default, by path or through the environment), so a write to it
+        raises :class:`~deerhabitat.errors.StoreError`.
     """
     choice = resolve_store(store)
-    return Store(choice.path, readonly=choice.bundled and write) if write else Store(choice.path)
+    return Store(choice.path, readonly=choice.bundled)
 
 
 def init(path: str | os.PathLike, *, analysis_crs: str | None = None, species: str | None = None) -> Store:
