@@ -92,7 +92,7 @@ def test_stale_after_years_zero_carries_nothing(make_sites, make_counts):
     assert by_year(result) == {2018: 10, 2019: 4}
 
 
-def test_a_national_figure_replaces_the_site_figures_of_its_country_and_is_never_carried(
+def test_a_national_figure_stands_for_its_country_is_carried_and_yields_to_a_larger_site_sum(
     make_sites, make_counts
 ):
     sites = make_sites(
@@ -105,19 +105,24 @@ def test_a_national_figure_replaces_the_site_figures_of_its_country_and_is_never
             ("3", "s1", "2018", 100),
             ("4", "s1", "2019", 120),
             ("5", "u", "2019", 50),
+            ("6", "s1", "2022", 400),
         ],
         sites,
     )
     site_years, result = totals(counts, sites)
-    # 2018: KAZ national 300 (s1's 100 is part of it); 2019: no national count, s1 120 + u 50;
-    # 2020: KAZ national 350 (s1 carried is superseded) + u carried 50.
-    assert by_year(result) == {2018: 300, 2019: 170, 2020: 400}
-    kaz_2020 = result.detail[(result.detail.iso3 == "KAZ") & (result.detail.year == 2020)].iloc[0]
-    assert bool(kaz_2020["country_estimate"]) and kaz_2020["n_sites_superseded"] == 1
-    assert kaz_2020["count"] == kaz_2020["observed"] == 350
+    # 2018: KAZ max(N 300, S 100) = 300; 2019: N 300 carried vs S 120 -> 300, + u 50;
+    # 2020: N 350 vs S 120 carried -> 350, + u carried 50;
+    # 2022: N 350 carried vs S 400 observed -> 400 (a national total cannot be below its counted sites),
+    #       + u carried 50.
+    assert by_year(result) == {2018: 300, 2019: 350, 2020: 400, 2022: 450}
+    detail = result.detail.set_index(["iso3", "year"])
+    assert bool(detail.loc[("KAZ", 2020), "country_estimate"]) and detail.loc[("KAZ", 2020), "n_sites_superseded"] == 1
+    assert detail.loc[("KAZ", 2020), "count"] == detail.loc[("KAZ", 2020), "observed"] == 350
+    assert detail.loc[("KAZ", 2019), "carried"] == 300 and bool(detail.loc[("KAZ", 2019), "country_estimate"])
+    assert not bool(detail.loc[("KAZ", 2022), "country_estimate"]) and detail.loc[("KAZ", 2022), "count"] == 400
     superseded = site_years[~site_years["in_total"]]
-    assert superseded[["year", "site_id", "count"]].values.tolist() == [[2018, "s1", 100], [2020, "s1", 120]]
-    assert not site_years.loc[site_years["scope"] == "country", "carried"].any()
+    assert superseded[["year", "site_id", "count"]].values.tolist() == [
+        [2018, "s1", 100], [2019, "s1", 120], [2020, "s1", 120], [2022, "n", 350]]
 
 
 def test_the_latest_date_of_a_year_wins_and_ties_go_to_the_greatest_count_id(make_sites, make_counts):

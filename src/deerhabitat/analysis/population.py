@@ -8,12 +8,14 @@ The rule (also :func:`totals_rule`, printed in the JSON output):
   as a year only, ``2009``, sorts before ``2009-05-01``); on equal dates the greatest ``count_id``.
 * A site's ``scope`` is ``site`` (the default, also when the column is absent or empty) or
   ``country``: a site standing for a national total or estimate.
-* The total of country *C* in year *Y*: if a country-scope site of *C* has a wild count dated in
-  *Y*, that figure is *C*'s total (several such sites are added); it already includes *C*'s
-  site-level populations, which are then not added (they are kept in the detail as *superseded*).
-  Otherwise *C*'s total is the sum over its site-scope sites of each site's latest count dated in
-  *Y - stale_after_years* .. *Y*. A figure from a year before *Y* is **carried** and flagged as
-  such; country-scope figures are never carried.
+* Every site, of either scope, contributes its latest count dated in *Y - stale_after_years* ..
+  *Y*; a figure from a year before *Y* is **carried** and flagged as such.
+* The total of country *C* in year *Y*: the national figure *N* (the sum of *C*'s country-scope
+  figures) stands for all of *C*'s populations, so it is not added to the site figures *S* (the
+  sum of *C*'s site-scope figures). *C*'s total is *N* when *C* has a national figure and
+  *N* >= *S*, otherwise *S*: a national total cannot be smaller than the animals counted at its
+  sites, and a recent national estimate is not replaced by a partial sum of a few sites. The
+  figures left out are kept in the detail as *superseded*.
 * ``totals_by_year[Y]`` is the sum of the country totals of *Y*. The years listed are the years
   with at least one observed wild count. When no site has scope ``country`` and every site is
   counted every year, the totals are plain sums of that year's counts.
@@ -51,15 +53,15 @@ def totals_rule(stale_after_years: int = 5) -> str:
     True
     """
     return (
-        "Wild animals are counts with captive=false (captive counts are reported apart). For each country "
-        "and year Y: if a site with scope=country has a wild count dated in Y, that figure is the country's "
-        "total (it includes the country's site-level populations, which are not added again); otherwise the "
-        "total is the sum over the country's site-scope sites of each site's latest count dated in "
-        f"Y-{stale_after_years}..Y, where a count from before Y is carried (flagged in totals_detail and "
-        "carried_counts, at most "
-        f"{stale_after_years} years old); country-scope counts are never carried. Several counts of one site "
-        "in one year: the latest date wins, ties the greatest count_id. totals_by_year[Y] is the sum of the "
-        "country totals; the years listed are those with at least one observed wild count."
+        "Wild animals are counts with captive=false (captive counts are reported apart). For each year Y "
+        f"every site contributes its latest count dated in Y-{stale_after_years}..Y; a count from before Y "
+        "is carried (flagged in totals_detail and carried_counts). For each country, the national figure N "
+        "(sites with scope=country, standing for all the country's populations) and the sum S of its "
+        "site-scope figures are not added: the country total is N when the country has a national figure "
+        "and N >= S, otherwise S; the other figures are kept as superseded. Several counts of one site in "
+        "one year: the latest date wins, ties the greatest count_id. totals_by_year[Y] is the sum of the "
+        "country totals; the years listed are those with at least one observed wild count. Without "
+        "scope=country sites, and with every site counted every year, the totals are plain sums."
     )
 
 
@@ -135,8 +137,7 @@ def site_year_counts(counts: pd.DataFrame, sites: pd.DataFrame, *,
                             f"it must be 0 or more years; set it in the store configuration")
     latest = _latest_per_site_year(_wild(counts), _site_table(sites))
     years = np.sort(latest["count_year"].unique())
-    rows = pd.concat([_country_rows(latest, years), _site_rows(latest, years, stale_after_years)],
-                     ignore_index=True)
+    rows = _carry(latest, years, stale_after_years)
     return _assemble_site_years(_mark_in_total(rows), counts)
 
 
@@ -275,17 +276,10 @@ def _latest_per_site_year(wild: pd.DataFrame, sites: pd.DataFrame) -> pd.DataFra
     return _keep_latest(wild).merge(sites, on="site_id", how="left", validate="many_to_one")
 
 
-def _country_rows(latest: pd.DataFrame, years: np.ndarray) -> pd.DataFrame:
-    rows = latest[latest["scope"] == "country"].copy()
-    rows["year"] = rows["count_year"]
-    return rows[rows["year"].isin(years)]
-
-
-def _site_rows(latest: pd.DataFrame, years: np.ndarray, stale_after_years: int) -> pd.DataFrame:
-    site_level = latest[latest["scope"] != "country"]
+def _carry(latest: pd.DataFrame, years: np.ndarray, stale_after_years: int) -> pd.DataFrame:
     shifted = []
     for lag in range(stale_after_years + 1):
-        rows = site_level.assign(year=site_level["count_year"] + lag, lag=lag)
+        rows = latest.assign(year=latest["count_year"] + lag, lag=lag)
         shifted.append(rows[rows["year"].isin(years)])
     candidates = pd.concat(shifted, ignore_index=True).sort_values(["site_id", "year", "lag"], kind="stable")
     return candidates.drop_duplicates(["site_id", "year"], keep="first").drop(columns="lag")
@@ -295,8 +289,12 @@ def _mark_in_total(rows: pd.DataFrame) -> pd.DataFrame:
     rows = rows.copy()
     rows["country_estimate"] = rows["scope"] == "country"
     rows["carried"] = rows["count_year"] < rows["year"]
-    has_estimate = rows.groupby(["iso3", "year"])["country_estimate"].transform("any")
-    rows["in_total"] = rows["country_estimate"] | ~has_estimate
+    keys = [rows["iso3"], rows["year"]]
+    national = rows["count"].where(rows["country_estimate"], 0).groupby(keys).transform("sum")
+    site_sum = rows["count"].where(~rows["country_estimate"], 0).groupby(keys).transform("sum")
+    has_national = rows["country_estimate"].groupby(keys).transform("any")
+    national_wins = has_national & (national >= site_sum)
+    rows["in_total"] = rows["country_estimate"] == national_wins
     return rows
 
 
