@@ -165,3 +165,26 @@ def test_no_releases_and_errors():
     with pytest.raises(AnalysisError, match=r"stale_after_years=-2 is not allowed"):
         reintroduction_outcomes(releases([]), counts([]), stale_after_years=-2)
     assert "established (latest count >= 50" in reintroduction_rule(5)
+
+
+def test_releases_from_the_sites_own_enclosure_are_not_new_founders():
+    import pandas as pd
+
+    from deerhabitat.analysis import reintroduction_outcomes
+
+    releases = pd.DataFrame({
+        "release_id": ["r1", "r2", "r3", "r4", "r5"],
+        "site_id": ["z", "z", "s", "s", "z"],
+        "source_site_id": pd.array(["labr", "z", "s", "s", pd.NA], dtype="string"),
+        "source_name": [None, None, None, None, "unknown origin"],
+        "date": ["1995", "2005-08", "2009-05", "2011", "1999"],
+        "n_released": [6, 6, 10, 4, 3],
+    })
+    counts = pd.DataFrame({"count_id": ["c1", "c2"], "site_id": ["z", "s"], "date": ["2023", "2016"],
+                           "count": [105, 103], "captive": [False, False]})
+    out = reintroduction_outcomes(releases, counts).set_index("site_id")
+    # z: 6 founders (1995) + 3 of unknown origin (1999); the 2005 release let the same animals out.
+    assert int(out.loc["z", "founders"]) == 9 and int(out.loc["z", "releases"]) == 3
+    assert abs(out.loc["z", "growth_rate_per_year"] - math.log(105 / 9) / (2023 - 1995)) < 1e-12
+    # s: only releases from its own pens, so they are its founders.
+    assert int(out.loc["s", "founders"]) == 14

@@ -3,7 +3,9 @@
 For every site that received a release:
 
 * ``first_release_year``: year of its earliest release; ``founders``: all animals released at the
-  site (every release, also later reinforcements); ``releases``: number of releases.
+  site (every release, also later reinforcements), except releases whose ``source_site_id`` is the
+  site itself (animals let out of the site's own enclosure were already counted when they arrived);
+  when a site has only such releases, they are its founders. ``releases``: number of releases.
 * ``latest_year``/``latest_count``: the site's latest wild count (latest date, ties the greatest
   ``count_id``). A site with no wild count at all uses its captive counts (an enclosure), and then
   ``captive`` is true.
@@ -50,7 +52,9 @@ def reintroduction_rule(stale_after_years: int = 5) -> str:
     True
     """
     return (
-        "founders = all animals released at the site; growth_rate_per_year = ln(latest_count / founders) "
+        "founders = all animals released at the site (releases from the site's own enclosure, "
+        "source_site_id = site_id, are not counted again unless the site has no other release); "
+        "growth_rate_per_year = ln(latest_count / founders) "
         "/ (latest_year - first_release_year), null when no count is from a year after the first release "
         "or the latest count is 0. status = the first that applies: unknown (no count after the first "
         f"release year, or the latest count is more than {stale_after_years} years older than the latest "
@@ -139,8 +143,14 @@ def _release_summary(releases: pd.DataFrame) -> pd.DataFrame:
     frame = pd.DataFrame({"site_id": releases["site_id"].astype(str).to_numpy(),
                           "year": releases["date"].astype(str).str.slice(0, 4).astype("int64").to_numpy(),
                           "n_released": pd.to_numeric(releases["n_released"]).astype("int64").to_numpy()})
+    source = (releases["source_site_id"].astype(object).to_numpy() if "source_site_id" in releases.columns
+              else [None] * len(releases))
+    internal = pd.Series([isinstance(s, str) and s == site for s, site in zip(source, frame["site_id"], strict=True)],
+                         index=frame.index, dtype=bool)
+    has_external = (~internal).groupby(frame["site_id"]).transform("any")
+    frame["founding"] = frame["n_released"].where(~internal | ~has_external, 0)
     grouped = frame.groupby("site_id", sort=True)
-    return pd.DataFrame({"first_release_year": grouped["year"].min(), "founders": grouped["n_released"].sum(),
+    return pd.DataFrame({"first_release_year": grouped["year"].min(), "founders": grouped["founding"].sum(),
                          "releases": grouped["year"].size()}).reset_index()
 
 
