@@ -180,11 +180,7 @@ _HABITAT_ROLES = {"aoh": ("aoh", "Area of Habitat"), "suitability": ("suitabilit
 
 
 def _raster_kind(role: str, path: str) -> str | None:
-    if role == "aoh":
-        return "aoh"
-    if Path(path).name.startswith("suitability"):
-        return "suitability"
-    return None
+    return role if role in _HABITAT_ROLES else None
 
 
 def _habitat(opened: Store, notes: list[str]) -> list[RasterLayer]:
