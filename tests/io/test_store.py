@@ -127,3 +127,18 @@ def test_missing_layer_lists_what_is_there(store):
 def test_store_in_a_missing_folder(tmp_path):
     with pytest.raises(StoreError, match="cannot write beside"):
         Store.create(tmp_path / "no" / "such" / "deer.gpkg")
+
+
+def test_a_copy_left_by_a_killed_writer_is_cleaned_up_by_the_next_write(store):
+    import subprocess
+    import sys
+
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True,
+                          text=True).stdout.strip()
+    orphan = store.path.parent / f".{store.path.name}.{dead}.abc123.tmp.gpkg"
+    orphan.write_bytes(b"half-written copy")
+    alive = store.path.parent / f".{store.path.name}.1.abc123.tmp.gpkg"  # pid 1 is always running
+    alive.write_bytes(b"another writer's copy")
+    store.write(LayerKind.SITES, make_sites(), provenance=Provenance("x"))
+    assert not orphan.exists()
+    assert alive.exists()

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as _dt
+import glob
 import hashlib
 import logging
 import os
@@ -246,6 +247,7 @@ class Store:
         if self.readonly:
             raise StoreError(f"the store {str(self.path)!r} is read-only (the bundled store cannot be "
                              f"changed); create your own with `deerhabitat init my.gpkg` and pass --store")
+        _remove_orphans(self.path)
         with _temporary_beside(self.path) as tmp:
             shutil.copyfile(self.path, tmp)
             writer = StoreWriter(Path(tmp))
@@ -398,7 +400,7 @@ def empty_layer(kind: LayerKind) -> gpd.GeoDataFrame:
 def _temporary_beside(path: Path) -> Iterator[str]:
     directory = path.parent if str(path.parent) else Path(".")
     try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp.gpkg", dir=directory)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.{os.getpid()}.", suffix=".tmp.gpkg", dir=directory)
     except OSError as exc:
         raise StoreError(f"cannot write beside {str(path)!r} ({exc.strerror}); check the folder exists "
                          f"and is writable") from exc
@@ -408,6 +410,26 @@ def _temporary_beside(path: Path) -> Iterator[str]:
     finally:
         with contextlib.suppress(FileNotFoundError):
             os.remove(tmp)
+
+
+def _remove_orphans(path: Path) -> None:
+    """Remove temporary copies left beside ``path`` by processes that were killed mid-write."""
+    for candidate in path.parent.glob(f".{glob.escape(path.name)}.*.tmp.gpkg"):
+        pid_text = candidate.name[len(path.name) + 2:].split(".", 1)[0]
+        if pid_text.isdigit() and not _process_alive(int(pid_text)):
+            with contextlib.suppress(OSError):
+                candidate.unlink()
+                log.info("removed %s, left by an interrupted write", candidate.name)
+
+
+def _process_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True
+    return True
 
 
 def _fsync(path: str) -> None:
