@@ -30,11 +30,18 @@ import shapely
 
 from deerhabitat.config import StoreConfig
 from deerhabitat.io import Provenance, Store, file_sha256
+from deerhabitat.io.national_report import read_report_file
+from deerhabitat.io.national_report_store import write_report_record
+from deerhabitat.nrschema import check_report
 from deerhabitat.schema import ORIGIN_CODES, PRESENCE_CODES, LayerKind, check_references, validate_layer
 from deerhabitat.units import M_PER_KM, ha_to_km2, km2_to_m2
 
 ROOT = Path(__file__).resolve().parents[1]
 SOURCES = ROOT / "data" / "sources"
+NATIONAL_REPORTS = ROOT / "data" / "national-reports"
+REPORT_NOTE = ("report record only (threats, measures, Work Programme, priorities) kept by data/build.py; its "
+               "counts, releases and sites are not imported: data/sources already holds them")
+"""Why the bundled national reports add no feature: their counts duplicate data/sources (parallel ids)."""
 TARGET = ROOT / "src" / "deerhabitat" / "data" / "bukhara-deer.gpkg"
 
 FILES = {
@@ -224,8 +231,29 @@ def build_layers(sources: Path, config: StoreConfig) -> dict[LayerKind, gpd.GeoD
     return layers
 
 
-def build(target: Path = TARGET, sources: Path = SOURCES) -> dict[LayerKind, int]:
-    """Build the store at ``target`` from ``sources``; return the feature count of each layer."""
+def keep_national_reports(store_path: Path, folder: Path = NATIONAL_REPORTS) -> int:
+    """Keep each YAML national report of ``folder`` in the store as a record (no feature); return how many.
+
+    The Overview Report reads threats, measures, Work Programme actions and priorities from these
+    records. Their counts are not imported, so the bundled totals are not counted twice.
+    """
+    kept = 0
+    for path in sorted(folder.glob("*.yaml")):
+        source = read_report_file(path)
+        report, problems = check_report(source.data, locate=source.locate)
+        if source.problems or problems:
+            raise SystemExit(f"{path.name}: " + "; ".join(str(p) for p in [*source.problems, *problems]))
+        write_report_record(store_path, report, filename=source.filename, fmt=source.format,
+                            content=source.content, sha256=source.sha256, note=REPORT_NOTE)
+        kept += 1
+    return kept
+
+
+def build(target: Path = TARGET, sources: Path = SOURCES) -> dict[LayerKind | str, int]:
+    """Build the store at ``target`` from ``sources``; return the feature count of each layer.
+
+    The national reports of ``data/national-reports`` are kept as records (``"national-reports"``: how many).
+    """
     config = StoreConfig()
     layers = build_layers(sources, config)
     store = Store.create(target, config=config, overwrite=True)
@@ -237,6 +265,7 @@ def build(target: Path = TARGET, sources: Path = SOURCES) -> dict[LayerKind, int
             provenance = Provenance(source_file=f"data/sources/{path.name}", sha256=file_sha256(path),
                                     action="build", note=note)
             counts[kind] = tx.write(kind, frame, provenance=provenance, mode="replace").total
+        counts["national-reports"] = keep_national_reports(tx.path, NATIONAL_REPORTS)
     target.chmod(0o644)  # the store is created private (mkstemp); package data must be readable by all
     return counts
 
@@ -248,7 +277,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     counts = build(args.out)
     for kind, n in counts.items():
-        sys.stdout.write(f"{kind.value:<18} {n:>4}\n")
+        sys.stdout.write(f"{getattr(kind, 'value', kind):<18} {n:>4}\n")
     size_mb = args.out.stat().st_size / 1e6
     sys.stdout.write(f"wrote {args.out} ({size_mb:.2f} MB)\n")
     return 0

@@ -18,6 +18,11 @@ from deerhabitat.schema import LayerKind
 from deerhabitat.workflows import map_, report
 
 MAPS = ["overview", "state-tjk", "state-uzb", "population", "reintroductions", "protected-coverage"]
+REPORT_TABLES = ["totals_by_country_year", "range_coverage", "range_states", "protected_animals", "reintroductions",
+                 "gaps_national_reports", "gaps_outside_protected_areas", "gaps_range_states_without_recent_count", "provenance",
+                 "sources"]
+"""The report's tables for the hostile world (no national report kept: no threat, measure or WP table)."""
+REPORT_CHARTS = ["trend_global", "trend_tjk", "trend_uzb"]
 
 
 def _sha(path: Path) -> str:
@@ -52,7 +57,8 @@ def test_report_writes_every_file(published):
     assert runs["public"].stdout.startswith(f"Wrote the report to {root / 'public' / 'index.html'} (6 maps, ")
     out = root / "public"
     expected = {"index.html", *(f"{m}.html" for m in MAPS), *(f"static/{m}.{x}" for m in MAPS for x in ("png", "svg")),
-                *(f"embed/{m}.txt" for m in MAPS), "tables/totals_by_country_year.csv", "tables/range_coverage.csv"}
+                *(f"embed/{m}.txt" for m in MAPS), *(f"tables/{t}.csv" for t in REPORT_TABLES),
+                *(f"charts/{c}.svg" for c in REPORT_CHARTS)}
     assert {str(p.relative_to(out)) for p in out.rglob("*") if p.is_file()} == expected
 
 

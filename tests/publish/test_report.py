@@ -63,7 +63,7 @@ def test_report_page_shows_tables_maps_and_notes_escaped(public_data):
     assert page == render_report(report)
     assert "<title>Deer &lt;report&gt;</title>" in page and "&lt;i&gt;note&lt;/i&gt;" in page
     assert "Uzbekistan &lt;b&gt; (UZB)" in page
-    assert '<iframe src="population.html"' in page and 'id="dh-map-overview"' in page
+    assert '<iframe class="dh-screen" src="population.html"' in page and 'id="dh-map-overview"' in page
     assert "frame-src 'self' file:" in html.unescape(page)
     assert len(re.findall(r"<figure ", page)) == len(maps) - 1
     assert "never at their exact position" in page

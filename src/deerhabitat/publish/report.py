@@ -6,8 +6,11 @@ embedded with an ``<iframe>`` of its standalone page, with links to its static i
 snippet for report authors) and notes on methods. :func:`render_report` turns it into one HTML page
 from ``templates/report.html.j2`` (autoescaped); nothing here writes files.
 
-To extend the report (national reports, charts), add sections to :class:`Report` and blocks to the
-template; tables only need a :class:`Table`.
+The page is a sequence of :class:`Section` s, each holding blocks: :class:`Headline` s (the executive
+summary), :class:`Chart` s (SVG text from :mod:`deerhabitat.publish.charts`), :class:`Table` s and
+:class:`MapFigure` s. Maps no section places are shown under "Other maps"; every map's embed snippet is
+repeated in the appendix. A print stylesheet swaps each interactive map for its static PNG. Every
+user-visible string comes from :mod:`deerhabitat.publish.text`.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ from deerhabitat.publish.assets import Basemap, inline_stylesheet
 from deerhabitat.publish.generalise import Profile
 from deerhabitat.publish.layers import WebMap
 from deerhabitat.publish.page import content_security_policy, environment, map_payload, page_scripts
+from deerhabitat.publish.text import message
 
 OUTPUT_FOLDER = "maps"
 """The folder a report is written to by default; embed snippets assume the author's document is beside it."""
@@ -52,6 +56,9 @@ class Table:
     display: pd.DataFrame
     data: pd.DataFrame
     numeric: tuple[str, ...] = ()
+    source: str = ""
+
+    kind = "table"
 
     def rows(self) -> list[list[tuple[str, bool]]]:
         """Cells of ``display`` as ``(text, is_numeric)``, row by row."""
@@ -65,6 +72,8 @@ class MapFigure:
     """A map of the report: its page, static images and embed snippet, relative to the report folder."""
 
     web_map: WebMap
+
+    kind = "map"
 
     @property
     def page(self) -> str:
@@ -88,6 +97,45 @@ class MapFigure:
 
 
 @dataclass(frozen=True)
+class Chart:
+    """A chart of the report: SVG text (already escaped) and its caption; also written as ``charts/<name>.svg``."""
+
+    name: str
+    title: str
+    caption: str
+    svg: str
+
+    kind = "chart"
+
+
+@dataclass(frozen=True)
+class Headline:
+    """One headline figure of the executive summary, linked to the section or table it comes from."""
+
+    text: str
+    note: str = ""
+    href: str = ""
+
+    kind = "headline"
+
+
+Block = Table | MapFigure | Chart | Headline
+"""What a section holds."""
+
+
+@dataclass(frozen=True)
+class Section:
+    """A section of the page: heading (level 2 or 3), intro paragraphs, a bullet list, then blocks."""
+
+    id: str
+    title: str
+    intro: tuple[str, ...] = ()
+    items: tuple[str, ...] = ()
+    blocks: tuple[Block, ...] = ()
+    level: int = 2
+
+
+@dataclass(frozen=True)
 class Report:
     """The Overview Report.
 
@@ -98,9 +146,9 @@ class Report:
     overview : WebMap
         The map drawn in the page.
     figures : tuple of MapFigure
-        The other maps, embedded with iframes.
-    tables : tuple of Table
-        Shown in the page and written as CSV.
+        Every other map (embedded with iframes, in a section or under "Other maps").
+    sections : tuple of Section
+        The page's sections after the overview map, in order.
     notes : tuple of str
         Methods and caveats, one sentence or paragraph each.
     profile : Profile
@@ -111,9 +159,23 @@ class Report:
     lead: str
     overview: WebMap
     figures: tuple[MapFigure, ...] = ()
-    tables: tuple[Table, ...] = ()
+    sections: tuple[Section, ...] = ()
     notes: tuple[str, ...] = field(default=())
     profile: Profile = Profile.PUBLIC
+
+    def blocks(self, kind: str) -> list:
+        """Every block of one kind (``"table"``, ``"chart"``, ``"map"``, ``"headline"``), in page order."""
+        return [b for section in self.sections for b in section.blocks if b.kind == kind]
+
+    @property
+    def tables(self) -> tuple[Table, ...]:
+        """Every table of the page, in order (each is written as ``tables/<name>.csv``)."""
+        return tuple(self.blocks("table"))
+
+    @property
+    def charts(self) -> tuple[Chart, ...]:
+        """Every chart of the page, in order."""
+        return tuple(self.blocks("chart"))
 
 
 def embed_snippet(web_map: WebMap, *, folder: str = OUTPUT_FOLDER) -> str:
@@ -160,15 +222,14 @@ def totals_table(by_country_year: pd.DataFrame, names: Mapping[str, str], *, rul
     frame["year"] = frame["year"].astype(int)
     frame["count"] = frame["count"].astype(int)
     pivot = frame.pivot_table(index="iso3", columns="year", values="count", aggfunc="sum").sort_index()
-    display = pd.DataFrame({"Country": [_country_label(i, names) for i in pivot.index]})
+    display = pd.DataFrame({message("col.country"): [_country_label(i, names) for i in pivot.index]})
     for year in pivot.columns:
         display[str(year)] = [f"{int(v):,}" if not pd.isna(v) else "–" for v in pivot[year]]
     totals = frame.groupby("year")["count"].sum()
-    display.loc[len(display)] = ["All range states", *[f"{int(totals[y]):,}" for y in pivot.columns]]
+    display.loc[len(display)] = [message("value.all_states"), *[f"{int(totals[y]):,}" for y in pivot.columns]]
     data = frame.assign(country=[names.get(i, "") for i in frame["iso3"]])[["iso3", "country", "year", "count"]]
-    caption = ("Wild animals counted or estimated in each range state (captive animals apart). "
-               "A dash: no figure for that country and year. " + rule)
-    return Table("totals_by_country_year", "Wild animals by country and year", caption.strip(), display,
+    caption = message("table.totals.caption") + " " + rule
+    return Table("totals_by_country_year", message("table.totals.title"), caption.strip(), display,
                  data.sort_values(["year", "iso3"]).reset_index(drop=True),
                  numeric=tuple(str(y) for y in pivot.columns))
 
@@ -179,15 +240,14 @@ def coverage_table(coverage: pd.DataFrame | None, names: Mapping[str, str]) -> T
         return None
     frame = coverage.copy()
     display = pd.DataFrame({
-        "Period": frame["period"].astype(str),
-        "Country": ["Whole range" if i == "ALL" else _country_label(i, names) for i in frame["iso3"]],
-        "Range (km²)": [f"{v:,.0f}" for v in frame["range_km2"]],
-        "Protected (km²)": [f"{v:,.0f}" for v in frame["protected_km2"]],
-        "Protected share": ["–" if pd.isna(v) else f"{100 * v:.1f} %" for v in frame["protected_fraction"]]})
-    return Table("range_coverage", "Protected share of the range",
-                 "Range of each period inside protected areas (overlapping areas counted once), in the store's "
-                 "equal-area analysis CRS.", display, frame.reset_index(drop=True),
-                 numeric=("Range (km²)", "Protected (km²)", "Protected share"))
+        message("col.period"): frame["period"].astype(str),
+        message("col.country"): [message("value.whole_range") if i == "ALL" else _country_label(i, names) for i in frame["iso3"]],
+        message("col.range_km2"): [f"{v:,.0f}" for v in frame["range_km2"]],
+        message("col.protected_km2"): [f"{v:,.0f}" for v in frame["protected_km2"]],
+        message("col.protected_share"): ["–" if pd.isna(v) else f"{100 * v:.1f} %" for v in frame["protected_fraction"]]})
+    return Table("range_coverage", message("table.coverage.title"), message("table.coverage.caption"), display,
+                 frame.reset_index(drop=True),
+                 numeric=(message("col.range_km2"), message("col.protected_km2"), message("col.protected_share")))
 
 
 def render_csv(table: Table) -> str:
@@ -198,12 +258,12 @@ def render_csv(table: Table) -> str:
 def profile_note(profile: Profile, cell_km: float) -> str:
     """The sentence that says what the profile did to positions."""
     if profile is Profile.PUBLIC:
-        return (f"Public edition: wild populations are shown at the centre of a {cell_km:g} km equal-area grid cell, "
-                f"never at their exact position, in every map, table and file of this report.")
-    return "Internal edition: positions are as recorded. Do not publish this folder."
+        return message("profile.public", cell_km=f"{cell_km:g}")
+    return message("profile.internal")
 
 
-def render_report(report: Report, *, basemap: Basemap | str = Basemap.NONE, cell_km: float = 10.0) -> str:
+def render_report(report: Report, *, basemap: Basemap | str = Basemap.NONE, cell_km: float = 10.0,
+                  lang: str = "en") -> str:
     """The report page (``index.html``): opens from disk; the same report gives the same text.
 
     Parameters
@@ -214,19 +274,47 @@ def render_report(report: Report, *, basemap: Basemap | str = Basemap.NONE, cell
         Optional tiles for the overview map.
     cell_km : float
         Generalisation cell, for the profile sentence.
+    lang : str, default "en"
+        Language of the page's fixed strings (a catalogue of :mod:`deerhabitat.publish.text`).
     """
     basemap = Basemap(basemap)
     scripts = page_scripts([report.overview.name])
+
+    def t(key: str, **values: object) -> str:
+        return message(key, lang=lang, **values)
+
     return environment().get_template("report.html.j2").render(
         report=report, map=report.overview, payload=map_payload(report.overview, basemap=basemap),
-        scripts=scripts, css=inline_stylesheet(), version=__version__,
+        scripts=scripts, css=inline_stylesheet(), version=__version__, t=t, lang=lang,
         csp=content_security_policy(scripts, basemap=basemap, local_files=True),
-        profile_note=profile_note(report.profile, cell_km))
+        profile_note=profile_note(report.profile, cell_km),
+        all_maps=(MapFigure(report.overview), *report.figures))
+
+
+def _placed(sections: Sequence[Section]) -> set[str]:
+    return {b.web_map.name for s in sections for b in s.blocks if b.kind == "map"}
 
 
 def build_report(title: str, lead: str, maps: Sequence[WebMap], *, tables: Sequence[Table | None] = (),
-                 notes: Sequence[str] = (), profile: Profile = Profile.PUBLIC) -> Report:
+                 sections: Sequence[Section | None] = (), notes: Sequence[str] = (),
+                 profile: Profile = Profile.PUBLIC) -> Report:
     """Assemble a :class:`Report`: the first map is the overview, the others become figures.
+
+    Parameters
+    ----------
+    title, lead : str
+        Page title and lead paragraph.
+    maps : sequence of WebMap
+        The overview first, then every other map.
+    tables : sequence of Table or None
+        Tables for a section of their own (None entries are skipped), after ``sections``.
+    sections : sequence of Section or None
+        The page's sections (None entries are skipped). A map of ``maps`` no section places is shown
+        in a closing "Other maps" section.
+    notes : sequence of str
+        Methods and caveats.
+    profile : Profile
+        Publication profile.
 
     Raises
     ------
@@ -235,5 +323,13 @@ def build_report(title: str, lead: str, maps: Sequence[WebMap], *, tables: Seque
     """
     if not maps:
         raise ValueError("a report needs at least one map (the overview)")
-    return Report(title, lead, maps[0], tuple(MapFigure(m) for m in maps[1:]),
-                  tuple(t for t in tables if t is not None), tuple(notes), profile)
+    chosen = [s for s in sections if s is not None]
+    loose = tuple(t for t in tables if t is not None)
+    if loose:
+        chosen.append(Section("tables", message("section.trends"), blocks=loose))
+    figures = tuple(MapFigure(m) for m in maps[1:])
+    placed = _placed(chosen)
+    others = tuple(f for f in figures if f.web_map.name not in placed)
+    if others:
+        chosen.append(Section("maps", message("section.maps"), intro=(message("maps.intro"),), blocks=others))
+    return Report(title, lead, maps[0], figures, tuple(chosen), tuple(notes), profile)

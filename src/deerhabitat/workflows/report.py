@@ -1,20 +1,33 @@
 """``deerhabitat report``: the Overview Report of a store, into ``maps/``.
 
-Writes ``index.html`` (the overview map drawn in the page, the tables, every other map embedded, methods
-and notes), each map's own page, static images and embed snippet (as ``deerhabitat map``), and each
-table as ``tables/<name>.csv``. The store is only read. The first version carries the wild totals by
-country and year and the protected share of the range; national reports and charts come later.
+Writes ``index.html`` (executive summary, trend charts, status per range state with the threats and
+measures of its national report, protected areas, reintroductions, habitat, gaps, methods and sources,
+and an appendix of embed snippets), each map's own page, static images and embed snippet (as
+``deerhabitat map``), each table as ``tables/<name>.csv`` and each chart as ``charts/<name>.svg``.
+The store is only read: its layers, the analyses of :func:`deerhabitat.workflows.analyze`, its
+provenance log and the national reports kept in it.
 """
 
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+import pandas as pd
 
 from deerhabitat import analysis as an
+from deerhabitat.errors import DeerHabitatError, PublishError
+from deerhabitat.io.national_report_store import read_report_record, read_report_records
 from deerhabitat.publish import Basemap, Profile, build_maps, build_report, render_csv, render_report
+from deerhabitat.publish import overview as ov
+from deerhabitat.publish.charts import country_chart_svg, trend_chart_svg, year_coverage
 from deerhabitat.publish.data import country_names
 from deerhabitat.publish.generalise import generalisation_method
-from deerhabitat.publish.report import coverage_table, totals_table
+from deerhabitat.publish.layers import WebMap
+from deerhabitat.publish.report import Chart, Headline, MapFigure, Section, Table, coverage_table, totals_table
+from deerhabitat.publish.text import message
+from deerhabitat.workflows.analyze import TABLES, analyze
 from deerhabitat.workflows.maps import (
     DEFAULT_DPI,
     DEFAULT_OUT,
@@ -39,7 +52,176 @@ def _method_notes(publication: Publication) -> list[str]:
                  f"protected areas are dissolved first, so overlapping areas count once.")
     notes.append("Maps use Web Mercator for display only; every page opens from disk with no network (Leaflet and its "
                  "plugins are inlined from pinned npm packages). Attribute text is always shown as text.")
+    notes.append(f"Threats, measures, Work Programme actions and priorities come from the latest version of each "
+                 f"range state's latest national report kept in the store (listed below with their sha256); a report "
+                 f"submitted more than {ov.LATE_AFTER_MONTHS} months after its period ends counts as late.")
     return notes + publication.notes
+
+
+def _analysis_tables(path: Path, notes: list[str]) -> tuple[dict[str, pd.DataFrame], int | None]:
+    try:
+        result = analyze(store=path)
+    except DeerHabitatError as exc:
+        notes.append(f"The analyses could not run ({exc}); their tables are left out.")
+        return {name: pd.DataFrame() for name in TABLES}, None
+    notes.extend(result.notes)
+    return dict(result.tables), result.reference_year
+
+
+def _national_reports(path: Path) -> pd.DataFrame:
+    """Every report record kept, with ``parsed`` (the checked report) on the latest versions."""
+    records = read_report_records(path)
+    parsed = []
+    for row in records.itertuples(index=False):
+        parsed.append(read_report_record(path, row.country, period=(int(row.period_start), int(row.period_end)),
+                                         version=int(row.version)).report if row.latest else None)
+    return records.assign(parsed=parsed)
+
+
+def _summary(tables: Mapping[str, pd.DataFrame], year: int | None, states: Sequence[str],
+             reports: pd.DataFrame, gap_tables: Sequence[Table | None]) -> Section:
+    heads = []
+    by_country = tables.get("totals_by_country_year")
+    if year is not None and by_country is not None and not by_country.empty:
+        cover = year_coverage(by_country, states).set_index("year")
+        row = cover.loc[year]
+        heads.append(Headline(message("summary.total", year=year, count=f"{int(row['count']):,}"),
+                              message("summary.total_note", n=int(row["n_states"]), of=len(states), year=year),
+                              "#table-totals_by_country_year"))
+    else:
+        heads.append(Headline(message("summary.no_counts")))
+    coverage = tables.get("range_coverage")
+    if coverage is not None and not coverage.empty:
+        whole = coverage[(coverage["iso3"] == "ALL") & coverage["period"].astype(str).str.isdigit()]
+        if not whole.empty:
+            latest = whole.sort_values("period").iloc[-1]
+            heads.append(Headline(message("summary.protected_range", period=latest["period"],
+                                          share=f"{100 * latest['protected_fraction']:.1f} %"),
+                                  href="#table-range_coverage"))
+    protected = tables.get("protected_by_country_year")
+    if year is not None and protected is not None and not protected.empty:
+        now = protected[protected["year"] == year]
+        total, inside = int(now["count"].sum()), int(now["inside"].sum())
+        if total:
+            heads.append(Headline(message("summary.protected_animals", year=year, inside=f"{inside:,}",
+                                          count=f"{total:,}", share=f"{100 * inside / total:.0f} %"),
+                                  href="#table-protected_animals"))
+    outcomes = tables.get("reintroductions")
+    if outcomes is not None and not outcomes.empty:
+        wild = outcomes[~outcomes["captive"].astype(bool)]
+        growing = int(wild["status"].isin(["growing", "established"]).sum())
+        heads.append(Headline(message("summary.reintroduced", n=len(wild), growing=growing),
+                              href="#table-reintroductions"))
+    latest = ov.latest_reports(reports)
+    if latest.empty:
+        heads.append(Headline(message("summary.reports_none"), href="#table-gaps_national_reports"))
+    else:
+        last = latest.sort_values(["period_end", "period_start"]).iloc[-1]
+        n = int(((latest["period_end"] == last["period_end"]) & (latest["period_start"] == last["period_start"])
+                 & latest["country"].isin(list(states))).sum())
+        heads.append(Headline(message("summary.reports", period=last["period"], n=n, of=len(states)),
+                              href="#table-national_reports"))
+    n_gaps = sum(len(t.data) for t in gap_tables if t is not None)
+    heads.append(Headline(message("summary.gaps", n=n_gaps), href="#gaps"))
+    return Section("summary", message("section.summary"), (message("summary.intro"),), blocks=tuple(heads))
+
+
+def _by_name(maps: Sequence[WebMap]) -> dict[str, MapFigure]:
+    return {m.name: MapFigure(m) for m in maps[1:]}
+
+
+def _trends(tables: Mapping[str, pd.DataFrame], states: Sequence[str], names: Mapping[str, str],
+            figures: Mapping[str, MapFigure], rule: str) -> Section:
+    by_country = tables.get("totals_by_country_year")
+    detail = tables.get("totals_detail")
+    blocks: list = []
+    if by_country is not None and not by_country.empty:
+        title = message("trends.global_title")
+        blocks.append(Chart("trend_global", title, message("trends.intro", of=len(states)),
+                            trend_chart_svg(by_country, states, names, title=title)))
+        for iso3 in sorted(set(detail["iso3"])):
+            name = names.get(iso3, iso3)
+            blocks.append(Chart(f"trend_{iso3.lower()}", message("trends.country_title", country=name),
+                                message("trends.country_caption"), country_chart_svg(detail, iso3, name)))
+        blocks.append(totals_table(by_country, names, rule=rule))
+    if "population" in figures:
+        blocks.append(figures["population"])
+    return Section("trends", message("section.trends"), blocks=tuple(b for b in blocks if b is not None))
+
+
+def _states(states: Sequence[str], names: Mapping[str, str], tables: Mapping[str, pd.DataFrame],
+            reports: pd.DataFrame, figures: Mapping[str, MapFigure]) -> list[Section]:
+    by_country = tables.get("totals_by_country_year", pd.DataFrame(columns=["iso3", "year", "count"]))
+    head = Section("states", message("section.states"), (message("states.intro"),),
+                   blocks=tuple(b for b in [ov.states_table(states, names, by_country, reports)] if b))
+    latest = ov.latest_reports(reports).set_index("country")
+    out = [head]
+    for iso3 in sorted(states):
+        country = names.get(iso3, iso3)
+        if iso3 in latest.index:
+            record = latest.loc[iso3]
+            intro = message("states.report_line", period=record["period"], version=record["version"],
+                            filename=record["filename"])
+        else:
+            intro = message("states.no_report", country=country)
+        blocks = [figures.get(f"state-{iso3.lower()}"), ov.threats_table(reports, names, country=iso3),
+                  ov.measures_table(reports, names, country=iso3)]
+        out.append(Section(f"state-{iso3.lower()}", f"{country} ({iso3})", (intro,),
+                           blocks=tuple(b for b in blocks if b is not None), level=3))
+    return out
+
+
+def _gap_tables(states: Sequence[str], names: Mapping[str, str], tables: Mapping[str, pd.DataFrame],
+                reports: pd.DataFrame, year: int | None, stale_years: int, public: bool) -> list[Table | None]:
+    return [ov.report_gaps_table(states, names, reports),
+            ov.stale_table(tables.get("gaps_stale_counts"), names, years=stale_years, year=year),
+            ov.unprotected_table(tables.get("gaps_outside_protected_areas"), names, round_km=public),
+            ov.no_count_table(tables.get("gaps_range_states_without_recent_count"), names, years=stale_years,
+                              year=year),
+            ov.work_programme_table(reports, names)]
+
+
+def _sections(publication: Publication, maps: Sequence[WebMap], notes: list[str]) -> list[Section]:
+    config, path = publication.data.config, Path(publication.store.path)
+    names = country_names(publication.data)
+    states = list(config.range_states)
+    tables, year = _analysis_tables(path, notes)
+    reports = _national_reports(path)
+    figures = _by_name(maps)
+    public = publication.data.profile is Profile.PUBLIC
+    gaps = _gap_tables(states, names, tables, reports, year, config.stale_after_years, public)
+    layers = {kind.value: frame for kind, frame in publication.data.layers.items()}
+    rule = an.totals_rule(config.stale_after_years)
+    return [
+        _summary(tables, year, states, reports, gaps),
+        _trends(tables, states, names, figures, rule),
+        *_states(states, names, tables, reports, figures),
+        Section("protected", message("section.protected"), (message("protected.intro"),), blocks=tuple(
+            b for b in (coverage_table(tables.get("range_coverage"), names),
+                        ov.protected_animals_table(tables.get("protected_by_country_year"), names, year),
+                        figures.get("protected-coverage")) if b is not None)),
+        Section("reintroductions", message("section.reintroductions"), (message("reintroductions.intro"),),
+                blocks=tuple(b for b in (ov.reintroductions_table(tables.get("reintroductions")),
+                                         figures.get("reintroductions")) if b is not None)),
+        Section("habitat", message("section.habitat"),
+                (message("habitat.intro") if "habitat" in figures else message("habitat.none"),),
+                blocks=tuple(b for b in (figures.get("habitat"),) if b is not None)),
+        Section("gaps", message("section.gaps"),
+                (message("gaps.intro", year=year if year is not None else "–"),),
+                blocks=tuple(t for t in gaps if t is not None)),
+        Section("methods", message("section.methods"), (message("methods.intro"),), tuple(notes),
+                blocks=tuple(t for t in (ov.reports_table(reports, names),
+                                         ov.provenance_table(publication.store.provenance()),
+                                         ov.sources_table(layers)) if t is not None)),
+    ]
+
+
+def _make_folder(path: Path) -> None:
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise PublishError(f"cannot create the folder {str(path)!r} ({exc.strerror or exc}); --out must be a folder "
+                           f"you can write (it is created when missing)") from exc
 
 
 def report(*, store: str | os.PathLike | None = None, out: str | os.PathLike = DEFAULT_OUT,
@@ -52,7 +234,7 @@ def report(*, store: str | os.PathLike | None = None, out: str | os.PathLike = D
     store : path-like, optional
         The store; default ``$DEERHABITAT_STORE``, else the bundled Bukhara deer store. Only read.
     out : path-like, default "maps"
-        Output folder (``index.html``, the maps, ``static/``, ``embed/``, ``tables/``).
+        Output folder (``index.html``, the maps, ``static/``, ``embed/``, ``tables/``, ``charts/``).
     profile : {"public", "internal"}, default "public"
         ``public`` generalises the positions of wild populations before anything is written.
     dpi : int, default 150
@@ -77,18 +259,19 @@ def report(*, store: str | os.PathLike | None = None, out: str | os.PathLike = D
     maps = build_maps(publication.data)
     folder = output_folder(out)
     files = [path for web_map in maps for path in write_map(web_map, folder, dpi=dpi, basemap=basemap)]
-    names = country_names(publication.data)
-    totals = publication.totals
-    tables = [totals_table(totals.by_country_year, names, rule="") if totals is not None else None,
-              coverage_table(publication.data.coverage, names)]
     config = publication.data.config
+    notes = _method_notes(publication)
+    sections = _sections(publication, maps, notes)
     document = build_report(
-        f"{config.species} ({config.scientific_name}): Overview Report",
-        f"Range, protected areas, populations and reintroductions of the {config.species} from the store "
-        f"{publication.choice.path.name}.", maps, tables=tables, notes=_method_notes(publication),
-        profile=publication.data.profile)
+        message("report.title", species=config.species, scientific_name=config.scientific_name),
+        message("report.lead", species=config.species, store=publication.choice.path.name), maps,
+        sections=sections, notes=notes, profile=publication.data.profile)
     for table in document.tables:
         files.append(write_file(folder / "tables" / f"{table.name}.csv", render_csv(table)))
+    if document.charts:
+        _make_folder(folder / "charts")
+    for chart in document.charts:
+        files.append(write_file(folder / "charts" / f"{chart.name}.svg", chart.svg))
     files.append(write_file(folder / "index.html",
                             render_report(document, basemap=basemap, cell_km=publication.data.cell_km)))
     return PublishResult(folder, [m.name for m in maps], files, None, list(publication.notes))

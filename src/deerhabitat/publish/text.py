@@ -1,0 +1,229 @@
+"""Every user-visible string of the Overview Report, keyed by message id, one catalogue per language.
+
+The report's Python code and its template look strings up with :func:`message` (``t`` in the
+template); nothing user-visible is written inline. A translation (Russian is the working language of
+most range states) is one more catalogue in :data:`CATALOGUES` with the same keys; a key missing from
+a translation falls back to English. Placeholders use :meth:`str.format` names (``{year}``).
+
+Examples
+--------
+>>> message("summary.total", year=2023, count="3,900")
+'Wild animals in 2023: 3,900'
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+ENGLISH: Mapping[str, str] = {
+    # page
+    "report.title": "{species} ({scientific_name}): Overview Report",
+    "report.lead": "Range, populations, protected areas, reintroductions and national reports of the {species}, "
+                   "from the store {store}.",
+    "report.made_with": "Made with deerhabitat {version}.",
+    "report.contents": "Contents",
+    "profile.public": "Public edition: wild populations are shown at the centre of a {cell_km} km equal-area grid "
+                      "cell, never at their exact position, in every map, table and file of this report.",
+    "profile.internal": "Internal edition: positions are as recorded. Do not publish this folder.",
+    "report.print_note": "Printed edition: interactive maps are replaced by their static images.",
+    # sections
+    "section.summary": "Executive summary",
+    "section.trends": "Population trends",
+    "section.states": "Status per range state",
+    "section.protected": "Protected areas",
+    "section.reintroductions": "Reintroductions",
+    "section.habitat": "Habitat and candidate sites",
+    "section.gaps": "Gaps",
+    "section.maps": "Other maps",
+    "section.methods": "Methods and sources",
+    "section.embed": "Appendix: embed these maps",
+    # summary
+    "summary.intro": "Headline figures of the store; each links to the table it comes from.",
+    "summary.total": "Wild animals in {year}: {count}",
+    "summary.total_note": "{n} of {of} range states have a figure for {year} (observed or carried forward).",
+    "summary.first": "Wild animals in {year}: {count}",
+    "summary.first_note": "{n} of {of} range states have a figure for {year}.",
+    "summary.protected_range": "Share of the {period} range inside protected areas: {share}",
+    "summary.protected_animals": "Wild animals inside protected areas in {year}: {inside} of {count} ({share})",
+    "summary.reintroduced": "Reintroduction sites: {n} ({growing} growing)",
+    "summary.reports": "National reports received for {period}: {n} of {of} range states",
+    "summary.reports_none": "No national report is kept in the store.",
+    "summary.gaps": "Gaps found: {n} (see Gaps)",
+    "summary.no_counts": "The store holds no wild count.",
+    # trends
+    "trends.intro": "Wild animals by year, stacked by range state. A bar's label gives how many of the {of} range "
+                    "states have a figure that year; a year where some range state has no figure is drawn faded "
+                    "with a dashed outline and is not a complete total.",
+    "trends.global_title": "Wild animals by year and range state",
+    "trends.country_title": "{country}: wild animals by year",
+    "trends.country_caption": "Solid: counted that year; light: the latest earlier count carried forward.",
+    "trends.reference_title": "Published range-wide estimates (reference)",
+    "chart.coverage": "{n}/{of}",
+    "chart.incomplete": "incomplete",
+    "chart.observed": "counted that year",
+    "chart.carried": "carried forward",
+    "chart.reference": "published estimate",
+    "chart.axis_count": "animals",
+    "chart.desc_global": "Stacked bars of wild animals per year and range state; years with a figure for every "
+                         "range state drawn solid, others faded.",
+    "chart.desc_country": "Bars of wild animals per year in one range state.",
+    # range states
+    "states.intro": "One row per range state: its latest wild figure, its national report, and the threats and "
+                    "measures it reported.",
+    "states.no_report": "No national report is kept for {country}.",
+    "states.report_line": "National report {period} (version {version}, file {filename}).",
+    "states.threats_title": "{country}: threats",
+    "states.measures_title": "{country}: measures",
+    "states.priorities_title": "{country}: problems, gaps and priorities",
+    # protected areas
+    "protected.intro": "How much of the range, and how many animals, protected areas cover.",
+    # reintroductions
+    "reintroductions.intro": "Releases and what became of each reintroduced population.",
+    # habitat
+    "habitat.intro": "Area of habitat, suitability and candidate sites for reintroduction, from the store's "
+                     "rasters.",
+    "habitat.none": "The store has no habitat raster; this section is empty.",
+    # gaps
+    "gaps.intro": "What is missing or out of date, judged against {year} (the latest year with a wild count).",
+    "gaps.none": "No gap of this kind.",
+    # methods
+    "methods.intro": "How the figures were computed, and where every figure comes from.",
+    "methods.sources_link": "Sources: see Methods and sources.",
+    # maps
+    "maps.intro": "Each map opens on its own page, works offline, and has a static image for print.",
+    "maps.open": "Open the map",
+    "maps.static_png": "PNG",
+    "maps.static_svg": "SVG",
+    "maps.embed_one": "Embed this map",
+    "maps.overview_title": "Overview map",
+    "maps.own_page": "The same map on its own page:",
+    "maps.for_print": "for print:",
+    "embed.intro": "To put a map in your own document, save the document beside this maps folder and paste the "
+                   "snippet: an interactive frame for web pages, and the static image for print.",
+    "table.csv": "As CSV:",
+    "table.dash": "–",
+    # table titles and captions
+    "table.totals.title": "Wild animals by country and year",
+    "table.totals.caption": "Wild animals counted or estimated in each range state (captive animals apart). A dash: "
+                            "no figure for that country and year.",
+    "table.coverage.title": "Protected share of the range",
+    "table.coverage.caption": "Range of each period inside protected areas (overlapping areas counted once), in the "
+                              "store's equal-area analysis CRS.",
+    "table.states.title": "Range states",
+    "table.states.caption": "Latest wild figure and national report of each range state; threats and measures "
+                            "counted from its latest report.",
+    "table.threats.title": "Threats reported",
+    "table.threats.caption": "Threats from the latest national report of each range state, most severe first.",
+    "table.measures.title": "Measures reported",
+    "table.measures.caption": "Conservation measures from the latest national report of each range state.",
+    "table.protected_animals.title": "Wild animals inside protected areas",
+    "table.protected_animals.caption": "Each figure of a country's total placed at its count's point; inside + "
+                                       "outside = count.",
+    "table.reintroductions.title": "Reintroduced populations",
+    "table.reintroductions.caption": "Founders released, latest wild count and mean yearly growth since the first "
+                                     "release; status judged against the reference year.",
+    "table.gaps_reports.title": "Missing or late national reports",
+    "table.gaps_reports.caption": "For the latest reporting period ({period}); a report counts as late when "
+                                  "submitted more than {months} months after the period ends.",
+    "table.gaps_stale.title": "Stale counts",
+    "table.gaps_stale.caption": "Populations whose latest wild count is more than {years} years older than {year}.",
+    "table.gaps_unprotected.title": "Populations outside protected areas",
+    "table.gaps_unprotected.caption": "Populations (latest wild count above 0) that no protected area intersects, "
+                                      "with the nearest protected area.",
+    "table.gaps_no_count.title": "Range states without a recent count",
+    "table.gaps_no_count.caption": "Range states with no wild count in {start}–{year}.",
+    "table.gaps_wp.title": "Work Programme actions not started",
+    "table.gaps_wp.caption": "Actions reported as not started or only planned in the latest national reports.",
+    "table.reports.title": "National reports",
+    "table.reports.caption": "Every national report kept in the store; the latest version of each country and "
+                             "period is the one used.",
+    "table.provenance.title": "Provenance of the store's layers",
+    "table.provenance.caption": "Every write to the store: the file it came from, its sha256, when and how.",
+    "table.sources.title": "Sources cited in the layers",
+    "table.sources.caption": "The source column of every feature, with how many features cite it.",
+    # column labels
+    "col.country": "Country",
+    "col.period": "Period",
+    "col.range_km2": "Range (km²)",
+    "col.protected_km2": "Protected (km²)",
+    "col.protected_share": "Protected share",
+    "col.latest_year": "Latest year",
+    "col.latest_count": "Latest count",
+    "col.report": "National report",
+    "col.threats_high": "High threats",
+    "col.threats": "Threats",
+    "col.measures": "Measures",
+    "col.threat": "Threat",
+    "col.severity": "Severity",
+    "col.trend": "Trend",
+    "col.where": "Site or area",
+    "col.description": "Description",
+    "col.source": "Source",
+    "col.measure": "Measure",
+    "col.status": "Status",
+    "col.year": "Year",
+    "col.count": "Count",
+    "col.inside": "Inside",
+    "col.outside": "Outside",
+    "col.site": "Site",
+    "col.first_release": "First release",
+    "col.founders": "Founders",
+    "col.releases": "Releases",
+    "col.growth": "Growth per year",
+    "col.submitted": "Submitted",
+    "col.problem": "Problem",
+    "col.age_years": "Age (years)",
+    "col.nearest_pa": "Nearest protected area",
+    "col.distance_km": "Distance (km)",
+    "col.programme": "Programme",
+    "col.action": "Action",
+    "col.comment": "Comment",
+    "col.version": "Version",
+    "col.file": "File",
+    "col.format": "Format",
+    "col.sha256": "sha256",
+    "col.layer": "Layer",
+    "col.action_kind": "Action",
+    "col.time_utc": "Time (UTC)",
+    "col.features": "Features",
+    "col.kind": "Kind",
+    "col.text": "Text",
+    "value.all_states": "All range states",
+    "value.whole_range": "Whole range",
+    "value.missing": "missing",
+    "value.late": "late",
+    "value.none": "none",
+    "value.report_of": "{period} v{version}",
+}
+"""The English catalogue: the reference every other catalogue translates."""
+
+CATALOGUES: Mapping[str, Mapping[str, str]] = {"en": ENGLISH}
+"""Catalogues by language code; add ``"ru": RUSSIAN`` with the same keys to translate the report."""
+
+
+def message(key: str, /, *, lang: str = "en", **values: object) -> str:
+    """The text of message ``key`` in ``lang``, placeholders filled from ``values``.
+
+    Parameters
+    ----------
+    key : str
+        Message id, e.g. ``"section.gaps"``.
+    lang : str, default "en"
+        Language code of :data:`CATALOGUES`; a key it lacks falls back to English.
+    **values
+        Values of the message's placeholders.
+
+    Returns
+    -------
+    str
+
+    Raises
+    ------
+    KeyError
+        If no catalogue has the key (a bug: every key used must be in :data:`ENGLISH`).
+    """
+    catalogue = CATALOGUES.get(lang, ENGLISH)
+    template = catalogue.get(key, ENGLISH.get(key))
+    if template is None:
+        raise KeyError(f"no message {key!r} in the report catalogue; add it to deerhabitat.publish.text.ENGLISH")
+    return template.format(**values) if values else template

@@ -1,0 +1,111 @@
+"""``deerhabitat report`` on the bundled store, run as a user runs it: national reports shown, files, determinism."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from publish_builders import coordinate_patterns
+
+from deerhabitat.config import bundled_store_path
+from deerhabitat.io.national_report_store import read_report_records
+from deerhabitat.workflows.analyze import analyze
+from deerhabitat.workflows.national_report import national_report_validate
+
+ROOT = Path(__file__).resolve().parents[2]
+BUNDLED_REPORTS = sorted((ROOT / "data" / "national-reports").glob("*-*-*.*"))
+
+
+def _deerhabitat(*args: str, cwd: Path) -> subprocess.CompletedProcess:
+    env = {k: v for k, v in os.environ.items() if k != "DEERHABITAT_STORE"}
+    exe = Path(sys.executable).with_name("deerhabitat")
+    return subprocess.run([str(exe), *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=600)
+
+
+def _tree(folder: Path) -> dict[str, str]:
+    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+@pytest.fixture(scope="module")
+def bundled(tmp_path_factory):
+    """The bundled report written twice with no argument but --dpi (the default folder maps/ in a fresh cwd)."""
+    root = tmp_path_factory.mktemp("bundled")
+    runs = []
+    for name in ("one", "two"):
+        (root / name).mkdir()
+        runs.append(_deerhabitat("report", "--dpi", "50", cwd=root / name))
+    return root, runs
+
+
+@pytest.mark.parametrize("path", BUNDLED_REPORTS, ids=lambda p: p.name)
+def test_every_bundled_national_report_is_valid(path):
+    check = national_report_validate(path)
+    assert check.problems == [], [str(p) for p in check.problems]
+
+
+def test_the_bundled_store_keeps_the_yaml_reports_as_records_without_doubling_the_counts():
+    records = read_report_records(bundled_store_path())
+    assert records["country"].tolist() == ["KAZ", "TJK", "TKM", "UZB"]
+    assert set(records["filename"]) == {p.name for p in BUNDLED_REPORTS if p.suffix == ".yaml"}
+    assert records["note"].str.startswith("report record only").all()
+    totals = analyze().tables["totals_by_year"].set_index("year")["count"]
+    assert 350 <= totals[2002] <= 450 and 3300 <= totals[2020] <= 3900
+
+
+def test_bundled_report_has_maps_tables_static_images_and_a_chart(bundled):
+    root, runs = bundled
+    assert runs[0].returncode == 0, runs[0].stderr
+    out = root / "one" / "maps"
+    page = (out / "index.html").read_text(encoding="utf-8")
+    assert len(re.findall(r'<iframe class="dh-screen" src="[a-z-]+\.html"', page)) >= 4
+    assert len(list((out / "tables").glob("*.csv"))) >= 5
+    assert len(list((out / "static").glob("*.png"))) >= 4
+    assert page.count('<svg xmlns="http://www.w3.org/2000/svg" class="dh-chart') >= 2
+    for heading in ("Executive summary", "Population trends", "Status per range state", "Protected areas",
+                    "Reintroductions", "Habitat and candidate sites", "Gaps", "Methods and sources",
+                    "Appendix: embed these maps"):
+        assert f">{heading}</h2>" in page, heading
+
+
+def test_bundled_report_shows_the_national_reports(bundled):
+    root, _ = bundled
+    out = root / "one" / "maps"
+    page = (out / "index.html").read_text(encoding="utf-8")
+    assert "National reports received for 2020-2023: 4 of 5 range states" in page
+    threats = pd.read_csv(out / "tables" / "threats_uzb.csv")
+    assert "water-regulation" in set(threats["threat"])
+    assert threats["source"].eq("national report UZB 2020-2023 v1 (UZB-2020-2023.yaml)").all()
+    gaps = pd.read_csv(out / "tables" / "gaps_national_reports.csv")
+    assert gaps.loc[gaps["problem"] == "missing", "iso3"].tolist() == ["AFG"]
+    reports = pd.read_csv(out / "tables" / "national_reports.csv")
+    assert len(reports) == 4 and reports["sha256"].str.fullmatch(r"[0-9a-f]{64}").all()
+    assert (out / "tables" / "gaps_work_programme.csv").is_file()
+
+
+def test_bundled_report_is_byte_identical_twice(bundled):
+    root, runs = bundled
+    assert runs[1].returncode == 0, runs[1].stderr
+    one, two = _tree(root / "one" / "maps"), _tree(root / "two" / "maps")
+    assert one.keys() == two.keys()
+    differ = [name for name in one if one[name] != two[name] and not name.endswith(".png")]
+    assert differ == []
+
+
+def test_no_exact_wild_position_in_the_bundled_public_tables_and_charts(bundled):
+    root, _ = bundled
+    out = root / "one" / "maps"
+    sites = pd.read_csv(ROOT / "data" / "sources" / "sites.csv")
+    wild = sites[sites["status"] != "captive"]
+    texts = {p: p.read_text(encoding="utf-8") for p in [*(out / "tables").glob("*.csv"),
+                                                          *(out / "charts").glob("*.svg"), out / "index.html"]}
+    for lon, lat in zip(wild["lon"], wild["lat"], strict=True):
+        for pattern in coordinate_patterns(lon, lat):
+            hits = [p.name for p, text in texts.items() if pattern.search(text)]
+            assert not hits, (pattern.pattern, hits)

@@ -1,0 +1,198 @@
+"""The Overview Report's parts: message catalogue, SVG charts and tables from national reports, checked by hand."""
+
+from __future__ import annotations
+
+import re
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from deerhabitat.publish import overview as ov
+from deerhabitat.publish.charts import country_chart_svg, nice_ceiling, trend_chart_svg, year_coverage
+from deerhabitat.publish.text import CATALOGUES, ENGLISH, message
+
+SRC = Path(__file__).resolve().parents[2] / "src" / "deerhabitat"
+SVG = "{http://www.w3.org/2000/svg}"
+NAMES = {"UZB": "Uzbekistan", "TJK": "Tajik <b>&", "KAZ": "Kazakhstan"}
+STATES = ["KAZ", "TJK", "UZB"]
+
+
+# -- text catalogue ----------------------------------------------------------------------------------
+def _used_keys() -> set[str]:
+    """Every literal message key in the report's code and template, plus the keys built from families."""
+    files = [SRC / "publish" / n for n in ("report.py", "overview.py", "charts.py")] + \
+        [SRC / "workflows" / "report.py", SRC / "publish" / "templates" / "report.html.j2"]
+    keys = set()
+    for path in files:
+        text = path.read_text(encoding="utf-8")
+        keys |= set(re.findall(r"""\b(?:message|t)\(\s*["']([a-z_]+\.[a-z_.]+)["']""", text))
+        for family in re.findall(r'_table\(\s*"([a-z_]+)"', text):
+            keys |= {f"table.{family}.title", f"table.{family}.caption"}
+    keys |= {f"value.{p}" for p in ("missing", "late")} | {f"chart.{p}" for p in ("observed", "carried")}
+    return keys
+
+
+def test_every_key_used_by_the_report_is_in_the_english_catalogue():
+    used = _used_keys()
+    assert len(used) > 60
+    assert sorted(used - set(ENGLISH)) == []
+
+
+def test_every_catalogue_has_the_english_keys_and_placeholders():
+    for lang, catalogue in CATALOGUES.items():
+        assert set(catalogue) <= set(ENGLISH), lang
+        for key, text in catalogue.items():
+            assert set(re.findall(r"{(\w+)}", text)) == set(re.findall(r"{(\w+)}", ENGLISH[key])), (lang, key)
+
+
+def test_message_fills_placeholders_and_names_a_missing_key():
+    assert message("summary.reports", period="2020-2023", n=4, of=5) == \
+        "National reports received for 2020-2023: 4 of 5 range states"
+    assert message("section.gaps", lang="xx") == "Gaps"
+    with pytest.raises(KeyError, match="no message 'nope.nothing' in the report catalogue; add it to"):
+        message("nope.nothing")
+
+
+# -- charts ------------------------------------------------------------------------------------------
+def _by_country() -> pd.DataFrame:
+    rows = [("UZB", 2002, 192), ("KAZ", 2002, 200), ("TJK", 2002, 8), ("UZB", 2010, 500),
+            ("UZB", 2020, 2112), ("KAZ", 2020, 900), ("TJK", 2020, 408)]
+    return pd.DataFrame(rows, columns=["iso3", "year", "count"])
+
+
+def test_year_coverage_counts_range_states_with_a_figure():
+    cover = year_coverage(_by_country(), STATES + ["AFG"])
+    assert cover.to_dict(orient="list") == {"year": [2002, 2010, 2020], "count": [400, 500, 3420],
+                                            "n_states": [3, 1, 3], "of_states": [4, 4, 4],
+                                            "complete": [False, False, False]}
+    assert year_coverage(_by_country(), STATES)["complete"].tolist() == [True, False, True]
+
+
+def _rects(svg: str) -> list[ET.Element]:
+    return [r for r in ET.fromstring(svg).iter(f"{SVG}rect") if r.find(f"{SVG}title") is not None]
+
+
+def test_trend_chart_stacks_each_year_to_its_total_and_marks_incomplete_years():
+    svg = trend_chart_svg(_by_country(), STATES, NAMES, title="Trend <of> deer")
+    root = ET.fromstring(svg)  # well-formed XML: every name escaped
+    assert root.find(f"{SVG}title").text == "Trend <of> deer"
+    bars = _rects(svg)
+    assert len(bars) == 7
+    # axis top 3,420 * 1.08 -> 4,000; plot height 340 - 34 - 36 = 270 px
+    scale = 270 / 4000
+    by_year: dict[str, float] = {}
+    for bar in bars:
+        label = bar.find(f"{SVG}title").text
+        year, count = re.search(r"(\d{4}): ([\d,]+)$", label).groups()
+        assert float(bar.get("height")) == pytest.approx(int(count.replace(",", "")) * scale, abs=0.01)
+        by_year[year] = by_year.get(year, 0) + float(bar.get("height"))
+        assert bar.get("fill-opacity") == ("0.4" if year == "2010" else "1")
+    assert by_year == pytest.approx({"2002": 400 * scale, "2010": 500 * scale, "2020": 3420 * scale}, abs=0.05)
+    assert len([r for r in root.iter(f"{SVG}rect") if r.get("class") == "dh-incomplete"]) == 1
+    assert [t.text for t in root.iter(f"{SVG}text") if t.get("class") == "dh-coverage"] == ["3/3", "1/3", "3/3"]
+    assert "Tajik &lt;b&gt;&amp;" in svg
+    assert svg == trend_chart_svg(_by_country(), STATES, NAMES, title="Trend <of> deer")
+
+
+def test_country_chart_splits_counted_and_carried():
+    detail = pd.DataFrame({"iso3": ["KAZ", "KAZ", "UZB"], "year": [2020, 2021, 2020], "observed": [900, 0, 5],
+                           "carried": [0, 900, 0]})
+    svg = country_chart_svg(detail, "KAZ", "Kazakhstan")
+    bars = _rects(svg)
+    assert [(b.find(f"{SVG}title").text, b.get("fill-opacity")) for b in bars] == [
+        ("Kazakhstan 2020: 900 counted that year", "1"), ("Kazakhstan 2021: 900 carried forward", "0.4")]
+    assert bars[0].get("height") == bars[1].get("height")
+    assert country_chart_svg(detail, "TJK", "Tajikistan") == ""
+    assert trend_chart_svg(pd.DataFrame(columns=["iso3", "year", "count"]), STATES, NAMES) == ""
+
+
+@given(st.floats(min_value=1e-3, max_value=1e9, allow_nan=False))
+def test_nice_ceiling_covers_the_value_with_a_round_step(value):
+    top, step = nice_ceiling(value)
+    assert top >= value
+    mantissa = step / 10 ** round(__import__("math").floor(__import__("math").log10(step)))
+    assert round(mantissa, 9) in (1, 2, 5, 10)
+    assert 1 <= top / step <= 10.0001
+
+
+# -- tables from national reports --------------------------------------------------------------------
+def _record(country, submitted, parsed, *, start=2020, end=2023, version=1, latest=True):
+    return {"country": country, "period_start": start, "period_end": end, "period": f"{start}-{end}",
+            "version": version, "latest": latest, "submitted": submitted, "filename": f"{country}.yaml",
+            "format": "yaml", "sha256": "ab" * 32, "imported_utc": "2026-01-01T00:00:00Z", "parsed": parsed}
+
+
+def _reports() -> pd.DataFrame:
+    uzb = {"threats": [{"threat": "poaching", "severity": "unknown", "source": "s1"},
+                       {"threat": "drought", "severity": "high", "site_id": "UZB-A", "description": "<dry>"},
+                       {"threat": "water-regulation", "severity": "medium", "area": "delta"}],
+           "measures": [{"measure": "legal-protection", "description": "Red Book", "status": "ongoing"}],
+           "work_programme": [{"action_id": "9.7", "action": "Corridor", "status": "planned"},
+                              {"action_id": "1.1", "action": "Done", "status": "completed"},
+                              {"action_id": "2.2", "action": "Not yet", "status": "not-started"}]}
+    old_kaz = {"threats": [{"threat": "poaching", "severity": "high"}]}
+    kaz = {"threats": [], "measures": [], "work_programme": []}
+    return pd.DataFrame([_record("UZB", "2024-03", uzb), _record("KAZ", "2025-06", old_kaz, latest=False),
+                         _record("KAZ", "2025-06", kaz, version=2),
+                         _record("TJK", "2019-01", {"threats": []}, start=2016, end=2019)])
+
+
+def test_months_after_the_period():
+    assert ov._months_after("2024-03", 2023) == 3
+    assert ov._months_after("2023-12", 2023) == 0
+    assert ov._months_after("2025", 2023) == 24
+    assert ov._months_after("unknown", 2023) is None
+
+
+def test_missing_and_late_reports_for_the_latest_period():
+    table = ov.report_gaps_table(["KAZ", "TJK", "UZB", "AFG"], NAMES, _reports())
+    # latest period 2020-2023; KAZ submitted 2025-06 = 18 months after -> late; UZB 3 months -> on time;
+    # TJK only reported 2016-2019 and AFG nothing -> missing
+    assert table.data[["iso3", "problem", "months_after_period"]].values.tolist() == [
+        ["AFG", "missing", pd.NA], ["KAZ", "late", 18], ["TJK", "missing", pd.NA]]
+    assert "2020-2023" in table.caption and "12 months" in table.caption
+    assert table.data.loc[1, "source"] == "national report KAZ 2020-2023 v2 (KAZ.yaml)"
+    none = ov.report_gaps_table(["KAZ"], NAMES, pd.DataFrame())
+    assert none.data["problem"].tolist() == ["missing"]
+
+
+def test_threats_of_the_latest_version_only_most_severe_first_with_their_source():
+    table = ov.threats_table(_reports(), NAMES)
+    assert table.data[["iso3", "threat", "severity"]].values.tolist() == [
+        ["UZB", "drought", "high"], ["UZB", "water-regulation", "medium"], ["UZB", "poaching", "unknown"]]
+    assert table.display["Source"].tolist()[2] == "s1 — national report UZB 2020-2023 v1 (UZB.yaml)"
+    assert table.display["Site or area"].tolist()[:2] == ["UZB-A", "delta"]
+    assert ov.threats_table(_reports(), NAMES, country="KAZ") is None
+    assert ov.threats_table(_reports(), NAMES, country="UZB").name == "threats_uzb"
+
+
+def test_work_programme_actions_not_started():
+    table = ov.work_programme_table(_reports(), NAMES)
+    assert table.data[["action_id", "status"]].values.tolist() == [["9.7", "planned"], ["2.2", "not-started"]]
+
+
+def test_states_table_counts_threats_and_names_a_missing_report():
+    counts = pd.DataFrame({"iso3": ["UZB", "UZB", "KAZ"], "year": [2020, 2023, 2021], "count": [10, 12, 7]})
+    table = ov.states_table(["UZB", "KAZ", "AFG"], NAMES, counts, _reports())
+    assert table.display.values.tolist() == [
+        ["AFG", "–", "–", "missing", "0", "0", "0"],
+        ["Kazakhstan (KAZ)", "2021", "7", "2020-2023 v2", "0", "0", "0"],
+        ["Uzbekistan (UZB)", "2023", "12", "2020-2023 v1", "3", "1", "1"]]
+
+
+def test_unprotected_distances_rounded_to_whole_km_in_the_public_edition():
+    frame = pd.DataFrame({"site_id": ["A"], "iso3": ["UZB"], "latest_year": [2023], "latest_count": [10],
+                          "nearest_pa_id": ["P"], "distance_km": [5.21486]})
+    assert ov.unprotected_table(frame, NAMES, round_km=True).data["distance_km"].tolist() == [5.0]
+    assert ov.unprotected_table(frame, NAMES, round_km=False).display["Distance (km)"].tolist() == ["5.2"]
+
+
+def test_sources_are_counted_per_layer():
+    layers = {"sites": pd.DataFrame({"source": ["a", "b", "a", None]}), "rivers": pd.DataFrame({"name": ["x"]})}
+    table = ov.sources_table(layers)
+    assert table.data.values.tolist() == [["sites", "a", 2], ["sites", "b", 1]]
+    assert ov.sources_table({}) is None
