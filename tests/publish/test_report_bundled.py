@@ -109,3 +109,13 @@ def test_no_exact_wild_position_in_the_bundled_public_tables_and_charts(bundled)
         for pattern in coordinate_patterns(lon, lat):
             hits = [p.name for p, text in texts.items() if pattern.search(text)]
             assert not hits, (pattern.pattern, hits)
+
+
+def test_published_estimates_only_for_their_species():
+    from deerhabitat.workflows.report import published_totals
+
+    bukhara = published_totals("Cervus elaphus bactrianus")
+    assert bukhara.set_index("year").loc[2002, ["low", "high"]].tolist() == [350, 450]
+    assert bukhara["source"].str.len().gt(0).all() and list(bukhara.columns) == ["year", "low", "high", "label",
+                                                                                 "source"]
+    assert published_totals("Saiga tatarica").empty

@@ -82,7 +82,7 @@ def test_trend_chart_stacks_each_year_to_its_total_and_marks_incomplete_years():
     assert root.find(f"{SVG}title").text == "Trend <of> deer"
     bars = _rects(svg)
     assert len(bars) == 7
-    # axis top 3,420 * 1.08 -> 4,000; plot height 340 - 34 - 36 = 270 px
+    # axis top 3,420 * 1.08 = 3,693.6 -> 4,000 (steps of 1,000); plot height 340 - 34 - 36 = 270 px
     scale = 270 / 4000
     by_year: dict[str, float] = {}
     for bar in bars:
@@ -116,7 +116,7 @@ def test_nice_ceiling_covers_the_value_with_a_round_step(value):
     assert top >= value
     mantissa = step / 10 ** round(__import__("math").floor(__import__("math").log10(step)))
     assert round(mantissa, 9) in (1, 2, 5, 10)
-    assert 1 <= top / step <= 10.0001
+    assert 1 <= top / step <= 6.0001
 
 
 # -- tables from national reports --------------------------------------------------------------------
@@ -196,3 +196,22 @@ def test_sources_are_counted_per_layer():
     table = ov.sources_table(layers)
     assert table.data.values.tolist() == [["sites", "a", 2], ["sites", "b", 1]]
     assert ov.sources_table({}) is None
+
+
+def test_published_estimates_are_a_separate_labelled_series():
+    reference = pd.DataFrame({"year": [2002, 2006], "low": [350, 1000], "high": [450, 1000],
+                              "label": ["350–450", "~1,000 <x>"]})
+    svg = trend_chart_svg(_by_country(), STATES, NAMES, reference=reference)
+    root = ET.fromstring(svg)
+    marks = [g for g in root.iter(f"{SVG}g") if g.get("class") == "dh-reference"]
+    assert [g.find(f"{SVG}title").text for g in marks] == ["published estimate 2002: 350–450",
+                                                          "published estimate 2006: ~1,000 <x>"]
+    # the range line of 2002 runs from 350 to 450 on the 4,000 axis (270 px high, top 34)
+    line = marks[0].find(f"{SVG}line")
+    assert float(line.get("y1")) == pytest.approx(34 + 270 - 270 * 350 / 4000, abs=0.01)
+    assert float(line.get("y2")) == pytest.approx(34 + 270 - 270 * 450 / 4000, abs=0.01)
+    # 2006 has no count: a year on the axis without a bar; the bars are the same as without the reference
+    assert "2006</text>" in svg and len(_rects(svg)) == 7
+    assert [r.get("height") for r in _rects(svg)] == [r.get("height") for r in
+                                                      _rects(trend_chart_svg(_by_country(), STATES, NAMES))]
+    assert "published estimate</text>" in svg

@@ -46,9 +46,8 @@ def nice_ceiling(value: float) -> tuple[float, float]:
     """
     if value <= 0:
         return 1.0, 1.0
-    raw = value / 4
-    power = 10 ** math.floor(math.log10(raw))
-    step = next(m * power for m in (1, 2, 5, 10) if m * power >= raw)
+    power = 10 ** math.floor(math.log10(value / 6))
+    step = next(m * power for m in (1, 2, 5, 10) if math.ceil(value / (m * power)) <= 6)
     return float(math.ceil(value / step) * step), float(step)
 
 
@@ -94,7 +93,7 @@ def _axis(width: float, height: float, left: float, top: float, plot_h: float, y
 
 
 def trend_chart_svg(by_country_year: pd.DataFrame, states: Sequence[str], names: Mapping[str, str], *,
-                    title: str = "") -> str:
+                    title: str = "", reference: pd.DataFrame | None = None) -> str:
     """Stacked bars of wild animals per year and range state, each year labelled with its coverage.
 
     Parameters
@@ -107,6 +106,9 @@ def trend_chart_svg(by_country_year: pd.DataFrame, states: Sequence[str], names:
         Country names by ISO3.
     title : str
         Accessible title of the SVG.
+    reference : pandas.DataFrame, optional
+        Published range-wide estimates (``year, low, high, label``), drawn as a separate, labelled series
+        of diamonds (with a bar from low to high): a reference, never added to the bars.
 
     Returns
     -------
@@ -118,20 +120,28 @@ def trend_chart_svg(by_country_year: pd.DataFrame, states: Sequence[str], names:
     frame = by_country_year[["iso3", "year", "count"]].copy()
     frame["year"] = frame["year"].astype(int)
     coverage = year_coverage(frame, states)
+    reference = _reference(reference)
+    years = sorted(set(coverage["year"]) | set(reference["year"]))
     order = list(states) + sorted(set(frame["iso3"]) - set(states))
     colours = {iso3: PALETTE[i % len(PALETTE)] for i, iso3 in enumerate(order)}
     width, height, left, top, legend_w, bottom = 780.0, 340.0, 62.0, 34.0, 170.0, 36.0
     plot_w, plot_h = width - left - legend_w, height - top - bottom
-    ymax, step = nice_ceiling(float(coverage["count"].max()) * 1.08)
-    slot = plot_w / len(coverage)
+    ymax, step = nice_ceiling(max(float(coverage["count"].max()), float(reference["high"].max() if len(reference)
+                                                                       else 0)) * 1.08)
+    slot = plot_w / len(years)
+    position = {year: i for i, year in enumerate(years)}
     bar_w = min(44.0, slot * 0.7)
     parts = [f'<svg xmlns="http://www.w3.org/2000/svg" class="dh-chart" viewBox="0 0 {_f(width)} {_f(height)}" '
              f'width="{_f(width)}" height="{_f(height)}" role="img" aria-labelledby="dh-chart-global-title">',
              f'<title id="dh-chart-global-title">{_x(title)}</title>',
              f'<desc>{_x(message("chart.desc_global"))}</desc>',
              *_axis(left + plot_w, height, left, top, plot_h, ymax, step)]
-    for i, row in enumerate(coverage.itertuples(index=False)):
-        x = left + slot * i + (slot - bar_w) / 2
+    for year in years:
+        x = left + slot * position[year] + (slot - bar_w) / 2
+        parts.append(f'<text x="{_f(x + bar_w / 2)}" y="{_f(top + plot_h + 15)}" text-anchor="middle" '
+                     f'font-size="11" fill="#222">{year}</text>')
+    for row in coverage.itertuples(index=False):
+        x = left + slot * position[row.year] + (slot - bar_w) / 2
         base = top + plot_h
         opacity = "1" if row.complete else _f(INCOMPLETE_OPACITY)
         group = frame[frame["year"] == row.year].set_index("iso3")["count"]
@@ -150,15 +160,33 @@ def trend_chart_svg(by_country_year: pd.DataFrame, states: Sequence[str], names:
         cover = message("chart.coverage", n=row.n_states, of=row.of_states)
         parts.append(f'<text class="dh-coverage" x="{_f(x + bar_w / 2)}" y="{_f(base - 4)}" text-anchor="middle" '
                      f'font-size="10" fill="{"#222" if row.complete else "#777"}">{_x(cover)}</text>')
-        parts.append(f'<text x="{_f(x + bar_w / 2)}" y="{_f(top + plot_h + 15)}" text-anchor="middle" '
-                     f'font-size="11" fill="#222">{row.year}</text>')
-    parts += _legend(order, colours, names, left + plot_w + 16, top)
+    bar_years = set(coverage["year"])
+    for row in reference.itertuples(index=False):
+        cx = left + slot * position[row.year] + slot / 2 + (bar_w / 2 + 6 if row.year in bar_years else 0)
+        y_low, y_high = (top + plot_h - plot_h * v / ymax for v in (row.low, row.high))
+        label = f"{message('chart.reference')} {row.year}: {row.label}"
+        parts.append(f'<g class="dh-reference"><title>{_x(label)}</title>'
+                     f'<line x1="{_f(cx)}" y1="{_f(y_low)}" x2="{_f(cx)}" y2="{_f(y_high)}" stroke="#111" '
+                     f'stroke-width="2"/>'
+                     f'<path d="{_diamond(cx, (y_low + y_high) / 2)}" fill="#111"/></g>')
+    parts += _legend(order, colours, names, left + plot_w + 16, top, reference=len(reference) > 0)
     parts.append("</svg>")
     return "\n".join(parts) + "\n"
 
 
+def _reference(reference: pd.DataFrame | None) -> pd.DataFrame:
+    columns = ["year", "low", "high", "label"]
+    if reference is None or reference.empty:
+        return pd.DataFrame(columns=columns).astype({"year": int, "low": float, "high": float})
+    return reference[columns].astype({"year": int, "low": float, "high": float}).sort_values("year")
+
+
+def _diamond(cx: float, cy: float, r: float = 5.0) -> str:
+    return f"M{_f(cx)} {_f(cy - r)}L{_f(cx + r)} {_f(cy)}L{_f(cx)} {_f(cy + r)}L{_f(cx - r)} {_f(cy)}Z"
+
+
 def _legend(order: Sequence[str], colours: Mapping[str, str], names: Mapping[str, str], x: float,
-            y: float) -> list[str]:
+            y: float, *, reference: bool = False) -> list[str]:
     out = []
     for i, iso3 in enumerate(order):
         yy = y + 18 * i
@@ -170,6 +198,11 @@ def _legend(order: Sequence[str], colours: Mapping[str, str], names: Mapping[str
                f'{_f(INCOMPLETE_OPACITY)}" stroke="#555" stroke-dasharray="3 2"/>')
     out.append(f'<text x="{_f(x + 18)}" y="{_f(yy + 10)}" font-size="11" fill="#222">'
                f'{_x(message("chart.incomplete"))}</text>')
+    if reference:
+        yy += 18
+        out.append(f'<path d="{_diamond(x + 6, yy + 6)}" fill="#111"/>')
+        out.append(f'<text x="{_f(x + 18)}" y="{_f(yy + 10)}" font-size="11" fill="#222">'
+                   f'{_x(message("chart.reference"))}</text>')
     return out
 
 

@@ -352,3 +352,13 @@ def sources_table(layers: Mapping[str, pd.DataFrame]) -> Table | None:
     display = pd.DataFrame({message("col.layer"): data["layer"], message("col.source"): data["source"],
                             message("col.features"): data["features"].astype(str)})
     return _table("sources", "sources", display, data, (message("col.features"),))
+
+
+def published_table(reference: pd.DataFrame | None) -> Table | None:
+    """Published range-wide estimates (a reference series, never added to the store's totals), with sources."""
+    if reference is None or reference.empty:
+        return None
+    data = reference[["year", "low", "high", "label", "source"]].sort_values("year")
+    display = pd.DataFrame({message("col.year"): data["year"].astype(str), message("col.estimate"): data["label"],
+                            message("col.source"): data["source"]})
+    return _table("published", "published_totals", display, data)

@@ -45,7 +45,7 @@ ENGLISH: Mapping[str, str] = {
     "summary.first_note": "{n} of {of} range states have a figure for {year}.",
     "summary.protected_range": "Share of the {period} range inside protected areas: {share}",
     "summary.protected_animals": "Wild animals inside protected areas in {year}: {inside} of {count} ({share})",
-    "summary.reintroduced": "Reintroduction sites: {n} ({growing} growing)",
+    "summary.reintroduced": "Reintroduced wild populations: {n} ({growing} growing or established)",
     "summary.reports": "National reports received for {period}: {n} of {of} range states",
     "summary.reports_none": "No national report is kept in the store.",
     "summary.gaps": "Gaps found: {n} (see Gaps)",
@@ -134,6 +134,10 @@ ENGLISH: Mapping[str, str] = {
     "table.gaps_no_count.caption": "Range states with no wild count in {start}–{year}.",
     "table.gaps_wp.title": "Work Programme actions not started",
     "table.gaps_wp.caption": "Actions reported as not started or only planned in the latest national reports.",
+    "table.published.title": "Published range-wide estimates",
+    "table.published.caption": "Estimates of the whole population published by the sources named, shown as a "
+                                "reference beside the store's totals (diamonds in the chart); their methods differ "
+                                "and they may include semi-wild animals.",
     "table.reports.title": "National reports",
     "table.reports.caption": "Every national report kept in the store; the latest version of each country and "
                              "period is the one used.",
@@ -179,6 +183,7 @@ ENGLISH: Mapping[str, str] = {
     "col.action": "Action",
     "col.comment": "Comment",
     "col.version": "Version",
+    "col.estimate": "Estimate",
     "col.file": "File",
     "col.format": "Format",
     "col.sha256": "sha256",

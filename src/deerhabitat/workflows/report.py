@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping, Sequence
+from importlib import resources
 from pathlib import Path
 
 import pandas as pd
@@ -78,6 +79,17 @@ def _national_reports(path: Path) -> pd.DataFrame:
     return records.assign(parsed=parsed)
 
 
+PUBLISHED_TOTALS = "published_totals.csv"
+"""Package data: published range-wide estimates by species (scientific name), each with its source."""
+
+
+def published_totals(scientific_name: str) -> pd.DataFrame:
+    """The published range-wide estimates of a species (``year, low, high, label, source``); empty if none."""
+    with resources.files("deerhabitat").joinpath("data", PUBLISHED_TOTALS).open("rb") as fh:
+        frame = pd.read_csv(fh, encoding="utf-8")
+    return frame[frame["scientific_name"] == scientific_name].drop(columns="scientific_name").reset_index(drop=True)
+
+
 def _summary(tables: Mapping[str, pd.DataFrame], year: int | None, states: Sequence[str],
              reports: pd.DataFrame, gap_tables: Sequence[Table | None]) -> Section:
     heads = []
@@ -131,19 +143,20 @@ def _by_name(maps: Sequence[WebMap]) -> dict[str, MapFigure]:
 
 
 def _trends(tables: Mapping[str, pd.DataFrame], states: Sequence[str], names: Mapping[str, str],
-            figures: Mapping[str, MapFigure], rule: str) -> Section:
+            figures: Mapping[str, MapFigure], rule: str, reference: pd.DataFrame) -> Section:
     by_country = tables.get("totals_by_country_year")
     detail = tables.get("totals_detail")
     blocks: list = []
     if by_country is not None and not by_country.empty:
         title = message("trends.global_title")
         blocks.append(Chart("trend_global", title, message("trends.intro", of=len(states)),
-                            trend_chart_svg(by_country, states, names, title=title)))
+                            trend_chart_svg(by_country, states, names, title=title, reference=reference)))
         for iso3 in sorted(set(detail["iso3"])):
             name = names.get(iso3, iso3)
             blocks.append(Chart(f"trend_{iso3.lower()}", message("trends.country_title", country=name),
                                 message("trends.country_caption"), country_chart_svg(detail, iso3, name)))
         blocks.append(totals_table(by_country, names, rule=rule))
+        blocks.append(ov.published_table(reference))
     if "population" in figures:
         blocks.append(figures["population"])
     return Section("trends", message("section.trends"), blocks=tuple(b for b in blocks if b is not None))
@@ -194,7 +207,7 @@ def _sections(publication: Publication, maps: Sequence[WebMap], notes: list[str]
     rule = an.totals_rule(config.stale_after_years)
     return [
         _summary(tables, year, states, reports, gaps),
-        _trends(tables, states, names, figures, rule),
+        _trends(tables, states, names, figures, rule, published_totals(config.scientific_name)),
         *_states(states, names, tables, reports, figures),
         Section("protected", message("section.protected"), (message("protected.intro"),), blocks=tuple(
             b for b in (coverage_table(tables.get("range_coverage"), names),
