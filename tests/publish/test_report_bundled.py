@@ -87,6 +87,7 @@ def test_bundled_report_shows_the_national_reports(bundled):
     reports = pd.read_csv(out / "tables" / "national_reports.csv")
     assert len(reports) == 4 and reports["sha256"].str.fullmatch(r"[0-9a-f]{64}").all()
     assert (out / "tables" / "gaps_work_programme.csv").is_file()
+    assert (out / "tables" / "candidate_sites.csv").is_file()
 
 
 def test_bundled_report_is_byte_identical_twice(bundled):

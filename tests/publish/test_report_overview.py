@@ -215,3 +215,17 @@ def test_published_estimates_are_a_separate_labelled_series():
     assert [r.get("height") for r in _rects(svg)] == [r.get("height") for r in
                                                       _rects(trend_chart_svg(_by_country(), STATES, NAMES))]
     assert "published estimate</text>" in svg
+
+
+def test_candidate_sites_by_rank_without_geometry_or_free_text():
+    frame = pd.DataFrame({"candidate_id": ["C02", "C01"], "rank": [2, 1], "score": [0.5, 0.65],
+                          "area_km2": [452.49, 6673.29], "protected_fraction": [0.93, 0.0128],
+                          "nearest_population_id": ["KAZ-A", "TKM-B"], "distance_to_population_km": [20.0, 30.0],
+                          "nearest_source_id": ["KAZ-A", "UZB-J"], "distance_to_source_km": [50.0, 100.0],
+                          "explanation": ["at 53.4 km", "x"], "geometry": [None, None]})
+    table = ov.candidates_table(frame)
+    assert "explanation" not in table.data and "geometry" not in table.data
+    assert table.display.values.tolist() == [
+        ["1", "C01", "6,673", "1 %", "TKM-B (30 km)", "UZB-J (100 km)", "0.65"],
+        ["2", "C02", "452", "93 %", "KAZ-A (20 km)", "KAZ-A (50 km)", "0.50"]]
+    assert ov.candidates_table(None) is None

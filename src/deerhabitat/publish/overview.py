@@ -362,3 +362,29 @@ def published_table(reference: pd.DataFrame | None) -> Table | None:
     display = pd.DataFrame({message("col.year"): data["year"].astype(str), message("col.estimate"): data["label"],
                             message("col.source"): data["source"]})
     return _table("published", "published_totals", display, data)
+
+
+def candidates_table(candidates: pd.DataFrame | None) -> Table | None:
+    """Candidate reintroduction sites by rank: area, protected share, distances to populations and sources.
+
+    The frame is the one prepared for the profile (public: distances already rounded); its
+    geometry and free-text explanation are left out.
+    """
+    if candidates is None or len(candidates) == 0:
+        return None
+    columns = ["rank", "candidate_id", "score", "area_km2", "protected_fraction", "nearest_population_id",
+               "distance_to_population_km", "nearest_source_id", "distance_to_source_km"]
+    data = pd.DataFrame(candidates[[c for c in columns if c in candidates.columns]]).sort_values("rank") \
+        .assign(source="habitat rasters of the store (see Methods and sources)")
+    display = pd.DataFrame({
+        message("col.rank"): data["rank"].astype(int).astype(str), message("col.candidate"): data["candidate_id"],
+        message("col.area_km2"): [f"{v:,.0f}" for v in data["area_km2"]],
+        message("col.protected_share"): [f"{100 * v:.0f} %" for v in data["protected_fraction"]],
+        message("col.nearest_population"): [f"{_text(i)} ({d:,.0f} km)" for i, d in
+                                            zip(data["nearest_population_id"], data["distance_to_population_km"],
+                                                strict=True)],
+        message("col.nearest_source"): [f"{_text(i)} ({d:,.0f} km)" for i, d in
+                                        zip(data["nearest_source_id"], data["distance_to_source_km"], strict=True)],
+        message("col.score"): [f"{v:.2f}" for v in data["score"]]})
+    return _table("candidates", "candidate_sites", display, data,
+                  (message("col.area_km2"), message("col.protected_share"), message("col.score")))

@@ -138,6 +138,10 @@ ENGLISH: Mapping[str, str] = {
     "table.published.caption": "Estimates of the whole population published by the sources named, shown as a "
                                 "reference beside the store's totals (diamonds in the chart); their methods differ "
                                 "and they may include semi-wild animals.",
+    "table.candidates.title": "Candidate sites for reintroduction",
+    "table.candidates.caption": "Contiguous suitable habitat inside the historical range away from current "
+                                "populations, ranked by a score of area, protection and proximity to a source "
+                                "population; distances to the nearest wild population and source, in km.",
     "table.reports.title": "National reports",
     "table.reports.caption": "Every national report kept in the store; the latest version of each country and "
                              "period is the one used.",
@@ -184,6 +188,12 @@ ENGLISH: Mapping[str, str] = {
     "col.comment": "Comment",
     "col.version": "Version",
     "col.estimate": "Estimate",
+    "col.rank": "Rank",
+    "col.candidate": "Candidate",
+    "col.area_km2": "Area (km²)",
+    "col.nearest_population": "Nearest wild population",
+    "col.nearest_source": "Nearest source population",
+    "col.score": "Score",
     "col.file": "File",
     "col.format": "Format",
     "col.sha256": "sha256",

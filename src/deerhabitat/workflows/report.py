@@ -218,7 +218,8 @@ def _sections(publication: Publication, maps: Sequence[WebMap], notes: list[str]
                                          figures.get("reintroductions")) if b is not None)),
         Section("habitat", message("section.habitat"),
                 (message("habitat.intro") if "habitat" in figures else message("habitat.none"),),
-                blocks=tuple(b for b in (figures.get("habitat"),) if b is not None)),
+                blocks=tuple(b for b in (ov.candidates_table(publication.data.candidates), figures.get("habitat"))
+                             if b is not None)),
         Section("gaps", message("section.gaps"),
                 (message("gaps.intro", year=year if year is not None else "–"),),
                 blocks=tuple(t for t in gaps if t is not None)),
