@@ -14,9 +14,18 @@ from deerhabitat.workflows import report
 pytestmark = pytest.mark.browser
 
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "build" / "screenshots"
-SECTIONS = ["Executive summary", "Overview map", "Population trends", "Status per range state", "Protected areas",
-            "Reintroductions", "Habitat and candidate sites", "Gaps", "Methods and sources",
-            "Appendix: embed these maps"]
+SECTIONS = [
+    "Executive summary",
+    "Overview map",
+    "Population trends",
+    "Status per range state",
+    "Protected areas",
+    "Reintroductions",
+    "Habitat and candidate sites",
+    "Gaps",
+    "Methods and sources",
+    "Appendix: embed these maps",
+]
 
 
 @dataclass
@@ -54,7 +63,10 @@ def opened(browser, bundled_report):
 
     context.route("**/*", route)
     page = context.new_page()
-    page.on("console", lambda m: log.errors.append(f"{m.type}: {m.text}") if m.type in ("error", "warning") else None)
+    page.on(
+        "console",
+        lambda m: log.errors.append(f"{m.type}: {m.text}") if m.type in ("error", "warning") else None,
+    )
     page.on("pageerror", lambda e: log.errors.append(f"pageerror: {e}"))
     page.goto(bundled_report.resolve().as_uri())
     page.wait_for_function("() => [...document.querySelectorAll('.dh-map')].every(e => e.dataset.ready)")
@@ -99,7 +111,9 @@ def test_print_swaps_maps_for_static_images_and_gives_a_pdf_of_several_pages(ope
         assert len(state["images"]) >= 5
         for src, display, loaded in state["images"]:
             assert re.fullmatch(r"static/[a-z-]+\.png", src) and display == "block" and loaded, (src, display)
-        assert state["breaks"][:2] == ["auto", "auto"] and set(state["breaks"][2:]) == {"page"}  # summary + map first
+        assert state["breaks"][:2] == ["auto", "auto"] and set(state["breaks"][2:]) == {
+            "page"
+        }  # summary + map first
         page.screenshot(path=str(SCREENSHOTS / "report-print.png"))
         pdf = page.pdf(format="A4", print_background=True)
     finally:

@@ -18,7 +18,7 @@ from deerhabitat.schema import LayerKind
 from deerhabitat.workflows import map_, report
 
 MAPS = ["overview", "state-tjk", "state-uzb", "population", "reintroductions", "protected-coverage"]
-REPORT_TABLES = ["totals_by_country_year", "published_totals", "range_coverage", "range_states", "protected_animals",
+REPORT_TABLES = ["totals_by_country_year", "totals_coverage", "published_totals", "range_coverage", "range_states", "protected_animals",
                  "reintroductions", "gaps_national_reports", "gaps_outside_protected_areas",
                  "gaps_range_states_without_recent_count", "provenance", "sources"]
 """The report's tables for the hostile world (no national report kept: no threat, measure or WP table; its

@@ -29,8 +29,11 @@ def _deerhabitat(*args: str, cwd: Path) -> subprocess.CompletedProcess:
 
 
 def _tree(folder: Path) -> dict[str, str]:
-    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(folder.rglob("*")) if p.is_file()}
+    return {
+        str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
 
 
 @pytest.fixture(scope="module")
@@ -68,9 +71,17 @@ def test_bundled_report_has_maps_tables_static_images_and_a_chart(bundled):
     assert len(list((out / "tables").glob("*.csv"))) >= 5
     assert len(list((out / "static").glob("*.png"))) >= 4
     assert page.count('<svg xmlns="http://www.w3.org/2000/svg" class="dh-chart') >= 2
-    for heading in ("Executive summary", "Population trends", "Status per range state", "Protected areas",
-                    "Reintroductions", "Habitat and candidate sites", "Gaps", "Methods and sources",
-                    "Appendix: embed these maps"):
+    for heading in (
+        "Executive summary",
+        "Population trends",
+        "Status per range state",
+        "Protected areas",
+        "Reintroductions",
+        "Habitat and candidate sites",
+        "Gaps",
+        "Methods and sources",
+        "Appendix: embed these maps",
+    ):
         assert f">{heading}</h2>" in page, heading
 
 
@@ -104,8 +115,10 @@ def test_no_exact_wild_position_in_the_bundled_public_tables_and_charts(bundled)
     out = root / "one" / "maps"
     sites = pd.read_csv(ROOT / "data" / "sources" / "sites.csv")
     wild = sites[sites["status"] != "captive"]
-    texts = {p: p.read_text(encoding="utf-8") for p in [*(out / "tables").glob("*.csv"),
-                                                          *(out / "charts").glob("*.svg"), out / "index.html"]}
+    texts = {
+        p: p.read_text(encoding="utf-8")
+        for p in [*(out / "tables").glob("*.csv"), *(out / "charts").glob("*.svg"), out / "index.html"]
+    }
     for lon, lat in zip(wild["lon"], wild["lat"], strict=True):
         for pattern in coordinate_patterns(lon, lat):
             hits = [p.name for p, text in texts.items() if pattern.search(text)]
@@ -117,6 +130,11 @@ def test_published_estimates_only_for_their_species():
 
     bukhara = published_totals("Cervus elaphus bactrianus")
     assert bukhara.set_index("year").loc[2002, ["low", "high"]].tolist() == [350, 450]
-    assert bukhara["source"].str.len().gt(0).all() and list(bukhara.columns) == ["year", "low", "high", "label",
-                                                                                 "source"]
+    assert bukhara["source"].str.len().gt(0).all() and list(bukhara.columns) == [
+        "year",
+        "low",
+        "high",
+        "label",
+        "source",
+    ]
     assert published_totals("Saiga tatarica").empty

@@ -24,8 +24,10 @@ STATES = ["KAZ", "TJK", "UZB"]
 # -- text catalogue ----------------------------------------------------------------------------------
 def _used_keys() -> set[str]:
     """Every literal message key in the report's code and template, plus the keys built from families."""
-    files = [SRC / "publish" / n for n in ("report.py", "overview.py", "charts.py")] + \
-        [SRC / "workflows" / "report.py", SRC / "publish" / "templates" / "report.html.j2"]
+    files = [SRC / "publish" / n for n in ("report.py", "overview.py", "charts.py")] + [
+        SRC / "workflows" / "report.py",
+        SRC / "publish" / "templates" / "report.html.j2",
+    ]
     keys = set()
     for path in files:
         text = path.read_text(encoding="utf-8")
@@ -50,25 +52,38 @@ def test_every_catalogue_has_the_english_keys_and_placeholders():
 
 
 def test_message_fills_placeholders_and_names_a_missing_key():
-    assert message("summary.reports", period="2020-2023", n=4, of=5) == \
-        "National reports received for 2020-2023: 4 of 5 range states"
+    assert (
+        message("summary.reports", period="2020-2023", n=4, of=5)
+        == "National reports received for 2020-2023: 4 of 5 range states"
+    )
     assert message("section.gaps", lang="xx") == "Gaps"
-    with pytest.raises(KeyError, match="no message 'nope.nothing' in the report catalogue; add it to"):
+    with pytest.raises(KeyError, match=r"no message 'nope\.nothing' in the report catalogue; add it to"):
         message("nope.nothing")
 
 
 # -- charts ------------------------------------------------------------------------------------------
 def _by_country() -> pd.DataFrame:
-    rows = [("UZB", 2002, 192), ("KAZ", 2002, 200), ("TJK", 2002, 8), ("UZB", 2010, 500),
-            ("UZB", 2020, 2112), ("KAZ", 2020, 900), ("TJK", 2020, 408)]
+    rows = [
+        ("UZB", 2002, 192),
+        ("KAZ", 2002, 200),
+        ("TJK", 2002, 8),
+        ("UZB", 2010, 500),
+        ("UZB", 2020, 2112),
+        ("KAZ", 2020, 900),
+        ("TJK", 2020, 408),
+    ]
     return pd.DataFrame(rows, columns=["iso3", "year", "count"])
 
 
 def test_year_coverage_counts_range_states_with_a_figure():
-    cover = year_coverage(_by_country(), STATES + ["AFG"])
-    assert cover.to_dict(orient="list") == {"year": [2002, 2010, 2020], "count": [400, 500, 3420],
-                                            "n_states": [3, 1, 3], "of_states": [4, 4, 4],
-                                            "complete": [False, False, False]}
+    cover = year_coverage(_by_country(), [*STATES, "AFG"])
+    assert cover.to_dict(orient="list") == {
+        "year": [2002, 2010, 2020],
+        "count": [400, 500, 3420],
+        "n_states": [3, 1, 3],
+        "of_states": [4, 4, 4],
+        "complete": [False, False, False],
+    }
     assert year_coverage(_by_country(), STATES)["complete"].tolist() == [True, False, True]
 
 
@@ -91,20 +106,34 @@ def test_trend_chart_stacks_each_year_to_its_total_and_marks_incomplete_years():
         assert float(bar.get("height")) == pytest.approx(int(count.replace(",", "")) * scale, abs=0.01)
         by_year[year] = by_year.get(year, 0) + float(bar.get("height"))
         assert bar.get("fill-opacity") == ("0.4" if year == "2010" else "1")
-    assert by_year == pytest.approx({"2002": 400 * scale, "2010": 500 * scale, "2020": 3420 * scale}, abs=0.05)
+    assert by_year == pytest.approx(
+        {"2002": 400 * scale, "2010": 500 * scale, "2020": 3420 * scale}, abs=0.05
+    )
     assert len([r for r in root.iter(f"{SVG}rect") if r.get("class") == "dh-incomplete"]) == 1
-    assert [t.text for t in root.iter(f"{SVG}text") if t.get("class") == "dh-coverage"] == ["3/3", "1/3", "3/3"]
+    assert [t.text for t in root.iter(f"{SVG}text") if t.get("class") == "dh-coverage"] == [
+        "3/3",
+        "1/3",
+        "3/3",
+    ]
     assert "Tajik &lt;b&gt;&amp;" in svg
     assert svg == trend_chart_svg(_by_country(), STATES, NAMES, title="Trend <of> deer")
 
 
 def test_country_chart_splits_counted_and_carried():
-    detail = pd.DataFrame({"iso3": ["KAZ", "KAZ", "UZB"], "year": [2020, 2021, 2020], "observed": [900, 0, 5],
-                           "carried": [0, 900, 0]})
+    detail = pd.DataFrame(
+        {
+            "iso3": ["KAZ", "KAZ", "UZB"],
+            "year": [2020, 2021, 2020],
+            "observed": [900, 0, 5],
+            "carried": [0, 900, 0],
+        }
+    )
     svg = country_chart_svg(detail, "KAZ", "Kazakhstan")
     bars = _rects(svg)
     assert [(b.find(f"{SVG}title").text, b.get("fill-opacity")) for b in bars] == [
-        ("Kazakhstan 2020: 900 counted that year", "1"), ("Kazakhstan 2021: 900 carried forward", "0.4")]
+        ("Kazakhstan 2020: 900 counted that year", "1"),
+        ("Kazakhstan 2021: 900 carried forward", "0.4"),
+    ]
     assert bars[0].get("height") == bars[1].get("height")
     assert country_chart_svg(detail, "TJK", "Tajikistan") == ""
     assert trend_chart_svg(pd.DataFrame(columns=["iso3", "year", "count"]), STATES, NAMES) == ""
@@ -121,24 +150,46 @@ def test_nice_ceiling_covers_the_value_with_a_round_step(value):
 
 # -- tables from national reports --------------------------------------------------------------------
 def _record(country, submitted, parsed, *, start=2020, end=2023, version=1, latest=True):
-    return {"country": country, "period_start": start, "period_end": end, "period": f"{start}-{end}",
-            "version": version, "latest": latest, "submitted": submitted, "filename": f"{country}.yaml",
-            "format": "yaml", "sha256": "ab" * 32, "imported_utc": "2026-01-01T00:00:00Z", "parsed": parsed}
+    return {
+        "country": country,
+        "period_start": start,
+        "period_end": end,
+        "period": f"{start}-{end}",
+        "version": version,
+        "latest": latest,
+        "submitted": submitted,
+        "filename": f"{country}.yaml",
+        "format": "yaml",
+        "sha256": "ab" * 32,
+        "imported_utc": "2026-01-01T00:00:00Z",
+        "parsed": parsed,
+    }
 
 
 def _reports() -> pd.DataFrame:
-    uzb = {"threats": [{"threat": "poaching", "severity": "unknown", "source": "s1"},
-                       {"threat": "drought", "severity": "high", "site_id": "UZB-A", "description": "<dry>"},
-                       {"threat": "water-regulation", "severity": "medium", "area": "delta"}],
-           "measures": [{"measure": "legal-protection", "description": "Red Book", "status": "ongoing"}],
-           "work_programme": [{"action_id": "9.7", "action": "Corridor", "status": "planned"},
-                              {"action_id": "1.1", "action": "Done", "status": "completed"},
-                              {"action_id": "2.2", "action": "Not yet", "status": "not-started"}]}
+    uzb = {
+        "threats": [
+            {"threat": "poaching", "severity": "unknown", "source": "s1"},
+            {"threat": "drought", "severity": "high", "site_id": "UZB-A", "description": "<dry>"},
+            {"threat": "water-regulation", "severity": "medium", "area": "delta"},
+        ],
+        "measures": [{"measure": "legal-protection", "description": "Red Book", "status": "ongoing"}],
+        "work_programme": [
+            {"action_id": "9.7", "action": "Corridor", "status": "planned"},
+            {"action_id": "1.1", "action": "Done", "status": "completed"},
+            {"action_id": "2.2", "action": "Not yet", "status": "not-started"},
+        ],
+    }
     old_kaz = {"threats": [{"threat": "poaching", "severity": "high"}]}
     kaz = {"threats": [], "measures": [], "work_programme": []}
-    return pd.DataFrame([_record("UZB", "2024-03", uzb), _record("KAZ", "2025-06", old_kaz, latest=False),
-                         _record("KAZ", "2025-06", kaz, version=2),
-                         _record("TJK", "2019-01", {"threats": []}, start=2016, end=2019)])
+    return pd.DataFrame(
+        [
+            _record("UZB", "2024-03", uzb),
+            _record("KAZ", "2025-06", old_kaz, latest=False),
+            _record("KAZ", "2025-06", kaz, version=2),
+            _record("TJK", "2019-01", {"threats": []}, start=2016, end=2019),
+        ]
+    )
 
 
 def test_months_after_the_period():
@@ -153,7 +204,10 @@ def test_missing_and_late_reports_for_the_latest_period():
     # latest period 2020-2023; KAZ submitted 2025-06 = 18 months after -> late; UZB 3 months -> on time;
     # TJK only reported 2016-2019 and AFG nothing -> missing
     assert table.data[["iso3", "problem", "months_after_period"]].values.tolist() == [
-        ["AFG", "missing", pd.NA], ["KAZ", "late", 18], ["TJK", "missing", pd.NA]]
+        ["AFG", "missing", pd.NA],
+        ["KAZ", "late", 18],
+        ["TJK", "missing", pd.NA],
+    ]
     assert "2020-2023" in table.caption and "12 months" in table.caption
     assert table.data.loc[1, "source"] == "national report KAZ 2020-2023 v2 (KAZ.yaml)"
     none = ov.report_gaps_table(["KAZ"], NAMES, pd.DataFrame())
@@ -163,7 +217,10 @@ def test_missing_and_late_reports_for_the_latest_period():
 def test_threats_of_the_latest_version_only_most_severe_first_with_their_source():
     table = ov.threats_table(_reports(), NAMES)
     assert table.data[["iso3", "threat", "severity"]].values.tolist() == [
-        ["UZB", "drought", "high"], ["UZB", "water-regulation", "medium"], ["UZB", "poaching", "unknown"]]
+        ["UZB", "drought", "high"],
+        ["UZB", "water-regulation", "medium"],
+        ["UZB", "poaching", "unknown"],
+    ]
     assert table.display["Source"].tolist()[2] == "s1 — national report UZB 2020-2023 v1 (UZB.yaml)"
     assert table.display["Site or area"].tolist()[:2] == ["UZB-A", "delta"]
     assert ov.threats_table(_reports(), NAMES, country="KAZ") is None
@@ -181,51 +238,127 @@ def test_states_table_counts_threats_and_names_a_missing_report():
     assert table.display.values.tolist() == [
         ["AFG", "–", "–", "missing", "0", "0", "0"],
         ["Kazakhstan (KAZ)", "2021", "7", "2020-2023 v2", "0", "0", "0"],
-        ["Uzbekistan (UZB)", "2023", "12", "2020-2023 v1", "3", "1", "1"]]
+        ["Uzbekistan (UZB)", "2023", "12", "2020-2023 v1", "3", "1", "1"],
+    ]
 
 
 def test_unprotected_distances_rounded_to_whole_km_in_the_public_edition():
-    frame = pd.DataFrame({"site_id": ["A"], "iso3": ["UZB"], "latest_year": [2023], "latest_count": [10],
-                          "nearest_pa_id": ["P"], "distance_km": [5.21486]})
+    frame = pd.DataFrame(
+        {
+            "site_id": ["A"],
+            "iso3": ["UZB"],
+            "latest_year": [2023],
+            "latest_count": [10],
+            "nearest_pa_id": ["P"],
+            "distance_km": [5.21486],
+        }
+    )
     assert ov.unprotected_table(frame, NAMES, round_km=True).data["distance_km"].tolist() == [5.0]
     assert ov.unprotected_table(frame, NAMES, round_km=False).display["Distance (km)"].tolist() == ["5.2"]
 
 
 def test_sources_are_counted_per_layer():
-    layers = {"sites": pd.DataFrame({"source": ["a", "b", "a", None]}), "rivers": pd.DataFrame({"name": ["x"]})}
+    layers = {
+        "sites": pd.DataFrame({"source": ["a", "b", "a", None]}),
+        "rivers": pd.DataFrame({"name": ["x"]}),
+    }
     table = ov.sources_table(layers)
     assert table.data.values.tolist() == [["sites", "a", 2], ["sites", "b", 1]]
     assert ov.sources_table({}) is None
 
 
 def test_published_estimates_are_a_separate_labelled_series():
-    reference = pd.DataFrame({"year": [2002, 2006], "low": [350, 1000], "high": [450, 1000],
-                              "label": ["350–450", "~1,000 <x>"]})
+    reference = pd.DataFrame(
+        {"year": [2002, 2006], "low": [350, 1000], "high": [450, 1000], "label": ["350–450", "~1,000 <x>"]}
+    )
     svg = trend_chart_svg(_by_country(), STATES, NAMES, reference=reference)
     root = ET.fromstring(svg)
     marks = [g for g in root.iter(f"{SVG}g") if g.get("class") == "dh-reference"]
-    assert [g.find(f"{SVG}title").text for g in marks] == ["published estimate 2002: 350–450",
-                                                          "published estimate 2006: ~1,000 <x>"]
+    assert [g.find(f"{SVG}title").text for g in marks] == [
+        "published estimate 2002: 350–450",
+        "published estimate 2006: ~1,000 <x>",
+    ]
     # the range line of 2002 runs from 350 to 450 on the 4,000 axis (270 px high, top 34)
     line = marks[0].find(f"{SVG}line")
     assert float(line.get("y1")) == pytest.approx(34 + 270 - 270 * 350 / 4000, abs=0.01)
     assert float(line.get("y2")) == pytest.approx(34 + 270 - 270 * 450 / 4000, abs=0.01)
     # 2006 has no count: a year on the axis without a bar; the bars are the same as without the reference
     assert "2006</text>" in svg and len(_rects(svg)) == 7
-    assert [r.get("height") for r in _rects(svg)] == [r.get("height") for r in
-                                                      _rects(trend_chart_svg(_by_country(), STATES, NAMES))]
+    assert [r.get("height") for r in _rects(svg)] == [
+        r.get("height") for r in _rects(trend_chart_svg(_by_country(), STATES, NAMES))
+    ]
     assert "published estimate</text>" in svg
 
 
 def test_candidate_sites_by_rank_without_geometry_or_free_text():
-    frame = pd.DataFrame({"candidate_id": ["C02", "C01"], "rank": [2, 1], "score": [0.5, 0.65],
-                          "area_km2": [452.49, 6673.29], "protected_fraction": [0.93, 0.0128],
-                          "nearest_population_id": ["KAZ-A", "TKM-B"], "distance_to_population_km": [20.0, 30.0],
-                          "nearest_source_id": ["KAZ-A", "UZB-J"], "distance_to_source_km": [50.0, 100.0],
-                          "explanation": ["at 53.4 km", "x"], "geometry": [None, None]})
+    frame = pd.DataFrame(
+        {
+            "candidate_id": ["C02", "C01"],
+            "rank": [2, 1],
+            "score": [0.5, 0.65],
+            "area_km2": [452.49, 6673.29],
+            "protected_fraction": [0.93, 0.0128],
+            "nearest_population_id": ["KAZ-A", "TKM-B"],
+            "distance_to_population_km": [20.0, 30.0],
+            "nearest_source_id": ["KAZ-A", "UZB-J"],
+            "distance_to_source_km": [50.0, 100.0],
+            "explanation": ["at 53.4 km", "x"],
+            "geometry": [None, None],
+        }
+    )
     table = ov.candidates_table(frame)
     assert "explanation" not in table.data and "geometry" not in table.data
     assert table.display.values.tolist() == [
         ["1", "C01", "6,673", "1 %", "TKM-B (30 km)", "UZB-J (100 km)", "0.65"],
-        ["2", "C02", "452", "93 %", "KAZ-A (20 km)", "KAZ-A (50 km)", "0.50"]]
+        ["2", "C02", "452", "93 %", "KAZ-A (20 km)", "KAZ-A (50 km)", "0.50"],
+    ]
     assert ov.candidates_table(None) is None
+
+
+def _detail() -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "iso3": ["KAZ", "TJK", "UZB", "UZB", "KAZ", "TJK"],
+            "year": [2002, 2002, 2002, 2010, 2020, 2020],
+            "observed": [200, 0, 192, 500, 900, 300],
+            "carried": [0, 8, 0, 0, 0, 108],
+            "country_estimate": [False, False, True, False, True, False],
+        }
+    )
+
+
+def test_each_bar_part_says_how_its_figure_was_made():
+    svg = trend_chart_svg(_by_country(), STATES, NAMES, detail=_detail())
+    titles = [b.find(f"{SVG}title").text for b in _rects(svg)]
+    assert "Kazakhstan 2002: 200 (counted that year, sum of sites)" in titles
+    assert "Tajik <b>& 2002: 8 (carried forward, sum of sites)" in titles
+    assert "Uzbekistan 2002: 192 (counted that year, national estimate)" in titles
+    assert "Tajik <b>& 2020: 408 (partly carried forward, sum of sites)" in titles
+    assert "Uzbekistan 2020: 2,112" in titles  # no detail row: no claim
+
+
+def test_coverage_by_year_lists_counted_carried_and_missing_states():
+    table = ov.coverage_by_year_table(_by_country(), _detail(), [*STATES, "AFG"])
+    assert table.data[
+        ["year", "count", "n_states", "complete", "counted", "carried", "national_estimate", "no_figure"]
+    ].values.tolist() == [
+        [2002, 400, 3, False, "KAZ UZB", "TJK", "UZB", "AFG"],
+        [2010, 500, 1, False, "UZB", "", "", "AFG KAZ TJK"],
+        [2020, 3420, 3, False, "KAZ", "TJK", "KAZ", "AFG"],
+    ]
+    assert table.display["Range states with a figure"].tolist() == ["3/4", "1/4", "3/4"]
+    assert "4 range states" in table.caption
+
+
+def test_priorities_of_one_country():
+    reports = _reports()
+    reports.at[0, "parsed"] = {
+        **reports.at[0, "parsed"],
+        "priorities": [{"kind": "gap", "text": "No census <b>"}],
+    }
+    table = ov.priorities_table(reports, "UZB")
+    assert table.name == "priorities_uzb"
+    assert table.display.values.tolist() == [
+        ["gap", "No census <b>", "national report UZB 2020-2023 v1 (UZB.yaml)"]
+    ]
+    assert ov.priorities_table(reports, "KAZ") is None

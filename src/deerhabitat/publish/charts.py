@@ -71,29 +71,50 @@ def year_coverage(by_country_year: pd.DataFrame, states: Sequence[str]) -> pd.Da
     rows = []
     for year, group in frame.groupby("year", sort=True):
         n = int(group.loc[group["count"].notna(), "iso3"].isin(list(states)).sum())
-        rows.append({"year": int(year), "count": int(group["count"].sum()), "n_states": n,
-                     "of_states": len(states), "complete": n == len(states)})
+        rows.append(
+            {
+                "year": int(year),
+                "count": int(group["count"].sum()),
+                "n_states": n,
+                "of_states": len(states),
+                "complete": n == len(states),
+            }
+        )
     return pd.DataFrame(rows, columns=["year", "count", "n_states", "of_states", "complete"])
 
 
-def _axis(width: float, height: float, left: float, top: float, plot_h: float, ymax: float,
-          step: float) -> list[str]:
+def _axis(
+    width: float, height: float, left: float, top: float, plot_h: float, ymax: float, step: float
+) -> list[str]:
     out = []
-    ticks = int(round(ymax / step))
+    ticks = round(ymax / step)
     for i in range(ticks + 1):
         value = i * step
         y = top + plot_h - plot_h * value / ymax
-        out.append(f'<line x1="{_f(left)}" y1="{_f(y)}" x2="{_f(width)}" y2="{_f(y)}" stroke="#ddd" '
-                   f'stroke-width="1"/>')
-        out.append(f'<text x="{_f(left - 6)}" y="{_f(y + 4)}" text-anchor="end" font-size="11" '
-                   f'fill="#444">{int(value):,}</text>')
-    out.append(f'<text x="12" y="{_f(top + plot_h / 2)}" font-size="11" fill="#444" text-anchor="middle" '
-               f'transform="rotate(-90 12 {_f(top + plot_h / 2)})">{_x(message("chart.axis_count"))}</text>')
+        out.append(
+            f'<line x1="{_f(left)}" y1="{_f(y)}" x2="{_f(width)}" y2="{_f(y)}" stroke="#ddd" '
+            f'stroke-width="1"/>'
+        )
+        out.append(
+            f'<text x="{_f(left - 6)}" y="{_f(y + 4)}" text-anchor="end" font-size="11" '
+            f'fill="#444">{int(value):,}</text>'
+        )
+    out.append(
+        f'<text x="12" y="{_f(top + plot_h / 2)}" font-size="11" fill="#444" text-anchor="middle" '
+        f'transform="rotate(-90 12 {_f(top + plot_h / 2)})">{_x(message("chart.axis_count"))}</text>'
+    )
     return out
 
 
-def trend_chart_svg(by_country_year: pd.DataFrame, states: Sequence[str], names: Mapping[str, str], *,
-                    title: str = "", reference: pd.DataFrame | None = None) -> str:
+def trend_chart_svg(
+    by_country_year: pd.DataFrame,
+    states: Sequence[str],
+    names: Mapping[str, str],
+    *,
+    title: str = "",
+    reference: pd.DataFrame | None = None,
+    detail: pd.DataFrame | None = None,
+) -> str:
     """Stacked bars of wild animals per year and range state, each year labelled with its coverage.
 
     Parameters
@@ -109,6 +130,10 @@ def trend_chart_svg(by_country_year: pd.DataFrame, states: Sequence[str], names:
     reference : pandas.DataFrame, optional
         Published range-wide estimates (``year, low, high, label``), drawn as a separate, labelled series
         of diamonds (with a bar from low to high): a reference, never added to the bars.
+    detail : pandas.DataFrame, optional
+        ``iso3, year, observed, carried, country_estimate`` (``totals_detail``): each bar part's tooltip
+        then says whether it was counted that year or carried forward, and whether it is a national
+        estimate or a sum of sites.
 
     Returns
     -------
@@ -126,20 +151,25 @@ def trend_chart_svg(by_country_year: pd.DataFrame, states: Sequence[str], names:
     colours = {iso3: PALETTE[i % len(PALETTE)] for i, iso3 in enumerate(order)}
     width, height, left, top, legend_w, bottom = 780.0, 340.0, 62.0, 34.0, 170.0, 36.0
     plot_w, plot_h = width - left - legend_w, height - top - bottom
-    ymax, step = nice_ceiling(max(float(coverage["count"].max()), float(reference["high"].max() if len(reference)
-                                                                       else 0)) * 1.08)
+    ymax, step = nice_ceiling(
+        max(float(coverage["count"].max()), float(reference["high"].max() if len(reference) else 0)) * 1.08
+    )
     slot = plot_w / len(years)
     position = {year: i for i, year in enumerate(years)}
     bar_w = min(44.0, slot * 0.7)
-    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" class="dh-chart" viewBox="0 0 {_f(width)} {_f(height)}" '
-             f'width="{_f(width)}" height="{_f(height)}" role="img" aria-labelledby="dh-chart-global-title">',
-             f'<title id="dh-chart-global-title">{_x(title)}</title>',
-             f'<desc>{_x(message("chart.desc_global"))}</desc>',
-             *_axis(left + plot_w, height, left, top, plot_h, ymax, step)]
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="dh-chart" viewBox="0 0 {_f(width)} {_f(height)}" '
+        f'width="{_f(width)}" height="{_f(height)}" role="img" aria-labelledby="dh-chart-global-title">',
+        f'<title id="dh-chart-global-title">{_x(title)}</title>',
+        f"<desc>{_x(message('chart.desc_global'))}</desc>",
+        *_axis(left + plot_w, height, left, top, plot_h, ymax, step),
+    ]
     for year in years:
         x = left + slot * position[year] + (slot - bar_w) / 2
-        parts.append(f'<text x="{_f(x + bar_w / 2)}" y="{_f(top + plot_h + 15)}" text-anchor="middle" '
-                     f'font-size="11" fill="#222">{year}</text>')
+        parts.append(
+            f'<text x="{_f(x + bar_w / 2)}" y="{_f(top + plot_h + 15)}" text-anchor="middle" '
+            f'font-size="11" fill="#222">{year}</text>'
+        )
     for row in coverage.itertuples(index=False):
         x = left + slot * position[row.year] + (slot - bar_w) / 2
         base = top + plot_h
@@ -150,28 +180,64 @@ def trend_chart_svg(by_country_year: pd.DataFrame, states: Sequence[str], names:
                 continue
             h = plot_h * int(group[iso3]) / ymax
             base -= h
-            label = f"{names.get(iso3, iso3)} {row.year}: {int(group[iso3]):,}"
-            parts.append(f'<rect x="{_f(x)}" y="{_f(base)}" width="{_f(bar_w)}" height="{_f(h)}" '
-                         f'fill="{colours[iso3]}" fill-opacity="{opacity}"><title>{_x(label)}</title></rect>')
+            label = f"{names.get(iso3, iso3)} {row.year}: {int(group[iso3]):,}{_how(detail, iso3, row.year)}"
+            parts.append(
+                f'<rect x="{_f(x)}" y="{_f(base)}" width="{_f(bar_w)}" height="{_f(h)}" '
+                f'fill="{colours[iso3]}" fill-opacity="{opacity}"><title>{_x(label)}</title></rect>'
+            )
         if not row.complete:
-            parts.append(f'<rect class="dh-incomplete" x="{_f(x)}" y="{_f(base)}" width="{_f(bar_w)}" '
-                         f'height="{_f(top + plot_h - base)}" fill="none" stroke="#555" stroke-width="1" '
-                         f'stroke-dasharray="3 2"/>')
+            parts.append(
+                f'<rect class="dh-incomplete" x="{_f(x)}" y="{_f(base)}" width="{_f(bar_w)}" '
+                f'height="{_f(top + plot_h - base)}" fill="none" stroke="#555" stroke-width="1" '
+                f'stroke-dasharray="3 2"/>'
+            )
         cover = message("chart.coverage", n=row.n_states, of=row.of_states)
-        parts.append(f'<text class="dh-coverage" x="{_f(x + bar_w / 2)}" y="{_f(base - 4)}" text-anchor="middle" '
-                     f'font-size="10" fill="{"#222" if row.complete else "#777"}">{_x(cover)}</text>')
+        parts.append(
+            f'<text class="dh-coverage" x="{_f(x + bar_w / 2)}" y="{_f(base - 4)}" text-anchor="middle" '
+            f'font-size="10" fill="{"#222" if row.complete else "#777"}">{_x(cover)}</text>'
+        )
     bar_years = set(coverage["year"])
     for row in reference.itertuples(index=False):
         cx = left + slot * position[row.year] + slot / 2 + (bar_w / 2 + 6 if row.year in bar_years else 0)
         y_low, y_high = (top + plot_h - plot_h * v / ymax for v in (row.low, row.high))
         label = f"{message('chart.reference')} {row.year}: {row.label}"
-        parts.append(f'<g class="dh-reference"><title>{_x(label)}</title>'
-                     f'<line x1="{_f(cx)}" y1="{_f(y_low)}" x2="{_f(cx)}" y2="{_f(y_high)}" stroke="#111" '
-                     f'stroke-width="2"/>'
-                     f'<path d="{_diamond(cx, (y_low + y_high) / 2)}" fill="#111"/></g>')
+        parts.append(
+            f'<g class="dh-reference"><title>{_x(label)}</title>'
+            f'<line x1="{_f(cx)}" y1="{_f(y_low)}" x2="{_f(cx)}" y2="{_f(y_high)}" stroke="#111" '
+            f'stroke-width="2"/>'
+            f'<path d="{_diamond(cx, (y_low + y_high) / 2)}" fill="#111"/></g>'
+        )
     parts += _legend(order, colours, names, left + plot_w + 16, top, reference=len(reference) > 0)
     parts.append("</svg>")
     return "\n".join(parts) + "\n"
+
+
+def figure_kind(observed: int, carried: int, country_estimate: bool) -> str:
+    """How a country's figure of a year was made, in words (message ids ``chart.*``).
+
+    Examples
+    --------
+    >>> figure_kind(0, 700, False)
+    'carried forward, sum of sites'
+    """
+    when = (
+        message("chart.observed")
+        if carried == 0
+        else message("chart.carried")
+        if observed == 0
+        else message("chart.partly_carried")
+    )
+    return f"{when}, {message('chart.national' if country_estimate else 'chart.site_sum')}"
+
+
+def _how(detail: pd.DataFrame | None, iso3: str, year: int) -> str:
+    if detail is None or detail.empty:
+        return ""
+    rows = detail[(detail["iso3"] == iso3) & (detail["year"].astype(int) == year)]
+    if rows.empty:
+        return ""
+    row = rows.iloc[0]
+    return f" ({figure_kind(int(row['observed']), int(row['carried']), bool(row['country_estimate']))})"
 
 
 def _reference(reference: pd.DataFrame | None) -> pd.DataFrame:
@@ -185,24 +251,39 @@ def _diamond(cx: float, cy: float, r: float = 5.0) -> str:
     return f"M{_f(cx)} {_f(cy - r)}L{_f(cx + r)} {_f(cy)}L{_f(cx)} {_f(cy + r)}L{_f(cx - r)} {_f(cy)}Z"
 
 
-def _legend(order: Sequence[str], colours: Mapping[str, str], names: Mapping[str, str], x: float,
-            y: float, *, reference: bool = False) -> list[str]:
+def _legend(
+    order: Sequence[str],
+    colours: Mapping[str, str],
+    names: Mapping[str, str],
+    x: float,
+    y: float,
+    *,
+    reference: bool = False,
+) -> list[str]:
     out = []
     for i, iso3 in enumerate(order):
         yy = y + 18 * i
         out.append(f'<rect x="{_f(x)}" y="{_f(yy)}" width="12" height="12" fill="{colours[iso3]}"/>')
-        out.append(f'<text x="{_f(x + 18)}" y="{_f(yy + 10)}" font-size="11" fill="#222">'
-                   f'{_x(names.get(iso3, iso3))}</text>')
+        out.append(
+            f'<text x="{_f(x + 18)}" y="{_f(yy + 10)}" font-size="11" fill="#222">'
+            f"{_x(names.get(iso3, iso3))}</text>"
+        )
     yy = y + 18 * len(order) + 6
-    out.append(f'<rect x="{_f(x)}" y="{_f(yy)}" width="12" height="12" fill="#888" fill-opacity="'
-               f'{_f(INCOMPLETE_OPACITY)}" stroke="#555" stroke-dasharray="3 2"/>')
-    out.append(f'<text x="{_f(x + 18)}" y="{_f(yy + 10)}" font-size="11" fill="#222">'
-               f'{_x(message("chart.incomplete"))}</text>')
+    out.append(
+        f'<rect x="{_f(x)}" y="{_f(yy)}" width="12" height="12" fill="#888" fill-opacity="'
+        f'{_f(INCOMPLETE_OPACITY)}" stroke="#555" stroke-dasharray="3 2"/>'
+    )
+    out.append(
+        f'<text x="{_f(x + 18)}" y="{_f(yy + 10)}" font-size="11" fill="#222">'
+        f"{_x(message('chart.incomplete'))}</text>"
+    )
     if reference:
         yy += 18
         out.append(f'<path d="{_diamond(x + 6, yy + 6)}" fill="#111"/>')
-        out.append(f'<text x="{_f(x + 18)}" y="{_f(yy + 10)}" font-size="11" fill="#222">'
-                   f'{_x(message("chart.reference"))}</text>')
+        out.append(
+            f'<text x="{_f(x + 18)}" y="{_f(yy + 10)}" font-size="11" fill="#222">'
+            f"{_x(message('chart.reference'))}</text>"
+        )
     return out
 
 
@@ -232,11 +313,14 @@ def country_chart_svg(detail: pd.DataFrame, iso3: str, name: str) -> str:
     bar_w = min(26.0, slot * 0.7)
     title = message("trends.country_title", country=name)
     ident = f"dh-chart-{_x(iso3.lower())}-title"
-    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" class="dh-chart dh-chart-small" '
-             f'viewBox="0 0 {_f(width)} {_f(height)}" width="{_f(width)}" height="{_f(height)}" role="img" '
-             f'aria-labelledby="{ident}">', f'<title id="{ident}">{_x(title)}</title>',
-             f'<desc>{_x(message("chart.desc_country"))}</desc>',
-             *_axis(left + plot_w, height, left, top, plot_h, ymax, step)]
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="dh-chart dh-chart-small" '
+        f'viewBox="0 0 {_f(width)} {_f(height)}" width="{_f(width)}" height="{_f(height)}" role="img" '
+        f'aria-labelledby="{ident}">',
+        f'<title id="{ident}">{_x(title)}</title>',
+        f"<desc>{_x(message('chart.desc_country'))}</desc>",
+        *_axis(left + plot_w, height, left, top, plot_h, ymax, step),
+    ]
     for i, row in enumerate(rows.itertuples(index=False)):
         x = left + slot * i + (slot - bar_w) / 2
         base = top + plot_h
@@ -247,9 +331,13 @@ def country_chart_svg(detail: pd.DataFrame, iso3: str, name: str) -> str:
             h = plot_h * value / ymax
             base -= h
             label = f"{name} {int(row.year)}: {value:,} {message('chart.' + part)}"
-            parts.append(f'<rect x="{_f(x)}" y="{_f(base)}" width="{_f(bar_w)}" height="{_f(h)}" fill="#2b6f8f" '
-                         f'fill-opacity="{opacity}"><title>{_x(label)}</title></rect>')
-        parts.append(f'<text x="{_f(x + bar_w / 2)}" y="{_f(top + plot_h + 13)}" text-anchor="middle" '
-                     f'font-size="9" fill="#222">{int(row.year)}</text>')
+            parts.append(
+                f'<rect x="{_f(x)}" y="{_f(base)}" width="{_f(bar_w)}" height="{_f(h)}" fill="#2b6f8f" '
+                f'fill-opacity="{opacity}"><title>{_x(label)}</title></rect>'
+            )
+        parts.append(
+            f'<text x="{_f(x + bar_w / 2)}" y="{_f(top + plot_h + 13)}" text-anchor="middle" '
+            f'font-size="9" fill="#222">{int(row.year)}</text>'
+        )
     parts.append("</svg>")
     return "\n".join(parts) + "\n"

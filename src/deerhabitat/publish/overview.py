@@ -16,6 +16,7 @@ from collections.abc import Mapping, Sequence
 
 import pandas as pd
 
+from deerhabitat.publish.charts import year_coverage
 from deerhabitat.publish.report import Table
 from deerhabitat.publish.text import message
 
@@ -31,7 +32,9 @@ def _label(iso3: object, names: Mapping[str, str]) -> str:
 
 
 def _text(value: object) -> str:
-    return "" if value is None or (not isinstance(value, (list, dict, str)) and pd.isna(value)) else str(value)
+    return (
+        "" if value is None or (not isinstance(value, (list, dict, str)) and pd.isna(value)) else str(value)
+    )
 
 
 def _int(value: object) -> str:
@@ -40,15 +43,29 @@ def _int(value: object) -> str:
 
 def report_source(record: Mapping[str, object]) -> str:
     """How a figure from a national report is cited: ``national report UZB 2020-2023 v1 (UZB-2020-2023.yaml)``."""
-    return f"national report {record['country']} {record['period']} v{record['version']} ({record['filename']})"
+    return (
+        f"national report {record['country']} {record['period']} v{record['version']} ({record['filename']})"
+    )
 
 
-def _table(key: str, name: str, display: pd.DataFrame, data: pd.DataFrame, numeric: Sequence[str] = (),
-           **values: object) -> Table | None:
+def _table(
+    key: str,
+    name: str,
+    display: pd.DataFrame,
+    data: pd.DataFrame,
+    numeric: Sequence[str] = (),
+    **values: object,
+) -> Table | None:
     if data.empty:
         return None
-    return Table(name, message(f"table.{key}.title"), message(f"table.{key}.caption", **values), display,
-                 data.reset_index(drop=True), numeric=tuple(numeric))
+    return Table(
+        name,
+        message(f"table.{key}.title"),
+        message(f"table.{key}.caption", **values),
+        display,
+        data.reset_index(drop=True),
+        numeric=tuple(numeric),
+    )
 
 
 def latest_reports(records: pd.DataFrame) -> pd.DataFrame:
@@ -68,8 +85,9 @@ def _entries(reports: pd.DataFrame, section: str) -> list[tuple[dict, dict]]:
     return out
 
 
-def states_table(states: Sequence[str], names: Mapping[str, str], by_country_year: pd.DataFrame,
-                 reports: pd.DataFrame) -> Table | None:
+def states_table(
+    states: Sequence[str], names: Mapping[str, str], by_country_year: pd.DataFrame, reports: pd.DataFrame
+) -> Table | None:
     """One row per range state: latest wild figure, latest national report, threats and measures counted.
 
     Parameters
@@ -84,98 +102,176 @@ def states_table(states: Sequence[str], names: Mapping[str, str], by_country_yea
         National report records with ``parsed`` (see the module docstring).
     """
     latest = latest_reports(reports).set_index("country")
-    figures = by_country_year.sort_values("year").drop_duplicates("iso3", keep="last").set_index("iso3") \
-        if by_country_year is not None and not by_country_year.empty else pd.DataFrame(columns=["year", "count"])
+    figures = (
+        by_country_year.sort_values("year").drop_duplicates("iso3", keep="last").set_index("iso3")
+        if by_country_year is not None and not by_country_year.empty
+        else pd.DataFrame(columns=["year", "count"])
+    )
     rows = []
     for iso3 in sorted(states):
         parsed = latest.loc[iso3, "parsed"] if iso3 in latest.index else {}
         threats = parsed.get("threats") or []
-        rows.append({
-            "iso3": iso3, "country": names.get(iso3, ""),
-            "latest_year": int(figures.loc[iso3, "year"]) if iso3 in figures.index else None,
-            "latest_count": int(figures.loc[iso3, "count"]) if iso3 in figures.index else None,
-            "report": message("value.report_of", period=latest.loc[iso3, "period"],
-                              version=latest.loc[iso3, "version"]) if iso3 in latest.index else None,
-            "threats": len(threats), "threats_high": sum(t.get("severity") == "high" for t in threats),
-            "measures": len(parsed.get("measures") or []),
-            "source": report_source({"country": iso3, **latest.loc[iso3].to_dict()})
-            if iso3 in latest.index else "store layers (see Methods and sources)"})
+        rows.append(
+            {
+                "iso3": iso3,
+                "country": names.get(iso3, ""),
+                "latest_year": int(figures.loc[iso3, "year"]) if iso3 in figures.index else None,
+                "latest_count": int(figures.loc[iso3, "count"]) if iso3 in figures.index else None,
+                "report": message(
+                    "value.report_of", period=latest.loc[iso3, "period"], version=latest.loc[iso3, "version"]
+                )
+                if iso3 in latest.index
+                else None,
+                "threats": len(threats),
+                "threats_high": sum(t.get("severity") == "high" for t in threats),
+                "measures": len(parsed.get("measures") or []),
+                "source": report_source({"country": iso3, **latest.loc[iso3].to_dict()})
+                if iso3 in latest.index
+                else "store layers (see Methods and sources)",
+            }
+        )
     data = pd.DataFrame(rows).astype({"latest_year": "Int64", "latest_count": "Int64"})
-    display = pd.DataFrame({
-        message("col.country"): [_label(i, names) for i in data["iso3"]],
-        message("col.latest_year"): [_text(v) or message("table.dash") for v in data["latest_year"]],
-        message("col.latest_count"): [_int(v) for v in data["latest_count"]],
-        message("col.report"): [_text(v) or message("value.missing") for v in data["report"]],
-        message("col.threats"): data["threats"].astype(str), message("col.threats_high"):
-            data["threats_high"].astype(str), message("col.measures"): data["measures"].astype(str)})
-    return _table("states", "range_states", display, data,
-                  (message("col.latest_count"), message("col.threats"), message("col.threats_high"),
-                   message("col.measures")))
+    display = pd.DataFrame(
+        {
+            message("col.country"): [_label(i, names) for i in data["iso3"]],
+            message("col.latest_year"): [_text(v) or message("table.dash") for v in data["latest_year"]],
+            message("col.latest_count"): [_int(v) for v in data["latest_count"]],
+            message("col.report"): [_text(v) or message("value.missing") for v in data["report"]],
+            message("col.threats"): data["threats"].astype(str),
+            message("col.threats_high"): data["threats_high"].astype(str),
+            message("col.measures"): data["measures"].astype(str),
+        }
+    )
+    return _table(
+        "states",
+        "range_states",
+        display,
+        data,
+        (
+            message("col.latest_count"),
+            message("col.threats"),
+            message("col.threats_high"),
+            message("col.measures"),
+        ),
+    )
 
 
-def threats_table(reports: pd.DataFrame, names: Mapping[str, str], *, country: str | None = None) -> Table | None:
+def threats_table(
+    reports: pd.DataFrame, names: Mapping[str, str], *, country: str | None = None
+) -> Table | None:
     """Threats of the latest national reports (of one country when given), most severe first."""
-    rows = [{"iso3": r["country"], "threat": e.get("threat"), "severity": e.get("severity"),
-             "trend": e.get("trend"), "where": e.get("site_id") or e.get("area"),
-             "description": e.get("description"), "cited": e.get("source"), "source": report_source(r)}
-            for r, e in _entries(reports, "threats") if country in (None, r["country"])]
-    data = pd.DataFrame(rows, columns=["iso3", "threat", "severity", "trend", "where", "description", "cited",
-                                       "source"])
-    data = data.assign(_rank=data["severity"].map(_SEVERITY_ORDER).fillna(9)) \
-        .sort_values(["iso3", "_rank", "threat"], kind="stable").drop(columns="_rank")
-    display = pd.DataFrame({
-        message("col.country"): [_label(i, names) for i in data["iso3"]],
-        message("col.threat"): data["threat"].map(_text), message("col.severity"): data["severity"].map(_text),
-        message("col.trend"): data["trend"].map(_text), message("col.where"): data["where"].map(_text),
-        message("col.description"): data["description"].map(_text),
-        message("col.source"): [f"{_text(c)} — {s}" if _text(c) else s
-                                for c, s in zip(data["cited"], data["source"], strict=True)]})
+    rows = [
+        {
+            "iso3": r["country"],
+            "threat": e.get("threat"),
+            "severity": e.get("severity"),
+            "trend": e.get("trend"),
+            "where": e.get("site_id") or e.get("area"),
+            "description": e.get("description"),
+            "cited": e.get("source"),
+            "source": report_source(r),
+        }
+        for r, e in _entries(reports, "threats")
+        if country in (None, r["country"])
+    ]
+    data = pd.DataFrame(
+        rows, columns=["iso3", "threat", "severity", "trend", "where", "description", "cited", "source"]
+    )
+    data = (
+        data.assign(_rank=data["severity"].map(_SEVERITY_ORDER).fillna(9))
+        .sort_values(["iso3", "_rank", "threat"], kind="stable")
+        .drop(columns="_rank")
+    )
+    display = pd.DataFrame(
+        {
+            message("col.country"): [_label(i, names) for i in data["iso3"]],
+            message("col.threat"): data["threat"].map(_text),
+            message("col.severity"): data["severity"].map(_text),
+            message("col.trend"): data["trend"].map(_text),
+            message("col.where"): data["where"].map(_text),
+            message("col.description"): data["description"].map(_text),
+            message("col.source"): [
+                f"{_text(c)} — {s}" if _text(c) else s
+                for c, s in zip(data["cited"], data["source"], strict=True)
+            ],
+        }
+    )
     name = "threats" if country is None else f"threats_{country.lower()}"
     if country is not None:
         display = display.drop(columns=message("col.country"))
     return _table("threats", name, display, data)
 
 
-def measures_table(reports: pd.DataFrame, names: Mapping[str, str], *, country: str | None = None) -> Table | None:
+def measures_table(
+    reports: pd.DataFrame, names: Mapping[str, str], *, country: str | None = None
+) -> Table | None:
     """Measures of the latest national reports (of one country when given)."""
-    rows = [{"iso3": r["country"], "measure": e.get("measure"), "status": e.get("status"),
-             "year": e.get("year"), "where": e.get("site_id"), "description": e.get("description"),
-             "cited": e.get("source"), "source": report_source(r)}
-            for r, e in _entries(reports, "measures") if country in (None, r["country"])]
-    data = pd.DataFrame(rows, columns=["iso3", "measure", "status", "year", "where", "description", "cited",
-                                       "source"])
-    display = pd.DataFrame({
-        message("col.country"): [_label(i, names) for i in data["iso3"]],
-        message("col.measure"): data["measure"].map(_text), message("col.status"): data["status"].map(_text),
-        message("col.year"): data["year"].map(_text), message("col.where"): data["where"].map(_text),
-        message("col.description"): data["description"].map(_text),
-        message("col.source"): [f"{_text(c)} — {s}" if _text(c) else s
-                                for c, s in zip(data["cited"], data["source"], strict=True)]})
+    rows = [
+        {
+            "iso3": r["country"],
+            "measure": e.get("measure"),
+            "status": e.get("status"),
+            "year": e.get("year"),
+            "where": e.get("site_id"),
+            "description": e.get("description"),
+            "cited": e.get("source"),
+            "source": report_source(r),
+        }
+        for r, e in _entries(reports, "measures")
+        if country in (None, r["country"])
+    ]
+    data = pd.DataFrame(
+        rows, columns=["iso3", "measure", "status", "year", "where", "description", "cited", "source"]
+    )
+    display = pd.DataFrame(
+        {
+            message("col.country"): [_label(i, names) for i in data["iso3"]],
+            message("col.measure"): data["measure"].map(_text),
+            message("col.status"): data["status"].map(_text),
+            message("col.year"): data["year"].map(_text),
+            message("col.where"): data["where"].map(_text),
+            message("col.description"): data["description"].map(_text),
+            message("col.source"): [
+                f"{_text(c)} — {s}" if _text(c) else s
+                for c, s in zip(data["cited"], data["source"], strict=True)
+            ],
+        }
+    )
     name = "measures" if country is None else f"measures_{country.lower()}"
     if country is not None:
         display = display.drop(columns=message("col.country"))
     return _table("measures", name, display, data)
 
 
-def protected_animals_table(protected: pd.DataFrame | None, names: Mapping[str, str], year: int | None
-                            ) -> Table | None:
+def protected_animals_table(
+    protected: pd.DataFrame | None, names: Mapping[str, str], year: int | None
+) -> Table | None:
     """Wild animals inside and outside protected areas in ``year``, by range state."""
     if protected is None or protected.empty or year is None:
         return None
     data = protected[protected["year"] == year].sort_values("iso3")
-    data = data[["iso3", "year", "count", "inside", "outside", "protected_fraction"]] \
-        .assign(source="store layers: population-counts, protected-areas (see Methods and sources)")
-    display = pd.DataFrame({
-        message("col.country"): [_label(i, names) for i in data["iso3"]],
-        message("col.year"): data["year"].astype(int).astype(str),
-        message("col.count"): [_int(v) for v in data["count"]], message("col.inside"): [_int(v) for v in
-                                                                                        data["inside"]],
-        message("col.outside"): [_int(v) for v in data["outside"]],
-        message("col.protected_share"): ["–" if pd.isna(v) else f"{100 * v:.1f} %"
-                                         for v in data["protected_fraction"]]})
-    return _table("protected_animals", "protected_animals", display, data,
-                  (message("col.count"), message("col.inside"), message("col.outside"),
-                   message("col.protected_share")))
+    data = data[["iso3", "year", "count", "inside", "outside", "protected_fraction"]].assign(
+        source="store layers: population-counts, protected-areas (see Methods and sources)"
+    )
+    display = pd.DataFrame(
+        {
+            message("col.country"): [_label(i, names) for i in data["iso3"]],
+            message("col.year"): data["year"].astype(int).astype(str),
+            message("col.count"): [_int(v) for v in data["count"]],
+            message("col.inside"): [_int(v) for v in data["inside"]],
+            message("col.outside"): [_int(v) for v in data["outside"]],
+            message("col.protected_share"): [
+                "–" if pd.isna(v) else f"{100 * v:.1f} %" for v in data["protected_fraction"]
+            ],
+        }
+    )
+    return _table(
+        "protected_animals",
+        "protected_animals",
+        display,
+        data,
+        (message("col.count"), message("col.inside"), message("col.outside"), message("col.protected_share")),
+    )
 
 
 def reintroductions_table(outcomes: pd.DataFrame | None) -> Table | None:
@@ -183,22 +279,41 @@ def reintroductions_table(outcomes: pd.DataFrame | None) -> Table | None:
     if outcomes is None or outcomes.empty:
         return None
     data = outcomes.sort_values("site_id").assign(source="store layers: releases, population-counts")
-    display = pd.DataFrame({
-        message("col.site"): data["site_id"].astype(str),
-        message("col.first_release"): data["first_release_year"].map(_text),
-        message("col.founders"): [_int(v) for v in data["founders"]],
-        message("col.releases"): [_int(v) for v in data["releases"]],
-        message("col.latest_year"): data["latest_year"].map(lambda v: _text(v) or message("table.dash")),
-        message("col.latest_count"): [_int(v) for v in data["latest_count"]],
-        message("col.growth"): ["–" if pd.isna(v) else f"{100 * v:+.1f} %" for v in data["growth_rate_per_year"]],
-        message("col.status"): data["status"].map(_text)})
-    return _table("reintroductions", "reintroductions", display, data,
-                  (message("col.founders"), message("col.releases"), message("col.latest_count"),
-                   message("col.growth")))
+    display = pd.DataFrame(
+        {
+            message("col.site"): data["site_id"].astype(str),
+            message("col.first_release"): data["first_release_year"].map(_text),
+            message("col.founders"): [_int(v) for v in data["founders"]],
+            message("col.releases"): [_int(v) for v in data["releases"]],
+            message("col.latest_year"): data["latest_year"].map(lambda v: _text(v) or message("table.dash")),
+            message("col.latest_count"): [_int(v) for v in data["latest_count"]],
+            message("col.growth"): [
+                "–" if pd.isna(v) else f"{100 * v:+.1f} %" for v in data["growth_rate_per_year"]
+            ],
+            message("col.status"): data["status"].map(_text),
+        }
+    )
+    return _table(
+        "reintroductions",
+        "reintroductions",
+        display,
+        data,
+        (
+            message("col.founders"),
+            message("col.releases"),
+            message("col.latest_count"),
+            message("col.growth"),
+        ),
+    )
 
 
-def report_gaps_table(states: Sequence[str], names: Mapping[str, str], reports: pd.DataFrame,
-                      *, late_after_months: int = LATE_AFTER_MONTHS) -> Table | None:
+def report_gaps_table(
+    states: Sequence[str],
+    names: Mapping[str, str],
+    reports: pd.DataFrame,
+    *,
+    late_after_months: int = LATE_AFTER_MONTHS,
+) -> Table | None:
     """Range states whose national report for the latest reporting period is missing or late.
 
     The latest period is the one ending last among the reports kept; a state without a report for it
@@ -216,24 +331,49 @@ def report_gaps_table(states: Sequence[str], names: Mapping[str, str], reports: 
         if period is not None:
             mine = mine[(mine["period_start"] == period[0]) & (mine["period_end"] == period[1])]
         if mine.empty:
-            rows.append({"iso3": iso3, "period": period[2] if period else None, "problem": "missing",
-                         "submitted": None, "months_after_period": None, "source": "national reports kept"})
+            rows.append(
+                {
+                    "iso3": iso3,
+                    "period": period[2] if period else None,
+                    "problem": "missing",
+                    "submitted": None,
+                    "months_after_period": None,
+                    "source": "national reports kept",
+                }
+            )
             continue
         record = mine.iloc[0]
         months = _months_after(str(record["submitted"]), int(record["period_end"]))
         if months is not None and months > late_after_months:
-            rows.append({"iso3": iso3, "period": record["period"], "problem": "late",
-                         "submitted": record["submitted"], "months_after_period": months,
-                         "source": report_source(record.to_dict())})
-    data = pd.DataFrame(rows, columns=["iso3", "period", "problem", "submitted", "months_after_period", "source"]) \
-        .astype({"months_after_period": "Int64"})
-    display = pd.DataFrame({
-        message("col.country"): [_label(i, names) for i in data["iso3"]],
-        message("col.period"): data["period"].map(_text), message("col.problem"):
-            [message(f"value.{p}") for p in data["problem"]],
-        message("col.submitted"): data["submitted"].map(_text)})
-    return _table("gaps_reports", "gaps_national_reports", display, data,
-                  period=period[2] if period else "?", months=late_after_months)
+            rows.append(
+                {
+                    "iso3": iso3,
+                    "period": record["period"],
+                    "problem": "late",
+                    "submitted": record["submitted"],
+                    "months_after_period": months,
+                    "source": report_source(record.to_dict()),
+                }
+            )
+    data = pd.DataFrame(
+        rows, columns=["iso3", "period", "problem", "submitted", "months_after_period", "source"]
+    ).astype({"months_after_period": "Int64"})
+    display = pd.DataFrame(
+        {
+            message("col.country"): [_label(i, names) for i in data["iso3"]],
+            message("col.period"): data["period"].map(_text),
+            message("col.problem"): [message(f"value.{p}") for p in data["problem"]],
+            message("col.submitted"): data["submitted"].map(_text),
+        }
+    )
+    return _table(
+        "gaps_reports",
+        "gaps_national_reports",
+        display,
+        data,
+        period=period[2] if period else "?",
+        months=late_after_months,
+    )
 
 
 def _months_after(submitted: str, period_end: int) -> int | None:
@@ -245,22 +385,36 @@ def _months_after(submitted: str, period_end: int) -> int | None:
     return (year - period_end - 1) * 12 + month
 
 
-def stale_table(stale: pd.DataFrame | None, names: Mapping[str, str], *, years: int, year: int | None
-                ) -> Table | None:
+def stale_table(
+    stale: pd.DataFrame | None, names: Mapping[str, str], *, years: int, year: int | None
+) -> Table | None:
     """Populations whose latest wild count is too old."""
     if stale is None or stale.empty:
         return None
     data = stale.sort_values(["iso3", "site_id"]).assign(source="store layer: population-counts")
-    display = pd.DataFrame({
-        message("col.site"): data["site_id"].astype(str),
-        message("col.country"): [_label(i, names) for i in data["iso3"]],
-        message("col.latest_year"): data["latest_year"].map(_text), message("col.latest_count"):
-            [_int(v) for v in data["latest_count"]], message("col.age_years"): data["age_years"].map(_text)})
-    return _table("gaps_stale", "gaps_stale_counts", display, data,
-                  (message("col.latest_count"), message("col.age_years")), years=years, year=year)
+    display = pd.DataFrame(
+        {
+            message("col.site"): data["site_id"].astype(str),
+            message("col.country"): [_label(i, names) for i in data["iso3"]],
+            message("col.latest_year"): data["latest_year"].map(_text),
+            message("col.latest_count"): [_int(v) for v in data["latest_count"]],
+            message("col.age_years"): data["age_years"].map(_text),
+        }
+    )
+    return _table(
+        "gaps_stale",
+        "gaps_stale_counts",
+        display,
+        data,
+        (message("col.latest_count"), message("col.age_years")),
+        years=years,
+        year=year,
+    )
 
 
-def unprotected_table(outside: pd.DataFrame | None, names: Mapping[str, str], *, round_km: bool) -> Table | None:
+def unprotected_table(
+    outside: pd.DataFrame | None, names: Mapping[str, str], *, round_km: bool
+) -> Table | None:
     """Populations that no protected area intersects; distances in whole km when ``round_km``."""
     if outside is None or outside.empty:
         return None
@@ -268,46 +422,82 @@ def unprotected_table(outside: pd.DataFrame | None, names: Mapping[str, str], *,
     if round_km:
         data["distance_km"] = data["distance_km"].round(0)
     data = data.assign(source="store layers: sites, population-counts, protected-areas")
-    display = pd.DataFrame({
-        message("col.site"): data["site_id"].astype(str),
-        message("col.country"): [_label(i, names) for i in data["iso3"]],
-        message("col.latest_year"): data["latest_year"].map(_text),
-        message("col.latest_count"): [_int(v) for v in data["latest_count"]],
-        message("col.nearest_pa"): data["nearest_pa_id"].map(_text),
-        message("col.distance_km"): ["–" if pd.isna(v) else f"{v:,.0f}" if round_km else f"{v:,.1f}"
-                                     for v in data["distance_km"]]})
-    return _table("gaps_unprotected", "gaps_outside_protected_areas", display, data,
-                  (message("col.latest_count"), message("col.distance_km")))
+    display = pd.DataFrame(
+        {
+            message("col.site"): data["site_id"].astype(str),
+            message("col.country"): [_label(i, names) for i in data["iso3"]],
+            message("col.latest_year"): data["latest_year"].map(_text),
+            message("col.latest_count"): [_int(v) for v in data["latest_count"]],
+            message("col.nearest_pa"): data["nearest_pa_id"].map(_text),
+            message("col.distance_km"): [
+                "–" if pd.isna(v) else f"{v:,.0f}" if round_km else f"{v:,.1f}" for v in data["distance_km"]
+            ],
+        }
+    )
+    return _table(
+        "gaps_unprotected",
+        "gaps_outside_protected_areas",
+        display,
+        data,
+        (message("col.latest_count"), message("col.distance_km")),
+    )
 
 
-def no_count_table(without: pd.DataFrame | None, names: Mapping[str, str], *, years: int, year: int | None
-                   ) -> Table | None:
+def no_count_table(
+    without: pd.DataFrame | None, names: Mapping[str, str], *, years: int, year: int | None
+) -> Table | None:
     """Range states without a recent wild count."""
     if without is None or without.empty or year is None:
         return None
     data = without.sort_values("iso3").assign(source="store layer: population-counts")
-    display = pd.DataFrame({message("col.country"): [_label(i, names) for i in data["iso3"]],
-                            message("col.latest_year"): data["latest_year"].map(
-                                lambda v: _text(v) or message("value.none"))})
-    return _table("gaps_no_count", "gaps_range_states_without_recent_count", display, data,
-                  start=year - years, year=year)
+    display = pd.DataFrame(
+        {
+            message("col.country"): [_label(i, names) for i in data["iso3"]],
+            message("col.latest_year"): data["latest_year"].map(lambda v: _text(v) or message("value.none")),
+        }
+    )
+    return _table(
+        "gaps_no_count",
+        "gaps_range_states_without_recent_count",
+        display,
+        data,
+        start=year - years,
+        year=year,
+    )
 
 
 def work_programme_table(reports: pd.DataFrame, names: Mapping[str, str]) -> Table | None:
     """Work Programme actions reported as not started or only planned."""
-    rows = [{"iso3": r["country"], "programme": e.get("programme"), "action_id": e.get("action_id"),
-             "action": e.get("action"), "status": e.get("status"), "comment": e.get("comment"),
-             "cited": e.get("source"), "source": report_source(r)}
-            for r, e in _entries(reports, "work_programme") if e.get("status") in _NOT_STARTED]
-    data = pd.DataFrame(rows, columns=["iso3", "programme", "action_id", "action", "status", "comment", "cited",
-                                       "source"])
-    display = pd.DataFrame({
-        message("col.country"): [_label(i, names) for i in data["iso3"]],
-        message("col.programme"): data["programme"].map(_text),
-        message("col.action"): [f"{_text(i)} {_text(a)}".strip() for i, a in
-                                zip(data["action_id"], data["action"], strict=True)],
-        message("col.status"): data["status"].map(_text), message("col.comment"): data["comment"].map(_text),
-        message("col.source"): data["source"]})
+    rows = [
+        {
+            "iso3": r["country"],
+            "programme": e.get("programme"),
+            "action_id": e.get("action_id"),
+            "action": e.get("action"),
+            "status": e.get("status"),
+            "comment": e.get("comment"),
+            "cited": e.get("source"),
+            "source": report_source(r),
+        }
+        for r, e in _entries(reports, "work_programme")
+        if e.get("status") in _NOT_STARTED
+    ]
+    data = pd.DataFrame(
+        rows, columns=["iso3", "programme", "action_id", "action", "status", "comment", "cited", "source"]
+    )
+    display = pd.DataFrame(
+        {
+            message("col.country"): [_label(i, names) for i in data["iso3"]],
+            message("col.programme"): data["programme"].map(_text),
+            message("col.action"): [
+                f"{_text(i)} {_text(a)}".strip()
+                for i, a in zip(data["action_id"], data["action"], strict=True)
+            ],
+            message("col.status"): data["status"].map(_text),
+            message("col.comment"): data["comment"].map(_text),
+            message("col.source"): data["source"],
+        }
+    )
     return _table("gaps_wp", "gaps_work_programme", display, data)
 
 
@@ -315,13 +505,30 @@ def reports_table(records: pd.DataFrame, names: Mapping[str, str]) -> Table | No
     """Every national report kept: country, period, version, submission, file and sha256."""
     if records is None or records.empty:
         return None
-    data = records[["country", "period", "version", "latest", "submitted", "filename", "format", "sha256",
-                    "imported_utc"]].sort_values(["country", "period", "version"])
-    display = pd.DataFrame({
-        message("col.country"): [_label(i, names) for i in data["country"]],
-        message("col.period"): data["period"].astype(str), message("col.version"): data["version"].astype(str),
-        message("col.submitted"): data["submitted"].map(_text), message("col.file"): data["filename"].astype(str),
-        message("col.format"): data["format"].astype(str), message("col.sha256"): data["sha256"].astype(str)})
+    data = records[
+        [
+            "country",
+            "period",
+            "version",
+            "latest",
+            "submitted",
+            "filename",
+            "format",
+            "sha256",
+            "imported_utc",
+        ]
+    ].sort_values(["country", "period", "version"])
+    display = pd.DataFrame(
+        {
+            message("col.country"): [_label(i, names) for i in data["country"]],
+            message("col.period"): data["period"].astype(str),
+            message("col.version"): data["version"].astype(str),
+            message("col.submitted"): data["submitted"].map(_text),
+            message("col.file"): data["filename"].astype(str),
+            message("col.format"): data["format"].astype(str),
+            message("col.sha256"): data["sha256"].astype(str),
+        }
+    )
     return _table("reports", "national_reports", display, data)
 
 
@@ -329,13 +536,21 @@ def provenance_table(provenance: pd.DataFrame | None) -> Table | None:
     """The store's provenance log (every write: layer, action, source file, sha256, time)."""
     if provenance is None or provenance.empty:
         return None
-    columns = [c for c in ("layer", "action", "source_file", "sha256", "time_utc", "tool_version", "total", "note")
-               if c in provenance.columns]
+    columns = [
+        c
+        for c in ("layer", "action", "source_file", "sha256", "time_utc", "tool_version", "total", "note")
+        if c in provenance.columns
+    ]
     data = provenance[columns].reset_index(drop=True)
-    display = pd.DataFrame({
-        message("col.layer"): data["layer"].astype(str), message("col.action_kind"): data["action"].astype(str),
-        message("col.file"): data["source_file"].map(_text), message("col.sha256"): data["sha256"].map(_text),
-        message("col.time_utc"): data["time_utc"].map(_text)})
+    display = pd.DataFrame(
+        {
+            message("col.layer"): data["layer"].astype(str),
+            message("col.action_kind"): data["action"].astype(str),
+            message("col.file"): data["source_file"].map(_text),
+            message("col.sha256"): data["sha256"].map(_text),
+            message("col.time_utc"): data["time_utc"].map(_text),
+        }
+    )
     return _table("provenance", "provenance", display, data)
 
 
@@ -349,8 +564,13 @@ def sources_table(layers: Mapping[str, pd.DataFrame]) -> Table | None:
         counts = frame["source"].dropna().astype(str).value_counts()
         rows += [{"layer": layer, "source": s, "features": int(n)} for s, n in sorted(counts.items())]
     data = pd.DataFrame(rows, columns=["layer", "source", "features"])
-    display = pd.DataFrame({message("col.layer"): data["layer"], message("col.source"): data["source"],
-                            message("col.features"): data["features"].astype(str)})
+    display = pd.DataFrame(
+        {
+            message("col.layer"): data["layer"],
+            message("col.source"): data["source"],
+            message("col.features"): data["features"].astype(str),
+        }
+    )
     return _table("sources", "sources", display, data, (message("col.features"),))
 
 
@@ -359,8 +579,13 @@ def published_table(reference: pd.DataFrame | None) -> Table | None:
     if reference is None or reference.empty:
         return None
     data = reference[["year", "low", "high", "label", "source"]].sort_values("year")
-    display = pd.DataFrame({message("col.year"): data["year"].astype(str), message("col.estimate"): data["label"],
-                            message("col.source"): data["source"]})
+    display = pd.DataFrame(
+        {
+            message("col.year"): data["year"].astype(str),
+            message("col.estimate"): data["label"],
+            message("col.source"): data["source"],
+        }
+    )
     return _table("published", "published_totals", display, data)
 
 
@@ -372,19 +597,135 @@ def candidates_table(candidates: pd.DataFrame | None) -> Table | None:
     """
     if candidates is None or len(candidates) == 0:
         return None
-    columns = ["rank", "candidate_id", "score", "area_km2", "protected_fraction", "nearest_population_id",
-               "distance_to_population_km", "nearest_source_id", "distance_to_source_km"]
-    data = pd.DataFrame(candidates[[c for c in columns if c in candidates.columns]]).sort_values("rank") \
+    columns = [
+        "rank",
+        "candidate_id",
+        "score",
+        "area_km2",
+        "protected_fraction",
+        "nearest_population_id",
+        "distance_to_population_km",
+        "nearest_source_id",
+        "distance_to_source_km",
+    ]
+    data = (
+        pd.DataFrame(candidates[[c for c in columns if c in candidates.columns]])
+        .sort_values("rank")
         .assign(source="habitat rasters of the store (see Methods and sources)")
-    display = pd.DataFrame({
-        message("col.rank"): data["rank"].astype(int).astype(str), message("col.candidate"): data["candidate_id"],
-        message("col.area_km2"): [f"{v:,.0f}" for v in data["area_km2"]],
-        message("col.protected_share"): [f"{100 * v:.0f} %" for v in data["protected_fraction"]],
-        message("col.nearest_population"): [f"{_text(i)} ({d:,.0f} km)" for i, d in
-                                            zip(data["nearest_population_id"], data["distance_to_population_km"],
-                                                strict=True)],
-        message("col.nearest_source"): [f"{_text(i)} ({d:,.0f} km)" for i, d in
-                                        zip(data["nearest_source_id"], data["distance_to_source_km"], strict=True)],
-        message("col.score"): [f"{v:.2f}" for v in data["score"]]})
-    return _table("candidates", "candidate_sites", display, data,
-                  (message("col.area_km2"), message("col.protected_share"), message("col.score")))
+    )
+    display = pd.DataFrame(
+        {
+            message("col.rank"): data["rank"].astype(int).astype(str),
+            message("col.candidate"): data["candidate_id"],
+            message("col.area_km2"): [f"{v:,.0f}" for v in data["area_km2"]],
+            message("col.protected_share"): [f"{100 * v:.0f} %" for v in data["protected_fraction"]],
+            message("col.nearest_population"): [
+                f"{_text(i)} ({d:,.0f} km)"
+                for i, d in zip(data["nearest_population_id"], data["distance_to_population_km"], strict=True)
+            ],
+            message("col.nearest_source"): [
+                f"{_text(i)} ({d:,.0f} km)"
+                for i, d in zip(data["nearest_source_id"], data["distance_to_source_km"], strict=True)
+            ],
+            message("col.score"): [f"{v:.2f}" for v in data["score"]],
+        }
+    )
+    return _table(
+        "candidates",
+        "candidate_sites",
+        display,
+        data,
+        (message("col.area_km2"), message("col.protected_share"), message("col.score")),
+    )
+
+
+def coverage_by_year_table(
+    by_country_year: pd.DataFrame | None, detail: pd.DataFrame | None, states: Sequence[str]
+) -> Table | None:
+    """For each year: the total, how many range states have a figure, and which were counted or carried.
+
+    Parameters
+    ----------
+    by_country_year : pandas.DataFrame
+        ``iso3, year, count``.
+    detail : pandas.DataFrame
+        ``iso3, year, observed, carried, country_estimate`` (``totals_detail``).
+    states : sequence of str
+        The store's range states.
+    """
+    if by_country_year is None or by_country_year.empty:
+        return None
+    cover = year_coverage(by_country_year, states)
+    detail = (
+        detail
+        if detail is not None
+        else pd.DataFrame(columns=["iso3", "year", "observed", "carried", "country_estimate"])
+    )
+
+    def states_where(year: int, test) -> str:
+        rows = detail[detail["year"].astype(int) == year]
+        return " ".join(sorted(str(r.iso3) for r in rows.itertuples(index=False) if test(r)))
+
+    data = cover.assign(
+        counted=[states_where(y, lambda r: int(r.carried) == 0) for y in cover["year"]],
+        carried=[states_where(y, lambda r: int(r.carried) > 0) for y in cover["year"]],
+        national_estimate=[states_where(y, lambda r: bool(r.country_estimate)) for y in cover["year"]],
+        no_figure=[
+            " ".join(
+                sorted(
+                    set(states) - set(by_country_year.loc[by_country_year["year"].astype(int) == y, "iso3"])
+                )
+            )
+            for y in cover["year"]
+        ],
+        source="store layer: population-counts (see Methods and sources)",
+    )
+    display = pd.DataFrame(
+        {
+            message("col.year"): data["year"].astype(str),
+            message("col.total"): [_int(v) for v in data["count"]],
+            message("col.coverage"): [
+                f"{n}/{o}" for n, o in zip(data["n_states"], data["of_states"], strict=True)
+            ],
+            message("col.complete"): [message("value.yes" if c else "value.no") for c in data["complete"]],
+            message("col.counted"): data["counted"],
+            message("col.carried"): data["carried"],
+            message("col.national"): data["national_estimate"],
+            message("col.no_figure"): data["no_figure"],
+        }
+    )
+    return _table(
+        "coverage_by_year",
+        "totals_coverage",
+        display,
+        data,
+        (message("col.total"), message("col.coverage")),
+        of=len(states),
+    )
+
+
+def priorities_table(reports: pd.DataFrame, country: str) -> Table | None:
+    """Problems, gaps and priorities of a range state's latest national report."""
+    rows = [
+        {
+            "iso3": r["country"],
+            "kind": e.get("kind"),
+            "text": e.get("text"),
+            "cited": e.get("source"),
+            "source": report_source(r),
+        }
+        for r, e in _entries(reports, "priorities")
+        if r["country"] == country
+    ]
+    data = pd.DataFrame(rows, columns=["iso3", "kind", "text", "cited", "source"])
+    display = pd.DataFrame(
+        {
+            message("col.kind"): data["kind"].map(_text),
+            message("col.text"): data["text"].map(_text),
+            message("col.source"): [
+                f"{_text(c)} — {s}" if _text(c) else s
+                for c, s in zip(data["cited"], data["source"], strict=True)
+            ],
+        }
+    )
+    return _table("priorities", f"priorities_{country.lower()}", display, data)

@@ -19,11 +19,11 @@ ENGLISH: Mapping[str, str] = {
     # page
     "report.title": "{species} ({scientific_name}): Overview Report",
     "report.lead": "Range, populations, protected areas, reintroductions and national reports of the {species}, "
-                   "from the store {store}.",
+    "from the store {store}.",
     "report.made_with": "Made with deerhabitat {version}.",
     "report.contents": "Contents",
     "profile.public": "Public edition: wild populations are shown at the centre of a {cell_km} km equal-area grid "
-                      "cell, never at their exact position, in every map, table and file of this report.",
+    "cell, never at their exact position, in every map, table and file of this report.",
     "profile.internal": "Internal edition: positions are as recorded. Do not publish this folder.",
     "report.print_note": "Printed edition: interactive maps are replaced by their static images.",
     # sections
@@ -52,8 +52,8 @@ ENGLISH: Mapping[str, str] = {
     "summary.no_counts": "The store holds no wild count.",
     # trends
     "trends.intro": "Wild animals by year, stacked by range state. A bar's label gives how many of the {of} range "
-                    "states have a figure that year; a year where some range state has no figure is drawn faded "
-                    "with a dashed outline and is not a complete total.",
+    "states have a figure that year; a year where some range state has no figure is drawn faded "
+    "with a dashed outline and is not a complete total.",
     "trends.global_title": "Wild animals by year and range state",
     "trends.country_title": "{country}: wild animals by year",
     "trends.country_caption": "Solid: counted that year; light: the latest earlier count carried forward.",
@@ -63,13 +63,16 @@ ENGLISH: Mapping[str, str] = {
     "chart.observed": "counted that year",
     "chart.carried": "carried forward",
     "chart.reference": "published estimate",
+    "chart.partly_carried": "partly carried forward",
+    "chart.national": "national estimate",
+    "chart.site_sum": "sum of sites",
     "chart.axis_count": "animals",
     "chart.desc_global": "Stacked bars of wild animals per year and range state; years with a figure for every "
-                         "range state drawn solid, others faded.",
+    "range state drawn solid, others faded.",
     "chart.desc_country": "Bars of wild animals per year in one range state.",
     # range states
     "states.intro": "One row per range state: its latest wild figure, its national report, and the threats and "
-                    "measures it reported.",
+    "measures it reported.",
     "states.no_report": "No national report is kept for {country}.",
     "states.report_line": "National report {period} (version {version}, file {filename}).",
     "states.threats_title": "{country}: threats",
@@ -81,7 +84,7 @@ ENGLISH: Mapping[str, str] = {
     "reintroductions.intro": "Releases and what became of each reintroduced population.",
     # habitat
     "habitat.intro": "Area of habitat, suitability and candidate sites for reintroduction, from the store's "
-                     "rasters.",
+    "rasters.",
     "habitat.none": "The store has no habitat raster; this section is empty.",
     # gaps
     "gaps.intro": "What is missing or out of date, judged against {year} (the latest year with a wild count).",
@@ -99,52 +102,57 @@ ENGLISH: Mapping[str, str] = {
     "maps.own_page": "The same map on its own page:",
     "maps.for_print": "for print:",
     "embed.intro": "To put a map in your own document, save the document beside this maps folder and paste the "
-                   "snippet: an interactive frame for web pages, and the static image for print.",
+    "snippet: an interactive frame for web pages, and the static image for print.",
     "table.csv": "As CSV:",
     "table.dash": "–",
     # table titles and captions
     "table.totals.title": "Wild animals by country and year",
     "table.totals.caption": "Wild animals counted or estimated in each range state (captive animals apart). A dash: "
-                            "no figure for that country and year.",
+    "no figure for that country and year.",
     "table.coverage.title": "Protected share of the range",
     "table.coverage.caption": "Range of each period inside protected areas (overlapping areas counted once), in the "
-                              "store's equal-area analysis CRS.",
+    "store's equal-area analysis CRS.",
     "table.states.title": "Range states",
     "table.states.caption": "Latest wild figure and national report of each range state; threats and measures "
-                            "counted from its latest report.",
+    "counted from its latest report.",
     "table.threats.title": "Threats reported",
     "table.threats.caption": "Threats from the latest national report of each range state, most severe first.",
     "table.measures.title": "Measures reported",
     "table.measures.caption": "Conservation measures from the latest national report of each range state.",
     "table.protected_animals.title": "Wild animals inside protected areas",
     "table.protected_animals.caption": "Each figure of a country's total placed at its count's point; inside + "
-                                       "outside = count.",
+    "outside = count.",
     "table.reintroductions.title": "Reintroduced populations",
     "table.reintroductions.caption": "Founders released, latest wild count and mean yearly growth since the first "
-                                     "release; status judged against the reference year.",
+    "release; status judged against the reference year.",
     "table.gaps_reports.title": "Missing or late national reports",
     "table.gaps_reports.caption": "For the latest reporting period ({period}); a report counts as late when "
-                                  "submitted more than {months} months after the period ends.",
+    "submitted more than {months} months after the period ends.",
     "table.gaps_stale.title": "Stale counts",
     "table.gaps_stale.caption": "Populations whose latest wild count is more than {years} years older than {year}.",
     "table.gaps_unprotected.title": "Populations outside protected areas",
     "table.gaps_unprotected.caption": "Populations (latest wild count above 0) that no protected area intersects, "
-                                      "with the nearest protected area.",
+    "with the nearest protected area.",
     "table.gaps_no_count.title": "Range states without a recent count",
     "table.gaps_no_count.caption": "Range states with no wild count in {start}–{year}.",
     "table.gaps_wp.title": "Work Programme actions not started",
     "table.gaps_wp.caption": "Actions reported as not started or only planned in the latest national reports.",
     "table.published.title": "Published range-wide estimates",
     "table.published.caption": "Estimates of the whole population published by the sources named, shown as a "
-                                "reference beside the store's totals (diamonds in the chart); their methods differ "
-                                "and they may include semi-wild animals.",
+    "reference beside the store's totals (diamonds in the chart); their methods differ "
+    "and they may include semi-wild animals.",
     "table.candidates.title": "Candidate sites for reintroduction",
     "table.candidates.caption": "Contiguous suitable habitat inside the historical range away from current "
-                                "populations, ranked by a score of area, protection and proximity to a source "
-                                "population; distances to the nearest wild population and source, in km.",
+    "populations, ranked by a score of area, protection and proximity to a source "
+    "population; distances to the nearest wild population and source, in km.",
+    "table.coverage_by_year.title": "Coverage of each year's total",
+    "table.coverage_by_year.caption": "How many of the {of} range states have a figure each year, and how each "
+    "figure was made; a year is complete only when every range state has one.",
+    "table.priorities.title": "Problems, gaps and priorities reported",
+    "table.priorities.caption": "From the latest national report of the range state.",
     "table.reports.title": "National reports",
     "table.reports.caption": "Every national report kept in the store; the latest version of each country and "
-                             "period is the one used.",
+    "period is the one used.",
     "table.provenance.title": "Provenance of the store's layers",
     "table.provenance.caption": "Every write to the store: the file it came from, its sha256, when and how.",
     "table.sources.title": "Sources cited in the layers",
@@ -189,6 +197,15 @@ ENGLISH: Mapping[str, str] = {
     "col.version": "Version",
     "col.estimate": "Estimate",
     "col.rank": "Rank",
+    "col.total": "Total",
+    "col.coverage": "Range states with a figure",
+    "col.complete": "Complete",
+    "col.counted": "Counted that year",
+    "col.carried": "Carried forward",
+    "col.national": "National estimates",
+    "col.no_figure": "No figure",
+    "value.yes": "yes",
+    "value.no": "no",
     "col.candidate": "Candidate",
     "col.area_km2": "Area (km²)",
     "col.nearest_population": "Nearest wild population",
@@ -240,5 +257,7 @@ def message(key: str, /, *, lang: str = "en", **values: object) -> str:
     catalogue = CATALOGUES.get(lang, ENGLISH)
     template = catalogue.get(key, ENGLISH.get(key))
     if template is None:
-        raise KeyError(f"no message {key!r} in the report catalogue; add it to deerhabitat.publish.text.ENGLISH")
+        raise KeyError(
+            f"no message {key!r} in the report catalogue; add it to deerhabitat.publish.text.ENGLISH"
+        )
     return template.format(**values) if values else template

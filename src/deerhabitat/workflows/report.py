@@ -26,7 +26,15 @@ from deerhabitat.publish.charts import country_chart_svg, trend_chart_svg, year_
 from deerhabitat.publish.data import country_names
 from deerhabitat.publish.generalise import generalisation_method
 from deerhabitat.publish.layers import WebMap
-from deerhabitat.publish.report import Chart, Headline, MapFigure, Section, Table, coverage_table, totals_table
+from deerhabitat.publish.report import (
+    Chart,
+    Headline,
+    MapFigure,
+    Section,
+    Table,
+    coverage_table,
+    totals_table,
+)
 from deerhabitat.publish.text import message
 from deerhabitat.workflows.analyze import TABLES, analyze
 from deerhabitat.workflows.maps import (
@@ -49,13 +57,19 @@ def _method_notes(publication: Publication) -> list[str]:
     if publication.data.profile is Profile.PUBLIC:
         notes.append("Generalised positions (public edition): " + generalisation_method(config.generalise_m))
     notes.append(an.totals_rule(config.stale_after_years))
-    notes.append(f"Areas are computed in the store's equal-area analysis CRS ({config.crs.name or config.analysis_crs}); "
-                 f"protected areas are dissolved first, so overlapping areas count once.")
-    notes.append("Maps use Web Mercator for display only; every page opens from disk with no network (Leaflet and its "
-                 "plugins are inlined from pinned npm packages). Attribute text is always shown as text.")
-    notes.append(f"Threats, measures, Work Programme actions and priorities come from the latest version of each "
-                 f"range state's latest national report kept in the store (listed below with their sha256); a report "
-                 f"submitted more than {ov.LATE_AFTER_MONTHS} months after its period ends counts as late.")
+    notes.append(
+        f"Areas are computed in the store's equal-area analysis CRS ({config.crs.name or config.analysis_crs}); "
+        f"protected areas are dissolved first, so overlapping areas count once."
+    )
+    notes.append(
+        "Maps use Web Mercator for display only; every page opens from disk with no network (Leaflet and its "
+        "plugins are inlined from pinned npm packages). Attribute text is always shown as text."
+    )
+    notes.append(
+        f"Threats, measures, Work Programme actions and priorities come from the latest version of each "
+        f"range state's latest national report kept in the store (listed below with their sha256); a report "
+        f"submitted more than {ov.LATE_AFTER_MONTHS} months after its period ends counts as late."
+    )
     return notes + publication.notes
 
 
@@ -74,8 +88,16 @@ def _national_reports(path: Path) -> pd.DataFrame:
     records = read_report_records(path)
     parsed = []
     for row in records.itertuples(index=False):
-        parsed.append(read_report_record(path, row.country, period=(int(row.period_start), int(row.period_end)),
-                                         version=int(row.version)).report if row.latest else None)
+        parsed.append(
+            read_report_record(
+                path,
+                row.country,
+                period=(int(row.period_start), int(row.period_end)),
+                version=int(row.version),
+            ).report
+            if row.latest
+            else None
+        )
     return records.assign(parsed=parsed)
 
 
@@ -87,19 +109,32 @@ def published_totals(scientific_name: str) -> pd.DataFrame:
     """The published range-wide estimates of a species (``year, low, high, label, source``); empty if none."""
     with resources.files("deerhabitat").joinpath("data", PUBLISHED_TOTALS).open("rb") as fh:
         frame = pd.read_csv(fh, encoding="utf-8")
-    return frame[frame["scientific_name"] == scientific_name].drop(columns="scientific_name").reset_index(drop=True)
+    return (
+        frame[frame["scientific_name"] == scientific_name]
+        .drop(columns="scientific_name")
+        .reset_index(drop=True)
+    )
 
 
-def _summary(tables: Mapping[str, pd.DataFrame], year: int | None, states: Sequence[str],
-             reports: pd.DataFrame, gap_tables: Sequence[Table | None]) -> Section:
+def _summary(
+    tables: Mapping[str, pd.DataFrame],
+    year: int | None,
+    states: Sequence[str],
+    reports: pd.DataFrame,
+    gap_tables: Sequence[Table | None],
+) -> Section:
     heads = []
     by_country = tables.get("totals_by_country_year")
     if year is not None and by_country is not None and not by_country.empty:
         cover = year_coverage(by_country, states).set_index("year")
         row = cover.loc[year]
-        heads.append(Headline(message("summary.total", year=year, count=f"{int(row['count']):,}"),
-                              message("summary.total_note", n=int(row["n_states"]), of=len(states), year=year),
-                              "#table-totals_by_country_year"))
+        heads.append(
+            Headline(
+                message("summary.total", year=year, count=f"{int(row['count']):,}"),
+                message("summary.total_note", n=int(row["n_states"]), of=len(states), year=year),
+                "#table-totals_by_country_year",
+            )
+        )
     else:
         heads.append(Headline(message("summary.no_counts")))
     coverage = tables.get("range_coverage")
@@ -107,32 +142,60 @@ def _summary(tables: Mapping[str, pd.DataFrame], year: int | None, states: Seque
         whole = coverage[(coverage["iso3"] == "ALL") & coverage["period"].astype(str).str.isdigit()]
         if not whole.empty:
             latest = whole.sort_values("period").iloc[-1]
-            heads.append(Headline(message("summary.protected_range", period=latest["period"],
-                                          share=f"{100 * latest['protected_fraction']:.1f} %"),
-                                  href="#table-range_coverage"))
+            heads.append(
+                Headline(
+                    message(
+                        "summary.protected_range",
+                        period=latest["period"],
+                        share=f"{100 * latest['protected_fraction']:.1f} %",
+                    ),
+                    href="#table-range_coverage",
+                )
+            )
     protected = tables.get("protected_by_country_year")
     if year is not None and protected is not None and not protected.empty:
         now = protected[protected["year"] == year]
         total, inside = int(now["count"].sum()), int(now["inside"].sum())
         if total:
-            heads.append(Headline(message("summary.protected_animals", year=year, inside=f"{inside:,}",
-                                          count=f"{total:,}", share=f"{100 * inside / total:.0f} %"),
-                                  href="#table-protected_animals"))
+            heads.append(
+                Headline(
+                    message(
+                        "summary.protected_animals",
+                        year=year,
+                        inside=f"{inside:,}",
+                        count=f"{total:,}",
+                        share=f"{100 * inside / total:.0f} %",
+                    ),
+                    href="#table-protected_animals",
+                )
+            )
     outcomes = tables.get("reintroductions")
     if outcomes is not None and not outcomes.empty:
         wild = outcomes[~outcomes["captive"].astype(bool)]
         growing = int(wild["status"].isin(["growing", "established"]).sum())
-        heads.append(Headline(message("summary.reintroduced", n=len(wild), growing=growing),
-                              href="#table-reintroductions"))
+        heads.append(
+            Headline(
+                message("summary.reintroduced", n=len(wild), growing=growing), href="#table-reintroductions"
+            )
+        )
     latest = ov.latest_reports(reports)
     if latest.empty:
         heads.append(Headline(message("summary.reports_none"), href="#table-gaps_national_reports"))
     else:
         last = latest.sort_values(["period_end", "period_start"]).iloc[-1]
-        n = int(((latest["period_end"] == last["period_end"]) & (latest["period_start"] == last["period_start"])
-                 & latest["country"].isin(list(states))).sum())
-        heads.append(Headline(message("summary.reports", period=last["period"], n=n, of=len(states)),
-                              href="#table-national_reports"))
+        n = int(
+            (
+                (latest["period_end"] == last["period_end"])
+                & (latest["period_start"] == last["period_start"])
+                & latest["country"].isin(list(states))
+            ).sum()
+        )
+        heads.append(
+            Headline(
+                message("summary.reports", period=last["period"], n=n, of=len(states)),
+                href="#table-national_reports",
+            )
+        )
     n_gaps = sum(len(t.data) for t in gap_tables if t is not None)
     heads.append(Headline(message("summary.gaps", n=n_gaps), href="#gaps"))
     return Section("summary", message("section.summary"), (message("summary.intro"),), blocks=tuple(heads))
@@ -142,56 +205,109 @@ def _by_name(maps: Sequence[WebMap]) -> dict[str, MapFigure]:
     return {m.name: MapFigure(m) for m in maps[1:]}
 
 
-def _trends(tables: Mapping[str, pd.DataFrame], states: Sequence[str], names: Mapping[str, str],
-            figures: Mapping[str, MapFigure], rule: str, reference: pd.DataFrame) -> Section:
+def _trends(
+    tables: Mapping[str, pd.DataFrame],
+    states: Sequence[str],
+    names: Mapping[str, str],
+    figures: Mapping[str, MapFigure],
+    rule: str,
+    reference: pd.DataFrame,
+) -> Section:
     by_country = tables.get("totals_by_country_year")
     detail = tables.get("totals_detail")
     blocks: list = []
     if by_country is not None and not by_country.empty:
         title = message("trends.global_title")
-        blocks.append(Chart("trend_global", title, message("trends.intro", of=len(states)),
-                            trend_chart_svg(by_country, states, names, title=title, reference=reference)))
+        blocks.append(
+            Chart(
+                "trend_global",
+                title,
+                message("trends.intro", of=len(states)),
+                trend_chart_svg(by_country, states, names, title=title, reference=reference, detail=detail),
+            )
+        )
         for iso3 in sorted(set(detail["iso3"])):
             name = names.get(iso3, iso3)
-            blocks.append(Chart(f"trend_{iso3.lower()}", message("trends.country_title", country=name),
-                                message("trends.country_caption"), country_chart_svg(detail, iso3, name)))
+            blocks.append(
+                Chart(
+                    f"trend_{iso3.lower()}",
+                    message("trends.country_title", country=name),
+                    message("trends.country_caption"),
+                    country_chart_svg(detail, iso3, name),
+                )
+            )
         blocks.append(totals_table(by_country, names, rule=rule))
+        blocks.append(ov.coverage_by_year_table(by_country, detail, states))
         blocks.append(ov.published_table(reference))
     if "population" in figures:
         blocks.append(figures["population"])
     return Section("trends", message("section.trends"), blocks=tuple(b for b in blocks if b is not None))
 
 
-def _states(states: Sequence[str], names: Mapping[str, str], tables: Mapping[str, pd.DataFrame],
-            reports: pd.DataFrame, figures: Mapping[str, MapFigure]) -> list[Section]:
+def _states(
+    states: Sequence[str],
+    names: Mapping[str, str],
+    tables: Mapping[str, pd.DataFrame],
+    reports: pd.DataFrame,
+    figures: Mapping[str, MapFigure],
+) -> list[Section]:
     by_country = tables.get("totals_by_country_year", pd.DataFrame(columns=["iso3", "year", "count"]))
-    head = Section("states", message("section.states"), (message("states.intro"),),
-                   blocks=tuple(b for b in [ov.states_table(states, names, by_country, reports)] if b))
+    head = Section(
+        "states",
+        message("section.states"),
+        (message("states.intro"),),
+        blocks=tuple(b for b in [ov.states_table(states, names, by_country, reports)] if b),
+    )
     latest = ov.latest_reports(reports).set_index("country")
     out = [head]
     for iso3 in sorted(states):
         country = names.get(iso3, iso3)
         if iso3 in latest.index:
             record = latest.loc[iso3]
-            intro = message("states.report_line", period=record["period"], version=record["version"],
-                            filename=record["filename"])
+            intro = message(
+                "states.report_line",
+                period=record["period"],
+                version=record["version"],
+                filename=record["filename"],
+            )
         else:
             intro = message("states.no_report", country=country)
-        blocks = [figures.get(f"state-{iso3.lower()}"), ov.threats_table(reports, names, country=iso3),
-                  ov.measures_table(reports, names, country=iso3)]
-        out.append(Section(f"state-{iso3.lower()}", f"{country} ({iso3})", (intro,),
-                           blocks=tuple(b for b in blocks if b is not None), level=3))
+        blocks = [
+            figures.get(f"state-{iso3.lower()}"),
+            ov.threats_table(reports, names, country=iso3),
+            ov.measures_table(reports, names, country=iso3),
+            ov.priorities_table(reports, iso3),
+        ]
+        out.append(
+            Section(
+                f"state-{iso3.lower()}",
+                f"{country} ({iso3})",
+                (intro,),
+                blocks=tuple(b for b in blocks if b is not None),
+                level=3,
+            )
+        )
     return out
 
 
-def _gap_tables(states: Sequence[str], names: Mapping[str, str], tables: Mapping[str, pd.DataFrame],
-                reports: pd.DataFrame, year: int | None, stale_years: int, public: bool) -> list[Table | None]:
-    return [ov.report_gaps_table(states, names, reports),
-            ov.stale_table(tables.get("gaps_stale_counts"), names, years=stale_years, year=year),
-            ov.unprotected_table(tables.get("gaps_outside_protected_areas"), names, round_km=public),
-            ov.no_count_table(tables.get("gaps_range_states_without_recent_count"), names, years=stale_years,
-                              year=year),
-            ov.work_programme_table(reports, names)]
+def _gap_tables(
+    states: Sequence[str],
+    names: Mapping[str, str],
+    tables: Mapping[str, pd.DataFrame],
+    reports: pd.DataFrame,
+    year: int | None,
+    stale_years: int,
+    public: bool,
+) -> list[Table | None]:
+    return [
+        ov.report_gaps_table(states, names, reports),
+        ov.stale_table(tables.get("gaps_stale_counts"), names, years=stale_years, year=year),
+        ov.unprotected_table(tables.get("gaps_outside_protected_areas"), names, round_km=public),
+        ov.no_count_table(
+            tables.get("gaps_range_states_without_recent_count"), names, years=stale_years, year=year
+        ),
+        ov.work_programme_table(reports, names),
+    ]
 
 
 def _sections(publication: Publication, maps: Sequence[WebMap], notes: list[str]) -> list[Section]:
@@ -209,24 +325,64 @@ def _sections(publication: Publication, maps: Sequence[WebMap], notes: list[str]
         _summary(tables, year, states, reports, gaps),
         _trends(tables, states, names, figures, rule, published_totals(config.scientific_name)),
         *_states(states, names, tables, reports, figures),
-        Section("protected", message("section.protected"), (message("protected.intro"),), blocks=tuple(
-            b for b in (coverage_table(tables.get("range_coverage"), names),
-                        ov.protected_animals_table(tables.get("protected_by_country_year"), names, year),
-                        figures.get("protected-coverage")) if b is not None)),
-        Section("reintroductions", message("section.reintroductions"), (message("reintroductions.intro"),),
-                blocks=tuple(b for b in (ov.reintroductions_table(tables.get("reintroductions")),
-                                         figures.get("reintroductions")) if b is not None)),
-        Section("habitat", message("section.habitat"),
-                (message("habitat.intro") if "habitat" in figures else message("habitat.none"),),
-                blocks=tuple(b for b in (ov.candidates_table(publication.data.candidates), figures.get("habitat"))
-                             if b is not None)),
-        Section("gaps", message("section.gaps"),
-                (message("gaps.intro", year=year if year is not None else "–"),),
-                blocks=tuple(t for t in gaps if t is not None)),
-        Section("methods", message("section.methods"), (message("methods.intro"),), tuple(notes),
-                blocks=tuple(t for t in (ov.reports_table(reports, names),
-                                         ov.provenance_table(publication.store.provenance()),
-                                         ov.sources_table(layers)) if t is not None)),
+        Section(
+            "protected",
+            message("section.protected"),
+            (message("protected.intro"),),
+            blocks=tuple(
+                b
+                for b in (
+                    coverage_table(tables.get("range_coverage"), names),
+                    ov.protected_animals_table(tables.get("protected_by_country_year"), names, year),
+                    figures.get("protected-coverage"),
+                )
+                if b is not None
+            ),
+        ),
+        Section(
+            "reintroductions",
+            message("section.reintroductions"),
+            (message("reintroductions.intro"),),
+            blocks=tuple(
+                b
+                for b in (
+                    ov.reintroductions_table(tables.get("reintroductions")),
+                    figures.get("reintroductions"),
+                )
+                if b is not None
+            ),
+        ),
+        Section(
+            "habitat",
+            message("section.habitat"),
+            (message("habitat.intro") if "habitat" in figures else message("habitat.none"),),
+            blocks=tuple(
+                b
+                for b in (ov.candidates_table(publication.data.candidates), figures.get("habitat"))
+                if b is not None
+            ),
+        ),
+        Section(
+            "gaps",
+            message("section.gaps"),
+            (message("gaps.intro", year=year if year is not None else "–"),),
+            blocks=tuple(t for t in gaps if t is not None),
+        ),
+        Section(
+            "methods",
+            message("section.methods"),
+            (message("methods.intro"),),
+            tuple(notes),
+            blocks=tuple(
+                t
+                for t in (
+                    ov.reports_table(reports, names),
+                    ov.provenance_table(publication.store.provenance()),
+                    ov.sources_table(layers),
+                )
+                if t is not None
+            ),
+        ),
     ]
 
 
@@ -234,13 +390,20 @@ def _make_folder(path: Path) -> None:
     try:
         path.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise PublishError(f"cannot create the folder {str(path)!r} ({exc.strerror or exc}); --out must be a folder "
-                           f"you can write (it is created when missing)") from exc
+        raise PublishError(
+            f"cannot create the folder {str(path)!r} ({exc.strerror or exc}); --out must be a folder "
+            f"you can write (it is created when missing)"
+        ) from exc
 
 
-def report(*, store: str | os.PathLike | None = None, out: str | os.PathLike = DEFAULT_OUT,
-           profile: Profile | str = Profile.PUBLIC, dpi: int = DEFAULT_DPI,
-           basemap: Basemap | str = Basemap.NONE) -> PublishResult:
+def report(
+    *,
+    store: str | os.PathLike | None = None,
+    out: str | os.PathLike = DEFAULT_OUT,
+    profile: Profile | str = Profile.PUBLIC,
+    dpi: int = DEFAULT_DPI,
+    basemap: Basemap | str = Basemap.NONE,
+) -> PublishResult:
     """Write the Overview Report of a store (``deerhabitat report``).
 
     Parameters
@@ -278,14 +441,21 @@ def report(*, store: str | os.PathLike | None = None, out: str | os.PathLike = D
     sections = _sections(publication, maps, notes)
     document = build_report(
         message("report.title", species=config.species, scientific_name=config.scientific_name),
-        message("report.lead", species=config.species, store=publication.choice.path.name), maps,
-        sections=sections, notes=notes, profile=publication.data.profile)
+        message("report.lead", species=config.species, store=publication.choice.path.name),
+        maps,
+        sections=sections,
+        notes=notes,
+        profile=publication.data.profile,
+    )
     for table in document.tables:
         files.append(write_file(folder / "tables" / f"{table.name}.csv", render_csv(table)))
     if document.charts:
         _make_folder(folder / "charts")
     for chart in document.charts:
         files.append(write_file(folder / "charts" / f"{chart.name}.svg", chart.svg))
-    files.append(write_file(folder / "index.html",
-                            render_report(document, basemap=basemap, cell_km=publication.data.cell_km)))
+    files.append(
+        write_file(
+            folder / "index.html", render_report(document, basemap=basemap, cell_km=publication.data.cell_km)
+        )
+    )
     return PublishResult(folder, [m.name for m in maps], files, None, list(publication.notes))
