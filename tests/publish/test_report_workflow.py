@@ -1,0 +1,61 @@
+"""The report workflow on thin stores: an empty store, another species, a failed write leaves nothing half-done."""
+
+from __future__ import annotations
+
+import hashlib
+
+import pandas as pd
+import pytest
+
+from deerhabitat.errors import PublishError
+from deerhabitat.workflows import report
+from deerhabitat.workflows.store import init
+
+
+def test_an_empty_store_gives_a_report_that_says_what_is_missing(tmp_path):
+    store = tmp_path / "empty.gpkg"
+    init(store)
+    before = hashlib.sha256(store.read_bytes()).hexdigest()
+    result = report(store=store, out=tmp_path / "maps", dpi=50)
+    assert hashlib.sha256(store.read_bytes()).hexdigest() == before
+    page = (result.out / "index.html").read_text(encoding="utf-8")
+    assert "The store holds no wild count." in page
+    assert "No national report is kept in the store." in page
+    assert "The store has no habitat raster; this section is empty." in page
+    gaps = pd.read_csv(result.out / "tables" / "gaps_national_reports.csv")
+    assert gaps["iso3"].tolist() == ["AFG", "KAZ", "TJK", "TKM", "UZB"] and set(gaps["problem"]) == {
+        "missing"
+    }
+    assert not (result.out / "charts").exists()
+    assert not (
+        result.out / "tables" / "published_totals.csv"
+    ).exists()  # no totals: no trend section content
+
+
+def test_the_published_reference_series_only_for_the_store_species(tmp_path):
+    from publish_builders import make_store
+
+    from deerhabitat.config import StoreConfig
+
+    bukhara, saiga = tmp_path / "bukhara.gpkg", tmp_path / "saiga.gpkg"
+    make_store(bukhara)
+    make_store(saiga, config=StoreConfig(species="Saiga", scientific_name="Saiga tatarica"))
+    shown = report(store=bukhara, out=tmp_path / "bukhara", dpi=50).out
+    hidden = report(store=saiga, out=tmp_path / "saiga", dpi=50).out
+    assert (shown / "tables" / "published_totals.csv").is_file()
+    assert (shown / "charts" / "trend_global.svg").read_text(encoding="utf-8").count(
+        'class="dh-reference"'
+    ) == 6
+    assert not (hidden / "tables" / "published_totals.csv").exists()
+    assert 'class="dh-reference"' not in (hidden / "charts" / "trend_global.svg").read_text(encoding="utf-8")
+    assert "Saiga (Saiga tatarica): Overview Report" in (hidden / "index.html").read_text(encoding="utf-8")
+
+
+def test_an_output_folder_that_is_a_file_is_refused_with_one_clear_message(tmp_path):
+    store = tmp_path / "empty.gpkg"
+    init(store)
+    (tmp_path / "taken").write_text("a file", encoding="utf-8")
+    with pytest.raises(
+        PublishError, match=r"cannot create the output folder .*taken.*; --out must be a folder"
+    ):
+        report(store=store, out=tmp_path / "taken", dpi=50)
