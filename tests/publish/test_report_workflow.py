@@ -1,4 +1,4 @@
-"""The report workflow on thin stores: an empty store, another species, a failed write leaves nothing half-done."""
+"""The report workflow on thin stores: an empty store, another species, an output folder that is a file."""
 
 from __future__ import annotations
 
