@@ -43,8 +43,12 @@ def _int(value: object) -> str:
 
 def report_source(record: Mapping[str, object]) -> str:
     """How a figure from a national report is cited: ``national report UZB 2020-2023 v1 (UZB-2020-2023.yaml)``."""
-    return (
-        f"national report {record['country']} {record['period']} v{record['version']} ({record['filename']})"
+    return message(
+        "source.national_report",
+        country=record["country"],
+        period=record["period"],
+        version=record["version"],
+        filename=record["filename"],
     )
 
 
@@ -127,7 +131,7 @@ def states_table(
                 "measures": len(parsed.get("measures") or []),
                 "source": report_source({"country": iso3, **latest.loc[iso3].to_dict()})
                 if iso3 in latest.index
-                else "store layers (see Methods and sources)",
+                else message("source.store_any"),
             }
         )
     data = pd.DataFrame(rows).astype({"latest_year": "Int64", "latest_count": "Int64"})
@@ -251,7 +255,7 @@ def protected_animals_table(
         return None
     data = protected[protected["year"] == year].sort_values("iso3")
     data = data[["iso3", "year", "count", "inside", "outside", "protected_fraction"]].assign(
-        source="store layers: population-counts, protected-areas (see Methods and sources)"
+        source=message("source.store", layers="population-counts, protected-areas")
     )
     display = pd.DataFrame(
         {
@@ -278,7 +282,9 @@ def reintroductions_table(outcomes: pd.DataFrame | None) -> Table | None:
     """Reintroduced populations: founders, releases, latest count, growth and status."""
     if outcomes is None or outcomes.empty:
         return None
-    data = outcomes.sort_values("site_id").assign(source="store layers: releases, population-counts")
+    data = outcomes.sort_values("site_id").assign(
+        source=message("source.store", layers="releases, population-counts")
+    )
     display = pd.DataFrame(
         {
             message("col.site"): data["site_id"].astype(str),
@@ -338,7 +344,7 @@ def report_gaps_table(
                     "problem": "missing",
                     "submitted": None,
                     "months_after_period": None,
-                    "source": "national reports kept",
+                    "source": message("source.reports_kept"),
                 }
             )
             continue
@@ -391,7 +397,9 @@ def stale_table(
     """Populations whose latest wild count is too old."""
     if stale is None or stale.empty:
         return None
-    data = stale.sort_values(["iso3", "site_id"]).assign(source="store layer: population-counts")
+    data = stale.sort_values(["iso3", "site_id"]).assign(
+        source=message("source.store", layers="population-counts")
+    )
     display = pd.DataFrame(
         {
             message("col.site"): data["site_id"].astype(str),
@@ -421,7 +429,7 @@ def unprotected_table(
     data = outside.sort_values(["iso3", "site_id"]).copy()
     if round_km:
         data["distance_km"] = data["distance_km"].round(0)
-    data = data.assign(source="store layers: sites, population-counts, protected-areas")
+    data = data.assign(source=message("source.store", layers="sites, population-counts, protected-areas"))
     display = pd.DataFrame(
         {
             message("col.site"): data["site_id"].astype(str),
@@ -449,7 +457,7 @@ def no_count_table(
     """Range states without a recent wild count."""
     if without is None or without.empty or year is None:
         return None
-    data = without.sort_values("iso3").assign(source="store layer: population-counts")
+    data = without.sort_values("iso3").assign(source=message("source.store", layers="population-counts"))
     display = pd.DataFrame(
         {
             message("col.country"): [_label(i, names) for i in data["iso3"]],
@@ -611,7 +619,7 @@ def candidates_table(candidates: pd.DataFrame | None) -> Table | None:
     data = (
         pd.DataFrame(candidates[[c for c in columns if c in candidates.columns]])
         .sort_values("rank")
-        .assign(source="habitat rasters of the store (see Methods and sources)")
+        .assign(source=message("source.rasters"))
     )
     display = pd.DataFrame(
         {
@@ -678,7 +686,7 @@ def coverage_by_year_table(
             )
             for y in cover["year"]
         ],
-        source="store layer: population-counts (see Methods and sources)",
+        source=message("source.store", layers="population-counts"),
     )
     display = pd.DataFrame(
         {

@@ -26,7 +26,7 @@ from deerhabitat.publish.assets import Basemap, inline_stylesheet
 from deerhabitat.publish.generalise import Profile
 from deerhabitat.publish.layers import WebMap
 from deerhabitat.publish.page import content_security_policy, environment, map_payload, page_scripts
-from deerhabitat.publish.text import message
+from deerhabitat.publish.text import current_language, message
 
 OUTPUT_FOLDER = "maps"
 """The folder a report is written to by default; embed snippets assume the author's document is beside it."""
@@ -263,7 +263,7 @@ def profile_note(profile: Profile, cell_km: float) -> str:
 
 
 def render_report(report: Report, *, basemap: Basemap | str = Basemap.NONE, cell_km: float = 10.0,
-                  lang: str = "en") -> str:
+                  lang: str | None = None) -> str:
     """The report page (``index.html``): opens from disk; the same report gives the same text.
 
     Parameters
@@ -274,8 +274,9 @@ def render_report(report: Report, *, basemap: Basemap | str = Basemap.NONE, cell
         Optional tiles for the overview map.
     cell_km : float
         Generalisation cell, for the profile sentence.
-    lang : str, default "en"
-        Language of the page's fixed strings (a catalogue of :mod:`deerhabitat.publish.text`).
+    lang : str, optional
+        Language of the page's fixed strings (a catalogue of :mod:`deerhabitat.publish.text`); default
+        the language set with :func:`deerhabitat.publish.text.language`, else English.
     """
     basemap = Basemap(basemap)
     scripts = page_scripts([report.overview.name])
@@ -285,7 +286,7 @@ def render_report(report: Report, *, basemap: Basemap | str = Basemap.NONE, cell
 
     return environment().get_template("report.html.j2").render(
         report=report, map=report.overview, payload=map_payload(report.overview, basemap=basemap),
-        scripts=scripts, css=inline_stylesheet(), version=__version__, t=t, lang=lang,
+        scripts=scripts, css=inline_stylesheet(), version=__version__, t=t, lang=lang or current_language(),
         csp=content_security_policy(scripts, basemap=basemap, local_files=True),
         profile_note=profile_note(report.profile, cell_km),
         all_maps=(MapFigure(report.overview), *report.figures))

@@ -13,7 +13,9 @@ Examples
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import contextlib
+from collections.abc import Iterator, Mapping
+from contextvars import ContextVar
 
 ENGLISH: Mapping[str, str] = {
     # page
@@ -41,8 +43,6 @@ ENGLISH: Mapping[str, str] = {
     "summary.intro": "Headline figures of the store; each links to the table it comes from.",
     "summary.total": "Wild animals in {year}: {count}",
     "summary.total_note": "{n} of {of} range states have a figure for {year} (observed or carried forward).",
-    "summary.first": "Wild animals in {year}: {count}",
-    "summary.first_note": "{n} of {of} range states have a figure for {year}.",
     "summary.protected_range": "Share of the {period} range inside protected areas: {share}",
     "summary.protected_animals": "Wild animals inside protected areas in {year}: {inside} of {count} ({share})",
     "summary.reintroduced": "Reintroduced wild populations: {n} ({growing} growing or established)",
@@ -57,7 +57,6 @@ ENGLISH: Mapping[str, str] = {
     "trends.global_title": "Wild animals by year and range state",
     "trends.country_title": "{country}: wild animals by year",
     "trends.country_caption": "Solid: counted that year; light: the latest earlier count carried forward.",
-    "trends.reference_title": "Published range-wide estimates (reference)",
     "chart.coverage": "{n}/{of}",
     "chart.incomplete": "incomplete",
     "chart.observed": "counted that year",
@@ -75,9 +74,6 @@ ENGLISH: Mapping[str, str] = {
     "measures it reported.",
     "states.no_report": "No national report is kept for {country}.",
     "states.report_line": "National report {period} (version {version}, file {filename}).",
-    "states.threats_title": "{country}: threats",
-    "states.measures_title": "{country}: measures",
-    "states.priorities_title": "{country}: problems, gaps and priorities",
     # protected areas
     "protected.intro": "How much of the range, and how many animals, protected areas cover.",
     # reintroductions
@@ -88,8 +84,21 @@ ENGLISH: Mapping[str, str] = {
     "habitat.none": "The store has no habitat raster; this section is empty.",
     # gaps
     "gaps.intro": "What is missing or out of date, judged against {year} (the latest year with a wild count).",
-    "gaps.none": "No gap of this kind.",
     # methods
+    "methods.generalised": "Generalised positions (public edition): {method}",
+    "methods.areas": "Areas are computed in the store's equal-area analysis CRS ({crs}); protected areas are "
+    "dissolved first, so overlapping areas count once.",
+    "methods.maps": "Maps use Web Mercator for display only; every page opens from disk with no network (Leaflet and "
+    "its plugins are inlined from pinned npm packages). Attribute text is always shown as text.",
+    "methods.reports": "Threats, measures, Work Programme actions and priorities come from the latest version of "
+    "each range state's latest national report kept in the store (listed below with their "
+    "sha256); a report submitted more than {months} months after its period ends counts as late.",
+    "methods.failed": "The analyses could not run ({error}); their tables are left out.",
+    "source.national_report": "national report {country} {period} v{version} ({filename})",
+    "source.store": "store layers: {layers} (see Methods and sources)",
+    "source.store_any": "store layers (see Methods and sources)",
+    "source.reports_kept": "national reports kept in the store",
+    "source.rasters": "habitat rasters of the store (see Methods and sources)",
     "methods.intro": "How the figures were computed, and where every figure comes from.",
     "methods.sources_link": "Sources: see Methods and sources.",
     # maps
@@ -233,15 +242,49 @@ CATALOGUES: Mapping[str, Mapping[str, str]] = {"en": ENGLISH}
 """Catalogues by language code; add ``"ru": RUSSIAN`` with the same keys to translate the report."""
 
 
-def message(key: str, /, *, lang: str = "en", **values: object) -> str:
+_LANGUAGE: ContextVar[str] = ContextVar("deerhabitat_report_language", default="en")
+
+
+@contextlib.contextmanager
+def language(lang: str) -> Iterator[str]:
+    """Make ``lang`` the default language of :func:`message` inside the ``with`` block.
+
+    Parameters
+    ----------
+    lang : str
+        A language code of :data:`CATALOGUES`.
+
+    Raises
+    ------
+    KeyError
+        If there is no catalogue for ``lang`` (the workflow checks it first and raises a PublishError).
+    """
+    if lang not in CATALOGUES:
+        raise KeyError(
+            f"no report catalogue for language {lang!r}; available: {', '.join(sorted(CATALOGUES))}"
+        )
+    token = _LANGUAGE.set(lang)
+    try:
+        yield lang
+    finally:
+        _LANGUAGE.reset(token)
+
+
+def current_language() -> str:
+    """The language :func:`message` uses by default (set with :func:`language`)."""
+    return _LANGUAGE.get()
+
+
+def message(key: str, /, *, lang: str | None = None, **values: object) -> str:
     """The text of message ``key`` in ``lang``, placeholders filled from ``values``.
 
     Parameters
     ----------
     key : str
         Message id, e.g. ``"section.gaps"``.
-    lang : str, default "en"
-        Language code of :data:`CATALOGUES`; a key it lacks falls back to English.
+    lang : str, optional
+        Language code of :data:`CATALOGUES` (default: the one set by :func:`language`, else English);
+        a key the catalogue lacks falls back to English.
     **values
         Values of the message's placeholders.
 
@@ -254,7 +297,7 @@ def message(key: str, /, *, lang: str = "en", **values: object) -> str:
     KeyError
         If no catalogue has the key (a bug: every key used must be in :data:`ENGLISH`).
     """
-    catalogue = CATALOGUES.get(lang, ENGLISH)
+    catalogue = CATALOGUES.get(lang or _LANGUAGE.get(), ENGLISH)
     template = catalogue.get(key, ENGLISH.get(key))
     if template is None:
         raise KeyError(

@@ -30,12 +30,13 @@ from deerhabitat.publish.report import (
     Chart,
     Headline,
     MapFigure,
+    Report,
     Section,
     Table,
     coverage_table,
     totals_table,
 )
-from deerhabitat.publish.text import message
+from deerhabitat.publish.text import CATALOGUES, language, message
 from deerhabitat.workflows.analyze import TABLES, analyze
 from deerhabitat.workflows.maps import (
     DEFAULT_DPI,
@@ -55,21 +56,11 @@ def _method_notes(publication: Publication) -> list[str]:
     config = publication.data.config
     notes = []
     if publication.data.profile is Profile.PUBLIC:
-        notes.append("Generalised positions (public edition): " + generalisation_method(config.generalise_m))
+        notes.append(message("methods.generalised", method=generalisation_method(config.generalise_m)))
     notes.append(an.totals_rule(config.stale_after_years))
-    notes.append(
-        f"Areas are computed in the store's equal-area analysis CRS ({config.crs.name or config.analysis_crs}); "
-        f"protected areas are dissolved first, so overlapping areas count once."
-    )
-    notes.append(
-        "Maps use Web Mercator for display only; every page opens from disk with no network (Leaflet and its "
-        "plugins are inlined from pinned npm packages). Attribute text is always shown as text."
-    )
-    notes.append(
-        f"Threats, measures, Work Programme actions and priorities come from the latest version of each "
-        f"range state's latest national report kept in the store (listed below with their sha256); a report "
-        f"submitted more than {ov.LATE_AFTER_MONTHS} months after its period ends counts as late."
-    )
+    notes.append(message("methods.areas", crs=config.crs.name or config.analysis_crs))
+    notes.append(message("methods.maps"))
+    notes.append(message("methods.reports", months=ov.LATE_AFTER_MONTHS))
     return notes + publication.notes
 
 
@@ -77,7 +68,7 @@ def _analysis_tables(path: Path, notes: list[str]) -> tuple[dict[str, pd.DataFra
     try:
         result = analyze(store=path)
     except DeerHabitatError as exc:
-        notes.append(f"The analyses could not run ({exc}); their tables are left out.")
+        notes.append(message("methods.failed", error=exc))
         return {name: pd.DataFrame() for name in TABLES}, None
     notes.extend(result.notes)
     return dict(result.tables), result.reference_year
@@ -403,6 +394,7 @@ def report(
     profile: Profile | str = Profile.PUBLIC,
     dpi: int = DEFAULT_DPI,
     basemap: Basemap | str = Basemap.NONE,
+    lang: str = "en",
 ) -> PublishResult:
     """Write the Overview Report of a store (``deerhabitat report``).
 
@@ -418,6 +410,9 @@ def report(
         Resolution of the PNGs (300 for print).
     basemap : str, default "none"
         Optional tiles for every map; ``none`` keeps everything offline.
+    lang : str, default "en"
+        Language of the report's text (a catalogue of :mod:`deerhabitat.publish.text`); the maps'
+        own labels stay in English.
 
     Returns
     -------
@@ -427,19 +422,43 @@ def report(
     Raises
     ------
     PublishError
-        If the profile, dpi or basemap is not valid, or the output cannot be written.
+        If the profile, dpi, basemap or language is not valid, or the output cannot be written.
     StoreError
         If the store cannot be opened.
     """
-    basemap, dpi = resolve_basemap(basemap), check_dpi(dpi)
+    basemap, dpi, lang = resolve_basemap(basemap), check_dpi(dpi), check_language(lang)
     publication = prepare_publication(store, profile)
     maps = build_maps(publication.data)
     folder = output_folder(out)
     files = [path for web_map in maps for path in write_map(web_map, folder, dpi=dpi, basemap=basemap)]
+    with language(lang):
+        document = _document(publication, maps)
+        page = render_report(document, basemap=basemap, cell_km=publication.data.cell_km)
+    for table in document.tables:
+        files.append(write_file(folder / "tables" / f"{table.name}.csv", render_csv(table)))
+    if document.charts:
+        _make_folder(folder / "charts")
+    for chart in document.charts:
+        files.append(write_file(folder / "charts" / f"{chart.name}.svg", chart.svg))
+    files.append(write_file(folder / "index.html", page))
+    return PublishResult(folder, [m.name for m in maps], files, None, list(publication.notes))
+
+
+def check_language(lang: str) -> str:
+    """``lang`` if the report has a catalogue for it, else a :class:`PublishError` listing the languages."""
+    if lang in CATALOGUES:
+        return lang
+    raise PublishError(
+        f"no report text in the language {lang!r}; the report is available in: {', '.join(sorted(CATALOGUES))}; "
+        f"pass one of them with --lang (a translation is a catalogue in deerhabitat.publish.text)"
+    )
+
+
+def _document(publication: Publication, maps: Sequence[WebMap]) -> Report:
     config = publication.data.config
     notes = _method_notes(publication)
     sections = _sections(publication, maps, notes)
-    document = build_report(
+    return build_report(
         message("report.title", species=config.species, scientific_name=config.scientific_name),
         message("report.lead", species=config.species, store=publication.choice.path.name),
         maps,
@@ -447,15 +466,3 @@ def report(
         notes=notes,
         profile=publication.data.profile,
     )
-    for table in document.tables:
-        files.append(write_file(folder / "tables" / f"{table.name}.csv", render_csv(table)))
-    if document.charts:
-        _make_folder(folder / "charts")
-    for chart in document.charts:
-        files.append(write_file(folder / "charts" / f"{chart.name}.svg", chart.svg))
-    files.append(
-        write_file(
-            folder / "index.html", render_report(document, basemap=basemap, cell_km=publication.data.cell_km)
-        )
-    )
-    return PublishResult(folder, [m.name for m in maps], files, None, list(publication.notes))
