@@ -137,3 +137,11 @@ def test_published_estimates_only_for_their_species():
         "source",
     ]
     assert published_totals("Saiga tatarica").empty
+
+
+def test_headings_never_skip_a_level(bundled):
+    root, _ = bundled
+    page = (root / "one" / "maps" / "index.html").read_text(encoding="utf-8")
+    levels = [int(level) for level in re.findall(r"<h([1-6])[ >]", page)]
+    assert levels[0] == 1 and levels.count(1) == 1
+    assert all(b <= a + 1 for a, b in zip(levels, levels[1:], strict=False)), levels
