@@ -372,3 +372,30 @@ def test_priorities_of_one_country():
         ["gap", "No census <b>", "national report UZB 2020-2023 v1 (UZB.yaml)"]
     ]
     assert ov.priorities_table(reports, "KAZ") is None
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["at 41.80, 60.62", "at 41.80 N 60.62 E", "at 41.8°N; 60.62°E", "at 60.6201/41.8000", "at -41.80 -60.62"],
+)
+def test_positions_written_in_report_text_are_withheld(text):
+    assert ov.withhold_positions(text) == "at [position withheld]"
+
+
+def test_numbers_that_are_not_positions_stay():
+    text = "24 deer/km2; 10% dead; CI 1,320-3,344; score 0.95 and 0.82; WP 9.7"
+    assert ov.withhold_positions(text) == text
+
+
+def test_public_reports_withhold_positions_in_every_text_of_the_parsed_reports():
+    reports = _reports()
+    reports.at[0, "parsed"] = {
+        **reports.at[0, "parsed"],
+        "threats": [{"threat": "poaching", "severity": "high", "description": "Carcass at 41.80, 60.62 <b>"}],
+    }
+    cleaned = ov.public_reports(reports)
+    table = ov.threats_table(cleaned, NAMES, country="UZB")
+    assert table.data["description"].tolist() == ["Carcass at [position withheld] <b>"]
+    assert (
+        reports.at[0, "parsed"]["threats"][0]["description"] == "Carcass at 41.80, 60.62 <b>"
+    )  # not mutated

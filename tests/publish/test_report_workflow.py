@@ -83,3 +83,30 @@ def test_an_unknown_language_is_refused_before_anything_is_written(tmp_path, run
         "--lang (a translation is a catalogue in deerhabitat.publish.text)"
     )
     assert not (tmp_path / "maps").exists()
+
+
+def test_a_position_in_a_kept_national_report_is_withheld_from_the_public_report(tmp_path):
+    from deerhabitat.io.national_report_store import write_report_record
+
+    store = tmp_path / "store.gpkg"
+    init(store)
+    parsed = {
+        "report": {"country": "UZB", "period_start": 2020, "period_end": 2023, "submitted": "2024-02"},
+        "threats": [
+            {"threat": "poaching", "severity": "high", "description": "Snares found at 41.8123, 60.6234"}
+        ],
+        "work_programme": [{"action_id": "9.7", "action": "Corridor", "status": "not-started"}],
+    }
+    write_report_record(store, parsed, filename="UZB.yaml", fmt="yaml", content=b"x", sha256="0" * 64)
+    public = report(store=store, out=tmp_path / "public", dpi=50).out
+    internal = report(store=store, out=tmp_path / "internal", dpi=50, profile="internal").out
+    for folder, shown in ((public, False), (internal, True)):
+        texts = [
+            p.read_text(encoding="utf-8") for p in [folder / "index.html", *(folder / "tables").glob("*.csv")]
+        ]
+        assert any("41.8123" in t for t in texts) is shown
+    threats = pd.read_csv(public / "tables" / "threats_uzb.csv")
+    assert threats["description"].tolist() == ["Snares found at [position withheld]"]
+    gaps = pd.read_csv(public / "tables" / "gaps_national_reports.csv")
+    assert gaps["iso3"].tolist() == ["AFG", "KAZ", "TJK", "TKM"]  # UZB on time (2 months after the period)
+    assert pd.read_csv(public / "tables" / "gaps_work_programme.csv")["action_id"].tolist() == [9.7]

@@ -14,6 +14,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
+import re
+
 import pandas as pd
 
 from deerhabitat.publish.charts import year_coverage
@@ -25,6 +27,43 @@ LATE_AFTER_MONTHS = 12
 
 _SEVERITY_ORDER = {"high": 0, "medium": 1, "low": 2, "unknown": 3}
 _NOT_STARTED = ("not-started", "planned")
+
+
+_HEMISPHERE = r"[NSEW](?![A-Za-z])"
+_DEGREES = (
+    rf"[-+]?(?:\d{{1,3}}\.\d+\s*(?:°\s*(?:{_HEMISPHERE})?|{_HEMISPHERE})"
+    rf"|\d{{1,3}}\.\d{{2,}}(?:\s*°)?(?:\s*{_HEMISPHERE})?)"
+)
+POSITION_PATTERN = re.compile(rf"(?<![\d.]){_DEGREES}\s*[,;/ ]\s*{_DEGREES}(?![\d])")
+"""A pair of decimal degrees written in text (``41.80, 60.62``, ``41.80 N 60.62 E``, ``41.8°N; 60.62°E``)."""
+
+
+def withhold_positions(text: str) -> str:
+    """Replace every pair of decimal degrees in free text by a note that the position is withheld.
+
+    Examples
+    --------
+    >>> withhold_positions("Deer seen at 41.80 N, 60.62 E in 2023; density 0.95 per km2")
+    'Deer seen at [position withheld] in 2023; density 0.95 per km2'
+    """
+    return POSITION_PATTERN.sub(message("value.withheld"), text)
+
+
+def public_reports(reports: pd.DataFrame) -> pd.DataFrame:
+    """National report records whose parsed text has every position written in it withheld (public edition)."""
+    if reports is None or reports.empty or "parsed" not in reports.columns:
+        return reports
+
+    def clean(value: object) -> object:
+        if isinstance(value, str):
+            return withhold_positions(value)
+        if isinstance(value, dict):
+            return {k: clean(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [clean(v) for v in value]
+        return value
+
+    return reports.assign(parsed=[clean(p) for p in reports["parsed"]])
 
 
 def _label(iso3: object, names: Mapping[str, str]) -> str:

@@ -214,6 +214,7 @@ ENGLISH: Mapping[str, str] = {
     "col.national": "National estimates",
     "col.no_figure": "No figure",
     "value.yes": "yes",
+    "value.withheld": "[position withheld]",
     "value.no": "no",
     "col.candidate": "Candidate",
     "col.area_km2": "Area (km²)",

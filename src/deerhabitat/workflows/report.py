@@ -306,9 +306,9 @@ def _sections(publication: Publication, maps: Sequence[WebMap], notes: list[str]
     names = country_names(publication.data)
     states = list(config.range_states)
     tables, year = _analysis_tables(path, notes)
-    reports = _national_reports(path)
-    figures = _by_name(maps)
     public = publication.data.profile is Profile.PUBLIC
+    reports = ov.public_reports(_national_reports(path)) if public else _national_reports(path)
+    figures = _by_name(maps)
     gaps = _gap_tables(states, names, tables, reports, year, config.stale_after_years, public)
     layers = {kind.value: frame for kind, frame in publication.data.layers.items()}
     rule = an.totals_rule(config.stale_after_years)
