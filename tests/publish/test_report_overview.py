@@ -399,3 +399,50 @@ def test_public_reports_withhold_positions_in_every_text_of_the_parsed_reports()
     assert (
         reports.at[0, "parsed"]["threats"][0]["description"] == "Carcass at 41.80, 60.62 <b>"
     )  # not mutated
+
+
+def test_headlines_by_hand():
+    tables = {
+        "totals_by_country_year": _by_country(),
+        "range_coverage": pd.DataFrame(
+            {
+                "period": ["historical", "2002", "2020", "2020"],
+                "iso3": ["ALL", "ALL", "ALL", "UZB"],
+                "protected_fraction": [0.07, 0.5, 0.4771, 0.9],
+            }
+        ),
+        "protected_by_country_year": pd.DataFrame(
+            {
+                "iso3": ["KAZ", "UZB", "UZB"],
+                "year": [2020, 2020, 2010],
+                "count": [900, 2112, 500],
+                "inside": [0, 2100, 500],
+            }
+        ),
+        "reintroductions": pd.DataFrame(
+            {"captive": [False, False, True], "status": ["growing", "unknown", "established"]}
+        ),
+    }
+    heads = ov.headlines(tables, 2020, [*STATES, "AFG"], _reports(), n_gaps=7)
+    assert [(h.text, h.note, h.href) for h in heads] == [
+        (
+            "Wild animals in 2020: 3,420",
+            "3 of 4 range states have a figure for 2020 (observed or carried forward).",
+            "#table-totals_by_country_year",
+        ),
+        ("Share of the 2020 range inside protected areas: 47.7 %", "", "#table-range_coverage"),
+        (
+            "Wild animals inside protected areas in 2020: 2,100 of 3,012 (70 %)",
+            "",
+            "#table-protected_animals",
+        ),
+        ("Reintroduced wild populations: 2 (1 growing or established)", "", "#table-reintroductions"),
+        ("National reports received for 2020-2023: 2 of 4 range states", "", "#table-national_reports"),
+        ("Gaps found: 7 (see Gaps)", "", "#gaps"),
+    ]
+    empty = ov.headlines({}, None, STATES, pd.DataFrame(), n_gaps=0)
+    assert [h.text for h in empty] == [
+        "The store holds no wild count.",
+        "No national report is kept in the store.",
+        "Gaps found: 0 (see Gaps)",
+    ]

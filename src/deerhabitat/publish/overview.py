@@ -12,14 +12,13 @@ columns of ``read_report_records`` plus ``parsed`` (the checked report as a dict
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-
 import re
+from collections.abc import Mapping, Sequence
 
 import pandas as pd
 
 from deerhabitat.publish.charts import year_coverage
-from deerhabitat.publish.report import Table
+from deerhabitat.publish.report import Headline, Table
 from deerhabitat.publish.text import message
 
 LATE_AFTER_MONTHS = 12
@@ -776,3 +775,102 @@ def priorities_table(reports: pd.DataFrame, country: str) -> Table | None:
         }
     )
     return _table("priorities", f"priorities_{country.lower()}", display, data)
+
+
+# -- executive summary -------------------------------------------------------------------------------
+def _total_headline(by_country: pd.DataFrame | None, year: int | None, states: Sequence[str]) -> Headline:
+    if year is None or by_country is None or by_country.empty:
+        return Headline(message("summary.no_counts"))
+    row = year_coverage(by_country, states).set_index("year").loc[year]
+    return Headline(
+        message("summary.total", year=year, count=f"{int(row['count']):,}"),
+        message("summary.total_note", n=int(row["n_states"]), of=len(states), year=year),
+        "#table-totals_by_country_year",
+    )
+
+
+def _range_headline(coverage: pd.DataFrame | None) -> Headline | None:
+    if coverage is None or coverage.empty:
+        return None
+    whole = coverage[(coverage["iso3"] == "ALL") & coverage["period"].astype(str).str.isdigit()]
+    if whole.empty:
+        return None
+    latest = whole.sort_values("period").iloc[-1]
+    share = f"{100 * latest['protected_fraction']:.1f} %"
+    return Headline(
+        message("summary.protected_range", period=latest["period"], share=share), href="#table-range_coverage"
+    )
+
+
+def _animals_headline(protected: pd.DataFrame | None, year: int | None) -> Headline | None:
+    if year is None or protected is None or protected.empty:
+        return None
+    now = protected[protected["year"] == year]
+    total, inside = int(now["count"].sum()), int(now["inside"].sum())
+    if not total:
+        return None
+    text = message(
+        "summary.protected_animals",
+        year=year,
+        inside=f"{inside:,}",
+        count=f"{total:,}",
+        share=f"{100 * inside / total:.0f} %",
+    )
+    return Headline(text, href="#table-protected_animals")
+
+
+def _reintroduction_headline(outcomes: pd.DataFrame | None) -> Headline | None:
+    if outcomes is None or outcomes.empty:
+        return None
+    wild = outcomes[~outcomes["captive"].astype(bool)]
+    growing = int(wild["status"].isin(["growing", "established"]).sum())
+    return Headline(
+        message("summary.reintroduced", n=len(wild), growing=growing), href="#table-reintroductions"
+    )
+
+
+def _reports_headline(reports: pd.DataFrame, states: Sequence[str]) -> Headline:
+    latest = latest_reports(reports)
+    if latest.empty:
+        return Headline(message("summary.reports_none"), href="#table-gaps_national_reports")
+    last = latest.sort_values(["period_end", "period_start"]).iloc[-1]
+    same = (latest["period_end"] == last["period_end"]) & (latest["period_start"] == last["period_start"])
+    n = int((same & latest["country"].isin(list(states))).sum())
+    return Headline(
+        message("summary.reports", period=last["period"], n=n, of=len(states)), href="#table-national_reports"
+    )
+
+
+def headlines(
+    tables: Mapping[str, pd.DataFrame],
+    year: int | None,
+    states: Sequence[str],
+    reports: pd.DataFrame,
+    *,
+    n_gaps: int,
+) -> list[Headline]:
+    """The headline figures of the executive summary, each linked to the table it comes from.
+
+    Parameters
+    ----------
+    tables : mapping of str to pandas.DataFrame
+        The analysis tables (``totals_by_country_year``, ``range_coverage``,
+        ``protected_by_country_year``, ``reintroductions``); missing ones give no headline.
+    year : int or None
+        The reference year (latest year with a wild count).
+    states : sequence of str
+        The store's range states.
+    reports : pandas.DataFrame
+        National report records with ``parsed``.
+    n_gaps : int
+        How many gaps the Gaps section lists.
+    """
+    heads = [
+        _total_headline(tables.get("totals_by_country_year"), year, states),
+        _range_headline(tables.get("range_coverage")),
+        _animals_headline(tables.get("protected_by_country_year"), year),
+        _reintroduction_headline(tables.get("reintroductions")),
+        _reports_headline(reports, states),
+        Headline(message("summary.gaps", n=n_gaps), href="#gaps"),
+    ]
+    return [h for h in heads if h is not None]

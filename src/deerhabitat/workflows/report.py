@@ -22,13 +22,12 @@ from deerhabitat.errors import DeerHabitatError, PublishError
 from deerhabitat.io.national_report_store import read_report_record, read_report_records
 from deerhabitat.publish import Basemap, Profile, build_maps, build_report, render_csv, render_report
 from deerhabitat.publish import overview as ov
-from deerhabitat.publish.charts import country_chart_svg, trend_chart_svg, year_coverage
+from deerhabitat.publish.charts import country_chart_svg, trend_chart_svg
 from deerhabitat.publish.data import country_names
 from deerhabitat.publish.generalise import generalisation_method
 from deerhabitat.publish.layers import WebMap
 from deerhabitat.publish.report import (
     Chart,
-    Headline,
     MapFigure,
     Report,
     Section,
@@ -114,81 +113,8 @@ def _summary(
     reports: pd.DataFrame,
     gap_tables: Sequence[Table | None],
 ) -> Section:
-    heads = []
-    by_country = tables.get("totals_by_country_year")
-    if year is not None and by_country is not None and not by_country.empty:
-        cover = year_coverage(by_country, states).set_index("year")
-        row = cover.loc[year]
-        heads.append(
-            Headline(
-                message("summary.total", year=year, count=f"{int(row['count']):,}"),
-                message("summary.total_note", n=int(row["n_states"]), of=len(states), year=year),
-                "#table-totals_by_country_year",
-            )
-        )
-    else:
-        heads.append(Headline(message("summary.no_counts")))
-    coverage = tables.get("range_coverage")
-    if coverage is not None and not coverage.empty:
-        whole = coverage[(coverage["iso3"] == "ALL") & coverage["period"].astype(str).str.isdigit()]
-        if not whole.empty:
-            latest = whole.sort_values("period").iloc[-1]
-            heads.append(
-                Headline(
-                    message(
-                        "summary.protected_range",
-                        period=latest["period"],
-                        share=f"{100 * latest['protected_fraction']:.1f} %",
-                    ),
-                    href="#table-range_coverage",
-                )
-            )
-    protected = tables.get("protected_by_country_year")
-    if year is not None and protected is not None and not protected.empty:
-        now = protected[protected["year"] == year]
-        total, inside = int(now["count"].sum()), int(now["inside"].sum())
-        if total:
-            heads.append(
-                Headline(
-                    message(
-                        "summary.protected_animals",
-                        year=year,
-                        inside=f"{inside:,}",
-                        count=f"{total:,}",
-                        share=f"{100 * inside / total:.0f} %",
-                    ),
-                    href="#table-protected_animals",
-                )
-            )
-    outcomes = tables.get("reintroductions")
-    if outcomes is not None and not outcomes.empty:
-        wild = outcomes[~outcomes["captive"].astype(bool)]
-        growing = int(wild["status"].isin(["growing", "established"]).sum())
-        heads.append(
-            Headline(
-                message("summary.reintroduced", n=len(wild), growing=growing), href="#table-reintroductions"
-            )
-        )
-    latest = ov.latest_reports(reports)
-    if latest.empty:
-        heads.append(Headline(message("summary.reports_none"), href="#table-gaps_national_reports"))
-    else:
-        last = latest.sort_values(["period_end", "period_start"]).iloc[-1]
-        n = int(
-            (
-                (latest["period_end"] == last["period_end"])
-                & (latest["period_start"] == last["period_start"])
-                & latest["country"].isin(list(states))
-            ).sum()
-        )
-        heads.append(
-            Headline(
-                message("summary.reports", period=last["period"], n=n, of=len(states)),
-                href="#table-national_reports",
-            )
-        )
     n_gaps = sum(len(t.data) for t in gap_tables if t is not None)
-    heads.append(Headline(message("summary.gaps", n=n_gaps), href="#gaps"))
+    heads = ov.headlines(tables, year, states, reports, n_gaps=n_gaps)
     return Section("summary", message("section.summary"), (message("summary.intro"),), blocks=tuple(heads))
 
 
