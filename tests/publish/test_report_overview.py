@@ -446,3 +446,19 @@ def test_headlines_by_hand():
         "No national report is kept in the store.",
         "Gaps found: 0 (see Gaps)",
     ]
+
+
+def test_measure_years_are_whole_numbers_and_blank_when_missing():
+    reports = _reports()
+    reports.at[0, "parsed"] = {
+        **reports.at[0, "parsed"],
+        "measures": [
+            {"measure": "protected-area", "description": "Reserve", "year": 2018},
+            {"measure": "legal-protection", "description": "Red Book"},
+        ],
+    }
+    table = ov.measures_table(reports, NAMES, country="UZB")
+    assert table.display["Year"].tolist() == ["2018", ""]
+    from deerhabitat.publish.report import render_csv
+
+    assert [line.split(",")[3] for line in render_csv(table).splitlines()[1:]] == ["2018", ""]

@@ -264,7 +264,7 @@ def measures_table(
     ]
     data = pd.DataFrame(
         rows, columns=["iso3", "measure", "status", "year", "where", "description", "cited", "source"]
-    )
+    ).astype({"year": "Int64"})
     display = pd.DataFrame(
         {
             message("col.country"): [_label(i, names) for i in data["iso3"]],
