@@ -13,7 +13,7 @@ columns of ``read_report_records`` plus ``parsed`` (the checked report as a dict
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 import pandas as pd
 
@@ -198,91 +198,67 @@ def states_table(
     )
 
 
-def threats_table(
-    reports: pd.DataFrame, names: Mapping[str, str], *, country: str | None = None
-) -> Table | None:
-    """Threats of the latest national reports (of one country when given), most severe first."""
+def _entries_frame(reports: pd.DataFrame, section: str, fields: Mapping[str, Callable[[dict], object]],
+                   country: str | None) -> pd.DataFrame:
+    """One row per entry of ``section`` of the latest reports: iso3, ``fields``, cited, source."""
     rows = [
-        {
-            "iso3": r["country"],
-            "threat": e.get("threat"),
-            "severity": e.get("severity"),
-            "trend": e.get("trend"),
-            "where": e.get("site_id") or e.get("area"),
-            "description": e.get("description"),
-            "cited": e.get("source"),
-            "source": report_source(r),
-        }
-        for r, e in _entries(reports, "threats")
+        {"iso3": r["country"], **{name: get(e) for name, get in fields.items()}, "cited": e.get("source"),
+         "source": report_source(r)}
+        for r, e in _entries(reports, section)
         if country in (None, r["country"])
     ]
-    data = pd.DataFrame(
-        rows, columns=["iso3", "threat", "severity", "trend", "where", "description", "cited", "source"]
-    )
-    data = (
-        data.assign(_rank=data["severity"].map(_SEVERITY_ORDER).fillna(9))
-        .sort_values(["iso3", "_rank", "threat"], kind="stable")
-        .drop(columns="_rank")
-    )
+    return pd.DataFrame(rows, columns=["iso3", *fields, "cited", "source"])
+
+
+def _entries_table(kind: str, data: pd.DataFrame, names: Mapping[str, str], labels: Mapping[str, str],
+                   country: str | None) -> Table | None:
+    """The display table of national-report entries: country, columns (``labels``: column -> message
+    key) as text, cited source."""
     display = pd.DataFrame(
         {
             message("col.country"): [_label(i, names) for i in data["iso3"]],
-            message("col.threat"): data["threat"].map(_text),
-            message("col.severity"): data["severity"].map(_text),
-            message("col.trend"): data["trend"].map(_text),
-            message("col.where"): data["where"].map(_text),
-            message("col.description"): data["description"].map(_text),
+            **{message(key): data[column].map(_text) for column, key in labels.items()},
             message("col.source"): [
                 f"{_text(c)} — {s}" if _text(c) else s
                 for c, s in zip(data["cited"], data["source"], strict=True)
             ],
         }
     )
-    name = "threats" if country is None else f"threats_{country.lower()}"
+    name = kind if country is None else f"{kind}_{country.lower()}"
     if country is not None:
         display = display.drop(columns=message("col.country"))
-    return _table("threats", name, display, data)
+    return _table(kind, name, display, data)
+
+
+def threats_table(
+    reports: pd.DataFrame, names: Mapping[str, str], *, country: str | None = None
+) -> Table | None:
+    """Threats of the latest national reports (of one country when given), most severe first."""
+    fields = {"threat": lambda e: e.get("threat"), "severity": lambda e: e.get("severity"),
+              "trend": lambda e: e.get("trend"), "where": lambda e: e.get("site_id") or e.get("area"),
+              "description": lambda e: e.get("description")}
+    data = _entries_frame(reports, "threats", fields, country)
+    data = (
+        data.assign(_rank=data["severity"].map(_SEVERITY_ORDER).fillna(9))
+        .sort_values(["iso3", "_rank", "threat"], kind="stable")
+        .drop(columns="_rank")
+    )
+    labels = {"threat": "col.threat", "severity": "col.severity", "trend": "col.trend", "where": "col.where",
+              "description": "col.description"}
+    return _entries_table("threats", data, names, labels, country)
 
 
 def measures_table(
     reports: pd.DataFrame, names: Mapping[str, str], *, country: str | None = None
 ) -> Table | None:
     """Measures of the latest national reports (of one country when given)."""
-    rows = [
-        {
-            "iso3": r["country"],
-            "measure": e.get("measure"),
-            "status": e.get("status"),
-            "year": e.get("year"),
-            "where": e.get("site_id"),
-            "description": e.get("description"),
-            "cited": e.get("source"),
-            "source": report_source(r),
-        }
-        for r, e in _entries(reports, "measures")
-        if country in (None, r["country"])
-    ]
-    data = pd.DataFrame(
-        rows, columns=["iso3", "measure", "status", "year", "where", "description", "cited", "source"]
-    ).astype({"year": "Int64"})
-    display = pd.DataFrame(
-        {
-            message("col.country"): [_label(i, names) for i in data["iso3"]],
-            message("col.measure"): data["measure"].map(_text),
-            message("col.status"): data["status"].map(_text),
-            message("col.year"): data["year"].map(_text),
-            message("col.where"): data["where"].map(_text),
-            message("col.description"): data["description"].map(_text),
-            message("col.source"): [
-                f"{_text(c)} — {s}" if _text(c) else s
-                for c, s in zip(data["cited"], data["source"], strict=True)
-            ],
-        }
-    )
-    name = "measures" if country is None else f"measures_{country.lower()}"
-    if country is not None:
-        display = display.drop(columns=message("col.country"))
-    return _table("measures", name, display, data)
+    fields = {"measure": lambda e: e.get("measure"), "status": lambda e: e.get("status"),
+              "year": lambda e: e.get("year"), "where": lambda e: e.get("site_id"),
+              "description": lambda e: e.get("description")}
+    data = _entries_frame(reports, "measures", fields, country).astype({"year": "Int64"})
+    labels = {"measure": "col.measure", "status": "col.status", "year": "col.year", "where": "col.where",
+              "description": "col.description"}
+    return _entries_table("measures", data, names, labels, country)
 
 
 def protected_animals_table(
