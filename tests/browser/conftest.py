@@ -4,26 +4,16 @@ from __future__ import annotations
 
 import shutil
 import sys
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "publish"))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from pagelog import PageLog  # noqa: E402
 
 CHROMIUM = "/usr/bin/chromium"
-
-
-@dataclass
-class PageLog:
-    """What a page did: console errors and warnings, uncaught exceptions, requests that were blocked."""
-
-    errors: list[str] = field(default_factory=list)
-    blocked: list[str] = field(default_factory=list)
-
-    def assert_clean(self) -> None:
-        assert not self.errors, self.errors
-        assert not self.blocked, self.blocked
 
 
 @pytest.fixture(scope="session")

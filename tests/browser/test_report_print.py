@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
 
 from deerhabitat.config import bundled_store_path
 from deerhabitat.workflows import report
+from pagelog import PageLog
 
 pytestmark = pytest.mark.browser
 
@@ -26,18 +26,6 @@ SECTIONS = [
     "Methods and sources",
     "Appendix: embed these maps",
 ]
-
-
-@dataclass
-class PageLog:
-    """Console errors and warnings, uncaught exceptions and blocked requests of the page and its frames."""
-
-    errors: list[str] = field(default_factory=list)
-    blocked: list[str] = field(default_factory=list)
-
-    def assert_clean(self) -> None:
-        assert not self.errors, self.errors
-        assert not self.blocked, self.blocked
 
 
 @pytest.fixture(scope="module")
