@@ -56,8 +56,9 @@ def make_points(n: int, seed: int = 1) -> np.ndarray:
     import shapely
 
     rng = np.random.default_rng(seed)
-    return shapely.points(rng.uniform(-WIDTH_M / 2, WIDTH_M / 2, n),
-                          rng.uniform(-HEIGHT_M / 2, HEIGHT_M / 2, n))
+    return shapely.points(
+        rng.uniform(-WIDTH_M / 2, WIDTH_M / 2, n), rng.uniform(-HEIGHT_M / 2, HEIGHT_M / 2, n)
+    )
 
 
 def make_polygons(m: int, seed: int = 2, vertices: int = 32, cover: float = 0.4) -> np.ndarray:
@@ -66,12 +67,14 @@ def make_polygons(m: int, seed: int = 2, vertices: int = 32, cover: float = 0.4)
 
     rng = np.random.default_rng(seed)
     mean_radius = np.sqrt(cover * WIDTH_M * HEIGHT_M / (m * np.pi * 0.65))
-    centres = np.column_stack([rng.uniform(-WIDTH_M / 2, WIDTH_M / 2, m),
-                               rng.uniform(-HEIGHT_M / 2, HEIGHT_M / 2, m)])
+    centres = np.column_stack(
+        [rng.uniform(-WIDTH_M / 2, WIDTH_M / 2, m), rng.uniform(-HEIGHT_M / 2, HEIGHT_M / 2, m)]
+    )
     radius = mean_radius * rng.uniform(0.5, 1.5, (m, 1)) * rng.uniform(0.6, 1.0, (m, vertices))
     angles = np.sort(rng.uniform(0, 2 * np.pi, (m, vertices)), axis=1)
-    rings = np.stack([centres[:, :1] + radius * np.cos(angles),
-                      centres[:, 1:] + radius * np.sin(angles)], axis=2)
+    rings = np.stack(
+        [centres[:, :1] + radius * np.cos(angles), centres[:, 1:] + radius * np.sin(angles)], axis=2
+    )
     return shapely.polygons(rings)
 
 
@@ -99,17 +102,17 @@ def _runner(method: str, points: np.ndarray, polygons: np.ndarray):
     from deerhabitat.analysis import points_in_polygons
 
     if method == "deerhabitat":
-        return lambda: (lambda: points_in_polygons(points, polygons))
+        return lambda: lambda: points_in_polygons(points, polygons)
     if method == "deerhabitat-2t":
-        return lambda: (lambda: points_in_polygons(points, polygons, workers=2))
+        return lambda: lambda: points_in_polygons(points, polygons, workers=2)
     right = gpd.GeoDataFrame(geometry=gpd.GeoSeries(polygons))
     warm_left = gpd.GeoDataFrame(geometry=gpd.GeoSeries(points))
     if method == "sjoin-warm":
         warm_left.sindex  # noqa: B018 - build the points' index before timing
-        return lambda: (lambda: _pairs(gpd.sjoin(warm_left, right, predicate="within")))
+        return lambda: lambda: _pairs(gpd.sjoin(warm_left, right, predicate="within"))
 
     def cold():
-        left, fresh_right = warm_left.copy(), right.copy()   # no cached index: sjoin builds it
+        left, fresh_right = warm_left.copy(), right.copy()  # no cached index: sjoin builds it
         return lambda: _pairs(gpd.sjoin(left, fresh_right, predicate="within"))
 
     return cold
@@ -140,9 +143,18 @@ def time_case(n: int, m: int, repeat: int, seed: int = 0) -> list[dict]:
             times[method].append(time.perf_counter() - start)
             digests[method] = (len(point_idx), _digest(point_idx, poly_idx))
             del call, point_idx, poly_idx
-    return [{"points": n, "polygons": m, "method": method, "median_s": statistics.median(times[method]),
-             "min_s": min(times[method]), "pairs": digests[method][0], "digest": digests[method][1]}
-            for method in METHODS]
+    return [
+        {
+            "points": n,
+            "polygons": m,
+            "method": method,
+            "median_s": statistics.median(times[method]),
+            "min_s": min(times[method]),
+            "pairs": digests[method][0],
+            "digest": digests[method][1],
+        }
+        for method in METHODS
+    ]
 
 
 def memory_case(n: int, m: int, method: str) -> dict:
@@ -158,8 +170,13 @@ def memory_case(n: int, m: int, method: str) -> dict:
     result = call()
     growth_mb = max(_rss_kb("VmHWM") - before_kb, 0) / 1024 if peak_ok else None
     del result, call
-    return {"points": n, "polygons": m, "method": method, "peak_mb": growth_mb,
-            "traced_mb": _traced_peak_mb(setup())}
+    return {
+        "points": n,
+        "polygons": m,
+        "method": method,
+        "peak_mb": growth_mb,
+        "traced_mb": _traced_peak_mb(setup()),
+    }
 
 
 def _digest(point_idx: np.ndarray, poly_idx: np.ndarray) -> int:
@@ -194,8 +211,11 @@ def run_all(points: tuple[int, ...], polygons: tuple[int, ...], repeat: int) -> 
             timed = _child("--time", str(n), str(m), "--repeat", str(repeat))
             for row in timed:
                 row.update(_child("--memory", str(n), str(m), row["method"]))
-                print(f"  {n:>9,} points x {m:>6,} polygons  {row['method']:<15} best {row['min_s']:.3f} s, "
-                      f"median {row['median_s']:.3f} s, peak +{row['peak_mb']:.0f} MB", file=sys.stderr)
+                print(
+                    f"  {n:>9,} points x {m:>6,} polygons  {row['method']:<15} best {row['min_s']:.3f} s, "
+                    f"median {row['median_s']:.3f} s, peak +{row['peak_mb']:.0f} MB",
+                    file=sys.stderr,
+                )
             results.extend(timed)
     return results
 
@@ -206,9 +226,11 @@ def markdown(results: list[dict]) -> str:
     The speed-ups compare best times: on a shared machine the best of N is the figure least
     disturbed by other processes.
     """
-    rows = ["| points | polygons | pairs | deerhabitat | 2 threads | sjoin (cold) | sjoin (warm index) | "
-            "speed-up vs cold | vs warm | RSS growth MB ours / sjoin | traced peak MB ours / sjoin |",
-            "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+    rows = [
+        "| points | polygons | pairs | deerhabitat | 2 threads | sjoin (cold) | sjoin (warm index) | "
+        "speed-up vs cold | vs warm | RSS growth MB ours / sjoin | traced peak MB ours / sjoin |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
     cases = sorted({(r["points"], r["polygons"]) for r in results}, key=lambda c: (c[1], c[0]))
     for n, m in cases:
         by = {r["method"]: r for r in results if (r["points"], r["polygons"]) == (n, m)}
@@ -218,7 +240,8 @@ def markdown(results: list[dict]) -> str:
             f"| {n:,} | {m:,} | {ours['pairs']:,}{'' if agree else ' (DIFFER)'} | {_t(ours)} | "
             f"{_t(by['deerhabitat-2t'])} | {_t(cold)} | {_t(warm)} | "
             f"{cold['min_s'] / ours['min_s']:.2f}x | {warm['min_s'] / ours['min_s']:.2f}x | "
-            f"{_mb(ours)} / {_mb(cold)} | {ours['traced_mb']:.1f} / {cold['traced_mb']:.1f} |")
+            f"{_mb(ours)} / {_mb(cold)} | {ours['traced_mb']:.1f} / {cold['traced_mb']:.1f} |"
+        )
     return "\n".join(rows)
 
 
@@ -235,10 +258,12 @@ def environment() -> str:
     import geopandas
     import shapely
 
-    return (f"Python {platform.python_version()}, shapely {shapely.__version__} "
-            f"(GEOS {shapely.geos_version_string}), geopandas {geopandas.__version__}, "
-            f"numpy {np.__version__}; {os.cpu_count()} CPUs ({platform.machine()}), "
-            f"load average {os.getloadavg()[0]:.2f} at the start")
+    return (
+        f"Python {platform.python_version()}, shapely {shapely.__version__} "
+        f"(GEOS {shapely.geos_version_string}), geopandas {geopandas.__version__}, "
+        f"numpy {np.__version__}; {os.cpu_count()} CPUs ({platform.machine()}), "
+        f"load average {os.getloadavg()[0]:.2f} at the start"
+    )
 
 
 def main() -> None:

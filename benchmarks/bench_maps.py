@@ -37,12 +37,20 @@ import geopandas as gpd
 import numpy as np
 import shapely
 
-NPM = {"leaflet": ("leaflet@1.9.4", ["dist/leaflet.js"], ["dist/leaflet.css"]),
-       "jquery": ("jquery@3.7.1", ["dist/jquery.min.js"], []),
-       "awesome_markers": ("leaflet.awesome-markers@2.0.5", ["dist/leaflet.awesome-markers.js"],
-                           ["dist/leaflet.awesome-markers.css"]),
-       "markerclusterjs": ("leaflet.markercluster@1.5.3", ["dist/leaflet.markercluster.js"],
-                           ["dist/MarkerCluster.css", "dist/MarkerCluster.Default.css"])}
+NPM = {
+    "leaflet": ("leaflet@1.9.4", ["dist/leaflet.js"], ["dist/leaflet.css"]),
+    "jquery": ("jquery@3.7.1", ["dist/jquery.min.js"], []),
+    "awesome_markers": (
+        "leaflet.awesome-markers@2.0.5",
+        ["dist/leaflet.awesome-markers.js"],
+        ["dist/leaflet.awesome-markers.css"],
+    ),
+    "markerclusterjs": (
+        "leaflet.markercluster@1.5.3",
+        ["dist/leaflet.markercluster.js"],
+        ["dist/MarkerCluster.css", "dist/MarkerCluster.Default.css"],
+    ),
+}
 
 
 def points_frame(n: int, seed: int = 1) -> gpd.GeoDataFrame:
@@ -50,8 +58,11 @@ def points_frame(n: int, seed: int = 1) -> gpd.GeoDataFrame:
     rng = np.random.default_rng(seed)
     lon, lat = rng.uniform(52.0, 82.0, n), rng.uniform(35.0, 48.0, n)
     statuses = np.array(["native", "reintroduced", "introduced", "captive"])[rng.integers(0, 4, n)]
-    return gpd.GeoDataFrame({"name": [f"Survey point {i}" for i in range(n)], "status": statuses},
-                            geometry=shapely.points(lon, lat), crs=4326)
+    return gpd.GeoDataFrame(
+        {"name": [f"Survey point {i}" for i in range(n)], "status": statuses},
+        geometry=shapely.points(lon, lat),
+        crs=4326,
+    )
 
 
 def fetch_npm(folder: Path) -> dict[str, tuple[list[str], list[str]]]:
@@ -73,21 +84,41 @@ def _deerhabitat_html(frame: gpd.GeoDataFrame) -> str:
     from deerhabitat.publish import Field, MapLayer, WebMap, render_map_html
     from deerhabitat.publish.styles import SITE_STYLE
 
-    layer = MapLayer("points", "Survey points", "Populations", frame, SITE_STYLE,
-                     (Field("name", "Name"), Field("status", "Status")), searchable=True)
+    layer = MapLayer(
+        "points",
+        "Survey points",
+        "Populations",
+        frame,
+        SITE_STYLE,
+        (Field("name", "Name"), Field("status", "Status")),
+        searchable=True,
+    )
     return render_map_html(WebMap("points", "100,000 points", "Benchmark", (layer,)))
 
 
 def _inline_folium(html: str, npm: dict) -> str:
     def script(match: re.Match) -> str:
         url = match.group(1)
-        key = next((k for k, marker in (("markerclusterjs", "markercluster"), ("awesome_markers", "awesome-markers"),
-                                         ("jquery", "jquery"), ("leaflet", "leaflet")) if marker in url), None)
+        key = next(
+            (
+                k
+                for k, marker in (
+                    ("markerclusterjs", "markercluster"),
+                    ("awesome_markers", "awesome-markers"),
+                    ("jquery", "jquery"),
+                    ("leaflet", "leaflet"),
+                )
+                if marker in url
+            ),
+            None,
+        )
         return "".join(f"<script>{s}</script>" for s in npm[key][0]) if key else ""
 
     def style(match: re.Match) -> str:
         url = match.group(1)
-        key = "awesome_markers" if "awesome-markers.css" in url else "leaflet" if "leaflet.css" in url else None
+        key = (
+            "awesome_markers" if "awesome-markers.css" in url else "leaflet" if "leaflet.css" in url else None
+        )
         return "".join(f"<style>{s}</style>" for s in npm[key][1]) if key else ""
 
     html = re.sub(r'<script src="([^"]+)"></script>', script, html)
@@ -100,8 +131,9 @@ def _folium_geojson_html(frame: gpd.GeoDataFrame, npm: dict) -> str:
     import folium
 
     m = folium.Map(location=[41.5, 67.0], zoom_start=5, tiles=None, prefer_canvas=True, maxZoom=18)
-    folium.GeoJson(frame, marker=folium.CircleMarker(radius=3, fill=True),
-                   tooltip=folium.GeoJsonTooltip(["name"])).add_to(m)
+    folium.GeoJson(
+        frame, marker=folium.CircleMarker(radius=3, fill=True), tooltip=folium.GeoJsonTooltip(["name"])
+    ).add_to(m)
     return _inline_folium(m.get_root().render(), npm)
 
 
@@ -121,12 +153,21 @@ def build(variant, frame, path: Path) -> float:
     return time.perf_counter() - start
 
 
-OFFLINE_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                "--host-resolver-rules=MAP * ~NOTFOUND", "--proxy-server=http://127.0.0.1:9", "--no-first-run"]
+OFFLINE_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--host-resolver-rules=MAP * ~NOTFOUND",
+    "--proxy-server=http://127.0.0.1:9",
+    "--no-first-run",
+]
 """Chromium with every host unresolvable and a dead proxy: nothing leaves the machine."""
 
-LOADED = {"deerhabitat": "() => !!document.querySelector('.dh-map[data-ready]')",
-          "folium": "() => document.querySelector('.leaflet-container') !== null"}
+LOADED = {
+    "deerhabitat": "() => !!document.querySelector('.dh-map[data-ready]')",
+    "folium": "() => document.querySelector('.leaflet-container') !== null",
+}
 
 
 def load_seconds(browser, path: Path, ready: str) -> tuple[float, list[str]]:
@@ -140,7 +181,10 @@ def load_seconds(browser, path: Path, ready: str) -> tuple[float, list[str]]:
     errors: list[str] = []
     page = context.new_page()
     page.on("pageerror", lambda e: errors.append(str(e)))
-    page.on("request", lambda r: None if r.url.startswith(("file:", "data:")) else errors.append(f"request {r.url}"))
+    page.on(
+        "request",
+        lambda r: None if r.url.startswith(("file:", "data:")) else errors.append(f"request {r.url}"),
+    )
     start = time.perf_counter()
     page.goto(path.resolve().as_uri(), wait_until="load", timeout=300_000)
     page.wait_for_function(ready, timeout=300_000)
@@ -162,10 +206,14 @@ def main(argv: list[str] | None = None) -> dict:
     args.out.mkdir(parents=True, exist_ok=True)
     frame = points_frame(args.points)
     npm = fetch_npm(args.out / "npm")
-    variants = {"deerhabitat": (_deerhabitat_html, LOADED["deerhabitat"]),
-                "folium GeoJson (CircleMarker, prefer_canvas)": (lambda f: _folium_geojson_html(f, npm),
-                                                                 LOADED["folium"]),
-                "folium FastMarkerCluster": (lambda f: _folium_fast_cluster_html(f, npm), LOADED["folium"])}
+    variants = {
+        "deerhabitat": (_deerhabitat_html, LOADED["deerhabitat"]),
+        "folium GeoJson (CircleMarker, prefer_canvas)": (
+            lambda f: _folium_geojson_html(f, npm),
+            LOADED["folium"],
+        ),
+        "folium FastMarkerCluster": (lambda f: _folium_fast_cluster_html(f, npm), LOADED["folium"]),
+    }
     results = {}
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=OFFLINE_ARGS)
@@ -173,16 +221,23 @@ def main(argv: list[str] | None = None) -> dict:
             path = args.out / f"bench-{re.sub(r'[^a-z]+', '-', name.lower()).strip('-')}.html"
             builds = [build(variant, frame, path) for _ in range(args.runs)]
             loads = [load_seconds(browser, path, ready) for _ in range(args.runs)]
-            results[name] = {"build_s": statistics.median(builds), "html_mb": path.stat().st_size / 1e6,
-                             "load_s": statistics.median(s for s, _ in loads),
-                             "page_errors": sorted({e for _, errs in loads for e in errs})}
+            results[name] = {
+                "build_s": statistics.median(builds),
+                "html_mb": path.stat().st_size / 1e6,
+                "load_s": statistics.median(s for s, _ in loads),
+                "page_errors": sorted({e for _, errs in loads for e in errs}),
+            }
         browser.close()
     base = results["deerhabitat"]
-    print(f"| variant ({args.points:,} points) | build (s) | HTML (MB) | load (s) | build ratio | load ratio |")
+    print(
+        f"| variant ({args.points:,} points) | build (s) | HTML (MB) | load (s) | build ratio | load ratio |"
+    )
     print("|---|---|---|---|---|---|")
     for name, r in results.items():
-        print(f"| {name} | {r['build_s']:.2f} | {r['html_mb']:.1f} | {r['load_s']:.2f} | "
-              f"{r['build_s'] / base['build_s']:.1f}x | {r['load_s'] / base['load_s']:.1f}x |")
+        print(
+            f"| {name} | {r['build_s']:.2f} | {r['html_mb']:.1f} | {r['load_s']:.2f} | "
+            f"{r['build_s'] / base['build_s']:.1f}x | {r['load_s'] / base['load_s']:.1f}x |"
+        )
     (args.out / "bench_maps.json").write_text(json.dumps(results, indent=2), encoding="utf-8")
     return results
 

@@ -39,8 +39,10 @@ from deerhabitat.units import M_PER_KM, ha_to_km2, km2_to_m2
 ROOT = Path(__file__).resolve().parents[1]
 SOURCES = ROOT / "data" / "sources"
 NATIONAL_REPORTS = ROOT / "data" / "national-reports"
-REPORT_NOTE = ("report record only (threats, measures, Work Programme, priorities) kept by data/build.py; its "
-               "counts, releases and sites are not imported: data/sources already holds them")
+REPORT_NOTE = (
+    "report record only (threats, measures, Work Programme, priorities) kept by data/build.py; its "
+    "counts, releases and sites are not imported: data/sources already holds them"
+)
 """Why the bundled national reports add no feature: their counts duplicate data/sources (parallel ids)."""
 TARGET = ROOT / "src" / "deerhabitat" / "data" / "bukhara-deer.gpkg"
 
@@ -70,8 +72,10 @@ SIMPLIFY_M = 50.0
 def read_table(path: Path) -> pd.DataFrame:
     """Read a source CSV as text; empty cells become None."""
     frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
-    cleaned = {name: pd.Series([v.strip() or None for v in frame[name]], dtype=object, index=frame.index)
-               for name in frame.columns}
+    cleaned = {
+        name: pd.Series([v.strip() or None for v in frame[name]], dtype=object, index=frame.index)
+        for name in frame.columns
+    }
     return pd.DataFrame(cleaned)
 
 
@@ -122,19 +126,25 @@ def protected_areas_layer(sources: Path, crs: pyproj.CRS) -> gpd.GeoDataFrame:
     table = with_points(read_table(sources / FILES[LayerKind.PROTECTED_AREAS]))
     area_km2 = ha_to_km2(pd.to_numeric(table["reported_area_ha"]))
     centres = table.geometry.to_crs(crs)
-    circles = [centre.buffer(circle_radius_m(km2_to_m2(a)), quad_segs=CIRCLE_QUAD_SEGS)
-               for centre, a in zip(centres, area_km2, strict=True)]
-    out = table.drop(columns=["reported_area_ha"]).assign(reported_area_km2=area_km2.round(4),
-                                                          approximate=True)
-    return gpd.GeoDataFrame(out.drop(columns="geometry"), geometry=gpd.GeoSeries(circles, crs=crs).to_crs(4326))
+    circles = [
+        centre.buffer(circle_radius_m(km2_to_m2(a)), quad_segs=CIRCLE_QUAD_SEGS)
+        for centre, a in zip(centres, area_km2, strict=True)
+    ]
+    out = table.drop(columns=["reported_area_ha"]).assign(
+        reported_area_km2=area_km2.round(4), approximate=True
+    )
+    return gpd.GeoDataFrame(
+        out.drop(columns="geometry"), geometry=gpd.GeoSeries(circles, crs=crs).to_crs(4326)
+    )
 
 
 def _in_crs(geometry: shapely.Geometry, crs: pyproj.CRS) -> shapely.Geometry:
     return gpd.GeoSeries([geometry], crs=4326).to_crs(crs).iloc[0]
 
 
-def belt(piece: dict, river: shapely.Geometry, site: shapely.Geometry | None,
-         crs: pyproj.CRS) -> shapely.Geometry:
+def belt(
+    piece: dict, river: shapely.Geometry, site: shapely.Geometry | None, crs: pyproj.CRS
+) -> shapely.Geometry:
     """One tugai belt (equal-area CRS): a stretch of ``river`` buffered by the piece's half width.
 
     A piece with a site takes the river within ``along_km`` of the river point nearest the site;
@@ -150,7 +160,11 @@ def belt(piece: dict, river: shapely.Geometry, site: shapely.Geometry | None,
 
 
 def _polygons(geometry: shapely.Geometry) -> shapely.Geometry | None:
-    parts = [p for p in shapely.get_parts(geometry) if p.geom_type in ("Polygon", "MultiPolygon") and not p.is_empty]
+    parts = [
+        p
+        for p in shapely.get_parts(geometry)
+        if p.geom_type in ("Polygon", "MultiPolygon") and not p.is_empty
+    ]
     return shapely.make_valid(shapely.union_all(parts)) if parts else None
 
 
@@ -169,13 +183,19 @@ def range_belts(sources: Path, sites: gpd.GeoDataFrame, crs: pyproj.CRS) -> pd.D
         for iso3 in countries:
             part = _polygons(shape.intersection(states.geometry[iso3]))
             if part is not None:
-                rows.append({**piece, "iso3": iso3, "origin": origin, "geometry": part,
-                             "label": site["name"] if site is not None else piece["river"]})
+                rows.append(
+                    {
+                        **piece,
+                        "iso3": iso3,
+                        "origin": origin,
+                        "geometry": part,
+                        "label": site["name"] if site is not None else piece["river"],
+                    }
+                )
     return pd.DataFrame(rows)
 
 
-def _range_name(period: str, iso3: str, origin: int, presence: int, labels: list[str],
-                country: str) -> str:
+def _range_name(period: str, iso3: str, origin: int, presence: int, labels: list[str], country: str) -> str:
     what = "; ".join(sorted(set(labels)))
     status = f", {PRESENCE_CODES[presence].lower()}" if presence != 1 else ""
     if period == "historical":
@@ -192,13 +212,22 @@ def ranges_layer(sources: Path, sites: gpd.GeoDataFrame, crs: pyproj.CRS) -> gpd
     for (period, iso3, presence, origin, seasonal), group in belts.groupby(keys, sort=True):
         shape = shapely.union_all(list(group["geometry"])).simplify(SIMPLIFY_M)
         sources_text = "; ".join(dict.fromkeys("; ".join(group["source"]).split("; ")))
-        rows.append({
-            "range_id": f"{period}-{iso3}-o{origin}-p{presence}",
-            "name": _range_name(period, iso3, int(origin), int(presence), list(group["label"]), names[iso3]),
-            "period": period, "presence": int(presence), "origin": int(origin), "seasonal": int(seasonal),
-            "iso3": iso3, "source": f"{sources_text} (tugai belts drawn by data/build.py from "
-                                    f"range_pieces.csv: {', '.join(group['piece_id'])})",
-            "geometry": shapely.make_valid(shape)})
+        rows.append(
+            {
+                "range_id": f"{period}-{iso3}-o{origin}-p{presence}",
+                "name": _range_name(
+                    period, iso3, int(origin), int(presence), list(group["label"]), names[iso3]
+                ),
+                "period": period,
+                "presence": int(presence),
+                "origin": int(origin),
+                "seasonal": int(seasonal),
+                "iso3": iso3,
+                "source": f"{sources_text} (tugai belts drawn by data/build.py from "
+                f"range_pieces.csv: {', '.join(group['piece_id'])})",
+                "geometry": shapely.make_valid(shape),
+            }
+        )
     frame = gpd.GeoDataFrame(rows, geometry="geometry", crs=crs).to_crs(4326)
     return frame
 
@@ -224,8 +253,11 @@ def build_layers(sources: Path, config: StoreConfig) -> dict[LayerKind, gpd.GeoD
     }
     layers = {kind: validate_layer(frame, kind) for kind, frame in raw.items()}
     site_ids = layers[LayerKind.SITES]["site_id"].tolist()
-    problems = [p for kind in (LayerKind.RELEASES, LayerKind.POPULATION_COUNTS)
-                for p in check_references(layers[kind], kind, site_ids)]
+    problems = [
+        p
+        for kind in (LayerKind.RELEASES, LayerKind.POPULATION_COUNTS)
+        for p in check_references(layers[kind], kind, site_ids)
+    ]
     if problems:
         raise SystemExit("dangling site references: " + "; ".join(problems))
     return layers
@@ -243,8 +275,15 @@ def keep_national_reports(store_path: Path, folder: Path = NATIONAL_REPORTS) -> 
         report, problems = check_report(source.data, locate=source.locate)
         if source.problems or problems:
             raise SystemExit(f"{path.name}: " + "; ".join(str(p) for p in [*source.problems, *problems]))
-        write_report_record(store_path, report, filename=source.filename, fmt=source.format,
-                            content=source.content, sha256=source.sha256, note=REPORT_NOTE)
+        write_report_record(
+            store_path,
+            report,
+            filename=source.filename,
+            fmt=source.format,
+            content=source.content,
+            sha256=source.sha256,
+            note=REPORT_NOTE,
+        )
         kept += 1
     return kept
 
@@ -261,9 +300,14 @@ def build(target: Path = TARGET, sources: Path = SOURCES) -> dict[LayerKind | st
     with store.transaction() as tx:
         for kind, frame in layers.items():
             path = sources / FILES[kind]
-            note = "" if kind not in (LayerKind.RANGES, LayerKind.PROTECTED_AREAS) else "geometry computed by data/build.py"
-            provenance = Provenance(source_file=f"data/sources/{path.name}", sha256=file_sha256(path),
-                                    action="build", note=note)
+            note = (
+                ""
+                if kind not in (LayerKind.RANGES, LayerKind.PROTECTED_AREAS)
+                else "geometry computed by data/build.py"
+            )
+            provenance = Provenance(
+                source_file=f"data/sources/{path.name}", sha256=file_sha256(path), action="build", note=note
+            )
             counts[kind] = tx.write(kind, frame, provenance=provenance, mode="replace").total
         counts["national-reports"] = keep_national_reports(tx.path, NATIONAL_REPORTS)
     target.chmod(0o644)  # the store is created private (mkstemp); package data must be readable by all

@@ -60,7 +60,10 @@ def main(argv: list[str] | None = None) -> int:
     if args.check:
         outdated = stale()
         for name in outdated:
-            print(f"{name}: the .xlsx is missing or differs; run data/build_national_reports.py", file=sys.stderr)
+            print(
+                f"{name}: the .xlsx is missing or differs; run data/build_national_reports.py",
+                file=sys.stderr,
+            )
         return 1 if outdated else 0
     for path in build():
         print(f"wrote {path.relative_to(REPORTS.parent.parent)}")

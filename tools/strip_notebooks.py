@@ -50,7 +50,9 @@ def problems(notebook: nbformat.NotebookNode) -> list[str]:
             if cell.get("execution_count") is not None:
                 found.append(f"{where}: execution_count {cell.execution_count}")
         found.extend(f"{where}: metadata {key!r}" for key in VOLATILE_CELL_METADATA if key in cell.metadata)
-    found.extend(f"notebook metadata {key!r}" for key in VOLATILE_NOTEBOOK_METADATA if key in notebook.metadata)
+    found.extend(
+        f"notebook metadata {key!r}" for key in VOLATILE_NOTEBOOK_METADATA if key in notebook.metadata
+    )
     language = notebook.metadata.get("language_info", {})
     extra = sorted(set(language) - {"name"})
     if extra:
@@ -69,7 +71,9 @@ def strip(notebook: nbformat.NotebookNode) -> nbformat.NotebookNode:
     for key in VOLATILE_NOTEBOOK_METADATA:
         notebook.metadata.pop(key, None)
     if "language_info" in notebook.metadata:
-        notebook.metadata["language_info"] = {"name": notebook.metadata["language_info"].get("name", "python")}
+        notebook.metadata["language_info"] = {
+            "name": notebook.metadata["language_info"].get("name", "python")
+        }
     return notebook
 
 
@@ -77,7 +81,9 @@ def main(argv: list[str] | None = None) -> int:
     """Strip (or with ``--check``, only check) the notebooks named, default ``notebooks/*.ipynb``."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("paths", nargs="*", type=Path, help="notebooks (default: notebooks/*.ipynb)")
-    parser.add_argument("--check", action="store_true", help="write nothing; exit 1 if any notebook has outputs")
+    parser.add_argument(
+        "--check", action="store_true", help="write nothing; exit 1 if any notebook has outputs"
+    )
     args = parser.parse_args(argv)
     paths = args.paths or sorted((ROOT / "notebooks").glob("*.ipynb"))
     unclean = 0

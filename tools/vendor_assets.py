@@ -33,8 +33,12 @@ def _sha256(data: bytes) -> str:
 
 def fetch(package: VendoredPackage, workdir: Path) -> dict[str, bytes]:
     """Run ``npm pack`` and return the listed files of the tarball, keyed by package path."""
-    subprocess.run(["npm", "pack", f"{package.name}@{package.version}", "--silent"], cwd=workdir,
-                   check=True, capture_output=True)
+    subprocess.run(
+        ["npm", "pack", f"{package.name}@{package.version}", "--silent"],
+        cwd=workdir,
+        check=True,
+        capture_output=True,
+    )
     tarball = next(workdir.glob(f"{package.name}-{package.version}.tgz"))
     wanted = {f"package/{f.package_path}": f.package_path for f in package.files}
     out: dict[str, bytes] = {}
@@ -56,8 +60,10 @@ def vendor(package: VendoredPackage) -> list[str]:
             problems.append(f"{package.name}@{package.version}: {file.package_path} is not in the tarball")
             continue
         if _sha256(data) != file.sha256:
-            problems.append(f"{package.name}@{package.version}: {file.package_path} has sha256 "
-                            f"{_sha256(data)}, assets.py pins {file.sha256}")
+            problems.append(
+                f"{package.name}@{package.version}: {file.package_path} has sha256 "
+                f"{_sha256(data)}, assets.py pins {file.sha256}"
+            )
             continue
         target = VENDOR_DIR / package.folder / file.name
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -86,10 +92,15 @@ def main(argv: list[str] | None = None) -> int:
     total = 0
     for package in VENDORED:
         problems += check(package) if args.check else vendor(package)
-        size = sum((VENDOR_DIR / package.folder / f.name).stat().st_size for f in package.files
-                   if (VENDOR_DIR / package.folder / f.name).is_file())
+        size = sum(
+            (VENDOR_DIR / package.folder / f.name).stat().st_size
+            for f in package.files
+            if (VENDOR_DIR / package.folder / f.name).is_file()
+        )
         total += size
-        print(f"{package.name}@{package.version} ({package.licence}): {len(package.files)} files, {size:,} bytes")
+        print(
+            f"{package.name}@{package.version} ({package.licence}): {len(package.files)} files, {size:,} bytes"
+        )
     print(f"total vendored: {total:,} bytes")
     for problem in problems:
         print(f"problem: {problem}", file=sys.stderr)

@@ -54,8 +54,9 @@ class StoreChoice:
             return False
 
 
-def resolve_store(explicit: str | os.PathLike | None = None,
-                  environ: Mapping[str, str] | None = None) -> StoreChoice:
+def resolve_store(
+    explicit: str | os.PathLike | None = None, environ: Mapping[str, str] | None = None
+) -> StoreChoice:
     """Choose the store: explicit argument, else ``$DEERHABITAT_STORE``, else the bundled store.
 
     Examples

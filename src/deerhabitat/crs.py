@@ -90,8 +90,10 @@ def albers_proj4(bounds: tuple[float, float, float, float]) -> str:
     lat_2 = round(max_lat - span / 6.0, 4)
     lat_0 = round((min_lat + max_lat) / 2.0, 4)
     lon_0 = round((min_lon + max_lon) / 2.0, 4)
-    return (f"+proj=aea +lat_1={lat_1} +lat_2={lat_2} +lat_0={lat_0} +lon_0={lon_0} "
-            "+x_0=0 +y_0=0 +datum=WGS84 +units=m +no_defs")
+    return (
+        f"+proj=aea +lat_1={lat_1} +lat_2={lat_2} +lat_0={lat_0} +lon_0={lon_0} "
+        "+x_0=0 +y_0=0 +datum=WGS84 +units=m +no_defs"
+    )
 
 
 _EQUAL_AREA_METHODS = (

@@ -24,7 +24,14 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from deerhabitat.errors import ReportFormatError
-from deerhabitat.schema import COUNT_METHODS, IUCN_CATEGORIES, ISO3_CODES, SITE_SCOPES, SITE_STATUSES, parse_date
+from deerhabitat.schema import (
+    COUNT_METHODS,
+    ISO3_CODES,
+    IUCN_CATEGORIES,
+    SITE_SCOPES,
+    SITE_STATUSES,
+    parse_date,
+)
 
 FORMAT_VERSION = "1.0"
 """Version of the national report format described here."""
@@ -36,11 +43,32 @@ CODE_LISTS: Mapping[str, tuple[str, ...]] = {
     "trend": ("increasing", "stable", "decreasing", "fluctuating", "unknown"),
     "coord-quality": ("H", "M", "L"),
     "iucn-category": IUCN_CATEGORIES,
-    "threat": ("water-regulation", "tugai-loss", "overgrazing", "poaching", "fragmentation", "overpopulation",
-               "flood", "drought", "fire", "predation", "disease", "other"),
+    "threat": (
+        "water-regulation",
+        "tugai-loss",
+        "overgrazing",
+        "poaching",
+        "fragmentation",
+        "overpopulation",
+        "flood",
+        "drought",
+        "fire",
+        "predation",
+        "disease",
+        "other",
+    ),
     "severity": ("high", "medium", "low", "unknown"),
-    "measure": ("legal-protection", "enforcement", "protected-area", "habitat-restoration", "water-management",
-                "reintroduction", "captive-breeding", "awareness", "other"),
+    "measure": (
+        "legal-protection",
+        "enforcement",
+        "protected-area",
+        "habitat-restoration",
+        "water-management",
+        "reintroduction",
+        "captive-breeding",
+        "awareness",
+        "other",
+    ),
     "measure-status": ("planned", "ongoing", "completed"),
     "habitat-condition": ("good", "fair", "poor", "unknown"),
     "water-regime": ("natural-floods", "regulated", "artificial-flooding", "no-floods", "unknown"),
@@ -123,7 +151,10 @@ def _number_text(value: float) -> str:
 
 
 _EXPECTED = {
-    "text": "text", "int": "a whole number", "float": "a number", "bool": "yes or no",
+    "text": "text",
+    "int": "a whole number",
+    "float": "a number",
+    "bool": "yes or no",
     "date": "a date written YYYY, YYYY-MM or YYYY-MM-DD, not in the future",
     "year": "a year (YYYY), not in the future",
     "iso3": "an ISO 3166-1 alpha-3 country code such as KAZ, UZB, TJK, TKM or AFG",
@@ -175,144 +206,257 @@ def _f(name: str, dtype: FieldType, description: str, **kw: Any) -> Field:
 
 _LAT = _f("latitude", "float", "latitude in decimal degrees (WGS 84)", minimum=-90, maximum=90)
 _LON = _f("longitude", "float", "longitude in decimal degrees (WGS 84)", minimum=-180, maximum=180)
-_QUALITY = _f("coord_quality", "code", "how good the position is: H taken from a source with coordinates, "
-              "M placed from a described place, L rough (10-50 km)", codes="coord-quality")
+_QUALITY = _f(
+    "coord_quality",
+    "code",
+    "how good the position is: H taken from a source with coordinates, "
+    "M placed from a described place, L rough (10-50 km)",
+    codes="coord-quality",
+)
 _MAX_ANIMALS = 10_000_000
 """Upper bound of any number of animals (a typo guard far above any population of the CAMI species)."""
-_SOURCE_REQ = _f("source", "text", "where the figure comes from (publication, survey report, URL)", required=True)
+_SOURCE_REQ = _f(
+    "source", "text", "where the figure comes from (publication, survey report, URL)", required=True
+)
 _SOURCE = _f("source", "text", "where the statement comes from (publication, document, URL)")
 _NOTES = _f("notes", "text", "anything else worth knowing")
 
 SECTIONS: tuple[Section, ...] = (
-    Section("report", "Report", "Who reports, for which country and period.", many=False, required=True, fields=(
-        _f("format_version", "text", f"version of this format ({FORMAT_VERSION})"),
-        _f("country", "iso3", "the reporting Range State", required=True),
-        _f("country_name", "text", "the country's name"),
-        _f("period_start", "year", "first year the report covers", required=True),
-        _f("period_end", "year", "last year the report covers", required=True),
-        _f("submitted", "date", "date the report was submitted (or compiled)", required=True),
-        _f("authority", "text", "the national authority responsible for the MOU", required=True),
-        _f("focal_point_name", "text", "the national focal point (person or office)", required=True),
-        _f("focal_point_position", "text", "the focal point's position"),
-        _f("focal_point_email", "email", "the focal point's e-mail"),
-        _f("language", "text", "language of the free text"),
-        _f("note", "text", "status of the report (e.g. official submission, or an illustration)"),
-    )),
-    Section("populations", "Populations", "Population per site: one entry per site and count.", fields=(
-        _f("site_id", "text", "site identifier; use the store's site id for a known site (e.g. UZB-LABR)",
-           required=True),
-        _f("site_name", "text", "name of the site or population", required=True),
-        _f("site_status", "code", "origin of the population at the site", required=True, codes="site-status"),
-        _f("scope", "code", "'site' (default) for one population; 'country' for a national total standing "
-           "for all the country's populations", codes="site-scope"),
-        _f("river", "text", "river or basin"),
-        _LAT, _LON, _QUALITY,
-        _f("date", "date", "date (or year) of the count or estimate", required=True),
-        _f("count", "int", "number of animals counted or estimated", required=True, minimum=0,
-           maximum=_MAX_ANIMALS),
-        _f("lower", "int", "lower bound of the estimate", minimum=0, maximum=_MAX_ANIMALS),
-        _f("upper", "int", "upper bound of the estimate", minimum=0, maximum=_MAX_ANIMALS),
-        _f("method", "code", "how the number was obtained", required=True, codes="count-method"),
-        _f("captive", "bool", "animals in a zoo, breeding centre or enclosure (default: yes when "
-           "site_status is captive, else no)"),
-        _f("trend", "code", "trend of the population over the period", required=True, codes="trend"),
-        _f("males", "int", "adult males, if known", minimum=0, maximum=_MAX_ANIMALS),
-        _f("females", "int", "adult females, if known", minimum=0, maximum=_MAX_ANIMALS),
-        _f("young", "int", "young (fawns and yearlings), if known", minimum=0, maximum=_MAX_ANIMALS),
-        _SOURCE_REQ, _NOTES,
-    )),
-    Section("distribution", "Distribution", "Distribution and habitat: occupied areas, tugai, water regime.",
-            fields=(
-        _f("area", "text", "area or river stretch described", required=True),
-        _f("river", "text", "river or basin"),
-        _f("year", "year", "year the description refers to"),
-        _f("occupied_area_km2", "float", "area occupied by the deer, km2", minimum=0),
-        _f("tugai_area_km2", "float", "area of tugai (riparian forest), km2", minimum=0),
-        _f("habitat_condition", "code", "condition of the habitat", codes="habitat-condition"),
-        _f("water_regime", "code", "flooding or water regime", codes="water-regime"),
-        _SOURCE_REQ, _NOTES,
-    )),
-    Section("protected_areas", "Protected areas", "Protected areas covering the species.", fields=(
-        _f("pa_id", "text", "WDPA id where known, else a readable id"),
-        _f("name", "text", "name of the protected area", required=True),
-        _f("designation", "text", "national designation (zapovednik, national park ...)", required=True),
-        _f("iucn_cat", "code", "IUCN management category (WDPA values)", required=True, codes="iucn-category"),
-        _f("area_km2", "float", "reported area, km2", minimum=0),
-        _f("established_year", "year", "year of establishment"),
-        _LAT, _LON, _QUALITY,
-        _f("deer_present", "bool", "whether Bukhara deer live in it"),
-        _f("management_plan", "code", "whether it has a management plan", codes="yes-no-unknown"),
-        _SOURCE_REQ, _NOTES,
-    )),
-    Section("threats", "Threats", "Threats and pressures, with their severity.", fields=(
-        _f("threat", "code", "kind of threat", required=True, codes="threat"),
-        _f("severity", "code", "severity for the species in the country", required=True, codes="severity"),
-        _f("trend", "code", "trend of the threat", codes="trend"),
-        _f("site_id", "text", "site concerned, if one"),
-        _f("area", "text", "area concerned"),
-        _f("description", "text", "what happens, with numbers where known"),
-        _SOURCE,
-    )),
-    Section("measures", "Measures", "Conservation measures: legal status, enforcement, habitat restoration, "
-            "protected areas, reintroductions and captive breeding.", fields=(
-        _f("measure", "code", "kind of measure", required=True, codes="measure"),
-        _f("description", "text", "what was done", required=True),
-        _f("status", "code", "state of the measure", codes="measure-status"),
-        _f("site_id", "text", "site concerned, if one"),
-        _f("year", "year", "year (of start, or of the event)"),
-        _SOURCE,
-    )),
-    Section("releases", "Releases", "Releases and translocations of animals (reintroductions).", fields=(
-        _f("release_id", "text", "identifier (default: derived from site and date)"),
-        _f("date", "date", "date (or year) of the release", required=True),
-        _f("site_id", "text", "destination site id", required=True),
-        _f("site_name", "text", "destination site name"),
-        _f("source_site_id", "text", "site id the animals came from (or give source_name)"),
-        _f("source_name", "text", "where the animals came from, in words (or give source_site_id)"),
-        _f("n_released", "int", "number of animals released", required=True, minimum=1,
-           maximum=_MAX_ANIMALS),
-        _f("males", "int", "males released", minimum=0, maximum=_MAX_ANIMALS),
-        _f("females", "int", "females released", minimum=0, maximum=_MAX_ANIMALS),
-        _f("captive_bred", "bool", "whether the animals were bred in captivity"),
-        _f("outcome", "text", "what became of them"),
-        _SOURCE_REQ,
-    )),
-    Section("research", "Research", "Research and monitoring.", fields=(
-        _f("activity", "text", "survey, study or monitoring programme", required=True),
-        _f("kind", "code", "kind of activity", required=True, codes="research-kind"),
-        _f("site_id", "text", "site concerned, if one"),
-        _f("year_start", "year", "first year"),
-        _f("year_end", "year", "last year (empty if ongoing)"),
-        _f("partners", "text", "institutions involved"),
-        _SOURCE,
-    )),
-    Section("community", "Community", "Public awareness and involvement of local communities.", fields=(
-        _f("activity", "text", "what was done", required=True),
-        _f("year", "year", "year"),
-        _f("partners", "text", "who took part"),
-        _SOURCE,
-    )),
-    Section("cooperation", "Cooperation", "International and transboundary cooperation.", fields=(
-        _f("activity", "text", "what was done", required=True),
-        _f("partner_countries", "iso3-list", "countries involved (ISO3, comma-separated)"),
-        _f("organisations", "text", "organisations involved"),
-        _f("year", "year", "year"),
-        _SOURCE,
-    )),
-    Section("work_programme", "Work Programme", "Implementation of the Work Programme, action by action.",
-            fields=(
-        _f("programme", "text", "the Work Programme (e.g. 'WP 2021-2026')"),
-        _f("action_id", "text", "number of the action or paragraph (e.g. 9.7)"),
-        _f("action", "text", "the action", required=True),
-        _f("status", "code", "implementation status", required=True, codes="wp-status"),
-        _f("comment", "text", "what was done, or why not"),
-        _SOURCE,
-    )),
-    Section("priorities", "Priorities", "Problems, gaps (in knowledge or data) and priorities.", fields=(
-        _f("kind", "code", "problem, gap or priority", required=True, codes="priority-kind"),
-        _f("text", "text", "the problem, gap or priority", required=True),
-        _SOURCE,
-    )),
+    Section(
+        "report",
+        "Report",
+        "Who reports, for which country and period.",
+        many=False,
+        required=True,
+        fields=(
+            _f("format_version", "text", f"version of this format ({FORMAT_VERSION})"),
+            _f("country", "iso3", "the reporting Range State", required=True),
+            _f("country_name", "text", "the country's name"),
+            _f("period_start", "year", "first year the report covers", required=True),
+            _f("period_end", "year", "last year the report covers", required=True),
+            _f("submitted", "date", "date the report was submitted (or compiled)", required=True),
+            _f("authority", "text", "the national authority responsible for the MOU", required=True),
+            _f("focal_point_name", "text", "the national focal point (person or office)", required=True),
+            _f("focal_point_position", "text", "the focal point's position"),
+            _f("focal_point_email", "email", "the focal point's e-mail"),
+            _f("language", "text", "language of the free text"),
+            _f("note", "text", "status of the report (e.g. official submission, or an illustration)"),
+        ),
+    ),
+    Section(
+        "populations",
+        "Populations",
+        "Population per site: one entry per site and count.",
+        fields=(
+            _f(
+                "site_id",
+                "text",
+                "site identifier; use the store's site id for a known site (e.g. UZB-LABR)",
+                required=True,
+            ),
+            _f("site_name", "text", "name of the site or population", required=True),
+            _f(
+                "site_status",
+                "code",
+                "origin of the population at the site",
+                required=True,
+                codes="site-status",
+            ),
+            _f(
+                "scope",
+                "code",
+                "'site' (default) for one population; 'country' for a national total standing "
+                "for all the country's populations",
+                codes="site-scope",
+            ),
+            _f("river", "text", "river or basin"),
+            _LAT,
+            _LON,
+            _QUALITY,
+            _f("date", "date", "date (or year) of the count or estimate", required=True),
+            _f(
+                "count",
+                "int",
+                "number of animals counted or estimated",
+                required=True,
+                minimum=0,
+                maximum=_MAX_ANIMALS,
+            ),
+            _f("lower", "int", "lower bound of the estimate", minimum=0, maximum=_MAX_ANIMALS),
+            _f("upper", "int", "upper bound of the estimate", minimum=0, maximum=_MAX_ANIMALS),
+            _f("method", "code", "how the number was obtained", required=True, codes="count-method"),
+            _f(
+                "captive",
+                "bool",
+                "animals in a zoo, breeding centre or enclosure (default: yes when "
+                "site_status is captive, else no)",
+            ),
+            _f("trend", "code", "trend of the population over the period", required=True, codes="trend"),
+            _f("males", "int", "adult males, if known", minimum=0, maximum=_MAX_ANIMALS),
+            _f("females", "int", "adult females, if known", minimum=0, maximum=_MAX_ANIMALS),
+            _f("young", "int", "young (fawns and yearlings), if known", minimum=0, maximum=_MAX_ANIMALS),
+            _SOURCE_REQ,
+            _NOTES,
+        ),
+    ),
+    Section(
+        "distribution",
+        "Distribution",
+        "Distribution and habitat: occupied areas, tugai, water regime.",
+        fields=(
+            _f("area", "text", "area or river stretch described", required=True),
+            _f("river", "text", "river or basin"),
+            _f("year", "year", "year the description refers to"),
+            _f("occupied_area_km2", "float", "area occupied by the deer, km2", minimum=0),
+            _f("tugai_area_km2", "float", "area of tugai (riparian forest), km2", minimum=0),
+            _f("habitat_condition", "code", "condition of the habitat", codes="habitat-condition"),
+            _f("water_regime", "code", "flooding or water regime", codes="water-regime"),
+            _SOURCE_REQ,
+            _NOTES,
+        ),
+    ),
+    Section(
+        "protected_areas",
+        "Protected areas",
+        "Protected areas covering the species.",
+        fields=(
+            _f("pa_id", "text", "WDPA id where known, else a readable id"),
+            _f("name", "text", "name of the protected area", required=True),
+            _f("designation", "text", "national designation (zapovednik, national park ...)", required=True),
+            _f(
+                "iucn_cat",
+                "code",
+                "IUCN management category (WDPA values)",
+                required=True,
+                codes="iucn-category",
+            ),
+            _f("area_km2", "float", "reported area, km2", minimum=0),
+            _f("established_year", "year", "year of establishment"),
+            _LAT,
+            _LON,
+            _QUALITY,
+            _f("deer_present", "bool", "whether Bukhara deer live in it"),
+            _f("management_plan", "code", "whether it has a management plan", codes="yes-no-unknown"),
+            _SOURCE_REQ,
+            _NOTES,
+        ),
+    ),
+    Section(
+        "threats",
+        "Threats",
+        "Threats and pressures, with their severity.",
+        fields=(
+            _f("threat", "code", "kind of threat", required=True, codes="threat"),
+            _f(
+                "severity", "code", "severity for the species in the country", required=True, codes="severity"
+            ),
+            _f("trend", "code", "trend of the threat", codes="trend"),
+            _f("site_id", "text", "site concerned, if one"),
+            _f("area", "text", "area concerned"),
+            _f("description", "text", "what happens, with numbers where known"),
+            _SOURCE,
+        ),
+    ),
+    Section(
+        "measures",
+        "Measures",
+        "Conservation measures: legal status, enforcement, habitat restoration, "
+        "protected areas, reintroductions and captive breeding.",
+        fields=(
+            _f("measure", "code", "kind of measure", required=True, codes="measure"),
+            _f("description", "text", "what was done", required=True),
+            _f("status", "code", "state of the measure", codes="measure-status"),
+            _f("site_id", "text", "site concerned, if one"),
+            _f("year", "year", "year (of start, or of the event)"),
+            _SOURCE,
+        ),
+    ),
+    Section(
+        "releases",
+        "Releases",
+        "Releases and translocations of animals (reintroductions).",
+        fields=(
+            _f("release_id", "text", "identifier (default: derived from site and date)"),
+            _f("date", "date", "date (or year) of the release", required=True),
+            _f("site_id", "text", "destination site id", required=True),
+            _f("site_name", "text", "destination site name"),
+            _f("source_site_id", "text", "site id the animals came from (or give source_name)"),
+            _f("source_name", "text", "where the animals came from, in words (or give source_site_id)"),
+            _f(
+                "n_released",
+                "int",
+                "number of animals released",
+                required=True,
+                minimum=1,
+                maximum=_MAX_ANIMALS,
+            ),
+            _f("males", "int", "males released", minimum=0, maximum=_MAX_ANIMALS),
+            _f("females", "int", "females released", minimum=0, maximum=_MAX_ANIMALS),
+            _f("captive_bred", "bool", "whether the animals were bred in captivity"),
+            _f("outcome", "text", "what became of them"),
+            _SOURCE_REQ,
+        ),
+    ),
+    Section(
+        "research",
+        "Research",
+        "Research and monitoring.",
+        fields=(
+            _f("activity", "text", "survey, study or monitoring programme", required=True),
+            _f("kind", "code", "kind of activity", required=True, codes="research-kind"),
+            _f("site_id", "text", "site concerned, if one"),
+            _f("year_start", "year", "first year"),
+            _f("year_end", "year", "last year (empty if ongoing)"),
+            _f("partners", "text", "institutions involved"),
+            _SOURCE,
+        ),
+    ),
+    Section(
+        "community",
+        "Community",
+        "Public awareness and involvement of local communities.",
+        fields=(
+            _f("activity", "text", "what was done", required=True),
+            _f("year", "year", "year"),
+            _f("partners", "text", "who took part"),
+            _SOURCE,
+        ),
+    ),
+    Section(
+        "cooperation",
+        "Cooperation",
+        "International and transboundary cooperation.",
+        fields=(
+            _f("activity", "text", "what was done", required=True),
+            _f("partner_countries", "iso3-list", "countries involved (ISO3, comma-separated)"),
+            _f("organisations", "text", "organisations involved"),
+            _f("year", "year", "year"),
+            _SOURCE,
+        ),
+    ),
+    Section(
+        "work_programme",
+        "Work Programme",
+        "Implementation of the Work Programme, action by action.",
+        fields=(
+            _f("programme", "text", "the Work Programme (e.g. 'WP 2021-2026')"),
+            _f("action_id", "text", "number of the action or paragraph (e.g. 9.7)"),
+            _f("action", "text", "the action", required=True),
+            _f("status", "code", "implementation status", required=True, codes="wp-status"),
+            _f("comment", "text", "what was done, or why not"),
+            _SOURCE,
+        ),
+    ),
+    Section(
+        "priorities",
+        "Priorities",
+        "Problems, gaps (in knowledge or data) and priorities.",
+        fields=(
+            _f("kind", "code", "problem, gap or priority", required=True, codes="priority-kind"),
+            _f("text", "text", "the problem, gap or priority", required=True),
+            _SOURCE,
+        ),
+    ),
 )
 """Every section of a national report, in document order."""
 
@@ -377,14 +521,20 @@ def check_country(value: object) -> str | None:
     """
     if str(value).strip().upper() in ISO3_CODES:
         return None
-    return f"{value!r} is not an ISO 3166-1 alpha-3 country code; use a code such as KAZ, UZB, TJK, TKM or AFG"
+    return (
+        f"{value!r} is not an ISO 3166-1 alpha-3 country code; use a code such as KAZ, UZB, TJK, TKM or AFG"
+    )
 
 
 # -- value coercion -----------------------------------------------------------------------------------
 
+
 def _is_missing(value: object) -> bool:
-    return value is None or (isinstance(value, str) and not value.strip()) or (
-        isinstance(value, float) and value != value)
+    return (
+        value is None
+        or (isinstance(value, str) and not value.strip())
+        or (isinstance(value, float) and value != value)
+    )
 
 
 def _number(value: object, *, whole: bool) -> float:
@@ -483,6 +633,7 @@ def _value_problem(raw: object, field: Field, reason: str) -> str:
 
 # -- checking -----------------------------------------------------------------------------------------
 
+
 class _Checker:
     """Collects the problems of one report while coercing its values."""
 
@@ -500,8 +651,9 @@ class _Checker:
         self.invalid.add(path)
         self.add(path, message)
 
-    def entry(self, section: Section, raw: Mapping, path: Path, *, reported: frozenset = frozenset()
-              ) -> dict[str, Any]:
+    def entry(
+        self, section: Section, raw: Mapping, path: Path, *, reported: frozenset = frozenset()
+    ) -> dict[str, Any]:
         out: dict[str, Any] = {}
         for field in section.fields:
             value = raw.get(field.name)
@@ -520,8 +672,11 @@ class _Checker:
                 self.reject(fpath, _value_problem(value, field, reason))
                 continue
             if isinstance(coerced, (int, float)) and not isinstance(coerced, bool):
-                if field.minimum is not None and coerced < field.minimum or (
-                        field.maximum is not None and coerced > field.maximum):
+                if (
+                    (field.minimum is not None
+                    and coerced < field.minimum)
+                    or (field.maximum is not None and coerced > field.maximum)
+                ):
                     out[field.name] = None
                     what = "negative" if field.minimum == 0 and coerced < 0 else "out of range"
                     self.reject(fpath, _value_problem(value, field, f"{_shown(value)} is {what}"))
@@ -540,23 +695,31 @@ class _Checker:
             hint = f"did you mean {close[0]!r}? " if close else ""
             many = f" (in {len(indexes)} entries)" if len(indexes) > 1 else ""
             path = (section.key, key) if indexes[0] is None else (section.key, indexes[0], key)
-            self.add(path, f"unknown key {key!r}{many}; allowed keys: {', '.join(section.field_names)}; "
-                           f"{hint}rename or remove it")
+            self.add(
+                path,
+                f"unknown key {key!r}{many}; allowed keys: {', '.join(section.field_names)}; "
+                f"{hint}rename or remove it",
+            )
 
     def missing_columns(self, section: Section, entries: Sequence[Mapping]) -> frozenset:
         """Report a required key absent from every entry once; return the keys so reported."""
         if len(entries) < 2:
             return frozenset()
-        absent = frozenset(f.name for f in section.fields
-                           if f.required and all(f.name not in raw for raw in entries))
+        absent = frozenset(
+            f.name for f in section.fields if f.required and all(f.name not in raw for raw in entries)
+        )
         for name in sorted(absent, key=section.field_names.index):
-            self.add((section.key, "*", name), f"missing in every entry (required); expected "
-                                               f"{section.field(name).expected()}; add {name!r} to each entry")
+            self.add(
+                (section.key, "*", name),
+                f"missing in every entry (required); expected "
+                f"{section.field(name).expected()}; add {name!r} to each entry",
+            )
         return absent
 
 
-def check_report(data: object, *, locate: Locator = key_path,
-                 today: _dt.date | None = None) -> tuple[dict[str, Any], list[Problem]]:
+def check_report(
+    data: object, *, locate: Locator = key_path, today: _dt.date | None = None
+) -> tuple[dict[str, Any], list[Problem]]:
     """Check a national report and coerce its values, listing every problem.
 
     Parameters
@@ -587,29 +750,41 @@ def check_report(data: object, *, locate: Locator = key_path,
     """
     checker = _Checker(locate, today or _dt.date.today())
     if data is None:
-        checker.add((), "the report is empty; it needs at least the 'report' section; start from "
-                        "`deerhabitat national-report template`")
+        checker.add(
+            (),
+            "the report is empty; it needs at least the 'report' section; start from "
+            "`deerhabitat national-report template`",
+        )
         return _empty_report(), checker.problems
     if not isinstance(data, Mapping):
-        checker.add((), f"the report must be a mapping of sections ({', '.join(SECTIONS_BY_KEY)}), not "
-                        f"{_kind_of(data)} {_shown(data)}; start from `deerhabitat national-report template`")
+        checker.add(
+            (),
+            f"the report must be a mapping of sections ({', '.join(SECTIONS_BY_KEY)}), not "
+            f"{_kind_of(data)} {_shown(data)}; start from `deerhabitat national-report template`",
+        )
         return _empty_report(), checker.problems
     for key in data:
         if str(key) not in SECTIONS_BY_KEY:
             names = list(SECTIONS_BY_KEY) + [s.sheet for s in SECTIONS]
             close = difflib.get_close_matches(str(key), names, n=1, cutoff=0.6)
             hint = f"did you mean {close[0]!r}? " if close else ""
-            checker.add((str(key),), f"unknown section {str(key)!r}; sections: "
-                                     f"{', '.join(f'{s.key} (sheet {s.sheet!r})' for s in SECTIONS)}; "
-                                     f"{hint}rename or remove it")
-    report = {section.key: _check_section(checker, section, data.get(section.key), section.key in data)
-              for section in SECTIONS}
+            checker.add(
+                (str(key),),
+                f"unknown section {str(key)!r}; sections: "
+                f"{', '.join(f'{s.key} (sheet {s.sheet!r})' for s in SECTIONS)}; "
+                f"{hint}rename or remove it",
+            )
+    report = {
+        section.key: _check_section(checker, section, data.get(section.key), section.key in data)
+        for section in SECTIONS
+    }
     _cross_checks(checker, report)
     return report, checker.problems
 
 
-def validate_report(data: object, *, locate: Locator = key_path, today: _dt.date | None = None,
-                    name: str = "national report") -> dict[str, Any]:
+def validate_report(
+    data: object, *, locate: Locator = key_path, today: _dt.date | None = None, name: str = "national report"
+) -> dict[str, Any]:
     """Return the coerced report (see :func:`check_report`), or raise listing every problem.
 
     Raises
@@ -631,23 +806,32 @@ def _check_section(checker: _Checker, section: Section, raw: object, present: bo
     if not section.many:
         if not isinstance(raw, Mapping):
             what = "missing" if not present else f"{_kind_of(raw)}, not a mapping of fields"
-            checker.add((section.key,), f"section {section.key!r} is {what}; it needs the fields "
-                                        f"{', '.join(f.name for f in section.fields if f.required)}; fill it in")
+            checker.add(
+                (section.key,),
+                f"section {section.key!r} is {what}; it needs the fields "
+                f"{', '.join(f.name for f in section.fields if f.required)}; fill it in",
+            )
             return {f.name: None for f in section.fields}
         checker.unknown_keys(section, [(None, raw)])
         return checker.entry(section, raw, (section.key,))
     if raw is None:
         return []
     if not isinstance(raw, list):
-        checker.add((section.key,), f"section {section.key!r} must be a list of entries (one per row), not "
-                                    f"{_kind_of(raw)}; write each entry as '- key: value'")
+        checker.add(
+            (section.key,),
+            f"section {section.key!r} must be a list of entries (one per row), not "
+            f"{_kind_of(raw)}; write each entry as '- key: value'",
+        )
         return []
     entries = []
     good = [(i, item) for i, item in enumerate(raw) if isinstance(item, Mapping)]
     for i, item in enumerate(raw):
         if not isinstance(item, Mapping):
-            checker.add((section.key, i), f"entry {_shown(item)} is {_kind_of(item)}, not a mapping of "
-                                          f"keys ({', '.join(section.field_names[:4])} ...); rewrite it")
+            checker.add(
+                (section.key, i),
+                f"entry {_shown(item)} is {_kind_of(item)}, not a mapping of "
+                f"keys ({', '.join(section.field_names[:4])} ...); rewrite it",
+            )
     checker.unknown_keys(section, good)
     reported = checker.missing_columns(section, [item for _, item in good])
     for i, item in good:
@@ -673,14 +857,23 @@ def _cross_checks(checker: _Checker, report: dict[str, Any]) -> None:
     head = report["report"]
     start, end, submitted = head["period_start"], head["period_end"], head["submitted"]
     if head["format_version"] not in (None, FORMAT_VERSION):
-        checker.add(("report", "format_version"), f"{head['format_version']!r} is not a known format version; "
-                                                  f"expected {FORMAT_VERSION!r}; use a current template")
+        checker.add(
+            ("report", "format_version"),
+            f"{head['format_version']!r} is not a known format version; "
+            f"expected {FORMAT_VERSION!r}; use a current template",
+        )
     if start is not None and end is not None and start > end:
-        checker.add(("report", "period_end"), f"the period ends ({end}) before it starts ({start}); the end "
-                                              f"must be the same year or later; correct period_start/period_end")
+        checker.add(
+            ("report", "period_end"),
+            f"the period ends ({end}) before it starts ({start}); the end "
+            f"must be the same year or later; correct period_start/period_end",
+        )
     if submitted is not None and start is not None and int(submitted[:4]) < start:
-        checker.add(("report", "submitted"), f"{submitted!r} is before the period starts ({start}); a report is "
-                                             f"submitted during or after its period; correct the date")
+        checker.add(
+            ("report", "submitted"),
+            f"{submitted!r} is before the period starts ({start}); a report is "
+            f"submitted during or after its period; correct the date",
+        )
     _check_populations(checker, report, submitted)
     _check_releases(checker, report, submitted)
     _check_coordinates(checker, report, "protected_areas")
@@ -688,8 +881,10 @@ def _cross_checks(checker: _Checker, report: dict[str, Any]) -> None:
     _check_unique(checker, report, "work_programme", ("programme", "action_id"), needed=("action_id",))
     for i, entry in _indexed(report, "research"):
         if None not in (entry["year_start"], entry["year_end"]) and entry["year_end"] < entry["year_start"]:
-            checker.add(("research", i, "year_end"), f"{entry['year_end']} is before year_start "
-                                                     f"{entry['year_start']}; correct one of them")
+            checker.add(
+                ("research", i, "year_end"),
+                f"{entry['year_end']} is before year_start {entry['year_start']}; correct one of them",
+            )
 
 
 def _after(date: str | None, limit: str | None) -> bool:
@@ -706,19 +901,31 @@ def _check_populations(checker: _Checker, report: dict, submitted: str | None) -
     sites: dict[str, tuple[int, dict]] = {}
     for i, e in _indexed(report, "populations"):
         if _after(e["date"], submitted):
-            checker.add(("populations", i, "date"), f"{e['date']!r} is after the submission date {submitted!r}; "
-                                                    f"a count is dated on or before the report; correct the date")
+            checker.add(
+                ("populations", i, "date"),
+                f"{e['date']!r} is after the submission date {submitted!r}; "
+                f"a count is dated on or before the report; correct the date",
+            )
         lower, count, upper = e["lower"], e["count"], e["upper"]
-        if count is not None and (lower is not None and lower > count or upper is not None and upper < count):
-            checker.add(("populations", i, "count"), f"lower <= count <= upper does not hold ({lower}, {count}, "
-                                                     f"{upper}); correct the estimate or its bounds")
+        if count is not None and ((lower is not None and lower > count) or (upper is not None and upper < count)):
+            checker.add(
+                ("populations", i, "count"),
+                f"lower <= count <= upper does not hold ({lower}, {count}, "
+                f"{upper}); correct the estimate or its bounds",
+            )
         parts = [e[k] for k in ("males", "females", "young") if e[k] is not None]
         if count is not None and sum(parts) > count:
-            checker.add(("populations", i, "count"), f"males + females + young = {sum(parts)} is more than the "
-                                                     f"count {count}; correct the count or its breakdown")
+            checker.add(
+                ("populations", i, "count"),
+                f"males + females + young = {sum(parts)} is more than the "
+                f"count {count}; correct the count or its breakdown",
+            )
         if e["site_status"] == "captive" and e["captive"] is False:
-            checker.add(("populations", i, "captive"), "is 'no' but site_status is 'captive'; animals at a "
-                                                       "captive site are captive: write 'yes' or change the status")
+            checker.add(
+                ("populations", i, "captive"),
+                "is 'no' but site_status is 'captive'; animals at a "
+                "captive site are captive: write 'yes' or change the status",
+            )
         _check_same_site(checker, sites, i, e)
 
 
@@ -732,24 +939,36 @@ def _check_same_site(checker: _Checker, sites: dict, i: int, entry: dict) -> Non
     for name in ("site_name", "site_status", "scope", "latitude", "longitude"):
         if entry[name] is not None and first[name] is not None and entry[name] != first[name]:
             where = checker.locate(("populations", first_index, name))
-            checker.add(("populations", i, name), f"{entry[name]!r} differs from {first[name]!r} given for site "
-                                                  f"{entry['site_id']!r} at {where}; one site has one "
-                                                  f"{name}: make them equal")
+            checker.add(
+                ("populations", i, name),
+                f"{entry[name]!r} differs from {first[name]!r} given for site "
+                f"{entry['site_id']!r} at {where}; one site has one "
+                f"{name}: make them equal",
+            )
 
 
 def _check_releases(checker: _Checker, report: dict, submitted: str | None) -> None:
     _check_unique(checker, report, "releases", ("release_id",))
     for i, e in _indexed(report, "releases"):
         if e["source_site_id"] is None and e["source_name"] is None:
-            checker.add(("releases", i), "neither source_site_id nor source_name is given; say where the "
-                                         "animals came from (a site id, or in words such as 'not stated')")
+            checker.add(
+                ("releases", i),
+                "neither source_site_id nor source_name is given; say where the "
+                "animals came from (a site id, or in words such as 'not stated')",
+            )
         sexed = [e[k] for k in ("males", "females") if e[k] is not None]
         if e["n_released"] is not None and sum(sexed) > e["n_released"]:
-            checker.add(("releases", i, "n_released"), f"males + females = {sum(sexed)} is more than "
-                                                       f"n_released {e['n_released']}; correct one of them")
+            checker.add(
+                ("releases", i, "n_released"),
+                f"males + females = {sum(sexed)} is more than "
+                f"n_released {e['n_released']}; correct one of them",
+            )
         if _after(e["date"], submitted):
-            checker.add(("releases", i, "date"), f"{e['date']!r} is after the submission date {submitted!r}; a "
-                                                 f"release is dated on or before the report; correct the date")
+            checker.add(
+                ("releases", i, "date"),
+                f"{e['date']!r} is after the submission date {submitted!r}; a "
+                f"release is dated on or before the report; correct the date",
+            )
     if not any(e["release_id"] for e in report["releases"]):
         _check_unique(checker, report, "releases", ("site_id", "date"))
 
@@ -760,12 +979,16 @@ def _check_coordinates(checker: _Checker, report: dict, key: str) -> None:
             missing = "latitude" if e["latitude"] is None else "longitude"
             if (key, i, missing) in checker.invalid:
                 continue
-            checker.add((key, i, missing), f"missing while {'longitude' if missing == 'latitude' else 'latitude'}"
-                                           f" is given; give both coordinates (decimal degrees, WGS 84) or neither")
+            checker.add(
+                (key, i, missing),
+                f"missing while {'longitude' if missing == 'latitude' else 'latitude'}"
+                f" is given; give both coordinates (decimal degrees, WGS 84) or neither",
+            )
 
 
-def _check_unique(checker: _Checker, report: dict, key: str, names: tuple[str, ...],
-                  needed: tuple[str, ...] | None = None) -> None:
+def _check_unique(
+    checker: _Checker, report: dict, key: str, names: tuple[str, ...], needed: tuple[str, ...] | None = None
+) -> None:
     """Report entries repeating ``names``; entries missing one of ``needed`` (default all) are skipped."""
     seen: dict[tuple, int] = {}
     for i, e in _indexed(report, key):
@@ -774,7 +997,10 @@ def _check_unique(checker: _Checker, report: dict, key: str, names: tuple[str, .
             continue
         if value in seen:
             shown = ", ".join(f"{n}={v!r}" for n, v in zip(names, value, strict=True))
-            checker.add((key, i, names[-1]), f"{shown} repeats {checker.locate((key, seen[value]))}; each entry "
-                                             f"needs its own {' + '.join(names)}: merge the entries or correct one")
+            checker.add(
+                (key, i, names[-1]),
+                f"{shown} repeats {checker.locate((key, seen[value]))}; each entry "
+                f"needs its own {' + '.join(names)}: merge the entries or correct one",
+            )
         else:
             seen[value] = i

@@ -67,12 +67,29 @@ Dtype = Literal["str", "int", "float", "bool", "date"]
 IUCN_CATEGORIES = ("Ia", "Ib", "II", "III", "IV", "V", "VI", "Not Reported", "Not Applicable", "Not Assigned")
 """WDPA ``IUCN_CAT`` values, in wdpar's order of precedence for erasing overlaps."""
 
-PRESENCE_CODES = {1: "Extant", 2: "Probably Extant", 3: "Possibly Extant", 4: "Possibly Extinct",
-                  5: "Extinct", 6: "Presence Uncertain"}
-ORIGIN_CODES = {1: "Native", 2: "Reintroduced", 3: "Introduced", 4: "Vagrant", 5: "Origin Uncertain",
-                6: "Assisted Colonisation"}
-SEASONAL_CODES = {1: "Resident", 2: "Breeding Season", 3: "Non-breeding Season", 4: "Passage",
-                  5: "Seasonal Occurrence Uncertain"}
+PRESENCE_CODES = {
+    1: "Extant",
+    2: "Probably Extant",
+    3: "Possibly Extant",
+    4: "Possibly Extinct",
+    5: "Extinct",
+    6: "Presence Uncertain",
+}
+ORIGIN_CODES = {
+    1: "Native",
+    2: "Reintroduced",
+    3: "Introduced",
+    4: "Vagrant",
+    5: "Origin Uncertain",
+    6: "Assisted Colonisation",
+}
+SEASONAL_CODES = {
+    1: "Resident",
+    2: "Breeding Season",
+    3: "Non-breeding Season",
+    4: "Passage",
+    5: "Seasonal Occurrence Uncertain",
+}
 SITE_STATUSES = ("native", "reintroduced", "introduced", "captive")
 SITE_SCOPES = ("site", "country")
 """``site`` (default): one population. ``country``: a national total or estimate standing for the
@@ -80,7 +97,8 @@ country's populations where no site-level figure is known (see the totals rule i
 COUNT_METHODS = ("census", "distance-sampling", "camera-trap", "enclosure-count", "estimate")
 
 # ISO 3166-1 alpha-3 codes (officially assigned), plus XKX (Kosovo, used by WDPA and Natural Earth).
-ISO3_CODES = frozenset("""
+ISO3_CODES = frozenset(
+    """
 ABW AFG AGO AIA ALA ALB AND ARE ARG ARM ASM ATA ATF ATG AUS AUT AZE BDI BEL BEN BES BFA BGD BGR BHR BHS BIH
 BLM BLR BLZ BMU BOL BRA BRB BRN BTN BVT BWA CAF CAN CCK CHE CHL CHN CIV CMR COD COG COK COL COM CPV CRI CUB
 CUW CXR CYM CYP CZE DEU DJI DMA DNK DOM DZA ECU EGY ERI ESH ESP EST ETH FIN FJI FLK FRA FRO FSM GAB GBR GEO
@@ -91,7 +109,8 @@ NFK NGA NIC NIU NLD NOR NPL NRU NZL OMN PAK PAN PCN PER PHL PLW PNG POL PRI PRK 
 RUS RWA SAU SDN SEN SGP SGS SHN SJM SLB SLE SLV SMR SOM SPM SRB SSD STP SUR SVK SVN SWE SWZ SXM SYC SYR TCA
 TCD TGO THA TJK TKL TKM TLS TON TTO TUN TUR TUV TWN TZA UGA UKR UMI URY USA UZB VAT VCT VEN VGB VIR VNM VUT
 WLF WSM YEM ZAF ZMB ZWE XKX
-""".split())
+""".split()
+)
 
 
 @dataclass(frozen=True)
@@ -153,55 +172,127 @@ _ISO3 = Column("iso3", "str", allowed=None, description="ISO 3166-1 alpha-3 coun
 
 SPECS: Mapping[LayerKind, LayerSpec] = {
     LayerKind.RANGE_STATES: LayerSpec(
-        LayerKind.RANGE_STATES, "iso3",
-        (Column("iso3", "str"), Column("name", "str"), Column("source", "str", required=False, nullable=True)),
-        _POLY, description="countries of the species' range"),
+        LayerKind.RANGE_STATES,
+        "iso3",
+        (
+            Column("iso3", "str"),
+            Column("name", "str"),
+            Column("source", "str", required=False, nullable=True),
+        ),
+        _POLY,
+        description="countries of the species' range",
+    ),
     LayerKind.RIVERS: LayerSpec(
-        LayerKind.RIVERS, "river_id",
-        (Column("river_id", "str"), Column("name", "str"),
-         Column("source", "str", required=False, nullable=True)),
-        _LINE, description="named rivers"),
+        LayerKind.RIVERS,
+        "river_id",
+        (
+            Column("river_id", "str"),
+            Column("name", "str"),
+            Column("source", "str", required=False, nullable=True),
+        ),
+        _LINE,
+        description="named rivers",
+    ),
     LayerKind.RANGES: LayerSpec(
-        LayerKind.RANGES, "range_id",
-        (Column("range_id", "str"), Column("name", "str"), Column("period", "str"),
-         Column("presence", "int", allowed=tuple(PRESENCE_CODES)),
-         Column("origin", "int", allowed=tuple(ORIGIN_CODES)),
-         Column("seasonal", "int", allowed=tuple(SEASONAL_CODES)),
-         Column("iso3", "str", nullable=True), _SOURCE),
-        _POLY, description="range polygons by period, with IUCN presence/origin/seasonal codes"),
+        LayerKind.RANGES,
+        "range_id",
+        (
+            Column("range_id", "str"),
+            Column("name", "str"),
+            Column("period", "str"),
+            Column("presence", "int", allowed=tuple(PRESENCE_CODES)),
+            Column("origin", "int", allowed=tuple(ORIGIN_CODES)),
+            Column("seasonal", "int", allowed=tuple(SEASONAL_CODES)),
+            Column("iso3", "str", nullable=True),
+            _SOURCE,
+        ),
+        _POLY,
+        description="range polygons by period, with IUCN presence/origin/seasonal codes",
+    ),
     LayerKind.PROTECTED_AREAS: LayerSpec(
-        LayerKind.PROTECTED_AREAS, "pa_id",
-        (Column("pa_id", "str"), Column("name", "str"), Column("designation", "str"),
-         Column("iucn_cat", "str", allowed=IUCN_CATEGORIES),
-         Column("status_year", "int", nullable=True, minimum=1800),
-         Column("reported_area_km2", "float", nullable=True, minimum=0),
-         Column("iso3", "str"), _SOURCE,
-         Column("approximate", "bool", required=False, nullable=True,
-                description="boundary drawn as a circle of the reported area")),
-        _POLY, description="protected areas (WDPA-like)"),
+        LayerKind.PROTECTED_AREAS,
+        "pa_id",
+        (
+            Column("pa_id", "str"),
+            Column("name", "str"),
+            Column("designation", "str"),
+            Column("iucn_cat", "str", allowed=IUCN_CATEGORIES),
+            Column("status_year", "int", nullable=True, minimum=1800),
+            Column("reported_area_km2", "float", nullable=True, minimum=0),
+            Column("iso3", "str"),
+            _SOURCE,
+            Column(
+                "approximate",
+                "bool",
+                required=False,
+                nullable=True,
+                description="boundary drawn as a circle of the reported area",
+            ),
+        ),
+        _POLY,
+        description="protected areas (WDPA-like)",
+    ),
     LayerKind.SITES: LayerSpec(
-        LayerKind.SITES, "site_id",
-        (Column("site_id", "str"), Column("name", "str"), Column("iso3", "str"),
-         Column("status", "str", allowed=SITE_STATUSES), _SOURCE,
-         Column("approximate", "bool", required=False, nullable=True,
-                description="position is approximate (placed from a described place)"),
-         Column("scope", "str", required=False, nullable=True, allowed=SITE_SCOPES,
-                description="'country' for a site that stands for a whole country's estimate")),
-        ("Point", "Polygon", "MultiPolygon"), description="populations and reintroduction sites"),
+        LayerKind.SITES,
+        "site_id",
+        (
+            Column("site_id", "str"),
+            Column("name", "str"),
+            Column("iso3", "str"),
+            Column("status", "str", allowed=SITE_STATUSES),
+            _SOURCE,
+            Column(
+                "approximate",
+                "bool",
+                required=False,
+                nullable=True,
+                description="position is approximate (placed from a described place)",
+            ),
+            Column(
+                "scope",
+                "str",
+                required=False,
+                nullable=True,
+                allowed=SITE_SCOPES,
+                description="'country' for a site that stands for a whole country's estimate",
+            ),
+        ),
+        ("Point", "Polygon", "MultiPolygon"),
+        description="populations and reintroduction sites",
+    ),
     LayerKind.RELEASES: LayerSpec(
-        LayerKind.RELEASES, "release_id",
-        (Column("release_id", "str"), Column("site_id", "str"),
-         Column("source_site_id", "str", nullable=True), Column("source_name", "str", nullable=True),
-         Column("date", "date"), Column("n_released", "int", minimum=0, exclusive=True), _SOURCE),
-        ("Point",), geometry_required=False, description="releases and translocations"),
+        LayerKind.RELEASES,
+        "release_id",
+        (
+            Column("release_id", "str"),
+            Column("site_id", "str"),
+            Column("source_site_id", "str", nullable=True),
+            Column("source_name", "str", nullable=True),
+            Column("date", "date"),
+            Column("n_released", "int", minimum=0, exclusive=True),
+            _SOURCE,
+        ),
+        ("Point",),
+        geometry_required=False,
+        description="releases and translocations",
+    ),
     LayerKind.POPULATION_COUNTS: LayerSpec(
-        LayerKind.POPULATION_COUNTS, "count_id",
-        (Column("count_id", "str"), Column("site_id", "str"), Column("date", "date"),
-         Column("count", "int", minimum=0),
-         Column("lower", "int", required=False, nullable=True, minimum=0),
-         Column("upper", "int", required=False, nullable=True, minimum=0),
-         Column("method", "str", allowed=COUNT_METHODS), Column("captive", "bool"), _SOURCE),
-        ("Point",), description="population counts (survey location defaults to the site's)"),
+        LayerKind.POPULATION_COUNTS,
+        "count_id",
+        (
+            Column("count_id", "str"),
+            Column("site_id", "str"),
+            Column("date", "date"),
+            Column("count", "int", minimum=0),
+            Column("lower", "int", required=False, nullable=True, minimum=0),
+            Column("upper", "int", required=False, nullable=True, minimum=0),
+            Column("method", "str", allowed=COUNT_METHODS),
+            Column("captive", "bool"),
+            _SOURCE,
+        ),
+        ("Point",),
+        description="population counts (survey location defaults to the site's)",
+    ),
 }
 """The schema of every layer kind."""
 
@@ -339,8 +430,9 @@ def _labels(frame: pd.DataFrame, id_column: str) -> list[str]:
     return [f"row {i + 1}" for i in range(len(frame))]
 
 
-def _validate_columns(frame: pd.DataFrame, spec: LayerSpec, today: _dt.date,
-                      problems: list[str]) -> dict[str, list]:
+def _validate_columns(
+    frame: pd.DataFrame, spec: LayerSpec, today: _dt.date, problems: list[str]
+) -> dict[str, list]:
     labels = _labels(frame, spec.id_column)
     coerced: dict[str, list] = {}
     for column in spec.columns:
@@ -371,8 +463,18 @@ def _validate_geometry(frame: gpd.GeoDataFrame, spec: LayerSpec, problems: list[
     labels = _labels(frame, spec.id_column)
     geoms = frame.geometry.values
     types = shapely.get_type_id(geoms)
-    names = np.array(["Point", "LineString", "LinearRing", "Polygon", "MultiPoint", "MultiLineString",
-                      "MultiPolygon", "GeometryCollection"])
+    names = np.array(
+        [
+            "Point",
+            "LineString",
+            "LinearRing",
+            "Polygon",
+            "MultiPoint",
+            "MultiLineString",
+            "MultiPolygon",
+            "GeometryCollection",
+        ]
+    )
     valid = shapely.is_valid(geoms)
     empty = shapely.is_empty(geoms)
     allowed = ", ".join(spec.geometry_types)
@@ -403,8 +505,9 @@ def _validate_ids(frame: pd.DataFrame, spec: LayerSpec, ids: list, problems: lis
             seen[value] = i
 
 
-def validate_layer(frame: gpd.GeoDataFrame, kind: LayerKind | str, *,
-                   today: _dt.date | None = None) -> gpd.GeoDataFrame:
+def validate_layer(
+    frame: gpd.GeoDataFrame, kind: LayerKind | str, *, today: _dt.date | None = None
+) -> gpd.GeoDataFrame:
     """Check a layer against the schema of its kind and return a coerced copy.
 
     Columns of the spec are coerced to their types (``int`` columns become pandas ``Int64``,
@@ -445,8 +548,10 @@ def validate_layer(frame: gpd.GeoDataFrame, kind: LayerKind | str, *,
     missing = [c.name for c in spec.columns if c.required and c.name not in frame.columns]
     if missing:
         found = ", ".join(map(str, [c for c in frame.columns if c != "geometry"])) or "none"
-        problems.append(f"missing required column(s): {', '.join(missing)} (columns found: {found}); "
-                        f"map yours with --field SRC=DST")
+        problems.append(
+            f"missing required column(s): {', '.join(missing)} (columns found: {found}); "
+            f"map yours with --field SRC=DST"
+        )
     coerced = _validate_columns(frame, spec, today, problems)
     if spec.id_column in coerced:
         _validate_ids(frame, spec, coerced[spec.id_column], problems)
@@ -468,9 +573,10 @@ def _cross_column_problems(kind: LayerKind, frame: pd.DataFrame, coerced: dict[s
             if sid is None and sname is None:
                 problems.append(f"{label}: give source_site_id or source_name (where the animals came from)")
     if kind is LayerKind.POPULATION_COUNTS and {"lower", "upper", "count"} <= coerced.keys():
-        for label, low, count, up in zip(labels, coerced["lower"], coerced["count"], coerced["upper"],
-                                         strict=True):
-            if None not in (low, count) and low > count or None not in (up, count) and up < count:
+        for label, low, count, up in zip(
+            labels, coerced["lower"], coerced["count"], coerced["upper"], strict=True
+        ):
+            if (None not in (low, count) and low > count) or (None not in (up, count) and up < count):
                 problems.append(f"{label}: lower <= count <= upper does not hold ({low}, {count}, {up})")
     return problems
 
@@ -489,8 +595,11 @@ def _assemble(frame: gpd.GeoDataFrame, spec: LayerSpec, coerced: dict[str, list]
             data[name] = frame[name].to_numpy()
     geometry = frame.geometry.values if geometry_name else [None] * len(frame)
     crs = frame.crs if geometry_name else None
-    out = gpd.GeoDataFrame(pd.DataFrame(data, index=pd.RangeIndex(len(frame))), geometry=list(geometry) if
-                           not geometry_name else geometry, crs=crs)
+    out = gpd.GeoDataFrame(
+        pd.DataFrame(data, index=pd.RangeIndex(len(frame))),
+        geometry=list(geometry) if not geometry_name else geometry,
+        crs=crs,
+    )
     return out
 
 
@@ -513,14 +622,18 @@ def check_references(frame: pd.DataFrame, kind: LayerKind, known_site_ids: Itera
     """
     known = set(known_site_ids)
     spec = SPECS[kind]
-    columns = {LayerKind.RELEASES: ("site_id", "source_site_id"),
-               LayerKind.POPULATION_COUNTS: ("site_id",)}.get(kind, ())
+    columns = {
+        LayerKind.RELEASES: ("site_id", "source_site_id"),
+        LayerKind.POPULATION_COUNTS: ("site_id",),
+    }.get(kind, ())
     problems = []
     for column in columns:
         if column not in frame.columns:
             continue
         for fid, ref in zip(frame[spec.id_column], frame[column], strict=True):
             if not _is_missing(ref) and ref not in known:
-                problems.append(f"{spec.id_column}={fid!r}: {column}={ref!r} is not a site in the store; "
-                                f"import the site first or correct the id")
+                problems.append(
+                    f"{spec.id_column}={fid!r}: {column}={ref!r} is not a site in the store; "
+                    f"import the site first or correct the id"
+                )
     return problems

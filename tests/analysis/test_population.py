@@ -116,13 +116,22 @@ def test_a_national_figure_stands_for_its_country_is_carried_and_yields_to_a_lar
     #       + u carried 50.
     assert by_year(result) == {2018: 300, 2019: 350, 2020: 400, 2022: 450}
     detail = result.detail.set_index(["iso3", "year"])
-    assert bool(detail.loc[("KAZ", 2020), "country_estimate"]) and detail.loc[("KAZ", 2020), "n_sites_superseded"] == 1
+    assert (
+        bool(detail.loc[("KAZ", 2020), "country_estimate"])
+        and detail.loc[("KAZ", 2020), "n_sites_superseded"] == 1
+    )
     assert detail.loc[("KAZ", 2020), "count"] == detail.loc[("KAZ", 2020), "observed"] == 350
     assert detail.loc[("KAZ", 2019), "carried"] == 300 and bool(detail.loc[("KAZ", 2019), "country_estimate"])
-    assert not bool(detail.loc[("KAZ", 2022), "country_estimate"]) and detail.loc[("KAZ", 2022), "count"] == 400
+    assert (
+        not bool(detail.loc[("KAZ", 2022), "country_estimate"]) and detail.loc[("KAZ", 2022), "count"] == 400
+    )
     superseded = site_years[~site_years["in_total"]]
     assert superseded[["year", "site_id", "count"]].values.tolist() == [
-        [2018, "s1", 100], [2019, "s1", 120], [2020, "s1", 120], [2022, "n", 350]]
+        [2018, "s1", 100],
+        [2019, "s1", 120],
+        [2020, "s1", 120],
+        [2022, "n", 350],
+    ]
 
 
 def test_the_latest_date_of_a_year_wins_and_ties_go_to_the_greatest_count_id(make_sites, make_counts):

@@ -172,16 +172,25 @@ def test_releases_from_the_sites_own_enclosure_are_not_new_founders():
 
     from deerhabitat.analysis import reintroduction_outcomes
 
-    releases = pd.DataFrame({
-        "release_id": ["r1", "r2", "r3", "r4", "r5"],
-        "site_id": ["z", "z", "s", "s", "z"],
-        "source_site_id": pd.array(["labr", "z", "s", "s", pd.NA], dtype="string"),
-        "source_name": [None, None, None, None, "unknown origin"],
-        "date": ["1995", "2005-08", "2009-05", "2011", "1999"],
-        "n_released": [6, 6, 10, 4, 3],
-    })
-    counts = pd.DataFrame({"count_id": ["c1", "c2"], "site_id": ["z", "s"], "date": ["2023", "2016"],
-                           "count": [105, 103], "captive": [False, False]})
+    releases = pd.DataFrame(
+        {
+            "release_id": ["r1", "r2", "r3", "r4", "r5"],
+            "site_id": ["z", "z", "s", "s", "z"],
+            "source_site_id": pd.array(["labr", "z", "s", "s", pd.NA], dtype="string"),
+            "source_name": [None, None, None, None, "unknown origin"],
+            "date": ["1995", "2005-08", "2009-05", "2011", "1999"],
+            "n_released": [6, 6, 10, 4, 3],
+        }
+    )
+    counts = pd.DataFrame(
+        {
+            "count_id": ["c1", "c2"],
+            "site_id": ["z", "s"],
+            "date": ["2023", "2016"],
+            "count": [105, 103],
+            "captive": [False, False],
+        }
+    )
     out = reintroduction_outcomes(releases, counts).set_index("site_id")
     # z: 6 founders (1995) + 3 of unknown origin (1999); the 2005 release let the same animals out.
     assert int(out.loc["z", "founders"]) == 9 and int(out.loc["z", "releases"]) == 3

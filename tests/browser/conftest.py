@@ -11,7 +11,7 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "publish"))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from pagelog import PageLog  # noqa: E402
+from pagelog import PageLog
 
 CHROMIUM = "/usr/bin/chromium"
 
@@ -25,8 +25,16 @@ def browser():
     with sync_playwright() as playwright:
         chromium = playwright.chromium.launch(
             executable_path=CHROMIUM if Path(CHROMIUM).is_file() else shutil.which("chromium"),
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                  "--disable-sync", "--no-first-run", "--disable-quic"])
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+                "--disable-quic",
+            ],
+        )
         yield chromium
         chromium.close()
 
@@ -51,8 +59,10 @@ def open_page(browser):
 
         context.route("**/*", route)
         page = context.new_page()
-        page.on("console", lambda m: log.errors.append(f"{m.type}: {m.text}") if m.type in ("error", "warning")
-                else None)
+        page.on(
+            "console",
+            lambda m: log.errors.append(f"{m.type}: {m.text}") if m.type in ("error", "warning") else None,
+        )
         page.on("pageerror", lambda e: log.errors.append(f"pageerror: {e}"))
         page.goto(Path(path).resolve().as_uri())
         page.wait_for_function("() => [...document.querySelectorAll('.dh-map')].every(e => e.dataset.ready)")

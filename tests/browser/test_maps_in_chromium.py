@@ -42,8 +42,15 @@ def test_page_renders_offline_without_console_errors(published, open_page, name)
     page, log = open_page(published / f"{name}.html")
     assert page.locator(".leaflet-container").count() >= 1
     assert page.locator("path.leaflet-interactive").count() > 0
-    for control in (".dh-layers", ".dh-search input", ".leaflet-control-zoom-fullscreen", ".leaflet-control-scale",
-                    ".leaflet-control-minimap", "a[title='Zoom to data']", "a[title='Measure a distance']"):
+    for control in (
+        ".dh-layers",
+        ".dh-search input",
+        ".leaflet-control-zoom-fullscreen",
+        ".leaflet-control-scale",
+        ".leaflet-control-minimap",
+        "a[title='Zoom to data']",
+        "a[title='Measure a distance']",
+    ):
         assert page.locator(control).count() >= 1, control
     if name == "index":
         page.locator("#states").scroll_into_view_if_needed()  # the report places every map in its section
@@ -79,13 +86,20 @@ def _open_everything(page) -> list[str]:
     return texts
 
 
-@pytest.mark.parametrize("name", ["overview", "population", "reintroductions", "state-uzb", "protected-coverage"])
+@pytest.mark.parametrize(
+    "name", ["overview", "population", "reintroductions", "state-uzb", "protected-coverage"]
+)
 def test_every_popup_and_tooltip_shows_hostile_text_literally_and_runs_nothing(published, open_page, name):
     page, log = open_page(published / f"{name}.html")
     texts = _open_everything(page)
     assert page.evaluate("window.__pwned") is None
-    assert page.locator(".leaflet-popup-pane img, .leaflet-popup-pane svg, .leaflet-tooltip-pane img, "
-                        ".leaflet-popup-pane script").count() == 0
+    assert (
+        page.locator(
+            ".leaflet-popup-pane img, .leaflet-popup-pane svg, .leaflet-tooltip-pane img, "
+            ".leaflet-popup-pane script"
+        ).count()
+        == 0
+    )
     joined = "\n".join(texts)
     for payload in PAYLOADS:
         assert payload in joined
@@ -94,12 +108,17 @@ def test_every_popup_and_tooltip_shows_hostile_text_literally_and_runs_nothing(p
 
 def test_site_popup_lists_its_fields_as_text(published, open_page):
     page, log = open_page(published / "overview.html")
-    index = page.evaluate("""() => window.deerhabitat.maps.overview.layers.sites.spec.cols[0]
-                                     .indexOf(%r)""" % hostile("Site"))
+    index = page.evaluate(
+        """() => window.deerhabitat.maps.overview.layers.sites.spec.cols[0]
+                                     .indexOf(%r)"""
+        % hostile("Site")
+    )
     page.evaluate(f"window.deerhabitat.maps.overview.openPopup('sites', {index})")
     popup = page.locator(".leaflet-popup-content")
     assert popup.locator(".dh-popup-title").text_content() == hostile("Site")
-    rows = dict(zip(popup.locator("th").all_text_contents(), popup.locator("td").all_text_contents(), strict=True))
+    rows = dict(
+        zip(popup.locator("th").all_text_contents(), popup.locator("td").all_text_contents(), strict=True)
+    )
     assert rows["Latest count"] == "150 in 2005-04, census"
     assert rows["Position"].startswith("generalised: centre of a 10 km equal-area grid cell")
     assert rows["Source"] == "s" and rows["Country"] == hostile("Uzbekistan") + " (UZB)"
@@ -135,8 +154,10 @@ def test_year_slider_changes_what_is_shown(published, open_page):
         page.locator(".dh-slider input[type=range]").fill(str(index))
         assert page.evaluate(f"{api}.year()") == year
         assert page.locator(".dh-slider-year").text_content() == year
-        shown[year] = (page.evaluate(f"{api}.shownCount('counts')"),
-                       page.locator("path.leaflet-interactive[stroke-dasharray='3 3']").count())
+        shown[year] = (
+            page.evaluate(f"{api}.shownCount('counts')"),
+            page.locator("path.leaflet-interactive[stroke-dasharray='3 3']").count(),
+        )
         _shot(page, f"population-{year}")
     assert shown == {"2002": (2, 0), "2005": (4, 1), "2008": (3, 2)}
     log.assert_clean()
@@ -174,8 +195,12 @@ def test_a_large_point_layer_is_drawn_on_canvas_with_working_popups(tmp_path, op
     n = 5000
     lon, lat = rng.uniform(60, 70, n), rng.uniform(37, 43, n)
     names = [f"Point {i} <b>{i}</b>" for i in range(n)]
-    frame = gpd.GeoDataFrame({"name": names, "status": ["native"] * n}, geometry=shapely.points(lon, lat), crs=4326)
-    layer = MapLayer("points", "Points", "Populations", frame, SITE_STYLE, (Field("name", "Name"),), searchable=True)
+    frame = gpd.GeoDataFrame(
+        {"name": names, "status": ["native"] * n}, geometry=shapely.points(lon, lat), crs=4326
+    )
+    layer = MapLayer(
+        "points", "Points", "Populations", frame, SITE_STYLE, (Field("name", "Name"),), searchable=True
+    )
     path = tmp_path / "big.html"
     path.write_text(render_map_html(WebMap("big", "Big", "5000 points", (layer,))), encoding="utf-8")
     page, log = open_page(path)
@@ -192,8 +217,13 @@ def test_a_large_point_layer_is_drawn_on_canvas_with_working_popups(tmp_path, op
 
 def test_raster_layer_opacity_control(tmp_path, open_page):
     values = np.linspace(0, 1, 40 * 60).reshape(40, 60)
-    raster = build_raster_layer(values, (38.0, 62.0, 41.0, 66.0), layer_id="suitability", title="Habitat suitability",
-                                kind="suitability")
+    raster = build_raster_layer(
+        values,
+        (38.0, 62.0, 41.0, 66.0),
+        layer_id="suitability",
+        title="Habitat suitability",
+        kind="suitability",
+    )
     path = tmp_path / "raster.html"
     path.write_text(render_map_html(WebMap("habitat", "Habitat", "", (raster,))), encoding="utf-8")
     page, log = open_page(path)

@@ -6,10 +6,10 @@ import re
 from pathlib import Path
 
 import pytest
+from pagelog import PageLog
 
 from deerhabitat.config import bundled_store_path
 from deerhabitat.workflows import report
-from pagelog import PageLog
 
 pytestmark = pytest.mark.browser
 

@@ -19,7 +19,8 @@ def test_init_refuses_existing_file_with_one_line(run_cli, tmp_path):
     result = run_cli("init", "deer.gpkg")
     assert result.exit_code == 1
     assert result.stderr.strip().splitlines() == [
-        "Error: 'deer.gpkg' already exists; choose another path, or remove it first"]
+        "Error: 'deer.gpkg' already exists; choose another path, or remove it first"
+    ]
     assert (tmp_path / "deer.gpkg").read_bytes() == b"precious"
 
 
@@ -81,7 +82,12 @@ def test_a_closed_pipe_is_not_an_error():
     from pathlib import Path
 
     exe = Path(sys.executable).with_name("deerhabitat")
-    result = subprocess.run(f"'{exe}' layers --json | head -c 1", shell=True, capture_output=True, text=True,
-                            executable="/bin/bash")
+    result = subprocess.run(
+        f"'{exe}' layers --json | head -c 1",
+        shell=True,
+        capture_output=True,
+        text=True,
+        executable="/bin/bash",
+    )
     assert result.stdout == "["
     assert "Error" not in result.stderr and "Traceback" not in result.stderr

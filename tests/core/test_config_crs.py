@@ -32,12 +32,15 @@ def test_config_round_trips_through_text():
     assert StoreConfig.from_mapping(config.to_mapping()) == config
 
 
-@pytest.mark.parametrize(("mapping", "message"), [
-    ({"colour": "red"}, "unknown setting 'colour'; known settings: species"),
-    ({"stale_after_years": "often"}, "setting stale_after_years='often' is not valid"),
-    ({"analysis_crs": "EPSG:3857"}, "does not preserve area"),
-    ({"generalise_m": "0"}, "generalise_m=0 must be a positive number of metres"),
-])
+@pytest.mark.parametrize(
+    ("mapping", "message"),
+    [
+        ({"colour": "red"}, "unknown setting 'colour'; known settings: species"),
+        ({"stale_after_years": "often"}, "setting stale_after_years='often' is not valid"),
+        ({"analysis_crs": "EPSG:3857"}, "does not preserve area"),
+        ({"generalise_m": "0"}, "generalise_m=0 must be a positive number of metres"),
+    ],
+)
 def test_config_errors_name_key_and_origin(mapping, message):
     with pytest.raises(ConfigError, match=message) as info:
         StoreConfig.from_mapping(mapping, origin="store x.gpkg")
@@ -52,8 +55,16 @@ def test_albers_is_equal_area_against_geodesic_area():
     assert abs(projected_m2 / geodesic_m2 - 1) < 1e-4
 
 
-@pytest.mark.parametrize(("crs", "expected"), [("EPSG:6933", True), ("ESRI:54009", True), ("EPSG:3857", False),
-                                              ("EPSG:4326", False), ("EPSG:32642", False)])
+@pytest.mark.parametrize(
+    ("crs", "expected"),
+    [
+        ("EPSG:6933", True),
+        ("ESRI:54009", True),
+        ("EPSG:3857", False),
+        ("EPSG:4326", False),
+        ("EPSG:32642", False),
+    ],
+)
 def test_is_equal_area(crs, expected):
     assert is_equal_area(parse_crs(crs)) is expected
 

@@ -25,16 +25,31 @@ TODAY = dt.date(2026, 11, 24)
 
 
 def sites(**overrides):
-    data = {"site_id": ["a", "b"], "name": ["Tigrovaya Balka", "<img src=x onerror=alert(1)>"],
-            "iso3": ["TJK", "UZB"], "status": ["native", "captive"], "source": ["facts §2", "facts §2"]}
+    data = {
+        "site_id": ["a", "b"],
+        "name": ["Tigrovaya Balka", "<img src=x onerror=alert(1)>"],
+        "iso3": ["TJK", "UZB"],
+        "status": ["native", "captive"],
+        "source": ["facts §2", "facts §2"],
+    }
     data.update(overrides)
-    return gpd.GeoDataFrame(data, geometry=[shapely.Point(68.5, 37.25), shapely.Point(69.29, 41.34)], crs=4326)
+    return gpd.GeoDataFrame(
+        data, geometry=[shapely.Point(68.5, 37.25), shapely.Point(69.29, 41.34)], crs=4326
+    )
 
 
 def counts(**overrides):
-    data = {"count_id": ["c1", "c2"], "site_id": ["a", "a"], "date": ["2020", "2021-02"], "count": [408, 510],
-            "lower": [None, 500], "upper": [None, 520], "method": ["estimate", "census"],
-            "captive": ["false", "no"], "source": ["s", "s"]}
+    data = {
+        "count_id": ["c1", "c2"],
+        "site_id": ["a", "a"],
+        "date": ["2020", "2021-02"],
+        "count": [408, 510],
+        "lower": [None, 500],
+        "upper": [None, 520],
+        "method": ["estimate", "census"],
+        "captive": ["false", "no"],
+        "source": ["s", "s"],
+    }
     data.update(overrides)
     return gpd.GeoDataFrame(data, geometry=[shapely.Point(68.5, 37.25)] * 2, crs=4326)
 
@@ -78,8 +93,11 @@ def test_every_problem_is_reported_at_once_with_ids():
 
 
 def test_missing_columns_are_named_with_the_columns_found():
-    with pytest.raises(SchemaError, match=r"missing required column\(s\): status, source \(columns found: "
-                                          r"site_id, name, iso3\)"):
+    with pytest.raises(
+        SchemaError,
+        match=r"missing required column\(s\): status, source \(columns found: "
+        r"site_id, name, iso3\)",
+    ):
         validate_layer(sites().drop(columns=["status", "source"]), "sites")
 
 
@@ -101,12 +119,15 @@ def test_missing_id_is_reported_by_row():
         validate_layer(sites(site_id=["a", None]), "sites")
 
 
-@pytest.mark.parametrize(("geometry", "message"), [
-    (shapely.LineString([(0, 0), (1, 1)]), "geometry is a LineString; a sites feature must be Point"),
-    (shapely.Point(), "geometry is empty"),
-    (None, "geometry is missing"),
-    (shapely.Polygon([(0, 0), (1, 1), (1, 0), (0, 1), (0, 0)]), "geometry is invalid (Self-intersection"),
-])
+@pytest.mark.parametrize(
+    ("geometry", "message"),
+    [
+        (shapely.LineString([(0, 0), (1, 1)]), "geometry is a LineString; a sites feature must be Point"),
+        (shapely.Point(), "geometry is empty"),
+        (None, "geometry is missing"),
+        (shapely.Polygon([(0, 0), (1, 1), (1, 0), (0, 1), (0, 0)]), "geometry is invalid (Self-intersection"),
+    ],
+)
 def test_geometry_problems(geometry, message):
     frame = sites()
     frame.loc[0, "geometry"] = geometry
@@ -116,9 +137,19 @@ def test_geometry_problems(geometry, message):
 
 
 def test_releases_need_a_source_and_positive_numbers():
-    releases = gpd.GeoDataFrame({"release_id": ["r1"], "site_id": ["a"], "source_site_id": [None],
-                                 "source_name": [None], "date": ["1976"], "n_released": [0], "source": ["s"]},
-                                geometry=[None], crs=4326)
+    releases = gpd.GeoDataFrame(
+        {
+            "release_id": ["r1"],
+            "site_id": ["a"],
+            "source_site_id": [None],
+            "source_name": [None],
+            "date": ["1976"],
+            "n_released": [0],
+            "source": ["s"],
+        },
+        geometry=[None],
+        crs=4326,
+    )
     with pytest.raises(SchemaError) as info:
         validate_layer(releases, "releases")
     text = str(info.value)
@@ -127,9 +158,19 @@ def test_releases_need_a_source_and_positive_numbers():
 
 
 def test_releases_may_have_no_geometry():
-    releases = gpd.GeoDataFrame({"release_id": ["r1"], "site_id": ["a"], "source_site_id": [None],
-                                 "source_name": ["Romit reserve"], "date": [1976], "n_released": [3],
-                                 "source": ["s"]}, geometry=[None], crs=4326)
+    releases = gpd.GeoDataFrame(
+        {
+            "release_id": ["r1"],
+            "site_id": ["a"],
+            "source_site_id": [None],
+            "source_name": ["Romit reserve"],
+            "date": [1976],
+            "n_released": [3],
+            "source": ["s"],
+        },
+        geometry=[None],
+        crs=4326,
+    )
     out = validate_layer(releases, "releases")
     assert out["date"].tolist() == ["1976"]
 
@@ -141,17 +182,39 @@ def test_lower_upper_must_bracket_the_count():
 
 @pytest.mark.parametrize("category", IUCN_CATEGORIES)
 def test_every_iucn_category_is_accepted(category):
-    pas = gpd.GeoDataFrame({"pa_id": ["1"], "name": ["x"], "designation": ["Zapovednik"], "iucn_cat": [category],
-                            "status_year": [1938], "reported_area_km2": [497.0], "iso3": ["TJK"],
-                            "source": ["s"]}, geometry=[shapely.box(68, 37, 69, 38)], crs=4326)
+    pas = gpd.GeoDataFrame(
+        {
+            "pa_id": ["1"],
+            "name": ["x"],
+            "designation": ["Zapovednik"],
+            "iucn_cat": [category],
+            "status_year": [1938],
+            "reported_area_km2": [497.0],
+            "iso3": ["TJK"],
+            "source": ["s"],
+        },
+        geometry=[shapely.box(68, 37, 69, 38)],
+        crs=4326,
+    )
     assert validate_layer(pas, "protected-areas")["iucn_cat"].tolist() == [category]
 
 
 @pytest.mark.parametrize(("column", "value"), [("presence", 7), ("origin", 0), ("seasonal", 6)])
 def test_iucn_range_codes_out_of_range(column, value):
-    ranges = gpd.GeoDataFrame({"range_id": ["h"], "name": ["x"], "period": ["historical"], "presence": [1],
-                               "origin": [1], "seasonal": [1], "iso3": [None], "source": ["s"]},
-                              geometry=[shapely.box(60, 40, 61, 41)], crs=4326)
+    ranges = gpd.GeoDataFrame(
+        {
+            "range_id": ["h"],
+            "name": ["x"],
+            "period": ["historical"],
+            "presence": [1],
+            "origin": [1],
+            "seasonal": [1],
+            "iso3": [None],
+            "source": ["s"],
+        },
+        geometry=[shapely.box(60, 40, 61, 41)],
+        crs=4326,
+    )
     ranges[column] = value
     with pytest.raises(SchemaError, match=rf"{column}={value} is not allowed"):
         validate_layer(ranges, "ranges")
@@ -165,14 +228,23 @@ def test_unknown_kind_lists_the_kinds():
 def test_check_references():
     frame = counts(site_id=["a", "zz"])
     assert check_references(frame, LayerKind.POPULATION_COUNTS, {"a"}) == [
-        "count_id='c2': site_id='zz' is not a site in the store; import the site first or correct the id"]
+        "count_id='c2': site_id='zz' is not a site in the store; import the site first or correct the id"
+    ]
     assert check_references(frame, LayerKind.SITES, set()) == []
 
 
-@pytest.mark.parametrize(("value", "expected"), [
-    (2009, "2009"), ("2009", "2009"), ("2009-5", "2009-05"), ("2009-05-15", "2009-05-15"),
-    (2009.0, "2009"), (dt.date(2019, 10, 1), "2019-10-01"), ("2019-10-01T00:00:00", "2019-10-01"),
-])
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        (2009, "2009"),
+        ("2009", "2009"),
+        ("2009-5", "2009-05"),
+        ("2009-05-15", "2009-05-15"),
+        (2009.0, "2009"),
+        (dt.date(2019, 10, 1), "2019-10-01"),
+        ("2019-10-01T00:00:00", "2019-10-01"),
+    ],
+)
 def test_parse_date(value, expected):
     assert parse_date(value, today=TODAY) == expected
 

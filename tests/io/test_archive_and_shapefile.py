@@ -17,13 +17,22 @@ from deerhabitat.io import archive
 from deerhabitat.io.shapefile import cut_long_text, read_shapefile, short_field_names, write_shapefile
 
 
-@pytest.mark.parametrize(("name", "reason"), [
-    ("a/b/c.shp", None), ("c.shp", None), ("dir/", None), ("..shp", None),
-    ("../c.shp", "it climbs out of the folder with '..'"), ("a/../../c.shp", "it climbs out of the folder with '..'"),
-    ("a\\..\\..\\c.shp", "it climbs out of the folder with '..'"), ("/etc/passwd", "it is an absolute path"),
-    ("\\\\server\\share", "it is an absolute path"), ("C:\\x.shp", "it is an absolute path"),
-    ("a\x00.shp", "it contains a NUL character"),
-])
+@pytest.mark.parametrize(
+    ("name", "reason"),
+    [
+        ("a/b/c.shp", None),
+        ("c.shp", None),
+        ("dir/", None),
+        ("..shp", None),
+        ("../c.shp", "it climbs out of the folder with '..'"),
+        ("a/../../c.shp", "it climbs out of the folder with '..'"),
+        ("a\\..\\..\\c.shp", "it climbs out of the folder with '..'"),
+        ("/etc/passwd", "it is an absolute path"),
+        ("\\\\server\\share", "it is an absolute path"),
+        ("C:\\x.shp", "it is an absolute path"),
+        ("a\x00.shp", "it contains a NUL character"),
+    ],
+)
 def test_member_names(name, reason):
     assert archive.unsafe_member_reason(name) == reason
 
@@ -98,14 +107,28 @@ def _frame(n=2, **extra):
 
 
 def test_shapefiles_written_elsewhere_get_their_schema_names_back(tmp_path):
-    frame = gpd.GeoDataFrame({"pa_id": ["1"], "reported_area_km2": [5.5], "status_year": [1990],
-                              "designation": ["Reserve"], "approximate": [False]},
-                             geometry=[shapely.box(60, 41, 61, 42)], crs=4326)
+    frame = gpd.GeoDataFrame(
+        {
+            "pa_id": ["1"],
+            "reported_area_km2": [5.5],
+            "status_year": [1990],
+            "designation": ["Reserve"],
+            "approximate": [False],
+        },
+        geometry=[shapely.box(60, 41, 61, 42)],
+        crs=4326,
+    )
     with pytest.warns(RuntimeWarning, match="Normalized/laundered field name"):
         pyogrio.write_dataframe(frame, tmp_path / "qgis.shp")
     read = read_shapefile(tmp_path / "qgis.shp")
-    assert read.frame.columns.tolist() == ["pa_id", "reported_area_km2", "status_year", "designation", "approximate",
-                                           "geometry"]
+    assert read.frame.columns.tolist() == [
+        "pa_id",
+        "reported_area_km2",
+        "status_year",
+        "designation",
+        "approximate",
+        "geometry",
+    ]
 
 
 def test_several_shapefiles_in_a_folder(tmp_path):
@@ -131,7 +154,9 @@ def test_sidecars_that_do_not_fit_are_refused(tmp_path):
     sidecar = tmp_path / "s.deerhabitat.json"
     data = json.loads(sidecar.read_text())
     sidecar.write_text(json.dumps({**data, "parts": ["../../etc/x.shp"]}))
-    with pytest.raises(InputFileError, match=r"lists the part '../../etc/x.shp', which is not a shapefile beside it"):
+    with pytest.raises(
+        InputFileError, match=r"lists the part '../../etc/x.shp', which is not a shapefile beside it"
+    ):
         read_shapefile(tmp_path / "s.shp")
     sidecar.write_text("{not json")
     with pytest.raises(InputFileError, match="is not valid JSON"):
@@ -151,7 +176,9 @@ def test_dbf_encoding_without_cpg(tmp_path):
 
 
 def test_geometry_collections_cannot_be_written_to_a_shapefile(tmp_path):
-    frame = gpd.GeoDataFrame({"id": ["g"]}, geometry=[shapely.GeometryCollection([shapely.Point(0, 0)])], crs=4326)
+    frame = gpd.GeoDataFrame(
+        {"id": ["g"]}, geometry=[shapely.GeometryCollection([shapely.Point(0, 0)])], crs=4326
+    )
     with pytest.raises(StoreError, match="geometry collections, which a shapefile cannot store"):
         write_shapefile(frame, tmp_path, "g", layer_name="x")
 

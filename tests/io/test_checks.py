@@ -57,8 +57,15 @@ def test_projected_coordinates_are_not_judged_as_degrees_and_small_ones_are_susp
 
 
 def test_non_finite_coordinates_are_errors_and_blanked():
-    frame = gpd.GeoDataFrame(geometry=[shapely.Point(np.nan, 1), shapely.LineString([(0, 0), (np.inf, 1)]),
-                                       shapely.Point(1, 1), None], crs=4326)
+    frame = gpd.GeoDataFrame(
+        geometry=[
+            shapely.Point(np.nan, 1),
+            shapely.LineString([(0, 0), (np.inf, 1)]),
+            shapely.Point(1, 1),
+            None,
+        ],
+        crs=4326,
+    )
     out, findings = checks.check_coordinates(frame, labels(4))
     assert [f.where for f in findings] == ["row 1", "row 2"]
     assert out.geometry.isna().tolist() == [True, True, False, True]
@@ -66,10 +73,14 @@ def test_non_finite_coordinates_are_errors_and_blanked():
 
 def test_labelling_never_moves_and_never_guesses():
     frame = points([(512_000, 4_420_000)], crs=None)
-    with pytest.raises(CRSError, match="'f.csv' has no CRS: the file declares no CRS; deerhabitat never guesses"):
+    with pytest.raises(
+        CRSError, match="'f.csv' has no CRS: the file declares no CRS; deerhabitat never guesses"
+    ):
         checks.label_crs(frame, crs_origin="file", assume_crs=None, path="f.csv")
     labelled, findings = checks.label_crs(frame, crs_origin="file", assume_crs="EPSG:32642", path="f.csv")
-    assert labelled.crs.to_epsg() == 32642 and labelled.geometry[0].equals(frame.geometry[0]) and findings == []
+    assert (
+        labelled.crs.to_epsg() == 32642 and labelled.geometry[0].equals(frame.geometry[0]) and findings == []
+    )
     nothing = gpd.GeoDataFrame({"a": [1]}, geometry=[None])
     assert checks.label_crs(nothing, crs_origin="none", assume_crs=None, path="x")[0].crs.to_epsg() == 4326
 
@@ -79,7 +90,9 @@ def test_transforming_to_4326_matches_pyproj(lon, lat):
     x, y = pyproj.Transformer.from_crs(4326, 32642, always_xy=True).transform(lon, lat)
     out, findings = checks.to_store_crs(points([(x, y)], crs=32642), ["row 1"])
     assert findings == []
-    assert out.geometry[0].x == pytest.approx(lon, abs=1e-7) and out.geometry[0].y == pytest.approx(lat, abs=1e-7)
+    assert out.geometry[0].x == pytest.approx(lon, abs=1e-7) and out.geometry[0].y == pytest.approx(
+        lat, abs=1e-7
+    )
 
 
 def test_points_that_do_not_transform_are_errors():
@@ -89,12 +102,18 @@ def test_points_that_do_not_transform_are_errors():
     assert out.geometry.isna().tolist() == [True, False]
 
 
-@pytest.mark.parametrize(("kind", "bad", "expected_type"), [
-    (LayerKind.RANGES, shapely.Polygon([(0, 0), (2, 2), (2, 0), (0, 2)]), "MultiPolygon"),
-    (LayerKind.RANGES, shapely.Polygon([(0, 0), (2, 0), (2, 2), (0, 2)], [[(1, 1), (3, 1), (3, 3), (1, 3)]]),
-     "Polygon"),
-    (LayerKind.RIVERS, shapely.LineString([(0, 0), (0, 0), (1, 1)]), "LineString"),
-])
+@pytest.mark.parametrize(
+    ("kind", "bad", "expected_type"),
+    [
+        (LayerKind.RANGES, shapely.Polygon([(0, 0), (2, 2), (2, 0), (0, 2)]), "MultiPolygon"),
+        (
+            LayerKind.RANGES,
+            shapely.Polygon([(0, 0), (2, 0), (2, 2), (0, 2)], [[(1, 1), (3, 1), (3, 3), (1, 3)]]),
+            "Polygon",
+        ),
+        (LayerKind.RIVERS, shapely.LineString([(0, 0), (0, 0), (1, 1)]), "LineString"),
+    ],
+)
 def test_repair_keeps_the_geometry_family_of_the_kind(kind, bad, expected_type):
     assert not bad.is_valid or kind is LayerKind.RIVERS
     out, findings = checks.repair_geometries(gpd.GeoDataFrame(geometry=[bad], crs=4326), SPECS[kind], ["x"])
@@ -110,7 +129,9 @@ def test_repair_reports_each_feature_and_leaves_valid_ones_alone():
     out, findings = checks.repair_geometries(frame, SPECS[LayerKind.RANGES], labels(3))
     assert out.geometry[0] is valid or out.geometry[0].equals(valid)
     assert [(f.where, f.level) for f in findings] == [("row 2", "warning")]
-    rejected, errors = checks.repair_geometries(frame, SPECS[LayerKind.RANGES], labels(3), on_invalid="reject")
+    rejected, errors = checks.repair_geometries(
+        frame, SPECS[LayerKind.RANGES], labels(3), on_invalid="reject"
+    )
     assert [(f.where, f.level) for f in errors] == [("row 2", "error")] and rejected.geometry[1] is None
 
 
@@ -121,7 +142,9 @@ def test_measures_are_dropped_with_a_warning():
 
 
 def test_simplify_types_keeps_multipoints_of_several_points():
-    frame = gpd.GeoDataFrame(geometry=[shapely.MultiPoint([(0, 0), (1, 1)]), shapely.Point(1, 2, 0)], crs=4326)
+    frame = gpd.GeoDataFrame(
+        geometry=[shapely.MultiPoint([(0, 0), (1, 1)]), shapely.Point(1, 2, 0)], crs=4326
+    )
     out, findings = checks.simplify_types(frame)
     assert out.geometry[0].geom_type == "MultiPoint" and not out.geometry[1].has_z
     assert findings == [], "a zero height is not worth a warning"
@@ -147,7 +170,9 @@ def test_region_check_without_states_or_geometries():
 
 def test_checks_never_change_their_input():
     bowtie = shapely.Polygon([(0, 0), (1, 1), (1, 0), (0, 1)])
-    frame = gpd.GeoDataFrame(geometry=[bowtie, shapely.MultiPoint([(1, 2, 3)]), shapely.Point(500, 500)], crs=4326)
+    frame = gpd.GeoDataFrame(
+        geometry=[bowtie, shapely.MultiPoint([(1, 2, 3)]), shapely.Point(500, 500)], crs=4326
+    )
     before = [g.wkt for g in frame.geometry]
     checks.repair_geometries(frame, SPECS[LayerKind.RANGES], labels(3))
     checks.simplify_types(frame)

@@ -35,16 +35,28 @@ def test_mapping_swaps_and_replaces_columns():
 def test_column_problems_and_uniform_types():
     frame = gpd.GeoDataFrame({"OGC_FID": [1], "Geom": [2], "x": [3]}, geometry=[None])
     assert len(column_problems(frame)) == 2
-    mixed = gpd.GeoDataFrame({"when": pd.Series([pd.Timestamp("2019-05-03"), "later"], dtype=object),
-                              "big": pd.Series([2**70, 1], dtype=object)})
+    mixed = gpd.GeoDataFrame(
+        {
+            "when": pd.Series([pd.Timestamp("2019-05-03"), "later"], dtype=object),
+            "big": pd.Series([2**70, 1], dtype=object),
+        }
+    )
     out = uniform_types(mixed)
     assert out["when"].tolist() == ["2019-05-03T00:00:00", "later"]
     assert str(out["big"].dtype) == "Float64"
 
 
 def test_format_of_every_extension(tmp_path):
-    assert {format_of(f"x{ext}") for ext in FORMATS} == {"GeoPackage", "GeoJSON", "Shapefile", "FlatGeobuf",
-                                                         "GeoParquet", "KML", "CSV", "Excel"}
+    assert {format_of(f"x{ext}") for ext in FORMATS} == {
+        "GeoPackage",
+        "GeoJSON",
+        "Shapefile",
+        "FlatGeobuf",
+        "GeoParquet",
+        "KML",
+        "CSV",
+        "Excel",
+    }
     assert format_of(tmp_path) == "Shapefile"
     with pytest.raises(InputFileError, match="save old .xls workbooks as .xlsx"):
         format_of("x.xls")
@@ -68,17 +80,24 @@ def test_every_layer_of_a_geopackage_and_the_encoding_note(tmp_path):
 
 def test_text_that_is_not_utf8_in_any_gdal_format(tmp_path):
     path = tmp_path / "cyr.geojson"
-    path.write_bytes('{"type": "FeatureCollection", "features": [{"type": "Feature", "properties": {"name": '
-                     '"Тигровая"}, "geometry": null}]}'.encode("cp1251"))
-    with pytest.raises(InputFileError, match=r"text is not valid UTF-8 \(byte 0xd2\); pass the file's encoding "
-                                             r"with --encoding, e.g. --encoding cp1251"):
+    path.write_bytes(
+        '{"type": "FeatureCollection", "features": [{"type": "Feature", "properties": {"name": '
+        '"Тигровая"}, "geometry": null}]}'.encode("cp1251")
+    )
+    with pytest.raises(
+        InputFileError,
+        match=r"text is not valid UTF-8 \(byte 0xd2\); pass the file's encoding "
+        r"with --encoding, e.g. --encoding cp1251",
+    ):
         read_vector(path)
     assert read_vector(path, encoding="cp1251").frame["name"].tolist() == ["Тигровая"]
     with pytest.raises(InputFileError, match="--encoding 'nope' is not an encoding Python knows"):
         read_vector(path, encoding="nope")
     frame = gpd.GeoDataFrame({"a": [1]}, geometry=[shapely.Point(1, 2)], crs=4326)
     frame.to_parquet(tmp_path / "a.parquet")
-    assert "was ignored: GeoParquet text is UTF-8" in str(read_vector(tmp_path / "a.parquet", encoding="x").findings[0])
+    assert "was ignored: GeoParquet text is UTF-8" in str(
+        read_vector(tmp_path / "a.parquet", encoding="x").findings[0]
+    )
 
 
 def test_layers_in_different_crs_are_not_joined(tmp_path):
@@ -91,8 +110,11 @@ def test_layers_in_different_crs_are_not_joined(tmp_path):
 
 
 def test_kml_structure_fields_are_dropped_but_real_descriptions_kept(tmp_path):
-    frame = gpd.GeoDataFrame({"name": ["A <b>", "B"], "description": ["tugai forest", None], "n": [1, 2]},
-                             geometry=[shapely.Point(60, 41), shapely.Point(61, 42)], crs=4326)
+    frame = gpd.GeoDataFrame(
+        {"name": ["A <b>", "B"], "description": ["tugai forest", None], "n": [1, 2]},
+        geometry=[shapely.Point(60, 41), shapely.Point(61, 42)],
+        crs=4326,
+    )
     write_vector(frame, tmp_path / "a.kml", layer_name="sites")
     read = read_vector(tmp_path / "a.kml")
     assert read.frame.columns.tolist() == ["name", "description", "n", "geometry"]
@@ -108,5 +130,7 @@ def test_library_warnings_while_reading_become_findings():
         warnings.warn("Measured (M) geometry types are not supported", UserWarning, stacklevel=1)
         warnings.warn("Measured (M) geometry types are not supported", UserWarning, stacklevel=1)
         warnings.warn("driver said\n  something", RuntimeWarning, stacklevel=1)
-    assert [str(f) for f in caught] == ["while reading: Measured (M) geometry types are not supported",
-                                        "while reading: driver said something"]
+    assert [str(f) for f in caught] == [
+        "while reading: Measured (M) geometry types are not supported",
+        "while reading: driver said something",
+    ]

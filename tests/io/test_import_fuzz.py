@@ -20,8 +20,9 @@ from deerhabitat.errors import DeerHabitatError
 from deerhabitat.io import Store
 from deerhabitat.workflows import ImportOptions, export_layer, import_layer, validate_file
 
-SETTINGS = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow],
-                    database=None)
+SETTINGS = settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow], database=None
+)
 KINDS = ["sites", "population-counts", "protected-areas", "releases", "gbif", "wdpa"]
 
 
@@ -60,16 +61,22 @@ def attempt(workspace: Path, kind: str, name: str, data: bytes) -> None:
 
 
 @SETTINGS
-@given(data=st.binary(max_size=3000), ext=st.sampled_from(["csv", "geojson", "gpkg", "shp", "zip", "fgb",
-                                                            "parquet", "kml", "xlsx", "tsv"]),
-       kind=st.sampled_from(KINDS))
+@given(
+    data=st.binary(max_size=3000),
+    ext=st.sampled_from(["csv", "geojson", "gpkg", "shp", "zip", "fgb", "parquet", "kml", "xlsx", "tsv"]),
+    kind=st.sampled_from(KINDS),
+)
 def test_random_bytes(workspace, data, ext, kind):
     attempt(workspace, kind, f"input.{ext}", data)
 
 
 @SETTINGS
-@given(ext=st.sampled_from(["csv", "geojson", "xlsx", "kml"]), cut=st.floats(0.0, 1.0),
-       flip=st.integers(0, 255), at=st.floats(0.0, 1.0))
+@given(
+    ext=st.sampled_from(["csv", "geojson", "xlsx", "kml"]),
+    cut=st.floats(0.0, 1.0),
+    flip=st.integers(0, 255),
+    at=st.floats(0.0, 1.0),
+)
 def test_truncated_and_corrupted_valid_files(workspace, ext, cut, flip, at):
     good = (workspace / f"valid.{ext}").read_bytes()
     data = bytearray(good[: int(len(good) * cut)])
@@ -79,18 +86,48 @@ def test_truncated_and_corrupted_valid_files(workspace, ext, cut, flip, at):
 
 
 CELL = st.one_of(
-    st.text(max_size=30), st.sampled_from(["<script>alert(1)</script>", "=1+1", "NaN", "inf", "-inf", "1e309",
-                                           "", " ", "null", "2999-12-31", "0x10", "Тигровая", "\u202e", "\x00"]),
-    st.integers(min_value=-10**30, max_value=10**30).map(str),
-    st.floats(allow_nan=True, allow_infinity=True).map(repr))
+    st.text(max_size=30),
+    st.sampled_from(
+        [
+            "<script>alert(1)</script>",
+            "=1+1",
+            "NaN",
+            "inf",
+            "-inf",
+            "1e309",
+            "",
+            " ",
+            "null",
+            "2999-12-31",
+            "0x10",
+            "Тигровая",
+            "\u202e",
+            "\x00",
+        ]
+    ),
+    st.integers(min_value=-(10**30), max_value=10**30).map(str),
+    st.floats(allow_nan=True, allow_infinity=True).map(repr),
+)
 SITE_COLUMNS = ["site_id", "name", "iso3", "status", "source", "longitude", "latitude"]
-COUNT_COLUMNS = ["count_id", "site_id", "date", "count", "method", "captive", "source", "longitude", "latitude"]
+COUNT_COLUMNS = [
+    "count_id",
+    "site_id",
+    "date",
+    "count",
+    "method",
+    "captive",
+    "source",
+    "longitude",
+    "latitude",
+]
 
 
 @SETTINGS
-@given(columns=st.sampled_from([SITE_COLUMNS, COUNT_COLUMNS]), rows=st.lists(st.lists(CELL, min_size=5, max_size=10),
-                                                                             max_size=6),
-       delimiter=st.sampled_from([",", ";", "\t"]))
+@given(
+    columns=st.sampled_from([SITE_COLUMNS, COUNT_COLUMNS]),
+    rows=st.lists(st.lists(CELL, min_size=5, max_size=10), max_size=6),
+    delimiter=st.sampled_from([",", ";", "\t"]),
+)
 def test_tables_with_wrong_types(workspace, columns, rows, delimiter):
     import csv
     import io
@@ -103,30 +140,56 @@ def test_tables_with_wrong_types(workspace, columns, rows, delimiter):
     attempt(workspace, kind, "input.csv", buffer.getvalue().encode("utf-8", errors="surrogatepass"))
 
 
-COORD = st.one_of(st.floats(allow_nan=False, allow_infinity=False, width=32), st.floats(-180, 180),
-                  st.sampled_from([1e308, -1e308, 0.0, 500000.0, 4400000.0]))
+COORD = st.one_of(
+    st.floats(allow_nan=False, allow_infinity=False, width=32),
+    st.floats(-180, 180),
+    st.sampled_from([1e308, -1e308, 0.0, 500000.0, 4400000.0]),
+)
 POSITION = st.lists(COORD, min_size=2, max_size=3)
 GEOMETRY = st.one_of(
     st.none(),
     st.builds(lambda c: {"type": "Point", "coordinates": c}, POSITION),
     st.builds(lambda c: {"type": "LineString", "coordinates": c}, st.lists(POSITION, max_size=4)),
-    st.builds(lambda c: {"type": "Polygon", "coordinates": [c + c[:1]]}, st.lists(POSITION, min_size=0, max_size=5)),
+    st.builds(
+        lambda c: {"type": "Polygon", "coordinates": [c + c[:1]]}, st.lists(POSITION, min_size=0, max_size=5)
+    ),
     st.builds(lambda c: {"type": "MultiPoint", "coordinates": c}, st.lists(POSITION, max_size=3)),
-    st.builds(lambda g: {"type": "GeometryCollection", "geometries": g},
-              st.lists(st.builds(lambda c: {"type": "Point", "coordinates": c}, POSITION), max_size=2)),
-    st.sampled_from([{"type": "Point"}, {"type": "Nonsense", "coordinates": []}, {"coordinates": [1, 2]}, "x", 7]),
+    st.builds(
+        lambda g: {"type": "GeometryCollection", "geometries": g},
+        st.lists(st.builds(lambda c: {"type": "Point", "coordinates": c}, POSITION), max_size=2),
+    ),
+    st.sampled_from(
+        [{"type": "Point"}, {"type": "Nonsense", "coordinates": []}, {"coordinates": [1, 2]}, "x", 7]
+    ),
 )
-VALUE = st.one_of(st.none(), st.booleans(), st.integers(-10**20, 10**20), st.floats(), st.text(max_size=20),
-                  st.lists(st.integers(), max_size=2), st.sampled_from(["UZB", "native", "census", "2019", "a"]))
+VALUE = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(-(10**20), 10**20),
+    st.floats(),
+    st.text(max_size=20),
+    st.lists(st.integers(), max_size=2),
+    st.sampled_from(["UZB", "native", "census", "2019", "a"]),
+)
 
 
 @SETTINGS
-@given(features=st.lists(st.fixed_dictionaries({
-    "type": st.just("Feature"),
-    "properties": st.dictionaries(st.sampled_from(SITE_COLUMNS[:5] + COUNT_COLUMNS[:7] + ["NAME", "x"]), VALUE,
-                                  max_size=8),
-    "geometry": GEOMETRY}), max_size=5), kind=st.sampled_from(KINDS), crs=st.sampled_from([None, "EPSG:32642",
-                                                                                           "EPSG:nonsense"]))
+@given(
+    features=st.lists(
+        st.fixed_dictionaries(
+            {
+                "type": st.just("Feature"),
+                "properties": st.dictionaries(
+                    st.sampled_from(SITE_COLUMNS[:5] + COUNT_COLUMNS[:7] + ["NAME", "x"]), VALUE, max_size=8
+                ),
+                "geometry": GEOMETRY,
+            }
+        ),
+        max_size=5,
+    ),
+    kind=st.sampled_from(KINDS),
+    crs=st.sampled_from([None, "EPSG:32642", "EPSG:nonsense"]),
+)
 def test_geojson_with_odd_geometries_and_values(workspace, features, kind, crs):
     data = {"type": "FeatureCollection", "features": features}
     if crs:

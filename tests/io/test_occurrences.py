@@ -15,20 +15,41 @@ from deerhabitat.io.occurrences import event_date, sampling_method
 from deerhabitat.workflows import ImportOptions, import_layer, validate_file
 
 GEOD = pyproj.Geod(ellps="WGS84")
-COLUMNS = ["gbifID", "occurrenceID", "basisOfRecord", "occurrenceStatus", "individualCount", "eventDate", "year",
-           "month", "decimalLatitude", "decimalLongitude", "coordinateUncertaintyInMeters", "samplingProtocol",
-           "degreeOfEstablishment", "scientificName"]
+COLUMNS = [
+    "gbifID",
+    "occurrenceID",
+    "basisOfRecord",
+    "occurrenceStatus",
+    "individualCount",
+    "eventDate",
+    "year",
+    "month",
+    "decimalLatitude",
+    "decimalLongitude",
+    "coordinateUncertaintyInMeters",
+    "samplingProtocol",
+    "degreeOfEstablishment",
+    "scientificName",
+]
 BADAI = (60.41, 41.82)
 ZARAFSHAN = (66.94, 39.95)
 
 
 def record(gbif_id, lon, lat, count="12", date="2019-05-03T10:22:00Z", **extra):
     row = dict.fromkeys(COLUMNS, "")
-    row.update({"gbifID": str(gbif_id), "occurrenceID": f"urn:x:{gbif_id}", "basisOfRecord": "HUMAN_OBSERVATION",
-                "occurrenceStatus": "PRESENT", "individualCount": count, "eventDate": date,
-                "decimalLatitude": "" if lat is None else repr(lat),
-                "decimalLongitude": "" if lon is None else repr(lon),
-                "scientificName": "Cervus elaphus bactrianus Lydekker, 1900"})
+    row.update(
+        {
+            "gbifID": str(gbif_id),
+            "occurrenceID": f"urn:x:{gbif_id}",
+            "basisOfRecord": "HUMAN_OBSERVATION",
+            "occurrenceStatus": "PRESENT",
+            "individualCount": count,
+            "eventDate": date,
+            "decimalLatitude": "" if lat is None else repr(lat),
+            "decimalLongitude": "" if lon is None else repr(lon),
+            "scientificName": "Cervus elaphus bactrianus Lydekker, 1900",
+        }
+    )
     row.update(extra)
     return row
 
@@ -56,15 +77,20 @@ def albers_km(a, b) -> float:
 def test_records_become_counts_linked_to_the_nearest_site(tmp_path, store):
     near_badai = north_of(BADAI, 3000)
     far = north_of(ZARAFSHAN, 30_000)
-    path = gbif_file(tmp_path, [
-        record(101, *near_badai, coordinateUncertaintyInMeters="50"),
-        record(102, 68.3, 37.25, count="7", date="2020-04-01/2020-04-30", samplingProtocol="Camera trapping"),
-        record(103, *far),
-        record(104, *BADAI, count=""),
-        record(105, *BADAI, count="", occurrenceStatus="ABSENT"),
-        record(106, None, None),
-        record(107, *ZARAFSHAN, date="", year="2018", month="7", degreeOfEstablishment="captive"),
-    ])
+    path = gbif_file(
+        tmp_path,
+        [
+            record(101, *near_badai, coordinateUncertaintyInMeters="50"),
+            record(
+                102, 68.3, 37.25, count="7", date="2020-04-01/2020-04-30", samplingProtocol="Camera trapping"
+            ),
+            record(103, *far),
+            record(104, *BADAI, count=""),
+            record(105, *BADAI, count="", occurrenceStatus="ABSENT"),
+            record(106, None, None),
+            record(107, *ZARAFSHAN, date="", year="2018", month="7", degreeOfEstablishment="captive"),
+        ],
+    )
     result = import_layer("gbif", path, store=store.path, options=ImportOptions(max_distance_km=10))
     assert (result.features, result.added, result.rejected) == (7, 4, 3)
     counts = Store(store.path).read("population-counts").set_index("count_id")
@@ -74,7 +100,9 @@ def test_records_become_counts_linked_to_the_nearest_site(tmp_path, store):
     assert counts["date"].tolist() == ["2019-05-03", "2020-04-01", "2019-05-03", "2018-07"]
     assert counts["method"].tolist() == ["estimate", "camera-trap", "estimate", "estimate"]
     assert counts["captive"].tolist() == [False, False, False, True]
-    assert counts.loc["gbif:101", "distance_to_site_km"] == pytest.approx(albers_km(near_badai, BADAI), abs=1e-3)
+    assert counts.loc["gbif:101", "distance_to_site_km"] == pytest.approx(
+        albers_km(near_badai, BADAI), abs=1e-3
+    )
     assert counts.loc["gbif:101", "distance_to_site_km"] == pytest.approx(3.0, rel=0.01)  # geodesic 3 km
     assert counts.loc["gbif:102", "distance_to_site_km"] == 0.0, "inside the site's polygon"
     assert counts.loc["gbif:101", "coordinate_uncertainty_m"] == 50.0
@@ -102,19 +130,24 @@ def test_reimporting_the_same_download_updates_the_counts(tmp_path, store):
 
 
 def test_wrong_values_are_errors(tmp_path, store):
-    path = gbif_file(tmp_path, [
-        record(201, *BADAI, count="-2"),
-        record(202, *BADAI, count="2.5"),
-        record(203, *BADAI, date="2999-01-01"),
-        record(204, *BADAI, coordinateUncertaintyInMeters="far"),
-    ])
+    path = gbif_file(
+        tmp_path,
+        [
+            record(201, *BADAI, count="-2"),
+            record(202, *BADAI, count="2.5"),
+            record(203, *BADAI, date="2999-01-01"),
+            record(204, *BADAI, coordinateUncertaintyInMeters="far"),
+        ],
+    )
     report = validate_file("gbif", path, store=store.path, options=ImportOptions(max_distance_km=5))
     found = [str(f) for f in report.errors]
     assert "count_id='gbif:201': count=-2 must be at least 0" in found
     assert "count_id='gbif:202': count '2.5' is not a whole number" in found
     assert any(f.startswith("count_id='gbif:203': date '2999-01-01' is in the future") for f in found)
-    assert "count_id='gbif:204': coordinateUncertaintyInMeters 'far' is not a number of metres ≥ 0; fix or empty " \
-           "it" in found
+    assert (
+        "count_id='gbif:204': coordinateUncertaintyInMeters 'far' is not a number of metres ≥ 0; fix or empty "
+        "it" in found
+    )
     before = sha(store.path)
     with pytest.raises(SchemaError):
         import_layer("gbif", path, store=store.path, options=ImportOptions(max_distance_km=5))
@@ -127,13 +160,22 @@ def test_refusals(tmp_path, store):
         import_layer("gbif", path, store=store.path)
     with pytest.raises(SchemaError, match="--max-distance-km -1.0 must be a positive number of kilometres"):
         import_layer("gbif", path, store=store.path, options=ImportOptions(max_distance_km=-1.0))
-    with pytest.raises(SchemaError, match="the store has no sites with a location; each GBIF record is linked"):
-        import_layer("gbif", path, store=Store.create(tmp_path / "empty.gpkg").path,
-                     options=ImportOptions(max_distance_km=5))
+    with pytest.raises(
+        SchemaError, match="the store has no sites with a location; each GBIF record is linked"
+    ):
+        import_layer(
+            "gbif",
+            path,
+            store=Store.create(tmp_path / "empty.gpkg").path,
+            options=ImportOptions(max_distance_km=5),
+        )
     bare = tmp_path / "bare.csv"
     bare.write_text("gbifID,decimalLatitude,decimalLongitude\n1,41,60\n", encoding="utf-8")
-    with pytest.raises(SchemaError, match=r"lacks the Darwin Core column\(s\) \['individualCount', 'eventDate \(or "
-                                          r"year\)'\]"):
+    with pytest.raises(
+        SchemaError,
+        match=r"lacks the Darwin Core column\(s\) \['individualCount', 'eventDate \(or "
+        r"year\)'\]",
+    ):
         import_layer("gbif", bare, store=store.path, options=ImportOptions(max_distance_km=5))
     anonymous = tmp_path / "anon.csv"
     anonymous.write_text("individualCount,eventDate,decimalLatitude,decimalLongitude\n1,2019,41,60\n")
@@ -146,8 +188,10 @@ def test_refusals(tmp_path, store):
 
 def test_equidistant_sites_link_to_the_smallest_id(tmp_path, empty_store):
     # The Albers CRS is symmetric about its central meridian (67°E): these two sites are exactly as far.
-    sites = [{"site_id": s, "name": s, "iso3": "UZB", "status": st, "source": "t"}
-             for s, st in (("b", "native"), ("a", "captive"))]
+    sites = [
+        {"site_id": s, "name": s, "iso3": "UZB", "status": st, "source": "t"}
+        for s, st in (("b", "native"), ("a", "captive"))
+    ]
     import geopandas as gpd
 
     frame = gpd.GeoDataFrame(sites, geometry=[shapely.Point(67.2, 40.0), shapely.Point(66.8, 40.0)], crs=4326)
@@ -163,7 +207,8 @@ def test_uncertainty_larger_than_the_link_distance_is_a_warning(tmp_path, store)
     report = validate_file("gbif", path, store=store.path, options=ImportOptions(max_distance_km=5))
     assert [str(w) for w in report.warnings] == [
         "count_id='gbif:501': coordinate uncertainty (20000 m) exceeds the link distance (5 km): the site link may "
-        "be wrong"]
+        "be wrong"
+    ]
 
 
 def test_darwin_core_helpers():
@@ -173,7 +218,9 @@ def test_darwin_core_helpers():
     assert event_date({"eventDate": None, "year": 2017, "month": 3, "day": 9}, cols) == "2017-03-09"
     assert event_date({"eventDate": None, "year": None}, cols) is None
     protocol = {"samplingprotocol": "p", "basisofrecord": "b"}
-    assert sampling_method({"p": "Distance sampling (line transects)", "b": ""}, protocol) == "distance-sampling"
+    assert (
+        sampling_method({"p": "Distance sampling (line transects)", "b": ""}, protocol) == "distance-sampling"
+    )
     assert sampling_method({"p": "annual census", "b": ""}, protocol) == "census"
     assert sampling_method({"p": "", "b": "MACHINE_OBSERVATION"}, protocol) == "camera-trap"
     assert sampling_method({"p": pd.NA, "b": None}, protocol) == "estimate"

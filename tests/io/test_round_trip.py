@@ -50,7 +50,7 @@ def test_text_comes_back_exactly_in_every_format(source, tmp_path):
 
 def test_excel_text_that_looks_like_a_formula_stays_text(tmp_path, empty_store):
     frame = layer("sites")
-    frame.loc[0, "name"] = "=HYPERLINK(\"http://evil.example\",\"click\")"
+    frame.loc[0, "name"] = '=HYPERLINK("http://evil.example","click")'
     put(empty_store, "sites", frame)
     export_layer("sites", tmp_path / "sites.xlsx", store=empty_store.path)
     sheet = openpyxl.load_workbook(tmp_path / "sites.xlsx").active
@@ -127,5 +127,7 @@ def test_kml_text_is_html_escaped_so_viewers_never_run_it(source, tmp_path):
     text = (tmp_path / "sites.kml").read_text(encoding="utf-8")
     assert "<script>" not in text
     # LIBKML writes CDATA; inside it the escaped markup is shown by an HTML viewer as text, never run
-    assert "<name><![CDATA[&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt; &amp; &quot;quotes&quot;]]></name>" \
+    assert (
+        "<name><![CDATA[&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt; &amp; &quot;quotes&quot;]]></name>"
         in text
+    )

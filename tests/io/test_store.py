@@ -23,9 +23,16 @@ def sha(path):
 def make_sites(ids=("a", "b"), names=None):
     names = names or [f"Site {i}" for i in ids]
     frame = gpd.GeoDataFrame(
-        {"site_id": list(ids), "name": names, "iso3": ["UZB"] * len(ids), "status": ["native"] * len(ids),
-         "source": ["test"] * len(ids)},
-        geometry=[shapely.Point(60 + i, 41) for i in range(len(ids))], crs=4326)
+        {
+            "site_id": list(ids),
+            "name": names,
+            "iso3": ["UZB"] * len(ids),
+            "status": ["native"] * len(ids),
+            "source": ["test"] * len(ids),
+        },
+        geometry=[shapely.Point(60 + i, 41) for i in range(len(ids))],
+        crs=4326,
+    )
     return validate_layer(frame, "sites")
 
 
@@ -72,13 +79,16 @@ def test_round_trip_keeps_attributes_geometry_and_unicode(store):
 
 def test_upsert_updates_by_id_and_replace_replaces(store):
     store.write(LayerKind.SITES, make_sites(("a", "b")), provenance=Provenance("one.csv"))
-    result = store.write(LayerKind.SITES, make_sites(("b", "c"), names=["B2", "C"]),
-                         provenance=Provenance("two.csv"))
+    result = store.write(
+        LayerKind.SITES, make_sites(("b", "c"), names=["B2", "C"]), provenance=Provenance("two.csv")
+    )
     assert (result.added, result.updated, result.total) == (1, 1, 3)
     back = store.read("sites")
     assert back["site_id"].tolist() == ["a", "b", "c"]
     assert back.set_index("site_id").loc["b", "name"] == "B2"
-    result = store.write(LayerKind.SITES, make_sites(("z",)), provenance=Provenance("three.csv"), mode="replace")
+    result = store.write(
+        LayerKind.SITES, make_sites(("z",)), provenance=Provenance("three.csv"), mode="replace"
+    )
     assert store.read("sites")["site_id"].tolist() == ["z"]
     assert result.total == 1
 
@@ -86,8 +96,9 @@ def test_upsert_updates_by_id_and_replace_replaces(store):
 def test_provenance_is_recorded_and_listed(store):
     store.write(LayerKind.SITES, make_sites(), provenance=Provenance("sites.csv", "f00d", rejected=2))
     log = store.provenance()
-    assert log[["layer", "source_file", "sha256", "added", "updated", "rejected", "total"]].values.tolist() == [
-        ["sites", "sites.csv", "f00d", 2, 0, 2, 2]]
+    assert log[
+        ["layer", "source_file", "sha256", "added", "updated", "rejected", "total"]
+    ].values.tolist() == [["sites", "sites.csv", "f00d", 2, 0, 2, 2]]
     info = store.layers()[0].to_dict()
     assert info["name"] == "sites" and info["count"] == 2 and info["source_file"] == "sites.csv"
     assert info["crs"] == "EPSG:4326" and info["tool_version"]
@@ -133,8 +144,9 @@ def test_a_copy_left_by_a_killed_writer_is_cleaned_up_by_the_next_write(store):
     import subprocess
     import sys
 
-    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True,
-                          text=True).stdout.strip()
+    dead = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True
+    ).stdout.strip()
     orphan = store.path.parent / f".{store.path.name}.{dead}.abc123.tmp.gpkg"
     orphan.write_bytes(b"half-written copy")
     alive = store.path.parent / f".{store.path.name}.1.abc123.tmp.gpkg"  # pid 1 is always running

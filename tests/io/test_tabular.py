@@ -25,17 +25,23 @@ from deerhabitat.io.tabular import (
 )
 
 
-@pytest.mark.parametrize(("columns", "expected"), [
-    (["id", "Longitude", "Latitude"], ("lonlat", "Longitude", "Latitude", None)),
-    (["id", "LON", "lat"], ("lonlat", "LON", "lat", None)),
-    (["decimalLatitude", "decimalLongitude"], ("lonlat", "decimalLongitude", "decimalLatitude", None)),
-    (["Decimal Longitude", "Decimal Latitude"], ("lonlat", "Decimal Longitude", "Decimal Latitude", None)),
-    (["lng", "lat", "WKT"], ("wkt", None, None, "WKT")),
-    (["X", "Y"], ("xy", "X", "Y", None)),
-    (["easting", "northing"], ("xy", "easting", "northing", None)),
-    (["the_geom"], ("wkt", None, None, "the_geom")),
-    (["longitude"], ("none", None, None, None)),
-])
+@pytest.mark.parametrize(
+    ("columns", "expected"),
+    [
+        (["id", "Longitude", "Latitude"], ("lonlat", "Longitude", "Latitude", None)),
+        (["id", "LON", "lat"], ("lonlat", "LON", "lat", None)),
+        (["decimalLatitude", "decimalLongitude"], ("lonlat", "decimalLongitude", "decimalLatitude", None)),
+        (
+            ["Decimal Longitude", "Decimal Latitude"],
+            ("lonlat", "Decimal Longitude", "Decimal Latitude", None),
+        ),
+        (["lng", "lat", "WKT"], ("wkt", None, None, "WKT")),
+        (["X", "Y"], ("xy", "X", "Y", None)),
+        (["easting", "northing"], ("xy", "easting", "northing", None)),
+        (["the_geom"], ("wkt", None, None, "the_geom")),
+        (["longitude"], ("none", None, None, None)),
+    ],
+)
 def test_geometry_columns_are_found_by_their_common_names(columns, expected):
     found = find_geometry_columns(columns)
     assert (found.mode, found.x, found.y, found.wkt) == expected
@@ -62,8 +68,10 @@ def write(tmp_path, name, text, encoding="utf-8"):
 
 
 def test_quoting_newlines_crlf_and_empty_rows(tmp_path):
-    text = ('id,name,lon,lat\r\n"a","Line one\nline two, with a comma",60,41\r\n\r\n,,,\r\n'
-            '"b","He said ""hi""",61,42\r\n')
+    text = (
+        'id,name,lon,lat\r\n"a","Line one\nline two, with a comma",60,41\r\n\r\n,,,\r\n'
+        '"b","He said ""hi""",61,42\r\n'
+    )
     layer = read_csv(write(tmp_path, "q.csv", text))
     assert layer.frame["name"].tolist() == ["Line one\nline two, with a comma", 'He said "hi"']
     assert layer.frame["id"].tolist() == ["a", "b"] and not layer.findings
@@ -74,7 +82,8 @@ def test_short_rows_are_padded_and_long_rows_are_errors(tmp_path):
     assert layer.frame["name"].tolist() == ["A", "B", "C"]
     assert layer.frame.geometry.isna().tolist() == [True, False, False]
     assert [str(f) for f in layer.findings] == [
-        "row 2: has 5 values but the header names 4 columns (line 3); check the delimiter and quotes"]
+        "row 2: has 5 values but the header names 4 columns (line 3); check the delimiter and quotes"
+    ]
 
 
 def test_one_coordinate_and_mixed_srids(tmp_path):
@@ -92,8 +101,13 @@ def test_very_long_wkt_fields_are_read(tmp_path):
 
 def test_encodings(tmp_path):
     text = "id,name\na,Тигровая балка\n"
-    assert read_csv(write(tmp_path, "u16.csv", text, "utf-16"), encoding="utf-16").frame["name"][0] == "Тигровая балка"
-    assert read_csv(write(tmp_path, "u16b.csv", text, "utf-16")).frame["name"][0] == "Тигровая балка"  # its BOM
+    assert (
+        read_csv(write(tmp_path, "u16.csv", text, "utf-16"), encoding="utf-16").frame["name"][0]
+        == "Тигровая балка"
+    )
+    assert (
+        read_csv(write(tmp_path, "u16b.csv", text, "utf-16")).frame["name"][0] == "Тигровая балка"
+    )  # its BOM
     with pytest.raises(InputFileError, match=r"is not valid utf-8-sig text \(byte 0xd2 at offset 10\)"):
         read_csv(write(tmp_path, "cp.csv", text, "cp1251"))
 
@@ -103,8 +117,16 @@ def test_nul_characters_are_kept_for_the_checks_to_refuse(tmp_path):
 
 
 def test_text_columns_are_typed_by_content():
-    frame = gpd.GeoDataFrame({"year": ["1998", None, "2002"], "code": ["007", "12", None], "ha": ["1.5", "2", None],
-                              "flag": ["yes", "no", None], "mixed": ["1", "a", None], "big": ["1e5", "-0.5", "3"]})
+    frame = gpd.GeoDataFrame(
+        {
+            "year": ["1998", None, "2002"],
+            "code": ["007", "12", None],
+            "ha": ["1.5", "2", None],
+            "flag": ["yes", "no", None],
+            "mixed": ["1", "a", None],
+            "big": ["1e5", "-0.5", "3"],
+        }
+    )
     out = type_text_columns(frame, exclude=["code"])
     assert out["year"].tolist() == [1998, pd.NA, 2002] and str(out["year"].dtype) == "Int64"
     assert out["code"].tolist()[:2] == ["007", "12"] and pd.isna(out["code"][2])
@@ -115,21 +137,31 @@ def test_text_columns_are_typed_by_content():
 
 
 def test_tables_are_written_with_lonlat_or_ewkt():
-    points = gpd.GeoDataFrame({"id": ["a", "b"], "ok": pd.array([True, None], dtype="boolean")},
-                              geometry=[shapely.Point(60.123456789012345, 41.1), None], crs=4326)
-    assert layer_to_table(points) == (["id", "ok", "longitude", "latitude"],
-                                      [["a", True, 60.123456789012345, 41.1], ["b", None, None, None]])
+    points = gpd.GeoDataFrame(
+        {"id": ["a", "b"], "ok": pd.array([True, None], dtype="boolean")},
+        geometry=[shapely.Point(60.123456789012345, 41.1), None],
+        crs=4326,
+    )
+    assert layer_to_table(points) == (
+        ["id", "ok", "longitude", "latitude"],
+        [["a", True, 60.123456789012345, 41.1], ["b", None, None, None]],
+    )
     mixed = gpd.GeoDataFrame({"id": ["p"]}, geometry=[shapely.box(0, 0, 1, 1)], crs=4326)
     header, rows = layer_to_table(mixed)
     assert header == ["id", "wkt"] and rows[0][1].startswith("SRID=4326;POLYGON ((")
     clash = gpd.GeoDataFrame({"Longitude": [1.0]}, geometry=[shapely.Point(0, 0)], crs=4326)
-    with pytest.raises(StoreError, match=r"attribute column\(s\) \['longitude'\] named like the table's geometry"):
+    with pytest.raises(
+        StoreError, match=r"attribute column\(s\) \['longitude'\] named like the table's geometry"
+    ):
         layer_to_table(clash)
 
 
 def test_csv_round_trip_of_awkward_values(tmp_path):
-    frame = gpd.GeoDataFrame({"id": ["a", "b"], "text": ['x, "y"\nz', "=SUM(A1)"], "n": [math.pi, -0.0]},
-                             geometry=[shapely.Point(1e-7, -89.999999999), shapely.Point(-180, 90)], crs=4326)
+    frame = gpd.GeoDataFrame(
+        {"id": ["a", "b"], "text": ['x, "y"\nz', "=SUM(A1)"], "n": [math.pi, -0.0]},
+        geometry=[shapely.Point(1e-7, -89.999999999), shapely.Point(-180, 90)],
+        crs=4326,
+    )
     write_csv(frame, tmp_path / "t.csv")
     back = read_csv(tmp_path / "t.csv").frame
     assert back["text"].tolist() == frame["text"].tolist()
@@ -151,7 +183,9 @@ def test_excel_round_trip_splits_long_wkt_over_cells(tmp_path):
 
 def test_excel_refuses_values_it_cannot_hold(tmp_path):
     frame = gpd.GeoDataFrame({"id": ["a"], "note": ["bell \x07"]}, geometry=[shapely.Point(0, 0)], crs=4326)
-    with pytest.raises(StoreError, match=r"row 1, column 'note': the text 'bell \\x07' holds control characters"):
+    with pytest.raises(
+        StoreError, match=r"row 1, column 'note': the text 'bell \\x07' holds control characters"
+    ):
         write_xlsx(frame, tmp_path / "t.xlsx", sheet="s")
     frame["note"] = ["x" * 40_000]
     with pytest.raises(StoreError, match="the text is 40,000 characters; an Excel cell holds at most 32,767"):

@@ -33,21 +33,53 @@ def fill(path, report_fields, populations):
     workbook.save(path)
 
 
-FIELDS = {"period_start": 2020, "period_end": 2023, "submitted": "2024-02-01", "authority": "Committee",
-          "focal_point_name": "B. Focal"}
+FIELDS = {
+    "period_start": 2020,
+    "period_end": 2023,
+    "submitted": "2024-02-01",
+    "authority": "Committee",
+    "focal_point_name": "B. Focal",
+}
 POPULATIONS = [
-    {"site_id": "KAZ-IB", "site_name": "Ile-Balkhash", "site_status": "reintroduced", "latitude": 45.3,
-     "longitude": 74.9, "coord_quality": "L", "date": "2022-07", "count": 150, "lower": 150, "method": "estimate",
-     "captive": "no", "trend": "increasing", "source": "wwf.ru 11 Jul 2022"},
-    {"site_id": "KAZ-SD", "site_name": "Syr Darya", "site_status": "reintroduced", "latitude": 42.865,
-     "longitude": 68.005, "date": "2016-01", "count": 103, "method": "census", "captive": "no",
-     "trend": "increasing", "males": 46, "females": 35, "young": 22, "source": "kazpravda.kz"},
+    {
+        "site_id": "KAZ-IB",
+        "site_name": "Ile-Balkhash",
+        "site_status": "reintroduced",
+        "latitude": 45.3,
+        "longitude": 74.9,
+        "coord_quality": "L",
+        "date": "2022-07",
+        "count": 150,
+        "lower": 150,
+        "method": "estimate",
+        "captive": "no",
+        "trend": "increasing",
+        "source": "wwf.ru 11 Jul 2022",
+    },
+    {
+        "site_id": "KAZ-SD",
+        "site_name": "Syr Darya",
+        "site_status": "reintroduced",
+        "latitude": 42.865,
+        "longitude": 68.005,
+        "date": "2016-01",
+        "count": 103,
+        "method": "census",
+        "captive": "no",
+        "trend": "increasing",
+        "males": 46,
+        "females": 35,
+        "young": 22,
+        "source": "kazpravda.kz",
+    },
 ]
 
 
 def test_template_fill_validate_import_list(run_cli, tmp_path):
     assert run_cli("init", "kaz.gpkg").exit_code == 0
-    result = run_cli("national-report", "template", "--country", "KAZ", "--format", "xlsx", "--out", "kaz.xlsx")
+    result = run_cli(
+        "national-report", "template", "--country", "KAZ", "--format", "xlsx", "--out", "kaz.xlsx"
+    )
     assert result.exit_code == 0, result
     assert result.stdout.strip() == "Wrote the KAZ national report template kaz.xlsx"
     fill(tmp_path / "kaz.xlsx", FIELDS, POPULATIONS)
@@ -56,16 +88,23 @@ def test_template_fill_validate_import_list(run_cli, tmp_path):
     assert result.stdout.strip() == "kaz.xlsx: valid national report of KAZ for 2020-2023 (2 populations)"
     result = run_cli("national-report", "import", "kaz.xlsx", "--store", "kaz.gpkg")
     assert result.exit_code == 0, result
-    assert result.stdout.strip() == ("Imported the national report of KAZ for 2020-2023 (version 1, kaz.xlsx): "
-                                     "2 population counts, 2 new sites, 0 releases, 0 new protected areas")
+    assert result.stdout.strip() == (
+        "Imported the national report of KAZ for 2020-2023 (version 1, kaz.xlsx): "
+        "2 population counts, 2 new sites, 0 releases, 0 new protected areas"
+    )
     counts = Store(tmp_path / "kaz.gpkg").read(LayerKind.POPULATION_COUNTS)
-    assert counts[["site_id", "date", "count"]].values.tolist() == [["KAZ-IB", "2022-07", 150],
-                                                                     ["KAZ-SD", "2016-01", 103]]
+    assert counts[["site_id", "date", "count"]].values.tolist() == [
+        ["KAZ-IB", "2022-07", 150],
+        ["KAZ-SD", "2016-01", 103],
+    ]
     assert set(counts["source"]) == {"national report KAZ 2020-2023 (kaz.xlsx)"}
     listed = json.loads(run_cli("national-report", "list", "--store", "kaz.gpkg", "--json").stdout)
     assert [(r["country"], r["period"], r["version"], r["latest"], r["filename"]) for r in listed] == [
-        ("KAZ", "2020-2023", 1, True, "kaz.xlsx")]
-    again = json.loads(run_cli("national-report", "import", "kaz.xlsx", "--store", "kaz.gpkg", "--json").stdout)
+        ("KAZ", "2020-2023", 1, True, "kaz.xlsx")
+    ]
+    again = json.loads(
+        run_cli("national-report", "import", "kaz.xlsx", "--store", "kaz.gpkg", "--json").stdout
+    )
     assert (again["version"], again["counts_written"], again["sites_added"]) == (2, 2, 0)
     assert len(Store(tmp_path / "kaz.gpkg").read(LayerKind.POPULATION_COUNTS)) == 2
     text = run_cli("national-report", "list", "--store", "kaz.gpkg").stdout.splitlines()
@@ -77,18 +116,27 @@ def test_yaml_template_lists_what_to_fill(run_cli, tmp_path):
     result = run_cli("national-report", "validate", "tjk.yaml")
     assert result.exit_code == 1
     lines = result.stderr.strip().splitlines()
-    assert lines[0] == ("Error: report.period_start (line 10): missing; required: first year the report covers (a year "
-                        "(YYYY), not in the future); fill it in")
+    assert lines[0] == (
+        "Error: report.period_start (line 10): missing; required: first year the report covers (a year "
+        "(YYYY), not in the future); fill it in"
+    )
     assert [line.split(" (line")[0] for line in lines] == [
-        "Error: report.period_start", "Error: report.period_end", "Error: report.submitted", "Error: report.authority",
-        "Error: report.focal_point_name"]
-    assert result.stdout.strip() == ("tjk.yaml: 5 problem(s); fix them (see docs/national-report-format.md) and check "
-                                     "again with `deerhabitat national-report validate`")
+        "Error: report.period_start",
+        "Error: report.period_end",
+        "Error: report.submitted",
+        "Error: report.authority",
+        "Error: report.focal_point_name",
+    ]
+    assert result.stdout.strip() == (
+        "tjk.yaml: 5 problem(s); fix them (see docs/national-report-format.md) and check "
+        "again with `deerhabitat national-report validate`"
+    )
     as_json = json.loads(run_cli("national-report", "validate", "tjk.yaml", "--json").stdout)
     assert as_json["valid"] is False and as_json["country"] == "TJK" and len(as_json["problems"]) == 5
-    assert as_json["problems"][3] == {"where": "report.authority (line 13)",
-                                      "message": "missing; required: the national authority responsible for the MOU; "
-                                                 "fill it in"}
+    assert as_json["problems"][3] == {
+        "where": "report.authority (line 13)",
+        "message": "missing; required: the national authority responsible for the MOU; fill it in",
+    }
 
 
 @pytest.mark.parametrize("name", BUNDLED_FILES)
@@ -144,42 +192,83 @@ populations:
 """
 
 MALFORMED = {
-    "wrong codes": (lambda t: _xlsx_with(t, lambda wb: wb["Populations"].cell(2, 13, "aerial-count")), [
-        "Error: sheet 'Populations' row 2, column 'method': 'aerial-count' is not an allowed value; expected one of: "
-        "census, distance-sampling, camera-trap, enclosure-count, estimate; pick one from the list"]),
-    "missing required fields": (lambda t: _xlsx_with(t, lambda wb: [setattr(wb["Report"]["B8"], "value", None),
-                                                                    setattr(wb["Populations"]["O3"], "value", None)]), [
-        "Error: sheet 'Report' row 8 ('authority'): missing; required: the national authority responsible for the "
-        "MOU; fill it in",
-        "Error: sheet 'Populations' row 3, column 'trend': missing; required: trend of the population over the period "
-        "(one of: increasing, stable, decreasing, fluctuating, unknown); fill it in"]),
-    "negative counts": (lambda t: _yaml(t, GOOD_YAML.replace("count: 150", "count: -150")), [
-        "Error: populations[0].count (line 15): -150 is negative; expected a whole number from 0 to 10,000,000; correct the "
-        "value"]),
-    "future dates": (lambda t: _yaml(t, GOOD_YAML.replace("date: 2022-07", "date: 2099-07")), [
-        "Error: populations[0].date (line 14): '2099-07' is in the future or before 1700; dates must lie between 1700 "
-        "and today; expected a date written YYYY, YYYY-MM or YYYY-MM-DD, not in the future; correct the value"]),
-    "wrong country code": (lambda t: _yaml(t, GOOD_YAML.replace("country: KAZ", "country: KZ")), [
-        "Error: report.country (line 2): 'KZ' is not an ISO 3166-1 alpha-3 code; expected an ISO 3166-1 alpha-3 "
-        "country code such as KAZ, UZB, TJK, TKM or AFG; correct the value"]),
-    "bad sheet names": (lambda t: _xlsx_with(t, lambda wb: setattr(wb["Populations"], "title", "Population")), [
-        "Error: sheet 'Population': unknown section 'Population'; sections: report (sheet 'Report'), populations "
-        "(sheet 'Populations'), distribution (sheet 'Distribution'), protected_areas (sheet 'Protected areas'), "
-        "threats (sheet 'Threats'), measures (sheet 'Measures'), releases (sheet 'Releases'), research (sheet "
-        "'Research'), community (sheet 'Community'), cooperation (sheet 'Cooperation'), work_programme (sheet 'Work "
-        "Programme'), priorities (sheet 'Priorities'); did you mean 'Populations'? rename or remove it"]),
-    "non-xlsx bytes": (lambda t: (t / "bad.xlsx").write_bytes(b"%PDF-1.4 not a workbook") and "bad.xlsx", [
-        "Error: bad.xlsx: not an Excel .xlsx workbook (the bytes are not a zip-based .xlsx file: BadZipFile); save it "
-        "from Excel or LibreOffice as .xlsx, or start from `deerhabitat national-report template --format xlsx`"]),
-    "YAML syntax errors": (lambda t: _yaml(t, GOOD_YAML.replace("  authority: Committee", "authority: [Committee")), [
-        "Error: bad.yaml line 7, column 19: not valid YAML (while parsing a flow sequence expected ',' or ']', but "
-        "got ':'); correct the YAML (indent nested keys by two spaces, quote text that contains ': ' or ' #')"]),
-    "unknown keys": (lambda t: _yaml(t, GOOD_YAML.replace("    trend:", "    tren:")), [
-        "Error: populations[0].tren (line 17): unknown key 'tren'; allowed keys: site_id, site_name, site_status, "
-        "scope, river, latitude, longitude, coord_quality, date, count, lower, upper, method, captive, trend, males, "
-        "females, young, source, notes; did you mean 'trend'? rename or remove it",
-        "Error: populations[0].trend (entry at line 9): missing; required: trend of the population over the period "
-        "(one of: increasing, stable, decreasing, fluctuating, unknown); fill it in"]),
+    "wrong codes": (
+        lambda t: _xlsx_with(t, lambda wb: wb["Populations"].cell(2, 13, "aerial-count")),
+        [
+            "Error: sheet 'Populations' row 2, column 'method': 'aerial-count' is not an allowed value; expected one of: "
+            "census, distance-sampling, camera-trap, enclosure-count, estimate; pick one from the list"
+        ],
+    ),
+    "missing required fields": (
+        lambda t: _xlsx_with(
+            t,
+            lambda wb: [
+                setattr(wb["Report"]["B8"], "value", None),
+                setattr(wb["Populations"]["O3"], "value", None),
+            ],
+        ),
+        [
+            "Error: sheet 'Report' row 8 ('authority'): missing; required: the national authority responsible for the "
+            "MOU; fill it in",
+            "Error: sheet 'Populations' row 3, column 'trend': missing; required: trend of the population over the period "
+            "(one of: increasing, stable, decreasing, fluctuating, unknown); fill it in",
+        ],
+    ),
+    "negative counts": (
+        lambda t: _yaml(t, GOOD_YAML.replace("count: 150", "count: -150")),
+        [
+            "Error: populations[0].count (line 15): -150 is negative; expected a whole number from 0 to 10,000,000; correct the "
+            "value"
+        ],
+    ),
+    "future dates": (
+        lambda t: _yaml(t, GOOD_YAML.replace("date: 2022-07", "date: 2099-07")),
+        [
+            "Error: populations[0].date (line 14): '2099-07' is in the future or before 1700; dates must lie between 1700 "
+            "and today; expected a date written YYYY, YYYY-MM or YYYY-MM-DD, not in the future; correct the value"
+        ],
+    ),
+    "wrong country code": (
+        lambda t: _yaml(t, GOOD_YAML.replace("country: KAZ", "country: KZ")),
+        [
+            "Error: report.country (line 2): 'KZ' is not an ISO 3166-1 alpha-3 code; expected an ISO 3166-1 alpha-3 "
+            "country code such as KAZ, UZB, TJK, TKM or AFG; correct the value"
+        ],
+    ),
+    "bad sheet names": (
+        lambda t: _xlsx_with(t, lambda wb: setattr(wb["Populations"], "title", "Population")),
+        [
+            "Error: sheet 'Population': unknown section 'Population'; sections: report (sheet 'Report'), populations "
+            "(sheet 'Populations'), distribution (sheet 'Distribution'), protected_areas (sheet 'Protected areas'), "
+            "threats (sheet 'Threats'), measures (sheet 'Measures'), releases (sheet 'Releases'), research (sheet "
+            "'Research'), community (sheet 'Community'), cooperation (sheet 'Cooperation'), work_programme (sheet 'Work "
+            "Programme'), priorities (sheet 'Priorities'); did you mean 'Populations'? rename or remove it"
+        ],
+    ),
+    "non-xlsx bytes": (
+        lambda t: (t / "bad.xlsx").write_bytes(b"%PDF-1.4 not a workbook") and "bad.xlsx",
+        [
+            "Error: bad.xlsx: not an Excel .xlsx workbook (the bytes are not a zip-based .xlsx file: BadZipFile); save it "
+            "from Excel or LibreOffice as .xlsx, or start from `deerhabitat national-report template --format xlsx`"
+        ],
+    ),
+    "YAML syntax errors": (
+        lambda t: _yaml(t, GOOD_YAML.replace("  authority: Committee", "authority: [Committee")),
+        [
+            "Error: bad.yaml line 7, column 19: not valid YAML (while parsing a flow sequence expected ',' or ']', but "
+            "got ':'); correct the YAML (indent nested keys by two spaces, quote text that contains ': ' or ' #')"
+        ],
+    ),
+    "unknown keys": (
+        lambda t: _yaml(t, GOOD_YAML.replace("    trend:", "    tren:")),
+        [
+            "Error: populations[0].tren (line 17): unknown key 'tren'; allowed keys: site_id, site_name, site_status, "
+            "scope, river, latitude, longitude, coord_quality, date, count, lower, upper, method, captive, trend, males, "
+            "females, young, source, notes; did you mean 'trend'? rename or remove it",
+            "Error: populations[0].trend (entry at line 9): missing; required: trend of the population over the period "
+            "(one of: increasing, stable, decreasing, fluctuating, unknown); fill it in",
+        ],
+    ),
 }
 
 
@@ -194,8 +283,9 @@ def store_with_a_report(tmp_path_factory, bundled):
 
 
 @pytest.mark.parametrize("case", sorted(MALFORMED))
-def test_malformed_reports_one_line_per_problem_store_unchanged(run_cli, tmp_path, sha256, case,
-                                                                store_with_a_report):
+def test_malformed_reports_one_line_per_problem_store_unchanged(
+    run_cli, tmp_path, sha256, case, store_with_a_report
+):
     make, expected = MALFORMED[case]
     shutil.copyfile(store_with_a_report, tmp_path / "s.gpkg")
     before = sha256(tmp_path / "s.gpkg")
@@ -206,9 +296,11 @@ def test_malformed_reports_one_line_per_problem_store_unchanged(run_cli, tmp_pat
         assert result.exit_code == 1, result
         assert result.stderr.strip().splitlines() == expected, result
         assert "Traceback" not in result.stderr + result.stdout
-        assert result.stdout.strip() == (f"{name}: {len(expected)} problem(s); fix them (see "
-                                         f"docs/national-report-format.md) and check again with `deerhabitat "
-                                         f"national-report validate`")
+        assert result.stdout.strip() == (
+            f"{name}: {len(expected)} problem(s); fix them (see "
+            f"docs/national-report-format.md) and check again with `deerhabitat "
+            f"national-report validate`"
+        )
     assert sha256(tmp_path / "s.gpkg") == before
 
 
@@ -220,13 +312,15 @@ def test_import_into_the_bundled_store_is_refused(run_cli, bundled, sha256):
     assert result.exit_code == 1, result
     assert result.stderr.strip().splitlines() == [
         f"Error: the store {str(bundled_store_path())!r} is read-only (the bundled store cannot be changed); create "
-        f"your own with `deerhabitat init my.gpkg` and pass --store my.gpkg"]
+        f"your own with `deerhabitat init my.gpkg` and pass --store my.gpkg"
+    ]
     assert sha256(bundled_store_path()) == before
     listed = run_cli("national-report", "list", "--json")
     assert listed.exit_code == 0
     # the bundled store keeps the four bundled YAML reports as records (data/build.py); none was added
     assert [(r["filename"], r["version"]) for r in json.loads(listed.stdout)] == [
-        (f"{c}-2020-2023.yaml", 1) for c in ("KAZ", "TJK", "TKM", "UZB")]
+        (f"{c}-2020-2023.yaml", 1) for c in ("KAZ", "TJK", "TKM", "UZB")
+    ]
 
 
 def test_import_of_a_report_that_does_not_fit_the_store(run_cli, tmp_path):
@@ -237,23 +331,43 @@ def test_import_of_a_report_that_does_not_fit_the_store(run_cli, tmp_path):
     assert result.stderr.strip().splitlines() == [
         "Error: populations[0].site_id (line 9): site 'KAZ-IB' is not in the store and the entry has no "
         "latitude/longitude; use the store's site id (see `deerhabitat export sites`) or give the site's coordinates "
-        "to add it"]
+        "to add it"
+    ]
 
 
-@pytest.mark.parametrize(("args", "code", "message"), [
-    (("--country", "XX", "--out", "t.xlsx"), 2, "Invalid value for '--country': 'XX' is not an ISO 3166-1 alpha-3 "
-                                               "country code; use a code such as KAZ, UZB, TJK, TKM or AFG"),
-    (("--country", "UZB", "--format", "yaml", "--out", "t.xlsx"), 2,
-     "Invalid value for --out: 't.xlsx' does not end in .yaml or .yml, as --format yaml needs; change the extension "
-     "or the format"),
-    (("--country", "UZB", "--out", "t.csv"), 2,
-     "Invalid value for --out: 't.csv' does not end in .xlsx, .yaml or .yml; name the file NAME.xlsx (Excel) or "
-     "NAME.yaml"),
-    (("--country", "UZB", "--out", "exists.yaml"), 1,
-     "Error: 'exists.yaml' already exists; choose another --out path, or pass --overwrite"),
-    (("--country", "UZB", "--out", "no/such/dir/t.yaml"), 1,
-     "Error: cannot write 'no/such/dir/t.yaml' (No such file or directory); check the folder exists and is writable"),
-])
+@pytest.mark.parametrize(
+    ("args", "code", "message"),
+    [
+        (
+            ("--country", "XX", "--out", "t.xlsx"),
+            2,
+            "Invalid value for '--country': 'XX' is not an ISO 3166-1 alpha-3 "
+            "country code; use a code such as KAZ, UZB, TJK, TKM or AFG",
+        ),
+        (
+            ("--country", "UZB", "--format", "yaml", "--out", "t.xlsx"),
+            2,
+            "Invalid value for --out: 't.xlsx' does not end in .yaml or .yml, as --format yaml needs; change the extension "
+            "or the format",
+        ),
+        (
+            ("--country", "UZB", "--out", "t.csv"),
+            2,
+            "Invalid value for --out: 't.csv' does not end in .xlsx, .yaml or .yml; name the file NAME.xlsx (Excel) or "
+            "NAME.yaml",
+        ),
+        (
+            ("--country", "UZB", "--out", "exists.yaml"),
+            1,
+            "Error: 'exists.yaml' already exists; choose another --out path, or pass --overwrite",
+        ),
+        (
+            ("--country", "UZB", "--out", "no/such/dir/t.yaml"),
+            1,
+            "Error: cannot write 'no/such/dir/t.yaml' (No such file or directory); check the folder exists and is writable",
+        ),
+    ],
+)
 def test_template_usage_errors(run_cli, tmp_path, args, code, message):
     (tmp_path / "exists.yaml").write_text("precious")
     result = run_cli("national-report", "template", *args)

@@ -20,8 +20,10 @@ def _section_tables(text):
         if not key:
             continue
         rows = re.findall(r"^\| `(\w+)` \| (yes|) \| ([^|]+) \|", block, flags=re.M)
-        tables[key.group(1)] = {"sheet": key.group(2),
-                                "fields": {name: (req == "yes", accepts.strip()) for name, req, accepts in rows}}
+        tables[key.group(1)] = {
+            "sheet": key.group(2),
+            "fields": {name: (req == "yes", accepts.strip()) for name, req, accepts in rows},
+        }
     return tables
 
 
@@ -48,13 +50,21 @@ def test_every_coded_list_is_documented_with_its_values():
 
 def test_the_doc_and_every_bundled_report_say_they_are_illustrations(bundled):
     text = " ".join(DOC.read_text(encoding="utf-8").split())
-    assert "compiled from public sources by deerhabitat for illustration; they are not official submissions" in text
+    assert (
+        "compiled from public sources by deerhabitat for illustration; they are not official submissions"
+        in text
+    )
     reports = sorted(bundled.glob("*.yaml"))
     assert len(reports) >= 3
     for path in reports:
         report = yaml.safe_load(path.read_text(encoding="utf-8"))
-        assert "Compiled from public sources by deerhabitat for illustration, not an official submission" in \
-            report["report"]["note"], path.name
-        cited = [e for key in ("populations", "releases", "distribution", "protected_areas", "threats")
-                 for e in report.get(key) or []]
+        assert (
+            "Compiled from public sources by deerhabitat for illustration, not an official submission"
+            in report["report"]["note"]
+        ), path.name
+        cited = [
+            e
+            for key in ("populations", "releases", "distribution", "protected_areas", "threats")
+            for e in report.get(key) or []
+        ]
         assert cited and all(e.get("source") for e in cited), path.name

@@ -48,6 +48,7 @@ def fill_workbook(path, report):
 
 # -- templates --------------------------------------------------------------------------------------------
 
+
 def test_excel_template_has_a_sheet_per_section_and_drop_downs(tmp_path):
     path = write_report_file(template_report("KAZ"), tmp_path / "t.xlsx")
     workbook = openpyxl.load_workbook(path)
@@ -117,7 +118,9 @@ def test_yaml_template_is_commented_and_complete(tmp_path):
     for section in SECTIONS:
         for field in section.fields:
             assert f"{field.name}:" in text
-    assert "#    method:   # (required) how the number was obtained; one of: census, distance-sampling" in text
+    assert (
+        "#    method:   # (required) how the number was obtained; one of: census, distance-sampling" in text
+    )
 
 
 def test_text_that_looks_like_a_formula_stays_text(tmp_path, make_report):
@@ -143,7 +146,9 @@ def test_workbooks_are_byte_for_byte_reproducible(tmp_path, make_report):
 def test_templates_are_not_overwritten_without_asking(tmp_path):
     path = tmp_path / "t.yaml"
     path.write_text("mine")
-    with pytest.raises(StoreError, match=r"'.*t.yaml' already exists; choose another --out path, or pass --overwrite"):
+    with pytest.raises(
+        StoreError, match=r"'.*t.yaml' already exists; choose another --out path, or pass --overwrite"
+    ):
         write_report_file(template_report("UZB"), path)
     assert path.read_text() == "mine"
     write_report_file(template_report("UZB"), path, overwrite=True)
@@ -151,6 +156,7 @@ def test_templates_are_not_overwritten_without_asking(tmp_path):
 
 
 # -- round trips ------------------------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("suffix", [".yaml", ".xlsx"])
 def test_report_round_trips_through_both_formats(tmp_path, make_report, suffix):
@@ -168,20 +174,29 @@ def test_bundled_reports_round_trip(tmp_path, bundled):
         original, problems = check(source)
         assert problems == [], source.name
         for suffix in (".yaml", ".xlsx"):
-            again, problems = check(write_report_file(original, tmp_path / f"{source.stem}{suffix}",
-                                                      overwrite=True))
+            again, problems = check(
+                write_report_file(original, tmp_path / f"{source.stem}{suffix}", overwrite=True)
+            )
             assert problems == [] and again == original, (source.name, suffix)
 
 
-_text = st.text(st.characters(codec="utf-8", exclude_categories=("Cs", "Cc")), min_size=1, max_size=20).filter(
-    lambda t: t.strip() == t and t)
-_entry = st.fixed_dictionaries({
-    "site_id": _text, "site_name": st.just("name"), "site_status": st.sampled_from(CODE_LISTS["site-status"]),
-    "date": st.dates(dt.date(1990, 1, 1), dt.date(2024, 3, 1)).map(lambda d: d.isoformat()[:7]),
-    "count": st.integers(0, 10**6), "method": st.sampled_from(CODE_LISTS["count-method"]),
-    "trend": st.sampled_from(CODE_LISTS["trend"]), "source": _text,
-    "notes": st.one_of(st.none(), _text), "captive": st.booleans(),
-})
+_text = st.text(
+    st.characters(codec="utf-8", exclude_categories=("Cs", "Cc")), min_size=1, max_size=20
+).filter(lambda t: t.strip() == t and t)
+_entry = st.fixed_dictionaries(
+    {
+        "site_id": _text,
+        "site_name": st.just("name"),
+        "site_status": st.sampled_from(CODE_LISTS["site-status"]),
+        "date": st.dates(dt.date(1990, 1, 1), dt.date(2024, 3, 1)).map(lambda d: d.isoformat()[:7]),
+        "count": st.integers(0, 10**6),
+        "method": st.sampled_from(CODE_LISTS["count-method"]),
+        "trend": st.sampled_from(CODE_LISTS["trend"]),
+        "source": _text,
+        "notes": st.one_of(st.none(), _text),
+        "captive": st.booleans(),
+    }
+)
 
 
 @settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -198,6 +213,7 @@ def test_any_valid_populations_round_trip_through_excel(tmp_path, make_report, e
 
 # -- where problems are --------------------------------------------------------------------------------
 
+
 def test_yaml_problems_carry_line_numbers(tmp_path, make_report, write_yaml):
     data = make_report()
     data["populations"][1]["count"] = -2
@@ -211,7 +227,8 @@ def test_yaml_problems_carry_line_numbers(tmp_path, make_report, write_yaml):
         f"populations[1].count (line {count_line}): -2 is negative; expected a whole number from 0 to 10,000,000; correct "
         f"the value",
         f"populations[2].method (entry at line {entry_line}): missing; required: how the number was obtained (one "
-        f"of: census, distance-sampling, camera-trap, enclosure-count, estimate); fill it in"]
+        f"of: census, distance-sampling, camera-trap, enclosure-count, estimate); fill it in",
+    ]
 
 
 def test_excel_problems_name_sheet_row_and_column(tmp_path, make_report):
@@ -228,7 +245,8 @@ def test_excel_problems_name_sheet_row_and_column(tmp_path, make_report):
         "sheet 'Populations' row 4, column 'method': 'aerial' is not an allowed value; expected one of: census, "
         "distance-sampling, camera-trap, enclosure-count, estimate; pick one from the list",
         "sheet 'Report' row 6 ('period_end'): the period ends (1999) before it starts (2020); the end must be the "
-        "same year or later; correct period_start/period_end"]
+        "same year or later; correct period_start/period_end",
+    ]
 
 
 def test_excel_blank_rows_are_skipped_and_rows_keep_their_numbers(tmp_path, make_report):
@@ -241,8 +259,10 @@ def test_excel_blank_rows_are_skipped_and_rows_keep_their_numbers(tmp_path, make
     workbook.save(path)
     checked, problems = check(path)
     assert len(checked["populations"]) == 3
-    assert problems == ["sheet 'Populations' row 6, column 'count': -1 is negative; expected a whole number from 0 "
-                        "to 10,000,000; correct the value"]
+    assert problems == [
+        "sheet 'Populations' row 6, column 'count': -1 is negative; expected a whole number from 0 "
+        "to 10,000,000; correct the value"
+    ]
 
 
 def test_excel_bad_sheet_name_is_reported_with_a_suggestion(tmp_path, make_report):
@@ -279,10 +299,12 @@ def test_excel_structural_problems(tmp_path, make_report):
         "sheet 'Populations' row 2, column 'cuont': unknown key 'cuont' (in 3 entries); allowed keys: site_id, "
         "site_name, "
         "site_status, scope, river, latitude, longitude, coord_quality, date, count, lower, upper, method, captive, "
-        "trend, males, females, young, source, notes; did you mean 'count'? rename or remove it"]
+        "trend, males, females, young, source, notes; did you mean 'count'? rename or remove it",
+    ]
 
 
 # -- unreadable files ------------------------------------------------------------------------------------
+
 
 def _unreadable(tmp_path, name, content):
     path = tmp_path / name
@@ -296,14 +318,17 @@ def _unreadable(tmp_path, name, content):
 def test_bytes_that_are_not_a_workbook(tmp_path):
     assert _unreadable(tmp_path, "r.xlsx", b"PK\x03\x04 not really a zip" * 10) == (
         "r.xlsx: not an Excel .xlsx workbook (the bytes are not a zip-based .xlsx file: BadZipFile); save it from "
-        "Excel or LibreOffice as .xlsx, or start from `deerhabitat national-report template --format xlsx`")
+        "Excel or LibreOffice as .xlsx, or start from `deerhabitat national-report template --format xlsx`"
+    )
 
 
 def test_a_zip_that_is_not_a_workbook(tmp_path):
     with zipfile.ZipFile(tmp_path / "z.zip", "w") as archive:
         archive.writestr("report.yaml", "report: {}")
     problem = _unreadable(tmp_path, "r.xlsx", (tmp_path / "z.zip").read_bytes())
-    assert problem.startswith("r.xlsx: not an Excel .xlsx workbook (it is a zip file but not a readable workbook: ")
+    assert problem.startswith(
+        "r.xlsx: not an Excel .xlsx workbook (it is a zip file but not a readable workbook: "
+    )
 
 
 def _damaged(path, member, how):
@@ -332,7 +357,9 @@ def test_damaged_workbooks_give_one_problem_or_read(tmp_path, bundled, how):
         try:
             source = read_report_file(path)
         except ReportFormatError as exc:
-            assert len(exc.problems) == 1 and exc.problems[0].startswith("damaged.xlsx: not an Excel .xlsx workbook")
+            assert len(exc.problems) == 1 and exc.problems[0].startswith(
+                "damaged.xlsx: not an Excel .xlsx workbook"
+            )
             outcomes.add("refused")
         else:
             check_report(source.data, locate=source.locate, today=TODAY)
@@ -343,7 +370,9 @@ def test_damaged_workbooks_give_one_problem_or_read(tmp_path, bundled, how):
 def test_truncated_workbooks_give_one_problem(tmp_path, bundled):
     content = (bundled / "UZB-2020-2023.xlsx").read_bytes()
     for cut in range(0, len(content), max(1, len(content) // 25)):
-        assert _unreadable(tmp_path, "cut.xlsx", content[:cut]).startswith("cut.xlsx: not an Excel .xlsx workbook")
+        assert _unreadable(tmp_path, "cut.xlsx", content[:cut]).startswith(
+            "cut.xlsx: not an Excel .xlsx workbook"
+        )
 
 
 @settings(max_examples=60, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -365,19 +394,23 @@ def test_yaml_syntax_error_names_line_and_column(tmp_path):
     assert problem == (
         "r.yaml line 3, column 2: not valid YAML (while parsing a block mapping expected <block end>, but found "
         "'<block mapping start>'); correct the YAML (indent nested keys by two spaces, quote text that contains ': ' "
-        "or ' #')")
+        "or ' #')"
+    )
 
 
 def test_yaml_python_tags_are_refused(tmp_path):
     problem = _unreadable(tmp_path, "r.yaml", b"report: !!python/object/apply:os.system ['echo hacked']\n")
-    assert problem.startswith("r.yaml line 1, column 9: not valid YAML (could not determine a constructor for the "
-                              "tag 'tag:yaml.org,2002:python/object/apply:os.system')")
+    assert problem.startswith(
+        "r.yaml line 1, column 9: not valid YAML (could not determine a constructor for the "
+        "tag 'tag:yaml.org,2002:python/object/apply:os.system')"
+    )
 
 
 def test_yaml_that_is_not_utf8(tmp_path):
     assert _unreadable(tmp_path, "r.yaml", "report:\n  country: Türkmenistan".encode("latin-1")) == (
         "r.yaml: byte 0xfc at position 20 is not UTF-8 text; a YAML report must be UTF-8 (or is this an Excel "
-        "file? then name it .xlsx); save it as UTF-8")
+        "file? then name it .xlsx); save it as UTF-8"
+    )
 
 
 def test_yaml_duplicate_keys_are_problems(tmp_path):
@@ -385,7 +418,8 @@ def test_yaml_duplicate_keys_are_problems(tmp_path):
     path.write_text("report:\n  country: UZB\n  country: KAZ\n")
     source = read_report_file(path)
     assert [str(p) for p in source.problems] == [
-        "report.country (line 3): key 'country' appears twice (lines 2 and 3); only the last would count; keep one"]
+        "report.country (line 3): key 'country' appears twice (lines 2 and 3); only the last would count; keep one"
+    ]
 
 
 @pytest.mark.parametrize("name", ["r.csv", "r.xls", "r", "r.json"])
@@ -394,7 +428,8 @@ def test_unsupported_extensions(tmp_path, name):
     shown = f"'.{suffix}'" if suffix else "'(no extension)'"
     assert _unreadable(tmp_path, name, b"x") == (
         f"{name}: unsupported file type {shown}; a national report is a YAML (.yaml, .yml) or Excel (.xlsx) file; "
-        f"save it as one of these (start from `deerhabitat national-report template`)")
+        f"save it as one of these (start from `deerhabitat national-report template`)"
+    )
 
 
 def test_missing_file(tmp_path):

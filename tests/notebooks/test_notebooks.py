@@ -81,11 +81,17 @@ def kernel_env(tmp_path_factory) -> dict[str, str]:
     return env
 
 
-def execute(notebook: nbformat.NotebookNode, cwd: Path, env: dict[str, str], *,
-            allow_errors: bool = False) -> nbformat.NotebookNode:
+def execute(
+    notebook: nbformat.NotebookNode, cwd: Path, env: dict[str, str], *, allow_errors: bool = False
+) -> nbformat.NotebookNode:
     """Run every cell of ``notebook`` in a new python3 kernel started in ``cwd``; return the executed copy."""
-    client = NotebookClient(notebook, kernel_name="python3", timeout=CELL_TIMEOUT_S, allow_errors=allow_errors,
-                            resources={"metadata": {"path": str(cwd)}})
+    client = NotebookClient(
+        notebook,
+        kernel_name="python3",
+        timeout=CELL_TIMEOUT_S,
+        allow_errors=allow_errors,
+        resources={"metadata": {"path": str(cwd)}},
+    )
     client.execute(env=env)
     return notebook
 
@@ -98,9 +104,13 @@ def one_cell(source: str) -> nbformat.NotebookNode:
 
 # -- what is committed --------------------------------------------------------------------------------
 
+
 def test_the_three_notebooks_of_the_issue_are_there():
-    assert [p.name for p in NOTEBOOKS] == ["01-explore-and-analyse.ipynb", "02-import-your-data.ipynb",
-                                           "03-maps-for-reports.ipynb"]
+    assert [p.name for p in NOTEBOOKS] == [
+        "01-explore-and-analyse.ipynb",
+        "02-import-your-data.ipynb",
+        "03-maps-for-reports.ipynb",
+    ]
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
@@ -132,8 +142,11 @@ def private_names(source: str) -> list[str]:
 
     for node in ast.walk(tree):
         if isinstance(node, ast.ImportFrom) and (node.module or "").split(".")[0] == "deerhabitat":
-            found += [f"from {node.module} import {a.name}" for a in node.names
-                      if private(a.name) or any(private(p) for p in node.module.split("."))]
+            found += [
+                f"from {node.module} import {a.name}"
+                for a in node.names
+                if private(a.name) or any(private(p) for p in node.module.split("."))
+            ]
         elif isinstance(node, ast.Import):
             found += [f"import {a.name}" for a in node.names if any(private(p) for p in a.name.split("."))]
         elif isinstance(node, ast.Attribute) and private(node.attr):
@@ -143,9 +156,11 @@ def private_names(source: str) -> list[str]:
 
 def test_the_private_name_check_finds_private_names():
     assert private_names("from deerhabitat.analysis._checks import x") == [
-        "from deerhabitat.analysis._checks import x"]
+        "from deerhabitat.analysis._checks import x"
+    ]
     assert private_names("from deerhabitat.workflows.maps import _select") == [
-        "from deerhabitat.workflows.maps import _select"]
+        "from deerhabitat.workflows.maps import _select"
+    ]
     assert private_names("import deerhabitat._version") == ["import deerhabitat._version"]
     assert private_names("an._run(1)\nx.__class__") == ["._run"]
     assert private_names("%matplotlib inline\nfrom deerhabitat.workflows import report") == []
@@ -160,12 +175,14 @@ def test_notebooks_use_only_public_names(path):
 
 # -- the strip tool -------------------------------------------------------------------------------------
 
+
 def _executed_notebook(path: Path) -> None:
     notebook = nbformat.v4.new_notebook()
     notebook.metadata["language_info"] = {"name": "python", "version": "3.11.7", "mimetype": "text/x-python"}
     notebook.metadata["widgets"] = {"state": {}}
-    cell = nbformat.v4.new_code_cell("print(1)", execution_count=3,
-                                     outputs=[nbformat.v4.new_output("stream", name="stdout", text="1\n")])
+    cell = nbformat.v4.new_code_cell(
+        "print(1)", execution_count=3, outputs=[nbformat.v4.new_output("stream", name="stdout", text="1\n")]
+    )
     cell.metadata["execution"] = {"iopub.execute_input": "2026-11-24T10:00:00Z"}
     notebook.cells = [nbformat.v4.new_markdown_cell("# Title"), cell]
     nbformat.write(notebook, path)
@@ -174,7 +191,9 @@ def _executed_notebook(path: Path) -> None:
 def test_strip_tool_checks_then_strips(tmp_path):
     path = tmp_path / "run.ipynb"
     _executed_notebook(path)
-    check = subprocess.run([sys.executable, str(STRIP_TOOL), "--check", str(path)], capture_output=True, text=True)
+    check = subprocess.run(
+        [sys.executable, str(STRIP_TOOL), "--check", str(path)], capture_output=True, text=True
+    )
     assert check.returncode == 1
     assert "1 output(s)" in check.stdout and "execution_count 3" in check.stdout
     assert "'execution'" in check.stdout and "'widgets'" in check.stdout and "version" in check.stdout
@@ -190,17 +209,23 @@ def test_strip_tool_checks_then_strips(tmp_path):
     assert (code["outputs"], code["execution_count"], code["metadata"]) == ([], None, {})
     assert ["".join(c["source"]) for c in stripped["cells"]] == ["# Title", "print(1)"], "the text is kept"
     assert stripped["metadata"] == {"language_info": {"name": "python"}}
-    again = subprocess.run([sys.executable, str(STRIP_TOOL), "--check", str(path)], capture_output=True, text=True)
+    again = subprocess.run(
+        [sys.executable, str(STRIP_TOOL), "--check", str(path)], capture_output=True, text=True
+    )
     assert (again.returncode, again.stdout, again.stderr) == (0, "", "")
 
 
 # -- running them -----------------------------------------------------------------------------------------
 
+
 @pytest.mark.slow
 def test_the_kernel_is_offline(tmp_path, kernel_env):
-    notebook = execute(one_cell(
-        "import urllib.request\n"
-        "urllib.request.urlopen('http://example.org/', timeout=5)"), tmp_path, kernel_env, allow_errors=True)
+    notebook = execute(
+        one_cell("import urllib.request\nurllib.request.urlopen('http://example.org/', timeout=5)"),
+        tmp_path,
+        kernel_env,
+        allow_errors=True,
+    )
     errors = [o for o in notebook.cells[0].outputs if o.output_type == "error"]
     assert len(errors) == 1
     assert "network blocked in the notebook test" in errors[0].evalue
@@ -218,8 +243,12 @@ def test_notebook_runs_top_to_bottom_offline(path, tmp_path, kernel_env):
 
     cells = _code_cells(notebook)
     assert all(cell.execution_count is not None for cell in cells), "every code cell ran"
-    stderr = [(cell.id, o.text) for cell in cells for o in cell.outputs
-              if o.output_type == "stream" and o.name == "stderr"]
+    stderr = [
+        (cell.id, o.text)
+        for cell in cells
+        for o in cell.outputs
+        if o.output_type == "stream" and o.name == "stderr"
+    ]
     assert stderr == [], f"{path.name} printed warnings or errors"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["work"], "notebooks write only into work/"
     assert file_sha256(bundled_store_path()) == bundled, "the bundled store is never written"

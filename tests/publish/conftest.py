@@ -9,10 +9,10 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from publish_builders import make_layers, make_store  # noqa: E402
+from publish_builders import make_layers, make_store
 
-from deerhabitat.config import StoreConfig  # noqa: E402
-from deerhabitat.publish import prepare_data  # noqa: E402
+from deerhabitat.config import StoreConfig
+from deerhabitat.publish import prepare_data
 
 
 @pytest.fixture(scope="session")

@@ -27,8 +27,11 @@ def test_every_vendored_file_matches_its_pinned_sha256_and_has_a_licence(package
 def test_an_altered_file_is_refused(monkeypatch):
     package = VENDORED[0]
     altered = type(package.scripts[0])(package.scripts[0].package_path, "0" * 64)
-    with pytest.raises(AssetError, match=r"has sha256 .* expected 0000000000000000\.\.\. \(npm leaflet@1\.9\.4\); "
-                                         r"restore it with `python tools/vendor_assets.py`"):
+    with pytest.raises(
+        AssetError,
+        match=r"has sha256 .* expected 0000000000000000\.\.\. \(npm leaflet@1\.9\.4\); "
+        r"restore it with `python tools/vendor_assets.py`",
+    ):
         read_vendored(package, altered)
 
 

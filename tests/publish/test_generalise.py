@@ -27,8 +27,9 @@ def _snap_lonlat(lon: float, lat: float, cell_m: float = 10_000) -> tuple[float,
 
 
 def test_snap_in_projected_units_by_hand():
-    points = gpd.GeoSeries([shapely.Point(12_345.0, -6_789.0), shapely.Point(-1.0, 0.0), shapely.Point(0.0, 0.0)],
-                           crs=CRS)
+    points = gpd.GeoSeries(
+        [shapely.Point(12_345.0, -6_789.0), shapely.Point(-1.0, 0.0), shapely.Point(0.0, 0.0)], crs=CRS
+    )
     out = snap_to_cell_centres(points, cell_m=10_000, crs=CRS)
     assert [p.coords[0] for p in out] == [(15_000.0, -5_000.0), (-5_000.0, 5_000.0), (5_000.0, 5_000.0)]
 
@@ -39,13 +40,18 @@ def test_snap_matches_an_independent_pyproj_computation():
 
 
 def test_missing_and_empty_geometries_stay_missing():
-    out = snap_to_cell_centres(gpd.GeoSeries([None, shapely.Point(), shapely.Point(66, 40)], crs=4326),
-                               cell_m=10_000, crs=CRS)
+    out = snap_to_cell_centres(
+        gpd.GeoSeries([None, shapely.Point(), shapely.Point(66, 40)], crs=4326), cell_m=10_000, crs=CRS
+    )
     assert out.iloc[0] is None and out.iloc[1] is None and out.iloc[2] is not None
 
 
 @settings(max_examples=60, deadline=None)
-@given(lon=st.floats(55.0, 80.0), lat=st.floats(35.0, 48.0), cell_m=st.sampled_from([1_000, 5_000, 10_000, 25_000]))
+@given(
+    lon=st.floats(55.0, 80.0),
+    lat=st.floats(35.0, 48.0),
+    cell_m=st.sampled_from([1_000, 5_000, 10_000, 25_000]),
+)
 def test_published_point_is_within_half_a_cell_diagonal_and_snapping_is_stable(lon, lat, cell_m):
     px, py = _snap_lonlat(lon, lat, cell_m)
     (x0, y0), (x1, y1) = TO_EA.transform(lon, lat), TO_EA.transform(px, py)
@@ -65,7 +71,9 @@ def test_wild_sites_counts_and_releases_generalised_captive_and_others_untouched
     published = TO_EA.transform(*sites.loc["w3", "geometry"].coords[0])
     assert sites.loc["w3", "geometry"].geom_type == "Point"
     assert math.hypot(published[0] - w3[0], published[1] - w3[1]) <= 10_000 / math.sqrt(2)
-    assert sites.loc["zoo", "geometry"].coords[0] == CAPTIVE["zoo"] and not bool(sites.loc["zoo", "generalised"])
+    assert sites.loc["zoo", "geometry"].coords[0] == CAPTIVE["zoo"] and not bool(
+        sites.loc["zoo", "generalised"]
+    )
     counts = out[LayerKind.POPULATION_COUNTS].set_index("count_id")
     assert counts.loc["c1", "geometry"].coords[0] == pytest.approx(cell_centre(*EXACT_WILD["w1"]), abs=1e-9)
     assert counts.loc["c5", "geometry"].coords[0] == CAPTIVE["zoo"]
@@ -95,8 +103,11 @@ def test_method_text_gives_the_cell_and_the_largest_offset():
 def test_areas_become_the_grid_cells_whose_centres_they_contain():
     from deerhabitat.publish.generalise import generalise_areas
 
-    frame = gpd.GeoDataFrame({"id": ["a", "tiny"]}, geometry=[shapely.box(1_000, 1_000, 24_000, 9_000),
-                                                              shapely.box(12_000, 31_000, 12_500, 31_500)], crs=CRS)
+    frame = gpd.GeoDataFrame(
+        {"id": ["a", "tiny"]},
+        geometry=[shapely.box(1_000, 1_000, 24_000, 9_000), shapely.box(12_000, 31_000, 12_500, 31_500)],
+        crs=CRS,
+    )
     out = generalise_areas(frame, cell_m=10_000, crs=CRS)
     assert out.geometry.iloc[0].equals(shapely.box(0, 0, 20_000, 10_000))
     assert out.geometry.iloc[1].equals(shapely.box(10_000, 30_000, 20_000, 40_000))
@@ -108,12 +119,16 @@ def test_public_candidates_are_cells_with_rounded_distances(public_data):
 
     candidates = gpd.GeoDataFrame(
         {"candidate_id": ["C01"], "rank": [1], "distance_to_population_km": [23.7], "area_km2": [123.456]},
-        geometry=[shapely.Point(64.0, 40.0).buffer(0.3)], crs=4326)
+        geometry=[shapely.Point(64.0, 40.0).buffer(0.3)],
+        crs=4326,
+    )
     data = public_data.with_results(candidates=candidates)
     layer = next(x for x in build_habitat_map(data).layers if x.id == "candidates")
     assert layer.frame["distance_to_population_km"].tolist() == [20.0]
     assert layer.frame["area_km2"].tolist() == [123.456]
-    xs, ys = zip(*[TO_EA.transform(x, y) for x, y in shapely.get_coordinates(layer.frame.geometry.iloc[0])],
-                 strict=True)
+    xs, ys = zip(
+        *[TO_EA.transform(x, y) for x, y in shapely.get_coordinates(layer.frame.geometry.iloc[0])],
+        strict=True,
+    )
     assert all(abs(v / 10_000 - round(v / 10_000)) < 1e-6 for v in xs + ys)
     assert "grid cells they cover" in layer.note

@@ -31,16 +31,34 @@ def maps(publication):
 
 
 def test_every_map_the_data_allows_is_built_overview_first(maps):
-    assert list(maps) == ["overview", "state-tjk", "state-uzb", "population", "reintroductions",
-                          "protected-coverage"]
+    assert list(maps) == [
+        "overview",
+        "state-tjk",
+        "state-uzb",
+        "population",
+        "reintroductions",
+        "protected-coverage",
+    ]
 
 
 def test_overview_has_every_layer_with_groups(maps):
     layers = {layer.id: layer for layer in maps["overview"].layers}
-    assert list(layers) == ["range-states", "rivers", "range-historical", "range-2002", "range-2020",
-                            "protected-areas", "releases", "sites"]
+    assert list(layers) == [
+        "range-states",
+        "rivers",
+        "range-historical",
+        "range-2002",
+        "range-2020",
+        "protected-areas",
+        "releases",
+        "sites",
+    ]
     assert layers["range-states"].base and layers["sites"].searchable and not layers["releases"].visible
-    assert not layers["range-2002"].visible and layers["range-2020"].visible and layers["range-historical"].visible
+    assert (
+        not layers["range-2002"].visible
+        and layers["range-2020"].visible
+        and layers["range-historical"].visible
+    )
 
 
 def test_sites_show_their_latest_count_and_how_their_position_was_published(publication):
@@ -51,8 +69,9 @@ def test_sites_show_their_latest_count_and_how_their_position_was_published(publ
     assert sites.loc["w1", "position"].startswith("generalised: centre of a 10 km equal-area grid cell")
     assert sites.loc["zoo", "position"] == "as recorded"
     assert sites.loc["w1", "country"] == hostile("Uzbekistan") + " (UZB)"
-    assert sites.loc["tjk-national", "status_label"].endswith("national estimate standing for all populations of "
-                                                              "the country")
+    assert sites.loc["tjk-national", "status_label"].endswith(
+        "national estimate standing for all populations of the country"
+    )
 
 
 def test_latest_count_breaks_date_ties_by_the_last_count_id(layers):
@@ -63,8 +82,19 @@ def test_latest_count_breaks_date_ties_by_the_last_count_id(layers):
 
 
 def test_count_text_without_range():
-    assert count_text({"count": 1200, "lower": None, "upper": None, "date": "2019", "method": "census",
-                       "captive": False}) == "1,200 in 2019, census"
+    assert (
+        count_text(
+            {
+                "count": 1200,
+                "lower": None,
+                "upper": None,
+                "date": "2019",
+                "method": "census",
+                "captive": False,
+            }
+        )
+        == "1,200 in 2019, census"
+    )
 
 
 def test_state_map_keeps_its_country_and_opens_on_it(publication):
@@ -83,13 +113,20 @@ def test_population_frame_follows_the_totals_rule(publication):
     shown = {(r.site_id, r.year): (r.count, bool(r.carried), r.in_total_text) for r in frame.itertuples()}
     assert shown[("w1", 2008)] == (150, True, "yes")
     assert shown[("w3", 2008)] == (12, True, "yes")
-    assert shown[("w2", 2008)] == (45, False, "no: the country's national estimate for this year replaces its site "
-                                              "figures")
+    assert shown[("w2", 2008)] == (
+        45,
+        False,
+        "no: the country's national estimate for this year replaces its site figures",
+    )
     assert shown[("w2", 2005)] == (30, True, "yes")
     assert shown[("zoo", 2005)] == (20, False, "no: captive animals are reported apart")
     assert ("zoo", 2008) not in shown and ("tjk-national", 2005) not in shown
-    wild_total = {year: sum(c for (s, y), (c, _, t) in shown.items() if y == year and t == "yes" and s != "tjk-national")
-                  for year in TOTALS}
+    wild_total = {
+        year: sum(
+            c for (s, y), (c, _, t) in shown.items() if y == year and t == "yes" and s != "tjk-national"
+        )
+        for year in TOTALS
+    }
     national = {y: c for (s, y), (c, _, _) in shown.items() if s == "tjk-national"}
     assert {y: wild_total[y] + national.get(y, 0) for y in TOTALS} == TOTALS
 
@@ -128,6 +165,7 @@ def test_coverage_map_classes_each_country(maps):
 
 
 # -- the page ---------------------------------------------------------------------------------------
+
 
 class _Scan(html.parser.HTMLParser):
     def __init__(self):
@@ -178,18 +216,26 @@ def test_content_security_policy_allows_exactly_the_inline_scripts(pages):
     for text in pages.values():
         scan = _Scan()
         scan.feed(text)
-        policy = next(a["content"] for t, a in scan.tags if t == "meta" and a.get("http-equiv") ==
-                      "Content-Security-Policy")
+        policy = next(
+            a["content"]
+            for t, a in scan.tags
+            if t == "meta" and a.get("http-equiv") == "Content-Security-Policy"
+        )
         allowed = set(re.findall(r"'sha256-([^']+)'", policy))
         run = [data for kind, data in scan.scripts if kind is None]
         assert {base64.b64encode(hashlib.sha256(s.encode()).digest()).decode() for s in run} == allowed
-        assert "default-src 'none'" in policy and "connect-src 'none'" in policy and "unsafe-inline'" not in \
-            policy.split("style-src")[0]
+        assert (
+            "default-src 'none'" in policy
+            and "connect-src 'none'" in policy
+            and "unsafe-inline'" not in policy.split("style-src")[0]
+        )
 
 
 def test_embedded_data_parses_back_to_the_hostile_names(pages):
     text = pages["overview"]
-    payload = re.search(r'<script type="application/json" id="dh-data-overview">(.*?)</script>', text, re.S).group(1)
+    payload = re.search(
+        r'<script type="application/json" id="dh-data-overview">(.*?)</script>', text, re.S
+    ).group(1)
     data = json.loads(payload)
     sites = next(layer for layer in data["layers"] if layer["id"] == "sites")
     assert hostile("Site") in sites["cols"][0]

@@ -10,7 +10,15 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from publish_builders import CAPTIVE, EXACT_WILD, TOTALS_BY_COUNTRY, coordinate_patterns, exact_points, make_layers, make_store
+from publish_builders import (
+    CAPTIVE,
+    EXACT_WILD,
+    TOTALS_BY_COUNTRY,
+    coordinate_patterns,
+    exact_points,
+    make_layers,
+    make_store,
+)
 
 from deerhabitat.config import bundled_store_path
 from deerhabitat.io.styles import read_layer_styles
@@ -18,9 +26,20 @@ from deerhabitat.schema import LayerKind
 from deerhabitat.workflows import map_, report
 
 MAPS = ["overview", "state-tjk", "state-uzb", "population", "reintroductions", "protected-coverage"]
-REPORT_TABLES = ["totals_by_country_year", "totals_coverage", "published_totals", "range_coverage", "range_states", "protected_animals",
-                 "reintroductions", "gaps_national_reports", "gaps_outside_protected_areas",
-                 "gaps_range_states_without_recent_count", "provenance", "sources"]
+REPORT_TABLES = [
+    "totals_by_country_year",
+    "totals_coverage",
+    "published_totals",
+    "range_coverage",
+    "range_states",
+    "protected_animals",
+    "reintroductions",
+    "gaps_national_reports",
+    "gaps_outside_protected_areas",
+    "gaps_range_states_without_recent_count",
+    "provenance",
+    "sources",
+]
 """The report's tables for the hostile world (no national report kept: no threat, measure or WP table; its
 species is the default Bukhara deer, so the published estimates are shown)."""
 REPORT_CHARTS = ["trend_global", "trend_tjk", "trend_uzb"]
@@ -43,8 +62,21 @@ def published(tmp_path_factory):
     store = root / "world.gpkg"
     make_store(store)
     before = _sha(store)
-    runs = {profile: _deerhabitat("report", "--store", str(store), "--out", str(root / profile), "--profile",
-                                  profile, "--dpi", "80", cwd=root) for profile in ("public", "internal")}
+    runs = {
+        profile: _deerhabitat(
+            "report",
+            "--store",
+            str(store),
+            "--out",
+            str(root / profile),
+            "--profile",
+            profile,
+            "--dpi",
+            "80",
+            cwd=root,
+        )
+        for profile in ("public", "internal")
+    }
     return root, store, before, runs
 
 
@@ -57,9 +89,14 @@ def test_report_writes_every_file(published):
     assert runs["public"].returncode == 0, runs["public"].stderr
     assert runs["public"].stdout.startswith(f"Wrote the report to {root / 'public' / 'index.html'} (6 maps, ")
     out = root / "public"
-    expected = {"index.html", *(f"{m}.html" for m in MAPS), *(f"static/{m}.{x}" for m in MAPS for x in ("png", "svg")),
-                *(f"embed/{m}.txt" for m in MAPS), *(f"tables/{t}.csv" for t in REPORT_TABLES),
-                *(f"charts/{c}.svg" for c in REPORT_CHARTS)}
+    expected = {
+        "index.html",
+        *(f"{m}.html" for m in MAPS),
+        *(f"static/{m}.{x}" for m in MAPS for x in ("png", "svg")),
+        *(f"embed/{m}.txt" for m in MAPS),
+        *(f"tables/{t}.csv" for t in REPORT_TABLES),
+        *(f"charts/{c}.svg" for c in REPORT_CHARTS),
+    }
     assert {str(p.relative_to(out)) for p in out.rglob("*") if p.is_file()} == expected
 
 
@@ -97,7 +134,9 @@ def test_report_is_byte_identical_when_run_again(published, tmp_path):
     root, store, _, _ = published
     result = report(store=store, out=tmp_path / "again", dpi=80)
     first = {p.relative_to(root / "public"): _sha(p) for p in (root / "public").rglob("*") if p.is_file()}
-    again = {p.relative_to(tmp_path / "again"): _sha(p) for p in (tmp_path / "again").rglob("*") if p.is_file()}
+    again = {
+        p.relative_to(tmp_path / "again"): _sha(p) for p in (tmp_path / "again").rglob("*") if p.is_file()
+    }
     assert again == first and result.styles_written is None
 
 
@@ -106,8 +145,10 @@ def test_map_writes_one_map_and_stores_qgis_styles_once(tmp_path, run_cli):
     make_store(store)
     first = run_cli("map", "overview", "--store", store, "--out", tmp_path / "out", "--dpi", "60")
     assert first.exit_code == 0, first
-    assert first.stdout.splitlines()[:2] == [f"Wrote 1 map(s) to {tmp_path / 'out'}: overview",
-                                             "QGIS layer styles in the store: 7 stored or updated"]
+    assert first.stdout.splitlines()[:2] == [
+        f"Wrote 1 map(s) to {tmp_path / 'out'}: overview",
+        "QGIS layer styles in the store: 7 stored or updated",
+    ]
     assert sorted(p.name for p in (tmp_path / "out").glob("*.html")) == ["overview.html"]
     assert set(read_layer_styles(store)) == {k.table for k in LayerKind}
     written = _sha(store)
@@ -116,15 +157,28 @@ def test_map_writes_one_map_and_stores_qgis_styles_once(tmp_path, run_cli):
     assert _sha(store) == written
 
 
-@pytest.mark.parametrize(("args", "code", "message"), [
-    (["map", "nowhere"], 1, "Error: there is no map called 'nowhere' for this store; its maps are: overview, "
-                            "state-tjk, state-uzb, population, reintroductions, protected-coverage; run `deerhabitat "
-                            "map` without a name for all of them"),
-    (["map", "--profile", "secret"], 2, "Invalid value for '--profile': 'secret' is not one of 'public', 'internal'"),
-    (["report", "--dpi", "10"], 2, "Invalid value for '--dpi': 10 is not in the range 50<=x<=1200"),
-    (["report", "--basemap", "google"], 2, "Invalid value for '--basemap': 'google' is not one of"),
-])
-def test_bad_requests_fail_with_one_line_and_leave_the_store_unchanged(tmp_path, run_cli, args, code, message):
+@pytest.mark.parametrize(
+    ("args", "code", "message"),
+    [
+        (
+            ["map", "nowhere"],
+            1,
+            "Error: there is no map called 'nowhere' for this store; its maps are: overview, "
+            "state-tjk, state-uzb, population, reintroductions, protected-coverage; run `deerhabitat "
+            "map` without a name for all of them",
+        ),
+        (
+            ["map", "--profile", "secret"],
+            2,
+            "Invalid value for '--profile': 'secret' is not one of 'public', 'internal'",
+        ),
+        (["report", "--dpi", "10"], 2, "Invalid value for '--dpi': 10 is not in the range 50<=x<=1200"),
+        (["report", "--basemap", "google"], 2, "Invalid value for '--basemap': 'google' is not one of"),
+    ],
+)
+def test_bad_requests_fail_with_one_line_and_leave_the_store_unchanged(
+    tmp_path, run_cli, args, code, message
+):
     store = tmp_path / "s.gpkg"
     make_store(store)
     before = _sha(store)
@@ -144,7 +198,11 @@ def test_an_output_folder_that_is_a_file_is_refused(tmp_path, run_cli):
     make_store(store)
     (tmp_path / "taken").write_text("x")
     result = run_cli("map", "overview", "--store", store, "--out", tmp_path / "taken")
-    assert result.exit_code == 2 and "Invalid value for '--out'" in result.stderr and "is a file" in result.stderr
+    assert (
+        result.exit_code == 2
+        and "Invalid value for '--out'" in result.stderr
+        and "is a file" in result.stderr
+    )
     with pytest.raises(PublishError, match=f"cannot create the output folder {str(tmp_path / 'taken')!r}"):
         map_("overview", store=store, out=tmp_path / "taken")
 
@@ -156,7 +214,9 @@ def test_workflow_errors_name_the_allowed_values(tmp_path):
     make_store(store)
     with pytest.raises(PublishError, match="profile 'secret' is not a publishing profile; use 'public'"):
         map_("overview", store=store, out=tmp_path / "o", profile="secret")
-    with pytest.raises(PublishError, match="basemap 'google' is not offered; use one of: none, openstreetmap"):
+    with pytest.raises(
+        PublishError, match="basemap 'google' is not offered; use one of: none, openstreetmap"
+    ):
         map_("overview", store=store, out=tmp_path / "o", basemap="google")
     with pytest.raises(PublishError, match="dpi 5 is out of range; use 50 to 1200"):
         report(store=store, out=tmp_path / "o", dpi=5)

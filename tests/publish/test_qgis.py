@@ -14,8 +14,21 @@ from deerhabitat.publish import build_store_styles, render_qml, render_sld
 from deerhabitat.publish.styles import DEFAULT_STYLES, SITE_STYLE, range_style
 from deerhabitat.schema import LayerKind
 
-QGIS_COLUMNS = ["id", "f_table_catalog", "f_table_schema", "f_table_name", "f_geometry_column", "styleName",
-                "styleQML", "styleSLD", "useAsDefault", "description", "owner", "ui", "update_time"]
+QGIS_COLUMNS = [
+    "id",
+    "f_table_catalog",
+    "f_table_schema",
+    "f_table_name",
+    "f_geometry_column",
+    "styleName",
+    "styleQML",
+    "styleSLD",
+    "useAsDefault",
+    "description",
+    "owner",
+    "ui",
+    "update_time",
+]
 
 
 def _options(symbol: ET.Element) -> dict[str, str]:
@@ -65,7 +78,9 @@ def test_styles_are_written_as_qgis_default_styles_and_rewritten_only_when_chang
     with contextlib.closing(sqlite3.connect(store.path)) as con:
         columns = [r[1] for r in con.execute(f"PRAGMA table_info({STYLES_TABLE})")]
         geometry = dict(con.execute(f"SELECT f_table_name, f_geometry_column FROM {STYLES_TABLE}").fetchall())
-        contents = con.execute("SELECT data_type FROM gpkg_contents WHERE table_name = ?", (STYLES_TABLE,)).fetchall()
+        contents = con.execute(
+            "SELECT data_type FROM gpkg_contents WHERE table_name = ?", (STYLES_TABLE,)
+        ).fetchall()
     assert columns == QGIS_COLUMNS and contents == [("attributes",)]
     assert geometry["sites"] == "geom"
     stored = read_layer_styles(store.path)
@@ -76,8 +91,11 @@ def test_styles_are_written_as_qgis_default_styles_and_rewritten_only_when_chang
 
 
 def test_a_style_for_a_table_that_is_not_in_the_store_is_refused(store):
-    with pytest.raises(StoreError, match=r"cannot store a QGIS style for table 'nowhere': it is not a feature table "
-                                         r"of the store \(feature tables: population_counts, "):
+    with pytest.raises(
+        StoreError,
+        match=r"cannot store a QGIS style for table 'nowhere': it is not a feature table "
+        r"of the store \(feature tables: population_counts, ",
+    ):
         write_layer_styles(store.path, [StyleRow("nowhere", "x", "<qgis/>", "")])
 
 

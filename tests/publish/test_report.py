@@ -23,16 +23,22 @@ def test_totals_table_pivots_countries_by_year_with_a_total_row():
     table = totals_table(_totals_frame(), NAMES)
     assert list(table.display.columns) == ["Country", "2002", "2005", "2008"]
     rows = table.display.values.tolist()
-    assert rows == [["Tajikistan (TJK)", "30", "30", "500"], ["Uzbekistan <b> (UZB)", "100", "162", "162"],
-                    ["All range states", "130", "192", "662"]]
+    assert rows == [
+        ["Tajikistan (TJK)", "30", "30", "500"],
+        ["Uzbekistan <b> (UZB)", "100", "162", "162"],
+        ["All range states", "130", "192", "662"],
+    ]
     assert render_csv(table).splitlines()[:2] == ["iso3,country,year,count", "TJK,Tajikistan,2002,30"]
 
 
 def test_a_country_without_a_figure_in_a_year_shows_a_dash():
     frame = pd.DataFrame({"iso3": ["UZB", "TJK"], "year": [2002, 2005], "count": [1200, 3]})
     table = totals_table(frame, {})
-    assert table.display.values.tolist() == [["TJK", "–", "3"], ["UZB", "1,200", "–"],
-                                             ["All range states", "1,200", "3"]]
+    assert table.display.values.tolist() == [
+        ["TJK", "–", "3"],
+        ["UZB", "1,200", "–"],
+        ["All range states", "1,200", "3"],
+    ]
 
 
 def test_no_counts_no_table():
@@ -41,8 +47,15 @@ def test_no_counts_no_table():
 
 
 def test_coverage_table_formats_percentages_and_the_whole_range():
-    frame = pd.DataFrame({"period": ["2020", "2020"], "iso3": ["ALL", "UZB"], "range_km2": [1000.4, 400.0],
-                          "protected_km2": [250.0, 100.0], "protected_fraction": [0.25, 0.25]})
+    frame = pd.DataFrame(
+        {
+            "period": ["2020", "2020"],
+            "iso3": ["ALL", "UZB"],
+            "range_km2": [1000.4, 400.0],
+            "protected_km2": [250.0, 100.0],
+            "protected_fraction": [0.25, 0.25],
+        }
+    )
     table = coverage_table(frame, NAMES)
     assert table.display.values.tolist()[0] == ["2020", "Whole range", "1,000", "250", "25.0 %"]
 
@@ -57,8 +70,14 @@ def test_report_page_shows_tables_maps_and_notes_escaped(public_data):
     from deerhabitat.publish import build_maps
 
     maps = build_maps(public_data)
-    report = build_report("Deer <report>", "Lead & more", maps, tables=[totals_table(_totals_frame(), NAMES), None],
-                          notes=["<i>note</i>"], profile=Profile.PUBLIC)
+    report = build_report(
+        "Deer <report>",
+        "Lead & more",
+        maps,
+        tables=[totals_table(_totals_frame(), NAMES), None],
+        notes=["<i>note</i>"],
+        profile=Profile.PUBLIC,
+    )
     page = render_report(report)
     assert page == render_report(report)
     assert "<title>Deer &lt;report&gt;</title>" in page and "&lt;i&gt;note&lt;/i&gt;" in page

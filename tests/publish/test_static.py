@@ -36,8 +36,13 @@ def test_svg_is_deterministic_valid_and_dated_nowhere(maps):
 
 def test_legend_is_drawn_from_the_visible_layers_styles(maps):
     labels = [h.get_label() for h in _legend_handles(maps["overview"])]
-    assert labels[:5] == ["Sites (latest count)", "Native population", "Reintroduced population",
-                          "Introduced population", "Captive (enclosure, zoo, centre)"]
+    assert labels[:5] == [
+        "Sites (latest count)",
+        "Native population",
+        "Reintroduced population",
+        "Introduced population",
+        "Captive (enclosure, zoo, centre)",
+    ]
     assert "Releases (source → destination)" not in labels
     assert labels[-2:] == ["Range states", "Range state"]
 
@@ -51,8 +56,13 @@ def test_every_map_renders_in_both_formats(maps):
         assert render_static_map(web_map, fmt="svg").startswith(b"<?xml")
 
 
-@pytest.mark.parametrize(("kwargs", "message"), [({"fmt": "pdf"}, "fmt='pdf' is not a static map format"),
-                                                 ({"dpi": 20}, "dpi=20 is out of range; use 50 to 1200")])
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"fmt": "pdf"}, "fmt='pdf' is not a static map format"),
+        ({"dpi": 20}, "dpi=20 is out of range; use 50 to 1200"),
+    ],
+)
 def test_bad_format_or_dpi(maps, kwargs, message):
     with pytest.raises(ValueError, match=message):
         render_static_map(maps["overview"], **kwargs)

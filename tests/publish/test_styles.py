@@ -44,24 +44,37 @@ def test_range_periods_are_ordered_historical_first_then_by_year():
     assert style.categories[-1][1].fill == "#00441b"
 
 
-@pytest.mark.parametrize(("fraction", "label"), [(0.0, "0–10 %"), (0.0999, "0–10 %"), (0.10, "10–17 %"),
-                                                   (0.17, "17–30 %"), (0.5, "50–100 %"), (1.0, "50–100 %"),
-                                                   (None, "no range"), (float("nan"), "no range")])
+@pytest.mark.parametrize(
+    ("fraction", "label"),
+    [
+        (0.0, "0–10 %"),
+        (0.0999, "0–10 %"),
+        (0.10, "10–17 %"),
+        (0.17, "17–30 %"),
+        (0.5, "50–100 %"),
+        (1.0, "50–100 %"),
+        (None, "no range"),
+        (float("nan"), "no range"),
+    ],
+)
 def test_coverage_classes(fraction, label):
     assert coverage_class(fraction) == label
     assert label == "no range" or coverage_style().symbol_index(label) > 0
 
 
-@pytest.mark.parametrize(("field", "value", "text"), [
-    (Field("n", "N"), 1234, "1,234"),
-    (Field("n", "N"), 12.0, "12"),
-    (Field("a", "A", unit="km²", digits=1), 0.04, "0.0 km²"),
-    (Field("p", "P", codes=((1, "Extant"),)), 2, "2"),
-    (Field("b", "B"), True, "yes"),
-    (Field("t", "T"), "<b>x</b>", "<b>x</b>"),
-    (Field("t", "T", unit="km"), None, ""),
-    (Field("t", "T"), float("nan"), ""),
-])
+@pytest.mark.parametrize(
+    ("field", "value", "text"),
+    [
+        (Field("n", "N"), 1234, "1,234"),
+        (Field("n", "N"), 12.0, "12"),
+        (Field("a", "A", unit="km²", digits=1), 0.04, "0.0 km²"),
+        (Field("p", "P", codes=((1, "Extant"),)), 2, "2"),
+        (Field("b", "B"), True, "yes"),
+        (Field("t", "T"), "<b>x</b>", "<b>x</b>"),
+        (Field("t", "T", unit="km"), None, ""),
+        (Field("t", "T"), float("nan"), ""),
+    ],
+)
 def test_field_format(field, value, text):
     assert field.format(value) == text
 

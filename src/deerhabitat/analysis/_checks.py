@@ -49,6 +49,11 @@ def require_columns(frame: pd.DataFrame, columns: Iterable[str], *, kind: str) -
     missing = [c for c in columns if c not in frame.columns]
     if missing:
         found = ", ".join(str(c) for c in frame.columns if c != "geometry") or "none"
-        raise SchemaError(kind, [f"missing column(s) {', '.join(missing)} needed by the analysis "
-                                 f"(columns found: {found}); read the layer from a deerhabitat store, "
-                                 f"or add the columns"])
+        raise SchemaError(
+            kind,
+            [
+                f"missing column(s) {', '.join(missing)} needed by the analysis "
+                f"(columns found: {found}); read the layer from a deerhabitat store, "
+                f"or add the columns"
+            ],
+        )

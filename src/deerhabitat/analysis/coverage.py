@@ -27,12 +27,22 @@ ALL = "ALL"
 """The ``iso3`` of rows about the whole range of a period."""
 
 COVERAGE_COLUMNS = ["period", "iso3", "range_km2", "protected_km2", "protected_fraction"]
-CHANGE_COLUMNS = ["iso3", "historical_period", "current_period", "historical_km2", "current_km2",
-                  "change_km2", "lost_fraction", "lost_km2", "gained_km2"]
+CHANGE_COLUMNS = [
+    "iso3",
+    "historical_period",
+    "current_period",
+    "historical_km2",
+    "current_km2",
+    "change_km2",
+    "lost_fraction",
+    "lost_km2",
+    "gained_km2",
+]
 
 
-def dissolve_ranges(ranges: gpd.GeoDataFrame, *,
-                    range_states: gpd.GeoDataFrame | None = None) -> gpd.GeoDataFrame:
+def dissolve_ranges(
+    ranges: gpd.GeoDataFrame, *, range_states: gpd.GeoDataFrame | None = None
+) -> gpd.GeoDataFrame:
     """Dissolve the range of each period, as a whole (``iso3 = "ALL"``) and per country.
 
     Parameters
@@ -67,12 +77,19 @@ def dissolve_ranges(ranges: gpd.GeoDataFrame, *,
         rows.append((period, ALL, shapely.union_all(geoms[in_period])))
         for code, geom in sorted(_by_country(geoms[in_period], iso3[in_period], range_states).items()):
             rows.append((period, code, geom))
-    return gpd.GeoDataFrame({"period": [r[0] for r in rows], "iso3": [r[1] for r in rows]},
-                            geometry=gpd.GeoSeries([r[2] for r in rows], crs=ranges.crs), crs=ranges.crs)
+    return gpd.GeoDataFrame(
+        {"period": [r[0] for r in rows], "iso3": [r[1] for r in rows]},
+        geometry=gpd.GeoSeries([r[2] for r in rows], crs=ranges.crs),
+        crs=ranges.crs,
+    )
 
 
-def range_coverage(ranges: gpd.GeoDataFrame, protected_areas: gpd.GeoDataFrame, *,
-                   range_states: gpd.GeoDataFrame | None = None) -> pd.DataFrame:
+def range_coverage(
+    ranges: gpd.GeoDataFrame,
+    protected_areas: gpd.GeoDataFrame,
+    *,
+    range_states: gpd.GeoDataFrame | None = None,
+) -> pd.DataFrame:
     """Range area and protected range area per period, for the whole range and each country.
 
     Parameters
@@ -111,14 +128,25 @@ def range_coverage(ranges: gpd.GeoDataFrame, protected_areas: gpd.GeoDataFrame, 
     geoms = dissolved.geometry.to_numpy()
     range_km2 = m2_to_km2(shapely.area(geoms))
     protected_km2 = m2_to_km2(shapely.area(shapely.intersection(geoms, protected)))
-    out = pd.DataFrame({"period": dissolved["period"].to_numpy(), "iso3": dissolved["iso3"].to_numpy(),
-                        "range_km2": range_km2, "protected_km2": protected_km2})
+    out = pd.DataFrame(
+        {
+            "period": dissolved["period"].to_numpy(),
+            "iso3": dissolved["iso3"].to_numpy(),
+            "range_km2": range_km2,
+            "protected_km2": protected_km2,
+        }
+    )
     out["protected_fraction"] = _fraction(protected_km2, range_km2)
     return out[COVERAGE_COLUMNS]
 
 
-def range_change(ranges: gpd.GeoDataFrame, *, range_states: gpd.GeoDataFrame | None = None,
-                 historical: str | None = None, current: str | None = None) -> pd.DataFrame:
+def range_change(
+    ranges: gpd.GeoDataFrame,
+    *,
+    range_states: gpd.GeoDataFrame | None = None,
+    historical: str | None = None,
+    current: str | None = None,
+) -> pd.DataFrame:
     """Historical versus current range area per country, and the fraction lost.
 
     Parameters
@@ -170,11 +198,19 @@ def range_change(ranges: gpd.GeoDataFrame, *, range_states: gpd.GeoDataFrame | N
     old = np.array([before.get(c, empty) for c in codes], dtype=object)
     new = np.array([after.get(c, empty) for c in codes], dtype=object)
     old_km2, new_km2 = m2_to_km2(shapely.area(old)), m2_to_km2(shapely.area(new))
-    out = pd.DataFrame({"iso3": codes, "historical_period": historical, "current_period": current,
-                        "historical_km2": old_km2, "current_km2": new_km2, "change_km2": new_km2 - old_km2,
-                        "lost_fraction": _fraction(old_km2 - new_km2, old_km2),
-                        "lost_km2": m2_to_km2(shapely.area(shapely.difference(old, new))),
-                        "gained_km2": m2_to_km2(shapely.area(shapely.difference(new, old)))})
+    out = pd.DataFrame(
+        {
+            "iso3": codes,
+            "historical_period": historical,
+            "current_period": current,
+            "historical_km2": old_km2,
+            "current_km2": new_km2,
+            "change_km2": new_km2 - old_km2,
+            "lost_fraction": _fraction(old_km2 - new_km2, old_km2),
+            "lost_km2": m2_to_km2(shapely.area(shapely.difference(old, new))),
+            "gained_km2": m2_to_km2(shapely.area(shapely.difference(new, old))),
+        }
+    )
     return out[CHANGE_COLUMNS]
 
 
@@ -218,8 +254,10 @@ def _change_periods(periods: object, historical: str | None, current: str | None
     ordered = period_order(periods)
     for name, value in (("historical", historical), ("current", current)):
         if value is not None and value not in ordered:
-            raise AnalysisError(f"range_change(): {name}={value!r} is not a period of the ranges layer "
-                                f"(periods: {', '.join(ordered) or 'none'}); pass one of those")
+            raise AnalysisError(
+                f"range_change(): {name}={value!r} is not a period of the ranges layer "
+                f"(periods: {', '.join(ordered) or 'none'}); pass one of those"
+            )
     years = [p for p in ordered if p.strip().isdigit()]
     if historical is None:
         named = [p for p in ordered if p.strip().lower() == "historical"]

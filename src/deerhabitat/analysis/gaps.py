@@ -53,8 +53,13 @@ class ConservationGaps:
     range_states_without_recent_count: pd.DataFrame
 
 
-def conservation_gaps(site_years: pd.DataFrame, protection: pd.DataFrame | None, *,
-                      range_states: Sequence[str], stale_after_years: int = 5) -> ConservationGaps:
+def conservation_gaps(
+    site_years: pd.DataFrame,
+    protection: pd.DataFrame | None,
+    *,
+    range_states: Sequence[str],
+    stale_after_years: int = 5,
+) -> ConservationGaps:
     """Find unprotected populations, stale counts and range states without a recent count.
 
     Parameters
@@ -82,25 +87,35 @@ def conservation_gaps(site_years: pd.DataFrame, protection: pd.DataFrame | None,
     >>> gaps.reference_year, gaps.range_states_without_recent_count.iso3.tolist()
     (2020, ['TJK', 'UZB'])
     """
-    require_columns(site_years, ("year", "iso3", "site_id", "scope", "count_year", "count", "carried"),
-                    kind="site-year counts")
+    require_columns(
+        site_years,
+        ("year", "iso3", "site_id", "scope", "count_year", "count", "carried"),
+        kind="site-year counts",
+    )
     latest = _latest_observed(site_years)
     reference_year = int(latest["latest_year"].max()) if len(latest) else None
     return ConservationGaps(
-        reference_year=reference_year, stale_after_years=stale_after_years,
+        reference_year=reference_year,
+        stale_after_years=stale_after_years,
         outside_protected_areas=_outside(latest, protection),
         stale_counts=_stale(latest, reference_year, stale_after_years),
-        range_states_without_recent_count=_states(latest, range_states, reference_year, stale_after_years))
+        range_states_without_recent_count=_states(latest, range_states, reference_year, stale_after_years),
+    )
 
 
 def _latest_observed(site_years: pd.DataFrame) -> pd.DataFrame:
     observed = pd.DataFrame(site_years[~site_years["carried"].astype(bool)])
     observed = observed.sort_values(["site_id", "count_year"], kind="stable")
     observed = observed.drop_duplicates("site_id", keep="last")
-    out = pd.DataFrame({"site_id": observed["site_id"].to_numpy(), "iso3": observed["iso3"].to_numpy(),
-                        "scope": observed["scope"].to_numpy(),
-                        "latest_year": observed["count_year"].astype("int64").to_numpy(),
-                        "latest_count": observed["count"].astype("int64").to_numpy()})
+    out = pd.DataFrame(
+        {
+            "site_id": observed["site_id"].to_numpy(),
+            "iso3": observed["iso3"].to_numpy(),
+            "scope": observed["scope"].to_numpy(),
+            "latest_year": observed["count_year"].astype("int64").to_numpy(),
+            "latest_count": observed["count"].astype("int64").to_numpy(),
+        }
+    )
     return out.sort_values("site_id", kind="stable").reset_index(drop=True)
 
 
@@ -108,8 +123,12 @@ def _outside(latest: pd.DataFrame, protection: pd.DataFrame | None) -> pd.DataFr
     if protection is None:
         return pd.DataFrame({c: [] for c in OUTSIDE_COLUMNS})
     populations = latest[(latest["scope"] != "country") & (latest["latest_count"] > 0)]
-    merged = populations.merge(protection[["site_id", "inside", "nearest_pa_id", "distance_km"]],
-                               on="site_id", how="inner", validate="one_to_one")
+    merged = populations.merge(
+        protection[["site_id", "inside", "nearest_pa_id", "distance_km"]],
+        on="site_id",
+        how="inner",
+        validate="one_to_one",
+    )
     return merged[~merged["inside"].astype(bool)][OUTSIDE_COLUMNS].reset_index(drop=True)
 
 
@@ -120,8 +139,9 @@ def _stale(latest: pd.DataFrame, reference_year: int | None, stale_after_years: 
     return out[out["age_years"] > stale_after_years][STALE_COLUMNS].reset_index(drop=True)
 
 
-def _states(latest: pd.DataFrame, range_states: Sequence[str], reference_year: int | None,
-            stale_after_years: int) -> pd.DataFrame:
+def _states(
+    latest: pd.DataFrame, range_states: Sequence[str], reference_year: int | None, stale_after_years: int
+) -> pd.DataFrame:
     by_state = latest.groupby("iso3")["latest_year"].max()
     rows = []
     for code in sorted(set(range_states)):

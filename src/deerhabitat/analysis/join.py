@@ -24,8 +24,9 @@ PREPARE_MIN_CANDIDATES = 32
 in its bounding box: with fewer, the index costs more than it saves (measured for 32-vertex stars)."""
 
 
-def points_in_polygons(points: object, polygons: object, *,
-                       workers: int = 1) -> tuple[np.ndarray, np.ndarray]:
+def points_in_polygons(
+    points: object, polygons: object, *, workers: int = 1
+) -> tuple[np.ndarray, np.ndarray]:
     """Find every (point, polygon) pair where the polygon covers the point.
 
     Parameters
@@ -60,8 +61,9 @@ def points_in_polygons(points: object, polygons: object, *,
     polygons = np.asarray(getattr(polygons, "values", polygons), dtype=object)
     _check_points(points)
     if workers < 1:
-        raise AnalysisError(f"points_in_polygons(): workers={workers!r} is not allowed; use 1 or more "
-                            f"threads")
+        raise AnalysisError(
+            f"points_in_polygons(): workers={workers!r} is not allowed; use 1 or more threads"
+        )
     if len(points) == 0 or len(polygons) == 0:
         return np.zeros(0, dtype=np.intp), np.zeros(0, dtype=np.intp)
     x, y = point_xy(points)
@@ -70,14 +72,24 @@ def points_in_polygons(points: object, polygons: object, *,
     # GEOS prepared geometries are not safe to share between threads: each worker gets its own copy
     bounds = np.linspace(0, len(points), min(workers, len(points)) + 1).astype(np.intp)
     with ThreadPoolExecutor(workers) as pool:
-        parts = list(pool.map(lambda ab: _query_chunk(shapely.from_wkb(shapely.to_wkb(polygons)),
-                                                      points[ab[0]:ab[1]], x[ab[0]:ab[1]], y[ab[0]:ab[1]],
-                                                      int(ab[0])), pairwise(bounds)))
+        parts = list(
+            pool.map(
+                lambda ab: _query_chunk(
+                    shapely.from_wkb(shapely.to_wkb(polygons)),
+                    points[ab[0] : ab[1]],
+                    x[ab[0] : ab[1]],
+                    y[ab[0] : ab[1]],
+                    int(ab[0]),
+                ),
+                pairwise(bounds),
+            )
+        )
     return _sorted_pairs(np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts]))
 
 
-def _query_chunk(polygons: np.ndarray, points: np.ndarray, x: np.ndarray, y: np.ndarray,
-                 offset: int) -> tuple[np.ndarray, np.ndarray]:
+def _query_chunk(
+    polygons: np.ndarray, points: np.ndarray, x: np.ndarray, y: np.ndarray, offset: int
+) -> tuple[np.ndarray, np.ndarray]:
     point_idx, poly_idx = shapely.STRtree(polygons).query(points)
     busy = np.bincount(poly_idx, minlength=len(polygons)) >= PREPARE_MIN_CANDIDATES
     to_prepare = polygons[busy & ~shapely.is_prepared(polygons)]
@@ -136,7 +148,8 @@ def _check_points(points: np.ndarray) -> None:
         raise AnalysisError(
             f"points_in_polygons(): position {int(bad[0])} is a {points[bad[0]].geom_type}, not a Point; "
             f"population counts must be points; use each site's point (or a polygon's "
-            f"representative_point()) as the survey location")
+            f"representative_point()) as the survey location"
+        )
 
 
 def _sorted_pairs(point_idx: np.ndarray, poly_idx: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

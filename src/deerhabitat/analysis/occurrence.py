@@ -63,8 +63,9 @@ def extent_of_occurrence_km2(points: gpd.GeoSeries) -> float:
     return float(m2_to_km2(with_geodesic_edges(hull, crs).area))
 
 
-def area_of_occupancy(points: gpd.GeoSeries, *, cell_m: float = AOO_CELL_M,
-                      origin: tuple[float, float] = (0.0, 0.0)) -> tuple[int, float]:
+def area_of_occupancy(
+    points: gpd.GeoSeries, *, cell_m: float = AOO_CELL_M, origin: tuple[float, float] = (0.0, 0.0)
+) -> tuple[int, float]:
     """Count the grid cells holding at least one point, and their area.
 
     Parameters
@@ -102,8 +103,9 @@ def area_of_occupancy(points: gpd.GeoSeries, *, cell_m: float = AOO_CELL_M,
     return len(cells), float(m2_to_km2(len(cells) * cell_m**2))
 
 
-def eoo_aoo_by_year(site_years: gpd.GeoDataFrame, *, cell_m: float = AOO_CELL_M,
-                    origin: tuple[float, float] = (0.0, 0.0)) -> pd.DataFrame:
+def eoo_aoo_by_year(
+    site_years: gpd.GeoDataFrame, *, cell_m: float = AOO_CELL_M, origin: tuple[float, float] = (0.0, 0.0)
+) -> pd.DataFrame:
     """EOO and AOO of the sites occupied each year.
 
     Parameters
@@ -139,10 +141,17 @@ def eoo_aoo_by_year(site_years: gpd.GeoDataFrame, *, cell_m: float = AOO_CELL_M,
         sel = occupied[occupied["year"] == year]
         cells, aoo_km2 = area_of_occupancy(sel.geometry, cell_m=cell_m, origin=origin)
         eoo_km2 = extent_of_occurrence_km2(sel.geometry)
-        rows.append({"year": int(year), "n_sites": int(sel["site_id"].nunique()),
-                     "n_sites_carried": int(sel.loc[sel["carried"].astype(bool), "site_id"].nunique()),
-                     "eoo_km2": eoo_km2, "aoo_km2": aoo_km2, "aoo_cells": cells,
-                     "eoo_iucn_km2": max(eoo_km2, aoo_km2)})
+        rows.append(
+            {
+                "year": int(year),
+                "n_sites": int(sel["site_id"].nunique()),
+                "n_sites_carried": int(sel.loc[sel["carried"].astype(bool), "site_id"].nunique()),
+                "eoo_km2": eoo_km2,
+                "aoo_km2": aoo_km2,
+                "aoo_cells": cells,
+                "eoo_iucn_km2": max(eoo_km2, aoo_km2),
+            }
+        )
     return pd.DataFrame(rows, columns=EOO_AOO_COLUMNS)
 
 
@@ -158,20 +167,26 @@ def _cells(points: np.ndarray, cell_m: float, origin: tuple[float, float]) -> np
 
 def _check_grid(cell_m: float, origin: tuple[float, float]) -> None:
     if not (isinstance(cell_m, (int, float)) and np.isfinite(cell_m) and cell_m > 0):
-        raise AnalysisError(f"AOO grid: cell_m={cell_m!r} is not allowed; it must be a positive number of "
-                            f"metres; the IUCN grid is cell_m=2000")
+        raise AnalysisError(
+            f"AOO grid: cell_m={cell_m!r} is not allowed; it must be a positive number of "
+            f"metres; the IUCN grid is cell_m=2000"
+        )
     try:
         ok = len(origin) == 2 and all(np.isfinite(float(v)) for v in origin)
     except (TypeError, ValueError):
         ok = False
     if not ok:
-        raise AnalysisError(f"AOO grid: origin={origin!r} is not allowed; it must be two finite coordinates "
-                            f"(x, y) in the analysis CRS, e.g. origin=(0, 0)")
+        raise AnalysisError(
+            f"AOO grid: origin={origin!r} is not allowed; it must be two finite coordinates "
+            f"(x, y) in the analysis CRS, e.g. origin=(0, 0)"
+        )
 
 
 def _require_points(values: np.ndarray, what: str) -> None:
     types = shapely.get_type_id(values)
     bad = np.flatnonzero((types != 0) & (types != -1))
     if len(bad):
-        raise AnalysisError(f"{what}(): position {int(bad[0])} is a {values[bad[0]].geom_type}, not a Point; "
-                            f"EOO and AOO are computed from count points; pass the counts' points")
+        raise AnalysisError(
+            f"{what}(): position {int(bad[0])} is a {values[bad[0]].geom_type}, not a Point; "
+            f"EOO and AOO are computed from count points; pass the counts' points"
+        )

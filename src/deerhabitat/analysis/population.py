@@ -35,12 +35,31 @@ from deerhabitat.errors import AnalysisError, SchemaError
 COUNT_COLUMNS = ("count_id", "site_id", "date", "count", "captive")
 SITE_COLUMNS = ("site_id", "iso3")
 
-SITE_YEAR_COLUMNS = ["year", "iso3", "site_id", "scope", "count_id", "count_year", "count", "carried",
-                     "country_estimate", "in_total"]
+SITE_YEAR_COLUMNS = [
+    "year",
+    "iso3",
+    "site_id",
+    "scope",
+    "count_id",
+    "count_year",
+    "count",
+    "carried",
+    "country_estimate",
+    "in_total",
+]
 """Columns of :func:`site_year_counts` (then ``geometry`` when the counts have one)."""
 
-DETAIL_COLUMNS = ["iso3", "year", "count", "observed", "carried", "n_sites_observed", "n_sites_carried",
-                  "n_sites_superseded", "country_estimate"]
+DETAIL_COLUMNS = [
+    "iso3",
+    "year",
+    "count",
+    "observed",
+    "carried",
+    "n_sites_observed",
+    "n_sites_carried",
+    "n_sites_superseded",
+    "country_estimate",
+]
 """Columns of :attr:`PopulationTotals.detail`."""
 
 
@@ -90,8 +109,9 @@ class PopulationTotals:
         return self.detail[["iso3", "year", "count"]].copy()
 
 
-def site_year_counts(counts: pd.DataFrame, sites: pd.DataFrame, *,
-                     stale_after_years: int = 5) -> pd.DataFrame:
+def site_year_counts(
+    counts: pd.DataFrame, sites: pd.DataFrame, *, stale_after_years: int = 5
+) -> pd.DataFrame:
     """List the wild count each site contributes to each year, with carried figures flagged.
 
     Parameters
@@ -133,8 +153,10 @@ def site_year_counts(counts: pd.DataFrame, sites: pd.DataFrame, *,
     require_columns(counts, COUNT_COLUMNS, kind="population-counts")
     require_columns(sites, SITE_COLUMNS, kind="sites")
     if stale_after_years < 0:
-        raise AnalysisError(f"site_year_counts(): stale_after_years={stale_after_years!r} is not allowed; "
-                            f"it must be 0 or more years; set it in the store configuration")
+        raise AnalysisError(
+            f"site_year_counts(): stale_after_years={stale_after_years!r} is not allowed; "
+            f"it must be 0 or more years; set it in the store configuration"
+        )
     latest = _latest_per_site_year(_wild(counts), _site_table(sites))
     years = np.sort(latest["count_year"].unique())
     rows = _carry(latest, years, stale_after_years)
@@ -173,11 +195,17 @@ def population_totals(site_years: pd.DataFrame) -> PopulationTotals:
     frame["is_superseded"] = ~used
     frame["is_estimate"] = used & frame["country_estimate"]
     grouped = frame.groupby(["iso3", "year"], sort=True)
-    detail = pd.DataFrame({
-        "count": grouped["total"].sum(), "observed": grouped["observed"].sum(),
-        "carried": grouped["carried_count"].sum(), "n_sites_observed": grouped["is_observed"].sum(),
-        "n_sites_carried": grouped["is_carried"].sum(), "n_sites_superseded": grouped["is_superseded"].sum(),
-        "country_estimate": grouped["is_estimate"].any()}).reset_index()
+    detail = pd.DataFrame(
+        {
+            "count": grouped["total"].sum(),
+            "observed": grouped["observed"].sum(),
+            "carried": grouped["carried_count"].sum(),
+            "n_sites_observed": grouped["is_observed"].sum(),
+            "n_sites_carried": grouped["is_carried"].sum(),
+            "n_sites_superseded": grouped["is_superseded"].sum(),
+            "country_estimate": grouped["is_estimate"].any(),
+        }
+    ).reset_index()
     detail = _int_columns(detail, DETAIL_COLUMNS[2:8]).sort_values(["year", "iso3"]).reset_index(drop=True)
     by_year = detail.groupby("year", sort=True)["count"].sum().reset_index()
     return PopulationTotals(by_year=_int_columns(by_year, ["year", "count"]), detail=detail[DETAIL_COLUMNS])
@@ -244,12 +272,16 @@ def _wild(counts: pd.DataFrame) -> pd.DataFrame:
 
 
 def _with_year(counts: pd.DataFrame) -> pd.DataFrame:
-    frame = pd.DataFrame({
-        "count_id": counts["count_id"].astype(str).to_numpy(),
-        "site_id": counts["site_id"].astype(str).to_numpy(),
-        "date": counts["date"].astype(str).to_numpy(),
-        "count": pd.to_numeric(counts["count"]).astype("int64").to_numpy(),
-        "row": np.arange(len(counts))}, index=counts.index)
+    frame = pd.DataFrame(
+        {
+            "count_id": counts["count_id"].astype(str).to_numpy(),
+            "site_id": counts["site_id"].astype(str).to_numpy(),
+            "date": counts["date"].astype(str).to_numpy(),
+            "count": pd.to_numeric(counts["count"]).astype("int64").to_numpy(),
+            "row": np.arange(len(counts)),
+        },
+        index=counts.index,
+    )
     frame["count_year"] = frame["date"].str.slice(0, 4).astype("int64")
     return frame
 
@@ -262,17 +294,26 @@ def _keep_latest(frame: pd.DataFrame) -> pd.DataFrame:
 def _site_table(sites: pd.DataFrame) -> pd.DataFrame:
     scope = sites["scope"] if "scope" in sites.columns else pd.Series([None] * len(sites), index=sites.index)
     scope = scope.astype(object).where(scope.notna(), "site").astype(str).str.strip().str.lower()
-    return pd.DataFrame({"site_id": sites["site_id"].astype(str).to_numpy(),
-                         "iso3": sites["iso3"].astype(str).to_numpy(), "scope": scope.to_numpy()})
+    return pd.DataFrame(
+        {
+            "site_id": sites["site_id"].astype(str).to_numpy(),
+            "iso3": sites["iso3"].astype(str).to_numpy(),
+            "scope": scope.to_numpy(),
+        }
+    )
 
 
 def _latest_per_site_year(wild: pd.DataFrame, sites: pd.DataFrame) -> pd.DataFrame:
     unknown = sorted(set(wild["site_id"]) - set(sites["site_id"]))
     if unknown:
         shown = ", ".join(repr(s) for s in unknown[:10])
-        raise SchemaError("population-counts", [
-            f"{len(unknown)} count(s) refer to site_id(s) not in the sites layer ({shown}); import those "
-            f"sites or correct the counts' site_id"])
+        raise SchemaError(
+            "population-counts",
+            [
+                f"{len(unknown)} count(s) refer to site_id(s) not in the sites layer ({shown}); import those "
+                f"sites or correct the counts' site_id"
+            ],
+        )
     return _keep_latest(wild).merge(sites, on="site_id", how="left", validate="many_to_one")
 
 

@@ -24,8 +24,9 @@ DEFAULT_MAX_SEGMENT_M = 5_000.0
 """Longest edge (metres, along the geodesic) kept as it is when a layer is projected."""
 
 
-def to_analysis_crs(frame: gpd.GeoDataFrame, crs: object, *,
-                    max_segment_m: float = DEFAULT_MAX_SEGMENT_M) -> gpd.GeoDataFrame:
+def to_analysis_crs(
+    frame: gpd.GeoDataFrame, crs: object, *, max_segment_m: float = DEFAULT_MAX_SEGMENT_M
+) -> gpd.GeoDataFrame:
     """Project a layer into an equal-area CRS, following geodesic edges.
 
     Parameters
@@ -60,12 +61,15 @@ def to_analysis_crs(frame: gpd.GeoDataFrame, crs: object, *,
     source = require_crs(frame, what="the layer to project")
     target = require_equal_area(crs, what="analysis CRS")
     if max_segment_m <= 0:
-        raise AnalysisError(f"to_analysis_crs(): max_segment_m={max_segment_m!r} is not allowed; it must "
-                            f"be a positive number of metres; pass e.g. max_segment_m=5000")
+        raise AnalysisError(
+            f"to_analysis_crs(): max_segment_m={max_segment_m!r} is not allowed; it must "
+            f"be a positive number of metres; pass e.g. max_segment_m=5000"
+        )
     values = frame.geometry.values
     if source.is_geographic:
-        dense = densify_geodesic(np.asarray(values, dtype=object), source.get_geod(),
-                                 max_segment_m=max_segment_m)
+        dense = densify_geodesic(
+            np.asarray(values, dtype=object), source.get_geod(), max_segment_m=max_segment_m
+        )
     else:
         dense = shapely.segmentize(np.asarray(values, dtype=object), max_segment_m)
     out = frame.copy()
@@ -73,8 +77,9 @@ def to_analysis_crs(frame: gpd.GeoDataFrame, crs: object, *,
     return out.to_crs(target)
 
 
-def densify_geodesic(geometries: np.ndarray, geod: pyproj.Geod, *,
-                     max_segment_m: float = DEFAULT_MAX_SEGMENT_M) -> np.ndarray:
+def densify_geodesic(
+    geometries: np.ndarray, geod: pyproj.Geod, *, max_segment_m: float = DEFAULT_MAX_SEGMENT_M
+) -> np.ndarray:
     """Insert vertices along geodesic edges longer than ``max_segment_m`` (lon/lat geometries).
 
     Parameters
@@ -117,15 +122,16 @@ def _densify_coords(coords: np.ndarray, geod: pyproj.Geod, max_m: float) -> np.n
         return coords
     pieces = []
     for i in range(len(coords) - 1):
-        pieces.append(coords[i:i + 1])
+        pieces.append(coords[i : i + 1])
         if extra[i] > 0:
             pieces.append(np.asarray(geod.npts(lon[i], lat[i], lon[i + 1], lat[i + 1], int(extra[i]))))
     pieces.append(coords[-1:])
     return np.vstack(pieces)
 
 
-def with_geodesic_edges(geometry: shapely.Geometry, crs: object, *,
-                        max_segment_m: float = DEFAULT_MAX_SEGMENT_M) -> shapely.Geometry:
+def with_geodesic_edges(
+    geometry: shapely.Geometry, crs: object, *, max_segment_m: float = DEFAULT_MAX_SEGMENT_M
+) -> shapely.Geometry:
     """Replace the straight edges of a projected geometry by geodesics between the same vertices.
 
     Used for polygons built in the analysis CRS (a convex hull): its vertices are taken back to

@@ -32,13 +32,21 @@ from deerhabitat.units import m2_to_km2, m_to_km
 SLIVER_M2 = 0.1
 """Parts of a cleaned protected area this small (m²) or smaller are dropped (wdpar's threshold)."""
 
-PROTECTED_POPULATION_COLUMNS = ["iso3", "year", "count", "inside", "outside", "protected_fraction",
-                                "country_estimate"]
+PROTECTED_POPULATION_COLUMNS = [
+    "iso3",
+    "year",
+    "count",
+    "inside",
+    "outside",
+    "protected_fraction",
+    "country_estimate",
+]
 SITE_PROTECTION_COLUMNS = ["site_id", "iso3", "inside", "pa_ids", "nearest_pa_id", "distance_km"]
 
 
-def clean_protected_areas(protected_areas: gpd.GeoDataFrame, *,
-                          sliver_m2: float = SLIVER_M2) -> gpd.GeoDataFrame:
+def clean_protected_areas(
+    protected_areas: gpd.GeoDataFrame, *, sliver_m2: float = SLIVER_M2
+) -> gpd.GeoDataFrame:
     """Repair protected areas and erase their overlaps so that no area counts twice.
 
     Parameters
@@ -170,18 +178,31 @@ def protected_population(site_years: gpd.GeoDataFrame, protected_areas: gpd.GeoD
     CRSError
         If the inputs are not in one equal-area CRS.
     """
-    require_analysis_crs(site_years, protected_areas,
-                         what="protected_population(site_years, protected_areas)")
-    require_columns(site_years, ("iso3", "year", "count", "in_total", "country_estimate"),
-                    kind="site-year counts")
+    require_analysis_crs(
+        site_years, protected_areas, what="protected_population(site_years, protected_areas)"
+    )
+    require_columns(
+        site_years, ("iso3", "year", "count", "in_total", "country_estimate"), kind="site-year counts"
+    )
     used = site_years[site_years["in_total"].astype(bool)]
     inside = covered_mask(used.geometry, dissolve_protected_areas(protected_areas))
-    frame = pd.DataFrame({"iso3": used["iso3"].to_numpy(), "year": used["year"].to_numpy(),
-                          "count": used["count"].to_numpy(), "inside": np.where(inside, used["count"], 0),
-                          "country_estimate": used["country_estimate"].to_numpy()})
+    frame = pd.DataFrame(
+        {
+            "iso3": used["iso3"].to_numpy(),
+            "year": used["year"].to_numpy(),
+            "count": used["count"].to_numpy(),
+            "inside": np.where(inside, used["count"], 0),
+            "country_estimate": used["country_estimate"].to_numpy(),
+        }
+    )
     grouped = frame.groupby(["year", "iso3"], sort=True)
-    out = pd.DataFrame({"count": grouped["count"].sum(), "inside": grouped["inside"].sum(),
-                        "country_estimate": grouped["country_estimate"].any()}).reset_index()
+    out = pd.DataFrame(
+        {
+            "count": grouped["count"].sum(),
+            "inside": grouped["inside"].sum(),
+            "country_estimate": grouped["country_estimate"].any(),
+        }
+    ).reset_index()
     out["outside"] = out["count"] - out["inside"]
     out["protected_fraction"] = (out["inside"] / out["count"].where(out["count"] > 0)).astype(float)
     for column in ("year", "count", "inside", "outside"):
@@ -223,10 +244,16 @@ def site_protection(sites: gpd.GeoDataFrame, protected_areas: gpd.GeoDataFrame) 
     pa_ids = protected_areas["pa_id"].astype(str).to_numpy()
     containing = _containing(geoms, pa_geoms, pa_ids)
     nearest, distance_km = _nearest(geoms, pa_geoms, pa_ids, crs, [bool(c) for c in containing])
-    return pd.DataFrame({"site_id": ordered["site_id"].astype(str).to_numpy(),
-                         "iso3": ordered["iso3"].astype(str).to_numpy(),
-                         "inside": [bool(c) for c in containing], "pa_ids": containing,
-                         "nearest_pa_id": pd.Series(nearest, dtype=object), "distance_km": distance_km})
+    return pd.DataFrame(
+        {
+            "site_id": ordered["site_id"].astype(str).to_numpy(),
+            "iso3": ordered["iso3"].astype(str).to_numpy(),
+            "inside": [bool(c) for c in containing],
+            "pa_ids": containing,
+            "nearest_pa_id": pd.Series(nearest, dtype=object),
+            "distance_km": distance_km,
+        }
+    )
 
 
 # -- steps -------------------------------------------------------------------------------------------
@@ -278,8 +305,9 @@ def _containing(geoms: np.ndarray, pa_geoms: np.ndarray, pa_ids: np.ndarray) -> 
     return [sorted(set(c)) for c in containing]
 
 
-def _nearest(geoms: np.ndarray, pa_geoms: np.ndarray, pa_ids: np.ndarray, crs: object,
-             inside: list[bool]) -> tuple[list[str | None], np.ndarray]:
+def _nearest(
+    geoms: np.ndarray, pa_geoms: np.ndarray, pa_ids: np.ndarray, crs: object, inside: list[bool]
+) -> tuple[list[str | None], np.ndarray]:
     nearest: list[str | None] = [None] * len(geoms)
     distance_km = np.where(inside, 0.0, np.nan)
     located = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))

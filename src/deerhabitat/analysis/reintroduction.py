@@ -39,8 +39,17 @@ ESTABLISHED_MIN_COUNT = 50
 ESTABLISHED_MIN_MULTIPLE = 2.0
 """How many times the founders a population must reach to be established."""
 
-REINTRODUCTION_COLUMNS = ["site_id", "first_release_year", "founders", "releases", "latest_year",
-                          "latest_count", "growth_rate_per_year", "status", "captive"]
+REINTRODUCTION_COLUMNS = [
+    "site_id",
+    "first_release_year",
+    "founders",
+    "releases",
+    "latest_year",
+    "latest_count",
+    "growth_rate_per_year",
+    "status",
+    "captive",
+]
 
 
 def reintroduction_rule(stale_after_years: int = 5) -> str:
@@ -65,8 +74,13 @@ def reintroduction_rule(stale_after_years: int = 5) -> str:
     )
 
 
-def reintroduction_outcomes(releases: pd.DataFrame, counts: pd.DataFrame, *,
-                            reference_year: int | None = None, stale_after_years: int = 5) -> pd.DataFrame:
+def reintroduction_outcomes(
+    releases: pd.DataFrame,
+    counts: pd.DataFrame,
+    *,
+    reference_year: int | None = None,
+    stale_after_years: int = 5,
+) -> pd.DataFrame:
     """Founders, growth since the first release, and status of every reintroduction site.
 
     Parameters
@@ -106,15 +120,24 @@ def reintroduction_outcomes(releases: pd.DataFrame, counts: pd.DataFrame, *,
     require_columns(releases, ("site_id", "date", "n_released"), kind="releases")
     require_columns(counts, ("count_id", "site_id", "date", "count", "captive"), kind="population-counts")
     if stale_after_years < 0:
-        raise AnalysisError(f"reintroduction_outcomes(): stale_after_years={stale_after_years!r} is not "
-                            f"allowed; it must be 0 or more years")
+        raise AnalysisError(
+            f"reintroduction_outcomes(): stale_after_years={stale_after_years!r} is not "
+            f"allowed; it must be 0 or more years"
+        )
     sites = _release_summary(releases)
     latest = _latest_counts(counts)
     if reference_year is None:
         wild_years = latest.loc[~latest["captive"], "latest_year"]
         reference_year = int(wild_years.max()) if len(wild_years) else None
-    rows = [_outcome(site, latest.loc[site.site_id] if site.site_id in latest.index else None,
-                     reference_year, stale_after_years) for site in sites.itertuples(index=False)]
+    rows = [
+        _outcome(
+            site,
+            latest.loc[site.site_id] if site.site_id in latest.index else None,
+            reference_year,
+            stale_after_years,
+        )
+        for site in sites.itertuples(index=False)
+    ]
     out = pd.DataFrame(rows, columns=REINTRODUCTION_COLUMNS)
     for column in ("first_release_year", "founders", "releases"):
         out[column] = out[column].astype("int64")
@@ -140,43 +163,77 @@ def growth_rate_per_year(latest_count: int, founders: int, years: float) -> floa
 
 
 def _release_summary(releases: pd.DataFrame) -> pd.DataFrame:
-    frame = pd.DataFrame({"site_id": releases["site_id"].astype(str).to_numpy(),
-                          "year": releases["date"].astype(str).str.slice(0, 4).astype("int64").to_numpy(),
-                          "n_released": pd.to_numeric(releases["n_released"]).astype("int64").to_numpy()})
-    source = (releases["source_site_id"].astype(object).to_numpy() if "source_site_id" in releases.columns
-              else [None] * len(releases))
-    internal = pd.Series([isinstance(s, str) and s == site for s, site in zip(source, frame["site_id"], strict=True)],
-                         index=frame.index, dtype=bool)
+    frame = pd.DataFrame(
+        {
+            "site_id": releases["site_id"].astype(str).to_numpy(),
+            "year": releases["date"].astype(str).str.slice(0, 4).astype("int64").to_numpy(),
+            "n_released": pd.to_numeric(releases["n_released"]).astype("int64").to_numpy(),
+        }
+    )
+    source = (
+        releases["source_site_id"].astype(object).to_numpy()
+        if "source_site_id" in releases.columns
+        else [None] * len(releases)
+    )
+    internal = pd.Series(
+        [isinstance(s, str) and s == site for s, site in zip(source, frame["site_id"], strict=True)],
+        index=frame.index,
+        dtype=bool,
+    )
     has_external = (~internal).groupby(frame["site_id"]).transform("any")
     frame["founding"] = frame["n_released"].where(~internal | ~has_external, 0)
     grouped = frame.groupby("site_id", sort=True)
-    return pd.DataFrame({"first_release_year": grouped["year"].min(), "founders": grouped["founding"].sum(),
-                         "releases": grouped["year"].size()}).reset_index()
+    return pd.DataFrame(
+        {
+            "first_release_year": grouped["year"].min(),
+            "founders": grouped["founding"].sum(),
+            "releases": grouped["year"].size(),
+        }
+    ).reset_index()
 
 
 def _latest_counts(counts: pd.DataFrame) -> pd.DataFrame:
-    frame = pd.DataFrame({"site_id": counts["site_id"].astype(str).to_numpy(),
-                          "date": counts["date"].astype(str).to_numpy(),
-                          "count_id": counts["count_id"].astype(str).to_numpy(),
-                          "count": pd.to_numeric(counts["count"]).astype("int64").to_numpy(),
-                          "captive": counts["captive"].fillna(False).astype(bool).to_numpy()})
+    frame = pd.DataFrame(
+        {
+            "site_id": counts["site_id"].astype(str).to_numpy(),
+            "date": counts["date"].astype(str).to_numpy(),
+            "count_id": counts["count_id"].astype(str).to_numpy(),
+            "count": pd.to_numeric(counts["count"]).astype("int64").to_numpy(),
+            "captive": counts["captive"].fillna(False).astype(bool).to_numpy(),
+        }
+    )
     frame["latest_year"] = frame["date"].str.slice(0, 4).astype("int64")
     # wild before captive: a site with any wild count keeps its latest wild one.
-    frame = frame.sort_values(["site_id", "captive", "latest_year", "date", "count_id"],
-                              ascending=[True, False, True, True, True], kind="stable")
+    frame = frame.sort_values(
+        ["site_id", "captive", "latest_year", "date", "count_id"],
+        ascending=[True, False, True, True, True],
+        kind="stable",
+    )
     latest = frame.drop_duplicates("site_id", keep="last").set_index("site_id")
     return latest.rename(columns={"count": "latest_count"})
 
 
-def _outcome(site: object, latest: pd.Series | None, reference_year: int | None,
-             stale_after_years: int) -> dict:
-    row = {"site_id": site.site_id, "first_release_year": site.first_release_year, "founders": site.founders,
-           "releases": site.releases, "latest_year": None, "latest_count": None, "growth_rate_per_year": None,
-           "status": "unknown", "captive": False}
+def _outcome(
+    site: object, latest: pd.Series | None, reference_year: int | None, stale_after_years: int
+) -> dict:
+    row = {
+        "site_id": site.site_id,
+        "first_release_year": site.first_release_year,
+        "founders": site.founders,
+        "releases": site.releases,
+        "latest_year": None,
+        "latest_count": None,
+        "growth_rate_per_year": None,
+        "status": "unknown",
+        "captive": False,
+    }
     if latest is None:
         return row
-    row.update(latest_year=int(latest["latest_year"]), latest_count=int(latest["latest_count"]),
-               captive=bool(latest["captive"]))
+    row.update(
+        latest_year=int(latest["latest_year"]),
+        latest_count=int(latest["latest_count"]),
+        captive=bool(latest["captive"]),
+    )
     years = row["latest_year"] - site.first_release_year
     row["growth_rate_per_year"] = growth_rate_per_year(row["latest_count"], site.founders, years)
     row["status"] = _status(row, years, reference_year, stale_after_years)
@@ -192,7 +249,9 @@ def _status(row: dict, years: int, reference_year: int | None, stale_after_years
         return "extirpated"
     if growth < 0:
         return "declining"
-    if row["latest_count"] >= ESTABLISHED_MIN_COUNT and \
-            row["latest_count"] >= ESTABLISHED_MIN_MULTIPLE * row["founders"]:
+    if (
+        row["latest_count"] >= ESTABLISHED_MIN_COUNT
+        and row["latest_count"] >= ESTABLISHED_MIN_MULTIPLE * row["founders"]
+    ):
         return "established"
     return "growing" if growth > 0 else "stable"

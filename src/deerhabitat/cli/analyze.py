@@ -9,8 +9,13 @@ from deerhabitat.cli.options import echo_json, json_opt, store_opt
 
 @click.command("analyze")
 @store_opt
-@click.option("--out", "out", type=click.Path(file_okay=False), default=None,
-              help="Folder to write every table as CSV, plus analysis.json (created when missing).")
+@click.option(
+    "--out",
+    "out",
+    type=click.Path(file_okay=False),
+    default=None,
+    help="Folder to write every table as CSV, plus analysis.json (created when missing).",
+)
 @json_opt
 def analyze_command(store: str | None, out: str | None, as_json: bool) -> None:
     """Analyse the store: totals, protected areas, ranges, EOO/AOO, reintroductions, gaps.

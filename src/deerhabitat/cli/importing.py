@@ -40,22 +40,52 @@ def _fields(ctx: click.Context, param: click.Parameter, value: tuple[str, ...]) 
 
 def _reading_options(func):
     options = [
-        click.option("--assume-crs", default=None, metavar="CRS",
-                     help="CRS of a file that declares none, e.g. EPSG:4326 or EPSG:32642 (labels, never moves)."),
-        click.option("--field", "fields", multiple=True, callback=_fields, metavar="SRC=DST",
-                     help="Rename a source column to a schema column (repeatable)."),
-        click.option("--layer", default=None,
-                     help="Layer, sheet or shapefile to read when the file holds several; '*' reads all."),
-        click.option("--on-invalid", type=click.Choice(["repair", "reject"]), default="repair", show_default=True,
-                     help="Repair invalid geometries with make_valid (reported), or refuse them."),
-        click.option("--encoding", default=None,
-                     help="Text encoding of a file that is not UTF-8: CSV, shapefile without .cpg, GeoJSON, "
-                          "KML (e.g. cp1251)."),
-        click.option("--status", "statuses", multiple=True, metavar="STATUS",
-                     help="WDPA: statuses kept (repeatable or comma-separated; default Designated, Inscribed, "
-                          "Established; 'all' keeps all)."),
-        click.option("--max-distance-km", type=click.FloatRange(min=0, min_open=True), default=None,
-                     help="GBIF: link each record to the nearest site within this many km (required for gbif)."),
+        click.option(
+            "--assume-crs",
+            default=None,
+            metavar="CRS",
+            help="CRS of a file that declares none, e.g. EPSG:4326 or EPSG:32642 (labels, never moves).",
+        ),
+        click.option(
+            "--field",
+            "fields",
+            multiple=True,
+            callback=_fields,
+            metavar="SRC=DST",
+            help="Rename a source column to a schema column (repeatable).",
+        ),
+        click.option(
+            "--layer",
+            default=None,
+            help="Layer, sheet or shapefile to read when the file holds several; '*' reads all.",
+        ),
+        click.option(
+            "--on-invalid",
+            type=click.Choice(["repair", "reject"]),
+            default="repair",
+            show_default=True,
+            help="Repair invalid geometries with make_valid (reported), or refuse them.",
+        ),
+        click.option(
+            "--encoding",
+            default=None,
+            help="Text encoding of a file that is not UTF-8: CSV, shapefile without .cpg, GeoJSON, "
+            "KML (e.g. cp1251).",
+        ),
+        click.option(
+            "--status",
+            "statuses",
+            multiple=True,
+            metavar="STATUS",
+            help="WDPA: statuses kept (repeatable or comma-separated; default Designated, Inscribed, "
+            "Established; 'all' keeps all).",
+        ),
+        click.option(
+            "--max-distance-km",
+            type=click.FloatRange(min=0, min_open=True),
+            default=None,
+            help="GBIF: link each record to the nearest site within this many km (required for gbif).",
+        ),
         store_opt,
     ]
     for option in reversed(options):
@@ -67,18 +97,30 @@ def _options(kind: str, assume_crs, fields, layer, on_invalid, encoding, statuse
     from deerhabitat.workflows import ImportOptions
 
     if kind == "gbif" and max_distance_km is None:
-        raise click.UsageError("gbif needs --max-distance-km D: each record is linked to the nearest site within "
-                               "D km, e.g. --max-distance-km 10")
-    return ImportOptions(assume_crs=assume_crs, fields=fields, layer=layer, on_invalid=on_invalid,
-                         encoding=encoding, statuses=statuses or None, max_distance_km=max_distance_km)
+        raise click.UsageError(
+            "gbif needs --max-distance-km D: each record is linked to the nearest site within "
+            "D km, e.g. --max-distance-km 10"
+        )
+    return ImportOptions(
+        assume_crs=assume_crs,
+        fields=fields,
+        layer=layer,
+        on_invalid=on_invalid,
+        encoding=encoding,
+        statuses=statuses or None,
+        max_distance_km=max_distance_km,
+    )
 
 
 def _echo_warnings(findings) -> None:
     for finding in findings[:_SHOWN_WARNINGS]:
         click.echo(f"Warning: {_one_line(str(finding))}", err=True)
     if len(findings) > _SHOWN_WARNINGS:
-        click.echo(f"Warning: ... and {len(findings) - _SHOWN_WARNINGS} more (all are listed by "
-                   f"`deerhabitat validate ... --json`)", err=True)
+        click.echo(
+            f"Warning: ... and {len(findings) - _SHOWN_WARNINGS} more (all are listed by "
+            f"`deerhabitat validate ... --json`)",
+            err=True,
+        )
 
 
 def _one_line(text: str) -> str:
@@ -88,9 +130,11 @@ def _one_line(text: str) -> str:
 def _short(exc, kind: str, path: str) -> str:
     """The first problems of a refused import on one line, and how to see them all."""
     shown = "; ".join(_one_line(p)[:300] for p in exc.problems[:_SHOWN_PROBLEMS])
-    return (f"{len(exc.problems)} problem(s) in the {exc.kind!r} layer: {shown}; and "
-            f"{len(exc.problems) - _SHOWN_PROBLEMS} more: run `deerhabitat validate {kind} {path}` (same options) "
-            f"to list them all. Nothing was imported")
+    return (
+        f"{len(exc.problems)} problem(s) in the {exc.kind!r} layer: {shown}; and "
+        f"{len(exc.problems) - _SHOWN_PROBLEMS} more: run `deerhabitat validate {kind} {path}` (same options) "
+        f"to list them all. Nothing was imported"
+    )
 
 
 @click.command("import")
@@ -99,8 +143,20 @@ def _short(exc, kind: str, path: str) -> str:
 @_reading_options
 @click.option("--dry-run", is_flag=True, help="Check and count, but write nothing (same as validate).")
 @click.option("--replace", is_flag=True, help="Replace the whole layer instead of updating features by id.")
-def import_command(kind, path, store, assume_crs, fields, layer, on_invalid, encoding, statuses, max_distance_km,
-                   dry_run, replace) -> None:
+def import_command(
+    kind,
+    path,
+    store,
+    assume_crs,
+    fields,
+    layer,
+    on_invalid,
+    encoding,
+    statuses,
+    max_distance_km,
+    dry_run,
+    replace,
+) -> None:
     """Import PATH into the store's KIND layer; features with known ids are updated.
 
     KIND is a layer kind (range-states, rivers, ranges, protected-areas, sites, releases,
@@ -116,15 +172,20 @@ def import_command(kind, path, store, assume_crs, fields, layer, on_invalid, enc
     try:
         result = import_layer(kind, path, store=store, options=options, replace=replace, dry_run=dry_run)
     except SchemaError as exc:
-        if click.get_current_context().find_root().params.get("debug") or len(exc.problems) <= _SHOWN_PROBLEMS:
+        if (
+            click.get_current_context().find_root().params.get("debug")
+            or len(exc.problems) <= _SHOWN_PROBLEMS
+        ):
             raise
         raise click.ClickException(_short(exc, kind, path)) from None
     _echo_warnings(result.warnings)
     verb = "Would import" if dry_run else "Imported"
-    click.echo(f"{verb} {result.added + result.updated} {result.kind.value} feature(s) from {path} "
-               f"({result.file_format}): {result.added} added, {result.updated} updated, {result.rejected} "
-               f"rejected; the layer {'would hold' if dry_run else 'holds'} {result.total}."
-               + (" Nothing was written (--dry-run)." if dry_run else ""))
+    click.echo(
+        f"{verb} {result.added + result.updated} {result.kind.value} feature(s) from {path} "
+        f"({result.file_format}): {result.added} added, {result.updated} updated, {result.rejected} "
+        f"rejected; the layer {'would hold' if dry_run else 'holds'} {result.total}."
+        + (" Nothing was written (--dry-run)." if dry_run else "")
+    )
 
 
 @click.command("validate")
@@ -132,8 +193,9 @@ def import_command(kind, path, store, assume_crs, fields, layer, on_invalid, enc
 @click.argument("path", type=click.Path(dir_okay=True))
 @_reading_options
 @json_opt
-def validate_command(kind, path, store, assume_crs, fields, layer, on_invalid, encoding, statuses,
-                     max_distance_km, as_json) -> None:
+def validate_command(
+    kind, path, store, assume_crs, fields, layer, on_invalid, encoding, statuses, max_distance_km, as_json
+) -> None:
     """Check PATH as `deerhabitat import KIND PATH` would, write nothing, and list every problem.
 
     Exit status 0 when the file can be imported, 1 when it has errors. Warnings (features outside
@@ -149,9 +211,11 @@ def validate_command(kind, path, store, assume_crs, fields, layer, on_invalid, e
         for finding in report.findings:
             click.echo(f"{finding.level.upper():<8}{_one_line(str(finding))}")
         status = "OK" if report.ok else "FAILED"
-        click.echo(f"{status}: {path} ({report.file_format or 'unreadable'}, {report.kind}): {report.features} "
-                   f"feature(s) read, {report.accepted} accepted, {report.rejected} rejected, "
-                   f"{len(report.errors)} error(s), {len(report.warnings)} warning(s)")
+        click.echo(
+            f"{status}: {path} ({report.file_format or 'unreadable'}, {report.kind}): {report.features} "
+            f"feature(s) read, {report.accepted} accepted, {report.rejected} rejected, "
+            f"{len(report.errors)} error(s), {len(report.warnings)} warning(s)"
+        )
     if not report.ok:
         raise click.exceptions.Exit(1)
 
@@ -173,4 +237,6 @@ def export_command(kind, path, store, overwrite) -> None:
     result = export_layer(kind, path, store=store, overwrite=overwrite)
     for note in result.notes:
         click.echo(f"Note: {note}", err=True)
-    click.echo(f"Exported {result.count} {result.kind.value} feature(s) to {result.path} ({result.file_format}).")
+    click.echo(
+        f"Exported {result.count} {result.kind.value} feature(s) to {result.path} ({result.file_format})."
+    )

@@ -7,13 +7,28 @@ import click
 from deerhabitat.cli.options import profile_opt, store_opt
 from deerhabitat.publish.assets import Basemap
 
-out_opt = click.option("--out", "out", type=click.Path(file_okay=False), default="maps", show_default=True,
-                       help="Output folder (created when missing).")
-dpi_opt = click.option("--dpi", type=click.IntRange(50, 1200), default=150, show_default=True,
-                       help="Resolution of the PNG images (300 for print).")
-basemap_opt = click.option("--basemap", type=click.Choice([b.value for b in Basemap]), default=Basemap.NONE.value,
-                           show_default=True,
-                           help="Optional basemap tiles; 'none' keeps every page offline (range states as the base).")
+out_opt = click.option(
+    "--out",
+    "out",
+    type=click.Path(file_okay=False),
+    default="maps",
+    show_default=True,
+    help="Output folder (created when missing).",
+)
+dpi_opt = click.option(
+    "--dpi",
+    type=click.IntRange(50, 1200),
+    default=150,
+    show_default=True,
+    help="Resolution of the PNG images (300 for print).",
+)
+basemap_opt = click.option(
+    "--basemap",
+    type=click.Choice([b.value for b in Basemap]),
+    default=Basemap.NONE.value,
+    show_default=True,
+    help="Optional basemap tiles; 'none' keeps every page offline (range states as the base).",
+)
 
 
 @click.command("map")

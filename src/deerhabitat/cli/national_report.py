@@ -20,8 +20,10 @@ def _fail(problems: list, path: str) -> None:
     """Print one ``Error:`` line per problem on stderr, a summary on stdout, and exit with status 1."""
     for problem in problems:
         click.echo(f"Error: {problem}", err=True)
-    click.echo(f"{path}: {len(problems)} problem(s); fix them (see docs/national-report-format.md) and check "
-               f"again with `deerhabitat national-report validate`")
+    click.echo(
+        f"{path}: {len(problems)} problem(s); fix them (see docs/national-report-format.md) and check "
+        f"again with `deerhabitat national-report validate`"
+    )
     click.get_current_context().exit(1)
 
 
@@ -38,8 +40,13 @@ def national_report_group() -> None:
 
 @national_report_group.command("template")
 @click.option("--country", required=True, callback=_country, help="ISO3 code of the reporting country.")
-@click.option("--format", "fmt", type=click.Choice(["xlsx", "yaml"]), default=None,
-              help="File format (default: from the --out extension).")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["xlsx", "yaml"]),
+    default=None,
+    help="File format (default: from the --out extension).",
+)
 @click.option("--out", required=True, type=click.Path(dir_okay=False), help="The file to write.")
 @click.option("--overwrite", is_flag=True, help="Replace --out if it exists.")
 def template_command(country: str, fmt: str | None, out: str, overwrite: bool) -> None:
@@ -50,11 +57,16 @@ def template_command(country: str, fmt: str | None, out: str, overwrite: bool) -
 
     suffix = Path(out).suffix.lower()
     if fmt is None and suffix not in (".xlsx", ".yaml", ".yml"):
-        raise click.BadParameter(f"{out!r} does not end in .xlsx, .yaml or .yml; name the file NAME.xlsx (Excel) or "
-                                 f"NAME.yaml", param_hint="--out")
+        raise click.BadParameter(
+            f"{out!r} does not end in .xlsx, .yaml or .yml; name the file NAME.xlsx (Excel) or NAME.yaml",
+            param_hint="--out",
+        )
     if fmt is not None and suffix not in ((".xlsx",) if fmt == "xlsx" else (".yaml", ".yml")):
-        raise click.BadParameter(f"{out!r} does not end in {'.xlsx' if fmt == 'xlsx' else '.yaml or .yml'}, as "
-                                 f"--format {fmt} needs; change the extension or the format", param_hint="--out")
+        raise click.BadParameter(
+            f"{out!r} does not end in {'.xlsx' if fmt == 'xlsx' else '.yaml or .yml'}, as "
+            f"--format {fmt} needs; change the extension or the format",
+            param_hint="--out",
+        )
     written = national_report_template(country, out, overwrite=overwrite)
     click.echo(f"Wrote the {country} national report template {written}")
 
@@ -73,7 +85,9 @@ def validate_command(path: str, as_json: bool) -> None:
             click.get_current_context().exit(1)
     elif check.valid:
         counts = ", ".join(f"{n} {key.replace('_', ' ')}" for key, n in check.entries.items() if n)
-        click.echo(f"{path}: valid national report of {check.country} for {check.period} ({counts or 'no entries'})")
+        click.echo(
+            f"{path}: valid national report of {check.country} for {check.period} ({counts or 'no entries'})"
+        )
     else:
         _fail(check.problems, path)
 
@@ -99,10 +113,12 @@ def import_command(path: str, store: str | None, as_json: bool) -> None:
     if as_json:
         echo_json(result.to_dict())
         return
-    click.echo(f"Imported the national report of {result.country} for {result.period} (version {result.version}, "
-               f"{result.filename}): {result.counts_written} population counts, {result.sites_added} new sites, "
-               f"{result.releases_written} releases, {result.protected_areas_added} new protected areas"
-               + (f"; {result.withdrawn} features of an earlier version withdrawn" if result.withdrawn else ""))
+    click.echo(
+        f"Imported the national report of {result.country} for {result.period} (version {result.version}, "
+        f"{result.filename}): {result.counts_written} population counts, {result.sites_added} new sites, "
+        f"{result.releases_written} releases, {result.protected_areas_added} new protected areas"
+        + (f"; {result.withdrawn} features of an earlier version withdrawn" if result.withdrawn else "")
+    )
 
 
 @national_report_group.command("list")
@@ -118,5 +134,7 @@ def list_command(store: str | None, as_json: bool) -> None:
         return
     for r in records:
         flag = "latest" if r["latest"] else "      "
-        click.echo(f"{r['country']} {r['period']:<10} v{r['version']:<3} {flag}  submitted {r['submitted']:<10}  "
-                   f"{r['filename']}  sha256 {r['sha256'][:12]}  imported {r['imported_utc']}")
+        click.echo(
+            f"{r['country']} {r['period']:<10} v{r['version']:<3} {flag}  submitted {r['submitted']:<10}  "
+            f"{r['filename']}  sha256 {r['sha256'][:12]}  imported {r['imported_utc']}"
+        )

@@ -18,12 +18,20 @@ from typing import Any
 import click
 
 store_opt = click.option(
-    "--store", "store", type=click.Path(dir_okay=False), default=None,
-    help="GeoPackage store (default: $DEERHABITAT_STORE, else the bundled Bukhara deer store).")
+    "--store",
+    "store",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="GeoPackage store (default: $DEERHABITAT_STORE, else the bundled Bukhara deer store).",
+)
 json_opt = click.option("--json", "as_json", is_flag=True, help="Print machine-readable JSON.")
 profile_opt = click.option(
-    "--profile", type=click.Choice(["public", "internal"]), default="public", show_default=True,
-    help="public generalises the positions of wild populations; internal keeps them exact.")
+    "--profile",
+    type=click.Choice(["public", "internal"]),
+    default="public",
+    show_default=True,
+    help="public generalises the positions of wild populations; internal keeps them exact.",
+)
 
 
 def echo_json(data: Any) -> None:

@@ -14,8 +14,13 @@ from deerhabitat.cli.options import profile_opt, store_opt
 @profile_opt
 @dpi_opt
 @basemap_opt
-@click.option("--lang", default="en", show_default=True, metavar="CODE",
-              help="Language of the report's text (a catalogue of deerhabitat.publish.text; English is built in).")
+@click.option(
+    "--lang",
+    default="en",
+    show_default=True,
+    metavar="CODE",
+    help="Language of the report's text (a catalogue of deerhabitat.publish.text; English is built in).",
+)
 def report_command(store: str | None, out: str, profile: str, dpi: int, basemap: str, lang: str) -> None:
     """Build the Overview Report into OUT/index.html, with every map, its images and the tables as CSV.
 
@@ -25,7 +30,9 @@ def report_command(store: str | None, out: str, profile: str, dpi: int, basemap:
     from deerhabitat.workflows import report
 
     result = report(store=store, out=out, profile=profile, dpi=dpi, basemap=basemap, lang=lang)
-    click.echo(f"Wrote the report to {result.out / 'index.html'} ({len(result.maps)} maps, "
-               f"{len(result.files)} files)")
+    click.echo(
+        f"Wrote the report to {result.out / 'index.html'} ({len(result.maps)} maps, "
+        f"{len(result.files)} files)"
+    )
     for note in result.notes:
         click.echo(f"Note: {note}")

@@ -9,7 +9,9 @@ from deerhabitat.cli.options import echo_json, json_opt, store_opt
 
 @click.command("init")
 @click.argument("path", type=click.Path(dir_okay=False))
-@click.option("--analysis-crs", default=None, help="Equal-area CRS for areas (default: Albers on Central Asia).")
+@click.option(
+    "--analysis-crs", default=None, help="Equal-area CRS for areas (default: Albers on Central Asia)."
+)
 @click.option("--species", default=None, help="Common name of the species (default: Bukhara deer).")
 def init_command(path: str, analysis_crs: str | None, species: str | None) -> None:
     """Create a new, empty store at PATH (a .gpkg file)."""
@@ -32,5 +34,7 @@ def layers_command(store: str | None, as_json: bool) -> None:
         return
     for info in infos:
         source = info.source_file or "-"
-        click.echo(f"{info.name:<18} {info.count:>7} features  {info.geometry_type or '-':<16} {info.crs}  "
-                   f"from {source}")
+        click.echo(
+            f"{info.name:<18} {info.count:>7} features  {info.geometry_type or '-':<16} {info.crs}  "
+            f"from {source}"
+        )

@@ -59,8 +59,10 @@ def _member_problems(infos: list[zipfile.ZipInfo]) -> list[str]:
         elif _is_link(info):
             problems.append(f"member {info.filename!r} is a symbolic link")
         elif info.file_size > 1 << 20 and info.file_size > MAX_RATIO * max(info.compress_size, 1):
-            problems.append(f"member {info.filename!r} expands {info.file_size // max(info.compress_size, 1)}"
-                            f"-fold (a zip bomb?)")
+            problems.append(
+                f"member {info.filename!r} expands {info.file_size // max(info.compress_size, 1)}"
+                f"-fold (a zip bomb?)"
+            )
     total = sum(i.file_size for i in infos)
     if total > MAX_TOTAL_BYTES:
         problems.append(f"it would expand to {total:,} bytes (limit {MAX_TOTAL_BYTES:,})")
@@ -97,13 +99,15 @@ def check_zip(path: str | os.PathLike, *, what: str = "zip archive") -> list[str
     except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, ValueError) as exc:
         raise InputFileError(
             f"{str(path)!r} is not a readable {what} ({exc}); it may be truncated or corrupt, or another "
-            f"kind of file: download or export it again") from exc
+            f"kind of file: download or export it again"
+        ) from exc
     problems = _member_problems(infos)
     if problems:
         raise InputFileError(
             f"refusing the archive {str(path)!r}: {'; '.join(problems[:10])}. An archive may hold only "
             f"relative paths inside it, no links, and at most {MAX_TOTAL_BYTES // 1024**3} GiB; "
-            f"re-create it from the files themselves (e.g. `zip sites.zip sites.*`)")
+            f"re-create it from the files themselves (e.g. `zip sites.zip sites.*`)"
+        )
     return [i.filename for i in infos if not i.is_dir()]
 
 
@@ -119,12 +123,16 @@ def read_member(path: str | os.PathLike, name: str, *, limit: int = 16 << 20) ->
         with zipfile.ZipFile(path) as archive:
             info = archive.getinfo(name)
             if info.file_size > limit:
-                raise InputFileError(f"member {name!r} of {str(path)!r} is {info.file_size:,} bytes; at most "
-                                     f"{limit:,} are read for it; remove it from the archive")
+                raise InputFileError(
+                    f"member {name!r} of {str(path)!r} is {info.file_size:,} bytes; at most "
+                    f"{limit:,} are read for it; remove it from the archive"
+                )
             return archive.read(info)
     except (zipfile.BadZipFile, OSError, EOFError, KeyError, ValueError) as exc:
-        raise InputFileError(f"cannot read member {name!r} of {str(path)!r} ({exc}); the archive may be "
-                             f"corrupt or truncated: create or download it again") from exc
+        raise InputFileError(
+            f"cannot read member {name!r} of {str(path)!r} ({exc}); the archive may be "
+            f"corrupt or truncated: create or download it again"
+        ) from exc
 
 
 def vsizip_path(path: str | os.PathLike, member: str) -> str:

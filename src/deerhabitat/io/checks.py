@@ -53,15 +53,22 @@ def _with_geoms(frame: gpd.GeoDataFrame, geoms: np.ndarray | list) -> gpd.GeoDat
 
 
 def _xy(geom: shapely.Geometry) -> str:
-    point = geom if geom.geom_type == "Point" else geom.representative_point() if geom.is_valid else \
-        shapely.Point(shapely.get_coordinates(geom)[0])
+    point = (
+        geom
+        if geom.geom_type == "Point"
+        else geom.representative_point()
+        if geom.is_valid
+        else shapely.Point(shapely.get_coordinates(geom)[0])
+    )
     return f"({point.x:.6g}, {point.y:.6g})"
 
 
 # -- CRS ------------------------------------------------------------------------------------------
 
-def label_crs(frame: gpd.GeoDataFrame, *, crs_origin: str, assume_crs: object | None,
-              path: str) -> tuple[gpd.GeoDataFrame, list[Finding]]:
+
+def label_crs(
+    frame: gpd.GeoDataFrame, *, crs_origin: str, assume_crs: object | None, path: str
+) -> tuple[gpd.GeoDataFrame, list[Finding]]:
     """Give the features their CRS: the file's, or the one the user assumes. Never guessed.
 
     Parameters
@@ -90,17 +97,31 @@ def label_crs(frame: gpd.GeoDataFrame, *, crs_origin: str, assume_crs: object | 
         return frame.set_crs(frame.crs or STORE_CRS, allow_override=True), []
     if assume_crs is None:
         if frame.crs is None:
-            hint = ("the coordinate columns (x/y, easting/northing) do not say their CRS"
-                    if crs_origin == "none" else "the file declares no CRS")
-            raise CRSError(f"{path!r} has no CRS: {hint}; deerhabitat never guesses one. Label it with the CRS "
-                           f"its coordinates are really in, e.g. --assume-crs EPSG:4326 (longitude/latitude "
-                           f"degrees) or --assume-crs EPSG:32642 (UTM 42N metres); labelling moves no coordinate")
+            hint = (
+                "the coordinate columns (x/y, easting/northing) do not say their CRS"
+                if crs_origin == "none"
+                else "the file declares no CRS"
+            )
+            raise CRSError(
+                f"{path!r} has no CRS: {hint}; deerhabitat never guesses one. Label it with the CRS "
+                f"its coordinates are really in, e.g. --assume-crs EPSG:4326 (longitude/latitude "
+                f"degrees) or --assume-crs EPSG:32642 (UTM 42N metres); labelling moves no coordinate"
+            )
         return frame, []
     crs = parse_crs(assume_crs, origin="--assume-crs")
     findings = []
-    if frame.crs is not None and pyproj.CRS.from_user_input(frame.crs) != crs and crs_origin != "column names":
-        findings.append(warning("file", f"the file declares {frame.crs.name[:50]!r}; labelled as {crs.name[:50]!r} "
-                                        f"as --assume-crs asks (no coordinate moved)"))
+    if (
+        frame.crs is not None
+        and pyproj.CRS.from_user_input(frame.crs) != crs
+        and crs_origin != "column names"
+    ):
+        findings.append(
+            warning(
+                "file",
+                f"the file declares {frame.crs.name[:50]!r}; labelled as {crs.name[:50]!r} "
+                f"as --assume-crs asks (no coordinate moved)",
+            )
+        )
     return frame.set_crs(crs, allow_override=True), findings
 
 
@@ -130,8 +151,13 @@ def check_coordinates(frame: gpd.GeoDataFrame, labels: list[str]) -> tuple[gpd.G
     coords, index = shapely.get_coordinates(geoms, return_index=True)
     nonfinite = np.unique(index[~np.isfinite(coords).all(axis=1)])
     for i in nonfinite:
-        findings.append(error(labels[i], "has coordinates that are not finite numbers (NaN or infinity); fix "
-                                         "or remove the feature in the source"))
+        findings.append(
+            error(
+                labels[i],
+                "has coordinates that are not finite numbers (NaN or infinity); fix "
+                "or remove the feature in the source",
+            )
+        )
         bad[i] = True
     geographic = frame.crs is not None and pyproj.CRS.from_user_input(frame.crs).is_geographic
     bounds = shapely.bounds(geoms)
@@ -143,9 +169,14 @@ def check_coordinates(frame: gpd.GeoDataFrame, labels: list[str]) -> tuple[gpd.G
     if not geographic and frame.crs is not None and (present & ~bad).any():
         ok = bounds[present & ~bad]
         if (np.abs(ok[:, [0, 2]]) <= 180).all() and (np.abs(ok[:, [1, 3]]) <= 90).all():
-            findings.append(warning("file", f"every coordinate lies within ±180/±90, yet the CRS "
-                                            f"{frame.crs.name[:50]!r} is in metres: degrees labelled as metres? "
-                                            f"If so, label the file with --assume-crs EPSG:4326"))
+            findings.append(
+                warning(
+                    "file",
+                    f"every coordinate lies within ±180/±90, yet the CRS "
+                    f"{frame.crs.name[:50]!r} is in metres: degrees labelled as metres? "
+                    f"If so, label the file with --assume-crs EPSG:4326",
+                )
+            )
     geoms = np.where(bad, None, geoms)
     return _with_geoms(frame, geoms), findings
 
@@ -153,12 +184,16 @@ def check_coordinates(frame: gpd.GeoDataFrame, labels: list[str]) -> tuple[gpd.G
 def _not_degrees(geom, minx: float, miny: float, maxx: float, maxy: float, crs) -> str:
     where = _xy(geom)
     if -90 <= minx and maxx <= 90 and -180 <= miny and maxy <= 180:
-        return (f"coordinates {where} are not longitude/latitude but look like swapped latitude/longitude; "
-                f"put longitude (x, east) first: for a table, swap the columns with --field (e.g. "
-                f"--field latitude=longitude --field longitude=latitude)")
-    return (f"coordinates {where} cannot be degrees in {crs.name[:40]!r} (longitude must lie within ±180, "
-            f"latitude within ±90): they look like projected metres labelled as degrees; give the CRS they are "
-            f"really in with --assume-crs (e.g. EPSG:32642), or fix the file's CRS")
+        return (
+            f"coordinates {where} are not longitude/latitude but look like swapped latitude/longitude; "
+            f"put longitude (x, east) first: for a table, swap the columns with --field (e.g. "
+            f"--field latitude=longitude --field longitude=latitude)"
+        )
+    return (
+        f"coordinates {where} cannot be degrees in {crs.name[:40]!r} (longitude must lie within ±180, "
+        f"latitude within ±90): they look like projected metres labelled as degrees; give the CRS they are "
+        f"really in with --assume-crs (e.g. EPSG:32642), or fix the file's CRS"
+    )
 
 
 def to_store_crs(frame: gpd.GeoDataFrame, labels: list[str]) -> tuple[gpd.GeoDataFrame, list[Finding]]:
@@ -174,8 +209,10 @@ def to_store_crs(frame: gpd.GeoDataFrame, labels: list[str]) -> tuple[gpd.GeoDat
     try:
         out = frame.to_crs(STORE_CRS)
     except (pyproj.exceptions.ProjError, pyproj.exceptions.CRSError, ValueError) as exc:
-        raise CRSError(f"cannot transform from {frame.crs.name[:50]!r} to EPSG:4326 ({exc}); check the CRS given "
-                       f"with --assume-crs or in the file") from exc
+        raise CRSError(
+            f"cannot transform from {frame.crs.name[:50]!r} to EPSG:4326 ({exc}); check the CRS given "
+            f"with --assume-crs or in the file"
+        ) from exc
     geoms = _geoms(out)
     findings = []
     coords, index = shapely.get_coordinates(geoms, return_index=True)
@@ -183,14 +220,20 @@ def to_store_crs(frame: gpd.GeoDataFrame, labels: list[str]) -> tuple[gpd.GeoDat
     lat_ok = np.abs(coords[:, 1]) <= 90
     bad = np.unique(index[~(np.isfinite(coords).all(axis=1) & lon_ok & lat_ok)])
     for i in bad:
-        findings.append(error(labels[i], f"does not transform from {frame.crs.name[:40]!r} to longitude/latitude "
-                                         f"(it lies outside the area where that CRS is defined); check its "
-                                         f"coordinates and the CRS"))
+        findings.append(
+            error(
+                labels[i],
+                f"does not transform from {frame.crs.name[:40]!r} to longitude/latitude "
+                f"(it lies outside the area where that CRS is defined); check its "
+                f"coordinates and the CRS",
+            )
+        )
     geoms[bad] = None
     return _with_geoms(out, geoms), findings
 
 
 # -- geometry -------------------------------------------------------------------------------------
+
 
 def simplify_types(frame: gpd.GeoDataFrame) -> tuple[gpd.GeoDataFrame, list[Finding]]:
     """Drop Z (height) values and make a MultiPoint of one point a Point.
@@ -240,8 +283,9 @@ def _keep_family(geom: shapely.Geometry, family: str) -> shapely.Geometry | None
     return {0: shapely.MultiPoint, 1: shapely.MultiLineString, 2: shapely.MultiPolygon}[dims](flat)
 
 
-def repair_geometries(frame: gpd.GeoDataFrame, spec: LayerSpec, labels: list[str], *,
-                      on_invalid: OnInvalid = "repair") -> tuple[gpd.GeoDataFrame, list[Finding]]:
+def repair_geometries(
+    frame: gpd.GeoDataFrame, spec: LayerSpec, labels: list[str], *, on_invalid: OnInvalid = "repair"
+) -> tuple[gpd.GeoDataFrame, list[Finding]]:
     """Repair invalid geometries with ``shapely.make_valid`` (reported), or refuse them.
 
     Parameters
@@ -275,7 +319,9 @@ def repair_geometries(frame: gpd.GeoDataFrame, spec: LayerSpec, labels: list[str
     ('MultiPolygon', True, 'warning')
     """
     if on_invalid not in ON_INVALID:
-        raise SchemaError(spec.kind.value, [f"--on-invalid {on_invalid!r} is not allowed; use repair or reject"])
+        raise SchemaError(
+            spec.kind.value, [f"--on-invalid {on_invalid!r} is not allowed; use repair or reject"]
+        )
     geoms = _geoms(frame)
     present = _present(geoms)
     invalid = np.flatnonzero(present & ~shapely.is_valid(np.where(present, geoms, None)))
@@ -283,16 +329,26 @@ def repair_geometries(frame: gpd.GeoDataFrame, spec: LayerSpec, labels: list[str
     for i in invalid:
         reason = shapely.is_valid_reason(geoms[i])
         if on_invalid == "reject":
-            findings.append(error(labels[i], f"geometry is invalid ({reason}); --on-invalid reject refuses it: fix "
-                                             f"it in the source, or import with --on-invalid repair"))
+            findings.append(
+                error(
+                    labels[i],
+                    f"geometry is invalid ({reason}); --on-invalid reject refuses it: fix "
+                    f"it in the source, or import with --on-invalid repair",
+                )
+            )
             geoms[i] = None
             continue
         family = _family(spec, geoms[i])
         method = "structure" if family == "polygon" else "linework"
         fixed = _keep_family(shapely.make_valid(geoms[i], method=method, keep_collapsed=False), family)
         if fixed is None or fixed.is_empty:
-            findings.append(error(labels[i], f"geometry is invalid ({reason}) and collapses when repaired (no "
-                                             f"{family} is left); fix it in the source"))
+            findings.append(
+                error(
+                    labels[i],
+                    f"geometry is invalid ({reason}) and collapses when repaired (no "
+                    f"{family} is left); fix it in the source",
+                )
+            )
         else:
             findings.append(warning(labels[i], f"geometry was invalid ({reason}); repaired with make_valid"))
         geoms[i] = fixed
@@ -300,6 +356,7 @@ def repair_geometries(frame: gpd.GeoDataFrame, spec: LayerSpec, labels: list[str
 
 
 # -- region ---------------------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class Region:
@@ -325,8 +382,10 @@ class Region:
     def contains(self, geoms: np.ndarray) -> np.ndarray:
         """Whether each EPSG:4326 geometry touches the region (False for missing or unprojectable ones)."""
         present = _present(geoms)
-        projected = np.asarray(gpd.GeoSeries(list(np.where(present, geoms, None)), crs=STORE_CRS)
-                               .to_crs(self.crs).values, dtype=object)
+        projected = np.asarray(
+            gpd.GeoSeries(list(np.where(present, geoms, None)), crs=STORE_CRS).to_crs(self.crs).values,
+            dtype=object,
+        )
         coords, index = shapely.get_coordinates(projected, return_index=True)
         broken = np.unique(index[~np.isfinite(coords).all(axis=1)])
         present[broken] = False
@@ -334,8 +393,9 @@ class Region:
         return present & shapely.intersects(self.area, projected)
 
 
-def region_from_states(states: gpd.GeoDataFrame, crs: pyproj.CRS, *,
-                       margin_km: float = REGION_MARGIN_KM) -> Region | None:
+def region_from_states(
+    states: gpd.GeoDataFrame, crs: pyproj.CRS, *, margin_km: float = REGION_MARGIN_KM
+) -> Region | None:
     """Build the :class:`Region` of a range-states layer (EPSG:4326), or None if it is empty.
 
     The states are simplified by 1 km and grown by ``margin_km``, both in the equal-area ``crs``.
@@ -366,23 +426,46 @@ def check_region(frame: gpd.GeoDataFrame, region: Region | None, labels: list[st
     if not present.any():
         return []
     inside = region.contains(geoms)
-    swapped = np.array([None if not p else shapely.transform(g, lambda c: c[:, ::-1]) for g, p in
-                        zip(geoms, present, strict=True)], dtype=object)
-    swapped_fits = np.array([p and abs(g.bounds[1]) <= 90 and abs(g.bounds[3]) <= 90 for g, p in
-                             zip(swapped, present, strict=True)], dtype=bool)
+    swapped = np.array(
+        [
+            None if not p else shapely.transform(g, lambda c: c[:, ::-1])
+            for g, p in zip(geoms, present, strict=True)
+        ],
+        dtype=object,
+    )
+    swapped_fits = np.array(
+        [
+            p and abs(g.bounds[1]) <= 90 and abs(g.bounds[3]) <= 90
+            for g, p in zip(swapped, present, strict=True)
+        ],
+        dtype=bool,
+    )
     swapped_inside = region.contains(np.where(swapped_fits, swapped, None))
     outside = present & ~inside
     states = ", ".join(region.states) or "the range states"
     if outside.sum() == present.sum() and swapped_inside[present].all():
-        return [error("file", f"all {int(present.sum())} features lie outside the region of the range states "
-                              f"({states}) and would all lie inside with longitude and latitude exchanged: the "
-                              f"coordinates look like swapped latitude/longitude; swap them in the source (for a "
-                              f"table: --field latitude=longitude --field longitude=latitude)")]
+        return [
+            error(
+                "file",
+                f"all {int(present.sum())} features lie outside the region of the range states "
+                f"({states}) and would all lie inside with longitude and latitude exchanged: the "
+                f"coordinates look like swapped latitude/longitude; swap them in the source (for a "
+                f"table: --field latitude=longitude --field longitude=latitude)",
+            )
+        ]
     findings = []
     for i in np.flatnonzero(outside):
-        hint = "; with x and y exchanged it would be inside (swapped latitude/longitude?)" if swapped_inside[i] \
+        hint = (
+            "; with x and y exchanged it would be inside (swapped latitude/longitude?)"
+            if swapped_inside[i]
             else ""
-        findings.append(warning(labels[i], f"lies outside the region of the range states ({states}, with a "
-                                           f"{region.margin_km:g} km margin) at {_xy(geoms[i])}; check its "
-                                           f"coordinates{hint}"))
+        )
+        findings.append(
+            warning(
+                labels[i],
+                f"lies outside the region of the range states ({states}, with a "
+                f"{region.margin_km:g} km margin) at {_xy(geoms[i])}; check its "
+                f"coordinates{hint}",
+            )
+        )
     return findings

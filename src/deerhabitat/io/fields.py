@@ -39,22 +39,29 @@ def parse_field_mapping(items: Iterable[str] | Mapping[str, str] | None) -> dict
     mapping: dict[str, str] = {}
     for source, target in pairs:
         if source in mapping:
-            raise SchemaError("field mapping", [f"--field {source}=... is given twice; map each source column "
-                                                f"once"])
+            raise SchemaError(
+                "field mapping", [f"--field {source}=... is given twice; map each source column once"]
+            )
         mapping[str(source)] = str(target)
     targets = list(mapping.values())
     twice = sorted({t for t in targets if targets.count(t) > 1})
     if twice:
-        raise SchemaError("field mapping", [f"several columns map to {twice}; map one source column to each "
-                                            f"target"])
+        raise SchemaError(
+            "field mapping", [f"several columns map to {twice}; map one source column to each target"]
+        )
     return mapping
 
 
 def _split(item: str) -> tuple[str, str]:
     source, sep, target = str(item).partition("=")
     if not sep or not source.strip() or not target.strip():
-        raise SchemaError("field mapping", [f"--field {item!r} is not SRC=DST; write e.g. --field NAME=name "
-                                            f"(source column = schema column)"])
+        raise SchemaError(
+            "field mapping",
+            [
+                f"--field {item!r} is not SRC=DST; write e.g. --field NAME=name "
+                f"(source column = schema column)"
+            ],
+        )
     return source.strip(), target.strip()
 
 
@@ -78,8 +85,13 @@ def apply_field_mapping(frame: gpd.GeoDataFrame, mapping: Mapping[str, str]) -> 
     missing = [s for s in mapping if s not in frame.columns]
     if missing:
         found = ", ".join(map(str, columns)) or "none"
-        raise SchemaError("field mapping", [f"--field names source column(s) {missing} that the file does not "
-                                            f"have (columns: {found}); check the spelling and case"])
+        raise SchemaError(
+            "field mapping",
+            [
+                f"--field names source column(s) {missing} that the file does not "
+                f"have (columns: {found}); check the spelling and case"
+            ],
+        )
     replaced = [t for s, t in mapping.items() if t in frame.columns and t not in mapping]
     return frame.drop(columns=replaced).rename(columns=dict(mapping))
 
@@ -102,12 +114,16 @@ def column_problems(frame: gpd.GeoDataFrame) -> list[str]:
         name = str(column)
         key = name.lower()
         if key in seen:
-            problems.append(f"columns {seen[key]!r} and {name!r} differ only in case, which a GeoPackage cannot "
-                            f"hold; rename one with --field {name}=NEW_NAME")
+            problems.append(
+                f"columns {seen[key]!r} and {name!r} differ only in case, which a GeoPackage cannot "
+                f"hold; rename one with --field {name}=NEW_NAME"
+            )
         seen.setdefault(key, name)
         if key in RESERVED:
-            problems.append(f"column {name!r} is reserved by the GeoPackage store; rename it with --field "
-                            f"{name}=source_{key}")
+            problems.append(
+                f"column {name!r} is reserved by the GeoPackage store; rename it with --field "
+                f"{name}=source_{key}"
+            )
         if not name.strip():
             problems.append("a column has an empty name; name it in the file")
     return problems
@@ -191,8 +207,12 @@ def scalar_values(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
         values = frame[name].tolist()
         if any(isinstance(v, (list, tuple, dict, set, np.ndarray)) for v in values):
             out = frame.copy() if out is None else out
-            out[name] = [json.dumps(_plain(v), ensure_ascii=False, default=str)
-                         if isinstance(v, (list, tuple, dict, set, np.ndarray)) else v for v in values]
+            out[name] = [
+                json.dumps(_plain(v), ensure_ascii=False, default=str)
+                if isinstance(v, (list, tuple, dict, set, np.ndarray))
+                else v
+                for v in values
+            ]
     return frame if out is None else out
 
 
@@ -216,10 +236,16 @@ def text_problems(frame: gpd.GeoDataFrame, labels: list[str]) -> list[str]:
     geometry = _geometry_name(frame)
     problems = []
     for name in frame.columns:
-        if name == geometry or frame[name].dtype.kind not in "OSU" and str(frame[name].dtype) not in ("string", "str"):
+        if (
+            name == geometry
+            or (frame[name].dtype.kind not in "OSU"
+            and str(frame[name].dtype) not in ("string", "str"))
+        ):
             continue
         for label, value in zip(labels, frame[name].tolist(), strict=True):
             if isinstance(value, str) and "\x00" in value:
-                problems.append(f"{label}: {name} {value[:40]!r} holds a NUL character, which the store cannot "
-                                f"keep; remove it from the source")
+                problems.append(
+                    f"{label}: {name} {value[:40]!r} holds a NUL character, which the store cannot "
+                    f"keep; remove it from the source"
+                )
     return problems

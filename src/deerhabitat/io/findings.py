@@ -111,10 +111,19 @@ class ValidationReport:
 
     def to_dict(self) -> dict:
         """Plain dict for JSON output (``deerhabitat validate --json``)."""
-        return {"kind": self.kind, "path": self.path, "source": self.source, "format": self.file_format,
-                "features": self.features, "accepted": self.accepted, "rejected": self.rejected,
-                "ok": self.ok, "errors": len(self.errors), "warnings": len(self.warnings),
-                "findings": [f.to_dict() for f in self.findings]}
+        return {
+            "kind": self.kind,
+            "path": self.path,
+            "source": self.source,
+            "format": self.file_format,
+            "features": self.features,
+            "accepted": self.accepted,
+            "rejected": self.rejected,
+            "ok": self.ok,
+            "errors": len(self.errors),
+            "warnings": len(self.warnings),
+            "findings": [f.to_dict() for f in self.findings],
+        }
 
 
 def feature_labels(frame: pd.DataFrame, id_column: str | None) -> list[str]:
@@ -130,8 +139,10 @@ def feature_labels(frame: pd.DataFrame, id_column: str | None) -> list[str]:
     """
     if id_column and id_column in frame.columns:
         values = frame[id_column].tolist()
-        return [f"{id_column}={_id_text(v)!r}" if not _missing(v) else f"row {i + 1}"
-                for i, v in enumerate(values)]
+        return [
+            f"{id_column}={_id_text(v)!r}" if not _missing(v) else f"row {i + 1}"
+            for i, v in enumerate(values)
+        ]
     return [f"row {i + 1}" for i in range(len(frame))]
 
 

@@ -35,8 +35,20 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.writer.excel import ExcelWriter
 
 from deerhabitat.errors import InputFileError, ReportFormatError, StoreError
-from deerhabitat.nrschema import CODE_LISTS, FORMAT_VERSION, SECTIONS, SECTIONS_BY_KEY, Field, Locator, Path as KeyPath
-from deerhabitat.nrschema import Problem, Section, key_path
+from deerhabitat.nrschema import (
+    CODE_LISTS,
+    FORMAT_VERSION,
+    SECTIONS,
+    SECTIONS_BY_KEY,
+    Field,
+    Locator,
+    Problem,
+    Section,
+    key_path,
+)
+from deerhabitat.nrschema import (
+    Path as KeyPath,
+)
 
 YAML_SUFFIXES = (".yaml", ".yml")
 XLSX_SUFFIXES = (".xlsx",)
@@ -100,10 +112,14 @@ def report_format(path: str | os.PathLike) -> str:
         return "yaml"
     if suffix in XLSX_SUFFIXES:
         return "xlsx"
-    raise ReportFormatError(Path(path).name, [
-        f"{Path(path).name}: unsupported file type {suffix or '(no extension)'!r}; a national report is a YAML "
-        f"(.yaml, .yml) or Excel (.xlsx) file; save it as one of these (start from `deerhabitat "
-        f"national-report template`)"])
+    raise ReportFormatError(
+        Path(path).name,
+        [
+            f"{Path(path).name}: unsupported file type {suffix or '(no extension)'!r}; a national report is a YAML "
+            f"(.yaml, .yml) or Excel (.xlsx) file; save it as one of these (start from `deerhabitat "
+            f"national-report template`)"
+        ],
+    )
 
 
 def read_report_file(path: str | os.PathLike, /) -> ReportFile:
@@ -132,8 +148,10 @@ def read_report_file(path: str | os.PathLike, /) -> ReportFile:
     except FileNotFoundError:
         raise InputFileError(f"national report {str(path)!r} does not exist; check the path") from None
     except OSError as exc:
-        raise InputFileError(f"cannot read the national report {str(path)!r} ({exc.strerror}); check that it "
-                             f"is a readable file") from exc
+        raise InputFileError(
+            f"cannot read the national report {str(path)!r} ({exc.strerror}); check that it "
+            f"is a readable file"
+        ) from exc
     digest = hashlib.sha256(content).hexdigest()
     reader = _read_yaml if fmt == "yaml" else _read_xlsx
     data, locate, problems = reader(content, path.name)
@@ -142,24 +160,40 @@ def read_report_file(path: str | os.PathLike, /) -> ReportFile:
 
 # -- YAML ---------------------------------------------------------------------------------------------
 
+
 def _read_yaml(content: bytes, name: str) -> tuple[Any, Locator, list[Problem]]:
     try:
         text = content.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise ReportFormatError(name, [f"{name}: byte {content[exc.start]:#04x} at position {exc.start} is not "
-                                       f"UTF-8 text; a YAML report must be UTF-8 (or is this an Excel file? "
-                                       f"then name it .xlsx); save it as UTF-8"]) from None
+        raise ReportFormatError(
+            name,
+            [
+                f"{name}: byte {content[exc.start]:#04x} at position {exc.start} is not "
+                f"UTF-8 text; a YAML report must be UTF-8 (or is this an Excel file? "
+                f"then name it .xlsx); save it as UTF-8"
+            ],
+        ) from None
     try:
         node, data = _load_yaml(text)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         where = f"{name} line {mark.line + 1}, column {mark.column + 1}" if mark else name
         what = " ".join(str(part) for part in (exc.context, exc.problem) if part)
-        raise ReportFormatError(name, [f"{where}: not valid YAML ({what}); correct the YAML (indent nested "
-                                       f"keys by two spaces, quote text that contains ': ' or ' #')"]) from None
+        raise ReportFormatError(
+            name,
+            [
+                f"{where}: not valid YAML ({what}); correct the YAML (indent nested "
+                f"keys by two spaces, quote text that contains ': ' or ' #')"
+            ],
+        ) from None
     except yaml.YAMLError as exc:  # a character YAML does not allow (ReaderError)
-        raise ReportFormatError(name, [f"{name}: not readable as YAML ({' '.join(str(exc).split())}); remove "
-                                       f"control characters, or save the file again as UTF-8 text"]) from None
+        raise ReportFormatError(
+            name,
+            [
+                f"{name}: not readable as YAML ({' '.join(str(exc).split())}); remove "
+                f"control characters, or save the file again as UTF-8 text"
+            ],
+        ) from None
     lines: dict[KeyPath, int] = {}
     problems: list[Problem] = []
     if node is not None:
@@ -185,9 +219,13 @@ def _index_lines(node: yaml.Node, path: KeyPath, lines: dict, problems: list[Pro
             key = key_node.value if isinstance(key_node, yaml.ScalarNode) else repr(key_node.value)
             line = key_node.start_mark.line + 1
             if key in seen:
-                problems.append(Problem(f"{key_path((*path, key))} (line {line})",
-                                        f"key {key!r} appears twice (lines {seen[key]} and {line}); only the "
-                                        f"last would count; keep one"))
+                problems.append(
+                    Problem(
+                        f"{key_path((*path, key))} (line {line})",
+                        f"key {key!r} appears twice (lines {seen[key]} and {line}); only the "
+                        f"last would count; keep one",
+                    )
+                )
             seen[key] = line
             _index_lines(value_node, (*path, key), lines, problems)
             lines[(*path, key)] = line
@@ -227,8 +265,13 @@ def _read_xlsx(content: bytes, name: str) -> tuple[Any, Locator, list[Problem]]:
             where[(title,)] = f"sheet {title!r}"
             continue
         if section.key in data:
-            problems.append(Problem(f"sheet {title!r}", f"a second sheet for section {section.key!r}; keep one "
-                                                        f"sheet named {section.sheet!r} and move its rows there"))
+            problems.append(
+                Problem(
+                    f"sheet {title!r}",
+                    f"a second sheet for section {section.key!r}; keep one "
+                    f"sheet named {section.sheet!r} and move its rows there",
+                )
+            )
             continue
         where[(section.key,)] = f"sheet {title!r}"
         reader = _read_report_sheet if not section.many else _read_table_sheet
@@ -236,28 +279,51 @@ def _read_xlsx(content: bytes, name: str) -> tuple[Any, Locator, list[Problem]]:
     return data, _xlsx_locator(name, where), problems
 
 
-_UNREADABLE_XLSX = (zipfile.BadZipFile, zlib.error, InvalidFileException, KeyError, ValueError, OSError, EOFError,
-                    TypeError, AttributeError, IndexError, SyntaxError)
+_UNREADABLE_XLSX = (
+    zipfile.BadZipFile,
+    zlib.error,
+    InvalidFileException,
+    KeyError,
+    ValueError,
+    OSError,
+    EOFError,
+    TypeError,
+    AttributeError,
+    IndexError,
+    SyntaxError,
+)
 """What openpyxl raises for bytes that are not a workbook, or a damaged one (XML ParseError is a SyntaxError)."""
 
 
 def _read_sheets(content: bytes, name: str) -> dict[str, _ValueRows]:
     """Every sheet's rows of cell values, numbered from 1; one clear problem if the workbook is unreadable."""
     try:
-        with warnings.catch_warnings():  # e.g. "Data Validation extension is not supported": values are read anyway
+        with (
+            warnings.catch_warnings()
+        ):  # e.g. "Data Validation extension is not supported": values are read anyway
             warnings.simplefilter("ignore", UserWarning)
             workbook = openpyxl.load_workbook(io.BytesIO(content), read_only=True, data_only=True)
         try:
-            return {ws.title: list(enumerate(ws.iter_rows(values_only=True), start=1))
-                    for ws in workbook.worksheets}
+            return {
+                ws.title: list(enumerate(ws.iter_rows(values_only=True), start=1))
+                for ws in workbook.worksheets
+            }
         finally:
             workbook.close()
     except _UNREADABLE_XLSX as exc:
-        hint = "it is a zip file but not a readable workbook" if zipfile.is_zipfile(io.BytesIO(content)) else \
-            "the bytes are not a zip-based .xlsx file"
-        raise ReportFormatError(name, [f"{name}: not an Excel .xlsx workbook ({hint}: {type(exc).__name__}); "
-                                       f"save it from Excel or LibreOffice as .xlsx, or start from `deerhabitat "
-                                       f"national-report template --format xlsx`"]) from None
+        hint = (
+            "it is a zip file but not a readable workbook"
+            if zipfile.is_zipfile(io.BytesIO(content))
+            else "the bytes are not a zip-based .xlsx file"
+        )
+        raise ReportFormatError(
+            name,
+            [
+                f"{name}: not an Excel .xlsx workbook ({hint}: {type(exc).__name__}); "
+                f"save it from Excel or LibreOffice as .xlsx, or start from `deerhabitat "
+                f"national-report template --format xlsx`"
+            ],
+        ) from None
 
 
 def _section_for_sheet(title: str) -> Section | None:
@@ -279,12 +345,20 @@ def _read_report_sheet(title: str, rows: _ValueRows, where: dict, problems: list
         key, value = (_header(row[0]) if row else ""), (row[1] if len(row) > 1 else None)
         if not key:
             if value is not None and str(value).strip():
-                problems.append(Problem(f"sheet {title!r} row {number}", f"value {value!r} has no field name in "
-                                                                          f"column A; write the field name there"))
+                problems.append(
+                    Problem(
+                        f"sheet {title!r} row {number}",
+                        f"value {value!r} has no field name in column A; write the field name there",
+                    )
+                )
             continue
         if key in first_row:
-            problems.append(Problem(f"sheet {title!r} row {number}", f"field {key!r} appears twice (rows "
-                                                                      f"{first_row[key]} and {number}); keep one row"))
+            problems.append(
+                Problem(
+                    f"sheet {title!r} row {number}",
+                    f"field {key!r} appears twice (rows {first_row[key]} and {number}); keep one row",
+                )
+            )
             continue
         out[key], first_row[key] = value, number
         where[("report", key)] = f"sheet {title!r} row {number}"
@@ -299,8 +373,12 @@ def _read_table_sheet(title: str, rows: _ValueRows, where: dict, problems: list[
     for column, cell in enumerate(header_row, start=1):
         name = _header(cell)
         if name and name in headers:
-            problems.append(Problem(f"sheet {title!r} column {get_column_letter(column)}",
-                                    f"header {name!r} repeats an earlier column; keep one column per field"))
+            problems.append(
+                Problem(
+                    f"sheet {title!r} column {get_column_letter(column)}",
+                    f"header {name!r} repeats an earlier column; keep one column per field",
+                )
+            )
             name = ""
         headers.append(name)
     section = _section_for_sheet(title)
@@ -314,9 +392,13 @@ def _read_table_sheet(title: str, rows: _ValueRows, where: dict, problems: list[
             if name:
                 entry[name] = value
             elif value is not None and str(value).strip():
-                problems.append(Problem(f"sheet {title!r} row {number}, column {get_column_letter(column + 1)}",
-                                        f"value {value!r} is in a column without a header; put the field name "
-                                        f"in row 1 or move the value"))
+                problems.append(
+                    Problem(
+                        f"sheet {title!r} row {number}, column {get_column_letter(column + 1)}",
+                        f"value {value!r} is in a column without a header; put the field name "
+                        f"in row 1 or move the value",
+                    )
+                )
         where[(section.key, len(entries))] = f"sheet {title!r} row {number}"
         entries.append(entry)
     return entries
@@ -329,8 +411,12 @@ def _xlsx_locator(name: str, where: Mapping[KeyPath, str]) -> Locator:
         if path[0] == "report" and len(path) == 2:
             known = where.get(path)
             return f"{known} ({path[1]!r})" if known else f"sheet 'Report' (no row for {path[1]!r})"
-        sheet = where.get((path[0],), f"sheet {SECTIONS_BY_KEY[path[0]].sheet!r}" if path[0] in SECTIONS_BY_KEY
-                          else f"sheet {path[0]!r}")
+        sheet = where.get(
+            (path[0],),
+            f"sheet {SECTIONS_BY_KEY[path[0]].sheet!r}"
+            if path[0] in SECTIONS_BY_KEY
+            else f"sheet {path[0]!r}",
+        )
         if len(path) == 1:
             return sheet
         if path[1] == "*":
@@ -342,6 +428,7 @@ def _xlsx_locator(name: str, where: Mapping[KeyPath, str]) -> Locator:
 
 
 # -- writing ------------------------------------------------------------------------------------------
+
 
 def template_report(country: str) -> dict[str, Any]:
     """An empty report for ``country``: the ``report`` fields, with format version and country filled in.
@@ -356,7 +443,9 @@ def template_report(country: str) -> dict[str, Any]:
     return {"report": head, **{s.key: [] for s in SECTIONS if s.many}}
 
 
-def write_report_file(report: Mapping[str, Any], path: str | os.PathLike, /, *, overwrite: bool = False) -> Path:
+def write_report_file(
+    report: Mapping[str, Any], path: str | os.PathLike, /, *, overwrite: bool = False
+) -> Path:
     """Write a report (a template or a filled one) as YAML or Excel, chosen by the extension.
 
     Parameters
@@ -389,8 +478,9 @@ def write_report_file(report: Mapping[str, Any], path: str | os.PathLike, /, *, 
         else:
             _save_workbook(build_report_workbook(report), path)
     except OSError as exc:
-        raise StoreError(f"cannot write {str(path)!r} ({exc.strerror}); check the folder exists and is "
-                         f"writable") from exc
+        raise StoreError(
+            f"cannot write {str(path)!r} ({exc.strerror}); check the folder exists and is writable"
+        ) from exc
     return path
 
 
@@ -405,8 +495,11 @@ def _save_workbook(workbook: openpyxl.Workbook, path: Path) -> None:
         ExcelWriter(workbook, archive).write_data()
     with zipfile.ZipFile(buffer) as source, zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as target:
         for info in source.infolist():
-            target.writestr(zipfile.ZipInfo(info.filename, date_time=_FIXED_TIME), source.read(info.filename),
-                            compress_type=zipfile.ZIP_DEFLATED)
+            target.writestr(
+                zipfile.ZipInfo(info.filename, date_time=_FIXED_TIME),
+                source.read(info.filename),
+                compress_type=zipfile.ZIP_DEFLATED,
+            )
 
 
 def _cell_value(value: object, fld: Field) -> object:
@@ -435,8 +528,13 @@ def _yaml_scalar(value: object, fld: Field) -> str:
         return ""
     if fld.dtype in ("date", "text", "email", "code", "iso3", "iso3-list") or isinstance(shown, str):
         shown = str(shown)
-    return yaml.safe_dump(shown, default_flow_style=True, allow_unicode=True, width=10_000).strip().removesuffix(
-        "\n...").removesuffix("...").strip()
+    return (
+        yaml.safe_dump(shown, default_flow_style=True, allow_unicode=True, width=10_000)
+        .strip()
+        .removesuffix("\n...")
+        .removesuffix("...")
+        .strip()
+    )
 
 
 def _field_comment(fld: Field) -> str:
@@ -456,9 +554,12 @@ def render_report_yaml(report: Mapping[str, Any]) -> str:
     >>> yaml.safe_load(text)["report"]["country"]
     'TJK'
     """
-    lines = [f"# National report, deerhabitat format {FORMAT_VERSION} (docs/national-report-format.md).",
-             "# Fill in each section; keys marked (required) need a value. Dates: YYYY, YYYY-MM or YYYY-MM-DD.",
-             "# Check the file with: deerhabitat national-report validate THIS_FILE", ""]
+    lines = [
+        f"# National report, deerhabitat format {FORMAT_VERSION} (docs/national-report-format.md).",
+        "# Fill in each section; keys marked (required) need a value. Dates: YYYY, YYYY-MM or YYYY-MM-DD.",
+        "# Check the file with: deerhabitat national-report validate THIS_FILE",
+        "",
+    ]
     for section in SECTIONS:
         lines.append(f"# {section.sheet}: {section.description}")
         value = report.get(section.key)
@@ -472,7 +573,9 @@ def render_report_yaml(report: Mapping[str, Any]) -> str:
             for entry in value:
                 present = [f for f in section.fields if entry.get(f.name) is not None]
                 for n, fld in enumerate(present):
-                    lines.append(f"  {'- ' if n == 0 else '  '}{fld.name}: {_yaml_scalar(entry[fld.name], fld)}")
+                    lines.append(
+                        f"  {'- ' if n == 0 else '  '}{fld.name}: {_yaml_scalar(entry[fld.name], fld)}"
+                    )
         else:
             lines.append(f"{section.key}: []")
             for n, fld in enumerate(section.fields):
@@ -532,21 +635,31 @@ def _write_lists(sheet: Any) -> dict[str, str]:
 def _write_about(sheet: Any) -> None:
     rows = [
         (f"National report — deerhabitat format {FORMAT_VERSION}",),
-        ("Fill in one sheet per section: 'Report' (who reports, the period) as field / value rows; the other "
-         "sheets one row per entry under the header row. Highlighted headers are required in every row you add.",),
-        ("Coded fields have drop-down lists. Dates are text: YYYY, YYYY-MM or YYYY-MM-DD (a year or month alone "
-         "is fine; never a date in the future). Cite a source for every figure.",),
+        (
+            "Fill in one sheet per section: 'Report' (who reports, the period) as field / value rows; the other "
+            "sheets one row per entry under the header row. Highlighted headers are required in every row you add.",
+        ),
+        (
+            "Coded fields have drop-down lists. Dates are text: YYYY, YYYY-MM or YYYY-MM-DD (a year or month alone "
+            "is fine; never a date in the future). Cite a source for every figure.",
+        ),
         ("Positions are decimal degrees in WGS 84 (latitude, longitude). Areas are km2 (1 km2 = 100 ha).",),
-        ("Check the file with: deerhabitat national-report validate FILE.xlsx   "
-         "Import it with: deerhabitat national-report import FILE.xlsx --store STORE.gpkg",),
-        ("Do not rename the sheets or the header cells; add rows below the headers. The hidden 'Lists' sheet "
-         "holds the coded lists.",),
+        (
+            "Check the file with: deerhabitat national-report validate FILE.xlsx   "
+            "Import it with: deerhabitat national-report import FILE.xlsx --store STORE.gpkg",
+        ),
+        (
+            "Do not rename the sheets or the header cells; add rows below the headers. The hidden 'Lists' sheet "
+            "holds the coded lists.",
+        ),
         (),
         ("sheet", "field", "required", "accepts", "description"),
     ]
     for section in SECTIONS:
         for fld in section.fields:
-            rows.append((section.sheet, fld.name, "yes" if fld.required else "", fld.expected(), fld.description))
+            rows.append(
+                (section.sheet, fld.name, "yes" if fld.required else "", fld.expected(), fld.description)
+            )
     for row in rows:
         sheet.append(row)
     sheet["A1"].font = Font(bold=True, size=14)
@@ -568,7 +681,9 @@ def _write_report_sheet(sheet: Any, section: Section, values: Mapping[str, Any])
         value = _set_cell(sheet.cell(row, 2), _cell_value(values.get(fld.name), fld))
         value.number_format = "@" if fld.dtype in ("date", "text") else "General"
         sheet.cell(row, 3, _field_comment(fld))
-    years = DataValidation(type="whole", operator="between", formula1="1700", formula2="2100", allow_blank=True)
+    years = DataValidation(
+        type="whole", operator="between", formula1="1700", formula2="2100", allow_blank=True
+    )
     years.error, years.errorTitle, years.showErrorMessage = "Write a year such as 2023.", "Not a year", True
     sheet.add_data_validation(years)
     for row, fld in enumerate(section.fields, start=2):
@@ -623,13 +738,19 @@ def _validation(fld: Field, list_ranges: Mapping[str, str]) -> DataValidation | 
         validation.error = f"Pick one of: {', '.join(CODE_LISTS[codes])}."
     elif fld.dtype in ("int", "year"):
         low, high = (1700, 2100) if fld.dtype == "year" else (fld.minimum or 0, fld.maximum or 1e9)
-        validation = DataValidation(type="whole", operator="between", formula1=f"{low:g}", formula2=f"{high:g}",
-                                    allow_blank=True)
+        validation = DataValidation(
+            type="whole", operator="between", formula1=f"{low:g}", formula2=f"{high:g}", allow_blank=True
+        )
         validation.error = f"Write {fld.expected()}."
     elif fld.dtype == "float" and fld.minimum is not None:
         high = fld.maximum if fld.maximum is not None else 1e9
-        validation = DataValidation(type="decimal", operator="between", formula1=f"{fld.minimum:g}",
-                                    formula2=f"{high:g}", allow_blank=True)
+        validation = DataValidation(
+            type="decimal",
+            operator="between",
+            formula1=f"{fld.minimum:g}",
+            formula2=f"{high:g}",
+            allow_blank=True,
+        )
         validation.error = f"Write {fld.expected()}."
     else:
         return None

@@ -30,9 +30,9 @@ import pyproj
 import shapely
 
 from deerhabitat.crs import STORE_CRS
-from deerhabitat.nrschema import Locator, key_path, period_label
 from deerhabitat.errors import SchemaError
 from deerhabitat.io.wdpa import circle_radius_m
+from deerhabitat.nrschema import Locator, key_path, period_label
 from deerhabitat.schema import SPECS, LayerKind, validate_layer
 
 CIRCLE_QUAD_SEGS = 64
@@ -64,8 +64,12 @@ class ReportLayers:
 
     def frames(self) -> dict[LayerKind, gpd.GeoDataFrame]:
         """The four layers by kind, in the order they are written (sites first: counts refer to them)."""
-        return {LayerKind.SITES: self.sites, LayerKind.POPULATION_COUNTS: self.population_counts,
-                LayerKind.RELEASES: self.releases, LayerKind.PROTECTED_AREAS: self.protected_areas}
+        return {
+            LayerKind.SITES: self.sites,
+            LayerKind.POPULATION_COUNTS: self.population_counts,
+            LayerKind.RELEASES: self.releases,
+            LayerKind.PROTECTED_AREAS: self.protected_areas,
+        }
 
 
 def report_source(report: Mapping[str, Any], filename: str) -> str:
@@ -80,9 +84,16 @@ def report_source(report: Mapping[str, Any], filename: str) -> str:
     return f"national report {head['country']} {period_label(head['period_start'], head['period_end'])} ({filename})"
 
 
-def report_layers(report: Mapping[str, Any], *, filename: str, store_sites: gpd.GeoDataFrame,
-                  store_pa_ids: Iterable[str], range_states: Iterable[str], analysis_crs: pyproj.CRS,
-                  locate: Locator = key_path) -> tuple[ReportLayers, list[str]]:
+def report_layers(
+    report: Mapping[str, Any],
+    *,
+    filename: str,
+    store_sites: gpd.GeoDataFrame,
+    store_pa_ids: Iterable[str],
+    range_states: Iterable[str],
+    analysis_crs: pyproj.CRS,
+    locate: Locator = key_path,
+) -> tuple[ReportLayers, list[str]]:
     """Turn a checked report into the features it adds to a store, or list why it cannot be imported.
 
     Parameters
@@ -114,9 +125,11 @@ def report_layers(report: Mapping[str, Any], *, filename: str, store_sites: gpd.
     problems: list[str] = []
     states = sorted(range_states)
     if country not in states:
-        problems.append(f"{locate(('report', 'country'))}: {country!r} is not a range state of this store "
-                        f"({', '.join(states) or 'none'}); correct the country code, or import into a store "
-                        f"for this country's species")
+        problems.append(
+            f"{locate(('report', 'country'))}: {country!r} is not a range state of this store "
+            f"({', '.join(states) or 'none'}); correct the country code, or import into a store "
+            f"for this country's species"
+        )
     source = report_source(report, filename)
     prefix = f"nr:{country}:{period_label(head['period_start'], head['period_end'])}:"
     known = _site_points(store_sites)
@@ -125,8 +138,12 @@ def report_layers(report: Mapping[str, Any], *, filename: str, store_sites: gpd.
     counts = _counts(report, prefix, source, points)
     releases = _releases(report, prefix, source, points, locate, problems)
     protected = _protected_areas(report, country, source, set(map(str, store_pa_ids)), analysis_crs)
-    frames = {LayerKind.SITES: sites, LayerKind.POPULATION_COUNTS: counts, LayerKind.RELEASES: releases,
-              LayerKind.PROTECTED_AREAS: protected}
+    frames = {
+        LayerKind.SITES: sites,
+        LayerKind.POPULATION_COUNTS: counts,
+        LayerKind.RELEASES: releases,
+        LayerKind.PROTECTED_AREAS: protected,
+    }
     if not problems:
         frames = {kind: _validated(kind, frame, problems) for kind, frame in frames.items()}
     return ReportLayers(*frames.values(), id_prefix=prefix, source=source), problems
@@ -160,30 +177,55 @@ def _approximate(entry: Mapping[str, Any]) -> bool | None:
     return None if quality is None else quality != "H"
 
 
-def _new_sites(report: Mapping, country: str, source: str, known: Mapping, store_sites: gpd.GeoDataFrame,
-               locate: Locator, problems: list[str]) -> gpd.GeoDataFrame:
-    store_iso3 = dict(zip(store_sites["site_id"].astype(str), store_sites["iso3"].astype(str), strict=True)) \
-        if not store_sites.empty else {}
+def _new_sites(
+    report: Mapping,
+    country: str,
+    source: str,
+    known: Mapping,
+    store_sites: gpd.GeoDataFrame,
+    locate: Locator,
+    problems: list[str],
+) -> gpd.GeoDataFrame:
+    store_iso3 = (
+        dict(zip(store_sites["site_id"].astype(str), store_sites["iso3"].astype(str), strict=True))
+        if not store_sites.empty
+        else {}
+    )
     rows: dict[str, dict] = {}
     for i, entry in enumerate(report["populations"]):
         site_id = entry["site_id"]
         if site_id in known:
             if store_iso3.get(site_id, country) != country:
-                problems.append(f"{locate(('populations', i, 'site_id'))}: site {site_id!r} is in "
-                                f"{store_iso3[site_id]} in the store, not in {country}; a national report covers "
-                                f"its own country's sites: correct the site id")
+                problems.append(
+                    f"{locate(('populations', i, 'site_id'))}: site {site_id!r} is in "
+                    f"{store_iso3[site_id]} in the store, not in {country}; a national report covers "
+                    f"its own country's sites: correct the site id"
+                )
             continue
         point = _point(entry)
         if point is None:
             if site_id not in rows:
-                problems.append(f"{locate(('populations', i, 'site_id'))}: site {site_id!r} is not in the store "
-                                f"and the entry has no latitude/longitude; use the store's site id (see "
-                                f"`deerhabitat export sites`) or give the site's coordinates to add it")
+                problems.append(
+                    f"{locate(('populations', i, 'site_id'))}: site {site_id!r} is not in the store "
+                    f"and the entry has no latitude/longitude; use the store's site id (see "
+                    f"`deerhabitat export sites`) or give the site's coordinates to add it"
+                )
             continue
-        rows.setdefault(site_id, {
-            "site_id": site_id, "name": entry["site_name"], "iso3": country, "status": entry["site_status"],
-            "source": source, "approximate": _approximate(entry), "scope": entry["scope"] or "site",
-            "river": entry["river"], "coord_quality": entry["coord_quality"], "geometry": point})
+        rows.setdefault(
+            site_id,
+            {
+                "site_id": site_id,
+                "name": entry["site_name"],
+                "iso3": country,
+                "status": entry["site_status"],
+                "source": source,
+                "approximate": _approximate(entry),
+                "scope": entry["scope"] or "site",
+                "river": entry["river"],
+                "coord_quality": entry["coord_quality"],
+                "geometry": point,
+            },
+        )
     return _frame(LayerKind.SITES, list(rows.values()))
 
 
@@ -196,30 +238,53 @@ def _counts(report: Mapping, prefix: str, source: str, points: Mapping) -> gpd.G
     rows = []
     for entry in report["populations"]:
         captive = entry["captive"] if entry["captive"] is not None else entry["site_status"] == "captive"
-        rows.append({
-            "count_id": f"{prefix}{entry['site_id']}:{entry['date']}", "site_id": entry["site_id"],
-            "date": entry["date"], "count": entry["count"], "lower": entry["lower"], "upper": entry["upper"],
-            "method": entry["method"], "captive": captive, "source": source, "notes": _notes(entry),
-            "geometry": _point(entry) or points.get(entry["site_id"])})
+        rows.append(
+            {
+                "count_id": f"{prefix}{entry['site_id']}:{entry['date']}",
+                "site_id": entry["site_id"],
+                "date": entry["date"],
+                "count": entry["count"],
+                "lower": entry["lower"],
+                "upper": entry["upper"],
+                "method": entry["method"],
+                "captive": captive,
+                "source": source,
+                "notes": _notes(entry),
+                "geometry": _point(entry) or points.get(entry["site_id"]),
+            }
+        )
     return _frame(LayerKind.POPULATION_COUNTS, rows)
 
 
-def _releases(report: Mapping, prefix: str, source: str, points: Mapping, locate: Locator,
-              problems: list[str]) -> gpd.GeoDataFrame:
+def _releases(
+    report: Mapping, prefix: str, source: str, points: Mapping, locate: Locator, problems: list[str]
+) -> gpd.GeoDataFrame:
     rows = []
-    listed = {e["site_id"] for e in report["populations"]}  # a listed site without coordinates is reported there
+    listed = {
+        e["site_id"] for e in report["populations"]
+    }  # a listed site without coordinates is reported there
     for i, entry in enumerate(report["releases"]):
         for column, what in (("site_id", "destination site"), ("source_site_id", "source site")):
             if entry[column] is not None and entry[column] not in points and entry[column] not in listed:
-                problems.append(f"{locate(('releases', i, column))}: {what} {entry[column]!r} is not in the store "
-                                f"nor among the report's populations with coordinates; use the store's site id, or "
-                                f"add the site with its coordinates under populations")
+                problems.append(
+                    f"{locate(('releases', i, column))}: {what} {entry[column]!r} is not in the store "
+                    f"nor among the report's populations with coordinates; use the store's site id, or "
+                    f"add the site with its coordinates under populations"
+                )
         local = entry["release_id"] or f"{entry['site_id']}:{entry['date']}"
-        rows.append({
-            "release_id": f"{prefix}{local}", "site_id": entry["site_id"],
-            "source_site_id": entry["source_site_id"], "source_name": entry["source_name"],
-            "date": entry["date"], "n_released": entry["n_released"], "source": source,
-            "notes": _notes({"source": entry["source"], "notes": entry["outcome"]}), "geometry": None})
+        rows.append(
+            {
+                "release_id": f"{prefix}{local}",
+                "site_id": entry["site_id"],
+                "source_site_id": entry["source_site_id"],
+                "source_name": entry["source_name"],
+                "date": entry["date"],
+                "n_released": entry["n_released"],
+                "source": source,
+                "notes": _notes({"source": entry["source"], "notes": entry["outcome"]}),
+                "geometry": None,
+            }
+        )
     return _frame(LayerKind.RELEASES, rows)
 
 
@@ -232,19 +297,30 @@ def _slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
 
 
-def _protected_areas(report: Mapping, country: str, source: str, store_ids: set[str],
-                     analysis_crs: pyproj.CRS) -> gpd.GeoDataFrame:
+def _protected_areas(
+    report: Mapping, country: str, source: str, store_ids: set[str], analysis_crs: pyproj.CRS
+) -> gpd.GeoDataFrame:
     rows = []
     for entry in report["protected_areas"]:
         point, area_km2 = _point(entry), entry["area_km2"]
         pa_id = entry["pa_id"] or f"nr:{country}:{_slug(entry['name'])}"
         if point is None or not area_km2 or pa_id in store_ids:
             continue
-        rows.append({
-            "pa_id": pa_id, "name": entry["name"], "designation": entry["designation"],
-            "iucn_cat": entry["iucn_cat"], "status_year": entry["established_year"],
-            "reported_area_km2": area_km2, "iso3": country, "source": source, "approximate": True,
-            "notes": _notes(entry), "geometry": circle_of_area(point, area_km2, analysis_crs)})
+        rows.append(
+            {
+                "pa_id": pa_id,
+                "name": entry["name"],
+                "designation": entry["designation"],
+                "iucn_cat": entry["iucn_cat"],
+                "status_year": entry["established_year"],
+                "reported_area_km2": area_km2,
+                "iso3": country,
+                "source": source,
+                "approximate": True,
+                "notes": _notes(entry),
+                "geometry": circle_of_area(point, area_km2, analysis_crs),
+            }
+        )
     return _frame(LayerKind.PROTECTED_AREAS, rows)
 
 
@@ -288,8 +364,9 @@ def _frame(kind: LayerKind, rows: list[dict]) -> gpd.GeoDataFrame:
     columns = [c.name for c in SPECS[kind].columns if c.required or c.name in ("lower", "upper")]
     columns += sorted({k for row in rows for k in row} - set(columns) - {"geometry"})
     data = pd.DataFrame([{k: v for k, v in row.items() if k != "geometry"} for row in rows], columns=columns)
-    return gpd.GeoDataFrame(data, geometry=gpd.GeoSeries([r["geometry"] for r in rows], crs=STORE_CRS),
-                            crs=STORE_CRS)
+    return gpd.GeoDataFrame(
+        data, geometry=gpd.GeoSeries([r["geometry"] for r in rows], crs=STORE_CRS), crs=STORE_CRS
+    )
 
 
 @dataclass(frozen=True)
@@ -311,8 +388,9 @@ class VersionMerge:
     withdrawn: int
 
 
-def merge_version(current: gpd.GeoDataFrame, incoming: gpd.GeoDataFrame, id_column: str,
-                  prefix: str) -> VersionMerge:
+def merge_version(
+    current: gpd.GeoDataFrame, incoming: gpd.GeoDataFrame, id_column: str, prefix: str
+) -> VersionMerge:
     """Decide how to write ``incoming`` so that rows of an earlier version it no longer lists go away.
 
     Parameters
@@ -348,5 +426,6 @@ def merge_version(current: gpd.GeoDataFrame, incoming: gpd.GeoDataFrame, id_colu
     kept = current[~ours]
     parts = [part for part in (kept, incoming) if not part.empty]
     merged = pd.concat(parts, ignore_index=True) if parts else kept.iloc[:0]
-    return VersionMerge(gpd.GeoDataFrame(merged, geometry=current.geometry.name, crs=current.crs), "replace",
-                        withdrawn)
+    return VersionMerge(
+        gpd.GeoDataFrame(merged, geometry=current.geometry.name, crs=current.crs), "replace", withdrawn
+    )

@@ -25,8 +25,21 @@ from deerhabitat.errors import LayerNotFoundError, StoreError
 from deerhabitat.nrschema import period_label
 
 REPORTS_TABLE = "deerhabitat_national_reports"
-_COLUMNS = ("id", "country", "period_start", "period_end", "version", "submitted", "filename", "format",
-            "sha256", "size_bytes", "imported_utc", "tool_version", "note")
+_COLUMNS = (
+    "id",
+    "country",
+    "period_start",
+    "period_end",
+    "version",
+    "submitted",
+    "filename",
+    "format",
+    "sha256",
+    "size_bytes",
+    "imported_utc",
+    "tool_version",
+    "note",
+)
 
 
 @dataclass(frozen=True)
@@ -80,13 +93,24 @@ def _ensure_table(con: sqlite3.Connection) -> None:
         sha256 TEXT NOT NULL, size_bytes INTEGER NOT NULL, original BLOB NOT NULL, parsed_json TEXT NOT NULL,
         imported_utc TEXT NOT NULL, tool_version TEXT NOT NULL, note TEXT,
         UNIQUE (country, period_start, period_end, version))""")
-    con.execute(f"INSERT OR IGNORE INTO gpkg_contents (table_name, data_type, identifier, description) "
-                f"VALUES ('{REPORTS_TABLE}', 'attributes', '{REPORTS_TABLE}', "
-                f"'national reports kept whole: original file, parsed JSON, country, period, version')")
+    con.execute(
+        f"INSERT OR IGNORE INTO gpkg_contents (table_name, data_type, identifier, description) "
+        f"VALUES ('{REPORTS_TABLE}', 'attributes', '{REPORTS_TABLE}', "
+        f"'national reports kept whole: original file, parsed JSON, country, period, version')"
+    )
 
 
-def write_report_record(path: str | os.PathLike, /, report: dict[str, Any], *, filename: str, fmt: str,
-                        content: bytes, sha256: str, note: str = "") -> int:
+def write_report_record(
+    path: str | os.PathLike,
+    /,
+    report: dict[str, Any],
+    *,
+    filename: str,
+    fmt: str,
+    content: bytes,
+    sha256: str,
+    note: str = "",
+) -> int:
     """Add a report to the store file ``path`` as the next version of its country and period.
 
     Call it on the temporary copy inside :meth:`deerhabitat.io.Store.transaction` (``writer.path``),
@@ -119,14 +143,30 @@ def write_report_record(path: str | os.PathLike, /, report: dict[str, Any], *, f
     try:
         with contextlib.closing(sqlite3.connect(path)) as con:
             _ensure_table(con)
-            (latest,) = con.execute(f"SELECT COALESCE(MAX(version), 0) FROM {REPORTS_TABLE} WHERE country = ? "
-                                    "AND period_start = ? AND period_end = ?", key).fetchone()
+            (latest,) = con.execute(
+                f"SELECT COALESCE(MAX(version), 0) FROM {REPORTS_TABLE} WHERE country = ? "
+                "AND period_start = ? AND period_end = ?",
+                key,
+            ).fetchone()
             con.execute(
                 f"INSERT INTO {REPORTS_TABLE} (country, period_start, period_end, version, submitted, filename, "
                 "format, sha256, size_bytes, original, parsed_json, imported_utc, tool_version, note) "
                 "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                (*key, latest + 1, head["submitted"], filename, fmt, sha256, len(content), content,
-                 json.dumps(report, ensure_ascii=False), now, __version__, note))
+                (
+                    *key,
+                    latest + 1,
+                    head["submitted"],
+                    filename,
+                    fmt,
+                    sha256,
+                    len(content),
+                    content,
+                    json.dumps(report, ensure_ascii=False),
+                    now,
+                    __version__,
+                    note,
+                ),
+            )
             con.commit()
     except sqlite3.Error as exc:
         raise StoreError(f"cannot record the national report in {str(path)!r}: {exc}") from exc
@@ -138,8 +178,12 @@ def _connect_ro(path: str | os.PathLike) -> sqlite3.Connection:
 
 
 def _has_table(con: sqlite3.Connection) -> bool:
-    return con.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?",
-                       (REPORTS_TABLE,)).fetchone() is not None
+    return (
+        con.execute(
+            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (REPORTS_TABLE,)
+        ).fetchone()
+        is not None
+    )
 
 
 def read_report_records(path: str | os.PathLike, /) -> pd.DataFrame:
@@ -164,15 +208,27 @@ def read_report_records(path: str | os.PathLike, /) -> pd.DataFrame:
         else:
             frame = pd.read_sql_query(f"SELECT {', '.join(_COLUMNS)} FROM {REPORTS_TABLE}", con)
     frame = frame.drop(columns="id").sort_values(["country", "period_start", "period_end", "version"])
-    frame.insert(3, "period", [period_label(int(s), int(e)) for s, e in
-                               zip(frame["period_start"], frame["period_end"], strict=True)])
+    frame.insert(
+        3,
+        "period",
+        [
+            period_label(int(s), int(e))
+            for s, e in zip(frame["period_start"], frame["period_end"], strict=True)
+        ],
+    )
     latest = frame.groupby(["country", "period_start", "period_end"])["version"].transform("max")
     frame.insert(5, "latest", frame["version"] == latest)
     return frame.reset_index(drop=True)
 
 
-def read_report_record(path: str | os.PathLike, /, country: str, *, period: tuple[int, int] | None = None,
-                       version: int | None = None) -> StoredReport:
+def read_report_record(
+    path: str | os.PathLike,
+    /,
+    country: str,
+    *,
+    period: tuple[int, int] | None = None,
+    version: int | None = None,
+) -> StoredReport:
     """Read one national report kept in a store, with its original file and parsed form.
 
     Parameters
@@ -199,19 +255,38 @@ def read_report_record(path: str | os.PathLike, /, country: str, *, period: tupl
         where.append("version = ?")
         args.append(version)
     with contextlib.closing(_connect_ro(path)) as con:
-        row = con.execute(
-            f"SELECT country, period_start, period_end, version, submitted, filename, format, sha256, original, "
-            f"parsed_json, imported_utc, tool_version, note FROM {REPORTS_TABLE} WHERE {' AND '.join(where)} "
-            f"ORDER BY period_end DESC, period_start DESC, version DESC LIMIT 1", args).fetchone() \
-            if _has_table(con) else None
+        row = (
+            con.execute(
+                f"SELECT country, period_start, period_end, version, submitted, filename, format, sha256, original, "
+                f"parsed_json, imported_utc, tool_version, note FROM {REPORTS_TABLE} WHERE {' AND '.join(where)} "
+                f"ORDER BY period_end DESC, period_start DESC, version DESC LIMIT 1",
+                args,
+            ).fetchone()
+            if _has_table(con)
+            else None
+        )
     if row is None:
         kept = read_report_records(path)
-        listed = ", ".join(f"{c} {p} v{v}" for c, p, v in zip(kept["country"], kept["period"], kept["version"],
-                                                                strict=True)) or "none"
-        asked = " ".join(str(x) for x in (country, period and period_label(*period), version and f"v{version}")
-                         if x)
-        raise LayerNotFoundError(f"no national report {asked} in the store {Path(path).name!r} (kept: {listed}); "
-                                 f"import it with `deerhabitat national-report import FILE`")
+        listed = (
+            ", ".join(
+                f"{c} {p} v{v}"
+                for c, p, v in zip(kept["country"], kept["period"], kept["version"], strict=True)
+            )
+            or "none"
+        )
+        asked = " ".join(
+            str(x) for x in (country, period and period_label(*period), version and f"v{version}") if x
+        )
+        raise LayerNotFoundError(
+            f"no national report {asked} in the store {Path(path).name!r} (kept: {listed}); "
+            f"import it with `deerhabitat national-report import FILE`"
+        )
     *head, original, parsed, imported, tool, note = row
-    return StoredReport(*head, original=bytes(original), report=json.loads(parsed), imported_utc=imported,
-                        tool_version=tool, note=note or "")
+    return StoredReport(
+        *head,
+        original=bytes(original),
+        report=json.loads(parsed),
+        imported_utc=imported,
+        tool_version=tool,
+        note=note or "",
+    )

@@ -124,9 +124,14 @@ def _record_id(frame: pd.DataFrame, columns: dict[str, str]) -> str:
         if name in columns:
             return columns[name]
     found = ", ".join(map(str, frame.columns)) or "none"
-    raise SchemaError("population-counts", [f"the file has no record id column (gbifID, occurrenceID or "
-                                            f"catalogNumber; columns found: {found}); is it a GBIF or Darwin "
-                                            f"Core occurrence file? Map yours with --field SRC=gbifID"])
+    raise SchemaError(
+        "population-counts",
+        [
+            f"the file has no record id column (gbifID, occurrenceID or "
+            f"catalogNumber; columns found: {found}); is it a GBIF or Darwin "
+            f"Core occurrence file? Map yours with --field SRC=gbifID"
+        ],
+    )
 
 
 def map_darwin_core(frame: gpd.GeoDataFrame, *, source: str) -> tuple[gpd.GeoDataFrame, list[Finding], int]:
@@ -159,12 +164,23 @@ def map_darwin_core(frame: gpd.GeoDataFrame, *, source: str) -> tuple[gpd.GeoDat
     """
     columns = _lookup(frame)
     id_col = _record_id(frame, columns)
-    missing = [n for n, keys in (("individualCount", ("individualcount",)),
-                                 ("eventDate (or year)", ("eventdate", "year"))) if not set(keys) & set(columns)]
+    missing = [
+        n
+        for n, keys in (
+            ("individualCount", ("individualcount",)),
+            ("eventDate (or year)", ("eventdate", "year")),
+        )
+        if not set(keys) & set(columns)
+    ]
     if missing:
         found = ", ".join(map(str, frame.columns)) or "none"
-        raise SchemaError("population-counts", [f"the file lacks the Darwin Core column(s) {missing} (columns "
-                                                f"found: {found}); a population count needs them"])
+        raise SchemaError(
+            "population-counts",
+            [
+                f"the file lacks the Darwin Core column(s) {missing} (columns "
+                f"found: {found}); a population count needs them"
+            ],
+        )
     records, findings, keep = [], [], []
     geometry = frame.geometry.name
     for i, row in enumerate(frame.to_dict("records")):
@@ -178,10 +194,21 @@ def map_darwin_core(frame: gpd.GeoDataFrame, *, source: str) -> tuple[gpd.GeoDat
         keep.append(True)
         records.append(_count_record(row, columns, id_col, source))
     kept = frame[np.array(keep, dtype=bool)] if len(frame) else frame
-    extras = kept.drop(columns=[c for c in (columns.get("individualcount"), columns.get("eventdate"),
-                                            columns.get("coordinateuncertaintyinmeters")) if c])
+    extras = kept.drop(
+        columns=[
+            c
+            for c in (
+                columns.get("individualcount"),
+                columns.get("eventdate"),
+                columns.get("coordinateuncertaintyinmeters"),
+            )
+            if c
+        ]
+    )
     counts = pd.DataFrame(records, index=kept.index, columns=_COUNT_COLUMNS)
-    clash = [c for c in extras.columns if c in counts.columns or str(c).lower() in map(str.lower, counts.columns)]
+    clash = [
+        c for c in extras.columns if c in counts.columns or str(c).lower() in map(str.lower, counts.columns)
+    ]
     out = pd.concat([counts, extras.drop(columns=clash)], axis=1)
     out = gpd.GeoDataFrame(out, geometry=geometry, crs=frame.crs).reset_index(drop=True)
     return out, findings, int(len(frame) - sum(keep))
@@ -213,13 +240,20 @@ def _count_record(row: dict, columns: dict[str, str], id_col: str, source: str) 
     count = _value(row, columns.get("individualcount"))
     uncertainty = _value(row, columns.get("coordinateuncertaintyinmeters"))
     label = "GBIF occurrence" if id_col.lower() == "gbifid" else "Darwin Core occurrence"
-    return [f"gbif:{record_id}", count if count is not None else 0, event_date(row, columns),
-            sampling_method(row, columns), _is_captive(row, columns), f"{label} {record_id} ({source})",
-            uncertainty]
+    return [
+        f"gbif:{record_id}",
+        count if count is not None else 0,
+        event_date(row, columns),
+        sampling_method(row, columns),
+        _is_captive(row, columns),
+        f"{label} {record_id} ({source})",
+        uncertainty,
+    ]
 
 
-def uncertainty_problems(frame: gpd.GeoDataFrame, labels: list[str], *,
-                         max_distance_km: float) -> list[Finding]:
+def uncertainty_problems(
+    frame: gpd.GeoDataFrame, labels: list[str], *, max_distance_km: float
+) -> list[Finding]:
     """Check ``coordinate_uncertainty_m``: a number ≥ 0 (error otherwise); larger than the link distance, a warning."""
     if "coordinate_uncertainty_m" not in frame.columns:
         return []
@@ -233,20 +267,36 @@ def uncertainty_problems(frame: gpd.GeoDataFrame, labels: list[str], *,
                 if not math.isfinite(number) or number < 0:
                     raise ValueError
             except (TypeError, ValueError):
-                findings.append(error(label, f"coordinateUncertaintyInMeters {str(value)[:30]!r} is not a number "
-                                             f"of metres ≥ 0; fix or empty it"))
+                findings.append(
+                    error(
+                        label,
+                        f"coordinateUncertaintyInMeters {str(value)[:30]!r} is not a number "
+                        f"of metres ≥ 0; fix or empty it",
+                    )
+                )
                 number = None
             else:
                 if number > max_distance_km * M_PER_KM:
-                    findings.append(warning(label, f"coordinate uncertainty ({number:g} m) exceeds the link "
-                                                   f"distance ({max_distance_km:g} km): the site link may be wrong"))
+                    findings.append(
+                        warning(
+                            label,
+                            f"coordinate uncertainty ({number:g} m) exceeds the link "
+                            f"distance ({max_distance_km:g} km): the site link may be wrong",
+                        )
+                    )
         values.append(number)
     frame["coordinate_uncertainty_m"] = pd.array(values, dtype="Float64")
     return findings
 
 
-def link_to_sites(frame: gpd.GeoDataFrame, sites: gpd.GeoDataFrame, crs: pyproj.CRS, labels: list[str], *,
-                  max_distance_km: float) -> tuple[gpd.GeoDataFrame, list[Finding], np.ndarray]:
+def link_to_sites(
+    frame: gpd.GeoDataFrame,
+    sites: gpd.GeoDataFrame,
+    crs: pyproj.CRS,
+    labels: list[str],
+    *,
+    max_distance_km: float,
+) -> tuple[gpd.GeoDataFrame, list[Finding], np.ndarray]:
     """Link each count to the nearest site within ``max_distance_km`` (ties: the smallest ``site_id``).
 
     Distances are measured in the equal-area analysis ``crs`` (metres), to the site's point or
@@ -277,14 +327,24 @@ def link_to_sites(frame: gpd.GeoDataFrame, sites: gpd.GeoDataFrame, crs: pyproj.
         If ``max_distance_km`` is not a positive number, or the store has no sites.
     """
     if max_distance_km is None or not (max_distance_km > 0 and math.isfinite(max_distance_km)):
-        raise SchemaError("population-counts", [f"--max-distance-km {max_distance_km!r} must be a positive "
-                                                f"number of kilometres (how far a record may lie from its site); "
-                                                f"e.g. --max-distance-km 10"])
+        raise SchemaError(
+            "population-counts",
+            [
+                f"--max-distance-km {max_distance_km!r} must be a positive "
+                f"number of kilometres (how far a record may lie from its site); "
+                f"e.g. --max-distance-km 10"
+            ],
+        )
     sites = sites[sites.geometry.notna()]
     if sites.empty:
-        raise SchemaError("population-counts", ["the store has no sites with a location; each GBIF record is "
-                                                "linked to the nearest site, so import the sites first "
-                                                "(`deerhabitat import sites FILE`)"])
+        raise SchemaError(
+            "population-counts",
+            [
+                "the store has no sites with a location; each GBIF record is "
+                "linked to the nearest site, so import the sites first "
+                "(`deerhabitat import sites FILE`)"
+            ],
+        )
     site_ids = np.asarray(sites["site_id"].astype(str).to_numpy(), dtype=object)
     tree = shapely.STRtree(np.asarray(sites.to_crs(crs).geometry.values, dtype=object))
     points = np.asarray(frame.geometry.to_crs(crs).values, dtype=object)
@@ -295,25 +355,35 @@ def link_to_sites(frame: gpd.GeoDataFrame, sites: gpd.GeoDataFrame, crs: pyproj.
     for i in np.flatnonzero(~keep):
         if nearest[i] is None:
             continue
-        findings.append(warning(labels[i], f"no site within {max_distance_km:g} km (the nearest, "
-                                           f"site_id={nearest[i]!r}, is {distance[i] / M_PER_KM:.1f} km away); "
-                                           f"left out: add its site, or raise --max-distance-km"))
+        findings.append(
+            warning(
+                labels[i],
+                f"no site within {max_distance_km:g} km (the nearest, "
+                f"site_id={nearest[i]!r}, is {distance[i] / M_PER_KM:.1f} km away); "
+                f"left out: add its site, or raise --max-distance-km",
+            )
+        )
     out = frame.copy()
     out["site_id"] = list(nearest)
-    out["distance_to_site_km"] = pd.array([None if d is None else round(d / M_PER_KM, 3) for d in distance],
-                                          dtype="Float64")
+    out["distance_to_site_km"] = pd.array(
+        [None if d is None else round(d / M_PER_KM, 3) for d in distance], dtype="Float64"
+    )
     captive_sites: set[str] = set()
     if "status" in sites.columns:
         captive_sites = set(sites.loc[sites["status"].astype(str) == "captive", "site_id"].astype(str))
-    out["captive"] = [bool(c) or s in captive_sites for c, s in zip(out["captive"].tolist(), nearest, strict=True)]
+    out["captive"] = [
+        bool(c) or s in captive_sites for c, s in zip(out["captive"].tolist(), nearest, strict=True)
+    ]
     return out[keep].reset_index(drop=True), findings, keep
 
 
 def _nearest(tree: shapely.STRtree, points: np.ndarray, site_ids: np.ndarray) -> tuple[list, list]:
     nearest: list = [None] * len(points)
     distance: list = [None] * len(points)
-    present = np.array([p is not None and not p.is_empty and np.isfinite(shapely.get_coordinates(p)).all()
-                        for p in points], dtype=bool)
+    present = np.array(
+        [p is not None and not p.is_empty and np.isfinite(shapely.get_coordinates(p)).all() for p in points],
+        dtype=bool,
+    )
     if not present.any():
         return nearest, distance
     query = points[present]
@@ -337,7 +407,9 @@ def _nearest(tree: shapely.STRtree, points: np.ndarray, site_ids: np.ndarray) ->
 _TIE_M = 1e-6
 
 
-def fill_locations_from_sites(frame: gpd.GeoDataFrame, sites: gpd.GeoDataFrame) -> tuple[gpd.GeoDataFrame, int]:
+def fill_locations_from_sites(
+    frame: gpd.GeoDataFrame, sites: gpd.GeoDataFrame
+) -> tuple[gpd.GeoDataFrame, int]:
     """Give counts with no survey location the location of their site (its point, or a point inside it).
 
     Returns

@@ -32,16 +32,23 @@ def gdal_message(exc: BaseException) -> str:
 
 def encoding_error(label: str, exc: UnicodeDecodeError, encoding: str | None) -> InputFileError:
     """The message for text that does not decode: the byte, and which encodings to try."""
-    byte = exc.object[exc.start:exc.start + 1].hex() if isinstance(exc.object, bytes) else "?"
+    byte = exc.object[exc.start : exc.start + 1].hex() if isinstance(exc.object, bytes) else "?"
     used = encoding or "UTF-8"
     return InputFileError(
         f"{label}: text is not valid {used} (byte 0x{byte}); pass the file's encoding with --encoding, e.g. "
         f"--encoding cp1251 (Cyrillic Windows), --encoding cp1252 or --encoding latin-1 (Western European), "
-        f"or re-save the file as UTF-8")
+        f"or re-save the file as UTF-8"
+    )
 
 
-def read_layer(path: str | os.PathLike, *, layer: str | None = None, encoding: str | None = None,
-               label: str = "", fmt: str = "") -> gpd.GeoDataFrame:
+def read_layer(
+    path: str | os.PathLike,
+    *,
+    layer: str | None = None,
+    encoding: str | None = None,
+    label: str = "",
+    fmt: str = "",
+) -> gpd.GeoDataFrame:
     """Read one layer with pyogrio.
 
     Parameters
@@ -68,12 +75,16 @@ def read_layer(path: str | os.PathLike, *, layer: str | None = None, encoding: s
     except UnicodeDecodeError as exc:
         raise encoding_error(label, exc, encoding) from exc
     except LookupError as exc:
-        raise InputFileError(f"--encoding {encoding!r} is not an encoding Python knows; use e.g. utf-8, cp1251, "
-                             f"cp1252 or latin-1") from exc
+        raise InputFileError(
+            f"--encoding {encoding!r} is not an encoding Python knows; use e.g. utf-8, cp1251, "
+            f"cp1252 or latin-1"
+        ) from exc
     except (RuntimeError, OSError, ValueError, GEOSException, pyarrow.ArrowException) as exc:
-        raise InputFileError(f"cannot read {label!r} as {fmt or 'a GDAL layer'} ({gdal_message(exc)}); the file may "
-                             f"be corrupt or truncated, or not really {fmt or 'that format'}: export or download it "
-                             f"again, and check that its extension matches its content") from exc
+        raise InputFileError(
+            f"cannot read {label!r} as {fmt or 'a GDAL layer'} ({gdal_message(exc)}); the file may "
+            f"be corrupt or truncated, or not really {fmt or 'that format'}: export or download it "
+            f"again, and check that its extension matches its content"
+        ) from exc
 
 
 def _read(path: str | os.PathLike, layer: str | None, encoding: str | None) -> gpd.GeoDataFrame:

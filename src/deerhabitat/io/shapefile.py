@@ -29,8 +29,15 @@ from deerhabitat.schema import SPECS
 
 SIDECAR_SUFFIX = ".deerhabitat.json"
 _SET_SUFFIXES = (".shp", ".shx", ".dbf", ".prj", ".cpg", ".qix", ".sbn", ".sbx", SIDECAR_SUFFIX)
-_FAMILIES = {"Point": "point", "MultiPoint": "point", "LineString": "line", "MultiLineString": "line",
-             "LinearRing": "line", "Polygon": "polygon", "MultiPolygon": "polygon"}
+_FAMILIES = {
+    "Point": "point",
+    "MultiPoint": "point",
+    "LineString": "line",
+    "MultiLineString": "line",
+    "LinearRing": "line",
+    "Polygon": "polygon",
+    "MultiPolygon": "polygon",
+}
 _DBF_TEXT_BYTES = 254
 
 KNOWN_SHORT_NAMES = {c.name[:10]: c.name for spec in SPECS.values() for c in spec.columns if len(c.name) > 10}
@@ -50,14 +57,24 @@ class _Container:
 
 def _folder(path: Path) -> _Container:
     names = sorted(p.name for p in path.iterdir() if p.is_file())
-    return _Container(str(path), [n for n in names if n.lower().endswith(".shp")], set(names),
-                      lambda n: str(path / n), lambda n: (path / n).read_bytes())
+    return _Container(
+        str(path),
+        [n for n in names if n.lower().endswith(".shp")],
+        set(names),
+        lambda n: str(path / n),
+        lambda n: (path / n).read_bytes(),
+    )
 
 
 def _archive(path: Path) -> _Container:
     members = check_zip(path)
-    return _Container(str(path), [m for m in members if m.lower().endswith(".shp")], set(members),
-                      lambda n: vsizip_path(path, n), lambda n: read_member(path, n))
+    return _Container(
+        str(path),
+        [m for m in members if m.lower().endswith(".shp")],
+        set(members),
+        lambda n: vsizip_path(path, n),
+        lambda n: read_member(path, n),
+    )
 
 
 def _stem(name: str) -> str:
@@ -71,12 +88,19 @@ def _sidecar(container: _Container, shp: str) -> dict | None:
     try:
         data = json.loads(container.read_text(name).decode("utf-8"))
     except (ValueError, UnicodeDecodeError, OSError) as exc:
-        raise InputFileError(f"the sidecar {name!r} in {container.label!r} is not valid JSON ({exc}); delete "
-                             f"it (field names then stay as in the .dbf) or export the layer again") from exc
-    if not isinstance(data, dict) or not isinstance(data.get("fields", {}), dict) \
-            or not isinstance(data.get("parts", []), list):
-        raise InputFileError(f"the sidecar {name!r} in {container.label!r} is not a deerhabitat sidecar "
-                             f"(expected 'fields' and 'parts'); delete it or export the layer again")
+        raise InputFileError(
+            f"the sidecar {name!r} in {container.label!r} is not valid JSON ({exc}); delete "
+            f"it (field names then stay as in the .dbf) or export the layer again"
+        ) from exc
+    if (
+        not isinstance(data, dict)
+        or not isinstance(data.get("fields", {}), dict)
+        or not isinstance(data.get("parts", []), list)
+    ):
+        raise InputFileError(
+            f"the sidecar {name!r} in {container.label!r} is not a deerhabitat sidecar "
+            f"(expected 'fields' and 'parts'); delete it or export the layer again"
+        )
     return data
 
 
@@ -87,8 +111,10 @@ def _parts(container: _Container, shp: str) -> tuple[list[str], dict[str, str], 
     for part in sidecar.get("parts") or [PurePosixPath(shp).name]:
         member = part if folder == "." else f"{folder}/{part}"
         if not isinstance(part, str) or "/" in part or "\\" in part or member not in container.shapefiles:
-            raise InputFileError(f"the sidecar of {shp!r} in {container.label!r} lists the part {part!r}, which "
-                                 f"is not a shapefile beside it; delete the sidecar or export the layer again")
+            raise InputFileError(
+                f"the sidecar of {shp!r} in {container.label!r} lists the part {part!r}, which "
+                f"is not a shapefile beside it; delete the sidecar or export the layer again"
+            )
         parts.append(member)
     fields = {str(k): str(v) for k, v in sidecar.get("fields", {}).items()}
     long_text = sidecar.get("long_text") if isinstance(sidecar.get("long_text"), dict) else {}
@@ -99,14 +125,18 @@ def _choose(container: _Container, layer: str | None, default: str | None, chose
     shps = container.shapefiles
     stems = {_stem(s): s for s in shps}
     if not shps:
-        raise InputFileError(f"{container.label!r} holds no shapefile (.shp); give the folder or .zip that "
-                             f"holds the .shp, .shx, .dbf and .prj files")
+        raise InputFileError(
+            f"{container.label!r} holds no shapefile (.shp); give the folder or .zip that "
+            f"holds the .shp, .shx, .dbf and .prj files"
+        )
     if layer == "*":
         return shps
     if layer is not None:
         if layer not in stems:
-            raise InputFileError(f"{container.label!r} has no shapefile {layer!r} (shapefiles: "
-                                 f"{', '.join(sorted(stems))}); choose one with --layer NAME")
+            raise InputFileError(
+                f"{container.label!r} has no shapefile {layer!r} (shapefiles: "
+                f"{', '.join(sorted(stems))}); choose one with --layer NAME"
+            )
         return [stems[layer]]
     if chosen is not None:
         return [chosen]
@@ -115,8 +145,10 @@ def _choose(container: _Container, layer: str | None, default: str | None, chose
         return [shps[0] if len(shps) == 1 else leaders[0]]
     if default in stems:
         return [stems[default]]
-    raise InputFileError(f"{container.label!r} holds {len(shps)} shapefiles ({', '.join(sorted(stems))}); "
-                         f"choose one with --layer NAME, or read them all with --layer '*'")
+    raise InputFileError(
+        f"{container.label!r} holds {len(shps)} shapefiles ({', '.join(sorted(stems))}); "
+        f"choose one with --layer NAME, or read them all with --layer '*'"
+    )
 
 
 def _read_one(container: _Container, member: str, encoding: str | None) -> gpd.GeoDataFrame:
@@ -124,8 +156,14 @@ def _read_one(container: _Container, member: str, encoding: str | None) -> gpd.G
     return read_layer(container.gdal_path(member), encoding=encoding, label=label, fmt="Shapefile")
 
 
-def read_shapefile(path: str | os.PathLike, /, *, layer: str | None = None, encoding: str | None = None,
-                   default_layer: str | None = None) -> SourceLayer:
+def read_shapefile(
+    path: str | os.PathLike,
+    /,
+    *,
+    layer: str | None = None,
+    encoding: str | None = None,
+    default_layer: str | None = None,
+) -> SourceLayer:
     """Read a shapefile: a ``.shp`` path, a folder, or a ``.zip`` (checked member by member first).
 
     Parameters
@@ -174,9 +212,11 @@ def _require_companions(container: _Container, member: str) -> None:
     others = {o.lower() for o in container.others}
     missing = [ext for ext in (".shx", ".dbf") if (member[:-4] + ext).lower() not in others]
     if missing:
-        raise InputFileError(f"the shapefile {member!r} in {container.label!r} has no {' or '.join(missing)} file "
-                             f"beside it (a shapefile is several files: .shp, .shx, .dbf and .prj); copy or zip "
-                             f"them all together")
+        raise InputFileError(
+            f"the shapefile {member!r} in {container.label!r} has no {' or '.join(missing)} file "
+            f"beside it (a shapefile is several files: .shp, .shx, .dbf and .prj); copy or zip "
+            f"them all together"
+        )
 
 
 def restore_long_text(frame: gpd.GeoDataFrame, long_text: dict) -> tuple[gpd.GeoDataFrame, int]:
@@ -198,8 +238,12 @@ def restore_long_text(frame: gpd.GeoDataFrame, long_text: dict) -> tuple[gpd.Geo
         values = frame[column].astype(object).tolist()
         for key, full in rows.items():
             row = int(key) if str(key).isdigit() else -1
-            if 0 <= row < len(values) and isinstance(full, str) and isinstance(values[row], str) \
-                    and full.startswith(values[row]):
+            if (
+                0 <= row < len(values)
+                and isinstance(full, str)
+                and isinstance(values[row], str)
+                and full.startswith(values[row])
+            ):
                 values[row] = full
                 restored += 1
         frame[column] = values
@@ -209,8 +253,10 @@ def restore_long_text(frame: gpd.GeoDataFrame, long_text: dict) -> tuple[gpd.Geo
 def _concat(frames: list[gpd.GeoDataFrame], label: str) -> gpd.GeoDataFrame:
     crs_set = {f.crs.to_wkt() if f.crs is not None else None for f in frames}
     if len(crs_set) > 1:
-        raise InputFileError(f"the shapefiles read from {label!r} are in different CRSs; import them one at a "
-                             f"time with --layer NAME")
+        raise InputFileError(
+            f"the shapefiles read from {label!r} are in different CRSs; import them one at a "
+            f"time with --layer NAME"
+        )
     if len(frames) == 1:
         return frames[0]
     return gpd.GeoDataFrame(pd.concat(frames, ignore_index=True), geometry="geometry", crs=frames[0].crs)
@@ -225,12 +271,15 @@ def restore_field_names(frame: gpd.GeoDataFrame, fields: dict[str, str]) -> gpd.
     >>> restore_field_names(gpd.GeoDataFrame({"reported_a": [1.0], "pa_id": ["x"]}), {}).columns.tolist()
     ['reported_area_km2', 'pa_id']
     """
-    mapping = dict(fields) if fields else {s: f for s, f in KNOWN_SHORT_NAMES.items() if f not in frame.columns}
+    mapping = (
+        dict(fields) if fields else {s: f for s, f in KNOWN_SHORT_NAMES.items() if f not in frame.columns}
+    )
     mapping = {s: f for s, f in mapping.items() if s in frame.columns and s != f}
     return frame.rename(columns=mapping)
 
 
 # -- writing ----------------------------------------------------------------------------------------
+
 
 def short_field_names(columns: list[str]) -> dict[str, str]:
     """Give each column a dBASE field name: at most 10 bytes, unique ignoring case.
@@ -259,8 +308,10 @@ def _families(frame: gpd.GeoDataFrame) -> dict[str, gpd.GeoDataFrame]:
     family = [None if g is None else _FAMILIES.get(g.geom_type, "other") for g in frame.geometry.values]
     present = [f for f in ("point", "line", "polygon", "other") if f in family]
     if "other" in present:
-        raise StoreError("the layer holds geometry collections, which a shapefile cannot store; export to "
-                         ".gpkg, .geojson or .fgb instead")
+        raise StoreError(
+            "the layer holds geometry collections, which a shapefile cannot store; export to "
+            ".gpkg, .geojson or .fgb instead"
+        )
     if not present:
         return {"point": frame}
     first = present[0]
@@ -294,8 +345,9 @@ def cut_long_text(frame: gpd.GeoDataFrame) -> tuple[gpd.GeoDataFrame, dict[str, 
     return frame, full
 
 
-def write_shapefile(frame: gpd.GeoDataFrame, folder: Path, stem: str, /, *,
-                    layer_name: str) -> tuple[list[Path], list[str]]:
+def write_shapefile(
+    frame: gpd.GeoDataFrame, folder: Path, stem: str, /, *, layer_name: str
+) -> tuple[list[Path], list[str]]:
     """Write a layer as shapefile(s) named ``stem`` in ``folder``, with the sidecar.
 
     Text longer than a dBASE field holds (254 bytes) is cut in the ``.dbf`` and kept whole in the
@@ -322,25 +374,45 @@ def write_shapefile(frame: gpd.GeoDataFrame, folder: Path, stem: str, /, *,
             cut_count += sum(len(v) for v in full.values())
         renamed = part.rename(columns=names)
         try:
-            pyogrio.write_dataframe(renamed, folder / f"{part_stem}.shp", driver="ESRI Shapefile",
-                                    encoding="UTF-8", geometry_type=_shape_type(renamed, family))
+            pyogrio.write_dataframe(
+                renamed,
+                folder / f"{part_stem}.shp",
+                driver="ESRI Shapefile",
+                encoding="UTF-8",
+                geometry_type=_shape_type(renamed, family),
+            )
         except (RuntimeError, OSError, ValueError) as exc:
             raise StoreError(f"cannot write the shapefile {part_stem}.shp in {str(folder)!r}: {exc}") from exc
         parts.append(f"{part_stem}.shp")
-    sidecar = {"deerhabitat": 1, "layer": layer_name, "parts": parts,
-               "fields": {short: full for full, short in names.items()}, "long_text": long_text}
-    (folder / f"{stem}{SIDECAR_SUFFIX}").write_text(json.dumps(sidecar, ensure_ascii=False, indent=1),
-                                                     encoding="utf-8")
-    notes = [f"{cut_count} text value(s) longer than 254 bytes were cut in the .dbf (a shapefile limit); "
-             f"the full text is in {stem}{SIDECAR_SUFFIX}, which deerhabitat reads back, but other programs "
-             f"show the cut text"] if cut_count else []
+    sidecar = {
+        "deerhabitat": 1,
+        "layer": layer_name,
+        "parts": parts,
+        "fields": {short: full for full, short in names.items()},
+        "long_text": long_text,
+    }
+    (folder / f"{stem}{SIDECAR_SUFFIX}").write_text(
+        json.dumps(sidecar, ensure_ascii=False, indent=1), encoding="utf-8"
+    )
+    notes = (
+        [
+            f"{cut_count} text value(s) longer than 254 bytes were cut in the .dbf (a shapefile limit); "
+            f"the full text is in {stem}{SIDECAR_SUFFIX}, which deerhabitat reads back, but other programs "
+            f"show the cut text"
+        ]
+        if cut_count
+        else []
+    )
     return sorted(p for p in folder.iterdir() if p.is_file()), notes
 
 
 def _shape_type(frame: gpd.GeoDataFrame, family: str) -> str:
     types = {g.geom_type for g in frame.geometry.values if g is not None}
-    return {"point": "Point" if types <= {"Point"} else "MultiPoint",
-            "line": "MultiLineString", "polygon": "MultiPolygon"}[family]
+    return {
+        "point": "Point" if types <= {"Point"} else "MultiPoint",
+        "line": "MultiLineString",
+        "polygon": "MultiPolygon",
+    }[family]
 
 
 def zip_files(files: list[Path], target: Path) -> None:

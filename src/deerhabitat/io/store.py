@@ -122,14 +122,17 @@ class Store:
         self.path = Path(path)
         self.readonly = readonly
         if not self.path.is_file():
-            raise StoreError(f"store {str(self.path)!r} does not exist; create it with "
-                             f"`deerhabitat init {self.path}` or pass an existing GeoPackage with --store")
+            raise StoreError(
+                f"store {str(self.path)!r} does not exist; create it with "
+                f"`deerhabitat init {self.path}` or pass an existing GeoPackage with --store"
+            )
         self._tables = self._read_tables()
 
     # -- creation -----------------------------------------------------------------------------
     @classmethod
-    def create(cls, path: str | os.PathLike, /, *, config: StoreConfig | None = None,
-               overwrite: bool = False) -> Store:
+    def create(
+        cls, path: str | os.PathLike, /, *, config: StoreConfig | None = None, overwrite: bool = False
+    ) -> Store:
         """Create a new, empty store at ``path``.
 
         Raises
@@ -161,8 +164,10 @@ class Store:
                 rows = con.execute("SELECT table_name FROM gpkg_contents").fetchall()
                 con.execute(f"SELECT key FROM {CONFIG_TABLE} LIMIT 1").fetchall()
         except sqlite3.Error as exc:
-            raise StoreError(f"{str(self.path)!r} is not a deerhabitat store (a GeoPackage made by "
-                             f"`deerhabitat init`): {exc}") from exc
+            raise StoreError(
+                f"{str(self.path)!r} is not a deerhabitat store (a GeoPackage made by "
+                f"`deerhabitat init`): {exc}"
+            ) from exc
         return {r[0] for r in rows}
 
     @property
@@ -200,8 +205,10 @@ class Store:
             if missing_ok:
                 return empty_layer(kind)
             present = ", ".join(k.value for k in self.kinds()) or "none"
-            raise LayerNotFoundError(f"the store {self.path.name!r} has no {kind.value!r} layer (layers: "
-                                     f"{present}); import one with `deerhabitat import {kind.value} FILE`")
+            raise LayerNotFoundError(
+                f"the store {self.path.name!r} has no {kind.value!r} layer (layers: "
+                f"{present}); import one with `deerhabitat import {kind.value} FILE`"
+            )
         frame = pyogrio.read_dataframe(self.path, layer=kind.table, use_arrow=True)
         return cast_to_spec(frame, kind)
 
@@ -217,13 +224,19 @@ class Store:
         for kind in self.kinds():
             meta = pyogrio.read_info(self.path, layer=kind.table)
             row = latest.loc[kind.value] if kind.value in latest.index else None
-            info.append(LayerInfo(
-                name=kind.value, table=kind.table, count=int(meta["features"]),
-                geometry_type=listed.get(kind.table), crs=str(meta["crs"]),
-                source_file=None if row is None else row["source_file"],
-                sha256=None if row is None else row["sha256"],
-                updated_utc=None if row is None else row["time_utc"],
-                tool_version=None if row is None else row["tool_version"]))
+            info.append(
+                LayerInfo(
+                    name=kind.value,
+                    table=kind.table,
+                    count=int(meta["features"]),
+                    geometry_type=listed.get(kind.table),
+                    crs=str(meta["crs"]),
+                    source_file=None if row is None else row["source_file"],
+                    sha256=None if row is None else row["sha256"],
+                    updated_utc=None if row is None else row["time_utc"],
+                    tool_version=None if row is None else row["tool_version"],
+                )
+            )
         return info
 
     def provenance(self) -> pd.DataFrame:
@@ -232,8 +245,22 @@ class Store:
             try:
                 return pd.read_sql_query(f"SELECT * FROM {PROVENANCE_TABLE} ORDER BY id", con)
             except (pd.errors.DatabaseError, sqlite3.Error):
-                return pd.DataFrame(columns=["id", "layer", "action", "source_file", "sha256", "time_utc",
-                                             "tool_version", "added", "updated", "rejected", "total", "note"])
+                return pd.DataFrame(
+                    columns=[
+                        "id",
+                        "layer",
+                        "action",
+                        "source_file",
+                        "sha256",
+                        "time_utc",
+                        "tool_version",
+                        "added",
+                        "updated",
+                        "rejected",
+                        "total",
+                        "note",
+                    ]
+                )
 
     # -- writing ----------------------------------------------------------------------------------
     @contextlib.contextmanager
@@ -245,8 +272,10 @@ class Store:
         ``with store.transaction() as tx: tx.write(LayerKind.SITES, sites, provenance=...)``
         """
         if self.readonly:
-            raise StoreError(f"the store {str(self.path)!r} is read-only (the bundled store cannot be "
-                             f"changed); create your own with `deerhabitat init my.gpkg` and pass --store")
+            raise StoreError(
+                f"the store {str(self.path)!r} is read-only (the bundled store cannot be "
+                f"changed); create your own with `deerhabitat init my.gpkg` and pass --store"
+            )
         _remove_orphans(self.path)
         with _temporary_beside(self.path) as tmp:
             shutil.copyfile(self.path, tmp)
@@ -256,8 +285,9 @@ class Store:
             os.replace(tmp, self.path)
         self._tables = self._read_tables()
 
-    def write(self, kind: LayerKind, frame: gpd.GeoDataFrame, *, provenance: Provenance,
-              mode: str = "upsert") -> WriteResult:
+    def write(
+        self, kind: LayerKind, frame: gpd.GeoDataFrame, *, provenance: Provenance, mode: str = "upsert"
+    ) -> WriteResult:
         """Write one layer in its own transaction (see :meth:`StoreWriter.write`)."""
         with self.transaction() as tx:
             return tx.write(kind, frame, provenance=provenance, mode=mode)
@@ -274,8 +304,9 @@ class StoreWriter:
             return None
         return cast_to_spec(pyogrio.read_dataframe(self.path, layer=kind.table, use_arrow=True), kind)
 
-    def write(self, kind: LayerKind, frame: gpd.GeoDataFrame, *, provenance: Provenance,
-              mode: str = "upsert") -> WriteResult:
+    def write(
+        self, kind: LayerKind, frame: gpd.GeoDataFrame, *, provenance: Provenance, mode: str = "upsert"
+    ) -> WriteResult:
         """Write a validated layer in EPSG:4326.
 
         Parameters
@@ -294,8 +325,10 @@ class StoreWriter:
             raise ValueError(f"mode={mode!r}; use 'upsert' or 'replace'")
         crs = require_crs(frame, what=f"the {kind.value} layer")
         if crs != STORE_CRS:
-            raise StoreError(f"the {kind.value} layer is in {crs.name!r}; the store holds EPSG:4326 only; "
-                             f"reproject with `frame.to_crs(4326)` first")
+            raise StoreError(
+                f"the {kind.value} layer is in {crs.name!r}; the store holds EPSG:4326 only; "
+                f"reproject with `frame.to_crs(4326)` first"
+            )
         id_col = SPECS[kind].id_column
         current = self._current(kind) if mode == "upsert" else None
         incoming_ids = set(frame[id_col].astype(str))
@@ -321,8 +354,20 @@ class StoreWriter:
             con.execute(
                 f"INSERT INTO {PROVENANCE_TABLE} (layer, action, source_file, sha256, time_utc, tool_version,"
                 " added, updated, rejected, total, note) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
-                (kind.value, provenance.action, provenance.source_file, provenance.sha256, now, __version__,
-                 result.added, result.updated, provenance.rejected, result.total, provenance.note))
+                (
+                    kind.value,
+                    provenance.action,
+                    provenance.source_file,
+                    provenance.sha256,
+                    now,
+                    __version__,
+                    result.added,
+                    result.updated,
+                    provenance.rejected,
+                    result.total,
+                    provenance.note,
+                ),
+            )
             con.commit()
 
     def set_config(self, config: StoreConfig) -> None:
@@ -348,8 +393,9 @@ def _write_frame(path: Path, kind: LayerKind, frame: gpd.GeoDataFrame) -> None:
         present = set(frame.geometry.dropna().geom_type)
         geometry_type = present.pop() if len(present) == 1 else "Unknown"
     try:
-        pyogrio.write_dataframe(frame, path, layer=kind.table, driver="GPKG", use_arrow=True,
-                                geometry_type=geometry_type)
+        pyogrio.write_dataframe(
+            frame, path, layer=kind.table, driver="GPKG", use_arrow=True, geometry_type=geometry_type
+        )
     except (DataSourceError, DataLayerError, OSError, ValueError) as exc:
         raise StoreError(f"cannot write the {kind.value} layer to {str(path)!r}: {exc}") from exc
 
@@ -402,8 +448,9 @@ def _temporary_beside(path: Path) -> Iterator[str]:
     try:
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.{os.getpid()}.", suffix=".tmp.gpkg", dir=directory)
     except OSError as exc:
-        raise StoreError(f"cannot write beside {str(path)!r} ({exc.strerror}); check the folder exists "
-                         f"and is writable") from exc
+        raise StoreError(
+            f"cannot write beside {str(path)!r} ({exc.strerror}); check the folder exists and is writable"
+        ) from exc
     os.close(fd)
     try:
         yield tmp
@@ -415,7 +462,7 @@ def _temporary_beside(path: Path) -> Iterator[str]:
 def _remove_orphans(path: Path) -> None:
     """Remove temporary copies left beside ``path`` by processes that were killed mid-write."""
     for candidate in path.parent.glob(f".{glob.escape(path.name)}.*.tmp.gpkg"):
-        pid_text = candidate.name[len(path.name) + 2:].split(".", 1)[0]
+        pid_text = candidate.name[len(path.name) + 2 :].split(".", 1)[0]
         if pid_text.isdigit() and not _process_alive(int(pid_text)):
             with contextlib.suppress(OSError):
                 candidate.unlink()
@@ -453,15 +500,40 @@ def _init_geopackage(con: sqlite3.Connection) -> None:
         geometry_type_name TEXT NOT NULL, srs_id INTEGER NOT NULL, z TINYINT NOT NULL, m TINYINT NOT NULL,
         CONSTRAINT pk_geom_cols PRIMARY KEY (table_name, column_name));
     """)
-    con.executemany("INSERT INTO gpkg_spatial_ref_sys VALUES (?,?,?,?,?,?)", [
-        ("Undefined cartesian SRS", -1, "NONE", -1, "undefined", "undefined cartesian coordinate reference system"),
-        ("Undefined geographic SRS", 0, "NONE", 0, "undefined", "undefined geographic coordinate reference system"),
-        ("WGS 84 geodetic", 4326, "EPSG", 4326, STORE_CRS.to_wkt("WKT1_GDAL"),
-         "longitude/latitude coordinates in decimal degrees on the WGS 84 spheroid"),
-    ])
+    con.executemany(
+        "INSERT INTO gpkg_spatial_ref_sys VALUES (?,?,?,?,?,?)",
+        [
+            (
+                "Undefined cartesian SRS",
+                -1,
+                "NONE",
+                -1,
+                "undefined",
+                "undefined cartesian coordinate reference system",
+            ),
+            (
+                "Undefined geographic SRS",
+                0,
+                "NONE",
+                0,
+                "undefined",
+                "undefined geographic coordinate reference system",
+            ),
+            (
+                "WGS 84 geodetic",
+                4326,
+                "EPSG",
+                4326,
+                STORE_CRS.to_wkt("WKT1_GDAL"),
+                "longitude/latitude coordinates in decimal degrees on the WGS 84 spheroid",
+            ),
+        ],
+    )
     con.execute(f"CREATE TABLE {CONFIG_TABLE} (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
-    con.execute(f"INSERT INTO gpkg_contents (table_name, data_type, identifier, description) VALUES "
-                f"('{CONFIG_TABLE}', 'attributes', '{CONFIG_TABLE}', 'deerhabitat species settings')")
+    con.execute(
+        f"INSERT INTO gpkg_contents (table_name, data_type, identifier, description) VALUES "
+        f"('{CONFIG_TABLE}', 'attributes', '{CONFIG_TABLE}', 'deerhabitat species settings')"
+    )
     _ensure_provenance(con)
 
 
@@ -470,9 +542,11 @@ def _ensure_provenance(con: sqlite3.Connection) -> None:
         layer TEXT NOT NULL, action TEXT NOT NULL, source_file TEXT, sha256 TEXT, time_utc TEXT NOT NULL,
         tool_version TEXT NOT NULL, added INTEGER, updated INTEGER, rejected INTEGER, total INTEGER,
         note TEXT)""")
-    con.execute(f"INSERT OR IGNORE INTO gpkg_contents (table_name, data_type, identifier, description) "
-                f"VALUES ('{PROVENANCE_TABLE}', 'attributes', '{PROVENANCE_TABLE}', "
-                f"'where each layer came from: file, sha256, time, tool version, features changed')")
+    con.execute(
+        f"INSERT OR IGNORE INTO gpkg_contents (table_name, data_type, identifier, description) "
+        f"VALUES ('{PROVENANCE_TABLE}', 'attributes', '{PROVENANCE_TABLE}', "
+        f"'where each layer came from: file, sha256, time, tool version, features changed')"
+    )
 
 
 def _write_config(con: sqlite3.Connection, config: StoreConfig) -> None:

@@ -42,8 +42,10 @@ def read_layer_styles(path: str | os.PathLike) -> dict[str, dict[str, str]]:
     """The default style of each table: ``{table: {"name", "qml", "sld"}}`` (empty if there is no table)."""
     with contextlib.closing(sqlite3.connect(f"file:{Path(path)}?mode=ro", uri=True)) as con:
         try:
-            rows = con.execute(f"SELECT f_table_name, styleName, styleQML, styleSLD FROM {STYLES_TABLE} "
-                               f"WHERE useAsDefault ORDER BY id").fetchall()
+            rows = con.execute(
+                f"SELECT f_table_name, styleName, styleQML, styleSLD FROM {STYLES_TABLE} "
+                f"WHERE useAsDefault ORDER BY id"
+            ).fetchall()
         except sqlite3.OperationalError:
             return {}
     return {table: {"name": name, "qml": qml, "sld": sld} for table, name, qml, sld in rows}
@@ -69,8 +71,10 @@ def write_layer_styles(path: str | os.PathLike, styles: Iterable[StyleRow]) -> i
     try:
         with contextlib.closing(sqlite3.connect(Path(path))) as con:
             con.execute(_CREATE)
-            con.execute(f"INSERT OR IGNORE INTO gpkg_contents (table_name, data_type, identifier, description) "
-                        f"VALUES ('{STYLES_TABLE}', 'attributes', '{STYLES_TABLE}', 'QGIS layer styles')")
+            con.execute(
+                f"INSERT OR IGNORE INTO gpkg_contents (table_name, data_type, identifier, description) "
+                f"VALUES ('{STYLES_TABLE}', 'attributes', '{STYLES_TABLE}', 'QGIS layer styles')"
+            )
             geometry_columns = _geometry_columns(con)
             for style in styles:
                 changed += _write_one(con, style, geometry_columns)
@@ -82,16 +86,25 @@ def write_layer_styles(path: str | os.PathLike, styles: Iterable[StyleRow]) -> i
 
 def _write_one(con: sqlite3.Connection, style: StyleRow, geometry_columns: dict[str, str]) -> int:
     if style.table not in geometry_columns:
-        raise StoreError(f"cannot store a QGIS style for table {style.table!r}: it is not a feature table of the "
-                         f"store (feature tables: {', '.join(sorted(geometry_columns)) or 'none'})")
-    current = con.execute(f"SELECT styleQML, styleSLD FROM {STYLES_TABLE} WHERE f_table_name = ? AND styleName = ? "
-                          f"AND useAsDefault", (style.table, style.name)).fetchall()
+        raise StoreError(
+            f"cannot store a QGIS style for table {style.table!r}: it is not a feature table of the "
+            f"store (feature tables: {', '.join(sorted(geometry_columns)) or 'none'})"
+        )
+    current = con.execute(
+        f"SELECT styleQML, styleSLD FROM {STYLES_TABLE} WHERE f_table_name = ? AND styleName = ? "
+        f"AND useAsDefault",
+        (style.table, style.name),
+    ).fetchall()
     if current == [(style.qml, style.sld)]:
         return 0
     con.execute(f"UPDATE {STYLES_TABLE} SET useAsDefault = 0 WHERE f_table_name = ?", (style.table,))
-    con.execute(f"DELETE FROM {STYLES_TABLE} WHERE f_table_name = ? AND styleName = ?", (style.table, style.name))
-    con.execute(f"INSERT INTO {STYLES_TABLE} (f_table_catalog, f_table_schema, f_table_name, f_geometry_column, "
-                f"styleName, styleQML, styleSLD, useAsDefault, description, owner, ui) "
-                f"VALUES ('', '', ?, ?, ?, ?, ?, 1, ?, '', '')",
-                (style.table, geometry_columns[style.table], style.name, style.qml, style.sld, style.description))
+    con.execute(
+        f"DELETE FROM {STYLES_TABLE} WHERE f_table_name = ? AND styleName = ?", (style.table, style.name)
+    )
+    con.execute(
+        f"INSERT INTO {STYLES_TABLE} (f_table_catalog, f_table_schema, f_table_name, f_geometry_column, "
+        f"styleName, styleQML, styleSLD, useAsDefault, description, owner, ui) "
+        f"VALUES ('', '', ?, ?, ?, ?, ?, 1, ?, '', '')",
+        (style.table, geometry_columns[style.table], style.name, style.qml, style.sld, style.description),
+    )
     return 1

@@ -146,20 +146,35 @@ def _points(frame: pd.DataFrame, cols: GeometryColumns) -> tuple[list, list[Find
         try:
             x = parse_number(xv)
         except (ValueError, OverflowError):
-            findings.append(error(where, f"{cols.x} {str(xv)[:40]!r} is not a number; write decimal "
-                                         f"degrees such as 66.95 (no degree signs or N/E letters)"))
+            findings.append(
+                error(
+                    where,
+                    f"{cols.x} {str(xv)[:40]!r} is not a number; write decimal "
+                    f"degrees such as 66.95 (no degree signs or N/E letters)",
+                )
+            )
             x = math.nan
         try:
             y = parse_number(yv)
         except (ValueError, OverflowError):
-            findings.append(error(where, f"{cols.y} {str(yv)[:40]!r} is not a number; write decimal "
-                                         f"degrees such as 38.85 (no degree signs or N/E letters)"))
+            findings.append(
+                error(
+                    where,
+                    f"{cols.y} {str(yv)[:40]!r} is not a number; write decimal "
+                    f"degrees such as 38.85 (no degree signs or N/E letters)",
+                )
+            )
             y = math.nan
         if x is None and y is None:
             geoms.append(None)
         elif x is None or y is None:
-            findings.append(error(where, f"only one coordinate given ({cols.x}={xv!r}, {cols.y}={yv!r}); "
-                                         f"give both, or leave both empty"))
+            findings.append(
+                error(
+                    where,
+                    f"only one coordinate given ({cols.x}={xv!r}, {cols.y}={yv!r}); "
+                    f"give both, or leave both empty",
+                )
+            )
             geoms.append(None)
         elif math.isnan(x) or math.isnan(y):
             geoms.append(None)
@@ -177,19 +192,29 @@ def _wkt_geometries(values: list) -> tuple[list, int | None, list[Finding]]:
         match = _SRID_RE.match(text)
         if match:
             srids.add(int(match.group(1)))
-            text = text[match.end():]
+            text = text[match.end() :]
         if not text.strip():
             geoms.append(None)
             continue
         try:
             geoms.append(shapely.from_wkt(text))
         except (GEOSException, ValueError, TypeError) as exc:
-            findings.append(error(f"row {i + 1}", f"{text[:50]!r} is not WKT ({str(exc)[:80]}); write e.g. "
-                                                  f"'POINT (66.95 38.85)' or 'POLYGON ((...))'"))
+            findings.append(
+                error(
+                    f"row {i + 1}",
+                    f"{text[:50]!r} is not WKT ({str(exc)[:80]}); write e.g. "
+                    f"'POINT (66.95 38.85)' or 'POLYGON ((...))'",
+                )
+            )
             geoms.append(None)
     if len(srids) > 1:
-        findings.append(error("file", f"the WKT column mixes SRIDs {sorted(srids)}; one file must use one "
-                                      f"CRS: reproject the rows to one CRS"))
+        findings.append(
+            error(
+                "file",
+                f"the WKT column mixes SRIDs {sorted(srids)}; one file must use one "
+                f"CRS: reproject the rows to one CRS",
+            )
+        )
     return geoms, (srids.pop() if len(srids) == 1 else None), findings
 
 
@@ -237,10 +262,18 @@ def table_to_layer(frame: pd.DataFrame, *, file_format: str, layer: str | None =
     try:
         gdf = gpd.GeoDataFrame(attrs, geometry=gpd.GeoSeries(geoms, index=attrs.index), crs=crs)
     except (ValueError, TypeError) as exc:
-        raise InputFileError(f"the WKT column gives the CRS {crs!r}, which pyproj does not know ({exc}); "
-                             f"use an EPSG code in the SRID= prefix, or remove it and pass --assume-crs") from exc
-    return SourceLayer(gdf, file_format, layer=layer, crs_origin=origin, findings=findings,
-                       text_attributes=file_format == "CSV")
+        raise InputFileError(
+            f"the WKT column gives the CRS {crs!r}, which pyproj does not know ({exc}); "
+            f"use an EPSG code in the SRID= prefix, or remove it and pass --assume-crs"
+        ) from exc
+    return SourceLayer(
+        gdf,
+        file_format,
+        layer=layer,
+        crs_origin=origin,
+        findings=findings,
+        text_attributes=file_format == "CSV",
+    )
 
 
 def _continuations(columns: list, name: str) -> list[str]:
@@ -255,11 +288,14 @@ def _joined(frame: pd.DataFrame, names: list[str]) -> list:
     if len(names) == 1:
         return frame[names[0]].tolist()
     rows = zip(*(frame[n].tolist() for n in names), strict=True)
-    return [None if all(v is None for v in row) else "".join("" if v is None else str(v) for v in row)
-            for row in rows]
+    return [
+        None if all(v is None for v in row) else "".join("" if v is None else str(v) for v in row)
+        for row in rows
+    ]
 
 
 # -- CSV ------------------------------------------------------------------------------------------
+
 
 def _decode(data: bytes, path: str, encoding: str | None) -> str:
     utf16 = data[:2] in (b"\xff\xfe", b"\xfe\xff")  # Excel's "Unicode text" is UTF-16 with a byte-order mark
@@ -267,14 +303,17 @@ def _decode(data: bytes, path: str, encoding: str | None) -> str:
     try:
         text = data.decode(name)
     except LookupError as exc:
-        raise ConfigError(f"--encoding {encoding!r} is not an encoding Python knows; use e.g. utf-8, "
-                          f"cp1251 (Cyrillic Windows), cp1252, latin-1 or utf-16") from exc
+        raise ConfigError(
+            f"--encoding {encoding!r} is not an encoding Python knows; use e.g. utf-8, "
+            f"cp1251 (Cyrillic Windows), cp1252, latin-1 or utf-16"
+        ) from exc
     except UnicodeDecodeError as exc:
-        byte = data[exc.start:exc.start + 1].hex()
+        byte = data[exc.start : exc.start + 1].hex()
         raise InputFileError(
             f"{path!r} is not valid {name} text (byte 0x{byte} at offset {exc.start}); pass the file's "
             f"encoding with --encoding, e.g. --encoding cp1251 (Cyrillic Windows), --encoding cp1252 "
-            f"or --encoding latin-1 (Western European), --encoding utf-16") from exc
+            f"or --encoding latin-1 (Western European), --encoding utf-16"
+        ) from exc
     return text.lstrip("\ufeff")
 
 
@@ -298,13 +337,16 @@ def _header(raw: list[str], path: str) -> tuple[list[str], list[int]]:
             duplicates.append(key)
         seen[key] = i
     if duplicates:
-        raise InputFileError(f"{path!r}: the column(s) {sorted(set(duplicates))} appear more than once in the "
-                             f"header; each column needs its own name: rename them in the file")
+        raise InputFileError(
+            f"{path!r}: the column(s) {sorted(set(duplicates))} appear more than once in the "
+            f"header; each column needs its own name: rename them in the file"
+        )
     return [names[i] for i in keep], keep
 
 
-def read_csv(path: str | os.PathLike, /, *, encoding: str | None = None,
-             fields: Mapping[str, str] | None = None) -> SourceLayer:
+def read_csv(
+    path: str | os.PathLike, /, *, encoding: str | None = None, fields: Mapping[str, str] | None = None
+) -> SourceLayer:
     """Read a CSV (or TSV) file: delimiter from the header line (``,`` ``;`` tab ``|``), text kept as text.
 
     Parameters
@@ -331,7 +373,9 @@ def read_csv(path: str | os.PathLike, /, *, encoding: str | None = None,
     try:
         data = Path(path).read_bytes()
     except OSError as exc:
-        raise InputFileError(f"cannot read {path!r} ({exc.strerror}); check the path and permissions") from exc
+        raise InputFileError(
+            f"cannot read {path!r} ({exc.strerror}); check the path and permissions"
+        ) from exc
     text = _decode(data, path, encoding)
     if not text.strip():
         raise InputFileError(f"{path!r} is empty; a CSV file needs a header line and one row per feature")
@@ -339,14 +383,22 @@ def read_csv(path: str | os.PathLike, /, *, encoding: str | None = None,
     try:
         rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text, path), strict=False))
     except csv.Error as exc:
-        raise InputFileError(f"{path!r} is not readable as CSV ({exc}); check the quoting and that it is a "
-                             f"text file, not a spreadsheet or binary file saved as .csv") from exc
+        raise InputFileError(
+            f"{path!r} is not readable as CSV ({exc}); check the quoting and that it is a "
+            f"text file, not a spreadsheet or binary file saved as .csv"
+        ) from exc
     header, keep = _header(rows[0], path)
     return _rows_to_layer(header, keep, rows[1:], "CSV", fields=fields)
 
 
-def _rows_to_layer(header: list[str], keep: list[int], body: list, file_format: str,
-                   layer: str | None = None, fields: Mapping[str, str] | None = None) -> SourceLayer:
+def _rows_to_layer(
+    header: list[str],
+    keep: list[int],
+    body: list,
+    file_format: str,
+    layer: str | None = None,
+    fields: Mapping[str, str] | None = None,
+) -> SourceLayer:
     width = max(keep) + 1 if keep else 0
     findings: list[Finding] = []
     rows = []
@@ -355,12 +407,21 @@ def _rows_to_layer(header: list[str], keep: list[int], body: list, file_format: 
         if not any(v is not None and str(v).strip() for v in values):
             continue
         if len(values) > width and any(v is not None and str(v).strip() for v in values[width:]):
-            findings.append(error(f"row {len(rows) + 1}", f"has {len(values)} values but the header names "
-                                                          f"{width} columns (line {number + 1}); check the "
-                                                          f"delimiter and quotes"))
+            findings.append(
+                error(
+                    f"row {len(rows) + 1}",
+                    f"has {len(values)} values but the header names "
+                    f"{width} columns (line {number + 1}); check the "
+                    f"delimiter and quotes",
+                )
+            )
         values = (values + [None] * width)[:width]
-        rows.append([None if v is None or (isinstance(v, str) and not v.strip()) else v
-                     for v in (values[i] for i in keep)])
+        rows.append(
+            [
+                None if v is None or (isinstance(v, str) and not v.strip()) else v
+                for v in (values[i] for i in keep)
+            ]
+        )
     table = pd.DataFrame(rows, columns=header, dtype=object) if rows else pd.DataFrame(columns=header)
     layer_ = table_to_layer(apply_field_mapping(table, fields or {}), file_format=file_format, layer=layer)
     layer_.findings[:0] = findings
@@ -368,6 +429,7 @@ def _rows_to_layer(header: list[str], keep: list[int], body: list, file_format: 
 
 
 # -- Excel ----------------------------------------------------------------------------------------
+
 
 def _open_workbook(path: str):
     from openpyxl import load_workbook
@@ -378,28 +440,50 @@ def _open_workbook(path: str):
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             return load_workbook(path, read_only=True, data_only=True)
-    except (InvalidFileException, zipfile.BadZipFile, KeyError, ValueError, TypeError, IndexError,
-            AttributeError, OSError, EOFError, ParseError, SyntaxError) as exc:
-        raise InputFileError(f"{path!r} is not a readable Excel .xlsx workbook ({type(exc).__name__}: "
-                             f"{str(exc)[:120]}); it may be corrupt or truncated, or an old .xls file: "
-                             f"open it in a spreadsheet program and save it as .xlsx") from exc
+    except (
+        InvalidFileException,
+        zipfile.BadZipFile,
+        KeyError,
+        ValueError,
+        TypeError,
+        IndexError,
+        AttributeError,
+        OSError,
+        EOFError,
+        ParseError,
+        SyntaxError,
+    ) as exc:
+        raise InputFileError(
+            f"{path!r} is not a readable Excel .xlsx workbook ({type(exc).__name__}: "
+            f"{str(exc)[:120]}); it may be corrupt or truncated, or an old .xls file: "
+            f"open it in a spreadsheet program and save it as .xlsx"
+        ) from exc
 
 
 def _choose_sheet(names: list[str], sheet: str | None, default: str | None, path: str) -> str:
     if sheet is not None:
         if sheet not in names:
-            raise InputFileError(f"{path!r} has no sheet {sheet!r} (sheets: {', '.join(names)}); choose one "
-                                 f"with --layer NAME")
+            raise InputFileError(
+                f"{path!r} has no sheet {sheet!r} (sheets: {', '.join(names)}); choose one with --layer NAME"
+            )
         return sheet
     if len(names) == 1:
         return names[0]
     if default in names:
         return default
-    raise InputFileError(f"{path!r} has {len(names)} sheets ({', '.join(names)}); choose one with --layer NAME")
+    raise InputFileError(
+        f"{path!r} has {len(names)} sheets ({', '.join(names)}); choose one with --layer NAME"
+    )
 
 
-def read_xlsx(path: str | os.PathLike, /, *, sheet: str | None = None, default_sheet: str | None = None,
-              fields: Mapping[str, str] | None = None) -> SourceLayer:
+def read_xlsx(
+    path: str | os.PathLike,
+    /,
+    *,
+    sheet: str | None = None,
+    default_sheet: str | None = None,
+    fields: Mapping[str, str] | None = None,
+) -> SourceLayer:
     """Read one sheet of an Excel ``.xlsx`` workbook: first row the header, one feature per row.
 
     Parameters
@@ -424,14 +508,28 @@ def read_xlsx(path: str | os.PathLike, /, *, sheet: str | None = None, default_s
         name = _choose_sheet(list(book.sheetnames), sheet, default_sheet, path)
         try:
             rows = [list(r) for r in book[name].iter_rows(values_only=True)]
-        except (KeyError, ValueError, TypeError, IndexError, AttributeError, OSError, EOFError, ParseError,
-                SyntaxError, zipfile.BadZipFile) as exc:
-            raise InputFileError(f"cannot read sheet {name!r} of {path!r} ({type(exc).__name__}: "
-                                 f"{str(exc)[:120]}); the workbook may be corrupt: save it again as .xlsx") from exc
+        except (
+            KeyError,
+            ValueError,
+            TypeError,
+            IndexError,
+            AttributeError,
+            OSError,
+            EOFError,
+            ParseError,
+            SyntaxError,
+            zipfile.BadZipFile,
+        ) as exc:
+            raise InputFileError(
+                f"cannot read sheet {name!r} of {path!r} ({type(exc).__name__}: "
+                f"{str(exc)[:120]}); the workbook may be corrupt: save it again as .xlsx"
+            ) from exc
     finally:
         book.close()
     if not rows:
-        raise InputFileError(f"sheet {name!r} of {path!r} is empty; it needs a header row and one row per feature")
+        raise InputFileError(
+            f"sheet {name!r} of {path!r} is empty; it needs a header row and one row per feature"
+        )
     header, keep = _header(["" if h is None else str(h) for h in rows[0]], path)
     layer = _rows_to_layer(header, keep, rows[1:], "Excel", layer=name, fields=fields)
     layer.frame = _uniform_columns(layer.frame)
@@ -482,7 +580,9 @@ def type_text_columns(frame: gpd.GeoDataFrame, *, exclude: list[str]) -> gpd.Geo
     for name in frame.columns:
         if name in exclude:
             continue
-        values = [v for v in frame[name].tolist() if v is not None and not (isinstance(v, float) and math.isnan(v))]
+        values = [
+            v for v in frame[name].tolist() if v is not None and not (isinstance(v, float) and math.isnan(v))
+        ]
         if not values or not all(isinstance(v, str) for v in values):
             continue
         typed = _typed(values, frame[name].tolist())
@@ -493,8 +593,9 @@ def type_text_columns(frame: gpd.GeoDataFrame, *, exclude: list[str]) -> gpd.Geo
 
 def _typed(values: list[str], column: list) -> pd.array | None:
     def convert(func):
-        return [None if v is None or (isinstance(v, float) and math.isnan(v)) else func(v.strip())
-                for v in column]
+        return [
+            None if v is None or (isinstance(v, float) and math.isnan(v)) else func(v.strip()) for v in column
+        ]
 
     stripped = [v.strip() for v in values]
     if all(_INT_RE.match(v) for v in stripped):
@@ -508,14 +609,19 @@ def _typed(values: list[str], column: list) -> pd.array | None:
 
 # -- writing ----------------------------------------------------------------------------------------
 
+
 def _geometry_table(frame: gpd.GeoDataFrame) -> tuple[list[str], list[list]]:
     geoms = frame.geometry.values
     present = [g for g in geoms if g is not None and not g.is_empty]
     if all(g.geom_type == "Point" for g in present):
-        return ["longitude", "latitude"], [[None, None] if g is None or g.is_empty else [g.x, g.y] for g in geoms]
+        return ["longitude", "latitude"], [
+            [None, None] if g is None or g.is_empty else [g.x, g.y] for g in geoms
+        ]
     epsg = frame.crs.to_epsg() if frame.crs is not None else None
     prefix = f"SRID={epsg};" if epsg else ""
-    return ["wkt"], [[None if g is None else prefix + shapely.to_wkt(g, rounding_precision=-1)] for g in geoms]
+    return ["wkt"], [
+        [None if g is None else prefix + shapely.to_wkt(g, rounding_precision=-1)] for g in geoms
+    ]
 
 
 def layer_to_table(frame: gpd.GeoDataFrame, *, max_text: int | None = None) -> tuple[list[str], list[list]]:
@@ -541,15 +647,17 @@ def layer_to_table(frame: gpd.GeoDataFrame, *, max_text: int | None = None) -> t
         geo_header, geo_rows = _split_text(geo_header[0], geo_rows, max_text)
     clash = sorted(set(map(_norm, attrs)) & set(map(_norm, geo_header)))
     if clash:
-        raise StoreError(f"the layer has attribute column(s) {clash} named like the table's geometry "
-                         f"columns {geo_header}; export to .gpkg, .geojson or .parquet instead")
+        raise StoreError(
+            f"the layer has attribute column(s) {clash} named like the table's geometry "
+            f"columns {geo_header}; export to .gpkg, .geojson or .parquet instead"
+        )
     columns = [frame[c].tolist() for c in attrs]
     rows = [[_cell(col[i]) for col in columns] + geo_rows[i] for i in range(len(frame))]
     return attrs + geo_header, rows
 
 
 def _split_text(name: str, rows: list[list], limit: int) -> tuple[list[str], list[list]]:
-    pieces = [[] if r[0] is None else [r[0][i:i + limit] for i in range(0, len(r[0]), limit)] for r in rows]
+    pieces = [[] if r[0] is None else [r[0][i : i + limit] for i in range(0, len(r[0]), limit)] for r in rows]
     width = max([len(p) for p in pieces] + [1])
     header = [name] + [f"{name}_{k}" for k in range(2, width + 1)]
     return header, [(p + [None] * width)[:width] for p in pieces]
@@ -600,8 +708,10 @@ def write_xlsx(frame: gpd.GeoDataFrame, path: str | os.PathLike, /, *, sheet: st
     from openpyxl.cell import WriteOnlyCell
 
     header, rows = layer_to_table(frame, max_text=_EXCEL_TEXT_LIMIT)
-    values = [[_excel_value(v, f"row {n}, column {name!r}") for name, v in zip(header, row, strict=True)]
-              for n, row in enumerate(rows, start=1)]
+    values = [
+        [_excel_value(v, f"row {n}, column {name!r}") for name, v in zip(header, row, strict=True)]
+        for n, row in enumerate(rows, start=1)
+    ]
     book = Workbook(write_only=True)
     sheet_ = book.create_sheet(sheet[:31])
     sheet_.append(header)
@@ -623,11 +733,15 @@ def _excel_value(value: object, where: str) -> object:
         value = value.isoformat()
     if isinstance(value, str):
         if len(value) > _EXCEL_TEXT_LIMIT:
-            raise StoreError(f"{where}: the text is {len(value):,} characters; an Excel cell holds at most "
-                             f"{_EXCEL_TEXT_LIMIT:,}; export to .gpkg, .geojson or .csv instead")
+            raise StoreError(
+                f"{where}: the text is {len(value):,} characters; an Excel cell holds at most "
+                f"{_EXCEL_TEXT_LIMIT:,}; export to .gpkg, .geojson or .csv instead"
+            )
         if ILLEGAL_CHARACTERS_RE.search(value):
-            raise StoreError(f"{where}: the text {value[:40]!r} holds control characters, which Excel cannot "
-                             f"store; export to .csv, .gpkg or .geojson instead")
+            raise StoreError(
+                f"{where}: the text {value[:40]!r} holds control characters, which Excel cannot "
+                f"store; export to .csv, .gpkg or .geojson instead"
+            )
     if isinstance(value, float) and not math.isfinite(value):
         raise StoreError(f"{where}: {value!r} cannot be stored in Excel; export to .gpkg or .parquet instead")
     return value

@@ -44,15 +44,37 @@ from deerhabitat.io.ogr import gdal_message, read_layer
 from deerhabitat.io.source import SourceLayer
 
 FORMATS: dict[str, str] = {
-    ".gpkg": "GeoPackage", ".geojson": "GeoJSON", ".json": "GeoJSON", ".shp": "Shapefile", ".zip": "Shapefile",
-    ".fgb": "FlatGeobuf", ".parquet": "GeoParquet", ".geoparquet": "GeoParquet", ".kml": "KML",
-    ".csv": "CSV", ".tsv": "CSV", ".txt": "CSV", ".xlsx": "Excel",
+    ".gpkg": "GeoPackage",
+    ".geojson": "GeoJSON",
+    ".json": "GeoJSON",
+    ".shp": "Shapefile",
+    ".zip": "Shapefile",
+    ".fgb": "FlatGeobuf",
+    ".parquet": "GeoParquet",
+    ".geoparquet": "GeoParquet",
+    ".kml": "KML",
+    ".csv": "CSV",
+    ".tsv": "CSV",
+    ".txt": "CSV",
+    ".xlsx": "Excel",
 }
 """File extension → format name."""
 
 _OGR_DRIVERS = {"GeoPackage": "GPKG", "GeoJSON": "GeoJSON", "FlatGeobuf": "FlatGeobuf", "KML": "LIBKML"}
-_KML_STRUCTURE = ("id", "description", "timestamp", "begin", "end", "altitudeMode", "tessellate", "extrude",
-                  "visibility", "drawOrder", "icon", "snippet")
+_KML_STRUCTURE = (
+    "id",
+    "description",
+    "timestamp",
+    "begin",
+    "end",
+    "altitudeMode",
+    "tessellate",
+    "extrude",
+    "visibility",
+    "drawOrder",
+    "icon",
+    "snippet",
+)
 _KML_DEFAULTS = {"tessellate": {-1, 0}, "extrude": {0}, "visibility": {-1, 1}}
 
 
@@ -76,13 +98,22 @@ def format_of(path: str | os.PathLike) -> str:
     if fmt is None:
         allowed = " ".join(FORMATS)
         hint = "; save old .xls workbooks as .xlsx" if path.suffix.lower() == ".xls" else ""
-        raise InputFileError(f"{str(path)!r}: the extension {path.suffix or '(none)'!r} is not a supported "
-                             f"format; use one of {allowed} (or a folder of shapefiles){hint}")
+        raise InputFileError(
+            f"{str(path)!r}: the extension {path.suffix or '(none)'!r} is not a supported "
+            f"format; use one of {allowed} (or a folder of shapefiles){hint}"
+        )
     return fmt
 
 
-def read_vector(path: str | os.PathLike, /, *, layer: str | None = None, encoding: str | None = None,
-                default_layer: str | None = None, fields: Mapping[str, str] | None = None) -> SourceLayer:
+def read_vector(
+    path: str | os.PathLike,
+    /,
+    *,
+    layer: str | None = None,
+    encoding: str | None = None,
+    default_layer: str | None = None,
+    fields: Mapping[str, str] | None = None,
+) -> SourceLayer:
     """Read the features of a vector file, whatever its format.
 
     Parameters
@@ -120,11 +151,16 @@ def read_vector(path: str | os.PathLike, /, *, layer: str | None = None, encodin
         return tabular.read_csv(path, encoding=encoding, fields=fields)
     if fmt == "Excel":
         return tabular.read_xlsx(path, sheet=layer, default_sheet=default_layer, fields=fields)
-    notes = [] if encoding is None or fmt not in ("GeoParquet",) else [
-        warning("file", f"--encoding {encoding!r} was ignored: {fmt} text is UTF-8 by definition")]
+    notes = (
+        []
+        if encoding is None or fmt not in ("GeoParquet",)
+        else [warning("file", f"--encoding {encoding!r} was ignored: {fmt} text is UTF-8 by definition")]
+    )
     with _gdal_warnings() as caught:
         if fmt == "Shapefile":
-            source = shapefile.read_shapefile(path, layer=layer, encoding=encoding, default_layer=default_layer)
+            source = shapefile.read_shapefile(
+                path, layer=layer, encoding=encoding, default_layer=default_layer
+            )
         elif fmt == "GeoParquet":
             source = SourceLayer(_read_parquet(path), fmt)
         else:
@@ -136,8 +172,10 @@ def read_vector(path: str | os.PathLike, /, *, layer: str | None = None, encodin
 
 def _require_file(path: Path) -> None:
     if not path.exists():
-        raise InputFileError(f"{str(path)!r} does not exist; check the path (relative paths start from the "
-                             f"current folder, {os.getcwd()!r})")
+        raise InputFileError(
+            f"{str(path)!r} does not exist; check the path (relative paths start from the "
+            f"current folder, {os.getcwd()!r})"
+        )
     if path.is_file() and path.stat().st_size == 0:
         raise InputFileError(f"{str(path)!r} is empty (0 bytes); export or download it again")
     if path.is_dir() and format_of(path) != "Shapefile":  # pragma: no cover - format_of maps folders
@@ -161,9 +199,11 @@ def _gdal_warnings() -> Iterator[list[Finding]]:
 
 def _ogr_fail(path: Path, fmt: str, exc: BaseException) -> InputFileError:
     detail = gdal_message(exc)
-    return InputFileError(f"cannot read {str(path)!r} as {fmt} ({detail}); the file may be corrupt or "
-                          f"truncated, or not really {fmt}: export or download it again, and check that "
-                          f"its extension matches its content")
+    return InputFileError(
+        f"cannot read {str(path)!r} as {fmt} ({detail}); the file may be corrupt or "
+        f"truncated, or not really {fmt}: export or download it again, and check that "
+        f"its extension matches its content"
+    )
 
 
 def _layer_names(path: Path, fmt: str) -> dict[str, bool]:
@@ -182,18 +222,24 @@ def _choose_layers(layers: dict[str, bool], layer: str | None, default: str | No
         return [n for n in names if layers[n]] or names
     if layer is not None:
         if layer not in names:
-            raise InputFileError(f"{str(path)!r} has no layer {layer!r} (layers: {', '.join(names)}); choose "
-                                 f"one with --layer NAME")
+            raise InputFileError(
+                f"{str(path)!r} has no layer {layer!r} (layers: {', '.join(names)}); choose "
+                f"one with --layer NAME"
+            )
         return [layer]
     if len(names) == 1:
         return names
     if default in names:
         return [default]
-    raise InputFileError(f"{str(path)!r} has {len(names)} layers ({', '.join(names)}); choose one with "
-                         f"--layer NAME, or read them all with --layer '*'")
+    raise InputFileError(
+        f"{str(path)!r} has {len(names)} layers ({', '.join(names)}); choose one with "
+        f"--layer NAME, or read them all with --layer '*'"
+    )
 
 
-def _read_ogr(path: Path, fmt: str, layer: str | None, default: str | None, encoding: str | None) -> SourceLayer:
+def _read_ogr(
+    path: Path, fmt: str, layer: str | None, default: str | None, encoding: str | None
+) -> SourceLayer:
     names = _choose_layers(_layer_names(path, fmt), layer, default, path)
     frames = []
     for name in names:
@@ -201,10 +247,14 @@ def _read_ogr(path: Path, fmt: str, layer: str | None, default: str | None, enco
         frames.append(_clean_kml(frame) if fmt == "KML" else frame)
     crs_set = {f.crs.to_wkt() if f.crs is not None else None for f in frames}
     if len(crs_set) > 1:
-        raise InputFileError(f"the layers of {str(path)!r} are in different CRSs; import them one at a time "
-                             f"with --layer NAME")
-    frame = frames[0] if len(frames) == 1 else gpd.GeoDataFrame(
-        pd.concat(frames, ignore_index=True), geometry="geometry", crs=frames[0].crs)
+        raise InputFileError(
+            f"the layers of {str(path)!r} are in different CRSs; import them one at a time with --layer NAME"
+        )
+    frame = (
+        frames[0]
+        if len(frames) == 1
+        else gpd.GeoDataFrame(pd.concat(frames, ignore_index=True), geometry="geometry", crs=frames[0].crs)
+    )
     return SourceLayer(frame, fmt, layer=",".join(names), text_attributes=fmt == "KML")
 
 
@@ -232,15 +282,18 @@ def _clean_kml(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
 
 def _html_text(frame: gpd.GeoDataFrame, convert) -> gpd.GeoDataFrame:
     """Escape or unescape every text value: KML viewers (Google Earth) show KML text as HTML, so text written
-    to KML is HTML-escaped (markup in data is never executed there) and KML text read is unescaped."""
+    to KML is HTML-escaped (markup in data is never executed there) and KML text read is unescaped.
+    """
     frame = frame.copy()
     for name in frame.columns:
         if name == frame.geometry.name:
             continue
         values = frame[name].tolist()
         if any(isinstance(v, str) for v in values):
-            frame[name] = pd.array([convert(v) if isinstance(v, str) else v for v in values],
-                                   dtype=frame[name].dtype if str(frame[name].dtype) == "string" else object)
+            frame[name] = pd.array(
+                [convert(v) if isinstance(v, str) else v for v in values],
+                dtype=frame[name].dtype if str(frame[name].dtype) == "string" else object,
+            )
     return frame
 
 
@@ -253,12 +306,20 @@ def _read_parquet(path: Path) -> gpd.GeoDataFrame:
 
     try:
         return gpd.read_parquet(path)
-    except (ValueError, OSError, TypeError, KeyError, NotImplementedError, pyarrow.ArrowException,
-            GEOSException) as exc:
+    except (
+        ValueError,
+        OSError,
+        TypeError,
+        KeyError,
+        NotImplementedError,
+        pyarrow.ArrowException,
+        GEOSException,
+    ) as exc:
         raise _ogr_fail(path, "GeoParquet", exc) from exc
 
 
 # -- writing ----------------------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class Written:
@@ -268,8 +329,9 @@ class Written:
     notes: tuple[str, ...] = ()
 
 
-def write_vector(frame: gpd.GeoDataFrame, path: str | os.PathLike, /, *, layer_name: str,
-                 overwrite: bool = False) -> Written:
+def write_vector(
+    frame: gpd.GeoDataFrame, path: str | os.PathLike, /, *, layer_name: str, overwrite: bool = False
+) -> Written:
     """Write a layer to ``path`` in the format its extension names.
 
     Parameters
@@ -303,7 +365,9 @@ def write_vector(frame: gpd.GeoDataFrame, path: str | os.PathLike, /, *, layer_n
     fmt = format_of(path)
     targets = _existing_targets(path, fmt)
     if targets and not overwrite:
-        raise StoreError(f"{str(path)!r} already exists; choose another name, or pass --overwrite to replace it")
+        raise StoreError(
+            f"{str(path)!r} already exists; choose another name, or pass --overwrite to replace it"
+        )
     if not path.parent.is_dir():
         raise StoreError(f"the folder {str(path.parent)!r} does not exist; create it first")
     frame = uniform_types(frame)
@@ -327,15 +391,18 @@ def _staging(path: Path) -> Iterator[Path]:
     try:
         folder = Path(tempfile.mkdtemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent))
     except OSError as exc:
-        raise StoreError(f"cannot write in {str(path.parent)!r} ({exc.strerror}); check it is writable") from exc
+        raise StoreError(
+            f"cannot write in {str(path.parent)!r} ({exc.strerror}); check it is writable"
+        ) from exc
     try:
         yield folder
     finally:
         shutil.rmtree(folder, ignore_errors=True)
 
 
-def _write_into(frame: gpd.GeoDataFrame, staging: Path, path: Path, fmt: str,
-                layer_name: str) -> tuple[list[Path], list[str]]:
+def _write_into(
+    frame: gpd.GeoDataFrame, staging: Path, path: Path, fmt: str, layer_name: str
+) -> tuple[list[Path], list[str]]:
     target = staging / path.name
     if fmt == "Shapefile":
         files, notes = shapefile.write_shapefile(frame, staging, path.stem, layer_name=layer_name)
@@ -369,5 +436,6 @@ def _write_ogr(frame: gpd.GeoDataFrame, target: Path, fmt: str, layer_name: str)
     geometry_type = types.pop() if len(types) == 1 else "Unknown"
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
-        pyogrio.write_dataframe(frame, target, layer=layer_name, driver=_OGR_DRIVERS[fmt],
-                                geometry_type=geometry_type, **options)
+        pyogrio.write_dataframe(
+            frame, target, layer=layer_name, driver=_OGR_DRIVERS[fmt], geometry_type=geometry_type, **options
+        )

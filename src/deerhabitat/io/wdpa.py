@@ -27,8 +27,15 @@ from deerhabitat.errors import SchemaError
 from deerhabitat.io.findings import Finding, warning
 from deerhabitat.units import M2_PER_KM2
 
-WDPA_FIELDS = {"NAME": "name", "DESIG_ENG": "designation", "IUCN_CAT": "iucn_cat", "STATUS_YR": "status_year",
-               "REP_AREA": "reported_area_km2", "ISO3": "iso3", "STATUS": "status"}
+WDPA_FIELDS = {
+    "NAME": "name",
+    "DESIG_ENG": "designation",
+    "IUCN_CAT": "iucn_cat",
+    "STATUS_YR": "status_year",
+    "REP_AREA": "reported_area_km2",
+    "ISO3": "iso3",
+    "STATUS": "status",
+}
 """WDPA column → schema column (the id is handled apart: ``WDPA_PID``, else ``WDPAID``)."""
 DEFAULT_STATUSES = ("Designated", "Inscribed", "Established")
 """WDPA ``STATUS`` values kept unless ``--status`` says otherwise."""
@@ -60,8 +67,9 @@ def _column(frame: pd.DataFrame, name: str) -> str | None:
     return upper.get(name)
 
 
-def map_wdpa(frame: gpd.GeoDataFrame, *, statuses: tuple[str, ...] | None,
-             source: str) -> tuple[gpd.GeoDataFrame, list[Finding], int]:
+def map_wdpa(
+    frame: gpd.GeoDataFrame, *, statuses: tuple[str, ...] | None, source: str
+) -> tuple[gpd.GeoDataFrame, list[Finding], int]:
     """Map WDPA fields to the protected-areas schema and apply the status filter.
 
     Parameters
@@ -100,9 +108,14 @@ def map_wdpa(frame: gpd.GeoDataFrame, *, statuses: tuple[str, ...] | None,
         missing.insert(0, "WDPAID or WDPA_PID")
     if missing:
         columns = ", ".join(str(c) for c in frame.columns if c != frame.geometry.name) or "none"
-        raise SchemaError("protected-areas", [f"the file lacks the WDPA column(s) {missing} (columns found: "
-                                              f"{columns}); is it a WDPA download? Map your columns with "
-                                              f"--field SRC=DST"])
+        raise SchemaError(
+            "protected-areas",
+            [
+                f"the file lacks the WDPA column(s) {missing} (columns found: "
+                f"{columns}); is it a WDPA download? Map your columns with "
+                f"--field SRC=DST"
+            ],
+        )
     out, findings, dropped = _filter_status(frame, found["STATUS"], statuses)
     renames = {found[k]: v for k, v in WDPA_FIELDS.items() if found[k] is not None}
     wdpaid = _column(out, "WDPAID")
@@ -125,13 +138,17 @@ def _id_text(value: object) -> object:
     return value
 
 
-def _filter_status(frame: gpd.GeoDataFrame, column: str | None,
-                   statuses: tuple[str, ...] | None) -> tuple[gpd.GeoDataFrame, list[Finding], int]:
+def _filter_status(
+    frame: gpd.GeoDataFrame, column: str | None, statuses: tuple[str, ...] | None
+) -> tuple[gpd.GeoDataFrame, list[Finding], int]:
     if statuses is None:
         return frame, [], 0
     if column is None:
-        return frame, [warning("file", "the file has no WDPA STATUS column, so the status filter was not "
-                                       "applied")], 0
+        return (
+            frame,
+            [warning("file", "the file has no WDPA STATUS column, so the status filter was not applied")],
+            0,
+        )
     values = frame[column].astype("string").str.strip().str.lower()
     keep = values.isin([s.lower() for s in statuses]).fillna(False).to_numpy(dtype=bool)
     dropped = int((~keep).sum())
@@ -139,8 +156,13 @@ def _filter_status(frame: gpd.GeoDataFrame, column: str | None,
     if dropped:
         counts = frame.loc[~keep, column].astype("string").fillna("(empty)").value_counts().sort_index()
         shown = ", ".join(f"{k}: {v}" for k, v in counts.items())
-        findings.append(warning("file", f"the status filter ({', '.join(statuses)}) left out {dropped} area(s) "
-                                        f"({shown}); pass --status all to keep them"))
+        findings.append(
+            warning(
+                "file",
+                f"the status filter ({', '.join(statuses)}) left out {dropped} area(s) "
+                f"({shown}); pass --status all to keep them",
+            )
+        )
     return frame[keep], findings, dropped
 
 
@@ -155,8 +177,13 @@ def _first_iso3(frame: gpd.GeoDataFrame) -> tuple[gpd.GeoDataFrame, list[Finding
     for pa_id, value in zip(frame["pa_id"].tolist(), values, strict=True):
         if isinstance(value, str) and ";" in value:
             first = value.split(";")[0].strip()
-            findings.append(warning(f"pa_id={pa_id!r}", f"transboundary area ({value}) stored under iso3={first!r}; "
-                                                        f"all codes are kept in wdpa_iso3"))
+            findings.append(
+                warning(
+                    f"pa_id={pa_id!r}",
+                    f"transboundary area ({value}) stored under iso3={first!r}; "
+                    f"all codes are kept in wdpa_iso3",
+                )
+            )
             firsts.append(first)
         else:
             firsts.append(value)
@@ -169,8 +196,10 @@ def _not_reported_as_missing(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     if "status_year" in frame.columns:
         frame["status_year"] = [None if _number(v) == 0 else v for v in frame["status_year"].tolist()]
     if "reported_area_km2" in frame.columns:
-        frame["reported_area_km2"] = [None if (n := _number(v)) is not None and n <= 0 else v
-                                      for v in frame["reported_area_km2"].tolist()]
+        frame["reported_area_km2"] = [
+            None if (n := _number(v)) is not None and n <= 0 else v
+            for v in frame["reported_area_km2"].tolist()
+        ]
     return frame
 
 
@@ -197,8 +226,9 @@ def circle_radius_m(area_km2: float, *, quad_segs: int = CIRCLE_QUAD_SEGS) -> fl
     return math.sqrt(area_km2 * M2_PER_KM2 / (n / 2 * math.sin(2 * math.pi / n)))
 
 
-def circles_for_points(frame: gpd.GeoDataFrame, crs: pyproj.CRS,
-                       labels: list[str]) -> tuple[gpd.GeoDataFrame, list[Finding], np.ndarray]:
+def circles_for_points(
+    frame: gpd.GeoDataFrame, crs: pyproj.CRS, labels: list[str]
+) -> tuple[gpd.GeoDataFrame, list[Finding], np.ndarray]:
     """Replace WDPA points by circles of their reported area (drawn in the equal-area ``crs``).
 
     Parameters
@@ -221,12 +251,19 @@ def circles_for_points(frame: gpd.GeoDataFrame, crs: pyproj.CRS,
     approximate = [bool(p) for p in is_point]
     keep = np.ones(len(frame), dtype=bool)
     findings = []
-    areas = frame["reported_area_km2"].tolist() if "reported_area_km2" in frame.columns else [None] * len(frame)
+    areas = (
+        frame["reported_area_km2"].tolist() if "reported_area_km2" in frame.columns else [None] * len(frame)
+    )
     for i in np.flatnonzero(is_point):
         area = _number(areas[i])
         if area is None or area <= 0:
-            findings.append(warning(labels[i], "is a WDPA point with no reported area, so no boundary can be drawn; "
-                                               "left out (add its polygon, or its REP_AREA)"))
+            findings.append(
+                warning(
+                    labels[i],
+                    "is a WDPA point with no reported area, so no boundary can be drawn; "
+                    "left out (add its polygon, or its REP_AREA)",
+                )
+            )
             keep[i] = False
             continue
         geoms[i] = _circle(geoms[i], area, crs)

@@ -83,44 +83,86 @@ class VendoredPackage:
 
 VENDORED: tuple[VendoredPackage, ...] = (
     VendoredPackage(
-        "leaflet", "1.9.4", "BSD-2-Clause",
+        "leaflet",
+        "1.9.4",
+        "BSD-2-Clause",
         VendoredFile("LICENSE", "53e8dc25862014e4324741ca18fbe3611e11d42ef69f59f86ea8c5389647d4cb"),
-        scripts=(VendoredFile("dist/leaflet.js",
-                              "db49d009c841f5ca34a888c96511ae936fd9f5533e90d8b2c4d57596f4e5641a"),),
-        stylesheets=(VendoredFile("dist/leaflet.css",
-                                  "a7837102824184820dfa198d1ebcd109ff6d0ff9a2672a074b9a1b4d147d04c6"),),
+        scripts=(
+            VendoredFile(
+                "dist/leaflet.js", "db49d009c841f5ca34a888c96511ae936fd9f5533e90d8b2c4d57596f4e5641a"
+            ),
+        ),
+        stylesheets=(
+            VendoredFile(
+                "dist/leaflet.css", "a7837102824184820dfa198d1ebcd109ff6d0ff9a2672a074b9a1b4d147d04c6"
+            ),
+        ),
         images=(
-            VendoredFile("dist/images/layers.png",
-                         "1dbbe9d028e292f36fcba8f8b3a28d5e8932754fc2215b9ac69e4cdecf5107c6"),
-            VendoredFile("dist/images/layers-2x.png",
-                         "066daca850d8ffbef007af00b06eac0015728dee279c51f3cb6c716df7c42edf"),
-            VendoredFile("dist/images/marker-icon.png",
-                         "574c3a5cca85f4114085b6841596d62f00d7c892c7b03f28cbfa301deb1dc437"),
-            VendoredFile("dist/images/marker-icon-2x.png",
-                         "00179c4c1ee830d3a108412ae0d294f55776cfeb085c60129a39aa6fc4ae2528"),
-            VendoredFile("dist/images/marker-shadow.png",
-                         "264f5c640339f042dd729062cfc04c17f8ea0f29882b538e3848ed8f10edb4da"),
-        )),
+            VendoredFile(
+                "dist/images/layers.png", "1dbbe9d028e292f36fcba8f8b3a28d5e8932754fc2215b9ac69e4cdecf5107c6"
+            ),
+            VendoredFile(
+                "dist/images/layers-2x.png",
+                "066daca850d8ffbef007af00b06eac0015728dee279c51f3cb6c716df7c42edf",
+            ),
+            VendoredFile(
+                "dist/images/marker-icon.png",
+                "574c3a5cca85f4114085b6841596d62f00d7c892c7b03f28cbfa301deb1dc437",
+            ),
+            VendoredFile(
+                "dist/images/marker-icon-2x.png",
+                "00179c4c1ee830d3a108412ae0d294f55776cfeb085c60129a39aa6fc4ae2528",
+            ),
+            VendoredFile(
+                "dist/images/marker-shadow.png",
+                "264f5c640339f042dd729062cfc04c17f8ea0f29882b538e3848ed8f10edb4da",
+            ),
+        ),
+    ),
     VendoredPackage(
-        "leaflet.fullscreen", "5.3.3", "MIT",
+        "leaflet.fullscreen",
+        "5.3.3",
+        "MIT",
         VendoredFile("LICENSE.md", "410385b71ead45410db7af5abbdc666fe74578b68422cd3365545ec3b46b8b3f"),
-        scripts=(VendoredFile("dist/Control.FullScreen.umd.js",
-                              "efa9c94be8519dca2d94949818f098a8ad6c755d0f1fa660be27ea36eb372bfc"),),
-        stylesheets=(VendoredFile("dist/Control.FullScreen.css",
-                                  "d34b95070a545a815300d6298e7a6b0f64f58825fb468c30578873f972d8a4cc"),)),
+        scripts=(
+            VendoredFile(
+                "dist/Control.FullScreen.umd.js",
+                "efa9c94be8519dca2d94949818f098a8ad6c755d0f1fa660be27ea36eb372bfc",
+            ),
+        ),
+        stylesheets=(
+            VendoredFile(
+                "dist/Control.FullScreen.css",
+                "d34b95070a545a815300d6298e7a6b0f64f58825fb468c30578873f972d8a4cc",
+            ),
+        ),
+    ),
     VendoredPackage(
-        "leaflet-minimap", "3.6.1", "BSD-2-Clause",
+        "leaflet-minimap",
+        "3.6.1",
+        "BSD-2-Clause",
         VendoredFile("LICENSE.txt", "198e131ff1ddff5f2688f81ca0f9588db133ff14d107c66fd1b76ce8eeb68d1f"),
-        scripts=(VendoredFile("dist/Control.MiniMap.min.js",
-                              "1dbfdfd4531a2d5f909fa29261b73dd86c41d9b70aa7bfde7f135e89db84a378"),),
-        stylesheets=(VendoredFile("dist/Control.MiniMap.min.css",
-                                  "a7469be69d05ac5b3d4f3e0e66089f02f20ff917745455046cd62355755e87dc"),),
+        scripts=(
+            VendoredFile(
+                "dist/Control.MiniMap.min.js",
+                "1dbfdfd4531a2d5f909fa29261b73dd86c41d9b70aa7bfde7f135e89db84a378",
+            ),
+        ),
+        stylesheets=(
+            VendoredFile(
+                "dist/Control.MiniMap.min.css",
+                "a7469be69d05ac5b3d4f3e0e66089f02f20ff917745455046cd62355755e87dc",
+            ),
+        ),
         images=(
-            VendoredFile("dist/images/toggle.svg",
-                         "a98885c370d6b4d8263cfc72336b56e10d3240215d586b4227d46a4fd491ca1b"),
-            VendoredFile("dist/images/toggle.png",
-                         "7528e6cda9672a197059c4e2c3aa85f36b4557ad264190264b9eff5670b35c88"),
-        )),
+            VendoredFile(
+                "dist/images/toggle.svg", "a98885c370d6b4d8263cfc72336b56e10d3240215d586b4227d46a4fd491ca1b"
+            ),
+            VendoredFile(
+                "dist/images/toggle.png", "7528e6cda9672a197059c4e2c3aa85f36b4557ad264190264b9eff5670b35c88"
+            ),
+        ),
+    ),
 )
 """The pinned npm packages whose files are inlined into every map, in load order."""
 
@@ -179,7 +221,7 @@ def _inline_images(css: str, package: VendoredPackage) -> str:
         file = images.get(match.group(1))
         if file is None:
             return "none"
-        mime = _MIME[file.name[file.name.rfind("."):]]
+        mime = _MIME[file.name[file.name.rfind(".") :]]
         encoded = base64.b64encode(read_vendored(package, file)).decode("ascii")
         return f'url("data:{mime};base64,{encoded}")'
 
@@ -204,8 +246,10 @@ def inline_scripts() -> tuple[str, ...]:
     scripts.append(_read_own(OWN_SCRIPT))
     for text in scripts:
         if "</script" in text.lower() or "<!--" in text:
-            raise AssetError("an inlined script contains '</script' or '<!--', which would end its "
-                             "<script> element early; it cannot be inlined as it is")
+            raise AssetError(
+                "an inlined script contains '</script' or '<!--', which would end its "
+                "<script> element early; it cannot be inlined as it is"
+            )
     return tuple(scripts)
 
 
@@ -222,10 +266,15 @@ def marker_icon_uris() -> dict[str, str]:
     """``data:`` URIs of Leaflet's default marker icon, set on ``L.Icon.Default`` after inlining."""
     leaflet = VENDORED[0]
     images = {f.name: f for f in leaflet.images}
-    names = {"iconUrl": "images/marker-icon.png", "iconRetinaUrl": "images/marker-icon-2x.png",
-             "shadowUrl": "images/marker-shadow.png"}
-    return {key: "data:image/png;base64," + base64.b64encode(read_vendored(leaflet, images[n])).decode("ascii")
-            for key, n in names.items()}
+    names = {
+        "iconUrl": "images/marker-icon.png",
+        "iconRetinaUrl": "images/marker-icon-2x.png",
+        "shadowUrl": "images/marker-shadow.png",
+    }
+    return {
+        key: "data:image/png;base64," + base64.b64encode(read_vendored(leaflet, images[n])).decode("ascii")
+        for key, n in names.items()
+    }
 
 
 class Basemap(StrEnum):
@@ -250,16 +299,26 @@ class TileSource:
 
 TILE_SOURCES: dict[Basemap, TileSource] = {
     Basemap.OPENSTREETMAP: TileSource(
-        "OpenStreetMap", "https://tile.openstreetmap.org/{z}/{x}/{y}.png",
-        "© OpenStreetMap contributors", 19, "https://tile.openstreetmap.org"),
+        "OpenStreetMap",
+        "https://tile.openstreetmap.org/{z}/{x}/{y}.png",
+        "© OpenStreetMap contributors",
+        19,
+        "https://tile.openstreetmap.org",
+    ),
     Basemap.CARTO_LIGHT: TileSource(
-        "CARTO Positron", "https://basemaps.cartocdn.com/light_all/{z}/{x}/{y}.png",
-        "© OpenStreetMap contributors © CARTO", 19, "https://basemaps.cartocdn.com"),
+        "CARTO Positron",
+        "https://basemaps.cartocdn.com/light_all/{z}/{x}/{y}.png",
+        "© OpenStreetMap contributors © CARTO",
+        19,
+        "https://basemaps.cartocdn.com",
+    ),
     Basemap.ESRI_IMAGERY: TileSource(
         "Esri World Imagery",
         "https://server.arcgisonline.com/ArcGIS/rest/services/World_Imagery/MapServer/tile/{z}/{y}/{x}",
-        "Tiles © Esri — Source: Esri, Maxar, Earthstar Geographics, and the GIS User Community", 18,
-        "https://server.arcgisonline.com"),
+        "Tiles © Esri — Source: Esri, Maxar, Earthstar Geographics, and the GIS User Community",
+        18,
+        "https://server.arcgisonline.com",
+    ),
 }
 """The tile services ``--basemap`` offers. OpenStreetMap's servers refuse requests that carry no
 ``Referer`` header, which is the case for a page opened from disk: serve the folder over HTTP, or

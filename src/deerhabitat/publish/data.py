@@ -23,8 +23,13 @@ from deerhabitat.publish.layers import RasterLayer
 from deerhabitat.publish.styles import proportional_radius_px
 from deerhabitat.schema import LayerKind
 
-STATUS_TEXT = {"native": "native (wild)", "reintroduced": "reintroduced (wild)",
-               "introduced": "introduced (wild)", "captive": "captive"}
+STATUS_TEXT = {
+    "native": "native (wild)",
+    "reintroduced": "reintroduced (wild)",
+    "introduced": "introduced (wild)",
+    "captive": "captive",
+}
+
 
 @dataclass(frozen=True)
 class PublishData:
@@ -67,23 +72,35 @@ class PublishData:
         keep = ~(shapely.is_missing(values) | shapely.is_empty(values))
         return frame[keep].reset_index(drop=True) if keep.any() else None
 
-    def with_results(self, *, coverage: pd.DataFrame | None = None, site_years: pd.DataFrame | None = None,
-                     habitat: Sequence[RasterLayer] = (), candidates: gpd.GeoDataFrame | None = None) -> PublishData:
+    def with_results(
+        self,
+        *,
+        coverage: pd.DataFrame | None = None,
+        site_years: pd.DataFrame | None = None,
+        habitat: Sequence[RasterLayer] = (),
+        candidates: gpd.GeoDataFrame | None = None,
+    ) -> PublishData:
         """A copy with the analyses' results the thematic maps need (see the attributes)."""
         if site_years is not None:
             site_years = pd.DataFrame(site_years).drop(columns="geometry", errors="ignore")
         if candidates is not None and self.profile is Profile.PUBLIC:
             candidates = _public_candidates(candidates, self.config)
-        return replace(self, coverage=coverage, site_years=site_years, habitat=tuple(habitat),
-                       candidates=candidates)
+        return replace(
+            self, coverage=coverage, site_years=site_years, habitat=tuple(habitat), candidates=candidates
+        )
 
     @property
     def cell_km(self) -> float:
         """Generalisation cell size in kilometres."""
         return self.config.generalise_m / 1000.0
 
-def prepare_data(layers: Mapping[LayerKind, gpd.GeoDataFrame], config: StoreConfig, *,
-                 profile: Profile | str = Profile.PUBLIC) -> PublishData:
+
+def prepare_data(
+    layers: Mapping[LayerKind, gpd.GeoDataFrame],
+    config: StoreConfig,
+    *,
+    profile: Profile | str = Profile.PUBLIC,
+) -> PublishData:
     """Apply the profile to a store's layers: the first step of every publication.
 
     Parameters
@@ -105,22 +122,31 @@ def prepare_data(layers: Mapping[LayerKind, gpd.GeoDataFrame], config: StoreConf
         layers = generalise_layers(layers, cell_m=config.generalise_m, crs=config.crs)
     return PublishData(dict(layers), config, profile)
 
+
 def country_names(data: PublishData) -> dict[str, str]:
     states = data.layers.get(LayerKind.RANGE_STATES)
     if states is None or states.empty:
         return {}
     return {str(i): str(n) for i, n in zip(states["iso3"], states["name"], strict=True)}
 
+
 def with_country(frame: gpd.GeoDataFrame, names: Mapping[str, str]) -> gpd.GeoDataFrame:
     out = frame.copy()
     if "iso3" in out.columns:
-        out["country"] = [None if pd.isna(i) else (f"{names[i]} ({i})" if i in names else str(i))
-                          for i in out["iso3"]]
+        out["country"] = [
+            None if pd.isna(i) else (f"{names[i]} ({i})" if i in names else str(i)) for i in out["iso3"]
+        ]
     return out
 
+
 def is_true(value: object) -> bool:
-    return value is not None and value is not pd.NA and not (isinstance(value, float) and math.isnan(value)) \
+    return (
+        value is not None
+        and value is not pd.NA
+        and not (isinstance(value, float) and math.isnan(value))
         and bool(value)
+    )
+
 
 def latest_counts(counts: pd.DataFrame | None) -> pd.DataFrame:
     """The latest count of each site: latest date, ties broken by the last ``count_id``.
@@ -135,6 +161,7 @@ def latest_counts(counts: pd.DataFrame | None) -> pd.DataFrame:
     frame = pd.DataFrame(counts.drop(columns=counts.geometry.name, errors="ignore"))
     frame = frame.sort_values(["site_id", "date", "count_id"], kind="stable")
     return frame.groupby("site_id", sort=True).tail(1).reset_index(drop=True)
+
 
 def count_text(row: Mapping) -> str:
     """``420 (400–440) in 2021-02, estimate`` from a count row.
@@ -152,11 +179,15 @@ def count_text(row: Mapping) -> str:
     text += f" in {row['date']}, {row['method']}"
     return text + (", captive animals" if is_true(row.get("captive")) else "")
 
+
 def _position_text(data: PublishData, generalised: bool, approximate: object) -> str:
     if generalised:
-        return (f"generalised: centre of a {data.cell_km:g} km equal-area grid cell "
-                f"(the exact position of a wild population is not published)")
+        return (
+            f"generalised: centre of a {data.cell_km:g} km equal-area grid cell "
+            f"(the exact position of a wild population is not published)"
+        )
     return "approximate (placed from a described place)" if is_true(approximate) else "as recorded"
+
 
 def site_frame(data: PublishData, *, iso3: str | None = None) -> gpd.GeoDataFrame | None:
     """Sites ready for display: status label, latest count, position note and country name.
@@ -177,20 +208,25 @@ def site_frame(data: PublishData, *, iso3: str | None = None) -> gpd.GeoDataFram
             return None
     latest = latest_counts(data.layers.get(LayerKind.POPULATION_COUNTS)).set_index("site_id")
     out = with_country(sites, country_names(data))
-    out["status_label"] = [_status_label(s, scope) for s, scope in
-                           zip(out["status"], out.get("scope", pd.Series([None] * len(out))), strict=True)]
-    out["latest_count_text"] = [count_text(latest.loc[sid]) if sid in latest.index else "no count recorded"
-                                for sid in out["site_id"]]
+    out["status_label"] = [
+        _status_label(s, scope)
+        for s, scope in zip(out["status"], out.get("scope", pd.Series([None] * len(out))), strict=True)
+    ]
+    out["latest_count_text"] = [
+        count_text(latest.loc[sid]) if sid in latest.index else "no count recorded" for sid in out["site_id"]
+    ]
     flags = out["generalised"] if "generalised" in out.columns else pd.Series(False, index=out.index)
     approx = out["approximate"] if "approximate" in out.columns else pd.Series(None, index=out.index)
     out["position"] = [_position_text(data, bool(g), a) for g, a in zip(flags, approx, strict=True)]
     return out.sort_values(["name", "site_id"], kind="stable").reset_index(drop=True)
+
 
 def _status_label(status: object, scope: object) -> str:
     text = STATUS_TEXT.get(str(status), str(status))
     if str(scope) == "country":
         text += "; national estimate standing for all populations of the country"
     return text
+
 
 def _public_candidates(frame: gpd.GeoDataFrame, config: StoreConfig) -> gpd.GeoDataFrame:
     """Candidate areas as whole grid cells, distances rounded to the cell size (see :func:`generalise_areas`)."""
@@ -200,7 +236,18 @@ def _public_candidates(frame: gpd.GeoDataFrame, config: StoreConfig) -> gpd.GeoD
         out[column] = [None if pd.isna(v) else round(float(v) / cell_km) * cell_km for v in out[column]]
     return out
 
-_SITE_YEAR_KEEP = ["site_id", "year", "count_id", "count", "count_year", "carried", "in_total", "country_estimate"]
+
+_SITE_YEAR_KEEP = [
+    "site_id",
+    "year",
+    "count_id",
+    "count",
+    "count_year",
+    "carried",
+    "in_total",
+    "country_estimate",
+]
+
 
 def population_frame(data: PublishData) -> gpd.GeoDataFrame | None:
     """One row per site and year: the count the population map shows for that year.
@@ -221,27 +268,44 @@ def population_frame(data: PublishData) -> gpd.GeoDataFrame | None:
     counts = data.layer(LayerKind.POPULATION_COUNTS)
     if counts is None:
         return None
-    wild = data.site_years[_SITE_YEAR_KEEP] if data.site_years is not None else pd.DataFrame(columns=_SITE_YEAR_KEEP)
-    rows = pd.concat([frame for frame in (pd.DataFrame(wild), _captive_rows(counts)) if not frame.empty],
-                     ignore_index=True) if len(wild) or _has_captive(counts) else pd.DataFrame()
+    wild = (
+        data.site_years[_SITE_YEAR_KEEP]
+        if data.site_years is not None
+        else pd.DataFrame(columns=_SITE_YEAR_KEEP)
+    )
+    rows = (
+        pd.concat(
+            [frame for frame in (pd.DataFrame(wild), _captive_rows(counts)) if not frame.empty],
+            ignore_index=True,
+        )
+        if len(wild) or _has_captive(counts)
+        else pd.DataFrame()
+    )
     if rows.empty:
         return None
     details = pd.DataFrame(counts.drop(columns=counts.geometry.name)).drop(columns=["site_id", "count"])
     rows = rows.merge(details, on="count_id", how="left")
     return _assemble_population(rows, counts, data.layer(LayerKind.SITES), data)
 
+
 def _has_captive(counts: gpd.GeoDataFrame) -> bool:
     return bool(counts["captive"].astype("boolean").fillna(False).any())
 
+
 def _captive_rows(counts: gpd.GeoDataFrame) -> pd.DataFrame:
-    captive = pd.DataFrame(counts[counts["captive"].astype("boolean").fillna(False)].drop(columns=counts.geometry.name))
+    captive = pd.DataFrame(
+        counts[counts["captive"].astype("boolean").fillna(False)].drop(columns=counts.geometry.name)
+    )
     if captive.empty:
         return pd.DataFrame(columns=_SITE_YEAR_KEEP)
     captive["year"] = captive["date"].astype(str).str[:4].astype(int)
     captive = captive.sort_values(["site_id", "year", "date", "count_id"], kind="stable")
     captive = captive.groupby(["site_id", "year"], sort=True).tail(1)
-    captive = captive.assign(count_year=captive["year"], carried=False, in_total=False, country_estimate=False)
+    captive = captive.assign(
+        count_year=captive["year"], carried=False, in_total=False, country_estimate=False
+    )
     return captive[_SITE_YEAR_KEEP].reset_index(drop=True)
+
 
 def _in_total_text(row: Mapping) -> str:
     if is_true(row.get("captive")):
@@ -250,41 +314,57 @@ def _in_total_text(row: Mapping) -> str:
         return "no: the country's national estimate for this year replaces its site figures"
     return "yes"
 
-def _assemble_population(rows: pd.DataFrame, counts: gpd.GeoDataFrame, sites: gpd.GeoDataFrame | None,
-                         data: PublishData) -> gpd.GeoDataFrame:
+
+def _assemble_population(
+    rows: pd.DataFrame, counts: gpd.GeoDataFrame, sites: gpd.GeoDataFrame | None, data: PublishData
+) -> gpd.GeoDataFrame:
     positions, info = _site_positions(counts, sites)
     out = rows.copy()
     for column, default in (("name", None), ("iso3", None), ("scope", None)):
-        out[column] = [info.get(str(s), {}).get(column, default if column != "name" else s) for s in out["site_id"]]
-    out["status"] = ["captive" if is_true(c) else info.get(str(s), {}).get("status", "native")
-                     for s, c in zip(out["site_id"], out["captive"], strict=True)]
+        out[column] = [
+            info.get(str(s), {}).get(column, default if column != "name" else s) for s in out["site_id"]
+        ]
+    out["status"] = [
+        "captive" if is_true(c) else info.get(str(s), {}).get("status", "native")
+        for s, c in zip(out["site_id"], out["captive"], strict=True)
+    ]
     out["status_label"] = [_status_label(st, sc) for st, sc in zip(out["status"], out["scope"], strict=True)]
     out["count_text"] = [count_text(r) for r in out.to_dict("records")]
-    out["carried_text"] = [f"not counted in {y}: the count of {f} is carried (at most "
-                           f"{data.config.stale_after_years} years)" if is_true(c) else ""
-                           for y, f, c in zip(out["year"], out["count_year"], out["carried"], strict=True)]
+    out["carried_text"] = [
+        f"not counted in {y}: the count of {f} is carried (at most {data.config.stale_after_years} years)"
+        if is_true(c)
+        else ""
+        for y, f, c in zip(out["year"], out["count_year"], out["carried"], strict=True)
+    ]
     out["in_total_text"] = [_in_total_text(r) for r in out.to_dict("records")]
     max_count = float(out["count"].max())
     out["radius_px"] = [proportional_radius_px(float(c), max_count) for c in out["count"]]
-    out = with_country(gpd.GeoDataFrame(out, geometry=[positions[str(s)] for s in out["site_id"]],
-                                         crs=counts.crs), country_names(data))
+    out = with_country(
+        gpd.GeoDataFrame(out, geometry=[positions[str(s)] for s in out["site_id"]], crs=counts.crs),
+        country_names(data),
+    )
     return out.sort_values(["year", "name", "site_id"], kind="stable").reset_index(drop=True)
 
-def _site_positions(counts: gpd.GeoDataFrame, sites: gpd.GeoDataFrame | None
-                    ) -> tuple[dict[str, shapely.Geometry], dict[str, dict]]:
+
+def _site_positions(
+    counts: gpd.GeoDataFrame, sites: gpd.GeoDataFrame | None
+) -> tuple[dict[str, shapely.Geometry], dict[str, dict]]:
     positions: dict[str, shapely.Geometry] = {}
     info: dict[str, dict] = {}
     if sites is not None:
-        for record, geom in zip(sites.drop(columns=sites.geometry.name).to_dict("records"),
-                                sites.geometry.values, strict=True):
+        for record, geom in zip(
+            sites.drop(columns=sites.geometry.name).to_dict("records"), sites.geometry.values, strict=True
+        ):
             positions[str(record["site_id"])] = shapely.centroid(geom)
             info[str(record["site_id"])] = record
     for site_id, geom in zip(counts["site_id"].astype(str), counts.geometry.values, strict=True):
         positions.setdefault(site_id, geom)
     return positions, info
 
+
 def _flow_class(total: int) -> str:
     return "1-10" if total <= 10 else "11-50" if total <= 50 else "51+"
+
 
 def _arrow(start: shapely.Point, end: shapely.Point) -> shapely.Geometry:
     to_merc = pyproj.Transformer.from_crs(4326, 3857, always_xy=True)
@@ -293,11 +373,16 @@ def _arrow(start: shapely.Point, end: shapely.Point) -> shapely.Geometry:
     length = math.hypot(x1 - x0, y1 - y0)
     arm = min(0.25 * length, 25_000.0)
     angle = math.atan2(y1 - y0, x1 - x0)
-    arms = [(x1 - arm * math.cos(angle + s * math.radians(25)), y1 - arm * math.sin(angle + s * math.radians(25)))
-            for s in (-1, 1)]
+    arms = [
+        (x1 - arm * math.cos(angle + s * math.radians(25)), y1 - arm * math.sin(angle + s * math.radians(25)))
+        for s in (-1, 1)
+    ]
     back = pyproj.Transformer.from_crs(3857, 4326, always_xy=True)
     (ax, ay), (bx, by) = (back.transform(x, y) for x, y in arms)
-    return shapely.MultiLineString([[(start.x, start.y), (end.x, end.y)], [(ax, ay), (end.x, end.y), (bx, by)]])
+    return shapely.MultiLineString(
+        [[(start.x, start.y), (end.x, end.y)], [(ax, ay), (end.x, end.y), (bx, by)]]
+    )
+
 
 def release_flows(data: PublishData, *, iso3: str | None = None) -> gpd.GeoDataFrame | None:
     """Releases grouped by source and destination site, drawn as arrows between their (generalised) positions.
@@ -314,34 +399,51 @@ def release_flows(data: PublishData, *, iso3: str | None = None) -> gpd.GeoDataF
     releases, sites = data.layers.get(LayerKind.RELEASES), site_frame(data)
     if releases is None or releases.empty or sites is None:
         return None
-    positions = {str(s): shapely.centroid(g) for s, g in zip(sites["site_id"], sites.geometry.values, strict=True)}
+    positions = {
+        str(s): shapely.centroid(g) for s, g in zip(sites["site_id"], sites.geometry.values, strict=True)
+    }
     info = sites.set_index("site_id")
     frame = pd.DataFrame(releases.drop(columns=releases.geometry.name))
     frame = frame[frame["source_site_id"].astype("string").isin(positions) & frame["site_id"].isin(positions)]
     if iso3 is not None:
-        frame = frame[[iso3 in (info.loc[a, "iso3"], info.loc[b, "iso3"])
-                       for a, b in zip(frame["source_site_id"], frame["site_id"], strict=True)]]
+        frame = frame[
+            [
+                iso3 in (info.loc[a, "iso3"], info.loc[b, "iso3"])
+                for a, b in zip(frame["source_site_id"], frame["site_id"], strict=True)
+            ]
+        ]
     rows, geoms = [], []
     for (source_id, dest_id), group in frame.groupby(["source_site_id", "site_id"], sort=True):
         start, end = positions[str(source_id)], positions[str(dest_id)]
         if start.equals(end):
             continue
-        rows.append(_flow_row(group, info.loc[source_id, "name"], info.loc[dest_id, "name"], source_id, dest_id))
+        rows.append(
+            _flow_row(group, info.loc[source_id, "name"], info.loc[dest_id, "name"], source_id, dest_id)
+        )
         geoms.append(_arrow(start, end))
     if not rows:
         return None
     return gpd.GeoDataFrame(rows, geometry=geoms, crs=releases.crs)
 
+
 def _flow_row(group: pd.DataFrame, source_name: str, dest_name: str, source_id: str, dest_id: str) -> dict:
     group = group.sort_values(["date", "release_id"], kind="stable")
     total = int(group["n_released"].sum())
     years = group["date"].astype(str).str[:4]
-    return {"source_site_id": source_id, "site_id": dest_id, "title": f"{source_name} → {dest_name}",
-            "n_total": total, "n_releases": len(group),
-            "releases_text": "\n".join(f"{d}: {int(n):,} animals" for d, n in
-                                       zip(group["date"], group["n_released"], strict=True)),
-            "years": years.iloc[0] if years.nunique() == 1 else f"{years.min()}–{years.max()}",
-            "flow_class": _flow_class(total), "source": "; ".join(dict.fromkeys(map(str, group["source"])))}
+    return {
+        "source_site_id": source_id,
+        "site_id": dest_id,
+        "title": f"{source_name} → {dest_name}",
+        "n_total": total,
+        "n_releases": len(group),
+        "releases_text": "\n".join(
+            f"{d}: {int(n):,} animals" for d, n in zip(group["date"], group["n_released"], strict=True)
+        ),
+        "years": years.iloc[0] if years.nunique() == 1 else f"{years.min()}–{years.max()}",
+        "flow_class": _flow_class(total),
+        "source": "; ".join(dict.fromkeys(map(str, group["source"]))),
+    }
+
 
 def release_sites(data: PublishData) -> gpd.GeoDataFrame | None:
     releases, sites = data.layers.get(LayerKind.RELEASES), site_frame(data)
@@ -355,11 +457,18 @@ def release_sites(data: PublishData) -> gpd.GeoDataFrame | None:
     out["sent"] = [_sent_text(frame[frame["source_site_id"] == s], names) for s in out["site_id"]]
     return out.reset_index(drop=True) if not out.empty else None
 
+
 def _received_text(rows: pd.DataFrame, names: Mapping[str, str]) -> str:
-    return "\n".join(f"{d}: {int(n):,} from {names.get(str(s), s) if not pd.isna(s) else src}"
-                     for d, n, s, src in zip(rows["date"], rows["n_released"], rows["source_site_id"],
-                                             rows["source_name"], strict=True))
+    return "\n".join(
+        f"{d}: {int(n):,} from {names.get(str(s), s) if not pd.isna(s) else src}"
+        for d, n, s, src in zip(
+            rows["date"], rows["n_released"], rows["source_site_id"], rows["source_name"], strict=True
+        )
+    )
+
 
 def _sent_text(rows: pd.DataFrame, names: Mapping[str, str]) -> str:
-    return "\n".join(f"{d}: {int(n):,} to {names.get(str(s), s)}"
-                     for d, n, s in zip(rows["date"], rows["n_released"], rows["site_id"], strict=True))
+    return "\n".join(
+        f"{d}: {int(n):,} to {names.get(str(s), s)}"
+        for d, n, s in zip(rows["date"], rows["n_released"], rows["site_id"], strict=True)
+    )

@@ -48,11 +48,13 @@ def generalisation_method(cell_m: float) -> str:
     >>> generalisation_method(10_000).startswith("Each position of a wild population is replaced by the centre")
     True
     """
-    return (f"Each position of a wild population is replaced by the centre of its {cell_m / 1000:g} km cell on an "
-            f"equal-area grid in the store's analysis CRS (cell corners at multiples of {cell_m:g} m from the "
-            f"projection's origin; a polygon site is first reduced to its centroid); the true position is within "
-            f"{cell_m / 1000 / 2 ** 0.5:.1f} km of the published one. Captive sites, protected areas, ranges and "
-            f"rivers are published as recorded.")
+    return (
+        f"Each position of a wild population is replaced by the centre of its {cell_m / 1000:g} km cell on an "
+        f"equal-area grid in the store's analysis CRS (cell corners at multiples of {cell_m:g} m from the "
+        f"projection's origin; a polygon site is first reduced to its centroid); the true position is within "
+        f"{cell_m / 1000 / 2**0.5:.1f} km of the published one. Captive sites, protected areas, ranges and "
+        f"rivers are published as recorded."
+    )
 
 
 class Profile(StrEnum):
@@ -138,8 +140,9 @@ def generalise_areas(frame: gpd.GeoDataFrame, *, cell_m: float, crs: pyproj.CRS)
 
 def _covering_cells(geom: shapely.Geometry, cell_m: float) -> shapely.Geometry:
     x0, y0, x1, y1 = (np.floor(np.array(geom.bounds) / cell_m) * cell_m).tolist()
-    xs, ys = np.meshgrid(np.arange(x0, x1 + cell_m, cell_m) + cell_m / 2,
-                         np.arange(y0, y1 + cell_m, cell_m) + cell_m / 2)
+    xs, ys = np.meshgrid(
+        np.arange(x0, x1 + cell_m, cell_m) + cell_m / 2, np.arange(y0, y1 + cell_m, cell_m) + cell_m / 2
+    )
     inside = shapely.contains_xy(geom, xs.ravel(), ys.ravel())
     centres = np.column_stack([xs.ravel()[inside], ys.ravel()[inside]])
     if not len(centres):
@@ -153,8 +156,9 @@ def _schema_only(frame: gpd.GeoDataFrame, kind: LayerKind) -> gpd.GeoDataFrame:
     return gpd.GeoDataFrame(frame[keep].copy(), geometry=frame.geometry.values, crs=frame.crs)
 
 
-def _generalise(frame: gpd.GeoDataFrame, kind: LayerKind, mask: pd.Series, *, cell_m: float,
-                crs: pyproj.CRS) -> gpd.GeoDataFrame:
+def _generalise(
+    frame: gpd.GeoDataFrame, kind: LayerKind, mask: pd.Series, *, cell_m: float, crs: pyproj.CRS
+) -> gpd.GeoDataFrame:
     out = _schema_only(frame, kind)
     chosen = mask.fillna(True).astype(bool).to_numpy()
     if chosen.any():
@@ -165,8 +169,9 @@ def _generalise(frame: gpd.GeoDataFrame, kind: LayerKind, mask: pd.Series, *, ce
     return out
 
 
-def generalise_layers(layers: Mapping[LayerKind, gpd.GeoDataFrame], *, cell_m: float,
-                      crs: pyproj.CRS) -> dict[LayerKind, gpd.GeoDataFrame]:
+def generalise_layers(
+    layers: Mapping[LayerKind, gpd.GeoDataFrame], *, cell_m: float, crs: pyproj.CRS
+) -> dict[LayerKind, gpd.GeoDataFrame]:
     """Generalise every wild-population position of a store's layers (see the module's method).
 
     Parameters
@@ -189,16 +194,19 @@ def generalise_layers(layers: Mapping[LayerKind, gpd.GeoDataFrame], *, cell_m: f
     captive_sites: set[str] = set()
     if sites is not None:
         captive_sites = set(sites.loc[sites["status"].astype("string") == CAPTIVE, "site_id"].astype(str))
-        out[LayerKind.SITES] = _generalise(sites, LayerKind.SITES, sites["status"].astype("string") != CAPTIVE,
-                                           cell_m=cell_m, crs=crs)
+        out[LayerKind.SITES] = _generalise(
+            sites, LayerKind.SITES, sites["status"].astype("string") != CAPTIVE, cell_m=cell_m, crs=crs
+        )
     counts = layers.get(LayerKind.POPULATION_COUNTS)
     if counts is not None:
-        captive = counts["captive"].astype("boolean").fillna(False) & counts["site_id"].astype(str).isin(captive_sites)
-        out[LayerKind.POPULATION_COUNTS] = _generalise(counts, LayerKind.POPULATION_COUNTS, ~captive,
-                                                       cell_m=cell_m, crs=crs)
+        captive = counts["captive"].astype("boolean").fillna(False) & counts["site_id"].astype(str).isin(
+            captive_sites
+        )
+        out[LayerKind.POPULATION_COUNTS] = _generalise(
+            counts, LayerKind.POPULATION_COUNTS, ~captive, cell_m=cell_m, crs=crs
+        )
     releases = layers.get(LayerKind.RELEASES)
     if releases is not None:
         wild = ~releases["site_id"].astype(str).isin(captive_sites)
         out[LayerKind.RELEASES] = _generalise(releases, LayerKind.RELEASES, wild, cell_m=cell_m, crs=crs)
     return out
-

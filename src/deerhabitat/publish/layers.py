@@ -29,8 +29,14 @@ GROUP_PROTECTION = "Protection"
 GROUP_POPULATIONS = "Populations"
 GROUP_REINTRODUCTIONS = "Reintroductions"
 GROUP_HABITAT = "Habitat"
-GROUPS = (GROUP_POPULATIONS, GROUP_REINTRODUCTIONS, GROUP_HABITAT, GROUP_PROTECTION, GROUP_RANGE,
-          GROUP_BOUNDARIES)
+GROUPS = (
+    GROUP_POPULATIONS,
+    GROUP_REINTRODUCTIONS,
+    GROUP_HABITAT,
+    GROUP_PROTECTION,
+    GROUP_RANGE,
+    GROUP_BOUNDARIES,
+)
 """Layer-control headings, top to bottom."""
 
 COORD_DECIMALS = 5
@@ -213,10 +219,17 @@ def _layer_bounds(layer: MapLayer | RasterLayer) -> tuple[float, float, float, f
 
 # -- encoding --------------------------------------------------------------------------------------
 
+
 def _symbol_json(symbol: Symbol) -> dict:
-    return {"label": symbol.label, "stroke": symbol.stroke, "weight": symbol.stroke_width_px,
-            "fill": symbol.fill, "fillOpacity": symbol.fill_opacity,
-            "dash": " ".join(f"{d:g}" for d in symbol.dash) or None, "radius": symbol.radius_px}
+    return {
+        "label": symbol.label,
+        "stroke": symbol.stroke,
+        "weight": symbol.stroke_width_px,
+        "fill": symbol.fill,
+        "fillOpacity": symbol.fill_opacity,
+        "dash": " ".join(f"{d:g}" for d in symbol.dash) or None,
+        "radius": symbol.radius_px,
+    }
 
 
 def _flat(coords: np.ndarray) -> list[float]:
@@ -228,8 +241,10 @@ def _line_parts(geom: shapely.Geometry) -> list[list[float]]:
 
 
 def _polygon_parts(geom: shapely.Geometry) -> list[list[list[float]]]:
-    return [[_flat(shapely.get_coordinates(ring)) for ring in shapely.get_rings(part)]
-            for part in shapely.get_parts(geom)]
+    return [
+        [_flat(shapely.get_coordinates(ring)) for ring in shapely.get_rings(part)]
+        for part in shapely.get_parts(geom)
+    ]
 
 
 def _geometry_json(layer: MapLayer) -> dict:
@@ -252,8 +267,15 @@ def _column_json(values: list[str]) -> list[str] | dict:
 def _columns_json(layer: MapLayer) -> list[list[str] | dict]:
     """Popup texts column by column; a column of few distinct values as ``{"d": values, "c": codes}``."""
     frame = layer.frame
-    return [_column_json([f.format(v) for v in (frame[f.column].tolist() if f.column in frame.columns
-                                                else [None] * len(frame))]) for f in layer.fields]
+    return [
+        _column_json(
+            [
+                f.format(v)
+                for v in (frame[f.column].tolist() if f.column in frame.columns else [None] * len(frame))
+            ]
+        )
+        for f in layer.fields
+    ]
 
 
 def encode_layer(layer: MapLayer | RasterLayer) -> dict:
@@ -265,22 +287,44 @@ def encode_layer(layer: MapLayer | RasterLayer) -> dict:
         If a vector layer has missing or empty geometries (drop them before building the map).
     """
     if isinstance(layer, RasterLayer):
-        return {"id": layer.id, "title": layer.title, "group": layer.group, "kind": "raster",
-                "visible": layer.visible, "opacity": layer.opacity, "bounds": list(layer.bounds),
-                "image": "data:image/png;base64," + base64.b64encode(layer.png).decode("ascii"),
-                "ramp": list(layer.ramp), "rampLabels": list(layer.ramp_labels), "note": layer.note}
+        return {
+            "id": layer.id,
+            "title": layer.title,
+            "group": layer.group,
+            "kind": "raster",
+            "visible": layer.visible,
+            "opacity": layer.opacity,
+            "bounds": list(layer.bounds),
+            "image": "data:image/png;base64," + base64.b64encode(layer.png).decode("ascii"),
+            "ramp": list(layer.ramp),
+            "rampLabels": list(layer.ramp_labels),
+            "note": layer.note,
+        }
     geoms = layer.frame.geometry.values
     if (shapely.is_missing(geoms) | shapely.is_empty(geoms)).any():
-        raise ValueError(f"layer {layer.id!r} has missing or empty geometries; drop them before building the map")
+        raise ValueError(
+            f"layer {layer.id!r} has missing or empty geometries; drop them before building the map"
+        )
     style = layer.style
     sym = [style.symbol_index(v) for v in layer.frame[style.field]] if style.field else None
-    out = {"id": layer.id, "title": layer.title, "group": layer.group, "kind": "vector",
-           "geom": style.geometry, "visible": layer.visible, "search": layer.searchable, "base": layer.base,
-           "interactive": layer.interactive, "n": len(layer.frame),
-           "symbols": [_symbol_json(s) for s in style.symbols()],
-           "legend": _legend_indices(style, None if layer.full_legend else sym),
-           "sizeLegend": [{"label": label, "radius": radius} for label, radius in layer.size_legend],
-           "note": layer.note, "fields": [f.label for f in layer.fields], "cols": _columns_json(layer)}
+    out = {
+        "id": layer.id,
+        "title": layer.title,
+        "group": layer.group,
+        "kind": "vector",
+        "geom": style.geometry,
+        "visible": layer.visible,
+        "search": layer.searchable,
+        "base": layer.base,
+        "interactive": layer.interactive,
+        "n": len(layer.frame),
+        "symbols": [_symbol_json(s) for s in style.symbols()],
+        "legend": _legend_indices(style, None if layer.full_legend else sym),
+        "sizeLegend": [{"label": label, "radius": radius} for label, radius in layer.size_legend],
+        "note": layer.note,
+        "fields": [f.label for f in layer.fields],
+        "cols": _columns_json(layer),
+    }
     out.update(_geometry_json(layer))
     if sym is not None:
         out["sym"] = sym
@@ -304,9 +348,17 @@ def encode_map(web_map: WebMap) -> dict:
     """The JSON-ready description of a whole map: bounds, groups, years and layers."""
     used = list(dict.fromkeys(layer.group for layer in web_map.layers))
     groups = [g for g in web_map.groups if g in used] + [g for g in used if g not in web_map.groups]
-    return {"name": web_map.name, "title": web_map.title, "bounds": list(web_map.bounds),
-            "groups": groups, "years": web_map.years, "startYear": web_map.start_year, "timeLabel": web_map.time_label,
-            "timeNote": web_map.time_note, "layers": [encode_layer(layer) for layer in web_map.layers]}
+    return {
+        "name": web_map.name,
+        "title": web_map.title,
+        "bounds": list(web_map.bounds),
+        "groups": groups,
+        "years": web_map.years,
+        "startYear": web_map.start_year,
+        "timeLabel": web_map.time_label,
+        "timeNote": web_map.time_note,
+        "layers": [encode_layer(layer) for layer in web_map.layers],
+    }
 
 
 _SCRIPT_ESCAPES = {"<": "\\u003c", ">": "\\u003e", "&": "\\u0026", "\u2028": "\\u2028", "\u2029": "\\u2029"}

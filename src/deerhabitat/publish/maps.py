@@ -79,8 +79,16 @@ def _range_states_layer(data: PublishData) -> MapLayer | None:
     if states is None:
         return None
     states = states.sort_values("iso3", kind="stable").reset_index(drop=True)
-    return MapLayer("range-states", "Range states", GROUP_BOUNDARIES, states,
-                    DEFAULT_STYLES[LayerKind.RANGE_STATES], POPUP_FIELDS[LayerKind.RANGE_STATES], base=True)
+    return MapLayer(
+        "range-states",
+        "Range states",
+        GROUP_BOUNDARIES,
+        states,
+        DEFAULT_STYLES[LayerKind.RANGE_STATES],
+        POPUP_FIELDS[LayerKind.RANGE_STATES],
+        base=True,
+    )
+
 
 def _rivers_layer(data: PublishData, *, within: shapely.Geometry | None = None) -> MapLayer | None:
     rivers = data.layer(LayerKind.RIVERS)
@@ -91,11 +99,19 @@ def _rivers_layer(data: PublishData, *, within: shapely.Geometry | None = None) 
         if rivers.empty:
             return None
     rivers = rivers.sort_values("river_id", kind="stable").reset_index(drop=True)
-    return MapLayer("rivers", "Rivers", GROUP_BOUNDARIES, rivers, DEFAULT_STYLES[LayerKind.RIVERS],
-                    POPUP_FIELDS[LayerKind.RIVERS])
+    return MapLayer(
+        "rivers",
+        "Rivers",
+        GROUP_BOUNDARIES,
+        rivers,
+        DEFAULT_STYLES[LayerKind.RIVERS],
+        POPUP_FIELDS[LayerKind.RIVERS],
+    )
 
-def _range_layers(data: PublishData, *, iso3: str | None = None, within: shapely.Geometry | None = None
-                  ) -> list[MapLayer]:
+
+def _range_layers(
+    data: PublishData, *, iso3: str | None = None, within: shapely.Geometry | None = None
+) -> list[MapLayer]:
     ranges = data.layer(LayerKind.RANGES)
     if ranges is None:
         return []
@@ -111,10 +127,19 @@ def _range_layers(data: PublishData, *, iso3: str | None = None, within: shapely
         part = ranges[ranges["period"].astype(str) == period].sort_values("range_id", kind="stable")
         if part.empty:
             continue
-        layers.append(MapLayer(f"range-{_slug(period)}", symbol.label, GROUP_RANGE, part.reset_index(drop=True),
-                               LayerStyle("polygon", symbol), POPUP_FIELDS[LayerKind.RANGES],
-                               visible=period in latest or period.lower() == "historical"))
+        layers.append(
+            MapLayer(
+                f"range-{_slug(period)}",
+                symbol.label,
+                GROUP_RANGE,
+                part.reset_index(drop=True),
+                LayerStyle("polygon", symbol),
+                POPUP_FIELDS[LayerKind.RANGES],
+                visible=period in latest or period.lower() == "historical",
+            )
+        )
     return layers
+
 
 def _protected_areas_layer(data: PublishData, *, iso3: str | None = None) -> MapLayer | None:
     pas = data.layer(LayerKind.PROTECTED_AREAS)
@@ -126,45 +151,82 @@ def _protected_areas_layer(data: PublishData, *, iso3: str | None = None) -> Map
             return None
     pas = with_country(pas, country_names(data))
     approx = pas["approximate"] if "approximate" in pas.columns else pd.Series(None, index=pas.index)
-    pas["boundary"] = ["approximate: a circle of the reported area" if is_true(a) else "as recorded"
-                       for a in approx]
+    pas["boundary"] = [
+        "approximate: a circle of the reported area" if is_true(a) else "as recorded" for a in approx
+    ]
     pas = pas.sort_values(["name", "pa_id"], kind="stable").reset_index(drop=True)
-    return MapLayer("protected-areas", "Protected areas", GROUP_PROTECTION, pas,
-                    DEFAULT_STYLES[LayerKind.PROTECTED_AREAS], POPUP_FIELDS[LayerKind.PROTECTED_AREAS],
-                    searchable=True)
+    return MapLayer(
+        "protected-areas",
+        "Protected areas",
+        GROUP_PROTECTION,
+        pas,
+        DEFAULT_STYLES[LayerKind.PROTECTED_AREAS],
+        POPUP_FIELDS[LayerKind.PROTECTED_AREAS],
+        searchable=True,
+    )
+
 
 def _generalisation_note(data: PublishData) -> str:
     if data.profile is Profile.PUBLIC:
-        return (f"Wild populations are shown at the centre of a {data.cell_km:g} km equal-area grid cell, "
-                f"never at their exact position. Captive sites are shown as recorded.")
+        return (
+            f"Wild populations are shown at the centre of a {data.cell_km:g} km equal-area grid cell, "
+            f"never at their exact position. Captive sites are shown as recorded."
+        )
     return "Internal map: positions as recorded. Do not publish."
+
 
 def _sites_layer(data: PublishData, *, iso3: str | None = None, visible: bool = True) -> MapLayer | None:
     sites = site_frame(data, iso3=iso3)
     if sites is None:
         return None
-    return MapLayer("sites", "Sites (latest count)", GROUP_POPULATIONS, sites, DEFAULT_STYLES[LayerKind.SITES],
-                    POPUP_FIELDS[LayerKind.SITES], visible=visible, searchable=True,
-                    note=_generalisation_note(data))
+    return MapLayer(
+        "sites",
+        "Sites (latest count)",
+        GROUP_POPULATIONS,
+        sites,
+        DEFAULT_STYLES[LayerKind.SITES],
+        POPUP_FIELDS[LayerKind.SITES],
+        visible=visible,
+        searchable=True,
+        note=_generalisation_note(data),
+    )
+
 
 def _habitat_layers(data: PublishData, *, visible: bool) -> list[MapLayer | RasterLayer]:
     layers: list[MapLayer | RasterLayer] = [
-        RasterLayer(r.id, r.title, r.group, r.png, r.bounds, r.ramp, r.ramp_labels, r.opacity, r.note,
-                    visible and i == 0) for i, r in enumerate(data.habitat)]
+        RasterLayer(
+            r.id,
+            r.title,
+            r.group,
+            r.png,
+            r.bounds,
+            r.ramp,
+            r.ramp_labels,
+            r.opacity,
+            r.note,
+            visible and i == 0,
+        )
+        for i, r in enumerate(data.habitat)
+    ]
     candidates = _candidates_layer(data, visible=visible)
     if candidates is not None:
         layers.append(candidates)
     return layers
 
+
 CANDIDATE_FIELDS = (
-    Field("title", "Candidate site"), Field("rank", "Rank"), Field("score", "Score (0–1)", digits=2),
+    Field("title", "Candidate site"),
+    Field("rank", "Rank"),
+    Field("score", "Score (0–1)", digits=2),
     Field("area_km2", "Suitable area", unit="km²", digits=1),
     Field("protected_percent", "Inside protected areas", unit="%", digits=1),
     Field("mean_suitability", "Mean suitability (0–1)", digits=2),
     Field("nearest_source_name", "Nearest source population"),
     Field("distance_to_source_km", "Distance to that source", unit="km", digits=0),
     Field("distance_to_population_km", "Distance to the nearest wild population", unit="km", digits=0),
-    Field("explanation", "Why here"))
+    Field("explanation", "Why here"),
+)
+
 
 def _candidates_layer(data: PublishData, *, visible: bool) -> MapLayer | None:
     frame = data.candidates
@@ -176,29 +238,60 @@ def _candidates_layer(data: PublishData, *, visible: bool) -> MapLayer | None:
     ids = frame["candidate_id"] if "candidate_id" in frame.columns else pd.Series(range(1, len(frame) + 1))
     frame["title"] = [f"Candidate {v}" for v in ids]
     if "protected_fraction" in frame.columns:
-        frame["protected_percent"] = [None if pd.isna(v) else 100.0 * float(v) for v in frame["protected_fraction"]]
-    note = (f"Shown as the {data.cell_km:g} km grid cells they cover, distances rounded to {data.cell_km:g} km: "
-            f"their outlines keep a distance from wild populations." if data.profile is Profile.PUBLIC else "")
-    return MapLayer("candidates", "Candidate reintroduction sites", GROUP_HABITAT, frame, CANDIDATE_STYLE,
-                    CANDIDATE_FIELDS, visible=visible, searchable=True, note=note)
+        frame["protected_percent"] = [
+            None if pd.isna(v) else 100.0 * float(v) for v in frame["protected_fraction"]
+        ]
+    note = (
+        f"Shown as the {data.cell_km:g} km grid cells they cover, distances rounded to {data.cell_km:g} km: "
+        f"their outlines keep a distance from wild populations."
+        if data.profile is Profile.PUBLIC
+        else ""
+    )
+    return MapLayer(
+        "candidates",
+        "Candidate reintroduction sites",
+        GROUP_HABITAT,
+        frame,
+        CANDIDATE_STYLE,
+        CANDIDATE_FIELDS,
+        visible=visible,
+        searchable=True,
+        note=note,
+    )
+
 
 def _slug(text: str) -> str:
     out = "".join(ch if ch.isascii() and ch.isalnum() else "-" for ch in str(text).lower())
     out = "-".join(part for part in out.split("-") if part)
     return out or hashlib.sha256(str(text).encode("utf-8")).hexdigest()[:8]
 
+
 def _drop_none(layers: Sequence[MapLayer | RasterLayer | None]) -> tuple[MapLayer | RasterLayer, ...]:
     return tuple(layer for layer in layers if layer is not None)
 
+
 def build_overview_map(data: PublishData) -> WebMap:
     """All layers: range states, rivers, ranges by period, protected areas, sites with their latest count,
-    releases and habitat (those two hidden at first)."""
-    layers = [_range_states_layer(data), _rivers_layer(data), *_range_layers(data), _protected_areas_layer(data),
-              *_habitat_layers(data, visible=False), _release_flows_layer(data, visible=False),
-              _sites_layer(data)]
-    return WebMap("overview", f"{data.config.species}: overview",
-                  f"Range states, rivers, the range of {data.config.species} by period, protected areas and the "
-                  f"sites with their latest count.", _drop_none(layers), GROUPS)
+    releases and habitat (those two hidden at first).
+    """
+    layers = [
+        _range_states_layer(data),
+        _rivers_layer(data),
+        *_range_layers(data),
+        _protected_areas_layer(data),
+        *_habitat_layers(data, visible=False),
+        _release_flows_layer(data, visible=False),
+        _sites_layer(data),
+    ]
+    return WebMap(
+        "overview",
+        f"{data.config.species}: overview",
+        f"Range states, rivers, the range of {data.config.species} by period, protected areas and the "
+        f"sites with their latest count.",
+        _drop_none(layers),
+        GROUPS,
+    )
+
 
 def build_state_map(data: PublishData, iso3: str) -> WebMap:
     """One range state: its sites, protected areas, ranges and releases, with its neighbours as context."""
@@ -206,13 +299,24 @@ def build_state_map(data: PublishData, iso3: str) -> WebMap:
     state = states[states["iso3"].astype(str) == iso3]
     outline = shapely.union_all(state.geometry.values)
     name = str(state["name"].iloc[0])
-    layers = [_range_states_layer(data), _rivers_layer(data, within=shapely.envelope(outline)),
-              *_range_layers(data, iso3=iso3, within=outline), _protected_areas_layer(data, iso3=iso3),
-              _release_flows_layer(data, iso3=iso3, visible=True), _sites_layer(data, iso3=iso3)]
+    layers = [
+        _range_states_layer(data),
+        _rivers_layer(data, within=shapely.envelope(outline)),
+        *_range_layers(data, iso3=iso3, within=outline),
+        _protected_areas_layer(data, iso3=iso3),
+        _release_flows_layer(data, iso3=iso3, visible=True),
+        _sites_layer(data, iso3=iso3),
+    ]
     west, south, east, north = shapely.bounds(outline)
-    return WebMap(f"state-{iso3.lower()}", f"{name} ({iso3})",
-                  f"Sites, protected areas, range and releases of {data.config.species} in {name}.",
-                  _drop_none(layers), GROUPS, extent=(west, south, east, north))
+    return WebMap(
+        f"state-{iso3.lower()}",
+        f"{name} ({iso3})",
+        f"Sites, protected areas, range and releases of {data.config.species} in {name}.",
+        _drop_none(layers),
+        GROUPS,
+        extent=(west, south, east, north),
+    )
+
 
 def build_maps(data: PublishData) -> list[WebMap]:
     """Every map the data allows, overview first, then the range states (by ISO3), then the themes."""
@@ -226,10 +330,19 @@ def build_maps(data: PublishData) -> list[WebMap]:
             maps.append(web_map)
     return maps
 
+
 POPULATION_FIELDS = (
-    Field("name", "Site"), Field("year", "Year shown"), Field("count_text", "Count"),
-    Field("carried_text", "Carried"), Field("in_total_text", "In the wild total"), Field("status_label", "Status"),
-    Field("country", "Country"), Field("site_id", "Site identifier"), Field("source", "Source"))
+    Field("name", "Site"),
+    Field("year", "Year shown"),
+    Field("count_text", "Count"),
+    Field("carried_text", "Carried"),
+    Field("in_total_text", "In the wild total"),
+    Field("status_label", "Status"),
+    Field("country", "Country"),
+    Field("site_id", "Site identifier"),
+    Field("source", "Source"),
+)
+
 
 def build_population_map(data: PublishData) -> WebMap | None:
     """Population over time: one circle per site, sized by its count, a year slider choosing the year."""
@@ -237,73 +350,149 @@ def build_population_map(data: PublishData) -> WebMap | None:
     if frame is None:
         return None
     max_count = float(frame["count"].max())
-    sizes = tuple((f"{v:,} animal{'s' if v != 1 else ''}", proportional_radius_px(v, max_count))
-                  for v in size_legend_values(max_count))
+    sizes = tuple(
+        (f"{v:,} animal{'s' if v != 1 else ''}", proportional_radius_px(v, max_count))
+        for v in size_legend_values(max_count)
+    )
     national = frame["scope"].astype(str) == "country"
     layers = [_range_states_layer(data), _rivers_layer(data), _protected_areas_layer(data)]
     for layer_id, title, part, visible in (
-            ("counts", "Counts by site", frame[~national], True),
-            ("national-estimates", "National estimates", frame[national], False)):
+        ("counts", "Counts by site", frame[~national], True),
+        ("national-estimates", "National estimates", frame[national], False),
+    ):
         if part.empty:
             continue
-        layers.append(MapLayer(layer_id, title, GROUP_POPULATIONS, part.reset_index(drop=True),
-                               DEFAULT_STYLES[LayerKind.SITES], POPULATION_FIELDS, visible=visible,
-                               searchable=True, radius_column="radius_px", time_column="year",
-                               carried_column="carried", size_legend=sizes, note=_generalisation_note(data)))
+        layers.append(
+            MapLayer(
+                layer_id,
+                title,
+                GROUP_POPULATIONS,
+                part.reset_index(drop=True),
+                DEFAULT_STYLES[LayerKind.SITES],
+                POPULATION_FIELDS,
+                visible=visible,
+                searchable=True,
+                radius_column="radius_px",
+                time_column="year",
+                carried_column="carried",
+                size_legend=sizes,
+                note=_generalisation_note(data),
+            )
+        )
     stale = data.config.stale_after_years
     wild_years = frame.loc[frame["status"] != "captive", "year"]
     start = str(int(wild_years.max())) if len(wild_years) else None
-    return WebMap("population", f"{data.config.species}: counts over time",
-                  "Each circle is a site's count in the chosen year (area proportional to the count). "
-                  "National estimates stand for all populations of a country and are hidden at first, "
-                  "so that no animal is shown twice.", _drop_none(layers), GROUPS, time_label="Year",
-                  time_note=f"Faded dashed circles: not counted that year; the latest count of the "
-                            f"previous {stale} years is shown.", initial_year=start)
+    return WebMap(
+        "population",
+        f"{data.config.species}: counts over time",
+        "Each circle is a site's count in the chosen year (area proportional to the count). "
+        "National estimates stand for all populations of a country and are hidden at first, "
+        "so that no animal is shown twice.",
+        _drop_none(layers),
+        GROUPS,
+        time_label="Year",
+        time_note=f"Faded dashed circles: not counted that year; the latest count of the "
+        f"previous {stale} years is shown.",
+        initial_year=start,
+    )
 
-FLOW_STYLE = LayerStyle("line", RELEASE_FLOW_STYLE.symbol, field="flow_class", categories=(
-    ("1-10", Symbol("1–10 animals released", stroke="#7b3294", stroke_width_px=2.0)),
-    ("11-50", Symbol("11–50 animals released", stroke="#7b3294", stroke_width_px=4.0)),
-    ("51+", Symbol("more than 50 animals released", stroke="#7b3294", stroke_width_px=6.5))))
 
-FLOW_FIELDS = (Field("title", "Release route"), Field("n_total", "Animals released"),
-               Field("releases_text", "Releases"), Field("years", "Years"), Field("source", "Source"))
+FLOW_STYLE = LayerStyle(
+    "line",
+    RELEASE_FLOW_STYLE.symbol,
+    field="flow_class",
+    categories=(
+        ("1-10", Symbol("1–10 animals released", stroke="#7b3294", stroke_width_px=2.0)),
+        ("11-50", Symbol("11–50 animals released", stroke="#7b3294", stroke_width_px=4.0)),
+        ("51+", Symbol("more than 50 animals released", stroke="#7b3294", stroke_width_px=6.5)),
+    ),
+)
+
+FLOW_FIELDS = (
+    Field("title", "Release route"),
+    Field("n_total", "Animals released"),
+    Field("releases_text", "Releases"),
+    Field("years", "Years"),
+    Field("source", "Source"),
+)
+
 
 def _release_flows_layer(data: PublishData, *, iso3: str | None = None, visible: bool) -> MapLayer | None:
     flows = release_flows(data, iso3=iso3)
     if flows is None:
         return None
-    return MapLayer("releases", "Releases (source → destination)", GROUP_REINTRODUCTIONS, flows, FLOW_STYLE,
-                    FLOW_FIELDS, visible=visible)
+    return MapLayer(
+        "releases",
+        "Releases (source → destination)",
+        GROUP_REINTRODUCTIONS,
+        flows,
+        FLOW_STYLE,
+        FLOW_FIELDS,
+        visible=visible,
+    )
 
-RELEASE_SITE_FIELDS = (Field("name", "Site"), Field("status_label", "Status"), Field("received", "Received"),
-                       Field("sent", "Sent"), Field("latest_count_text", "Latest count"),
-                       Field("country", "Country"), Field("position", "Position"), Field("source", "Source"))
+
+RELEASE_SITE_FIELDS = (
+    Field("name", "Site"),
+    Field("status_label", "Status"),
+    Field("received", "Received"),
+    Field("sent", "Sent"),
+    Field("latest_count_text", "Latest count"),
+    Field("country", "Country"),
+    Field("position", "Position"),
+    Field("source", "Source"),
+)
+
 
 def build_reintroductions_map(data: PublishData) -> WebMap | None:
     """Releases drawn from source to destination with their years and numbers."""
     sites = release_sites(data)
     if sites is None:
         return None
-    involved = MapLayer("release-sites", "Sources and destinations", GROUP_REINTRODUCTIONS, sites,
-                        DEFAULT_STYLES[LayerKind.SITES], RELEASE_SITE_FIELDS, searchable=True,
-                        note=_generalisation_note(data))
-    layers = [_range_states_layer(data), _rivers_layer(data), *_range_layers(data), _protected_areas_layer(data),
-              _release_flows_layer(data, visible=True), involved]
-    return WebMap("reintroductions", f"{data.config.species}: reintroductions",
-                  "Releases and translocations from their source to their destination; line width grows with "
-                  "the number of animals released. Click a route or a site for years and numbers.",
-                  _drop_none(layers), GROUPS, extent=WebMap("", "", "", (involved,)).bounds)
+    involved = MapLayer(
+        "release-sites",
+        "Sources and destinations",
+        GROUP_REINTRODUCTIONS,
+        sites,
+        DEFAULT_STYLES[LayerKind.SITES],
+        RELEASE_SITE_FIELDS,
+        searchable=True,
+        note=_generalisation_note(data),
+    )
+    layers = [
+        _range_states_layer(data),
+        _rivers_layer(data),
+        *_range_layers(data),
+        _protected_areas_layer(data),
+        _release_flows_layer(data, visible=True),
+        involved,
+    ]
+    return WebMap(
+        "reintroductions",
+        f"{data.config.species}: reintroductions",
+        "Releases and translocations from their source to their destination; line width grows with "
+        "the number of animals released. Click a route or a site for years and numbers.",
+        _drop_none(layers),
+        GROUPS,
+        extent=WebMap("", "", "", (involved,)).bounds,
+    )
 
-COVERAGE_FIELDS = (Field("name", "Country"), Field("period", "Range period"),
-                   Field("range_km2", "Range area", unit="km²", digits=1),
-                   Field("protected_km2", "Protected", unit="km²", digits=1),
-                   Field("protected_percent", "Protected share", unit="%", digits=1))
+
+COVERAGE_FIELDS = (
+    Field("name", "Country"),
+    Field("period", "Range period"),
+    Field("range_km2", "Range area", unit="km²", digits=1),
+    Field("protected_km2", "Protected", unit="km²", digits=1),
+    Field("protected_percent", "Protected share", unit="%", digits=1),
+)
+
 
 def _latest_period(coverage: pd.DataFrame) -> str | None:
     periods = [p for p in coverage["period"].astype(str).unique() if p.lower() != "historical"]
     if not periods:
         return None
     return sorted(periods, key=lambda p: p.zfill(12))[-1]
+
 
 def build_coverage_map(data: PublishData) -> WebMap | None:
     """Range states coloured by the share of their current range inside protected areas."""
@@ -321,29 +510,68 @@ def build_coverage_map(data: PublishData) -> WebMap | None:
     frame["period"] = period
     frame["coverage_class"] = [coverage_class(f) for f in frame["protected_fraction"]]
     whole = rows.loc["ALL", "protected_fraction"] if "ALL" in rows.index else None
-    outline = [replace(layer, style=LayerStyle("polygon", replace(layer.style.symbol, fill=None)))
-               for layer in _range_layers(data) if layer.id == f"range-{_slug(period)}"]
-    layers = [MapLayer("coverage", f"Protected share of the {period} range", GROUP_PROTECTION, frame,
-                       coverage_style(), COVERAGE_FIELDS, base=True, full_legend=True,
-                       note="Protected areas dissolved first, so overlaps count once; areas in the equal-area "
-                            "analysis CRS."),
-              *outline, _protected_areas_layer(data)]
+    outline = [
+        replace(layer, style=LayerStyle("polygon", replace(layer.style.symbol, fill=None)))
+        for layer in _range_layers(data)
+        if layer.id == f"range-{_slug(period)}"
+    ]
+    layers = [
+        MapLayer(
+            "coverage",
+            f"Protected share of the {period} range",
+            GROUP_PROTECTION,
+            frame,
+            coverage_style(),
+            COVERAGE_FIELDS,
+            base=True,
+            full_legend=True,
+            note="Protected areas dissolved first, so overlaps count once; areas in the equal-area "
+            "analysis CRS.",
+        ),
+        *outline,
+        _protected_areas_layer(data),
+    ]
     overall = f" Across the whole range: {100 * whole:.1f} % protected." if whole is not None else ""
-    return WebMap("protected-coverage", f"{data.config.species}: protected-area coverage",
-                  f"Share of each country's {period} range inside protected areas.{overall}",
-                  _drop_none(layers), GROUPS)
+    return WebMap(
+        "protected-coverage",
+        f"{data.config.species}: protected-area coverage",
+        f"Share of each country's {period} range inside protected areas.{overall}",
+        _drop_none(layers),
+        GROUPS,
+    )
+
 
 def build_habitat_map(data: PublishData) -> WebMap | None:
     """Habitat rasters (opacity slider) and candidate reintroduction sites, over ranges and protected areas."""
     habitat = _habitat_layers(data, visible=True)
     if not habitat:
         return None
-    layers = [_range_states_layer(data), _rivers_layer(data), *_range_layers(data), _protected_areas_layer(data),
-              *habitat, _sites_layer(data, visible=False)]
-    return WebMap("habitat", f"{data.config.species}: habitat and candidate sites",
-                  "Modelled habitat (use the slider in the layer list to change its opacity) and candidate "
-                  "reintroduction sites.", _drop_none(layers), GROUPS)
+    layers = [
+        _range_states_layer(data),
+        _rivers_layer(data),
+        *_range_layers(data),
+        _protected_areas_layer(data),
+        *habitat,
+        _sites_layer(data, visible=False),
+    ]
+    return WebMap(
+        "habitat",
+        f"{data.config.species}: habitat and candidate sites",
+        "Modelled habitat (use the slider in the layer list to change its opacity) and candidate "
+        "reintroduction sites.",
+        _drop_none(layers),
+        GROUPS,
+    )
 
 
-__all__ = ["PublishData", "build_coverage_map", "build_habitat_map", "build_maps", "build_overview_map",
-           "build_population_map", "build_reintroductions_map", "build_state_map", "render_map_html"]
+__all__ = [
+    "PublishData",
+    "build_coverage_map",
+    "build_habitat_map",
+    "build_maps",
+    "build_overview_map",
+    "build_population_map",
+    "build_reintroductions_map",
+    "build_state_map",
+    "render_map_html",
+]

@@ -198,22 +198,29 @@ def states_table(
     )
 
 
-def _entries_frame(reports: pd.DataFrame, section: str, fields: Mapping[str, Callable[[dict], object]],
-                   country: str | None) -> pd.DataFrame:
+def _entries_frame(
+    reports: pd.DataFrame, section: str, fields: Mapping[str, Callable[[dict], object]], country: str | None
+) -> pd.DataFrame:
     """One row per entry of ``section`` of the latest reports: iso3, ``fields``, cited, source."""
     rows = [
-        {"iso3": r["country"], **{name: get(e) for name, get in fields.items()}, "cited": e.get("source"),
-         "source": report_source(r)}
+        {
+            "iso3": r["country"],
+            **{name: get(e) for name, get in fields.items()},
+            "cited": e.get("source"),
+            "source": report_source(r),
+        }
         for r, e in _entries(reports, section)
         if country in (None, r["country"])
     ]
     return pd.DataFrame(rows, columns=["iso3", *fields, "cited", "source"])
 
 
-def _entries_table(kind: str, data: pd.DataFrame, names: Mapping[str, str], labels: Mapping[str, str],
-                   country: str | None) -> Table | None:
+def _entries_table(
+    kind: str, data: pd.DataFrame, names: Mapping[str, str], labels: Mapping[str, str], country: str | None
+) -> Table | None:
     """The display table of national-report entries: country, columns (``labels``: column -> message
-    key) as text, cited source."""
+    key) as text, cited source.
+    """
     display = pd.DataFrame(
         {
             message("col.country"): [_label(i, names) for i in data["iso3"]],
@@ -234,17 +241,26 @@ def threats_table(
     reports: pd.DataFrame, names: Mapping[str, str], *, country: str | None = None
 ) -> Table | None:
     """Threats of the latest national reports (of one country when given), most severe first."""
-    fields = {"threat": lambda e: e.get("threat"), "severity": lambda e: e.get("severity"),
-              "trend": lambda e: e.get("trend"), "where": lambda e: e.get("site_id") or e.get("area"),
-              "description": lambda e: e.get("description")}
+    fields = {
+        "threat": lambda e: e.get("threat"),
+        "severity": lambda e: e.get("severity"),
+        "trend": lambda e: e.get("trend"),
+        "where": lambda e: e.get("site_id") or e.get("area"),
+        "description": lambda e: e.get("description"),
+    }
     data = _entries_frame(reports, "threats", fields, country)
     data = (
         data.assign(_rank=data["severity"].map(_SEVERITY_ORDER).fillna(9))
         .sort_values(["iso3", "_rank", "threat"], kind="stable")
         .drop(columns="_rank")
     )
-    labels = {"threat": "col.threat", "severity": "col.severity", "trend": "col.trend", "where": "col.where",
-              "description": "col.description"}
+    labels = {
+        "threat": "col.threat",
+        "severity": "col.severity",
+        "trend": "col.trend",
+        "where": "col.where",
+        "description": "col.description",
+    }
     return _entries_table("threats", data, names, labels, country)
 
 
@@ -252,12 +268,21 @@ def measures_table(
     reports: pd.DataFrame, names: Mapping[str, str], *, country: str | None = None
 ) -> Table | None:
     """Measures of the latest national reports (of one country when given)."""
-    fields = {"measure": lambda e: e.get("measure"), "status": lambda e: e.get("status"),
-              "year": lambda e: e.get("year"), "where": lambda e: e.get("site_id"),
-              "description": lambda e: e.get("description")}
+    fields = {
+        "measure": lambda e: e.get("measure"),
+        "status": lambda e: e.get("status"),
+        "year": lambda e: e.get("year"),
+        "where": lambda e: e.get("site_id"),
+        "description": lambda e: e.get("description"),
+    }
     data = _entries_frame(reports, "measures", fields, country).astype({"year": "Int64"})
-    labels = {"measure": "col.measure", "status": "col.status", "year": "col.year", "where": "col.where",
-              "description": "col.description"}
+    labels = {
+        "measure": "col.measure",
+        "status": "col.status",
+        "year": "col.year",
+        "where": "col.where",
+        "description": "col.description",
+    }
     return _entries_table("measures", data, names, labels, country)
 
 

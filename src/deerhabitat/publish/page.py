@@ -28,14 +28,24 @@ from deerhabitat.publish.layers import WebMap, encode_map, script_json
 
 @cache
 def _environment() -> jinja2.Environment:
-    return jinja2.Environment(loader=jinja2.PackageLoader("deerhabitat.publish", "templates"),
-                              autoescape=True, trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
+    return jinja2.Environment(
+        loader=jinja2.PackageLoader("deerhabitat.publish", "templates"),
+        autoescape=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+
 
 def _csp_hash(script: str) -> str:
-    return "'sha256-" + base64.b64encode(hashlib.sha256(script.encode("utf-8")).digest()).decode("ascii") + "'"
+    return (
+        "'sha256-" + base64.b64encode(hashlib.sha256(script.encode("utf-8")).digest()).decode("ascii") + "'"
+    )
 
-def content_security_policy(scripts: Sequence[str], *, basemap: Basemap = Basemap.NONE,
-                            local_files: bool = False) -> str:
+
+def content_security_policy(
+    scripts: Sequence[str], *, basemap: Basemap = Basemap.NONE, local_files: bool = False
+) -> str:
     """The page's Content-Security-Policy: only its own scripts (by sha256), no connection to any host.
 
     Parameters
@@ -54,8 +64,11 @@ def content_security_policy(scripts: Sequence[str], *, basemap: Basemap = Basema
         images += ["'self'", "file:"]
     frames = "'self' file:" if local_files else "'none'"
     hashes = " ".join(dict.fromkeys(_csp_hash(s) for s in scripts))
-    return (f"default-src 'none'; script-src {hashes}; style-src 'unsafe-inline'; img-src {' '.join(images)}; "
-            f"frame-src {frames}; connect-src 'none'; base-uri 'none'; form-action 'none'")
+    return (
+        f"default-src 'none'; script-src {hashes}; style-src 'unsafe-inline'; img-src {' '.join(images)}; "
+        f"frame-src {frames}; connect-src 'none'; base-uri 'none'; form-action 'none'"
+    )
+
 
 def map_payload(web_map: WebMap, *, basemap: Basemap = Basemap.NONE) -> str:
     """The map's JSON for its ``<script type="application/json">`` element."""
@@ -63,14 +76,20 @@ def map_payload(web_map: WebMap, *, basemap: Basemap = Basemap.NONE) -> str:
     data["markerIcon"] = marker_icon_uris()
     if basemap is not Basemap.NONE:
         tiles = TILE_SOURCES[basemap]
-        data["tiles"] = {"title": tiles.title, "url": tiles.url, "attribution": tiles.attribution,
-                         "maxZoom": tiles.max_zoom}
+        data["tiles"] = {
+            "title": tiles.title,
+            "url": tiles.url,
+            "attribution": tiles.attribution,
+            "maxZoom": tiles.max_zoom,
+        }
     return script_json(data)
+
 
 def page_scripts(map_names: Sequence[str]) -> list[str]:
     """Every inline script of a page: Leaflet, plugins, the runtime, then one render call per map."""
     calls = "".join(f"deerhabitat.render({script_json(name)});" for name in map_names)
     return [*inline_scripts(), calls]
+
 
 def render_map_html(web_map: WebMap, *, basemap: Basemap | str = Basemap.NONE) -> str:
     """The standalone HTML page of one map (opens from disk, no network unless a basemap is chosen).
@@ -89,9 +108,19 @@ def render_map_html(web_map: WebMap, *, basemap: Basemap | str = Basemap.NONE) -
     """
     basemap = Basemap(basemap)
     scripts = page_scripts([web_map.name])
-    return _environment().get_template("map.html.j2").render(
-        map=web_map, payload=map_payload(web_map, basemap=basemap), scripts=scripts,
-        css=inline_stylesheet(), csp=content_security_policy(scripts, basemap=basemap), version=__version__)
+    return (
+        _environment()
+        .get_template("map.html.j2")
+        .render(
+            map=web_map,
+            payload=map_payload(web_map, basemap=basemap),
+            scripts=scripts,
+            css=inline_stylesheet(),
+            csp=content_security_policy(scripts, basemap=basemap),
+            version=__version__,
+        )
+    )
+
 
 def environment() -> jinja2.Environment:
     """The Jinja environment of the publish templates (autoescaping on)."""

@@ -52,23 +52,42 @@ def _options(parent: ET.Element, values: Mapping[str, str]) -> None:
 
 def _symbol_element(symbol: Symbol, geometry: str, name: str) -> ET.Element:
     kind = {"polygon": "fill", "line": "line", "point": "marker"}[geometry]
-    element = ET.Element("symbol", {"type": kind, "name": name, "alpha": "1", "clip_to_extent": "1",
-                                    "force_rhr": "0"})
+    element = ET.Element(
+        "symbol", {"type": kind, "name": name, "alpha": "1", "clip_to_extent": "1", "force_rhr": "0"}
+    )
     layer_class = {"fill": "SimpleFill", "line": "SimpleLine", "marker": "SimpleMarker"}[kind]
-    layer = ET.SubElement(element, "layer", {"class": layer_class, "enabled": "1", "locked": "0", "pass": "0"})
+    layer = ET.SubElement(
+        element, "layer", {"class": layer_class, "enabled": "1", "locked": "0", "pass": "0"}
+    )
     stroke_style = "dash" if symbol.dash else "solid"
     if kind == "fill":
-        values = {"color": _rgba(symbol.fill, symbol.fill_opacity), "style": "solid" if symbol.fill else "no",
-                  "outline_color": _rgba(symbol.stroke), "outline_style": stroke_style,
-                  "outline_width": _mm(symbol.stroke_width_px), "outline_width_unit": "MM"}
+        values = {
+            "color": _rgba(symbol.fill, symbol.fill_opacity),
+            "style": "solid" if symbol.fill else "no",
+            "outline_color": _rgba(symbol.stroke),
+            "outline_style": stroke_style,
+            "outline_width": _mm(symbol.stroke_width_px),
+            "outline_width_unit": "MM",
+        }
     elif kind == "line":
-        values = {"line_color": _rgba(symbol.stroke), "line_style": stroke_style,
-                  "line_width": _mm(symbol.stroke_width_px), "line_width_unit": "MM", "capstyle": "round"}
+        values = {
+            "line_color": _rgba(symbol.stroke),
+            "line_style": stroke_style,
+            "line_width": _mm(symbol.stroke_width_px),
+            "line_width_unit": "MM",
+            "capstyle": "round",
+        }
     else:
-        values = {"name": "circle", "color": _rgba(symbol.fill or symbol.stroke, symbol.fill_opacity),
-                  "outline_color": _rgba(symbol.stroke), "outline_style": "solid",
-                  "outline_width": _mm(symbol.stroke_width_px), "outline_width_unit": "MM",
-                  "size": _mm(2 * symbol.radius_px), "size_unit": "MM"}
+        values = {
+            "name": "circle",
+            "color": _rgba(symbol.fill or symbol.stroke, symbol.fill_opacity),
+            "outline_color": _rgba(symbol.stroke),
+            "outline_style": "solid",
+            "outline_width": _mm(symbol.stroke_width_px),
+            "outline_width_unit": "MM",
+            "size": _mm(2 * symbol.radius_px),
+            "size_unit": "MM",
+        }
     _options(layer, values)
     return element
 
@@ -84,32 +103,52 @@ def render_qml(style: LayerStyle) -> str:
     """
     root = ET.Element("qgis", {"version": QGIS_VERSION, "styleCategories": "Symbology"})
     if style.categories:
-        renderer = ET.SubElement(root, "renderer-v2", {"type": "categorizedSymbol", "attr": style.field,
-                                                       "symbollevels": "0", "enableorderby": "0",
-                                                       "forceraster": "0"})
+        renderer = ET.SubElement(
+            root,
+            "renderer-v2",
+            {
+                "type": "categorizedSymbol",
+                "attr": style.field,
+                "symbollevels": "0",
+                "enableorderby": "0",
+                "forceraster": "0",
+            },
+        )
         categories = ET.SubElement(renderer, "categories")
         for i, (value, symbol) in enumerate(style.categories):
-            ET.SubElement(categories, "category", {"value": value, "label": symbol.label, "symbol": str(i),
-                                                   "render": "true", "type": "string"})
+            ET.SubElement(
+                categories,
+                "category",
+                {"value": value, "label": symbol.label, "symbol": str(i), "render": "true", "type": "string"},
+            )
         symbols = ET.SubElement(renderer, "symbols")
         for i, (_, symbol) in enumerate(style.categories):
             symbols.append(_symbol_element(symbol, style.geometry, str(i)))
         source = ET.SubElement(renderer, "source-symbol")
         source.append(_symbol_element(style.symbol, style.geometry, "0"))
     else:
-        renderer = ET.SubElement(root, "renderer-v2", {"type": "singleSymbol", "symbollevels": "0",
-                                                       "enableorderby": "0", "forceraster": "0"})
+        renderer = ET.SubElement(
+            root,
+            "renderer-v2",
+            {"type": "singleSymbol", "symbollevels": "0", "enableorderby": "0", "forceraster": "0"},
+        )
         symbols = ET.SubElement(renderer, "symbols")
         symbols.append(_symbol_element(style.symbol, style.geometry, "0"))
     ET.SubElement(root, "blendMode").text = "0"
     ET.SubElement(root, "featureBlendMode").text = "0"
     ET.SubElement(root, "layerOpacity").text = "1"
     ET.indent(root)
-    return "<!DOCTYPE qgis PUBLIC 'http://mrcc.com/qgis.dtd' 'SYSTEM'>\n" + ET.tostring(root, encoding="unicode")
+    return "<!DOCTYPE qgis PUBLIC 'http://mrcc.com/qgis.dtd' 'SYSTEM'>\n" + ET.tostring(
+        root, encoding="unicode"
+    )
 
 
-_SLD_NS = {"xmlns": "http://www.opengis.net/sld", "xmlns:ogc": "http://www.opengis.net/ogc",
-           "xmlns:se": "http://www.opengis.net/se", "version": "1.1.0"}
+_SLD_NS = {
+    "xmlns": "http://www.opengis.net/sld",
+    "xmlns:ogc": "http://www.opengis.net/ogc",
+    "xmlns:se": "http://www.opengis.net/se",
+    "version": "1.1.0",
+}
 
 
 def _sld_css(parent: ET.Element, tag: str, values: Mapping[str, str]) -> None:
@@ -174,6 +213,13 @@ def build_store_styles(layers: Mapping[LayerKind, gpd.GeoDataFrame]) -> list[Qgi
     styles = []
     for kind, frame in layers.items():
         style = range_style(frame["period"].astype(str)) if kind is LayerKind.RANGES else DEFAULT_STYLES[kind]
-        styles.append(QgisStyle(kind.table, STYLE_NAME, render_qml(style), render_sld(style, kind.table),
-                                f"deerhabitat web-map style of the {kind.value} layer"))
+        styles.append(
+            QgisStyle(
+                kind.table,
+                STYLE_NAME,
+                render_qml(style),
+                render_sld(style, kind.table),
+                f"deerhabitat web-map style of the {kind.value} layer",
+            )
+        )
     return styles

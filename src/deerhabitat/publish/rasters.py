@@ -21,8 +21,13 @@ SUITABILITY_RAMP = ("#ffffcc", "#c2e699", "#78c679", "#31a354", "#006837")
 AOH_RAMP = ("#fee6ce", "#fdae6b", "#e6550d")
 
 
-def colour_array(values: np.ndarray, *, value_range: tuple[float, float], ramp: Sequence[str],
-                 transparent_at_or_below: float | None = None) -> np.ndarray:
+def colour_array(
+    values: np.ndarray,
+    *,
+    value_range: tuple[float, float],
+    ramp: Sequence[str],
+    transparent_at_or_below: float | None = None,
+) -> np.ndarray:
     """RGBA bytes of ``values`` on a colour ramp; NaN (and values at or below a threshold) transparent.
 
     Examples
@@ -49,8 +54,15 @@ def png_bytes(rgba: np.ndarray) -> bytes:
     return buffer.getvalue()
 
 
-def build_raster_layer(values: np.ndarray, bounds: tuple[float, float, float, float], *, layer_id: str,
-                       title: str, kind: str, note: str = "") -> RasterLayer:
+def build_raster_layer(
+    values: np.ndarray,
+    bounds: tuple[float, float, float, float],
+    *,
+    layer_id: str,
+    title: str,
+    kind: str,
+    note: str = "",
+) -> RasterLayer:
     """A :class:`RasterLayer` for the habitat map.
 
     Parameters
@@ -84,5 +96,13 @@ def build_raster_layer(values: np.ndarray, bounds: tuple[float, float, float, fl
         value_range, ramp, labels = (0.0, top or 1.0), AOH_RAMP, ("0", f"{top:g} (habitat per pixel, km²)")
     rgba = colour_array(values, value_range=value_range, ramp=ramp, transparent_at_or_below=0.0)
     south, west, north, east = bounds
-    return RasterLayer(layer_id, title, GROUP_HABITAT, png_bytes(rgba), (west, south, east, north),
-                       tuple(to_hex(c) for c in ramp), labels, note=note)
+    return RasterLayer(
+        layer_id,
+        title,
+        GROUP_HABITAT,
+        png_bytes(rgba),
+        (west, south, east, north),
+        tuple(to_hex(c) for c in ramp),
+        labels,
+        note=note,
+    )

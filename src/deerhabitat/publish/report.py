@@ -63,8 +63,10 @@ class Table:
     def rows(self) -> list[list[tuple[str, bool]]]:
         """Cells of ``display`` as ``(text, is_numeric)``, row by row."""
         numeric = [c in self.numeric for c in self.display.columns]
-        return [[("" if pd.isna(v) else str(v), n) for v, n in zip(row, numeric, strict=True)]
-                for row in self.display.itertuples(index=False, name=None)]
+        return [
+            [("" if pd.isna(v) else str(v), n) for v, n in zip(row, numeric, strict=True)]
+            for row in self.display.itertuples(index=False, name=None)
+        ]
 
 
 @dataclass(frozen=True)
@@ -190,9 +192,11 @@ def embed_snippet(web_map: WebMap, *, folder: str = OUTPUT_FOLDER) -> str:
     <img src="maps/static/overview.png" alt="Deer &quot;overview&quot;" width="1100">
     """
     title = html.escape(web_map.title, quote=True)
-    return (f'<iframe src="{folder}/{web_map.name}.html" title="{title}" width="100%" height="520"\n'
-            f'        style="border:0" loading="lazy"></iframe>\n'
-            f'<img src="{folder}/static/{web_map.name}.png" alt="{title}" width="1100">\n')
+    return (
+        f'<iframe src="{folder}/{web_map.name}.html" title="{title}" width="100%" height="520"\n'
+        f'        style="border:0" loading="lazy"></iframe>\n'
+        f'<img src="{folder}/static/{web_map.name}.png" alt="{title}" width="1100">\n'
+    )
 
 
 def _country_label(iso3: str, names: Mapping[str, str]) -> str:
@@ -227,11 +231,18 @@ def totals_table(by_country_year: pd.DataFrame, names: Mapping[str, str], *, rul
         display[str(year)] = [f"{int(v):,}" if not pd.isna(v) else "–" for v in pivot[year]]
     totals = frame.groupby("year")["count"].sum()
     display.loc[len(display)] = [message("value.all_states"), *[f"{int(totals[y]):,}" for y in pivot.columns]]
-    data = frame.assign(country=[names.get(i, "") for i in frame["iso3"]])[["iso3", "country", "year", "count"]]
+    data = frame.assign(country=[names.get(i, "") for i in frame["iso3"]])[
+        ["iso3", "country", "year", "count"]
+    ]
     caption = message("table.totals.caption") + " " + rule
-    return Table("totals_by_country_year", message("table.totals.title"), caption.strip(), display,
-                 data.sort_values(["year", "iso3"]).reset_index(drop=True),
-                 numeric=tuple(str(y) for y in pivot.columns))
+    return Table(
+        "totals_by_country_year",
+        message("table.totals.title"),
+        caption.strip(),
+        display,
+        data.sort_values(["year", "iso3"]).reset_index(drop=True),
+        numeric=tuple(str(y) for y in pivot.columns),
+    )
 
 
 def coverage_table(coverage: pd.DataFrame | None, names: Mapping[str, str]) -> Table | None:
@@ -239,15 +250,28 @@ def coverage_table(coverage: pd.DataFrame | None, names: Mapping[str, str]) -> T
     if coverage is None or coverage.empty:
         return None
     frame = coverage.copy()
-    display = pd.DataFrame({
-        message("col.period"): frame["period"].astype(str),
-        message("col.country"): [message("value.whole_range") if i == "ALL" else _country_label(i, names) for i in frame["iso3"]],
-        message("col.range_km2"): [f"{v:,.0f}" for v in frame["range_km2"]],
-        message("col.protected_km2"): [f"{v:,.0f}" for v in frame["protected_km2"]],
-        message("col.protected_share"): ["–" if pd.isna(v) else f"{100 * v:.1f} %" for v in frame["protected_fraction"]]})
-    return Table("range_coverage", message("table.coverage.title"), message("table.coverage.caption"), display,
-                 frame.reset_index(drop=True),
-                 numeric=(message("col.range_km2"), message("col.protected_km2"), message("col.protected_share")))
+    display = pd.DataFrame(
+        {
+            message("col.period"): frame["period"].astype(str),
+            message("col.country"): [
+                message("value.whole_range") if i == "ALL" else _country_label(i, names)
+                for i in frame["iso3"]
+            ],
+            message("col.range_km2"): [f"{v:,.0f}" for v in frame["range_km2"]],
+            message("col.protected_km2"): [f"{v:,.0f}" for v in frame["protected_km2"]],
+            message("col.protected_share"): [
+                "–" if pd.isna(v) else f"{100 * v:.1f} %" for v in frame["protected_fraction"]
+            ],
+        }
+    )
+    return Table(
+        "range_coverage",
+        message("table.coverage.title"),
+        message("table.coverage.caption"),
+        display,
+        frame.reset_index(drop=True),
+        numeric=(message("col.range_km2"), message("col.protected_km2"), message("col.protected_share")),
+    )
 
 
 def render_csv(table: Table) -> str:
@@ -262,8 +286,9 @@ def profile_note(profile: Profile, cell_km: float) -> str:
     return message("profile.internal")
 
 
-def render_report(report: Report, *, basemap: Basemap | str = Basemap.NONE, cell_km: float = 10.0,
-                  lang: str | None = None) -> str:
+def render_report(
+    report: Report, *, basemap: Basemap | str = Basemap.NONE, cell_km: float = 10.0, lang: str | None = None
+) -> str:
     """The report page (``index.html``): opens from disk; the same report gives the same text.
 
     Parameters
@@ -284,21 +309,39 @@ def render_report(report: Report, *, basemap: Basemap | str = Basemap.NONE, cell
     def t(key: str, **values: object) -> str:
         return message(key, lang=lang, **values)
 
-    return environment().get_template("report.html.j2").render(
-        report=report, map=report.overview, payload=map_payload(report.overview, basemap=basemap),
-        scripts=scripts, css=inline_stylesheet(), version=__version__, t=t, lang=lang or current_language(),
-        csp=content_security_policy(scripts, basemap=basemap, local_files=True),
-        profile_note=profile_note(report.profile, cell_km),
-        all_maps=(MapFigure(report.overview), *report.figures))
+    return (
+        environment()
+        .get_template("report.html.j2")
+        .render(
+            report=report,
+            map=report.overview,
+            payload=map_payload(report.overview, basemap=basemap),
+            scripts=scripts,
+            css=inline_stylesheet(),
+            version=__version__,
+            t=t,
+            lang=lang or current_language(),
+            csp=content_security_policy(scripts, basemap=basemap, local_files=True),
+            profile_note=profile_note(report.profile, cell_km),
+            all_maps=(MapFigure(report.overview), *report.figures),
+        )
+    )
 
 
 def _placed(sections: Sequence[Section]) -> set[str]:
     return {b.web_map.name for s in sections for b in s.blocks if b.kind == "map"}
 
 
-def build_report(title: str, lead: str, maps: Sequence[WebMap], *, tables: Sequence[Table | None] = (),
-                 sections: Sequence[Section | None] = (), notes: Sequence[str] = (),
-                 profile: Profile = Profile.PUBLIC) -> Report:
+def build_report(
+    title: str,
+    lead: str,
+    maps: Sequence[WebMap],
+    *,
+    tables: Sequence[Table | None] = (),
+    sections: Sequence[Section | None] = (),
+    notes: Sequence[str] = (),
+    profile: Profile = Profile.PUBLIC,
+) -> Report:
     """Assemble a :class:`Report`: the first map is the overview, the others become figures.
 
     Parameters

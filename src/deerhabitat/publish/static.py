@@ -41,7 +41,9 @@ def _text(value: object) -> str:
     return str(value).replace("$", r"\$")
 
 
-def _merc_extent(bounds: tuple[float, float, float, float], aspect: float) -> tuple[float, float, float, float]:
+def _merc_extent(
+    bounds: tuple[float, float, float, float], aspect: float
+) -> tuple[float, float, float, float]:
     west, south, east, north = bounds
     (x0, x1), (y0, y1) = _TO_MERC.transform([west, east], [max(south, -85.0), min(north, 85.0)])
     width, height = max(x1 - x0, 1.0), max(y1 - y0, 1.0)
@@ -71,15 +73,22 @@ def _draw_vector(ax, layer: MapLayer, year: str | None) -> None:
     rows = _visible_rows(layer, year)
     frame = layer.frame[rows].to_crs(3857)
     symbol_ids = _symbols_of(layer)[rows]
-    carried = (layer.frame.loc[rows, layer.carried_column].astype(bool).to_numpy() if layer.carried_column
-               else np.zeros(len(frame), dtype=bool))
-    radii = (layer.frame.loc[rows, layer.radius_column].astype(float).to_numpy() if layer.radius_column else None)
+    carried = (
+        layer.frame.loc[rows, layer.carried_column].astype(bool).to_numpy()
+        if layer.carried_column
+        else np.zeros(len(frame), dtype=bool)
+    )
+    radii = (
+        layer.frame.loc[rows, layer.radius_column].astype(float).to_numpy() if layer.radius_column else None
+    )
     symbols = layer.style.symbols()
     for index in sorted(set(symbol_ids.tolist())):
         for faded in (False, True):
             mask = (symbol_ids == index) & (carried == faded)
             if mask.any():
-                _draw_part(ax, layer, frame[mask], symbols[index], faded, None if radii is None else radii[mask])
+                _draw_part(
+                    ax, layer, frame[mask], symbols[index], faded, None if radii is None else radii[mask]
+                )
 
 
 def _draw_part(ax, layer: MapLayer, frame, symbol: Symbol, faded: bool, radii: np.ndarray | None) -> None:
@@ -89,9 +98,16 @@ def _draw_part(ax, layer: MapLayer, frame, symbol: Symbol, faded: bool, radii: n
     if layer.style.geometry == "point":
         xy = np.array([(g.centroid.x, g.centroid.y) for g in frame.geometry])
         sizes = ((radii if radii is not None else np.full(len(xy), symbol.radius_px)) * 2 * PX_TO_PT) ** 2
-        ax.scatter(xy[:, 0], xy[:, 1], s=sizes, facecolors=to_rgba(symbol.fill or symbol.stroke, fill_alpha),
-                   edgecolors=symbol.stroke if symbol.stroke.lower() != "#ffffff" or not faded else "#888888",
-                   linewidths=width, linestyles=style, zorder=5)
+        ax.scatter(
+            xy[:, 0],
+            xy[:, 1],
+            s=sizes,
+            facecolors=to_rgba(symbol.fill or symbol.stroke, fill_alpha),
+            edgecolors=symbol.stroke if symbol.stroke.lower() != "#ffffff" or not faded else "#888888",
+            linewidths=width,
+            linestyles=style,
+            zorder=5,
+        )
     elif layer.style.geometry == "line":
         frame.plot(ax=ax, color=symbol.stroke, linewidth=width, linestyle=style, zorder=3)
     else:
@@ -113,16 +129,25 @@ def _legend_handles(web_map: WebMap) -> list:
             continue
         handles.append(Line2D([], [], linestyle="none", label=_text(layer.title)))
         if isinstance(layer, RasterLayer):
-            handles += [Patch(facecolor=layer.ramp[0], label=_text(f"low: {layer.ramp_labels[0]}")),
-                        Patch(facecolor=layer.ramp[-1], label=_text(f"high: {layer.ramp_labels[1]}"))]
+            handles += [
+                Patch(facecolor=layer.ramp[0], label=_text(f"low: {layer.ramp_labels[0]}")),
+                Patch(facecolor=layer.ramp[-1], label=_text(f"high: {layer.ramp_labels[1]}")),
+            ]
             continue
-        used = set(range(1, len(layer.style.categories) + 1)) if layer.full_legend else set(_symbols_of(layer).tolist())
+        used = (
+            set(range(1, len(layer.style.categories) + 1))
+            if layer.full_legend
+            else set(_symbols_of(layer).tolist())
+        )
         symbols = layer.style.symbols()
-        order = [i for i in range(1, len(symbols)) if i in used] + ([0] if 0 in used or not layer.style.categories
-                                                                    else [])
+        order = [i for i in range(1, len(symbols)) if i in used] + (
+            [0] if 0 in used or not layer.style.categories else []
+        )
         handles += [_handle(symbols[i], layer.style.geometry) for i in order]
-        handles += [_handle(Symbol(label, stroke="#555555", fill="#bbbbbb", fill_opacity=0.6, radius_px=r), "point")
-                    for label, r in layer.size_legend]
+        handles += [
+            _handle(Symbol(label, stroke="#555555", fill="#bbbbbb", fill_opacity=0.6, radius_px=r), "point")
+            for label, r in layer.size_legend
+        ]
     return handles
 
 
@@ -130,15 +155,32 @@ def _handle(symbol: Symbol, geometry: str):
     label = _text(symbol.label)
     style = "--" if symbol.dash else "-"
     if geometry == "line":
-        return Line2D([], [], color=symbol.stroke, linewidth=symbol.stroke_width_px * PX_TO_PT, linestyle=style,
-                      label=label)
+        return Line2D(
+            [],
+            [],
+            color=symbol.stroke,
+            linewidth=symbol.stroke_width_px * PX_TO_PT,
+            linestyle=style,
+            label=label,
+        )
     if geometry == "point":
         edge = "#555555" if symbol.stroke.lower() == "#ffffff" else symbol.stroke
-        return Line2D([], [], linestyle="none", marker="o", markersize=2 * symbol.radius_px * PX_TO_PT,
-                      markerfacecolor=to_rgba(symbol.fill or symbol.stroke, symbol.fill_opacity),
-                      markeredgecolor=edge, label=label)
-    return Patch(facecolor=to_rgba(symbol.fill, symbol.fill_opacity) if symbol.fill else "none",
-                 edgecolor=symbol.stroke, linestyle=style, label=label)
+        return Line2D(
+            [],
+            [],
+            linestyle="none",
+            marker="o",
+            markersize=2 * symbol.radius_px * PX_TO_PT,
+            markerfacecolor=to_rgba(symbol.fill or symbol.stroke, symbol.fill_opacity),
+            markeredgecolor=edge,
+            label=label,
+        )
+    return Patch(
+        facecolor=to_rgba(symbol.fill, symbol.fill_opacity) if symbol.fill else "none",
+        edgecolor=symbol.stroke,
+        linestyle=style,
+        label=label,
+    )
 
 
 def _nice_km(target_km: float) -> float:
@@ -154,11 +196,27 @@ def _scale_bar(ax, extent: tuple[float, float, float, float]) -> None:
     length = length_km * 1000 / factor
     bx, by = x0 + 0.04 * (x1 - x0), y0 + 0.05 * (y1 - y0)
     ax.plot([bx, bx + length], [by, by], color="#222222", linewidth=3, solid_capstyle="butt", zorder=10)
-    ax.text(bx + length / 2, by + 0.015 * (y1 - y0), f"{length_km:g} km", ha="center", va="bottom", fontsize=8,
-            zorder=10)
+    ax.text(
+        bx + length / 2,
+        by + 0.015 * (y1 - y0),
+        f"{length_km:g} km",
+        ha="center",
+        va="bottom",
+        fontsize=8,
+        zorder=10,
+    )
     nx, ny = x1 - 0.05 * (x1 - x0), y1 - 0.12 * (y1 - y0)
-    ax.annotate("N", xy=(nx, ny + 0.06 * (y1 - y0)), xytext=(nx, ny), ha="center", va="top", fontsize=10,
-                fontweight="bold", arrowprops={"arrowstyle": "-|>", "color": "#222222"}, zorder=10)
+    ax.annotate(
+        "N",
+        xy=(nx, ny + 0.06 * (y1 - y0)),
+        xytext=(nx, ny),
+        ha="center",
+        va="top",
+        fontsize=10,
+        fontweight="bold",
+        arrowprops={"arrowstyle": "-|>", "color": "#222222"},
+        zorder=10,
+    )
 
 
 def _figure(web_map: WebMap, year: str | None) -> Figure:
@@ -183,14 +241,36 @@ def _figure(web_map: WebMap, year: str | None) -> Figure:
     _scale_bar(ax, extent)
     title = textwrap.shorten(web_map.title, 95) + (f" — {year}" if year else "")
     fig.text(0.01, 0.965, _text(title), fontsize=14, fontweight="bold", va="top")
-    fig.text(0.01, 0.925, _text(textwrap.shorten(web_map.description, 170)), fontsize=8.5, va="top", color="#444444")
-    fig.text(0.01, 0.02, "Web Mercator (EPSG:3857), as the interactive map. Made with deerhabitat.", fontsize=7,
-             color="#555555")
-    legend = fig.legend(handles=_legend_handles(web_map), loc="upper left", bbox_to_anchor=(0.685, 0.89),
-                        frameon=False, fontsize=8, handlelength=2.2, borderaxespad=0.0)
+    fig.text(
+        0.01,
+        0.925,
+        _text(textwrap.shorten(web_map.description, 170)),
+        fontsize=8.5,
+        va="top",
+        color="#444444",
+    )
+    fig.text(
+        0.01,
+        0.02,
+        "Web Mercator (EPSG:3857), as the interactive map. Made with deerhabitat.",
+        fontsize=7,
+        color="#555555",
+    )
+    legend = fig.legend(
+        handles=_legend_handles(web_map),
+        loc="upper left",
+        bbox_to_anchor=(0.685, 0.89),
+        frameon=False,
+        fontsize=8,
+        handlelength=2.2,
+        borderaxespad=0.0,
+    )
     for text, handle in zip(legend.get_texts(), legend.legend_handles, strict=True):
-        if isinstance(handle, Line2D) and handle.get_marker() in ("None", None, "") and handle.get_linestyle() in (
-                "None", "none", ""):
+        if (
+            isinstance(handle, Line2D)
+            and handle.get_marker() in ("None", None, "")
+            and handle.get_linestyle() in ("None", "none", "")
+        ):
             text.set_fontweight("bold")
     return fig
 
@@ -222,8 +302,12 @@ def render_static_map(web_map: WebMap, *, fmt: StaticFormat = "png", dpi: int = 
     if not 50 <= dpi <= 1200:
         raise ValueError(f"dpi={dpi} is out of range; use 50 to 1200 (150 for screen, 300 for print)")
     buffer = io.BytesIO()
-    with matplotlib.rc_context({"svg.hashsalt": "deerhabitat", "svg.fonttype": "path", "font.family": "DejaVu Sans"}), \
-            warnings.catch_warnings():
+    with (
+        matplotlib.rc_context(
+            {"svg.hashsalt": "deerhabitat", "svg.fonttype": "path", "font.family": "DejaVu Sans"}
+        ),
+        warnings.catch_warnings(),
+    ):
         warnings.filterwarnings("ignore", message=r".*(Glyph|glyph).*missing from", category=UserWarning)
         warnings.filterwarnings("ignore", message=r".*does not support .* natively", category=UserWarning)
         fig = _figure(web_map, web_map.start_year)

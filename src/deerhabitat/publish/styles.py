@@ -99,44 +99,85 @@ class LayerStyle:
         return tuple(shown)
 
 
-STATUS_COLOURS = {"native": "#009E73", "reintroduced": "#0072B2", "introduced": "#E69F00",
-                  "captive": "#CC79A7"}
+STATUS_COLOURS = {
+    "native": "#009E73",
+    "reintroduced": "#0072B2",
+    "introduced": "#E69F00",
+    "captive": "#CC79A7",
+}
 """Okabe-Ito colours of the site statuses."""
 
-_STATUS_LABELS = {"native": "Native population", "reintroduced": "Reintroduced population",
-                  "introduced": "Introduced population", "captive": "Captive (enclosure, zoo, centre)"}
+_STATUS_LABELS = {
+    "native": "Native population",
+    "reintroduced": "Reintroduced population",
+    "introduced": "Introduced population",
+    "captive": "Captive (enclosure, zoo, centre)",
+}
 
 
 def _status_symbol(status: str, *, radius_px: float = 6.0) -> Symbol:
-    return Symbol(_STATUS_LABELS[status], stroke="#ffffff", stroke_width_px=1.5,
-                  fill=STATUS_COLOURS[status], fill_opacity=0.9, radius_px=radius_px)
+    return Symbol(
+        _STATUS_LABELS[status],
+        stroke="#ffffff",
+        stroke_width_px=1.5,
+        fill=STATUS_COLOURS[status],
+        fill_opacity=0.9,
+        radius_px=radius_px,
+    )
 
 
 SITE_STYLE = LayerStyle(
-    "point", Symbol("Site (other status)", stroke="#ffffff", fill="#777777", fill_opacity=0.9),
-    field="status", categories=tuple((s, _status_symbol(s)) for s in STATUS_COLOURS))
+    "point",
+    Symbol("Site (other status)", stroke="#ffffff", fill="#777777", fill_opacity=0.9),
+    field="status",
+    categories=tuple((s, _status_symbol(s)) for s in STATUS_COLOURS),
+)
 
 DEFAULT_STYLES: Mapping[LayerKind, LayerStyle] = {
     LayerKind.RANGE_STATES: LayerStyle(
-        "polygon", Symbol("Range state", stroke="#7a7a7a", stroke_width_px=1.0, fill="#f3efe6",
-                          fill_opacity=1.0)),
+        "polygon",
+        Symbol("Range state", stroke="#7a7a7a", stroke_width_px=1.0, fill="#f3efe6", fill_opacity=1.0),
+    ),
     LayerKind.RIVERS: LayerStyle("line", Symbol("River", stroke="#3a87c8", stroke_width_px=2.0)),
     LayerKind.RANGES: LayerStyle(
-        "polygon", Symbol("Range", stroke="#2f7d4f", stroke_width_px=1.0, fill="#7fc97f", fill_opacity=0.35)),
+        "polygon", Symbol("Range", stroke="#2f7d4f", stroke_width_px=1.0, fill="#7fc97f", fill_opacity=0.35)
+    ),
     LayerKind.PROTECTED_AREAS: LayerStyle(
-        "polygon", Symbol("Protected area", stroke="#1b5e20", stroke_width_px=1.5, fill="#a5d6a7",
-                          fill_opacity=0.35, dash=(5.0, 3.0))),
+        "polygon",
+        Symbol(
+            "Protected area",
+            stroke="#1b5e20",
+            stroke_width_px=1.5,
+            fill="#a5d6a7",
+            fill_opacity=0.35,
+            dash=(5.0, 3.0),
+        ),
+    ),
     LayerKind.SITES: SITE_STYLE,
-    LayerKind.RELEASES: LayerStyle("point", Symbol("Release", stroke="#ffffff", fill="#7b3294",
-                                                   fill_opacity=0.9, radius_px=5.0)),
+    LayerKind.RELEASES: LayerStyle(
+        "point", Symbol("Release", stroke="#ffffff", fill="#7b3294", fill_opacity=0.9, radius_px=5.0)
+    ),
     LayerKind.POPULATION_COUNTS: LayerStyle(
-        "point", Symbol("Population count (survey position)", stroke="#ffffff", fill="#444444",
-                        fill_opacity=0.8, radius_px=4.0)),
+        "point",
+        Symbol(
+            "Population count (survey position)",
+            stroke="#ffffff",
+            fill="#444444",
+            fill_opacity=0.8,
+            radius_px=4.0,
+        ),
+    ),
 }
 """The style of each layer kind of the store (ranges get one symbol per period: :func:`range_style`)."""
 
-_HISTORICAL = Symbol("Historical range", stroke="#a0522d", stroke_width_px=1.5, fill="#deb887",
-                     fill_opacity=0.3, dash=(6.0, 4.0))
+_HISTORICAL = Symbol(
+    "Historical range",
+    stroke="#a0522d",
+    stroke_width_px=1.5,
+    fill="#deb887",
+    fill_opacity=0.3,
+    dash=(6.0, 4.0),
+)
 _PERIOD_RAMP = ("#a1d99b", "#74c476", "#41ab5d", "#238b45", "#006d2c", "#00441b")
 
 
@@ -161,12 +202,18 @@ def range_style(periods: Iterable[str]) -> LayerStyle:
             categories.append((period, _HISTORICAL))
             continue
         step = current.index(period)
-        colour = _PERIOD_RAMP[min(len(_PERIOD_RAMP) - 1,
-                                  round(step * (len(_PERIOD_RAMP) - 1) / max(len(current) - 1, 1)))]
-        categories.append((period, Symbol(f"Range {period}", stroke=colour, stroke_width_px=1.5,
-                                          fill=colour, fill_opacity=0.35)))
-    return LayerStyle("polygon", DEFAULT_STYLES[LayerKind.RANGES].symbol, field="period",
-                      categories=tuple(categories))
+        colour = _PERIOD_RAMP[
+            min(len(_PERIOD_RAMP) - 1, round(step * (len(_PERIOD_RAMP) - 1) / max(len(current) - 1, 1)))
+        ]
+        categories.append(
+            (
+                period,
+                Symbol(f"Range {period}", stroke=colour, stroke_width_px=1.5, fill=colour, fill_opacity=0.35),
+            )
+        )
+    return LayerStyle(
+        "polygon", DEFAULT_STYLES[LayerKind.RANGES].symbol, field="period", categories=tuple(categories)
+    )
 
 
 def _period_key(period: str) -> tuple[int, str]:
@@ -176,8 +223,13 @@ def _period_key(period: str) -> tuple[int, str]:
     return (1, text.zfill(12))
 
 
-COVERAGE_CLASSES = ((0.0, 0.10, "#ffffcc"), (0.10, 0.17, "#c2e699"), (0.17, 0.30, "#78c679"),
-                    (0.30, 0.50, "#31a354"), (0.50, 1.0, "#006837"))
+COVERAGE_CLASSES = (
+    (0.0, 0.10, "#ffffcc"),
+    (0.10, 0.17, "#c2e699"),
+    (0.17, 0.30, "#78c679"),
+    (0.30, 0.50, "#31a354"),
+    (0.50, 1.0, "#006837"),
+)
 """Classes of protected fraction: 17 % is Aichi Target 11, 30 % the Kunming-Montreal 30x30 target."""
 
 
@@ -204,23 +256,45 @@ def _class_label(low: float, high: float) -> str:
 def coverage_style() -> LayerStyle:
     """Choropleth of range states by the protected fraction of their current range."""
     categories = tuple(
-        (_class_label(low, high), Symbol(f"{_class_label(low, high)} of the range protected", stroke="#555555",
-                                         fill=colour, fill_opacity=0.85))
-        for low, high, colour in COVERAGE_CLASSES)
-    return LayerStyle("polygon", Symbol("No current range recorded", stroke="#888888", fill="#eeeeee",
-                                        fill_opacity=0.8), field="coverage_class", categories=categories)
+        (
+            _class_label(low, high),
+            Symbol(
+                f"{_class_label(low, high)} of the range protected",
+                stroke="#555555",
+                fill=colour,
+                fill_opacity=0.85,
+            ),
+        )
+        for low, high, colour in COVERAGE_CLASSES
+    )
+    return LayerStyle(
+        "polygon",
+        Symbol("No current range recorded", stroke="#888888", fill="#eeeeee", fill_opacity=0.8),
+        field="coverage_class",
+        categories=categories,
+    )
 
 
 RELEASE_FLOW_STYLE = LayerStyle(
-    "line", Symbol("Release: source → destination (width: animals released)", stroke="#7b3294",
-                   stroke_width_px=2.0))
+    "line",
+    Symbol("Release: source → destination (width: animals released)", stroke="#7b3294", stroke_width_px=2.0),
+)
 
 CANDIDATE_STYLE = LayerStyle(
-    "polygon", Symbol("Candidate reintroduction site", stroke="#d95f02", stroke_width_px=2.0, fill="#fdae6b",
-                      fill_opacity=0.45))
+    "polygon",
+    Symbol(
+        "Candidate reintroduction site",
+        stroke="#d95f02",
+        stroke_width_px=2.0,
+        fill="#fdae6b",
+        fill_opacity=0.45,
+    ),
+)
 
 
-def proportional_radius_px(count: float, max_count: float, *, min_px: float = 4.0, max_px: float = 24.0) -> float:
+def proportional_radius_px(
+    count: float, max_count: float, *, min_px: float = 4.0, max_px: float = 24.0
+) -> float:
     """Radius of a proportional circle: area grows with the count (square-root scaling).
 
     Examples
@@ -255,6 +329,7 @@ def size_legend_values(max_count: float) -> tuple[int, ...]:
 
 
 # -- popup fields ----------------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class Field:
@@ -299,7 +374,9 @@ class Field:
                 return f"{value} – {meaning}"
         if isinstance(value, bool):
             text = "yes" if value else "no"
-        elif isinstance(value, int) or (self.digits is None and isinstance(value, float) and value.is_integer()):
+        elif isinstance(value, int) or (
+            self.digits is None and isinstance(value, float) and value.is_integer()
+        ):
             text = f"{int(value):,}"
         elif isinstance(value, float):
             text = f"{value:,.{self.digits if self.digits is not None else 2}f}"
@@ -316,19 +393,33 @@ POPUP_FIELDS: Mapping[LayerKind, tuple[Field, ...]] = {
     LayerKind.RANGE_STATES: (Field("name", "Name"), Field("iso3", "ISO 3166 code")),
     LayerKind.RIVERS: (Field("name", "Name"), Field("source", "Source")),
     LayerKind.RANGES: (
-        Field("name", "Name"), Field("period", "Period"), Field("country", "Country"),
+        Field("name", "Name"),
+        Field("period", "Period"),
+        Field("country", "Country"),
         Field("presence", "Presence (IUCN)", codes=_codes(PRESENCE_CODES)),
         Field("origin", "Origin (IUCN)", codes=_codes(ORIGIN_CODES)),
         Field("seasonal", "Seasonality (IUCN)", codes=_codes(SEASONAL_CODES)),
-        Field("source", "Source")),
+        Field("source", "Source"),
+    ),
     LayerKind.PROTECTED_AREAS: (
-        Field("name", "Name"), Field("designation", "Designation"), Field("iucn_cat", "IUCN category"),
-        Field("status_year", "Designated in"), Field("reported_area_km2", "Reported area", unit="km²", digits=1),
-        Field("country", "Country"), Field("boundary", "Boundary"), Field("pa_id", "Identifier"),
-        Field("source", "Source")),
+        Field("name", "Name"),
+        Field("designation", "Designation"),
+        Field("iucn_cat", "IUCN category"),
+        Field("status_year", "Designated in"),
+        Field("reported_area_km2", "Reported area", unit="km²", digits=1),
+        Field("country", "Country"),
+        Field("boundary", "Boundary"),
+        Field("pa_id", "Identifier"),
+        Field("source", "Source"),
+    ),
     LayerKind.SITES: (
-        Field("name", "Name"), Field("site_id", "Site identifier"), Field("country", "Country"),
-        Field("status_label", "Status"), Field("latest_count_text", "Latest count"),
-        Field("position", "Position"), Field("source", "Source")),
+        Field("name", "Name"),
+        Field("site_id", "Site identifier"),
+        Field("country", "Country"),
+        Field("status_label", "Status"),
+        Field("latest_count_text", "Latest count"),
+        Field("position", "Position"),
+        Field("source", "Source"),
+    ),
 }
 """Popup rows of each layer kind; the first field is the popup title, the tooltip and the search text."""

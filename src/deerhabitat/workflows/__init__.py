@@ -21,18 +21,33 @@ from deerhabitat.workflows.importing import (
     import_layer,
     validate_file,
 )
+from deerhabitat.workflows.maps import PublishResult, map_
 from deerhabitat.workflows.national_report import (
     national_report_import,
     national_report_list,
     national_report_template,
     national_report_validate,
 )
-from deerhabitat.workflows.maps import PublishResult, map_
 from deerhabitat.workflows.report import report
 from deerhabitat.workflows.store import init, layers, open_store
 
 __all__ = ["ExportResult", "ImportOptions", "ImportResult", "export_layer", "import_layer", "validate_file"]
-__all__ += ["AnalysisResult", "HabitatReport", "analyze", "bundled_habitat", "habitat_aoh", "habitat_candidates",
-           "habitat_rasters", "habitat_suitability", "habitat_zonal", "init", "layers", "national_report_import",
-           "national_report_list", "national_report_template", "national_report_validate", "open_store"]
+__all__ += [
+    "AnalysisResult",
+    "HabitatReport",
+    "analyze",
+    "bundled_habitat",
+    "habitat_aoh",
+    "habitat_candidates",
+    "habitat_rasters",
+    "habitat_suitability",
+    "habitat_zonal",
+    "init",
+    "layers",
+    "national_report_import",
+    "national_report_list",
+    "national_report_template",
+    "national_report_validate",
+    "open_store",
+]
 __all__ += ["PublishResult", "map_", "report"]

@@ -31,53 +31,95 @@ from deerhabitat.schema import LayerKind
 from deerhabitat.workflows.store import open_store
 
 TABLES = (
-    "totals_by_year", "totals_by_country_year", "totals_detail", "carried_counts", "captive_by_year",
-    "protected_by_country_year", "site_protection", "protected_areas", "range_coverage", "range_change",
-    "eoo_aoo_by_year", "reintroductions", "gaps_outside_protected_areas", "gaps_stale_counts",
+    "totals_by_year",
+    "totals_by_country_year",
+    "totals_detail",
+    "carried_counts",
+    "captive_by_year",
+    "protected_by_country_year",
+    "site_protection",
+    "protected_areas",
+    "range_coverage",
+    "range_change",
+    "eoo_aoo_by_year",
+    "reintroductions",
+    "gaps_outside_protected_areas",
+    "gaps_stale_counts",
     "gaps_range_states_without_recent_count",
 )
 """Names of the result tables, in output order (each is written as ``<name>.csv``)."""
 
-_SPATIAL = (LayerKind.POPULATION_COUNTS, LayerKind.SITES, LayerKind.PROTECTED_AREAS, LayerKind.RANGES,
-            LayerKind.RANGE_STATES)
+_SPATIAL = (
+    LayerKind.POPULATION_COUNTS,
+    LayerKind.SITES,
+    LayerKind.PROTECTED_AREAS,
+    LayerKind.RANGES,
+    LayerKind.RANGE_STATES,
+)
 
 METHODS = {
     "protected_areas": (
         "Protected areas are repaired (make_valid, polygonal parts kept) and dissolved into one "
         "non-overlapping layer for coverage and for animals inside/outside, so no area or animal counts "
         "twice; the protected_areas table also gives each area's flat_area_km2 after erasing overlaps in "
-        "order of IUCN category (Ia first) then status_year (wdpar)."),
+        "order of IUCN category (Ia first) then status_year (wdpar)."
+    ),
     "inside": (
         "A count is inside when a protected area covers its point (points on a boundary are inside); each "
-        "figure of a country's total is placed at its count's point, so inside + outside = count."),
+        "figure of a country's total is placed at its count's point, so inside + outside = count."
+    ),
     "site_protection": (
         "pa_ids: every protected area intersecting the site; otherwise nearest_pa_id and distance_km, the "
-        "geodesic length of the shortest line to it."),
+        "geodesic length of the shortest line to it."
+    ),
     "range_coverage": (
         "Range polygons of a period are repaired and unioned (iso3 ALL = whole range, otherwise by the "
-        "polygons' iso3); protected_km2 = range inside the dissolved protected areas."),
+        "polygons' iso3); protected_km2 = range inside the dissolved protected areas."
+    ),
     "range_change": (
         "lost_fraction = (historical_km2 - current_km2) / historical_km2 (net; negative when the range "
-        "grew); lost_km2/gained_km2 = historical range outside the current one and back."),
+        "grew); lost_km2/gained_km2 = historical range outside the current one and back."
+    ),
     "areas": (
         "Areas are planar km2 in the equal-area analysis CRS after densifying polygon edges along "
-        "geodesics, so they equal ellipsoidal (pyproj.Geod) areas."),
+        "geodesics, so they equal ellipsoidal (pyproj.Geod) areas."
+    ),
     "eoo_aoo": (
         "Occupied sites of a year = site-scope sites whose figure for the year (observed or carried, as in "
         "the totals) is above 0, at the count's point. EOO = area of their convex hull with geodesic edges "
         "(0 for fewer than 3 sites); AOO = occupied 2 km x 2 km cells x 4 km2 of the grid in aoo_grid; "
-        "eoo_iucn_km2 = max(EOO, AOO) per the IUCN guidelines 4.9."),
+        "eoo_iucn_km2 = max(EOO, AOO) per the IUCN guidelines 4.9."
+    ),
     "gaps": (
         "Judged against reference_year, the latest year with a wild count: populations (latest wild count "
         "> 0) no protected area intersects; sites whose latest wild count is more than stale_after_years "
-        "older; range states without a wild count in reference_year - stale_after_years .. reference_year."),
+        "older; range states without a wild count in reference_year - stale_after_years .. reference_year."
+    ),
 }
 """How each table is computed, one sentence each (printed as ``methods`` in the JSON)."""
 
-SITE_PROTECTION_COLUMNS = ["site_id", "name", "status", "scope", "iso3", "inside", "pa_ids", "nearest_pa_id",
-                           "distance_km"]
-PROTECTED_AREA_COLUMNS = ["pa_id", "name", "iso3", "iucn_cat", "status_year", "erase_rank", "area_km2",
-                          "flat_area_km2", "repaired"]
+SITE_PROTECTION_COLUMNS = [
+    "site_id",
+    "name",
+    "status",
+    "scope",
+    "iso3",
+    "inside",
+    "pa_ids",
+    "nearest_pa_id",
+    "distance_km",
+]
+PROTECTED_AREA_COLUMNS = [
+    "pa_id",
+    "name",
+    "iso3",
+    "iucn_cat",
+    "status_year",
+    "erase_rank",
+    "area_km2",
+    "flat_area_km2",
+    "repaired",
+]
 
 
 @dataclass(frozen=True)
@@ -132,25 +174,44 @@ class AnalysisResult:
         areas are km² in the analysis CRS.
         """
         t, config = self.tables, self.config
-        gaps = {"reference_year": self.reference_year, "stale_after_years": config.stale_after_years,
-                "outside_protected_areas": _records(t["gaps_outside_protected_areas"]),
-                "stale_counts": _records(t["gaps_stale_counts"]),
-                "range_states_without_recent_count": _records(t["gaps_range_states_without_recent_count"])}
+        gaps = {
+            "reference_year": self.reference_year,
+            "stale_after_years": config.stale_after_years,
+            "outside_protected_areas": _records(t["gaps_outside_protected_areas"]),
+            "stale_counts": _records(t["gaps_stale_counts"]),
+            "range_states_without_recent_count": _records(t["gaps_range_states_without_recent_count"]),
+        }
         return {
-            "store": self.store, "species": config.species, "scientific_name": config.scientific_name,
+            "store": self.store,
+            "species": config.species,
+            "scientific_name": config.scientific_name,
             "crs": {"name": _crs_name(config.crs), "definition": config.analysis_crs, "units": "metre"},
-            "stale_after_years": config.stale_after_years, "reference_year": self.reference_year,
+            "stale_after_years": config.stale_after_years,
+            "reference_year": self.reference_year,
             "totals_rule": an.totals_rule(config.stale_after_years),
             "totals_by_year": _year_dict(t["totals_by_year"]),
-            **{name: _records(t[name]) for name in ("totals_by_country_year", "totals_detail",
-                                                    "carried_counts")},
+            **{
+                name: _records(t[name])
+                for name in ("totals_by_country_year", "totals_detail", "carried_counts")
+            },
             "captive_by_year": _year_dict(t["captive_by_year"]),
-            **{name: _records(t[name]) for name in ("protected_by_country_year", "site_protection",
-                                                    "protected_areas", "range_coverage", "range_change",
-                                                    "eoo_aoo_by_year")},
-            "aoo_grid": dict(self.aoo_grid), "reintroductions": _records(t["reintroductions"]),
+            **{
+                name: _records(t[name])
+                for name in (
+                    "protected_by_country_year",
+                    "site_protection",
+                    "protected_areas",
+                    "range_coverage",
+                    "range_change",
+                    "eoo_aoo_by_year",
+                )
+            },
+            "aoo_grid": dict(self.aoo_grid),
+            "reintroductions": _records(t["reintroductions"]),
             "reintroductions_rule": an.reintroduction_rule(config.stale_after_years),
-            "gaps": gaps, "methods": dict(METHODS), "notes": list(self.notes),
+            "gaps": gaps,
+            "methods": dict(METHODS),
+            "notes": list(self.notes),
             "deerhabitat_version": __version__,
         }
 
@@ -168,15 +229,18 @@ class AnalysisResult:
             share = f"{row.inside / row.count:.0%}" if row.count else "-"
             lines.append(f"Inside protected areas in {row.Index}: {row.inside} of {row.count} ({share})")
         for row in t["range_coverage"][t["range_coverage"]["iso3"] == an.ALL].itertuples():
-            lines.append(f"Range {row.period}: {row.range_km2:,.0f} km2, "
-                         f"{row.protected_fraction:.1%} protected")
+            lines.append(
+                f"Range {row.period}: {row.range_km2:,.0f} km2, {row.protected_fraction:.1%} protected"
+            )
         statuses = t["reintroductions"]["status"].value_counts().sort_index()
         if len(statuses):
             lines.append("Reintroductions: " + ", ".join(f"{n} {s}" for s, n in statuses.items()))
-        lines.append(f"Gaps: {len(t['gaps_outside_protected_areas'])} population(s) outside protected "
-                     f"areas, {len(t['gaps_stale_counts'])} stale count(s), "
-                     f"{len(t['gaps_range_states_without_recent_count'])} range state(s) without a recent "
-                     f"count")
+        lines.append(
+            f"Gaps: {len(t['gaps_outside_protected_areas'])} population(s) outside protected "
+            f"areas, {len(t['gaps_stale_counts'])} stale count(s), "
+            f"{len(t['gaps_range_states_without_recent_count'])} range state(s) without a recent "
+            f"count"
+        )
         lines.extend(f"Note: {note}" for note in self.notes)
         return lines
 
@@ -207,13 +271,16 @@ class AnalysisResult:
             path = out / "analysis.json"
             path.write_text(json.dumps(self.to_json(), indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
         except OSError as exc:
-            raise StoreError(f"cannot write the analysis tables to {str(out)!r} ({exc.strerror or exc}); "
-                             f"--out must be a folder you can write (it is created when missing)") from exc
+            raise StoreError(
+                f"cannot write the analysis tables to {str(out)!r} ({exc.strerror or exc}); "
+                f"--out must be a folder you can write (it is created when missing)"
+            ) from exc
         return [*written, path]
 
 
-def analyze(*, store: str | os.PathLike | None = None,
-            out: str | os.PathLike | None = None) -> AnalysisResult:
+def analyze(
+    *, store: str | os.PathLike | None = None, out: str | os.PathLike | None = None
+) -> AnalysisResult:
     """Run every analysis on a store (``deerhabitat analyze``).
 
     Parameters
@@ -240,8 +307,14 @@ def analyze(*, store: str | os.PathLike | None = None,
     projected = {kind: an.to_analysis_crs(layers[kind], config.crs) for kind in _SPATIAL}
     tables, reference_year = _run(layers, projected, config, notes)
     grid = {"cell_m": an.AOO_CELL_M, "origin_x_m": 0.0, "origin_y_m": 0.0, "crs": _crs_name(config.crs)}
-    result = AnalysisResult(store=str(opened.path), config=config, tables=tables,
-                            reference_year=reference_year, aoo_grid=grid, notes=notes)
+    result = AnalysisResult(
+        store=str(opened.path),
+        config=config,
+        tables=tables,
+        reference_year=reference_year,
+        aoo_grid=grid,
+        notes=notes,
+    )
     if out is not None:
         result.write_csv(out)
     return result
@@ -264,57 +337,83 @@ _NEEDS = {
     LayerKind.RANGE_STATES: "range states come from the store settings only",
     LayerKind.RANGES: "range_coverage and range_change are empty",
     LayerKind.PROTECTED_AREAS: "protected_by_country_year, site_protection, protected_areas, "
-                               "range_coverage and gaps.outside_protected_areas are empty",
+    "range_coverage and gaps.outside_protected_areas are empty",
     LayerKind.SITES: "population analyses need the sites of the counts",
     LayerKind.RELEASES: "reintroductions is empty",
     LayerKind.POPULATION_COUNTS: "totals, protection of animals, EOO/AOO, reintroduction growth and gaps "
-                                 "are empty",
+    "are empty",
 }
 """The layers the analysis reads (rivers are not), and what stays empty without each."""
 
 
-def _run(layers: Mapping, projected: Mapping, config: StoreConfig,
-         notes: list[str]) -> tuple[dict[str, pd.DataFrame], int | None]:
+def _run(
+    layers: Mapping, projected: Mapping, config: StoreConfig, notes: list[str]
+) -> tuple[dict[str, pd.DataFrame], int | None]:
     stale = config.stale_after_years
-    site_years = an.site_year_counts(projected[LayerKind.POPULATION_COUNTS], projected[LayerKind.SITES],
-                                     stale_after_years=stale)
+    site_years = an.site_year_counts(
+        projected[LayerKind.POPULATION_COUNTS], projected[LayerKind.SITES], stale_after_years=stale
+    )
     totals = an.population_totals(site_years)
-    tables = {"totals_by_year": totals.by_year, "totals_by_country_year": totals.by_country_year,
-              "totals_detail": totals.detail, "carried_counts": an.carried_counts(site_years),
-              "captive_by_year": an.captive_by_year(layers[LayerKind.POPULATION_COUNTS]),
-              "eoo_aoo_by_year": an.eoo_aoo_by_year(site_years)}
+    tables = {
+        "totals_by_year": totals.by_year,
+        "totals_by_country_year": totals.by_country_year,
+        "totals_detail": totals.detail,
+        "carried_counts": an.carried_counts(site_years),
+        "captive_by_year": an.captive_by_year(layers[LayerKind.POPULATION_COUNTS]),
+        "eoo_aoo_by_year": an.eoo_aoo_by_year(site_years),
+    }
     protection = _protection_tables(site_years, projected, tables)
     tables.update(_range_tables(projected))
-    gaps = an.conservation_gaps(site_years, protection, range_states=_range_states(layers, config),
-                                stale_after_years=stale)
+    gaps = an.conservation_gaps(
+        site_years, protection, range_states=_range_states(layers, config), stale_after_years=stale
+    )
     tables["reintroductions"] = an.reintroduction_outcomes(
-        layers[LayerKind.RELEASES], layers[LayerKind.POPULATION_COUNTS], reference_year=gaps.reference_year,
-        stale_after_years=stale)
-    tables.update({"gaps_outside_protected_areas": gaps.outside_protected_areas,
-                   "gaps_stale_counts": gaps.stale_counts,
-                   "gaps_range_states_without_recent_count": gaps.range_states_without_recent_count})
+        layers[LayerKind.RELEASES],
+        layers[LayerKind.POPULATION_COUNTS],
+        reference_year=gaps.reference_year,
+        stale_after_years=stale,
+    )
+    tables.update(
+        {
+            "gaps_outside_protected_areas": gaps.outside_protected_areas,
+            "gaps_stale_counts": gaps.stale_counts,
+            "gaps_range_states_without_recent_count": gaps.range_states_without_recent_count,
+        }
+    )
     return {name: tables[name] for name in TABLES}, gaps.reference_year
 
 
-def _protection_tables(site_years: gpd.GeoDataFrame, projected: Mapping,
-                       tables: dict[str, pd.DataFrame]) -> pd.DataFrame | None:
+def _protection_tables(
+    site_years: gpd.GeoDataFrame, projected: Mapping, tables: dict[str, pd.DataFrame]
+) -> pd.DataFrame | None:
     pas = projected[LayerKind.PROTECTED_AREAS]
     if len(pas) == 0:
-        tables.update({"protected_by_country_year": _empty(PROTECTED_POPULATION_COLUMNS),
-                       "site_protection": _empty(SITE_PROTECTION_COLUMNS),
-                       "protected_areas": _empty(PROTECTED_AREA_COLUMNS)})
+        tables.update(
+            {
+                "protected_by_country_year": _empty(PROTECTED_POPULATION_COLUMNS),
+                "site_protection": _empty(SITE_PROTECTION_COLUMNS),
+                "protected_areas": _empty(PROTECTED_AREA_COLUMNS),
+            }
+        )
         return None
     sites = projected[LayerKind.SITES]
     protection = an.site_protection(sites, pas)
-    names = pd.DataFrame({"site_id": sites["site_id"].astype(str).to_numpy(),
-                          "name": sites["name"].astype(str).to_numpy(),
-                          "status": sites["status"].astype(str).to_numpy(),
-                          "scope": _scope(sites)})
+    names = pd.DataFrame(
+        {
+            "site_id": sites["site_id"].astype(str).to_numpy(),
+            "name": sites["name"].astype(str).to_numpy(),
+            "status": sites["status"].astype(str).to_numpy(),
+            "scope": _scope(sites),
+        }
+    )
     cleaned = an.clean_protected_areas(pas)
-    tables.update({
-        "protected_by_country_year": an.protected_population(site_years, pas),
-        "site_protection": names.merge(protection, on="site_id", how="right")[SITE_PROTECTION_COLUMNS],
-        "protected_areas": pd.DataFrame(cleaned[PROTECTED_AREA_COLUMNS])})
+    tables.update(
+        {
+            "protected_by_country_year": an.protected_population(site_years, pas),
+            "site_protection": names.merge(protection, on="site_id", how="right")[SITE_PROTECTION_COLUMNS],
+            "protected_areas": pd.DataFrame(cleaned[PROTECTED_AREA_COLUMNS]),
+        }
+    )
     return protection
 
 
@@ -322,8 +421,11 @@ def _range_tables(projected: Mapping) -> dict[str, pd.DataFrame]:
     ranges, pas = projected[LayerKind.RANGES], projected[LayerKind.PROTECTED_AREAS]
     states = projected[LayerKind.RANGE_STATES]
     states = states if len(states) else None
-    coverage = an.range_coverage(ranges, pas, range_states=states) if len(ranges) and len(pas) else \
-        _empty(COVERAGE_COLUMNS)
+    coverage = (
+        an.range_coverage(ranges, pas, range_states=states)
+        if len(ranges) and len(pas)
+        else _empty(COVERAGE_COLUMNS)
+    )
     change = an.range_change(ranges, range_states=states) if len(ranges) else _empty(CHANGE_COLUMNS)
     return {"range_coverage": coverage, "range_change": change}
 
@@ -373,8 +475,10 @@ def _plain(value: Any) -> Any:
 
 def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
     columns = [c for c in frame.columns if c != "geometry"]
-    return [{c: _plain(v) for c, v in zip(columns, row, strict=True)}
-            for row in frame[columns].itertuples(index=False, name=None)]
+    return [
+        {c: _plain(v) for c, v in zip(columns, row, strict=True)}
+        for row in frame[columns].itertuples(index=False, name=None)
+    ]
 
 
 def _year_dict(frame: pd.DataFrame) -> dict[str, int]:

@@ -534,8 +534,14 @@ def habitat_suitability(
     registered = _register(
         db,
         writable,
-        [(lc_info, "landcover"), *used,
-         *[(read_raster_info(p), "suitability" if role == "raster" else role) for role, p in paths.items()]],
+        [
+            (lc_info, "landcover"),
+            *used,
+            *[
+                (read_raster_info(p), "suitability" if role == "raster" else role)
+                for role, p in paths.items()
+            ],
+        ],
         "habitat suitability",
     )
     summary = {

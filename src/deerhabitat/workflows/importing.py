@@ -131,13 +131,16 @@ def parse_import_kind(value: str) -> tuple[LayerKind, str]:
     if text in SOURCE_FLAVOURS:
         return SOURCE_FLAVOURS[text], text
     if text not in IMPORT_KINDS:
-        raise SchemaError(str(value), [f"{value!r} is not something deerhabitat imports; use one of: "
-                                       f"{', '.join(IMPORT_KINDS)}"])
+        raise SchemaError(
+            str(value),
+            [f"{value!r} is not something deerhabitat imports; use one of: {', '.join(IMPORT_KINDS)}"],
+        )
     kind = LayerKind.parse(text)
     return kind, kind.value
 
 
 # -- the checks ------------------------------------------------------------------------------------
+
 
 @dataclass
 class _Work:
@@ -162,21 +165,29 @@ class _Work:
 def _read(work: _Work) -> tuple[gpd.GeoDataFrame, bool, str]:
     options = work.options
     layer = options.layer if options.layer is not None else ("*" if work.source == "wdpa" else None)
-    read = read_vector(work.path, layer=layer, encoding=options.encoding, default_layer=work.kind.table,
-                       fields=parse_field_mapping(options.fields))
+    read = read_vector(
+        work.path,
+        layer=layer,
+        encoding=options.encoding,
+        default_layer=work.kind.table,
+        fields=parse_field_mapping(options.fields),
+    )
     work.report.file_format, work.report.features = read.file_format, len(read.frame)
     work.report.extend(read.findings)
     if len(read.frame) == 0:
-        raise SchemaError(work.kind.value, [f"{str(work.path)!r} holds no features; check that it is the right "
-                                            f"file (and layer or sheet)"])
+        raise SchemaError(
+            work.kind.value,
+            [f"{str(work.path)!r} holds no features; check that it is the right file (and layer or sheet)"],
+        )
     frame = read.frame.reset_index(drop=True)
     return _map_flavour(work, frame), read.text_attributes, read.crs_origin
 
 
 def _map_flavour(work: _Work, frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     if work.source == "wdpa":
-        frame, findings, dropped = wdpa.map_wdpa(frame, statuses=wdpa.parse_statuses(work.options.statuses),
-                                                 source=f"WDPA ({work.path.name})")
+        frame, findings, dropped = wdpa.map_wdpa(
+            frame, statuses=wdpa.parse_statuses(work.options.statuses), source=f"WDPA ({work.path.name})"
+        )
     elif work.source == "gbif":
         frame, findings, dropped = occurrences.map_darwin_core(frame, source=work.path.name)
     else:
@@ -184,15 +195,21 @@ def _map_flavour(work: _Work, frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     work.report.extend(findings)
     work.report.rejected += dropped
     if frame.empty:
-        raise SchemaError(work.kind.value, [f"no feature of {str(work.path)!r} is left after the {work.source} "
-                                            f"filters ({summarise(findings, limit=3)})"])
+        raise SchemaError(
+            work.kind.value,
+            [
+                f"no feature of {str(work.path)!r} is left after the {work.source} "
+                f"filters ({summarise(findings, limit=3)})"
+            ],
+        )
     return frame
 
 
 def _check_geometry(work: _Work, frame: gpd.GeoDataFrame, crs_origin: str) -> gpd.GeoDataFrame:
     labels = work.labels(frame)
-    frame, found = checks.label_crs(frame, crs_origin=crs_origin, assume_crs=work.options.assume_crs,
-                                    path=str(work.path))
+    frame, found = checks.label_crs(
+        frame, crs_origin=crs_origin, assume_crs=work.options.assume_crs, path=str(work.path)
+    )
     work.report.extend(found)
     for step in (checks.check_coordinates, checks.to_store_crs):
         frame, found = step(frame, labels)
@@ -203,8 +220,9 @@ def _check_geometry(work: _Work, frame: gpd.GeoDataFrame, crs_origin: str) -> gp
     work.report.extend(found)
     if work.kind is not LayerKind.RANGE_STATES:
         states = work.store.read(LayerKind.RANGE_STATES, missing_ok=True)
-        work.report.extend(checks.check_region(frame, checks.region_from_states(states, work.store.config.crs),
-                                               labels))
+        work.report.extend(
+            checks.check_region(frame, checks.region_from_states(states, work.store.config.crs), labels)
+        )
     return frame
 
 
@@ -218,10 +236,18 @@ def _place(work: _Work, frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
         sites = work.store.read(LayerKind.SITES, missing_ok=True)
         if work.source == "gbif":
             labels = work.labels(frame)
-            work.report.extend(occurrences.uncertainty_problems(
-                frame, labels, max_distance_km=_distance(work.options.max_distance_km)))
-            frame, found, keep = occurrences.link_to_sites(frame, sites, work.store.config.crs, labels,
-                                                           max_distance_km=_distance(work.options.max_distance_km))
+            work.report.extend(
+                occurrences.uncertainty_problems(
+                    frame, labels, max_distance_km=_distance(work.options.max_distance_km)
+                )
+            )
+            frame, found, keep = occurrences.link_to_sites(
+                frame,
+                sites,
+                work.store.config.crs,
+                labels,
+                max_distance_km=_distance(work.options.max_distance_km),
+            )
             work.report.extend(found)
             work.report.rejected += int((~keep).sum())
         frame, filled = occurrences.fill_locations_from_sites(frame, sites)
@@ -232,8 +258,13 @@ def _place(work: _Work, frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
 
 def _distance(value: float | None) -> float:
     if value is None:
-        raise SchemaError("population-counts", ["a GBIF import needs --max-distance-km D: each record is linked "
-                                                "to the nearest site within D km (e.g. --max-distance-km 10)"])
+        raise SchemaError(
+            "population-counts",
+            [
+                "a GBIF import needs --max-distance-km D: each record is linked "
+                "to the nearest site within D km (e.g. --max-distance-km 10)"
+            ],
+        )
     return float(value)
 
 
@@ -262,7 +293,10 @@ def _validate(work: _Work, frame: gpd.GeoDataFrame, text_attributes: bool) -> gp
     except SchemaError as exc:
         work.report.extend(_schema_findings(exc.problems, blanked))
         validated = None
-    if work.kind in (LayerKind.RELEASES, LayerKind.POPULATION_COUNTS) and work.spec.id_column in frame.columns:
+    if (
+        work.kind in (LayerKind.RELEASES, LayerKind.POPULATION_COUNTS)
+        and work.spec.id_column in frame.columns
+    ):
         known = work.store.read(LayerKind.SITES, missing_ok=True)["site_id"].astype(str)
         checked = validated if validated is not None else frame
         work.report.extend(_schema_findings(check_references(checked, work.kind, known), set()))
@@ -280,8 +314,9 @@ def _prepare(work: _Work) -> gpd.GeoDataFrame | None:
     return validated if work.report.ok else None
 
 
-def _start(kind: LayerKind | str, path: str | os.PathLike, store: Store,
-           options: ImportOptions | None) -> _Work:
+def _start(
+    kind: LayerKind | str, path: str | os.PathLike, store: Store, options: ImportOptions | None
+) -> _Work:
     layer_kind, source = parse_import_kind(kind.value if isinstance(kind, LayerKind) else kind)
     options = options or ImportOptions()
     report = ValidationReport(kind=layer_kind.value, path=str(path), source=source)
@@ -294,8 +329,15 @@ def _start(kind: LayerKind | str, path: str | os.PathLike, store: Store,
 
 # -- the three commands ------------------------------------------------------------------------------
 
-def validate_file(kind: LayerKind | str, path: str | os.PathLike, /, *, store: str | os.PathLike | None = None,
-                  options: ImportOptions | None = None) -> ValidationReport:
+
+def validate_file(
+    kind: LayerKind | str,
+    path: str | os.PathLike,
+    /,
+    *,
+    store: str | os.PathLike | None = None,
+    options: ImportOptions | None = None,
+) -> ValidationReport:
     """Check a file as ``deerhabitat import`` would, write nothing, and report every problem (``deerhabitat validate``).
 
     Parameters
@@ -332,9 +374,16 @@ def validate_file(kind: LayerKind | str, path: str | os.PathLike, /, *, store: s
     return work.report
 
 
-def import_layer(kind: LayerKind | str, path: str | os.PathLike, /, *, store: str | os.PathLike | None = None,
-                 options: ImportOptions | None = None, replace: bool = False,
-                 dry_run: bool = False) -> ImportResult:
+def import_layer(
+    kind: LayerKind | str,
+    path: str | os.PathLike,
+    /,
+    *,
+    store: str | os.PathLike | None = None,
+    options: ImportOptions | None = None,
+    replace: bool = False,
+    dry_run: bool = False,
+) -> ImportResult:
     """Import a file into a store layer (``deerhabitat import``; ``import`` is a Python keyword).
 
     Features whose id is already in the layer are updated, the others added; ``replace`` replaces
@@ -376,8 +425,10 @@ def import_layer(kind: LayerKind | str, path: str | os.PathLike, /, *, store: st
     """
     target = open_store(store, write=not dry_run)
     if target.readonly:
-        raise StoreError(f"the store {str(target.path)!r} is read-only (the bundled store cannot be changed); "
-                         f"create your own with `deerhabitat init my.gpkg` and pass --store my.gpkg")
+        raise StoreError(
+            f"the store {str(target.path)!r} is read-only (the bundled store cannot be changed); "
+            f"create your own with `deerhabitat init my.gpkg` and pass --store my.gpkg"
+        )
     work = _start(kind, path, target, options)
     validated = _prepare(work)
     if validated is None:
@@ -386,14 +437,30 @@ def import_layer(kind: LayerKind | str, path: str | os.PathLike, /, *, store: st
         added, updated, total = _would_write(target, work.kind, validated, replace)
     else:
         with target.transaction() as tx:
-            result = tx.write(work.kind, validated, provenance=_provenance(work, replace),
-                              mode="replace" if replace else "upsert")
+            result = tx.write(
+                work.kind,
+                validated,
+                provenance=_provenance(work, replace),
+                mode="replace" if replace else "upsert",
+            )
         added, updated, total = result.added, result.updated, result.total
-    return ImportResult(work.kind, str(path), work.report.file_format, work.report.features, added, updated,
-                        work.report.rejected, total, dry_run, work.report.warnings)
+    return ImportResult(
+        work.kind,
+        str(path),
+        work.report.file_format,
+        work.report.features,
+        added,
+        updated,
+        work.report.rejected,
+        total,
+        dry_run,
+        work.report.warnings,
+    )
 
 
-def _would_write(target: Store, kind: LayerKind, frame: gpd.GeoDataFrame, replace: bool) -> tuple[int, int, int]:
+def _would_write(
+    target: Store, kind: LayerKind, frame: gpd.GeoDataFrame, replace: bool
+) -> tuple[int, int, int]:
     id_col = SPECS[kind].id_column
     incoming = set(frame[id_col].astype(str))
     existing = set() if replace else set(target.read(kind, missing_ok=True)[id_col].astype(str))
@@ -408,8 +475,13 @@ def _provenance(work: _Work, replace: bool) -> Provenance:
         parts.append(f"CRS assumed: {work.options.assume_crs}")
     if report.warnings:
         parts.append(f"{len(report.warnings)} warning(s): {summarise(report.warnings)}")
-    return Provenance(source_file=str(work.path.absolute()), sha256=source_sha256(work.path),
-                      action="replace" if replace else "import", rejected=report.rejected, note="; ".join(parts))
+    return Provenance(
+        source_file=str(work.path.absolute()),
+        sha256=source_sha256(work.path),
+        action="replace" if replace else "import",
+        rejected=report.rejected,
+        note="; ".join(parts),
+    )
 
 
 def source_sha256(path: str | os.PathLike) -> str:
@@ -423,8 +495,14 @@ def source_sha256(path: str | os.PathLike) -> str:
     return digest.hexdigest()
 
 
-def export_layer(kind: LayerKind | str, path: str | os.PathLike, /, *, store: str | os.PathLike | None = None,
-                 overwrite: bool = False) -> ExportResult:
+def export_layer(
+    kind: LayerKind | str,
+    path: str | os.PathLike,
+    /,
+    *,
+    store: str | os.PathLike | None = None,
+    overwrite: bool = False,
+) -> ExportResult:
     """Write one store layer to a file, the format chosen by the extension (``deerhabitat export``).
 
     ``.gpkg`` ``.geojson``/``.json`` ``.shp`` (with a ``.deerhabitat.json`` sidecar keeping the full
@@ -460,5 +538,15 @@ def export_layer(kind: LayerKind | str, path: str | os.PathLike, /, *, store: st
     return ExportResult(layer_kind, str(path), written.file_format, len(frame), written.notes)
 
 
-__all__ = ["IMPORT_KINDS", "SOURCE_FLAVOURS", "ExportResult", "ImportOptions", "ImportResult", "export_layer",
-           "import_layer", "parse_import_kind", "source_sha256", "validate_file"]
+__all__ = [
+    "IMPORT_KINDS",
+    "SOURCE_FLAVOURS",
+    "ExportResult",
+    "ImportOptions",
+    "ImportResult",
+    "export_layer",
+    "import_layer",
+    "parse_import_kind",
+    "source_sha256",
+    "validate_file",
+]

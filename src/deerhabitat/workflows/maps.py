@@ -104,6 +104,7 @@ class PublishResult:
 
 # -- reading and preparing ------------------------------------------------------------------------------
 
+
 def _is_bundled(choice: StoreChoice) -> bool:
     return choice.bundled
 
@@ -132,7 +133,8 @@ def prepare_publication(store: str | os.PathLike | None, profile: Profile | str)
     coverage = _coverage(layers, config, notes)
     habitat, candidates = _bundled_habitat(notes) if _is_bundled(choice) else (_habitat(opened, notes), None)
     data = prepare_data(layers, config, profile=profile).with_results(
-        coverage=coverage, site_years=site_years, habitat=habitat, candidates=candidates)
+        coverage=coverage, site_years=site_years, habitat=habitat, candidates=candidates
+    )
     return Publication(opened, choice, data, totals, notes)
 
 
@@ -140,37 +142,47 @@ def _profile(profile: Profile | str) -> Profile:
     try:
         return Profile(profile)
     except ValueError:
-        raise PublishError(f"profile {profile!r} is not a publishing profile; use 'public' (generalises the "
-                           f"positions of wild populations) or 'internal' (keeps them)") from None
+        raise PublishError(
+            f"profile {profile!r} is not a publishing profile; use 'public' (generalises the "
+            f"positions of wild populations) or 'internal' (keeps them)"
+        ) from None
 
 
-def _population(layers: Mapping[LayerKind, gpd.GeoDataFrame], config: StoreConfig,
-                notes: list[str]) -> tuple[pd.DataFrame | None, an.PopulationTotals | None]:
+def _population(
+    layers: Mapping[LayerKind, gpd.GeoDataFrame], config: StoreConfig, notes: list[str]
+) -> tuple[pd.DataFrame | None, an.PopulationTotals | None]:
     counts, sites = layers.get(LayerKind.POPULATION_COUNTS), layers.get(LayerKind.SITES)
     if counts is None or counts.empty or sites is None:
         notes.append("No population counts (or no sites) in the store: no totals and no population map.")
         return None, None
     try:
-        site_years = an.site_year_counts(pd.DataFrame(counts.drop(columns=counts.geometry.name)),
-                                         pd.DataFrame(sites.drop(columns=sites.geometry.name)),
-                                         stale_after_years=config.stale_after_years)
+        site_years = an.site_year_counts(
+            pd.DataFrame(counts.drop(columns=counts.geometry.name)),
+            pd.DataFrame(sites.drop(columns=sites.geometry.name)),
+            stale_after_years=config.stale_after_years,
+        )
         return site_years, an.population_totals(site_years)
     except DeerHabitatError as exc:
         notes.append(f"Wild totals could not be computed: {exc}")
         return None, None
 
 
-def _coverage(layers: Mapping[LayerKind, gpd.GeoDataFrame], config: StoreConfig, notes: list[str]
-              ) -> pd.DataFrame | None:
+def _coverage(
+    layers: Mapping[LayerKind, gpd.GeoDataFrame], config: StoreConfig, notes: list[str]
+) -> pd.DataFrame | None:
     ranges, pas = layers.get(LayerKind.RANGES), layers.get(LayerKind.PROTECTED_AREAS)
     if ranges is None or ranges.empty or pas is None or pas.empty:
         notes.append("No ranges or no protected areas in the store: no protected-area coverage map or table.")
         return None
     states = layers.get(LayerKind.RANGE_STATES)
     try:
-        return an.range_coverage(an.to_analysis_crs(ranges, config.crs), an.to_analysis_crs(pas, config.crs),
-                                 range_states=an.to_analysis_crs(states, config.crs)
-                                 if states is not None and len(states) else None)
+        return an.range_coverage(
+            an.to_analysis_crs(ranges, config.crs),
+            an.to_analysis_crs(pas, config.crs),
+            range_states=an.to_analysis_crs(states, config.crs)
+            if states is not None and len(states)
+            else None,
+        )
     except DeerHabitatError as exc:
         notes.append(f"Protected-area coverage could not be computed: {exc}")
         return None
@@ -191,11 +203,16 @@ def _habitat(opened: Store, notes: list[str]) -> list[RasterLayer]:
         kind = _raster_kind(str(row.role), str(row.path))
         if kind is not None and Path(row.path).is_file():
             chosen[kind] = str(row.path)
-    layers = [layer for layer in (_display_layer(Path(chosen[kind]), kind, notes) for kind in sorted(chosen))
-              if layer is not None]
+    layers = [
+        layer
+        for layer in (_display_layer(Path(chosen[kind]), kind, notes) for kind in sorted(chosen))
+        if layer is not None
+    ]
     if not layers:
-        notes.append("No Area of Habitat or suitability raster is registered in the store (see `deerhabitat "
-                     "habitat aoh|suitability`): no habitat map.")
+        notes.append(
+            "No Area of Habitat or suitability raster is registered in the store (see `deerhabitat "
+            "habitat aoh|suitability`): no habitat map."
+        )
     return layers
 
 
@@ -206,8 +223,14 @@ def _display_layer(path: Path, kind: str, notes: list[str]) -> RasterLayer | Non
     except DeerHabitatError as exc:
         notes.append(f"The {title} raster could not be shown: {exc}")
         return None
-    return build_raster_layer(values, bounds, layer_id=layer_id, title=title, kind=kind,
-                              note=f"From {path.name}; display only (Web Mercator).")
+    return build_raster_layer(
+        values,
+        bounds,
+        layer_id=layer_id,
+        title=title,
+        kind=kind,
+        note=f"From {path.name}; display only (Web Mercator).",
+    )
 
 
 def _bundled_habitat(notes: list[str]) -> tuple[list[RasterLayer], gpd.GeoDataFrame | None]:
@@ -217,17 +240,24 @@ def _bundled_habitat(notes: list[str]) -> tuple[list[RasterLayer], gpd.GeoDataFr
     try:
         with tempfile.TemporaryDirectory(prefix="deerhabitat-habitat-") as tmp:
             reports = bundled_habitat(tmp)
-            layers = [_display_layer(Path(reports[kind].outputs["raster"]), kind, notes)
-                      for kind in ("aoh", "suitability")]
-            candidates = habitat_candidates(out=tmp, suitability=reports["suitability"].outputs["raster"]).table
+            layers = [
+                _display_layer(Path(reports[kind].outputs["raster"]), kind, notes)
+                for kind in ("aoh", "suitability")
+            ]
+            candidates = habitat_candidates(
+                out=tmp, suitability=reports["suitability"].outputs["raster"]
+            ).table
     except DeerHabitatError as exc:
         notes.append(f"The habitat of the bundled sample rasters could not be computed: {exc}")
         return [], None
-    notes.append("Habitat rasters are the bundled illustrative sample rasters (see data/README.md), not a survey.")
+    notes.append(
+        "Habitat rasters are the bundled illustrative sample rasters (see data/README.md), not a survey."
+    )
     return [layer for layer in layers if layer is not None], candidates
 
 
 # -- writing ------------------------------------------------------------------------------------------
+
 
 def output_folder(out: str | os.PathLike) -> Path:
     """Create ``out`` (and ``static/``, ``embed/``, ``tables/``) if needed.
@@ -242,8 +272,10 @@ def output_folder(out: str | os.PathLike) -> Path:
         for sub in ("", "static", "embed", "tables"):
             (path / sub).mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise PublishError(f"cannot create the output folder {str(path)!r} ({exc.strerror or exc}); --out must be "
-                           f"a folder you can write (it is created when missing)") from exc
+        raise PublishError(
+            f"cannot create the output folder {str(path)!r} ({exc.strerror or exc}); --out must be "
+            f"a folder you can write (it is created when missing)"
+        ) from exc
     return path
 
 
@@ -269,8 +301,10 @@ def write_file(path: Path, content: str | bytes) -> Path:
         os.chmod(tmp, 0o666 & ~_umask())
         os.replace(tmp, path)
     except OSError as exc:
-        raise PublishError(f"cannot write {str(path)!r} ({exc.strerror or exc}); check the output folder is "
-                           f"writable and has free space") from exc
+        raise PublishError(
+            f"cannot write {str(path)!r} ({exc.strerror or exc}); check the output folder is "
+            f"writable and has free space"
+        ) from exc
     return path
 
 
@@ -289,8 +323,10 @@ def resolve_basemap(basemap: Basemap | str) -> Basemap:
     try:
         return Basemap(basemap)
     except ValueError:
-        raise PublishError(f"basemap {basemap!r} is not offered; use one of: "
-                           f"{', '.join(b.value for b in Basemap)} (none keeps the maps offline)") from None
+        raise PublishError(
+            f"basemap {basemap!r} is not offered; use one of: "
+            f"{', '.join(b.value for b in Basemap)} (none keeps the maps offline)"
+        ) from None
 
 
 def check_dpi(dpi: int) -> int:
@@ -305,8 +341,10 @@ def _select(maps: Sequence[WebMap], name: str | None) -> list[WebMap]:
         return list(maps)
     chosen = [m for m in maps if m.name == str(name).strip().lower()]
     if not chosen:
-        raise PublishError(f"there is no map called {name!r} for this store; its maps are: "
-                           f"{', '.join(m.name for m in maps)}; run `deerhabitat map` without a name for all of them")
+        raise PublishError(
+            f"there is no map called {name!r} for this store; its maps are: "
+            f"{', '.join(m.name for m in maps)}; run `deerhabitat map` without a name for all of them"
+        )
     return chosen
 
 
@@ -324,15 +362,23 @@ def write_store_styles(publication: Publication) -> int | None:
     layers = {kind: publication.store.read(kind) for kind in publication.store.kinds()}
     rows = [StyleRow(s.table, s.name, s.qml, s.sld, s.description) for s in build_store_styles(layers)]
     current = read_layer_styles(path)
-    if all(current.get(r.table, {}).get("qml") == r.qml and current[r.table].get("sld") == r.sld for r in rows):
+    if all(
+        current.get(r.table, {}).get("qml") == r.qml and current[r.table].get("sld") == r.sld for r in rows
+    ):
         return 0
     with publication.store.transaction() as tx:
         return write_layer_styles(tx.path, rows)
 
 
-def map_(name: str | None = None, *, store: str | os.PathLike | None = None, out: str | os.PathLike = DEFAULT_OUT,
-         profile: Profile | str = Profile.PUBLIC, dpi: int = DEFAULT_DPI,
-         basemap: Basemap | str = Basemap.NONE) -> PublishResult:
+def map_(
+    name: str | None = None,
+    *,
+    store: str | os.PathLike | None = None,
+    out: str | os.PathLike = DEFAULT_OUT,
+    profile: Profile | str = Profile.PUBLIC,
+    dpi: int = DEFAULT_DPI,
+    basemap: Basemap | str = Basemap.NONE,
+) -> PublishResult:
     """Write the published maps of a store (``deerhabitat map``).
 
     Parameters

@@ -46,8 +46,14 @@ class ReportCheck:
 
     def to_dict(self) -> dict:
         """Plain dict for JSON output."""
-        return {"path": self.path, "valid": self.valid, "country": self.country, "period": self.period,
-                "entries": self.entries, "problems": [p.to_dict() for p in self.problems]}
+        return {
+            "path": self.path,
+            "valid": self.valid,
+            "country": self.country,
+            "period": self.period,
+            "entries": self.entries,
+            "problems": [p.to_dict() for p in self.problems],
+        }
 
 
 @dataclass(frozen=True)
@@ -133,8 +139,11 @@ def national_report_validate(path: str | os.PathLike, *, today: _dt.date | None 
         return ReportCheck(str(path), [_as_problem(p) for p in exc.problems], None, None, {})
     report, problems = _check_file(source, today)
     head = report["report"]
-    period = period_label(head["period_start"], head["period_end"]) \
-        if None not in (head["period_start"], head["period_end"]) else None
+    period = (
+        period_label(head["period_start"], head["period_end"])
+        if None not in (head["period_start"], head["period_end"])
+        else None
+    )
     entries = {key: len(value) for key, value in report.items() if isinstance(value, list)}
     return ReportCheck(str(path), problems, head["country"], period, entries)
 
@@ -144,8 +153,9 @@ def _as_problem(line: str) -> Problem:
     return Problem(where, message)
 
 
-def national_report_import(path: str | os.PathLike, *, store: str | os.PathLike | None = None,
-                           today: _dt.date | None = None) -> ReportImport:
+def national_report_import(
+    path: str | os.PathLike, *, store: str | os.PathLike | None = None, today: _dt.date | None = None
+) -> ReportImport:
     """Import a national report into a store (``deerhabitat national-report import``).
 
     The report must pass :func:`national_report_validate` and fit the store (a range state's report;
@@ -177,40 +187,66 @@ def national_report_import(path: str | os.PathLike, *, store: str | os.PathLike 
     """
     target = open_store(store, write=True)
     if target.readonly:
-        raise StoreError(f"the store {str(target.path)!r} is read-only (the bundled store cannot be changed); "
-                         f"create your own with `deerhabitat init my.gpkg` and pass --store my.gpkg")
+        raise StoreError(
+            f"the store {str(target.path)!r} is read-only (the bundled store cannot be changed); "
+            f"create your own with `deerhabitat init my.gpkg` and pass --store my.gpkg"
+        )
     source = read_report_file(path)
     report, problems = _check_file(source, today)
     if problems:
         raise ReportFormatError(source.filename, [str(p) for p in problems])
     config = target.config
     layers, misfits = report_layers(
-        report, filename=source.filename, store_sites=target.read(LayerKind.SITES, missing_ok=True),
+        report,
+        filename=source.filename,
+        store_sites=target.read(LayerKind.SITES, missing_ok=True),
         store_pa_ids=target.read(LayerKind.PROTECTED_AREAS, missing_ok=True)["pa_id"],
-        range_states=config.range_states, analysis_crs=config.crs, locate=source.locate)
+        range_states=config.range_states,
+        analysis_crs=config.crs,
+        locate=source.locate,
+    )
     if misfits:
         raise ReportFormatError(source.filename, misfits)
-    provenance = Provenance(source_file=source.filename, sha256=source.sha256, action="national-report",
-                            note=layers.source)
+    provenance = Provenance(
+        source_file=source.filename, sha256=source.sha256, action="national-report", note=layers.source
+    )
     withdrawn, written = 0, {}
     with target.transaction() as tx:
         for kind, frame in layers.frames().items():
-            merge = merge_version(target.read(kind, missing_ok=True), frame, SPECS[kind].id_column,
-                                  layers.id_prefix)
+            merge = merge_version(
+                target.read(kind, missing_ok=True), frame, SPECS[kind].id_column, layers.id_prefix
+            )
             if merge.mode == "replace" or not merge.frame.empty:
                 tx.write(kind, merge.frame, provenance=provenance, mode=merge.mode)
             withdrawn += merge.withdrawn
             written[kind] = len(frame)
-        note = (f"{written[LayerKind.SITES]} sites added, {written[LayerKind.POPULATION_COUNTS]} counts, "
-                f"{written[LayerKind.RELEASES]} releases, {written[LayerKind.PROTECTED_AREAS]} protected "
-                f"areas added, {withdrawn} withdrawn from an earlier version")
-        version = write_report_record(tx.path, report, filename=source.filename, fmt=source.format,
-                                      content=source.content, sha256=source.sha256, note=note)
+        note = (
+            f"{written[LayerKind.SITES]} sites added, {written[LayerKind.POPULATION_COUNTS]} counts, "
+            f"{written[LayerKind.RELEASES]} releases, {written[LayerKind.PROTECTED_AREAS]} protected "
+            f"areas added, {withdrawn} withdrawn from an earlier version"
+        )
+        version = write_report_record(
+            tx.path,
+            report,
+            filename=source.filename,
+            fmt=source.format,
+            content=source.content,
+            sha256=source.sha256,
+            note=note,
+        )
     head = report["report"]
-    return ReportImport(head["country"], period_label(head["period_start"], head["period_end"]), version,
-                        source.filename, source.sha256, written[LayerKind.SITES],
-                        written[LayerKind.POPULATION_COUNTS], written[LayerKind.RELEASES],
-                        written[LayerKind.PROTECTED_AREAS], withdrawn)
+    return ReportImport(
+        head["country"],
+        period_label(head["period_start"], head["period_end"]),
+        version,
+        source.filename,
+        source.sha256,
+        written[LayerKind.SITES],
+        written[LayerKind.POPULATION_COUNTS],
+        written[LayerKind.RELEASES],
+        written[LayerKind.PROTECTED_AREAS],
+        withdrawn,
+    )
 
 
 def national_report_list(*, store: str | os.PathLike | None = None) -> list[dict]:
