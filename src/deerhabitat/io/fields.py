@@ -236,10 +236,8 @@ def text_problems(frame: gpd.GeoDataFrame, labels: list[str]) -> list[str]:
     geometry = _geometry_name(frame)
     problems = []
     for name in frame.columns:
-        if (
-            name == geometry
-            or (frame[name].dtype.kind not in "OSU"
-            and str(frame[name].dtype) not in ("string", "str"))
+        if name == geometry or (
+            frame[name].dtype.kind not in "OSU" and str(frame[name].dtype) not in ("string", "str")
         ):
             continue
         for label, value in zip(labels, frame[name].tolist(), strict=True):

@@ -12,7 +12,8 @@ Geometry comes from columns found by their common names:
 Layers are written with ``longitude``/``latitude`` when every geometry is a point (or missing),
 else with an EWKT ``wkt`` column, so a table written here reads back with its CRS.
 Text in Excel is always written as text: a value such as ``=HYPERLINK(...)`` stays data, never
-a formula.
+a formula. In CSV such text gets a leading apostrophe (:mod:`deerhabitat.io.csv_safe`), which
+:func:`read_csv` removes again.
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ from shapely.errors import GEOSException
 from deerhabitat.crs import STORE_CRS
 from deerhabitat.errors import ConfigError, InputFileError, StoreError
 from deerhabitat.io.archive import check_zip
+from deerhabitat.io.csv_safe import neutralise_cell, quoting_for, restore_cell
 from deerhabitat.io.fields import apply_field_mapping
 from deerhabitat.io.findings import Finding, error
 from deerhabitat.io.source import SourceLayer
@@ -387,8 +389,9 @@ def read_csv(
             f"{path!r} is not readable as CSV ({exc}); check the quoting and that it is a "
             f"text file, not a spreadsheet or binary file saved as .csv"
         ) from exc
-    header, keep = _header(rows[0], path)
-    return _rows_to_layer(header, keep, rows[1:], "CSV", fields=fields)
+    header, keep = _header([restore_cell(h) for h in rows[0]], path)
+    body = [[restore_cell(v) for v in row] for row in rows[1:]]
+    return _rows_to_layer(header, keep, body, "CSV", fields=fields)
 
 
 def _rows_to_layer(
@@ -688,12 +691,22 @@ def _csv_text(value: object) -> str:
 
 
 def write_csv(frame: gpd.GeoDataFrame, path: str | os.PathLike, /) -> None:
-    """Write a layer as UTF-8 CSV (comma-separated, RFC 4180 quoting); see :func:`layer_to_table`."""
+    """Write a layer as UTF-8 CSV (comma-separated, RFC 4180 quoting); see :func:`layer_to_table`.
+
+    Text that a spreadsheet would run as a formula (``=...``, ``+...``, ``-...``, ``@...``) is written
+    with a leading apostrophe (:func:`deerhabitat.io.csv_safe.neutralise_cell`); :func:`read_csv`
+    removes it again, so the round trip is exact.
+    """
     header, rows = layer_to_table(frame)
+    lines = [[str(neutralise_cell(h)) for h in header], *([_safe_csv_text(v) for v in row] for row in rows)]
+    quoting = quoting_for(v for line in lines for v in line)
     with open(path, "w", encoding="utf-8", newline="") as fh:
-        writer = csv.writer(fh, lineterminator="\n")
-        writer.writerow(header)
-        writer.writerows([[_csv_text(v) for v in row] for row in rows])
+        csv.writer(fh, lineterminator="\n", quoting=quoting).writerows(lines)
+
+
+def _safe_csv_text(value: object) -> str:
+    text = _csv_text(value)
+    return text if isinstance(value, (int, float)) else str(neutralise_cell(text))
 
 
 def write_xlsx(frame: gpd.GeoDataFrame, path: str | os.PathLike, /, *, sheet: str) -> None:

@@ -27,6 +27,7 @@ from deerhabitat.analysis.protection import PROTECTED_POPULATION_COLUMNS
 from deerhabitat.config import StoreConfig
 from deerhabitat.errors import StoreError
 from deerhabitat.io import Store
+from deerhabitat.io.csv_safe import write_frame_csv
 from deerhabitat.schema import LayerKind
 from deerhabitat.workflows.store import open_store
 
@@ -266,7 +267,7 @@ class AnalysisResult:
             written = []
             for name in TABLES:
                 path = out / f"{name}.csv"
-                _csv_ready(self.tables[name]).to_csv(path, index=False, lineterminator="\n")
+                write_frame_csv(_csv_ready(self.tables[name]), path)
                 written.append(path)
             path = out / "analysis.json"
             path.write_text(json.dumps(self.to_json(), indent=2, ensure_ascii=False) + "\n", encoding="utf-8")

@@ -60,6 +60,7 @@ from deerhabitat.config import resolve_store
 from deerhabitat.crs import is_equal_area
 from deerhabitat.errors import AnalysisError, ConfigError, InputFileError
 from deerhabitat.io import Store
+from deerhabitat.io.csv_safe import write_frame_csv
 from deerhabitat.io.raster import (
     AlignedRasters,
     RasterInfo,
@@ -755,7 +756,7 @@ def habitat_zonal(
     if out is not None:
         out_dir = _out_dir(out)
         outputs["table"] = out_dir / "zonal.csv"
-        table.to_csv(outputs["table"], index=False)
+        write_frame_csv(table, outputs["table"])
         outputs["manifest"] = _write_manifest(out_dir, "zonal_manifest.json", summary)
     summary["registered_in_store"] = _register(db, writable, [(info, "zonal")], "habitat zonal")
     return HabitatReport("habitat zonal", summary, outputs, table)
@@ -978,7 +979,7 @@ def _write_candidates(frame: gpd.GeoDataFrame, out_dir: Path) -> dict[str, Path]
         "layer": out_dir / "candidates.gpkg",
         "geojson": out_dir / "candidates.geojson",
     }
-    table.to_csv(outputs["table"], index=False)
+    write_frame_csv(table, outputs["table"])
     for key in ("layer", "geojson"):
         write_vector(lonlat, outputs[key], layer_name="candidates", overwrite=True)
     return outputs

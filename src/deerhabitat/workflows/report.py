@@ -19,8 +19,9 @@ import pandas as pd
 
 from deerhabitat import analysis as an
 from deerhabitat.errors import DeerHabitatError, PublishError
+from deerhabitat.io.csv_safe import csv_text
 from deerhabitat.io.national_report_store import read_report_record, read_report_records
-from deerhabitat.publish import Basemap, Profile, build_maps, build_report, render_csv, render_report
+from deerhabitat.publish import Basemap, Profile, build_maps, build_report, render_report
 from deerhabitat.publish import overview as ov
 from deerhabitat.publish.charts import country_chart_svg, trend_chart_svg
 from deerhabitat.publish.data import country_names
@@ -361,7 +362,7 @@ def report(
         document = _document(publication, maps)
         page = render_report(document, basemap=basemap, cell_km=publication.data.cell_km)
     for table in document.tables:
-        files.append(write_file(folder / "tables" / f"{table.name}.csv", render_csv(table)))
+        files.append(write_file(folder / "tables" / f"{table.name}.csv", csv_text(table.data)))
     if document.charts:
         _make_folder(folder / "charts")
     for chart in document.charts:
