@@ -538,23 +538,41 @@ def _is_missing(value: object) -> bool:
 
 
 def _number(value: object, *, whole: bool) -> float:
-    if isinstance(value, bool):
-        raise ValueError
-    if isinstance(value, str):
-        text = value.strip().replace(",", "") if whole else value.strip()
-        number = float(text)
-    elif isinstance(value, (int, float)):
-        number = float(value)
-    else:
-        raise ValueError
-    if number != number or number in (float("inf"), float("-inf")) or (whole and not number.is_integer()):
-        raise ValueError
+    """Read a number; raise ValueError with a plain reason (never Python's own "could not convert ...").
+
+    Examples
+    --------
+    >>> _number(" 1,475 ", whole=True)
+    1475.0
+    >>> _number("many", whole=True)
+    Traceback (most recent call last):
+    ...
+    ValueError: 'many' is not a number
+    """
+    kind = "a whole number" if whole else "a number"
+    if isinstance(value, bool) or not isinstance(value, (str, int, float)):
+        raise ValueError(f"{_shown(value)} is {_kind_of(value)}, not {kind}")
+    try:
+        number = float(value.strip().replace(",", "") if whole and isinstance(value, str) else value)
+    except ValueError:
+        if isinstance(value, str) and re.fullmatch(r"\s*-?\d+,\d+\s*", value):
+            point = value.strip().replace(",", ".")
+            raise ValueError(
+                f"{_shown(value)} is not a number (write decimals with a point: {point})"
+            ) from None
+        raise ValueError(f"{_shown(value)} is not a number") from None
+    if number != number or number in (float("inf"), float("-inf")):
+        raise ValueError(f"{_shown(value)} is not a number")
+    if whole and not number.is_integer():
+        raise ValueError(f"{_shown(value)} is not a whole number")
     return number
 
 
 def _coerce(value: object, field: Field, today: _dt.date) -> object:
     """Coerce one value; raise ValueError with the reason when it does not fit."""
     kind = field.dtype
+    if kind == "year" and not isinstance(value, bool) and not re.fullmatch(r"\s*\d+(\.0*)?\s*", str(value)):
+        raise ValueError(f"{_shown(value)} is not a year")
     if kind in ("int", "year"):
         number = int(_number(value, whole=True))
         if kind == "year" and not 1700 <= number <= today.year:
@@ -566,7 +584,7 @@ def _coerce(value: object, field: Field, today: _dt.date) -> object:
         text = str(value).strip().lower()
         if isinstance(value, bool) or text in _TRUE | _FALSE:
             return value if isinstance(value, bool) else text in _TRUE
-        raise ValueError
+        raise ValueError(f"{_shown(value)} is neither yes nor no")
     if kind == "date":
         return parse_date(value, today=today)
     if isinstance(value, (dict, list, tuple, set)) and kind != "iso3-list":
@@ -581,7 +599,7 @@ def _coerce(value: object, field: Field, today: _dt.date) -> object:
         value = int(value)
     text = str(value).strip()
     if kind == "email" and not _EMAIL_RE.match(text):
-        raise ValueError
+        raise ValueError(f"{_shown(value)} is not an e-mail address")
     if kind == "code":
         return _coerce_code(text, field)
     return text
@@ -672,10 +690,8 @@ class _Checker:
                 self.reject(fpath, _value_problem(value, field, reason))
                 continue
             if isinstance(coerced, (int, float)) and not isinstance(coerced, bool):
-                if (
-                    (field.minimum is not None
-                    and coerced < field.minimum)
-                    or (field.maximum is not None and coerced > field.maximum)
+                if (field.minimum is not None and coerced < field.minimum) or (
+                    field.maximum is not None and coerced > field.maximum
                 ):
                     out[field.name] = None
                     what = "negative" if field.minimum == 0 and coerced < 0 else "out of range"
@@ -907,7 +923,9 @@ def _check_populations(checker: _Checker, report: dict, submitted: str | None) -
                 f"a count is dated on or before the report; correct the date",
             )
         lower, count, upper = e["lower"], e["count"], e["upper"]
-        if count is not None and ((lower is not None and lower > count) or (upper is not None and upper < count)):
+        if count is not None and (
+            (lower is not None and lower > count) or (upper is not None and upper < count)
+        ):
             checker.add(
                 ("populations", i, "count"),
                 f"lower <= count <= upper does not hold ({lower}, {count}, "

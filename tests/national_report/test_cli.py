@@ -199,6 +199,24 @@ MALFORMED = {
             "census, distance-sampling, camera-trap, enclosure-count, estimate; pick one from the list"
         ],
     ),
+    "words where numbers go": (
+        lambda t: _xlsx_with(
+            t,
+            lambda wb: [
+                wb["Report"].cell(5, 2, "2020/21"),
+                wb["Populations"].cell(2, 10, "about 150"),
+                wb["Populations"].cell(3, 6, "42,865"),
+            ],
+        ),
+        [
+            "Error: sheet 'Report' row 5 ('period_start'): '2020/21' is not a year; expected a year (YYYY), "
+            "not in the future; correct the value",
+            "Error: sheet 'Populations' row 2, column 'count': 'about 150' is not a number; expected a whole number "
+            "from 0 to 10,000,000; correct the value",
+            "Error: sheet 'Populations' row 3, column 'latitude': '42,865' is not a number (write decimals with a "
+            "point: 42.865); expected a number from -90 to 90; correct the value",
+        ],
+    ),
     "missing required fields": (
         lambda t: _xlsx_with(
             t,

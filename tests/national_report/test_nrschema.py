@@ -97,7 +97,7 @@ CASES = {
     ),
     "fractional count": (
         _set(("populations", 0, "count"), 12.5),
-        "populations[0].count: 12.5 is not valid; expected a whole number from 0 to 10,000,000; correct "
+        "populations[0].count: 12.5 is not a whole number; expected a whole number from 0 to 10,000,000; correct "
         "the value",
     ),
     "future date": (
@@ -221,7 +221,7 @@ CASES = {
     ),
     "bad email": (
         _set(("report", "focal_point_email"), "focal.point"),
-        "report.focal_point_email: 'focal.point' is not valid; expected an e-mail address such as "
+        "report.focal_point_email: 'focal.point' is not an e-mail address; expected an e-mail address such as "
         "name@example.org; correct the value",
     ),
     "research backwards": (
@@ -260,7 +260,7 @@ CASES = {
     ),
     "bool": (
         _set(("protected_areas", 0, "deer_present"), "maybe"),
-        "protected_areas[0].deer_present: 'maybe' is not valid; expected yes or no; correct the value",
+        "protected_areas[0].deer_present: 'maybe' is neither yes nor no; expected yes or no; correct the value",
     ),
     "list in a text field": (
         _set(("populations", 0, "site_name"), ["a", "b"]),
@@ -464,3 +464,23 @@ def test_bounds_rule_matches_arithmetic(lower, count, upper, make_report):
     data["populations"][2].update(lower=lower, count=count, upper=upper, males=None, females=None, young=None)
     problems = problems_of(data)
     assert (problems == []) == (lower <= count <= upper)
+
+
+@pytest.mark.parametrize(
+    "junk", ["many", "12 deer", "1e999", "4l.2", "", "-", "½", "0x10", "nan", "inf", [1], {"a": 1}]
+)
+def test_no_python_error_text_reaches_the_focal_point(junk, make_report):
+    """Every number, year and yes/no field given junk gives a plain reason, never Python's own words."""
+    for section in SECTIONS:
+        for field in section.fields:
+            if field.dtype not in ("int", "float", "year", "bool", "email", "date"):
+                continue
+            data = make_report()
+            if section.many:
+                data[section.key] = [{field.name: junk}]
+            else:
+                data[section.key][field.name] = junk
+            _, problems = check_report(data, today=TODAY)
+            text = " ".join(str(p) for p in problems)
+            for words in ("could not convert", "invalid literal", "object", "Error", "float", "int()"):
+                assert words not in text, (section.key, field.name, text)
