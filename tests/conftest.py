@@ -38,6 +38,44 @@ class CommandResult:
 
 
 @pytest.fixture
+def run_in_terminal(tmp_path):
+    """Run ``deerhabitat`` with stderr on a pseudo-terminal, as in a shell; give (exit code, what it drew)."""
+    import fcntl
+    import pty
+    import struct
+    import termios
+
+    def run(*args: str, cwd: Path | None = None) -> tuple[int, str]:
+        env = {k: v for k, v in os.environ.items() if k != "DEERHABITAT_STORE"}
+        main, secondary = pty.openpty()
+        # A terminal of 24 rows x 100 columns (a new pseudo-terminal has 0 x 0, too narrow for a bar).
+        fcntl.ioctl(secondary, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 100, 0, 0))
+        exe = Path(sys.executable).with_name("deerhabitat")
+        proc = subprocess.Popen(
+            [str(exe), *map(str, args)],
+            cwd=cwd or tmp_path,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=secondary,
+        )
+        os.close(secondary)
+        chunks = []
+        while True:
+            try:
+                chunk = os.read(main, 4096)
+            except OSError:  # the terminal is closed once the process has ended
+                break
+            if not chunk:
+                break
+            chunks.append(chunk)
+        os.close(main)
+        return proc.wait(timeout=600), b"".join(chunks).decode("utf-8", "replace")
+
+    return run
+
+
+@pytest.fixture
 def run_cli(tmp_path):
     """Run the installed ``deerhabitat`` command in a subprocess, as a user would (cwd: tmp_path)."""
 

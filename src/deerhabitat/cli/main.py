@@ -1,9 +1,10 @@
 """The ``deerhabitat`` click group, command registry, and the single error boundary.
 
 Commands are registered by name in :data:`COMMANDS` and imported only when run, so
-``deerhabitat --help`` stays fast. A :class:`~deerhabitat.errors.DeerHabitatError` becomes one
-``Error: ...`` line on stderr and exit status 1; bad usage exits 2 (click); ``--debug`` shows the
-traceback instead.
+``deerhabitat --help`` stays fast. Long work shows progress bars on stderr when it is a terminal and
+``-q`` was not given (:mod:`deerhabitat.cli.progress`). A
+:class:`~deerhabitat.errors.DeerHabitatError` becomes one ``Error: ...`` line on stderr and exit
+status 1; bad usage exits 2 (click); ``--debug`` shows the traceback instead.
 """
 
 from __future__ import annotations
@@ -80,7 +81,9 @@ def _one_line(text: str) -> str:
 @click.version_option(__version__, prog_name="deerhabitat")
 @click.option("--debug", is_flag=True, help="Show the Python traceback of an error.")
 @click.option("-v", "--verbose", count=True, help="More log output (repeatable).")
-@click.option("-q", "--quiet", count=True, help="Less log output (repeatable).")
+@click.option(
+    "-q", "--quiet", count=True, help="Less output: no progress bars, and fewer log messages (repeatable)."
+)
 @click.pass_context
 def cli(ctx: click.Context, debug: bool, verbose: int, quiet: int) -> None:
     """Bukhara deer habitat: layers in one store, analyses, and offline maps for the Overview Report.
@@ -91,6 +94,10 @@ def cli(ctx: click.Context, debug: bool, verbose: int, quiet: int) -> None:
     logging.basicConfig(level=level, format="%(levelname)s: %(message)s", stream=sys.stderr)
     ctx.ensure_object(dict)
     ctx.obj["debug"] = debug
+    from deerhabitat.cli.progress import terminal_bars
+    from deerhabitat.progress import reporting
+
+    ctx.with_resource(reporting(terminal_bars(quiet=quiet > 0)))
 
 
 def main() -> None:  # pragma: no cover - console entry point alias

@@ -5,7 +5,6 @@ from __future__ import annotations
 import click
 
 from deerhabitat.cli.options import profile_opt, store_opt
-from deerhabitat.publish.assets import Basemap
 
 out_opt = click.option(
     "--out",
@@ -22,10 +21,14 @@ dpi_opt = click.option(
     show_default=True,
     help="Resolution of the PNG images (300 for print).",
 )
+BASEMAPS = ("none", "openstreetmap", "carto-light", "esri-imagery")
+"""The values of :class:`deerhabitat.publish.assets.Basemap`, written out so that ``deerhabitat --help``
+does not import the publishing libraries (a test keeps the two in step)."""
+
 basemap_opt = click.option(
     "--basemap",
-    type=click.Choice([b.value for b in Basemap]),
-    default=Basemap.NONE.value,
+    type=click.Choice(BASEMAPS),
+    default="none",
     show_default=True,
     help="Optional basemap tiles; 'none' keeps every page offline (range states as the base).",
 )

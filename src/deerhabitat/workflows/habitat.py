@@ -73,6 +73,7 @@ from deerhabitat.io.raster import (
     register_rasters,
 )
 from deerhabitat.io.vector import write_vector
+from deerhabitat.progress import task, track
 from deerhabitat.schema import LayerKind
 from deerhabitat.units import M2_PER_KM2
 
@@ -360,7 +361,7 @@ def _aoh_blocks(
     shapely.prepare(range_geom)
     totals, zone_totals = AohTotals(), {name: AohTotals() for name in zones}
     touched = [w for w in grid.blocks(block_size) if shapely.intersects(range_geom, grid.subgrid(w).box)]
-    for window in touched:
+    for window in track(touched, "Area of Habitat"):
         sub = grid.subgrid(window)
         block = aoh_block(
             _read_layers(rasters, window, area_of(sub), limits),
@@ -376,7 +377,7 @@ def _aoh_blocks(
             zone_totals[name].add(t)
     mode = decide_mode(totals, elevation_given=limits is not None)
     if mode != AohMode(use_habitat=True, use_elevation=limits is not None):
-        for window in touched:
+        for window in track(touched, "Area of Habitat (fallback)"):
             sub = grid.subgrid(window)
             block = aoh_block(
                 _read_layers(rasters, window, area_of(sub), limits),
@@ -666,7 +667,7 @@ def _suitability_blocks(
     block_size: int,
 ) -> _SuitabilityTally:
     area_of, tally = _block_area(grid, area_crs), _SuitabilityTally()
-    for window in grid.blocks(block_size):
+    for window in track(list(grid.blocks(block_size)), "Suitability"):
         sub = grid.subgrid(window)
         inputs, valid = {}, {}
         for name in ("landcover", *rasters.others):
@@ -818,7 +819,7 @@ def _zonal_blocks(
     area_of, merged = _block_area(grid, area_crs), {}
     extent = shapely.union_all([shapely.box(*g.bounds) for g in geoms.values() if not g.is_empty])
     with AlignedRasters(info, reference_name="values") as rasters:
-        for window in grid.blocks(block_size):
+        for window in track(list(grid.blocks(block_size)), "Zonal statistics"):
             sub = grid.subgrid(window)
             if not shapely.intersects(extent, sub.box):
                 continue
@@ -885,22 +886,30 @@ def habitat_candidates(
     path, role = _candidate_raster(suitability, landcover, suitable_classes, min_suitability)
     db, writable = _open(store)
     area_crs = db.config.crs
-    values, valid, info = read_raster(path, role=role)
-    grid = _grid_of(info)
-    mask = valid & (
-        values >= min_suitability if role == "suitability" else np.isin(values, _classes(suitable_classes))
-    )
-    patches = habitat_patches(mask, grid).to_crs(area_crs)
-    range_geom = _union(select_range(db.read(LayerKind.RANGES), range_period).to_crs(area_crs))
-    sites = _in_crs(db.read(LayerKind.SITES, missing_ok=True), area_crs)
-    pas = _optional_layer(db, LayerKind.PROTECTED_AREAS)
-    protected = _union(_in_crs(pas, area_crs)) if pas is not None else None
-    frame = candidate_sites(
-        patches, historical_range=range_geom, sites=sites, protected=protected, criteria=criteria
-    )
-    if role == "suitability":
-        frame = _with_mean_suitability(frame, values, valid, grid, area_crs, criteria)
-    outputs = _write_candidates(frame, _out_dir(out))
+    with task("Candidate sites", total=5) as advance:
+        values, valid, info = read_raster(path, role=role)
+        grid = _grid_of(info)
+        mask = valid & (
+            values >= min_suitability
+            if role == "suitability"
+            else np.isin(values, _classes(suitable_classes))
+        )
+        advance(1)
+        patches = habitat_patches(mask, grid).to_crs(area_crs)
+        advance(1)
+        range_geom = _union(select_range(db.read(LayerKind.RANGES), range_period).to_crs(area_crs))
+        sites = _in_crs(db.read(LayerKind.SITES, missing_ok=True), area_crs)
+        pas = _optional_layer(db, LayerKind.PROTECTED_AREAS)
+        protected = _union(_in_crs(pas, area_crs)) if pas is not None else None
+        frame = candidate_sites(
+            patches, historical_range=range_geom, sites=sites, protected=protected, criteria=criteria
+        )
+        advance(1)
+        if role == "suitability":
+            frame = _with_mean_suitability(frame, values, valid, grid, area_crs, criteria)
+        advance(1)
+        outputs = _write_candidates(frame, _out_dir(out))
+        advance(1)
     summary = {
         "n_candidates": len(frame),
         "range_period": range_period,

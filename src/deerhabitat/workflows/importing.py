@@ -16,7 +16,7 @@ from __future__ import annotations
 import hashlib
 import os
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -27,6 +27,7 @@ from deerhabitat.io import Provenance, Store, checks, file_sha256, occurrences, 
 from deerhabitat.io.fields import column_problems, parse_field_mapping, text_problems, uniform_types
 from deerhabitat.io.findings import Finding, ValidationReport, error, feature_labels, summarise, warning
 from deerhabitat.io.vector import read_vector, write_vector
+from deerhabitat.progress import task
 from deerhabitat.schema import SPECS, LayerKind, check_references, validate_layer
 from deerhabitat.workflows.store import open_store
 
@@ -306,11 +307,19 @@ def _validate(work: _Work, frame: gpd.GeoDataFrame, text_attributes: bool) -> gp
     return uniform_types(validated, exclude=work.spec.column_names)
 
 
-def _prepare(work: _Work) -> gpd.GeoDataFrame | None:
+_STEPS = 4
+"""Steps of :func:`_prepare` shown as progress: read, geometry checks, placing, schema validation."""
+
+
+def _prepare(work: _Work, advance: Callable[[int], None]) -> gpd.GeoDataFrame | None:
     frame, text_attributes, crs_origin = _read(work)
+    advance(1)
     frame = _check_geometry(work, frame, crs_origin)
+    advance(1)
     frame = _place(work, frame)
+    advance(1)
     validated = _validate(work, frame, text_attributes)
+    advance(1)
     return validated if work.report.ok else None
 
 
@@ -367,7 +376,8 @@ def validate_file(
     """
     work = _start(kind, path, open_store(store), options)
     try:
-        _prepare(work)
+        with task(f"Check {work.kind.value}", total=_STEPS) as advance:
+            _prepare(work, advance)
     except DeerHabitatError as exc:
         work.report.extend([error("file", " ".join(str(exc).split()))])
         work.report.accepted = 0
@@ -430,20 +440,22 @@ def import_layer(
             f"create your own with `deerhabitat init my.gpkg` and pass --store my.gpkg"
         )
     work = _start(kind, path, target, options)
-    validated = _prepare(work)
-    if validated is None:
-        raise SchemaError(work.kind.value, [str(f) for f in work.report.errors])
-    if dry_run:
-        added, updated, total = _would_write(target, work.kind, validated, replace)
-    else:
-        with target.transaction() as tx:
-            result = tx.write(
-                work.kind,
-                validated,
-                provenance=_provenance(work, replace),
-                mode="replace" if replace else "upsert",
-            )
-        added, updated, total = result.added, result.updated, result.total
+    with task(f"Import {work.kind.value}", total=_STEPS + 1) as advance:
+        validated = _prepare(work, advance)
+        if validated is None:
+            raise SchemaError(work.kind.value, [str(f) for f in work.report.errors])
+        if dry_run:
+            added, updated, total = _would_write(target, work.kind, validated, replace)
+        else:
+            with target.transaction() as tx:
+                result = tx.write(
+                    work.kind,
+                    validated,
+                    provenance=_provenance(work, replace),
+                    mode="replace" if replace else "upsert",
+                )
+            added, updated, total = result.added, result.updated, result.total
+        advance(1)
     return ImportResult(
         work.kind,
         str(path),
