@@ -33,8 +33,11 @@ from deerhabitat.schema import (
     parse_date,
 )
 
-FORMAT_VERSION = "1.0"
+FORMAT_VERSION = "1.1"
 """Version of the national report format described here."""
+KNOWN_VERSIONS = ("1.0", "1.1")
+"""Format versions read: 1.1 added legal status, poaching, mortality, captive stock, capacity and
+finance, and the ``illustrative`` flag; a 1.0 report is a valid 1.1 report."""
 
 CODE_LISTS: Mapping[str, tuple[str, ...]] = {
     "site-status": SITE_STATUSES,
@@ -75,6 +78,28 @@ CODE_LISTS: Mapping[str, tuple[str, ...]] = {
     "research-kind": ("survey", "telemetry", "camera-trap", "habitat-study", "genetics", "other"),
     "wp-status": ("not-started", "planned", "in-progress", "completed", "not-applicable"),
     "priority-kind": ("problem", "gap", "priority"),
+    "legal-instrument": (
+        "red-book",
+        "hunting-ban",
+        "species-law",
+        "protected-area-law",
+        "cites",
+        "international-agreement",
+        "other",
+    ),
+    "capacity-kind": ("staff", "rangers", "equipment", "training", "funding", "institution", "other"),
+    "mortality-cause": (
+        "disease",
+        "predation",
+        "starvation",
+        "flood",
+        "drought",
+        "fire",
+        "road",
+        "fence",
+        "other",
+        "unknown",
+    ),
     "yes-no-unknown": ("yes", "no", "unknown"),
     "yes-no": ("yes", "no"),
 }
@@ -241,6 +266,12 @@ SECTIONS: tuple[Section, ...] = (
             _f("focal_point_email", "email", "the focal point's e-mail"),
             _f("language", "text", "language of the free text"),
             _f("note", "text", "status of the report (e.g. official submission, or an illustration)"),
+            _f(
+                "illustrative",
+                "bool",
+                "yes when the report was compiled for illustration and is not an official submission "
+                "(default: no)",
+            ),
         ),
     ),
     Section(
@@ -358,6 +389,60 @@ SECTIONS: tuple[Section, ...] = (
         ),
     ),
     Section(
+        "poaching",
+        "Poaching",
+        "Poaching: incidents recorded, animals killed, prosecutions.",
+        fields=(
+            _f("year", "year", "year of the incidents", required=True),
+            _f("site_id", "text", "site concerned, if one"),
+            _f("area", "text", "area concerned"),
+            _f(
+                "incidents",
+                "int",
+                "poaching incidents recorded",
+                required=True,
+                minimum=0,
+                maximum=_MAX_ANIMALS,
+            ),
+            _f("animals_killed", "int", "deer known to have been killed", minimum=0, maximum=_MAX_ANIMALS),
+            _f("prosecutions", "int", "cases brought to court or fined", minimum=0, maximum=_MAX_ANIMALS),
+            _f("description", "text", "what happened, with numbers where known"),
+            _SOURCE,
+        ),
+    ),
+    Section(
+        "mortality",
+        "Mortality",
+        "Deaths recorded other than by poaching (disease, predation, floods, roads ...).",
+        fields=(
+            _f("year", "year", "year of the deaths", required=True),
+            _f("site_id", "text", "site concerned, if one"),
+            _f("cause", "code", "cause of death", required=True, codes="mortality-cause"),
+            _f("deaths", "int", "number of deer found dead", required=True, minimum=0, maximum=_MAX_ANIMALS),
+            _f("captive", "bool", "deaths among captive animals (default: no)"),
+            _f("description", "text", "what happened, with numbers where known"),
+            _SOURCE,
+        ),
+    ),
+    Section(
+        "legal_status",
+        "Legal status",
+        "Legal status of the species: Red Book category, hunting ban, laws and agreements.",
+        fields=(
+            _f("instrument", "code", "kind of legal instrument", required=True, codes="legal-instrument"),
+            _f(
+                "name",
+                "text",
+                "name of the law, list or agreement (e.g. Red Book of Tajikistan)",
+                required=True,
+            ),
+            _f("category", "text", "category or status given (e.g. Category I, listed, Appendix II)"),
+            _f("year", "year", "year of adoption or of the edition"),
+            _f("penalty", "text", "penalty for killing or capturing a deer, if set"),
+            _SOURCE,
+        ),
+    ),
+    Section(
         "measures",
         "Measures",
         "Conservation measures: legal status, enforcement, habitat restoration, "
@@ -398,6 +483,31 @@ SECTIONS: tuple[Section, ...] = (
         ),
     ),
     Section(
+        "captive_stock",
+        "Captive stock",
+        "Animals held in zoos, breeding centres and enclosures: stock, births, deaths, releases.",
+        fields=(
+            _f("facility", "text", "zoo, breeding centre or enclosure", required=True),
+            _f("site_id", "text", "site id of the facility, if the store knows it"),
+            _f("date", "date", "date (or year) of the stock count", required=True),
+            _f("total", "int", "animals held", required=True, minimum=0, maximum=_MAX_ANIMALS),
+            _f("males", "int", "males held", minimum=0, maximum=_MAX_ANIMALS),
+            _f("females", "int", "females held", minimum=0, maximum=_MAX_ANIMALS),
+            _f("young", "int", "young held", minimum=0, maximum=_MAX_ANIMALS),
+            _f("births", "int", "births during the period", minimum=0, maximum=_MAX_ANIMALS),
+            _f("deaths", "int", "deaths during the period", minimum=0, maximum=_MAX_ANIMALS),
+            _f(
+                "released",
+                "int",
+                "animals released to the wild during the period",
+                minimum=0,
+                maximum=_MAX_ANIMALS,
+            ),
+            _SOURCE_REQ,
+            _NOTES,
+        ),
+    ),
+    Section(
         "research",
         "Research",
         "Research and monitoring.",
@@ -431,6 +541,20 @@ SECTIONS: tuple[Section, ...] = (
             _f("partner_countries", "iso3-list", "countries involved (ISO3, comma-separated)"),
             _f("organisations", "text", "organisations involved"),
             _f("year", "year", "year"),
+            _SOURCE,
+        ),
+    ),
+    Section(
+        "capacity",
+        "Capacity",
+        "Capacity, institutions and finance: staff, rangers, equipment, training, funding.",
+        fields=(
+            _f("kind", "code", "kind of capacity or resource", required=True, codes="capacity-kind"),
+            _f("description", "text", "what is available or was done", required=True),
+            _f("amount", "float", "number (staff, rangers) or sum of money", minimum=0),
+            _f("unit", "text", "unit of the amount (e.g. rangers, USD, EUR)"),
+            _f("year", "year", "year"),
+            _f("funder", "text", "who pays (government budget, donor, project)"),
             _SOURCE,
         ),
     ),
@@ -872,11 +996,11 @@ def _indexed(report: dict, key: str) -> list[tuple[int, dict]]:
 def _cross_checks(checker: _Checker, report: dict[str, Any]) -> None:
     head = report["report"]
     start, end, submitted = head["period_start"], head["period_end"], head["submitted"]
-    if head["format_version"] not in (None, FORMAT_VERSION):
+    if head["format_version"] not in (None, *KNOWN_VERSIONS):
         checker.add(
             ("report", "format_version"),
             f"{head['format_version']!r} is not a known format version; "
-            f"expected {FORMAT_VERSION!r}; use a current template",
+            f"expected {' or '.join(map(repr, KNOWN_VERSIONS))}; use a current template",
         )
     if start is not None and end is not None and start > end:
         checker.add(
@@ -893,6 +1017,7 @@ def _cross_checks(checker: _Checker, report: dict[str, Any]) -> None:
     _check_populations(checker, report, submitted)
     _check_releases(checker, report, submitted)
     _check_coordinates(checker, report, "protected_areas")
+    _check_captive_stock(checker, report, submitted)
     _check_unique(checker, report, "protected_areas", ("pa_id",))
     _check_unique(checker, report, "work_programme", ("programme", "action_id"), needed=("action_id",))
     for i, entry in _indexed(report, "research"):
@@ -989,6 +1114,24 @@ def _check_releases(checker: _Checker, report: dict, submitted: str | None) -> N
             )
     if not any(e["release_id"] for e in report["releases"]):
         _check_unique(checker, report, "releases", ("site_id", "date"))
+
+
+def _check_captive_stock(checker: _Checker, report: dict, submitted: str | None) -> None:
+    _check_unique(checker, report, "captive_stock", ("facility", "date"))
+    for i, e in _indexed(report, "captive_stock"):
+        parts = [e[k] for k in ("males", "females", "young") if e[k] is not None]
+        if e["total"] is not None and sum(parts) > e["total"]:
+            checker.add(
+                ("captive_stock", i, "total"),
+                f"males + females + young = {sum(parts)} is more than the total {e['total']}; "
+                f"correct the total or its breakdown",
+            )
+        if _after(e["date"], submitted):
+            checker.add(
+                ("captive_stock", i, "date"),
+                f"{e['date']!r} is after the submission date {submitted!r}; a stock count is dated on or "
+                f"before the report; correct the date",
+            )
 
 
 def _check_coordinates(checker: _Checker, report: dict, key: str) -> None:

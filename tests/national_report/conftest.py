@@ -101,6 +101,24 @@ def minimal_report() -> dict:
             },
         ],
         "threats": [{"threat": "poaching", "severity": "high", "source": "x"}],
+        "poaching": [
+            {"year": 2022, "site_id": "UZB-A", "incidents": 3, "animals_killed": 2, "prosecutions": 1}
+        ],
+        "mortality": [{"year": 2023, "cause": "predation", "deaths": 4, "description": "wolves"}],
+        "legal_status": [{"instrument": "red-book", "name": "Red Book of Uzbekistan", "category": "listed"}],
+        "captive_stock": [
+            {
+                "facility": "Termez Zoo",
+                "date": "2023",
+                "total": 5,
+                "males": 2,
+                "females": 2,
+                "young": 1,
+                "births": 1,
+                "source": "gov.uz 21494",
+            }
+        ],
+        "capacity": [{"kind": "rangers", "description": "reserve rangers", "amount": 12, "unit": "rangers"}],
         "work_programme": [
             {"programme": "WP 2021-2026", "action_id": "9.7", "action": "corridor", "status": "planned"}
         ],

@@ -258,9 +258,11 @@ MALFORMED = {
         [
             "Error: sheet 'Population': unknown section 'Population'; sections: report (sheet 'Report'), populations "
             "(sheet 'Populations'), distribution (sheet 'Distribution'), protected_areas (sheet 'Protected areas'), "
-            "threats (sheet 'Threats'), measures (sheet 'Measures'), releases (sheet 'Releases'), research (sheet "
-            "'Research'), community (sheet 'Community'), cooperation (sheet 'Cooperation'), work_programme (sheet 'Work "
-            "Programme'), priorities (sheet 'Priorities'); did you mean 'Populations'? rename or remove it"
+            "threats (sheet 'Threats'), poaching (sheet 'Poaching'), mortality (sheet 'Mortality'), legal_status "
+            "(sheet 'Legal status'), measures (sheet 'Measures'), releases (sheet 'Releases'), captive_stock (sheet "
+            "'Captive stock'), research (sheet 'Research'), community (sheet 'Community'), cooperation (sheet "
+            "'Cooperation'), capacity (sheet 'Capacity'), work_programme (sheet 'Work Programme'), priorities (sheet "
+            "'Priorities'); did you mean 'Populations'? rename or remove it"
         ],
     ),
     "non-xlsx bytes": (
