@@ -167,7 +167,9 @@ class Field:
 
 
 def _number_text(value: float) -> str:
-    """Examples
+    """Write a bound for a message: thousands separated, no trailing ``.0``.
+
+    Examples
     --------
     >>> _number_text(10_000_000), _number_text(-90), _number_text(0.5)
     ('10,000,000', '-90', '0.5')
