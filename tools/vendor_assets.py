@@ -1,6 +1,6 @@
 """Copy the pinned npm packages' files into ``src/deerhabitat/publish/vendor``.
 
-The list of packages, versions, files and sha256 digests is ``deerhabitat.publish.assets.VENDORED``.
+The list of packages, versions, files and sha256 digests is ``deerhabitat.publish.assets.ALL_VENDORED``.
 For each package this script runs ``npm pack NAME@VERSION`` in a temporary folder, checks every listed
 file of the tarball against its pinned sha256, and copies it (with its licence file) to
 ``publish/vendor/NAME-VERSION/``. A digest that differs stops the script: the pinned list is the
@@ -22,7 +22,7 @@ import tarfile
 import tempfile
 from pathlib import Path
 
-from deerhabitat.publish.assets import VENDORED, VendoredPackage
+from deerhabitat.publish.assets import ALL_VENDORED, VendoredPackage
 
 VENDOR_DIR = Path(__file__).resolve().parents[1] / "src" / "deerhabitat" / "publish" / "vendor"
 
@@ -90,7 +90,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     problems = []
     total = 0
-    for package in VENDORED:
+    for package in ALL_VENDORED:
         problems += check(package) if args.check else vendor(package)
         size = sum(
             (VENDOR_DIR / package.folder / f.name).stat().st_size
@@ -98,9 +98,8 @@ def main(argv: list[str] | None = None) -> int:
             if (VENDOR_DIR / package.folder / f.name).is_file()
         )
         total += size
-        print(
-            f"{package.name}@{package.version} ({package.licence}): {len(package.files)} files, {size:,} bytes"
-        )
+        label = f"{package.name}@{package.version} ({package.licence})"
+        print(f"{label}: {len(package.files)} files, {size:,} bytes")
     print(f"total vendored: {total:,} bytes")
     for problem in problems:
         print(f"problem: {problem}", file=sys.stderr)

@@ -4,8 +4,12 @@ Never reads or writes files (the workflows do) and never imports :mod:`deerhabit
 :mod:`deerhabitat.analysis`. The steps: :func:`prepare_data` applies the publishing profile
 (generalising wild-population positions in the public profile), :func:`build_maps` builds every map
 the data allows, :func:`render_map_html` / :func:`render_static_map` draw one, and
-:func:`render_report` draws the report page.
+:func:`render_report` draws the report page. :func:`to_folium` draws a map as a ``folium.Map`` and
+:func:`offline_html` writes any folium map with its scripts inlined (both imported on first use, so that
+folium is loaded only by those who use it).
 """
+
+from typing import Any
 
 from deerhabitat.publish.assets import Basemap
 from deerhabitat.publish.data import PublishData, prepare_data
@@ -37,10 +41,22 @@ from deerhabitat.publish.report import (
 from deerhabitat.publish.static import render_static_map
 from deerhabitat.publish.styles import DEFAULT_STYLES, Field, LayerStyle, Symbol
 
+_FOLIUM_NAMES = ("FoliumMap", "offline_html", "to_folium")
+
+
+def __getattr__(name: str) -> Any:
+    if name in _FOLIUM_NAMES:
+        from deerhabitat.publish import folium as folium_maps
+
+        return getattr(folium_maps, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
 __all__ = [
     "DEFAULT_STYLES",
     "Basemap",
     "Field",
+    "FoliumMap",
     "LayerStyle",
     "MapFigure",
     "MapLayer",
@@ -66,6 +82,7 @@ __all__ = [
     "embed_snippet",
     "encode_map",
     "generalise_layers",
+    "offline_html",
     "prepare_data",
     "render_csv",
     "render_map_html",
@@ -74,5 +91,6 @@ __all__ = [
     "render_sld",
     "render_static_map",
     "snap_to_cell_centres",
+    "to_folium",
     "totals_table",
 ]

@@ -166,6 +166,83 @@ VENDORED: tuple[VendoredPackage, ...] = (
 )
 """The pinned npm packages whose files are inlined into every map, in load order."""
 
+FOLIUM_VENDORED: tuple[VendoredPackage, ...] = (
+    VendoredPackage(
+        "jquery",
+        "3.7.1",
+        "MIT",
+        VendoredFile("LICENSE.txt", "d4db9ebe6f29f5168eac45ad713f055623ac5d0dcd5ba92da23d650ae012020d"),
+        scripts=(
+            VendoredFile(
+                "dist/jquery.min.js", "fc9a93dd241f6b045cbff0481cf4e1901becd0e12fb45166a8f17f95823f0b1a"
+            ),
+        ),
+    ),
+    VendoredPackage(
+        "leaflet.awesome-markers",
+        "2.0.5",
+        "MIT",
+        VendoredFile("LICENSE", "eb9cb7abfd51b3d60a390ab572488738cf0278ae974fa06df0201909d1ce6dd6"),
+        scripts=(
+            VendoredFile(
+                "dist/leaflet.awesome-markers.js",
+                "8b0382d98ee76b3706729ebfb2c088b99be258aa30f6054de67b527602348d07",
+            ),
+        ),
+        stylesheets=(
+            VendoredFile(
+                "dist/leaflet.awesome-markers.css",
+                "bfba947d37a17ffa470a27a764affd7115cc747bae47e5ac24386feb5e99321c",
+            ),
+        ),
+        images=(
+            VendoredFile(
+                "dist/images/markers-soft.png",
+                "e41bc4be3d9cc8fcda26990db42fde1990230d352bc5f6f614fe89e163fb4edb",
+            ),
+            VendoredFile(
+                "dist/images/markers-soft@2x.png",
+                "d6926e36feb2224311ab88e08dd7c0eebdbe34a64b45ee09a8bc38ecab0cd5ee",
+            ),
+            VendoredFile(
+                "dist/images/markers-shadow.png",
+                "8703a2262710f5e3d29e65d2acdf90d6512e159e119d27b8234731d8a6208a20",
+            ),
+            VendoredFile(
+                "dist/images/markers-shadow@2x.png",
+                "b21a536be27313fb504f69f5899ff0b1245b276571769ac08d6c32c35676e47a",
+            ),
+        ),
+    ),
+    VendoredPackage(
+        "leaflet.markercluster",
+        "1.5.3",
+        "MIT",
+        VendoredFile("MIT-LICENCE.txt", "3133dacd38250bd1f524d8166cc60a016a382522e062fce143691c65bf5e4b3d"),
+        scripts=(
+            VendoredFile(
+                "dist/leaflet.markercluster.js",
+                "1e4e1d22972a3926f48598e0caf14e3fe7049835d428a344fed4f9e3665b3508",
+            ),
+        ),
+        stylesheets=(
+            VendoredFile(
+                "dist/MarkerCluster.css", "614dea0a98ff3f4ead74f04918f6b1d1b9ba435c25b5fc23b21a394d1e3e4d87"
+            ),
+            VendoredFile(
+                "dist/MarkerCluster.Default.css",
+                "61258232d98d64dc2a7b1e02130d67421bc5b9bda5994eef70228ff97570c170",
+            ),
+        ),
+    ),
+)
+"""The further pinned npm packages a saved folium map may link (jQuery for folium's popups, the
+awesome-markers icons of ``folium.Marker`` and ``FastMarkerCluster``, and ``MarkerCluster``); inlined
+only into folium maps (:mod:`deerhabitat.publish.folium`), never into deerhabitat's own pages."""
+
+ALL_VENDORED: tuple[VendoredPackage, ...] = VENDORED + FOLIUM_VENDORED
+"""Every committed package (what ``tools/vendor_assets.py`` fetches and checks)."""
+
 OWN_SCRIPT = "deerhabitat-map.js"
 OWN_STYLESHEET = "deerhabitat-map.css"
 """deerhabitat's own map code and style (in ``publish/templates``): layer control with groups and
@@ -212,6 +289,11 @@ def _read_own(name: str) -> str:
 
 _URL_RE = re.compile(r"url\(\s*['\"]?(images/[A-Za-z0-9_.@-]+)['\"]?\s*\)")
 _MIME = {".png": "image/png", ".svg": "image/svg+xml"}
+
+
+def inline_package_css(css: str, package: VendoredPackage) -> str:
+    """``css`` of ``package`` with its relative ``url(images/...)`` references as ``data:`` URIs."""
+    return _inline_images(css, package)
 
 
 def _inline_images(css: str, package: VendoredPackage) -> str:

@@ -175,7 +175,10 @@ class WebMap:
 
     @property
     def start_year(self) -> str | None:
-        """The year the slider and the static map show: ``initial_year`` if it is a year of the map, else the latest."""
+        """The year the slider and the static map show.
+
+        ``initial_year`` if it is a year of the map, else the latest.
+        """
         years = self.years
         if not years:
             return None
@@ -192,7 +195,10 @@ class WebMap:
 
     @property
     def bounds(self) -> tuple[float, float, float, float]:
-        """``(west, south, east, north)`` to open on: ``extent``, else every layer but the base, else the base."""
+        """``(west, south, east, north)`` to open on.
+
+        ``extent``, else every layer but the base, else the base.
+        """
         if self.extent is not None:
             return tuple(round(float(v), 4) for v in self.extent)
         boxes = [_layer_bounds(layer) for layer in self.layers if not getattr(layer, "base", False)]
@@ -264,18 +270,31 @@ def _column_json(values: list[str]) -> list[str] | dict:
     return {"d": distinct, "c": [index[v] for v in values]}
 
 
-def _columns_json(layer: MapLayer) -> list[list[str] | dict]:
-    """Popup texts column by column; a column of few distinct values as ``{"d": values, "c": codes}``."""
+def popup_columns(layer: MapLayer) -> list[list[str]]:
+    """The popup texts of a layer, one list per field (the first is the title): what every client shows.
+
+    Values are formatted by their :class:`~deerhabitat.publish.styles.Field` (units, digits); a field whose
+    column is missing gives empty texts.
+    """
     frame = layer.frame
     return [
-        _column_json(
-            [
-                f.format(v)
-                for v in (frame[f.column].tolist() if f.column in frame.columns else [None] * len(frame))
-            ]
-        )
+        [
+            f.format(v)
+            for v in (frame[f.column].tolist() if f.column in frame.columns else [None] * len(frame))
+        ]
         for f in layer.fields
     ]
+
+
+def symbol_indices(layer: MapLayer) -> list[int] | None:
+    """Index into ``layer.style.symbols()`` of each feature's symbol; None when the style has one symbol."""
+    style = layer.style
+    return [style.symbol_index(v) for v in layer.frame[style.field]] if style.field else None
+
+
+def _columns_json(layer: MapLayer) -> list[list[str] | dict]:
+    """Popup texts column by column; a column of few distinct values as ``{"d": values, "c": codes}``."""
+    return [_column_json(column) for column in popup_columns(layer)]
 
 
 def encode_layer(layer: MapLayer | RasterLayer) -> dict:
@@ -306,7 +325,7 @@ def encode_layer(layer: MapLayer | RasterLayer) -> dict:
             f"layer {layer.id!r} has missing or empty geometries; drop them before building the map"
         )
     style = layer.style
-    sym = [style.symbol_index(v) for v in layer.frame[style.field]] if style.field else None
+    sym = symbol_indices(layer)
     out = {
         "id": layer.id,
         "title": layer.title,
@@ -344,6 +363,17 @@ def _legend_indices(style: LayerStyle, sym: list[int] | None) -> list[int]:
     return [i for i in range(1, len(style.categories) + 1) if i in used] + ([0] if 0 in used else [])
 
 
+def legend_symbols(layer: MapLayer) -> list[Symbol]:
+    """The symbols a layer's legend lists.
+
+    Its categories in order (only those used, unless ``full_legend``), then the default symbol if used;
+    the single symbol of an unclassified style.
+    """
+    symbols = layer.style.symbols()
+    sym = None if layer.full_legend else symbol_indices(layer)
+    return [symbols[i] for i in _legend_indices(layer.style, sym)]
+
+
 def encode_map(web_map: WebMap) -> dict:
     """The JSON-ready description of a whole map: bounds, groups, years and layers."""
     used = list(dict.fromkeys(layer.group for layer in web_map.layers))
@@ -365,15 +395,15 @@ _SCRIPT_ESCAPES = {"<": "\\u003c", ">": "\\u003e", "&": "\\u0026", "\u2028": "\\
 
 
 def script_json(data: object) -> str:
-    """JSON text safe inside ``<script type="application/json">``.
+    r"""JSON text safe inside ``<script type="application/json">``.
 
-    ``<``, ``>`` and ``&`` are written as ``\\u`` escapes, so no value can close the element
+    ``<``, ``>`` and ``&`` are written as ``\u`` escapes, so no value can close the element
     (``</script>``) or open a comment (``<!--``); ``JSON.parse`` restores them.
 
     Examples
     --------
     >>> script_json({"name": "</script><b>"})
-    '{"name":"\\\\u003c/script\\\\u003e\\\\u003cb\\\\u003e"}'
+    '{"name":"\\u003c/script\\u003e\\u003cb\\u003e"}'
     """
     text = json.dumps(data, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
     for char, escape in _SCRIPT_ESCAPES.items():

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from deerhabitat.workflows.analyze import AnalysisResult, analyze
+    from deerhabitat.workflows.folium import folium_map, save_offline
     from deerhabitat.workflows.habitat import (
         HabitatReport,
         bundled_habitat,
@@ -49,6 +50,8 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
 _EXPORTS: dict[str, str] = {
     "AnalysisResult": "analyze",
     "analyze": "analyze",
+    "folium_map": "folium",
+    "save_offline": "folium",
     "HabitatReport": "habitat",
     "bundled_habitat": "habitat",
     "habitat_aoh": "habitat",
@@ -85,6 +88,7 @@ __all__ = [
     "analyze",
     "bundled_habitat",
     "export_layer",
+    "folium_map",
     "habitat_aoh",
     "habitat_candidates",
     "habitat_rasters",
@@ -100,6 +104,7 @@ __all__ = [
     "national_report_validate",
     "open_store",
     "report",
+    "save_offline",
     "validate_file",
 ]
 assert sorted(__all__) == sorted(_EXPORTS)
