@@ -125,7 +125,8 @@ class Column:
         Type values are coerced to. ``date`` is an ISO text date of a year (``2009``), a month
         (``2009-05``) or a day (``2009-05-15``), never in the future.
     required : bool
-        Whether the column must be present.
+        Whether the layer has the column. A required column that is ``nullable`` may still be left
+        out of a file: all its values are then missing, and :func:`validate_layer` adds it empty.
     nullable : bool
         Whether a value may be missing.
     allowed : tuple, optional
@@ -512,6 +513,8 @@ def validate_layer(
 
     Columns of the spec are coerced to their types (``int`` columns become pandas ``Int64``,
     ``bool`` becomes ``boolean``, ``date`` becomes ISO text); extra columns are kept as they are.
+    Only the columns whose values may not be missing must be in ``frame`` (for ``releases``, one of
+    ``source_site_id`` and ``source_name``); a nullable column left out is added with no values.
     The input is not modified.
 
     Parameters
@@ -545,7 +548,9 @@ def validate_layer(
     spec = SPECS[kind]
     today = today or _dt.date.today()
     problems: list[str] = []
-    missing = [c.name for c in spec.columns if c.required and c.name not in frame.columns]
+    missing = [c.name for c in spec.columns if c.required and not c.nullable and c.name not in frame.columns]
+    if kind is LayerKind.RELEASES and not {"source_site_id", "source_name"} & set(frame.columns):
+        missing.append("source_site_id or source_name")
     if missing:
         found = ", ".join(map(str, [c for c in frame.columns if c != "geometry"])) or "none"
         problems.append(
@@ -568,8 +573,10 @@ def validate_layer(
 def _cross_column_problems(kind: LayerKind, frame: pd.DataFrame, coerced: dict[str, list]) -> list[str]:
     problems = []
     labels = _labels(frame, SPECS[kind].id_column)
-    if kind is LayerKind.RELEASES and "source_site_id" in coerced and "source_name" in coerced:
-        for label, sid, sname in zip(labels, coerced["source_site_id"], coerced["source_name"], strict=True):
+    if kind is LayerKind.RELEASES and {"source_site_id", "source_name"} & coerced.keys():
+        nothing = [None] * len(frame)
+        sids, snames = coerced.get("source_site_id", nothing), coerced.get("source_name", nothing)
+        for label, sid, sname in zip(labels, sids, snames, strict=True):
             if sid is None and sname is None:
                 problems.append(f"{label}: give source_site_id or source_name (where the animals came from)")
     if kind is LayerKind.POPULATION_COUNTS and {"lower", "upper", "count"} <= coerced.keys():
@@ -589,6 +596,8 @@ def _assemble(frame: gpd.GeoDataFrame, spec: LayerSpec, coerced: dict[str, list]
     for column in spec.columns:
         if column.name in coerced:
             data[column.name] = pd.array(coerced[column.name], dtype=_PANDAS_DTYPES[column.dtype])
+        elif column.required:  # a nullable column left out of the file: all its values are missing
+            data[column.name] = pd.array([None] * len(frame), dtype=_PANDAS_DTYPES[column.dtype])
     geometry_name = frame.geometry.name if isinstance(frame, gpd.GeoDataFrame) else None
     for name in frame.columns:
         if name not in data and name != geometry_name:
