@@ -31,7 +31,7 @@ import shapely
 from deerhabitat.config import StoreConfig
 from deerhabitat.io import Provenance, Store, file_sha256
 from deerhabitat.io.national_report import read_report_file
-from deerhabitat.io.national_report_store import write_report_record
+from deerhabitat.io.store import StoreWriter
 from deerhabitat.nrschema import check_report
 from deerhabitat.schema import ORIGIN_CODES, PRESENCE_CODES, LayerKind, check_references, validate_layer
 from deerhabitat.units import M_PER_KM, ha_to_km2, km2_to_m2
@@ -263,7 +263,7 @@ def build_layers(sources: Path, config: StoreConfig) -> dict[LayerKind, gpd.GeoD
     return layers
 
 
-def keep_national_reports(store_path: Path, folder: Path = NATIONAL_REPORTS) -> int:
+def keep_national_reports(tx: StoreWriter, folder: Path = NATIONAL_REPORTS) -> int:
     """Keep each YAML national report of ``folder`` in the store as a record (no feature); return how many.
 
     The Overview Report reads threats, measures, Work Programme actions and priorities from these
@@ -275,8 +275,7 @@ def keep_national_reports(store_path: Path, folder: Path = NATIONAL_REPORTS) -> 
         report, problems = check_report(source.data, locate=source.locate)
         if source.problems or problems:
             raise SystemExit(f"{path.name}: " + "; ".join(str(p) for p in [*source.problems, *problems]))
-        write_report_record(
-            store_path,
+        tx.add_national_report(
             report,
             filename=source.filename,
             fmt=source.format,
@@ -309,7 +308,7 @@ def build(target: Path = TARGET, sources: Path = SOURCES) -> dict[LayerKind | st
                 source_file=f"data/sources/{path.name}", sha256=file_sha256(path), action="build", note=note
             )
             counts[kind] = tx.write(kind, frame, provenance=provenance, mode="replace").total
-        counts["national-reports"] = keep_national_reports(tx.path, NATIONAL_REPORTS)
+        counts["national-reports"] = keep_national_reports(tx, NATIONAL_REPORTS)
     target.chmod(0o644)  # the store is created private (mkstemp); package data must be readable by all
     return counts
 

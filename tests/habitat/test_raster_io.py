@@ -23,8 +23,6 @@ from deerhabitat.io.raster import (
     read_display_image,
     read_raster,
     read_raster_info,
-    register_rasters,
-    registered_rasters,
     write_raster,
 )
 
@@ -131,10 +129,10 @@ def test_display_image_is_in_lon_lat_bounds(tif):
 def test_registry_round_trip(tmp_path, tif):
     store = Store.create(tmp_path / "s.gpkg")
     info = read_raster_info(tif("a.tif", np.ones((2, 3), "uint8"), km_grid(3, 2)))
-    assert registered_rasters(store).empty
+    assert store.rasters().empty
     with store.transaction() as tx:
-        register_rasters(tx, [raster_record(info, "landcover", command="test")])
-    table = registered_rasters(store)
+        tx.register_rasters([raster_record(info, "landcover", command="test")])
+    table = store.rasters()
     assert table[["role", "width", "height", "command"]].values.tolist() == [["landcover", 3, 2, "test"]]
     assert table["sha256"].iloc[0] == hashlib.sha256(info.path.read_bytes()).hexdigest()
     assert Store(store.path).kinds() == []  # the registry is an attributes table, not a layer

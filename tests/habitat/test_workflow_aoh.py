@@ -17,7 +17,6 @@ from habitat_builders import ALBERS, ORIGIN, block_array, km_grid, make_store, r
 from deerhabitat.analysis.habitat import ElevationLimits, Grid, HabitatLayers, area_of_habitat, pixel_area_km2
 from deerhabitat.errors import AnalysisError, CRSError, InputFileError, LayerNotFoundError
 from deerhabitat.io import Store
-from deerhabitat.io.raster import registered_rasters
 from deerhabitat.workflows import habitat_aoh
 
 X0, Y0 = ORIGIN
@@ -196,7 +195,7 @@ def test_rasters_are_registered_in_the_store(world):
         elevation=world["dem"],
         min_elevation_m=0,
     )
-    table = registered_rasters(Store(world["store"]))
+    table = Store(world["store"]).rasters()
     assert sorted(table["role"]) == ["aoh", "elevation", "landcover"]
     row = table.set_index("role").loc["landcover"]
     assert row["sha256"] == sha(world["lc"]) and row["width"] == 40 and row["height"] == 30
@@ -205,7 +204,7 @@ def test_rasters_are_registered_in_the_store(world):
     habitat_aoh(
         world["lc"], range_period="2020", suitable_classes=[1], out=world["tmp"] / "r", store=world["store"]
     )
-    assert len(registered_rasters(Store(world["store"]))) == 3  # one row per role and path, latest wins
+    assert len(Store(world["store"]).rasters()) == 3  # one row per role and path, latest wins
 
 
 def test_elevation_on_another_grid_is_warped_bilinear(world, tif):

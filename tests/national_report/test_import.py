@@ -16,7 +16,6 @@ from deerhabitat.config import StoreChoice, StoreConfig
 from deerhabitat.errors import LayerNotFoundError, ReportFormatError, StoreError
 from deerhabitat.io import Provenance, Store
 from deerhabitat.io.national_report_layers import circle_of_area, merge_version, report_layers
-from deerhabitat.io.national_report_store import read_report_record, read_report_records, write_report_record
 from deerhabitat.nrschema import check_report
 from deerhabitat.schema import LayerKind, validate_layer
 from deerhabitat.workflows import national_report_import, national_report_list, national_report_validate
@@ -187,42 +186,36 @@ def test_merge_version_upserts_when_nothing_is_withdrawn():
 
 def test_records_are_versioned_by_country_and_period(store_path, make_report):
     report, _ = check_report(make_report(), today=TODAY)
-    assert (
-        write_report_record(store_path, report, filename="a.yaml", fmt="yaml", content=b"v1", sha256="s1")
-        == 1
-    )
-    assert (
-        write_report_record(store_path, report, filename="b.xlsx", fmt="xlsx", content=b"v2", sha256="s2")
-        == 2
-    )
+    store = Store(store_path)
+    with store.transaction() as tx:
+        assert tx.add_national_report(report, filename="a.yaml", fmt="yaml", content=b"v1", sha256="s1") == 1
+        assert tx.add_national_report(report, filename="b.xlsx", fmt="xlsx", content=b"v2", sha256="s2") == 2
     other = json.loads(json.dumps(report))
     other["report"].update(period_start=2016, period_end=2019)
-    assert (
-        write_report_record(store_path, other, filename="c.yaml", fmt="yaml", content=b"old", sha256="s3")
-        == 1
-    )
-    records = read_report_records(store_path)
+    with store.transaction() as tx:
+        assert tx.add_national_report(other, filename="c.yaml", fmt="yaml", content=b"old", sha256="s3") == 1
+    records = store.national_reports()
     assert records[["period", "version", "latest", "filename"]].values.tolist() == [
         ["2016-2019", 1, True, "c.yaml"],
         ["2020-2023", 1, False, "a.yaml"],
         ["2020-2023", 2, True, "b.xlsx"],
     ]
-    latest = read_report_record(store_path, "UZB")
+    latest = store.national_report("UZB")
     assert (latest.period, latest.version, latest.original, latest.format) == ("2020-2023", 2, b"v2", "xlsx")
     assert latest.report == report
-    assert read_report_record(store_path, "UZB", period=(2020, 2023), version=1).original == b"v1"
+    assert store.national_report("UZB", period=(2020, 2023), version=1).original == b"v1"
     with pytest.raises(
         LayerNotFoundError,
         match=r"no national report KAZ in the store 'store.gpkg' \(kept: UZB "
         r"2016-2019 v1, UZB 2020-2023 v1, UZB 2020-2023 v2\); import it",
     ):
-        read_report_record(store_path, "KAZ")
+        store.national_report("KAZ")
 
 
 def test_a_store_without_reports_lists_none(store_path):
-    assert read_report_records(store_path).empty
+    assert Store(store_path).national_reports().empty
     with pytest.raises(LayerNotFoundError, match=r"\(kept: none\)"):
-        read_report_record(store_path, "UZB")
+        Store(store_path).national_report("UZB")
 
 
 # -- the import workflow --------------------------------------------------------------------------------
@@ -243,7 +236,7 @@ def test_import_writes_layers_and_keeps_the_file(store_path, tmp_path, make_repo
     assert sorted(counts["count"].tolist()) == [186, 1475, 2112]
     assert set(counts["source"]) == {"national report UZB 2020-2023 (uzb.yaml)"}
     assert store.read(LayerKind.SITES)["site_id"].tolist() == ["UZB-A", "UZB-B"]
-    kept = read_report_record(store_path, "UZB")
+    kept = Store(store_path).national_report("UZB")
     assert kept.original == path.read_bytes() and kept.sha256 == sha256(path) and kept.filename == "uzb.yaml"
     assert kept.report["populations"][0]["count"] == 1475
     assert (
@@ -308,7 +301,7 @@ def test_a_failed_import_leaves_the_store_byte_for_byte(
         def fail(*args, **kwargs):
             raise StoreError("disk full")
 
-        monkeypatch.setattr("deerhabitat.workflows.national_report.write_report_record", fail)
+        monkeypatch.setattr("deerhabitat.io.store.StoreWriter.add_national_report", fail)
     path = write_yaml(tmp_path / "r.yaml", report)
     with pytest.raises((ReportFormatError, StoreError)):
         national_report_import(path, store=store_path)

@@ -9,7 +9,7 @@ import xml.etree.ElementTree as ET
 import pytest
 
 from deerhabitat.errors import StoreError
-from deerhabitat.io.styles import STYLES_TABLE, StyleRow, read_layer_styles, write_layer_styles
+from deerhabitat.io.store import STYLES_TABLE, StyleRow
 from deerhabitat.publish import build_store_styles, render_qml, render_sld
 from deerhabitat.publish.styles import DEFAULT_STYLES, SITE_STYLE, range_style
 from deerhabitat.schema import LayerKind
@@ -74,7 +74,7 @@ def test_store_styles_cover_every_layer(layers):
 def test_styles_are_written_as_qgis_default_styles_and_rewritten_only_when_changed(store, layers):
     rows = [StyleRow(s.table, s.name, s.qml, s.sld, s.description) for s in build_store_styles(layers)]
     with store.transaction() as tx:
-        assert write_layer_styles(tx.path, rows) == len(rows)
+        assert tx.write_styles(rows) == len(rows)
     with contextlib.closing(sqlite3.connect(store.path)) as con:
         columns = [r[1] for r in con.execute(f"PRAGMA table_info({STYLES_TABLE})")]
         geometry = dict(con.execute(f"SELECT f_table_name, f_geometry_column FROM {STYLES_TABLE}").fetchall())
@@ -83,10 +83,10 @@ def test_styles_are_written_as_qgis_default_styles_and_rewritten_only_when_chang
         ).fetchall()
     assert columns == QGIS_COLUMNS and contents == [("attributes",)]
     assert geometry["sites"] == "geom"
-    stored = read_layer_styles(store.path)
+    stored = store.styles()
     assert stored["sites"]["qml"] == rows[[r.table for r in rows].index("sites")].qml
     with store.transaction() as tx:
-        assert write_layer_styles(tx.path, rows) == 0
+        assert tx.write_styles(rows) == 0
     assert store.read(LayerKind.SITES).shape[0] == 5
 
 
@@ -96,8 +96,9 @@ def test_a_style_for_a_table_that_is_not_in_the_store_is_refused(store):
         match=r"cannot store a QGIS style for table 'nowhere': it is not a feature table "
         r"of the store \(feature tables: population_counts, ",
     ):
-        write_layer_styles(store.path, [StyleRow("nowhere", "x", "<qgis/>", "")])
+        with store.transaction() as tx:
+            tx.write_styles([StyleRow("nowhere", "x", "<qgis/>", "")])
 
 
 def test_no_styles_table_reads_as_empty(store):
-    assert read_layer_styles(store.path) == {}
+    assert store.styles() == {}

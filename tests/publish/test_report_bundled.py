@@ -14,7 +14,7 @@ import pytest
 from publish_builders import coordinate_patterns
 
 from deerhabitat.config import bundled_store_path
-from deerhabitat.io.national_report_store import read_report_records
+from deerhabitat.io import Store
 from deerhabitat.workflows.analyze import analyze
 from deerhabitat.workflows.national_report import national_report_validate
 
@@ -54,7 +54,7 @@ def test_every_bundled_national_report_is_valid(path):
 
 
 def test_the_bundled_store_keeps_the_yaml_reports_as_records_without_doubling_the_counts():
-    records = read_report_records(bundled_store_path())
+    records = Store(bundled_store_path()).national_reports()
     assert records["country"].tolist() == ["KAZ", "TJK", "TKM", "UZB"]
     assert set(records["filename"]) == {p.name for p in BUNDLED_REPORTS if p.suffix == ".yaml"}
     assert records["note"].str.startswith("report record only").all()

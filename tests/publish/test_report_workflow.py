@@ -86,10 +86,8 @@ def test_an_unknown_language_is_refused_before_anything_is_written(tmp_path, run
 
 
 def test_a_position_in_a_kept_national_report_is_withheld_from_the_public_report(tmp_path):
-    from deerhabitat.io.national_report_store import write_report_record
-
     store = tmp_path / "store.gpkg"
-    init(store)
+    target = init(store)
     parsed = {
         "report": {"country": "UZB", "period_start": 2020, "period_end": 2023, "submitted": "2024-02"},
         "threats": [
@@ -97,7 +95,8 @@ def test_a_position_in_a_kept_national_report_is_withheld_from_the_public_report
         ],
         "work_programme": [{"action_id": "9.7", "action": "Corridor", "status": "not-started"}],
     }
-    write_report_record(store, parsed, filename="UZB.yaml", fmt="yaml", content=b"x", sha256="0" * 64)
+    with target.transaction() as tx:
+        tx.add_national_report(parsed, filename="UZB.yaml", fmt="yaml", content=b"x", sha256="0" * 64)
     public = report(store=store, out=tmp_path / "public", dpi=50).out
     internal = report(store=store, out=tmp_path / "internal", dpi=50, profile="internal").out
     for folder, shown in ((public, False), (internal, True)):

@@ -8,8 +8,8 @@
 - :class:`RasterWriter` writes a raster block by block into a temporary tiled GeoTIFF and, when every block
   is written, turns it into a Cloud-Optimised GeoTIFF (GDAL ``COG`` driver: tiled 512, DEFLATE, overviews)
   that replaces the destination in one ``os.replace``.
-- :func:`register_rasters` records the rasters a command used or made (path, sha256, role, CRS, grid) in
-  the store's ``deerhabitat_rasters`` table, inside a :meth:`~deerhabitat.io.Store.transaction`.
+- :func:`raster_record` describes a raster (path, sha256, role, CRS, grid) for the store's registry
+  (:meth:`deerhabitat.io.store.StoreWriter.register_rasters`).
 
 GDAL's block cache is capped at :data:`GDAL_CACHE_MB` while these objects are open, so memory stays
 bounded whatever the raster size.
@@ -18,14 +18,12 @@ bounded whatever the raster size.
 from __future__ import annotations
 
 import contextlib
-import datetime as _dt
 import json
 import math
 import os
-import sqlite3
 import tempfile
-from collections.abc import Iterable, Mapping
-from dataclasses import asdict, dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 from types import SimpleNamespace
@@ -36,12 +34,10 @@ import pandas as pd
 import pyproj
 from affine import Affine
 
-from deerhabitat._version import __version__
 from deerhabitat.crs import parse_crs
-from deerhabitat.errors import CRSError, InputFileError, StoreError
-from deerhabitat.io.store import Store, StoreWriter, file_sha256
+from deerhabitat.errors import CRSError, InputFileError
+from deerhabitat.io.store import RasterRecord, file_sha256
 
-RASTER_TABLE = "deerhabitat_rasters"
 GDAL_CACHE_MB = 256
 RESAMPLING_METHODS = ("nearest", "bilinear")
 BUNDLED_RASTERS = "data/rasters"
@@ -480,23 +476,6 @@ def read_class_table(path: str | os.PathLike, /) -> pd.DataFrame:
     return table.sort_values("value").reset_index(drop=True)
 
 
-@dataclass(frozen=True)
-class RasterRecord:
-    """One raster registered in a store: what it is for and exactly which file it was."""
-
-    role: str
-    path: str
-    sha256: str
-    crs_name: str
-    crs_wkt: str
-    width: int
-    height: int
-    transform: str
-    dtype: str
-    nodata: float | None
-    command: str = ""
-
-
 def raster_record(info: RasterInfo, role: str, *, command: str = "") -> RasterRecord:
     """Describe ``info`` for the registry (hashes the file)."""
     described = info.describe()
@@ -513,70 +492,3 @@ def raster_record(info: RasterInfo, role: str, *, command: str = "") -> RasterRe
         nodata=described["nodata"],
         command=command,
     )
-
-
-def register_rasters(writer: StoreWriter, records: Iterable[RasterRecord]) -> int:
-    """Record rasters in the store's ``deerhabitat_rasters`` table (one row per role and path, latest wins).
-
-    Call it inside ``with store.transaction() as tx:`` with ``tx``, so a failure leaves the store as it was.
-
-    Returns
-    -------
-    int
-        Rows written.
-    """
-    now = _dt.datetime.now(_dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-    rows = [(*asdict(r).values(), now, __version__) for r in records]
-    with contextlib.closing(sqlite3.connect(writer.path)) as con:
-        _ensure_raster_table(con)
-        con.executemany(
-            f"INSERT OR REPLACE INTO {RASTER_TABLE} (role, path, sha256, crs_name, crs_wkt, width, height, "
-            f"transform, dtype, nodata, command, time_utc, tool_version) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
-            rows,
-        )
-        con.commit()
-    return len(rows)
-
-
-def registered_rasters(store: Store) -> pd.DataFrame:
-    """Return the rasters registered in ``store``, sorted by role and path (empty when there are none)."""
-    columns = [
-        "role",
-        "path",
-        "sha256",
-        "crs_name",
-        "crs_wkt",
-        "width",
-        "height",
-        "transform",
-        "dtype",
-        "nodata",
-        "command",
-        "time_utc",
-        "tool_version",
-    ]
-    try:
-        with contextlib.closing(sqlite3.connect(f"file:{store.path}?mode=ro", uri=True)) as con:
-            return pd.read_sql_query(
-                f"SELECT {', '.join(columns)} FROM {RASTER_TABLE} ORDER BY role, path", con
-            )
-    except (pd.errors.DatabaseError, sqlite3.Error):
-        return pd.DataFrame(columns=columns)
-
-
-def _ensure_raster_table(con: sqlite3.Connection) -> None:
-    try:
-        con.execute(f"""CREATE TABLE IF NOT EXISTS {RASTER_TABLE} (id INTEGER PRIMARY KEY AUTOINCREMENT,
-            role TEXT NOT NULL, path TEXT NOT NULL, sha256 TEXT NOT NULL, crs_name TEXT, crs_wkt TEXT,
-            width INTEGER, height INTEGER, transform TEXT, dtype TEXT, nodata REAL, command TEXT,
-            time_utc TEXT NOT NULL, tool_version TEXT NOT NULL, UNIQUE (role, path))""")
-        con.execute(
-            f"INSERT OR IGNORE INTO gpkg_contents (table_name, data_type, identifier, description) "
-            f"VALUES ('{RASTER_TABLE}', 'attributes', '{RASTER_TABLE}', 'GeoTIFF rasters used or made "
-            f"by deerhabitat: role, path, sha256, CRS and grid')"
-        )
-    except sqlite3.Error as exc:
-        raise StoreError(
-            f"cannot record rasters in the store ({exc}); check the store is a deerhabitat "
-            f"GeoPackage you can write to."
-        ) from exc

@@ -1,4 +1,15 @@
-"""The store: one GeoPackage holding a table per layer kind, its settings, and a provenance log.
+"""The store: the one module that owns every table of the GeoPackage, behind one API.
+
+Tables: one feature table per layer kind (:mod:`deerhabitat.schema`), ``deerhabitat_config`` (the
+species settings), ``deerhabitat_provenance`` (one row per write), ``deerhabitat_rasters`` (the
+GeoTIFFs a command used or made), ``layer_styles`` (QGIS's default styles) and
+``deerhabitat_national_reports`` (national reports kept whole, versioned).
+
+The API is :class:`Store` for reads (``read``, ``layers``, ``provenance``, ``config``, ``rasters``,
+``styles``, ``national_reports``, ``national_report``) and :class:`StoreWriter`, given by
+:meth:`Store.transaction`, for writes (``write``, ``set_config``, ``register_rasters``,
+``write_styles``, ``add_national_report``). Nothing outside this module opens the GeoPackage with
+SQL, so another backend (PostGIS) can sit behind the same two classes.
 
 Every change goes through :meth:`Store.transaction`: the GeoPackage is copied to a temporary file
 beside it, all writes go to the copy, and the copy replaces the original with one atomic
@@ -12,14 +23,16 @@ import contextlib
 import datetime as _dt
 import glob
 import hashlib
+import json
 import logging
 import os
 import shutil
 import sqlite3
 import tempfile
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator
+from dataclasses import astuple, dataclass
 from pathlib import Path
+from typing import Any
 
 import geopandas as gpd
 import pandas as pd
@@ -30,12 +43,60 @@ from deerhabitat._version import __version__
 from deerhabitat.config import StoreConfig
 from deerhabitat.crs import STORE_CRS, require_crs
 from deerhabitat.errors import LayerNotFoundError, StoreError
+from deerhabitat.nrschema import period_label
 from deerhabitat.schema import SPECS, LayerKind
 
 log = logging.getLogger(__name__)
 
 CONFIG_TABLE = "deerhabitat_config"
 PROVENANCE_TABLE = "deerhabitat_provenance"
+RASTERS_TABLE = "deerhabitat_rasters"
+STYLES_TABLE = "layer_styles"
+REPORTS_TABLE = "deerhabitat_national_reports"
+_PROVENANCE_COLUMNS = (
+    "id",
+    "layer",
+    "action",
+    "source_file",
+    "sha256",
+    "time_utc",
+    "tool_version",
+    "added",
+    "updated",
+    "rejected",
+    "total",
+    "note",
+)
+_RASTER_COLUMNS = (
+    "role",
+    "path",
+    "sha256",
+    "crs_name",
+    "crs_wkt",
+    "width",
+    "height",
+    "transform",
+    "dtype",
+    "nodata",
+    "command",
+    "time_utc",
+    "tool_version",
+)
+_REPORT_COLUMNS = (
+    "id",
+    "country",
+    "period_start",
+    "period_end",
+    "version",
+    "submitted",
+    "filename",
+    "format",
+    "sha256",
+    "size_bytes",
+    "imported_utc",
+    "tool_version",
+    "note",
+)
 _PANDAS_DTYPES = {"str": "string", "int": "Int64", "float": "Float64", "bool": "boolean", "date": "string"}
 
 
@@ -100,6 +161,78 @@ class LayerInfo:
     def to_dict(self) -> dict:
         """Plain dict for JSON output."""
         return dict(self.__dict__)
+
+
+@dataclass(frozen=True)
+class RasterRecord:
+    """One raster registered in a store: what it is for and exactly which file it was."""
+
+    role: str
+    path: str
+    sha256: str
+    crs_name: str
+    crs_wkt: str
+    width: int
+    height: int
+    transform: str
+    dtype: str
+    nodata: float | None
+    command: str = ""
+
+
+@dataclass(frozen=True)
+class StyleRow:
+    """One QGIS style to store: the table it styles, its name, QML and SLD text, and a description."""
+
+    table: str
+    name: str
+    qml: str
+    sld: str
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class StoredReport:
+    """One version of a national report as kept in the store.
+
+    Attributes
+    ----------
+    country : str
+        ISO3 code.
+    period_start, period_end : int
+        The reporting period.
+    version : int
+        1 for the first import of this country and period, then 2, 3 ...
+    submitted : str
+        Submission date (ISO text).
+    filename, format, sha256 : str
+        The original file's name, format (``yaml`` or ``xlsx``) and sha256.
+    original : bytes
+        The original file, byte for byte.
+    report : dict
+        The parsed, checked report (see :func:`deerhabitat.nrschema.check_report`).
+    imported_utc, tool_version, note : str
+        When and by which deerhabitat version it was imported; what the import wrote.
+    """
+
+    country: str
+    period_start: int
+    period_end: int
+    version: int
+    submitted: str
+    filename: str
+    format: str
+    sha256: str
+    original: bytes
+    report: dict
+    imported_utc: str
+    tool_version: str
+    note: str
+
+    @property
+    def period(self) -> str:
+        """The period as text (``2020-2023``)."""
+        return period_label(self.period_start, self.period_end)
 
 
 class Store:
@@ -241,26 +374,140 @@ class Store:
 
     def provenance(self) -> pd.DataFrame:
         """The provenance log: one row per write, oldest first."""
-        with contextlib.closing(sqlite3.connect(f"file:{self.path}?mode=ro", uri=True)) as con:
-            try:
-                return pd.read_sql_query(f"SELECT * FROM {PROVENANCE_TABLE} ORDER BY id", con)
-            except (pd.errors.DatabaseError, sqlite3.Error):
-                return pd.DataFrame(
-                    columns=[
-                        "id",
-                        "layer",
-                        "action",
-                        "source_file",
-                        "sha256",
-                        "time_utc",
-                        "tool_version",
-                        "added",
-                        "updated",
-                        "rejected",
-                        "total",
-                        "note",
-                    ]
+        with contextlib.closing(_connect_ro(self.path)) as con:
+            if not _has_table(con, PROVENANCE_TABLE):
+                return pd.DataFrame(columns=list(_PROVENANCE_COLUMNS))
+            return pd.read_sql_query(f"SELECT * FROM {PROVENANCE_TABLE} ORDER BY id", con)
+
+    def rasters(self) -> pd.DataFrame:
+        """The rasters registered in the store, sorted by role and path (empty when there are none).
+
+        Returns
+        -------
+        pandas.DataFrame
+            Columns ``role, path, sha256, crs_name, crs_wkt, width, height, transform, dtype, nodata,
+            command, time_utc, tool_version``; ``path`` is absolute (entries are kept relative to the
+            store's folder, so a store moved with its rasters still finds them).
+        """
+        with contextlib.closing(_connect_ro(self.path)) as con:
+            if not _has_table(con, RASTERS_TABLE):
+                return pd.DataFrame(columns=list(_RASTER_COLUMNS))
+            frame = pd.read_sql_query(f"SELECT {', '.join(_RASTER_COLUMNS)} FROM {RASTERS_TABLE}", con)
+        frame["path"] = [str(_resolve_beside(self.path, p)) for p in frame["path"]]
+        return frame.sort_values(["role", "path"], kind="stable").reset_index(drop=True)
+
+    def styles(self) -> dict[str, dict[str, str]]:
+        """The default QGIS style of each table: ``{table: {"name", "qml", "sld"}}`` (empty if none)."""
+        with contextlib.closing(_connect_ro(self.path)) as con:
+            if not _has_table(con, STYLES_TABLE):
+                return {}
+            rows = con.execute(
+                f"SELECT f_table_name, styleName, styleQML, styleSLD FROM {STYLES_TABLE} "
+                f"WHERE useAsDefault ORDER BY id"
+            ).fetchall()
+        return {table: {"name": name, "qml": qml, "sld": sld} for table, name, qml, sld in rows}
+
+    def national_reports(self) -> pd.DataFrame:
+        """List the national reports kept in the store (without the files), oldest period first.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Columns ``country``, ``period_start``, ``period_end``, ``period`` (text), ``version``,
+            ``latest`` (bool: the version that wins), ``submitted``, ``filename``, ``format``,
+            ``sha256``, ``size_bytes``, ``imported_utc``, ``tool_version``, ``note``; sorted by
+            country, period and version. Empty (same columns) when the store holds no report.
+        """
+        with contextlib.closing(_connect_ro(self.path)) as con:
+            if not _has_table(con, REPORTS_TABLE):
+                frame = pd.DataFrame(columns=list(_REPORT_COLUMNS))
+            else:
+                frame = pd.read_sql_query(f"SELECT {', '.join(_REPORT_COLUMNS)} FROM {REPORTS_TABLE}", con)
+        frame = frame.drop(columns="id").sort_values(["country", "period_start", "period_end", "version"])
+        frame.insert(
+            3,
+            "period",
+            [
+                period_label(int(s), int(e))
+                for s, e in zip(frame["period_start"], frame["period_end"], strict=True)
+            ],
+        )
+        latest = frame.groupby(["country", "period_start", "period_end"])["version"].transform("max")
+        frame.insert(5, "latest", frame["version"] == latest)
+        return frame.reset_index(drop=True)
+
+    def national_report(
+        self, country: str, *, period: tuple[int, int] | None = None, version: int | None = None
+    ) -> StoredReport:
+        """Read one national report kept in the store, with its original file and parsed form.
+
+        Parameters
+        ----------
+        country : str
+            ISO3 code.
+        period : tuple of int, optional
+            ``(period_start, period_end)``; default the latest period reported by the country.
+        version : int, optional
+            Default the latest version of that period.
+
+        Raises
+        ------
+        LayerNotFoundError
+            If no such report is kept; the message lists the reports that are.
+        """
+        where: list[str] = ["country = ?"]
+        args: list[str | int] = [country]
+        if period is not None:
+            where.append("period_start = ? AND period_end = ?")
+            args += list(period)
+        if version is not None:
+            where.append("version = ?")
+            args.append(version)
+        with contextlib.closing(_connect_ro(self.path)) as con:
+            row = (
+                con.execute(
+                    "SELECT country, period_start, period_end, version, submitted, filename, format, "
+                    f"sha256, original, parsed_json, imported_utc, tool_version, note FROM {REPORTS_TABLE} "
+                    f"WHERE {' AND '.join(where)} "
+                    f"ORDER BY period_end DESC, period_start DESC, version DESC LIMIT 1",
+                    args,
+                ).fetchone()
+                if _has_table(con, REPORTS_TABLE)
+                else None
+            )
+        if row is None:
+            kept = self.national_reports()
+            listed = (
+                ", ".join(
+                    f"{c} {p} v{v}"
+                    for c, p, v in zip(kept["country"], kept["period"], kept["version"], strict=True)
                 )
+                or "none"
+            )
+            asked = " ".join(
+                str(x) for x in (country, period and period_label(*period), version and f"v{version}") if x
+            )
+            raise LayerNotFoundError(
+                f"no national report {asked} in the store {self.path.name!r} (kept: {listed}); "
+                f"import it with `deerhabitat national-report import FILE`"
+            )
+        country, start, end, number, submitted, filename, fmt, sha256 = row[:8]
+        original, parsed, imported, tool, note = row[8:]
+        return StoredReport(
+            country,
+            int(start),
+            int(end),
+            int(number),
+            submitted,
+            filename,
+            fmt,
+            sha256,
+            original=bytes(original),
+            report=json.loads(parsed),
+            imported_utc=imported,
+            tool_version=tool,
+            note=note or "",
+        )
 
     # -- writing ----------------------------------------------------------------------------------
     @contextlib.contextmanager
@@ -348,7 +595,7 @@ class StoreWriter:
 
     def record(self, kind: LayerKind, provenance: Provenance, result: WriteResult) -> None:
         """Append one row to the provenance table."""
-        now = _dt.datetime.now(_dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        now = _utc_now()
         with contextlib.closing(sqlite3.connect(self.path)) as con:
             _ensure_provenance(con)
             con.execute(
@@ -376,6 +623,134 @@ class StoreWriter:
             con.execute(f"DELETE FROM {CONFIG_TABLE}")
             _write_config(con, config)
             con.commit()
+
+    def register_rasters(self, records: Iterable[RasterRecord]) -> int:
+        """Record rasters in the ``deerhabitat_rasters`` table (one row per role and file, latest wins).
+
+        Paths are kept relative to the store's folder; an earlier entry of the same role and file
+        (relative, or absolute as older versions wrote it) is replaced.
+
+        Returns
+        -------
+        int
+            Rows written.
+        """
+        now = _utc_now()
+        rows = [(*astuple(r), now, __version__) for r in records]
+        try:
+            with contextlib.closing(sqlite3.connect(self.path)) as con:
+                _ensure_rasters_table(con)
+                existing = con.execute(f"SELECT id, role, path FROM {RASTERS_TABLE}").fetchall()
+                for row in rows:
+                    target = _resolve_beside(self.path, row[1])
+                    stale = [
+                        (i,)
+                        for i, role, path in existing
+                        if role == row[0] and _resolve_beside(self.path, path) == target
+                    ]
+                    con.executemany(f"DELETE FROM {RASTERS_TABLE} WHERE id = ?", stale)
+                con.executemany(
+                    f"INSERT OR REPLACE INTO {RASTERS_TABLE} ({', '.join(_RASTER_COLUMNS)}) "
+                    f"VALUES ({', '.join('?' * len(_RASTER_COLUMNS))})",
+                    [(row[0], _relative_to_store(self.path, row[1]), *row[2:]) for row in rows],
+                )
+                con.commit()
+        except sqlite3.Error as exc:
+            raise StoreError(
+                f"cannot record rasters in the store ({exc}); check the store is a deerhabitat "
+                f"GeoPackage you can write to."
+            ) from exc
+        return len(rows)
+
+    def write_styles(self, styles: Iterable[StyleRow]) -> int:
+        """Store each style as the default QGIS style of its table; return how many styles changed.
+
+        A table's earlier style of the same name is replaced; its other styles become non-default.
+        Styles identical to the stored ones are left alone.
+
+        Raises
+        ------
+        StoreError
+            If a style names a table that is not a feature table of the GeoPackage, or SQLite fails.
+        """
+        changed = 0
+        try:
+            with contextlib.closing(sqlite3.connect(self.path)) as con:
+                _ensure_styles_table(con)
+                geometry_columns = dict(
+                    con.execute("SELECT table_name, column_name FROM gpkg_geometry_columns").fetchall()
+                )
+                for style in styles:
+                    changed += _write_style(con, style, geometry_columns)
+                con.commit()
+        except sqlite3.Error as exc:
+            raise StoreError(f"cannot write QGIS layer styles into {str(self.path)!r}: {exc}") from exc
+        return changed
+
+    def add_national_report(
+        self,
+        report: dict[str, Any],
+        *,
+        filename: str,
+        fmt: str,
+        content: bytes,
+        sha256: str,
+        note: str = "",
+    ) -> int:
+        """Keep a national report whole, as the next version of its country and period.
+
+        Parameters
+        ----------
+        report : dict
+            The checked report.
+        filename, fmt, content, sha256 : str, str, bytes, str
+            The original file: name, format (``yaml`` or ``xlsx``), bytes and sha256.
+        note : str, optional
+            What the import wrote.
+
+        Returns
+        -------
+        int
+            The version given to this report.
+
+        Raises
+        ------
+        StoreError
+            If the table cannot be written.
+        """
+        head = report["report"]
+        key = (head["country"], head["period_start"], head["period_end"])
+        try:
+            with contextlib.closing(sqlite3.connect(self.path)) as con:
+                _ensure_reports_table(con)
+                (latest,) = con.execute(
+                    f"SELECT COALESCE(MAX(version), 0) FROM {REPORTS_TABLE} WHERE country = ? "
+                    "AND period_start = ? AND period_end = ?",
+                    key,
+                ).fetchone()
+                con.execute(
+                    f"INSERT INTO {REPORTS_TABLE} (country, period_start, period_end, version, "
+                    "submitted, filename, format, sha256, size_bytes, original, parsed_json, imported_utc, "
+                    "tool_version, note) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                    (
+                        *key,
+                        latest + 1,
+                        head["submitted"],
+                        filename,
+                        fmt,
+                        sha256,
+                        len(content),
+                        content,
+                        json.dumps(report, ensure_ascii=False),
+                        _utc_now(),
+                        __version__,
+                        note,
+                    ),
+                )
+                con.commit()
+        except sqlite3.Error as exc:
+            raise StoreError(f"cannot record the national report in {str(self.path)!r}: {exc}") from exc
+        return int(latest) + 1
 
 
 def _write_frame(path: Path, kind: LayerKind, frame: gpd.GeoDataFrame) -> None:
@@ -551,3 +926,102 @@ def _ensure_provenance(con: sqlite3.Connection) -> None:
 
 def _write_config(con: sqlite3.Connection, config: StoreConfig) -> None:
     con.executemany(f"INSERT INTO {CONFIG_TABLE} (key, value) VALUES (?, ?)", config.to_mapping().items())
+
+
+def _utc_now() -> str:
+    return _dt.datetime.now(_dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _connect_ro(path: Path) -> sqlite3.Connection:
+    return sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+
+
+def _has_table(con: sqlite3.Connection, name: str) -> bool:
+    found = con.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (name,))
+    return found.fetchone() is not None
+
+
+def _register_contents(con: sqlite3.Connection, table: str, description: str) -> None:
+    con.execute(
+        "INSERT OR IGNORE INTO gpkg_contents (table_name, data_type, identifier, description) "
+        "VALUES (?, 'attributes', ?, ?)",
+        (table, table, description),
+    )
+
+
+def _relative_to_store(store: Path, path: str) -> str:
+    """``path`` relative to the folder of the store's real file (absolute if that is impossible)."""
+    folder = store.resolve().parent
+    try:
+        return Path(os.path.relpath(Path(path).resolve(), folder)).as_posix()
+    except ValueError:  # another drive on Windows
+        return str(Path(path).resolve())
+
+
+def _resolve_beside(store: Path, path: str) -> Path:
+    """An absolute path for a registry entry, relative ones taken from the store's real folder."""
+    entry = Path(path)
+    if entry.is_absolute():
+        return entry
+    return Path(os.path.normpath(store.resolve().parent / entry))
+
+
+def _ensure_rasters_table(con: sqlite3.Connection) -> None:
+    con.execute(f"""CREATE TABLE IF NOT EXISTS {RASTERS_TABLE} (id INTEGER PRIMARY KEY AUTOINCREMENT,
+        role TEXT NOT NULL, path TEXT NOT NULL, sha256 TEXT NOT NULL, crs_name TEXT, crs_wkt TEXT,
+        width INTEGER, height INTEGER, transform TEXT, dtype TEXT, nodata REAL, command TEXT,
+        time_utc TEXT NOT NULL, tool_version TEXT NOT NULL, UNIQUE (role, path))""")
+    _register_contents(
+        con, RASTERS_TABLE, "GeoTIFF rasters used or made by deerhabitat: role, path, sha256, CRS and grid"
+    )
+
+
+def _ensure_styles_table(con: sqlite3.Connection) -> None:
+    """QGIS's own ``layer_styles`` schema (the table "Save as default" creates in a GeoPackage)."""
+    con.execute(f"""CREATE TABLE IF NOT EXISTS {STYLES_TABLE} (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        f_table_catalog TEXT(256), f_table_schema TEXT(256), f_table_name TEXT(256),
+        f_geometry_column TEXT(256), styleName TEXT(30), styleQML TEXT, styleSLD TEXT,
+        useAsDefault BOOLEAN, description TEXT, owner TEXT(30), ui TEXT(30),
+        update_time DATETIME DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now')))""")
+    _register_contents(con, STYLES_TABLE, "QGIS layer styles")
+
+
+def _write_style(con: sqlite3.Connection, style: StyleRow, geometry_columns: dict[str, str]) -> int:
+    if style.table not in geometry_columns:
+        raise StoreError(
+            f"cannot store a QGIS style for table {style.table!r}: it is not a feature table of the "
+            f"store (feature tables: {', '.join(sorted(geometry_columns)) or 'none'})"
+        )
+    current = con.execute(
+        f"SELECT styleQML, styleSLD FROM {STYLES_TABLE} WHERE f_table_name = ? AND styleName = ? "
+        f"AND useAsDefault",
+        (style.table, style.name),
+    ).fetchall()
+    if current == [(style.qml, style.sld)]:
+        return 0
+    con.execute(f"UPDATE {STYLES_TABLE} SET useAsDefault = 0 WHERE f_table_name = ?", (style.table,))
+    con.execute(
+        f"DELETE FROM {STYLES_TABLE} WHERE f_table_name = ? AND styleName = ?", (style.table, style.name)
+    )
+    con.execute(
+        f"INSERT INTO {STYLES_TABLE} (f_table_catalog, f_table_schema, f_table_name, f_geometry_column, "
+        f"styleName, styleQML, styleSLD, useAsDefault, description, owner, ui) "
+        f"VALUES ('', '', ?, ?, ?, ?, ?, 1, ?, '', '')",
+        (style.table, geometry_columns[style.table], style.name, style.qml, style.sld, style.description),
+    )
+    return 1
+
+
+def _ensure_reports_table(con: sqlite3.Connection) -> None:
+    con.execute(f"""CREATE TABLE IF NOT EXISTS {REPORTS_TABLE} (id INTEGER PRIMARY KEY AUTOINCREMENT,
+        country TEXT NOT NULL, period_start INTEGER NOT NULL, period_end INTEGER NOT NULL,
+        version INTEGER NOT NULL, submitted TEXT NOT NULL, filename TEXT NOT NULL, format TEXT NOT NULL,
+        sha256 TEXT NOT NULL, size_bytes INTEGER NOT NULL, original BLOB NOT NULL, parsed_json TEXT NOT NULL,
+        imported_utc TEXT NOT NULL, tool_version TEXT NOT NULL, note TEXT,
+        UNIQUE (country, period_start, period_end, version))""")
+    _register_contents(
+        con,
+        REPORTS_TABLE,
+        "national reports kept whole: original file, parsed JSON, country, period, version",
+    )

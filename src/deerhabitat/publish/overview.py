@@ -7,7 +7,7 @@ values with a ``source`` column, or None when there is nothing to show. Titles, 
 labels come from :mod:`deerhabitat.publish.text`. Nothing here reads files.
 
 National reports are passed as a frame of the *latest* version of each country and period, with the
-columns of ``read_report_records`` plus ``parsed`` (the checked report as a dict).
+columns of :meth:`deerhabitat.io.Store.national_reports` plus ``parsed`` (the checked report as a dict).
 """
 
 from __future__ import annotations

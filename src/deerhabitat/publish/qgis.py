@@ -1,8 +1,8 @@
 """QGIS layer styles (QML, with an SLD twin) generated from the web maps' :class:`LayerStyle` objects.
 
 A GIS specialist who opens the store in QGIS sees the web map's symbology: the workflow writes these
-styles into the GeoPackage's ``layer_styles`` table (:mod:`deerhabitat.io.styles`), which QGIS reads
-as each layer's default style. Sizes keep their on-screen size: a CSS pixel is 0.2646 mm.
+styles into the GeoPackage's ``layer_styles`` table (:meth:`deerhabitat.io.store.StoreWriter.write_styles`),
+which QGIS reads as each layer's default style. Sizes keep their on-screen size: a CSS pixel is 0.2646 mm.
 """
 
 from __future__ import annotations

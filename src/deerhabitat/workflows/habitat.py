@@ -70,7 +70,6 @@ from deerhabitat.io.raster import (
     read_class_table,
     read_raster,
     read_raster_info,
-    register_rasters,
 )
 from deerhabitat.io.vector import write_vector
 from deerhabitat.progress import task, track
@@ -157,7 +156,7 @@ def _register(store: Store, writable: bool, items: Iterable[tuple[RasterInfo, st
         return False
     records = [raster_record(info, role, command=command) for info, role in items]
     with store.transaction() as tx:
-        register_rasters(tx, records)
+        tx.register_rasters(records)
     return True
 
 
@@ -1052,6 +1051,4 @@ def _latest_period(db: Store) -> str:
 
 def habitat_rasters(*, store: str | os.PathLike | None = None) -> pd.DataFrame:
     """List the rasters registered in the store (``deerhabitat habitat rasters``), by role and path."""
-    from deerhabitat.io.raster import registered_rasters
-
-    return registered_rasters(_open(store)[0])
+    return _open(store)[0].rasters()

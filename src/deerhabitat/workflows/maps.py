@@ -27,8 +27,8 @@ from deerhabitat import analysis as an
 from deerhabitat.config import StoreChoice, StoreConfig, resolve_store
 from deerhabitat.errors import DeerHabitatError, PublishError
 from deerhabitat.io import Store
-from deerhabitat.io.raster import read_display_image, registered_rasters
-from deerhabitat.io.styles import StyleRow, read_layer_styles, write_layer_styles
+from deerhabitat.io.raster import read_display_image
+from deerhabitat.io.store import StyleRow
 from deerhabitat.publish import (
     Basemap,
     Profile,
@@ -197,7 +197,7 @@ def _raster_kind(role: str, path: str) -> str | None:
 
 def _habitat(opened: Store, notes: list[str]) -> list[RasterLayer]:
     """Display layers of the latest AOH and suitability rasters registered in the store, if their files exist."""
-    registry = registered_rasters(opened)
+    registry = opened.rasters()
     chosen: dict[str, str] = {}
     for row in registry.sort_values("time_utc", kind="stable").itertuples():
         kind = _raster_kind(str(row.role), str(row.path))
@@ -361,13 +361,13 @@ def write_store_styles(publication: Publication) -> int | None:
         return None
     layers = {kind: publication.store.read(kind) for kind in publication.store.kinds()}
     rows = [StyleRow(s.table, s.name, s.qml, s.sld, s.description) for s in build_store_styles(layers)]
-    current = read_layer_styles(path)
+    current = publication.store.styles()
     if all(
         current.get(r.table, {}).get("qml") == r.qml and current[r.table].get("sld") == r.sld for r in rows
     ):
         return 0
     with publication.store.transaction() as tx:
-        return write_layer_styles(tx.path, rows)
+        return tx.write_styles(rows)
 
 
 def map_(

@@ -11,7 +11,6 @@ from deerhabitat.errors import ReportFormatError, StoreError
 from deerhabitat.io import Provenance
 from deerhabitat.io.national_report import ReportFile, read_report_file, template_report, write_report_file
 from deerhabitat.io.national_report_layers import merge_version, report_layers
-from deerhabitat.io.national_report_store import read_report_records, write_report_record
 from deerhabitat.nrschema import Problem, check_country, check_report, period_label
 from deerhabitat.schema import SPECS, LayerKind
 from deerhabitat.workflows.store import open_store
@@ -225,8 +224,7 @@ def national_report_import(
             f"{written[LayerKind.RELEASES]} releases, {written[LayerKind.PROTECTED_AREAS]} protected "
             f"areas added, {withdrawn} withdrawn from an earlier version"
         )
-        version = write_report_record(
-            tx.path,
+        version = tx.add_national_report(
             report,
             filename=source.filename,
             fmt=source.format,
@@ -258,5 +256,5 @@ def national_report_list(*, store: str | os.PathLike | None = None) -> list[dict
         One per version: country, period, version, latest, submitted, filename, format, sha256,
         size_bytes, imported_utc, tool_version, note.
     """
-    records = read_report_records(open_store(store).path)
+    records = open_store(store).national_reports()
     return records.drop(columns=["period_start", "period_end"]).to_dict(orient="records")

@@ -19,8 +19,8 @@ import pandas as pd
 
 from deerhabitat import analysis as an
 from deerhabitat.errors import DeerHabitatError, PublishError
+from deerhabitat.io import Store
 from deerhabitat.io.csv_safe import csv_text
-from deerhabitat.io.national_report_store import read_report_record, read_report_records
 from deerhabitat.publish import Basemap, Profile, build_maps, build_report, render_report
 from deerhabitat.publish import overview as ov
 from deerhabitat.publish.charts import country_chart_svg, trend_chart_svg
@@ -74,14 +74,13 @@ def _analysis_tables(path: Path, notes: list[str]) -> tuple[dict[str, pd.DataFra
     return dict(result.tables), result.reference_year
 
 
-def _national_reports(path: Path) -> pd.DataFrame:
+def _national_reports(store: Store) -> pd.DataFrame:
     """Every report record kept, with ``parsed`` (the checked report) on the latest versions."""
-    records = read_report_records(path)
+    records = store.national_reports()
     parsed = []
     for row in records.itertuples(index=False):
         parsed.append(
-            read_report_record(
-                path,
+            store.national_report(
                 row.country,
                 period=(int(row.period_start), int(row.period_end)),
                 version=int(row.version),
@@ -234,7 +233,8 @@ def _sections(publication: Publication, maps: Sequence[WebMap], notes: list[str]
     states = list(config.range_states)
     tables, year = _analysis_tables(path, notes)
     public = publication.data.profile is Profile.PUBLIC
-    reports = ov.public_reports(_national_reports(path)) if public else _national_reports(path)
+    reports = _national_reports(publication.store)
+    reports = ov.public_reports(reports) if public else reports
     figures = _by_name(maps)
     gaps = _gap_tables(states, names, tables, reports, year, config.stale_after_years, public)
     layers = {kind.value: frame for kind, frame in publication.data.layers.items()}
