@@ -4,7 +4,7 @@ PY      := $(VENV)/bin/python
 STAMP   := $(VENV)/.installed-$(shell cat pyproject.toml constraints.txt | sha256sum | cut -c1-12)
 SUDO    := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: report test install data chromium benchmarks clean
+.PHONY: report test install data chromium qgis benchmarks clean
 
 $(STAMP): pyproject.toml constraints.txt
 	@test -x $(PY) || python3 -m venv $(VENV)
@@ -17,13 +17,23 @@ install: $(STAMP)
 report: $(STAMP)
 	$(VENV)/bin/deerhabitat report
 
-## The whole test suite (installs Debian's chromium for the browser tests when it is missing)
-test: $(STAMP) chromium
+## The whole test suite (installs Debian's chromium for the browser tests, and QGIS for the QGIS client
+## tests, when they are missing)
+test: $(STAMP) chromium qgis
 	$(PY) -m pytest
 
 chromium:
 	@command -v chromium >/dev/null 2>&1 || { $(SUDO) apt-get update -qq && \
 	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium >/dev/null; }
+
+## Debian's QGIS (python3-qgis, qgis-providers: about 1 GB and 2 minutes) for tests/qgis, which open the
+## store with PyQGIS. A failed install only prints a note: those tests then skip and say why.
+qgis:
+	@/usr/bin/python3 -c "import qgis.core" >/dev/null 2>&1 || { \
+	  echo "Installing Debian's QGIS (python3-qgis qgis-providers, about 1 GB, about 2 minutes)..."; \
+	  { $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq \
+	    python3-qgis qgis-providers >/dev/null; } || \
+	  echo "Note: QGIS could not be installed; the QGIS client tests (tests/qgis) will be skipped."; }
 
 ## Rebuild the bundled store, its sample rasters and national reports from data/ (see data/README.md)
 data: $(STAMP)
