@@ -297,6 +297,36 @@ SPECS: Mapping[LayerKind, LayerSpec] = {
 }
 """The schema of every layer kind."""
 
+
+def period_order(periods: Iterable[object]) -> list[str]:
+    """Sort range periods: names that are not years first (``historical``), then years ascending.
+
+    Examples
+    --------
+    >>> period_order(["2020", "historical", "2002", "2020"])
+    ['historical', '2002', '2020']
+    """
+    unique = {str(p) for p in periods}
+    return sorted(unique, key=lambda p: (1, int(p), p) if p.strip().isdigit() else (0, 0, p.lower()))
+
+
+def latest_period(periods: Iterable[object]) -> str | None:
+    """The latest range period: the largest period that is a year, or None when no period is a year.
+
+    The one rule for "the current range" wherever it is needed (the AOH of the bundled rasters, the
+    coverage map and tables, the change between periods).
+
+    Examples
+    --------
+    >>> latest_period(["historical", "2002", "2020", "2020"])
+    '2020'
+    >>> latest_period(["historical"]) is None
+    True
+    """
+    years = [p for p in period_order(periods) if p.strip().isdigit()]
+    return years[-1] if years else None
+
+
 _DATE_RE = re.compile(r"^(\d{4})(?:-(\d{2}))?(?:-(\d{2}))?$")
 _TRUE = {"true", "t", "yes", "y", "1"}
 _FALSE = {"false", "f", "no", "n", "0"}

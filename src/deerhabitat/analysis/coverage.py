@@ -21,6 +21,7 @@ import shapely
 from deerhabitat.analysis._checks import require_analysis_crs, require_columns
 from deerhabitat.analysis.protection import repair_polygons
 from deerhabitat.errors import AnalysisError
+from deerhabitat.schema import latest_period, period_order
 from deerhabitat.units import m2_to_km2
 
 ALL = "ALL"
@@ -214,18 +215,6 @@ def range_change(
     return out[CHANGE_COLUMNS]
 
 
-def period_order(periods: object) -> list[str]:
-    """Sort period names: names that are not years first (``historical``), then years ascending.
-
-    Examples
-    --------
-    >>> period_order(["2020", "historical", "2002", "2020"])
-    ['historical', '2002', '2020']
-    """
-    unique = {str(p) for p in periods}
-    return sorted(unique, key=lambda p: (1, int(p), p) if p.strip().isdigit() else (0, 0, p.lower()))
-
-
 # -- steps -------------------------------------------------------------------------------------------
 
 
@@ -263,7 +252,7 @@ def _change_periods(periods: object, historical: str | None, current: str | None
         named = [p for p in ordered if p.strip().lower() == "historical"]
         historical = named[0] if named else (years[0] if years else None)
     if current is None:
-        current = years[-1] if years else None
+        current = latest_period(ordered)
     if historical is None or current is None or historical == current:
         return None, None
     return historical, current

@@ -12,8 +12,10 @@ pixel areas come from the grid when it is equal-area and from the store's analys
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
+import shutil
 import tomllib
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -60,6 +62,7 @@ from deerhabitat.config import resolve_store
 from deerhabitat.crs import is_equal_area
 from deerhabitat.errors import AnalysisError, ConfigError, InputFileError
 from deerhabitat.io import Store
+from deerhabitat.io.cache import cache_key, read_entry, write_entry
 from deerhabitat.io.csv_safe import write_frame_csv
 from deerhabitat.io.raster import (
     AlignedRasters,
@@ -73,7 +76,7 @@ from deerhabitat.io.raster import (
 )
 from deerhabitat.io.vector import write_vector
 from deerhabitat.progress import task, track
-from deerhabitat.schema import LayerKind
+from deerhabitat.schema import LayerKind, latest_period, period_order
 from deerhabitat.units import M2_PER_KM2
 
 ZONE_KINDS = {"ranges": "range_id", "protected-areas": "pa_id", "sites": "site_id", "range-states": "iso3"}
@@ -999,19 +1002,34 @@ BUNDLED_ELEVATION_LIMITS_M = (None, 1500.0)
 """Elevation limits used with the bundled rasters: a lowland riparian deer, mountains (> 1,500 m) excluded."""
 
 
+BUNDLED_CACHE_AREA = "bundled-habitat"
+"""Folder of the cache (:mod:`deerhabitat.io.cache`) that keeps the bundled habitat rasters."""
+
+
 def bundled_habitat(
-    out: str | os.PathLike, *, store: str | os.PathLike | None = None, range_period: str | None = None
+    out: str | os.PathLike,
+    *,
+    store: str | os.PathLike | None = None,
+    range_period: str | None = None,
+    use_cache: bool = True,
 ) -> dict[str, HabitatReport]:
     """AOH and suitability of the bundled sample rasters, for the Overview Report.
+
+    They are computed once per content of the inputs and kept in the user's cache
+    (:func:`deerhabitat.io.cache.cache_root`), keyed by the sha256 of the rasters, the class table, the
+    store file, the settings and the habitat code and model; a later call with the same key copies
+    them into ``out``. A damaged cache entry is computed again.
 
     Parameters
     ----------
     out : path-like
-        Output folder (``aoh.tif``, ``suitability.tif`` and manifests).
+        Output folder (``aoh.tif``, ``suitability.tif``, ``distance_to_water_km.tif`` and manifests).
     store : path-like, optional
         The store (default: the bundled store).
     range_period : str, optional
         Range period for the AOH; default the latest period that is a year.
+    use_cache : bool, default True
+        Read and fill the cache; False always computes.
 
     Returns
     -------
@@ -1020,33 +1038,84 @@ def bundled_habitat(
     """
     landcover = bundled_raster_path("landcover.tif")
     elevation = bundled_raster_path("elevation.tif")
-    classes = read_class_table(bundled_raster_path("landcover_classes.csv"))
+    class_table = bundled_raster_path("landcover_classes.csv")
+    classes = read_class_table(class_table)
     suitable = classes.loc[classes["suitable"], "value"].astype(int).tolist()
-    period = range_period or _latest_period(_open(store)[0])
+    db = _open(store)[0]
+    period = range_period or _latest_period(db)
     low, high = BUNDLED_ELEVATION_LIMITS_M
+    out_dir = _out_dir(out)
+    key = _bundled_key([landcover, elevation, class_table, db.path], period, suitable)
+    entry = read_entry(BUNDLED_CACHE_AREA, key) if use_cache else None
+    if entry is not None:
+        for name, path in entry.files.items():
+            shutil.copyfile(path, out_dir / name)
+        return {
+            name: HabitatReport(
+                report["command"], report["summary"], {k: out_dir / v for k, v in report["outputs"].items()}
+            )
+            for name, report in entry.payload.items()
+        }
     aoh = habitat_aoh(
         landcover,
         range_period=period,
         suitable_classes=suitable,
-        out=out,
+        out=out_dir,
         store=store,
         elevation=elevation,
         min_elevation_m=low,
         max_elevation_m=high,
     )
-    suitability = habitat_suitability(landcover, out=out, store=store, elevation=elevation)
-    return {"aoh": aoh, "suitability": suitability}
+    suitability = habitat_suitability(landcover, out=out_dir, store=store, elevation=elevation)
+    reports = {"aoh": aoh, "suitability": suitability}
+    if use_cache:
+        files = {p.name: p for report in reports.values() for p in report.outputs.values()}
+        payload = {
+            name: {
+                "command": r.command,
+                "summary": r.summary,
+                "outputs": {k: p.name for k, p in r.outputs.items()},
+            }
+            for name, r in reports.items()
+        }
+        write_entry(BUNDLED_CACHE_AREA, key, files, json.loads(json.dumps(payload, default=str)))
+    return reports
+
+
+def _bundled_key(inputs: list[Path], period: str, suitable: list[int]) -> str:
+    """What decides the bundled habitat rasters: input files, settings, and the habitat code and model."""
+    from importlib import resources
+
+    from deerhabitat.io import file_sha256
+
+    code = resources.files("deerhabitat.analysis.habitat")
+    sources = sorted(
+        (p.name, hashlib.sha256(p.read_bytes()).hexdigest())
+        for p in code.iterdir()
+        if p.name.endswith((".py", ".toml"))
+    )
+    return cache_key(
+        {
+            "inputs": [file_sha256(p) for p in inputs],
+            "range_period": period,
+            "suitable_classes": suitable,
+            "elevation_limits_m": BUNDLED_ELEVATION_LIMITS_M,
+            "analysis_code": sources,
+            "workflow_code": hashlib.sha256(Path(__file__).read_bytes()).hexdigest(),
+            "tool_version": __version__,
+        }
+    )
 
 
 def _latest_period(db: Store) -> str:
-    periods = sorted(set(db.read(LayerKind.RANGES)["period"].astype(str)))
-    years = [p for p in periods if p.isdigit()]
-    if not years:
+    periods = period_order(db.read(LayerKind.RANGES)["period"].astype(str))
+    latest = latest_period(periods)
+    if latest is None:
         raise AnalysisError(
             f"the ranges layer has no period that is a year (periods: {', '.join(periods) or 'none'}); "
             f"give range_period explicitly."
         )
-    return max(years, key=int)
+    return latest
 
 
 def habitat_rasters(*, store: str | os.PathLike | None = None) -> pd.DataFrame:
