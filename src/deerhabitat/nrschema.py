@@ -637,6 +637,61 @@ def period_label(start: int, end: int) -> str:
     return str(start) if start == end else f"{start}-{end}"
 
 
+def parse_period(text: object, *, today: _dt.date | None = None) -> tuple[int, int]:
+    """Read a reporting period written ``2024`` or ``2020-2023``.
+
+    Raises
+    ------
+    ValueError
+        With a plain message saying what is allowed.
+
+    Examples
+    --------
+    >>> parse_period("2020-2023"), parse_period(" 2024 ")
+    ((2020, 2023), (2024, 2024))
+    >>> parse_period("2023-2020")
+    Traceback (most recent call last):
+    ...
+    ValueError: '2023-2020' ends before it starts; write the first year, then the last (2020-2023)
+    """
+    limit = (today or _dt.date.today()).year + 10
+    match = re.fullmatch(r"\s*(\d{4})\s*(?:[-\u2013/]\s*(\d{4})\s*)?", str(text))
+    if not match:
+        raise ValueError(f"{_shown(text)} is not a reporting period; write a year (2024) or two (2020-2023)")
+    start, end = int(match[1]), int(match[2] or match[1])
+    if start > end:
+        raise ValueError(
+            f"{_shown(text)} ends before it starts; write the first year, then the last ({end}-{start})"
+        )
+    if start < 1700 or end > limit:
+        raise ValueError(f"{_shown(text)} is not a reporting period between 1700 and {limit}")
+    return start, end
+
+
+def parse_deadline(text: object, period: tuple[int, int]) -> str:
+    """Read the deadline of a reporting period: a full date ``YYYY-MM-DD`` after the period ends.
+
+    Examples
+    --------
+    >>> parse_deadline("2025-06-30", (2024, 2024))
+    '2025-06-30'
+    >>> parse_deadline("2024-06-30", (2024, 2024))
+    Traceback (most recent call last):
+    ...
+    ValueError: '2024-06-30' is before the period 2024 ends; reports are due after it: give a later date
+    """
+    try:
+        day = _dt.date.fromisoformat(str(text).strip())
+    except ValueError:
+        raise ValueError(f"{_shown(text)} is not a date written YYYY-MM-DD (e.g. 2025-06-30)") from None
+    if day.year <= period[1]:
+        raise ValueError(
+            f"{_shown(text)} is before the period {period_label(*period)} ends; reports are due after it: "
+            f"give a later date"
+        )
+    return day.isoformat()
+
+
 def check_country(value: object) -> str | None:
     """Return a problem message if ``value`` is not an ISO 3166-1 alpha-3 code, else None.
 

@@ -1,4 +1,4 @@
-"""``deerhabitat national-report template|validate|import|list``."""
+"""``deerhabitat national-report template|validate|import|list|progress|programme|cycle``."""
 
 from __future__ import annotations
 
@@ -14,6 +14,17 @@ def _country(ctx: click.Context, param: click.Parameter, value: str) -> str:
     if message:
         raise click.BadParameter(message)
     return value.strip().upper()
+
+
+def _period(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    from deerhabitat.nrschema import parse_period, period_label
+
+    if value is None:
+        return None
+    try:
+        return period_label(*parse_period(value))
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from None
 
 
 def _fail(problems: list, path: str) -> None:
@@ -32,9 +43,12 @@ def national_report_group() -> None:
     """National reports of the Range States: an Excel or YAML template, checks, and import into a store.
 
     \b
-    deerhabitat national-report template --country UZB --out UZB.xlsx
+    deerhabitat national-report cycle open --period 2024 --deadline 2025-06-30 --store my.gpkg
+    deerhabitat national-report template --country UZB --out UZB.xlsx --store my.gpkg
     deerhabitat national-report validate UZB.xlsx
     deerhabitat national-report import UZB.xlsx --store my.gpkg
+    deerhabitat national-report cycle list --store my.gpkg
+    deerhabitat national-report progress --store my.gpkg
     """
 
 
@@ -49,8 +63,16 @@ def national_report_group() -> None:
 )
 @click.option("--out", required=True, type=click.Path(dir_okay=False), help="The file to write.")
 @click.option("--overwrite", is_flag=True, help="Replace --out if it exists.")
-def template_command(country: str, fmt: str | None, out: str, overwrite: bool) -> None:
-    """Write an empty national report for COUNTRY: an Excel workbook with drop-down lists, or YAML."""
+@click.option(
+    "--store",
+    "store",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="Prefill from this store: the open period, the focal point, the sites with their previous counts, "
+    "and the Work Programme actions with their last status (without --store the template is empty).",
+)
+def template_command(country: str, fmt: str | None, out: str, overwrite: bool, store: str | None) -> None:
+    """Write a national report template for COUNTRY: an Excel workbook with drop-down lists, or YAML."""
     from pathlib import Path
 
     from deerhabitat.workflows import national_report_template
@@ -67,8 +89,11 @@ def template_command(country: str, fmt: str | None, out: str, overwrite: bool) -
             f"--format {fmt} needs; change the extension or the format",
             param_hint="--out",
         )
-    written = national_report_template(country, out, overwrite=overwrite)
-    click.echo(f"Wrote the {country} national report template {written}")
+    written = national_report_template(
+        country, out, overwrite=overwrite, store=store, prefill=store is not None
+    )
+    what = f"prefilled from {store}" if store else "empty"
+    click.echo(f"Wrote the {country} national report template {written} ({what})")
 
 
 @national_report_group.command("validate")
@@ -137,4 +162,130 @@ def list_command(store: str | None, as_json: bool) -> None:
         click.echo(
             f"{r['country']} {r['period']:<10} v{r['version']:<3} {flag}  submitted {r['submitted']:<10}  "
             f"{r['filename']}  sha256 {r['sha256'][:12]}  imported {r['imported_utc']}"
+        )
+
+
+@national_report_group.command("progress")
+@click.option(
+    "--period",
+    default=None,
+    callback=_period,
+    help="Reporting period, e.g. 2024 or 2020-2023 (default: the latest).",
+)
+@store_opt
+@json_opt
+def progress_command(period: str | None, store: str | None, as_json: bool) -> None:
+    """The Work Programme action x country matrix of a period: status, progress, the report behind each."""
+    from deerhabitat.workflows import national_report_progress
+
+    matrix = national_report_progress(store=store, period=period)
+    if as_json:
+        echo_json(matrix.astype(object).where(matrix.notna(), None).to_dict(orient="records"))
+        return
+    if matrix.empty:
+        click.echo("No national report and no reporting cycle in the store: no Work Programme status yet.")
+        return
+    click.echo(
+        f"Work Programme status in {matrix['period'].iloc[0]} "
+        f"(previous period: {matrix['previous_period'].iloc[0] or 'none'})"
+    )
+    for row in matrix.to_dict("records"):
+        source = (
+            f"{row['country']} {row['period']} v{row['report_version']} {row['report_file']}"
+            if isinstance(row["report_file"], str)
+            else "no report"
+        )
+        click.echo(
+            f"{row['id']:<18} {row['country']}  {row['status']:<13} "
+            f"was {row['previous_status'] or '-'!s:<13} "
+            f"{row['progress']:<15} [{source}]"
+        )
+
+
+@national_report_group.group("cycle")
+def cycle_group() -> None:
+    """Reporting cycles: the periods the Secretariat asks national reports for, and their deadlines."""
+
+
+@cycle_group.command("open")
+@click.option(
+    "--period",
+    required=True,
+    callback=_period,
+    help="The reporting period: a year (2024) or two (2020-2023).",
+)
+@click.option("--deadline", required=True, help="The date reports are due, YYYY-MM-DD (e.g. 2025-06-30).")
+@store_opt
+@json_opt
+def cycle_open_command(period: str, deadline: str, store: str | None, as_json: bool) -> None:
+    """Open the reporting cycle of a period with its deadline (again: change the deadline)."""
+    from deerhabitat.workflows import national_report_cycle_open
+
+    opened = national_report_cycle_open(period, deadline, store=store)
+    if as_json:
+        echo_json(opened.to_dict())
+        return
+    changed = f" (was {opened.previous_deadline})" if opened.previous_deadline else ""
+    click.echo(
+        f"Opened the reporting cycle {opened.period}: national reports due by {opened.deadline}{changed}"
+    )
+
+
+@cycle_group.command("list")
+@store_opt
+@json_opt
+def cycle_list_command(store: str | None, as_json: bool) -> None:
+    """Each range state's report status per period: received, late, illustrative, missing, awaited."""
+    from deerhabitat.workflows import national_report_cycle_list
+
+    status = national_report_cycle_list(store=store)
+    if as_json:
+        echo_json(status.astype(object).where(status.notna(), None).to_dict(orient="records"))
+        return
+    if status.empty:
+        click.echo("No reporting cycle and no national report in the store.")
+        return
+    for _, rows in status.groupby(["period_end", "period_start"], sort=True):
+        first = rows.iloc[0]
+        source = "set by the cycle" if first["deadline_from"] == "cycle" else "default: no cycle opened"
+        click.echo(f"{first['period']}: due {first['deadline']} ({source})")
+        for row in rows.to_dict("records"):
+            detail = (
+                f"  submitted {row['submitted']}, v{row['version']} {row['filename']}"
+                if isinstance(row["filename"], str)
+                else ""
+            )
+            click.echo(f"  {row['country']}  {row['status']:<12}{detail}")
+
+
+@national_report_group.group("programme")
+def programme_group() -> None:
+    """The Work Programme catalogue: the actions national reports give a status for."""
+
+
+@programme_group.command("load")
+@click.argument("path", type=click.Path(dir_okay=False))
+@store_opt
+def programme_load_command(path: str, store: str | None) -> None:
+    """Keep the catalogue CSV at PATH in the store (it replaces the bundled WP 2021-2026 catalogue)."""
+    from deerhabitat.workflows import national_report_programme_load
+
+    n = national_report_programme_load(path, store=store)
+    click.echo(f"Kept the Work Programme catalogue {path} in the store: {n} actions")
+
+
+@programme_group.command("show")
+@store_opt
+@json_opt
+def programme_show_command(store: str | None, as_json: bool) -> None:
+    """List the Work Programme catalogue in use (the store's own, else the bundled one)."""
+    from deerhabitat.workflows import work_programme_catalogue
+
+    catalogue = work_programme_catalogue(store=store)
+    if as_json:
+        echo_json(catalogue.to_dict(orient="records"))
+        return
+    for row in catalogue.to_dict("records"):
+        click.echo(
+            f"{row['id']:<18} {row['programme']}  {row['theme']}: {row['text']}  [states: {row['states']}]"
         )

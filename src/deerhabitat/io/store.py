@@ -2,13 +2,16 @@
 
 Tables: one feature table per layer kind (:mod:`deerhabitat.schema`), ``deerhabitat_config`` (the
 species settings), ``deerhabitat_provenance`` (one row per write), ``deerhabitat_rasters`` (the
-GeoTIFFs a command used or made), ``layer_styles`` (QGIS's default styles) and
-``deerhabitat_national_reports`` (national reports kept whole, versioned).
+GeoTIFFs a command used or made), ``layer_styles`` (QGIS's default styles),
+``deerhabitat_national_reports`` (national reports kept whole, versioned),
+``deerhabitat_reporting_cycles`` (reporting periods and deadlines) and ``deerhabitat_work_programme``
+(the store's own Work Programme catalogue).
 
 The API is :class:`Store` for reads (``read``, ``layers``, ``provenance``, ``config``, ``rasters``,
-``styles``, ``national_reports``, ``national_report``) and :class:`StoreWriter`, given by
-:meth:`Store.transaction`, for writes (``write``, ``set_config``, ``register_rasters``,
-``write_styles``, ``add_national_report``). Nothing outside this module opens the GeoPackage with
+``styles``, ``national_reports``, ``national_report``, ``reporting_cycles``, ``work_programme``) and
+:class:`StoreWriter`, given by :meth:`Store.transaction`, for writes (``write``, ``set_config``,
+``register_rasters``, ``write_styles``, ``add_national_report``, ``open_cycle``,
+``write_work_programme``). Nothing outside this module opens the GeoPackage with
 SQL, so another backend (PostGIS) can sit behind the same two classes.
 
 Every change goes through :meth:`Store.transaction`: the GeoPackage is copied to a temporary file
@@ -53,6 +56,11 @@ PROVENANCE_TABLE = "deerhabitat_provenance"
 RASTERS_TABLE = "deerhabitat_rasters"
 STYLES_TABLE = "layer_styles"
 REPORTS_TABLE = "deerhabitat_national_reports"
+CYCLES_TABLE = "deerhabitat_reporting_cycles"
+"""The reporting cycles the Secretariat opened: one row per period, with its deadline."""
+WORK_PROGRAMME_TABLE = "deerhabitat_work_programme"
+"""The store's own Work Programme catalogue (when absent, the bundled one serves)."""
+_CYCLE_COLUMNS = ("period_start", "period_end", "deadline", "opened_utc", "note")
 _PROVENANCE_COLUMNS = (
     "id",
     "layer",
@@ -509,6 +517,40 @@ class Store:
             note=note or "",
         )
 
+    def reporting_cycles(self) -> pd.DataFrame:
+        """The reporting cycles opened in the store, oldest period first.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Columns ``period_start, period_end, period, deadline, opened_utc, note``; empty when no
+            cycle was opened.
+        """
+        with contextlib.closing(_connect_ro(self.path)) as con:
+            if _has_table(con, CYCLES_TABLE):
+                frame = pd.read_sql_query(f"SELECT {', '.join(_CYCLE_COLUMNS)} FROM {CYCLES_TABLE}", con)
+            else:
+                frame = pd.DataFrame(columns=list(_CYCLE_COLUMNS))
+        frame = frame.sort_values(["period_end", "period_start"]).reset_index(drop=True)
+        frame.insert(
+            2,
+            "period",
+            [
+                period_label(int(s), int(e))
+                for s, e in zip(frame["period_start"], frame["period_end"], strict=True)
+            ],
+        )
+        frame["note"] = frame["note"].fillna("")
+        return frame
+
+    def work_programme(self) -> pd.DataFrame | None:
+        """The store's own Work Programme catalogue, in its order, or None when it holds none."""
+        with contextlib.closing(_connect_ro(self.path)) as con:
+            if not _has_table(con, WORK_PROGRAMME_TABLE):
+                return None
+            frame = pd.read_sql_query(f"SELECT * FROM {WORK_PROGRAMME_TABLE} ORDER BY position", con)
+        return frame.drop(columns="position")
+
     # -- writing ----------------------------------------------------------------------------------
     @contextlib.contextmanager
     def transaction(self) -> Iterator[StoreWriter]:
@@ -751,6 +793,59 @@ class StoreWriter:
         except sqlite3.Error as exc:
             raise StoreError(f"cannot record the national report in {str(self.path)!r}: {exc}") from exc
         return int(latest) + 1
+
+    def open_cycle(self, period: tuple[int, int], deadline: str, *, note: str = "") -> None:
+        """Open the reporting cycle of ``period`` with its ``deadline`` (ISO date); again: change it.
+
+        Raises
+        ------
+        StoreError
+            If SQLite fails.
+        """
+        try:
+            with contextlib.closing(sqlite3.connect(self.path)) as con:
+                con.execute(f"""CREATE TABLE IF NOT EXISTS {CYCLES_TABLE} (period_start INTEGER NOT NULL,
+                    period_end INTEGER NOT NULL, deadline TEXT NOT NULL, opened_utc TEXT NOT NULL, note TEXT,
+                    PRIMARY KEY (period_start, period_end))""")
+                _register_contents(con, CYCLES_TABLE, "national reporting cycles: period and deadline")
+                con.execute(
+                    f"INSERT OR REPLACE INTO {CYCLES_TABLE} ({', '.join(_CYCLE_COLUMNS)}) "
+                    "VALUES (?, ?, ?, ?, ?)",
+                    (*period, deadline, _utc_now(), note),
+                )
+                con.commit()
+        except sqlite3.Error as exc:
+            raise StoreError(f"cannot record the reporting cycle in {str(self.path)!r}: {exc}") from exc
+
+    def write_work_programme(self, catalogue: pd.DataFrame) -> None:
+        """Replace the store's Work Programme catalogue (text columns, kept in their order).
+
+        Raises
+        ------
+        StoreError
+            If SQLite fails.
+        """
+        columns = [str(c) for c in catalogue.columns]
+        try:
+            with contextlib.closing(sqlite3.connect(self.path)) as con:
+                con.execute(f"DROP TABLE IF EXISTS {WORK_PROGRAMME_TABLE}")
+                con.execute(
+                    f"CREATE TABLE {WORK_PROGRAMME_TABLE} (position INTEGER PRIMARY KEY, "
+                    + ", ".join(f'"{c}" TEXT NOT NULL' for c in columns)
+                    + ")"
+                )
+                _register_contents(
+                    con, WORK_PROGRAMME_TABLE, "Work Programme catalogue: actions, themes, indicators, states"
+                )
+                con.executemany(
+                    f"INSERT INTO {WORK_PROGRAMME_TABLE} VALUES ({', '.join('?' * (len(columns) + 1))})",
+                    [(i, *map(str, row)) for i, row in enumerate(catalogue.itertuples(index=False))],
+                )
+                con.commit()
+        except sqlite3.Error as exc:
+            raise StoreError(
+                f"cannot write the Work Programme catalogue in {str(self.path)!r}: {exc}"
+            ) from exc
 
 
 def _write_frame(path: Path, kind: LayerKind, frame: gpd.GeoDataFrame) -> None:

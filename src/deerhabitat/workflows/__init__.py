@@ -39,10 +39,16 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     )
     from deerhabitat.workflows.maps import PublishResult, map_
     from deerhabitat.workflows.national_report import (
+        national_report_cycle_list,
+        national_report_cycle_open,
         national_report_import,
         national_report_list,
+        national_report_programme_load,
+        national_report_progress,
+        national_report_records,
         national_report_template,
         national_report_validate,
+        work_programme_catalogue,
     )
     from deerhabitat.workflows.report import report
     from deerhabitat.workflows.store import init, layers, open_store
@@ -67,6 +73,12 @@ _EXPORTS: dict[str, str] = {
     "validate_file": "importing",
     "PublishResult": "maps",
     "map_": "maps",
+    "national_report_cycle_list": "national_report",
+    "national_report_cycle_open": "national_report",
+    "national_report_progress": "national_report",
+    "national_report_programme_load": "national_report",
+    "national_report_records": "national_report",
+    "work_programme_catalogue": "national_report",
     "national_report_import": "national_report",
     "national_report_list": "national_report",
     "national_report_template": "national_report",
@@ -98,14 +110,20 @@ __all__ = [
     "init",
     "layers",
     "map_",
+    "national_report_cycle_list",
+    "national_report_cycle_open",
     "national_report_import",
     "national_report_list",
+    "national_report_programme_load",
+    "national_report_progress",
+    "national_report_records",
     "national_report_template",
     "national_report_validate",
     "open_store",
     "report",
     "save_offline",
     "validate_file",
+    "work_programme_catalogue",
 ]
 assert sorted(__all__) == sorted(_EXPORTS)
 

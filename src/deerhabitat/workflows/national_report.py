@@ -7,11 +7,24 @@ import os
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from deerhabitat.errors import ReportFormatError, StoreError
-from deerhabitat.io import Provenance
+import pandas as pd
+
+from deerhabitat.analysis.prefill import prefill_report
+from deerhabitat.analysis.reporting import reporting_status
+from deerhabitat.analysis.work_programme import report_periods, work_programme_matrix, work_programme_status
+from deerhabitat.errors import ConfigError, ReportFormatError, StoreError
+from deerhabitat.io import Provenance, Store
 from deerhabitat.io.national_report import ReportFile, read_report_file, template_report, write_report_file
 from deerhabitat.io.national_report_layers import merge_version, report_layers
-from deerhabitat.nrschema import Problem, check_country, check_report, period_label
+from deerhabitat.io.work_programme import bundled_catalogue, read_catalogue
+from deerhabitat.nrschema import (
+    Problem,
+    check_country,
+    check_report,
+    parse_deadline,
+    parse_period,
+    period_label,
+)
 from deerhabitat.schema import SPECS, LayerKind
 from deerhabitat.workflows.store import open_store
 
@@ -75,11 +88,22 @@ class ReportImport:
         return asdict(self)
 
 
-def national_report_template(country: str, out: str | os.PathLike, *, overwrite: bool = False) -> Path:
-    """Write an empty national report for ``country`` (``deerhabitat national-report template``).
+def national_report_template(
+    country: str,
+    out: str | os.PathLike,
+    *,
+    overwrite: bool = False,
+    store: str | os.PathLike | None = None,
+    prefill: bool = False,
+) -> Path:
+    """Write a national report template for ``country`` (``deerhabitat national-report template``).
 
     The format follows the extension of ``out``: ``.xlsx`` gives an Excel workbook with one sheet per
-    section and drop-down lists for coded fields; ``.yaml`` a commented YAML file.
+    section and drop-down lists for coded fields; ``.yaml`` a commented YAML file. With ``prefill``
+    (the CLI's ``--store``), the template holds what the store knows (see
+    :mod:`deerhabitat.analysis.prefill`): the open reporting period, the previous report's authority
+    and focal point, the country's sites with their previous counts, and the Work Programme actions
+    concerning it with their last reported status.
 
     Parameters
     ----------
@@ -89,6 +113,10 @@ def national_report_template(country: str, out: str | os.PathLike, *, overwrite:
         The file to write (``.xlsx``, ``.yaml`` or ``.yml``).
     overwrite : bool, default False
         Replace an existing file.
+    store : path-like, optional
+        The store to prefill from (default ``$DEERHABITAT_STORE``, else the bundled store).
+    prefill : bool, default False
+        Prefill from the store; without it the template is empty.
 
     Returns
     -------
@@ -104,7 +132,50 @@ def national_report_template(country: str, out: str | os.PathLike, *, overwrite:
     message = check_country(country)
     if message:
         raise ReportFormatError("the template", [f"--country: {message}"])
-    return write_report_file(template_report(country.strip().upper()), out, overwrite=overwrite)
+    country = country.strip().upper()
+    report = _prefilled(open_store(store), country) if prefill else template_report(country)
+    return write_report_file(report, out, overwrite=overwrite)
+
+
+def _prefilled(target: Store, country: str) -> dict:
+    """The template of ``country`` prefilled from the store ``target``."""
+    records = national_report_records(store=target.path)
+    states = target.config.range_states
+    cycles = target.reporting_cycles()
+    mine = records[records["country"] == country]
+    previous = mine[mine["latest"]].sort_values(["period_end", "period_start"])
+    status = work_programme_status(
+        work_programme_catalogue(store=target.path), records, states=states, periods=_periods(cycles)
+    )
+    actions = None
+    if not status.empty:
+        last = report_periods(records, _periods(cycles))[-1]
+        matrix = work_programme_matrix(status, last)
+        actions = matrix[matrix["country"] == country]
+    names = target.read(LayerKind.RANGE_STATES, missing_ok=True)
+    name = names.set_index("iso3")["name"].get(country) if not names.empty else None
+    return prefill_report(
+        country,
+        country_name=name,
+        period=_open_period(cycles, mine),
+        previous=previous.iloc[-1]["parsed"] if not previous.empty else None,
+        sites=target.read(LayerKind.SITES, missing_ok=True),
+        counts=target.read(LayerKind.POPULATION_COUNTS, missing_ok=True),
+        actions=actions,
+    )
+
+
+def _periods(cycles: pd.DataFrame) -> list[tuple[int, int]]:
+    return [(int(s), int(e)) for s, e in zip(cycles["period_start"], cycles["period_end"], strict=True)]
+
+
+def _open_period(cycles: pd.DataFrame, mine: pd.DataFrame) -> tuple[int, int] | None:
+    """The latest cycle's period, unless the country has reported for it (then None: ask the user)."""
+    periods = _periods(cycles)
+    if not periods:
+        return None
+    reported = {(int(s), int(e)) for s, e in zip(mine["period_start"], mine["period_end"], strict=True)}
+    return periods[-1] if periods[-1] not in reported else None
 
 
 def _check_file(source: ReportFile, today: _dt.date | None) -> tuple[dict, list[Problem]]:
@@ -258,3 +329,183 @@ def national_report_list(*, store: str | os.PathLike | None = None) -> list[dict
     """
     records = open_store(store).national_reports()
     return records.drop(columns=["period_start", "period_end"]).to_dict(orient="records")
+
+
+def national_report_records(*, store: str | os.PathLike | None = None) -> pd.DataFrame:
+    """Every national report version kept, with ``parsed`` (the checked report) on the latest versions.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The columns of :meth:`deerhabitat.io.Store.national_reports` and ``parsed``
+        (dict on the latest version of each country and period, else None).
+    """
+    target = open_store(store)
+    records = target.national_reports()
+    parsed = [
+        target.national_report(
+            r.country, period=(int(r.period_start), int(r.period_end)), version=int(r.version)
+        ).report
+        if r.latest
+        else None
+        for r in records.itertuples(index=False)
+    ]
+    return records.assign(parsed=parsed)
+
+
+def work_programme_catalogue(*, store: str | os.PathLike | None = None) -> pd.DataFrame:
+    """The Work Programme catalogue of a store: its own, else the bundled one for its species."""
+    target = open_store(store)
+    own = target.work_programme()
+    return own if own is not None else bundled_catalogue(target.config.scientific_name)
+
+
+def national_report_progress(
+    *, store: str | os.PathLike | None = None, period: str | None = None
+) -> pd.DataFrame:
+    """The Work Programme action × country matrix of a period (``deerhabitat national-report progress``).
+
+    Parameters
+    ----------
+    store : path-like, optional
+        The store.
+    period : str, optional
+        ``2024`` or ``2020-2023``; default the latest reporting period (of the cycles and reports).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per action and country (see
+        :func:`deerhabitat.analysis.work_programme.work_programme_matrix`): status, previous status,
+        progress, last status, and the national report (country, period, version, file) it comes from.
+        Empty when the store holds no report and no cycle.
+
+    Raises
+    ------
+    ConfigError
+        If ``period`` is not a period, or not one of the store's periods.
+    """
+    target = open_store(store)
+    records = national_report_records(store=target.path)
+    cycles = _periods(target.reporting_cycles())
+    status = work_programme_status(
+        work_programme_catalogue(store=target.path),
+        records,
+        states=target.config.range_states,
+        periods=cycles,
+    )
+    periods = report_periods(records, cycles)
+    if status.empty or not periods:
+        return status
+    wanted = periods[-1] if period is None else _period(period)
+    if wanted not in periods:
+        known = ", ".join(period_label(*p) for p in periods)
+        raise ConfigError(
+            f"no reporting period {period_label(*wanted)} in the store (periods: {known}); "
+            f"pick one of them, or open it with `deerhabitat national-report cycle open`"
+        )
+    return work_programme_matrix(status, wanted)
+
+
+def national_report_programme_load(path: str | os.PathLike, *, store: str | os.PathLike | None = None) -> int:
+    """Keep a Work Programme catalogue (CSV) in the store; it then replaces the bundled one.
+
+    Returns
+    -------
+    int
+        The number of actions kept.
+
+    Raises
+    ------
+    InputFileError
+        If the catalogue cannot be read or has problems (each named by row and column).
+    StoreError
+        If the store is read-only.
+    """
+    target = open_store(store, write=True)
+    catalogue = read_catalogue(path)
+    with target.transaction() as tx:
+        tx.write_work_programme(catalogue)
+    return len(catalogue)
+
+
+@dataclass(frozen=True)
+class CycleOpened:
+    """The outcome of ``deerhabitat national-report cycle open``."""
+
+    period: str
+    deadline: str
+    previous_deadline: str | None
+
+    def to_dict(self) -> dict:
+        """Plain dict for JSON output."""
+        return asdict(self)
+
+
+def _period(text: str) -> tuple[int, int]:
+    try:
+        return parse_period(text)
+    except ValueError as exc:
+        raise ConfigError(f"--period {exc}") from None
+
+
+def national_report_cycle_open(
+    period: str, deadline: str, *, store: str | os.PathLike | None = None
+) -> CycleOpened:
+    """Open the reporting cycle of ``period`` with its deadline (``deerhabitat national-report cycle open``).
+
+    Opening a cycle that exists changes its deadline. A period that overlaps another cycle's is refused.
+
+    Raises
+    ------
+    ConfigError
+        If the period or the deadline is not valid, or the period overlaps another cycle.
+    StoreError
+        If the store is read-only.
+    """
+    target = open_store(store, write=True)
+    if target.readonly:
+        raise StoreError(
+            f"the store {str(target.path)!r} is read-only (the bundled store cannot be changed); "
+            f"create your own with `deerhabitat init my.gpkg` and pass --store my.gpkg"
+        )
+    wanted = _period(period)
+    try:
+        due = parse_deadline(deadline, wanted)
+    except ValueError as exc:
+        raise ConfigError(f"--deadline {exc}") from None
+    cycles = target.reporting_cycles()
+    previous = None
+    for row in cycles.to_dict("records"):
+        other = (int(row["period_start"]), int(row["period_end"]))
+        if other == wanted:
+            previous = str(row["deadline"])
+        elif other[0] <= wanted[1] and wanted[0] <= other[1]:
+            raise ConfigError(
+                f"--period {period_label(*wanted)} overlaps the reporting cycle {period_label(*other)}; "
+                f"reporting periods do not overlap: choose years outside {period_label(*other)}"
+            )
+    with target.transaction() as tx:
+        tx.open_cycle(wanted, due)
+    return CycleOpened(period_label(*wanted), due, previous)
+
+
+def national_report_cycle_list(
+    *, store: str | os.PathLike | None = None, today: _dt.date | None = None
+) -> pd.DataFrame:
+    """Each range state's report status per reporting period (``deerhabitat national-report cycle list``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        See :func:`deerhabitat.analysis.reporting.reporting_status`: period, country, status
+        (received, late, illustrative, missing, awaited), deadline and where it comes from (``cycle``,
+        or ``default``: 31 December of the year after the period), submission, version and file.
+    """
+    target = open_store(store)
+    return reporting_status(
+        national_report_records(store=target.path),
+        target.reporting_cycles(),
+        states=target.config.range_states,
+        today=today,
+    )
