@@ -81,7 +81,7 @@ def test_template_fill_validate_import_list(run_cli, tmp_path):
         "national-report", "template", "--country", "KAZ", "--format", "xlsx", "--out", "kaz.xlsx"
     )
     assert result.exit_code == 0, result
-    assert result.stdout.strip() == "Wrote the KAZ national report template kaz.xlsx"
+    assert result.stdout.strip() == "Wrote the KAZ national report template kaz.xlsx (empty)"
     fill(tmp_path / "kaz.xlsx", FIELDS, POPULATIONS)
     result = run_cli("national-report", "validate", "kaz.xlsx")
     assert result.exit_code == 0, result
