@@ -1,10 +1,10 @@
-"""``deerhabitat habitat aoh|suitability|zonal|candidates|rasters``: habitat from rasters."""
+"""``deerhabitat habitat aoh|suitability|zonal|candidates|corridors|rasters``: habitat from rasters."""
 
 from __future__ import annotations
 
 import click
 
-from deerhabitat.cli.options import echo_json, json_opt, store_opt
+from deerhabitat.cli.options import echo_json, json_opt, profile_opt, store_opt
 
 _PATH = click.Path(dir_okay=False)
 _DIR = click.Path(file_okay=False)
@@ -66,6 +66,7 @@ def habitat_group() -> None:
     deerhabitat habitat suitability --store S --landcover lc.tif --elevation dem.tif --out suit/
     deerhabitat habitat zonal --store S --raster lc.tif --zones protected-areas --categorical --json
     deerhabitat habitat candidates --store S --suitability suit/suitability.tif --out cand/
+    deerhabitat habitat corridors --store S --from-suitability suit/suitability.tif --out corr/
     """
 
 
@@ -306,6 +307,88 @@ def candidates_command(
     lines = [f"{report.summary['n_candidates']} candidate site(s)"]
     lines += [f"  {row.candidate_id}: {row.explanation}" for row in report.table.itertuples()]
     _echo_summary(report, lines, as_json)
+
+
+@habitat_group.command("corridors")
+@store_opt
+@click.option("--resistance", type=_PATH, default=None, help="Resistance GeoTIFF (> 0; nodata = barrier).")
+@click.option(
+    "--from-suitability",
+    "suitability",
+    is_flag=False,
+    flag_value="",
+    default=None,
+    metavar="[PATH]",
+    help="Derive resistance from this suitability GeoTIFF, or (no PATH; the default) from the "
+    "suitability raster registered last in the store.",
+)
+@click.option(
+    "--transform",
+    type=_PATH,
+    default=None,
+    help="TOML with the resistance transform and defaults (default: the bundled corridors.toml).",
+)
+@click.option("--max-cost", type=float, default=None, help="Link pairs up to this least cost (default 1000).")
+@click.option("--no-max-cost", is_flag=True, help="Link every pair that is reachable at all.")
+@click.option(
+    "--tolerance", type=float, default=None, help="Corridor zone: cost above the least cost (default 50)."
+)
+@click.option("--include-uncounted", is_flag=True, help="Also join wild sites that have no wild count.")
+@profile_opt
+@click.option("--out", required=True, type=_DIR, help="Folder for the rasters, corridors.gpkg/.csv/.json.")
+@json_opt
+def corridors_command(
+    store: str | None,
+    resistance: str | None,
+    suitability: str | None,
+    transform: str | None,
+    max_cost: float | None,
+    no_max_cost: bool,
+    tolerance: float | None,
+    include_uncounted: bool,
+    profile: str,
+    out: str,
+    as_json: bool,
+) -> None:
+    """Least-cost corridors, corridor zones and bottlenecks between every pair of populations.
+
+    Costs are km x resistance (1 = 1 km of the best land). The public profile (default) starts every
+    corridor at the generalised (10 km cell) position of each population.
+    """
+    from deerhabitat.workflows.corridors import habitat_corridors
+
+    report = habitat_corridors(
+        out=out,
+        store=store,
+        resistance=resistance,
+        suitability=suitability or None,
+        transform=transform,
+        max_cost=max_cost,
+        no_max_cost=no_max_cost,
+        tolerance=tolerance,
+        profile=profile,
+        include_uncounted=include_uncounted,
+    )
+    s = report.summary
+    lines = [
+        f"{len(s['populations'])} population(s), {s['n_linked']} of {s['n_pairs']} pair(s) linked "
+        f"(max cost {s['max_cost']}, tolerance {s['tolerance']}, {s['profile']} positions)"
+    ]
+    table = report.table
+    for row in table[table["linked"]].itertuples() if table is not None else ():
+        width = "-" if _missing(row.min_width_m) else f"{row.min_width_m / 1000:,.1f} km"
+        lines.append(
+            f"  {row.pair_id}: cost {row.least_cost:,.0f}, path {row.path_length_km:,.0f} km, "
+            f"narrowest {width}{'' if row.direct else ' (via ' + str(row.via) + ')'}"
+        )
+    if s["isolated"]:
+        lines.append(f"  isolated: {', '.join(s['isolated'])}")
+    _echo_summary(report, lines, as_json)
+
+
+def _missing(value: object) -> bool:
+    """Whether a table cell is missing (None or NaN)."""
+    return value is None or (isinstance(value, float) and value != value)
 
 
 @habitat_group.command("rasters")

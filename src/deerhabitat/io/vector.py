@@ -439,3 +439,25 @@ def _write_ogr(frame: gpd.GeoDataFrame, target: Path, fmt: str, layer_name: str)
         pyogrio.write_dataframe(
             frame, target, layer=layer_name, driver=_OGR_DRIVERS[fmt], geometry_type=geometry_type, **options
         )
+
+
+def write_gpkg_layers(layers: Mapping[str, gpd.GeoDataFrame], path: str | os.PathLike, /) -> Path:
+    """Write several layers (EPSG:4326) into one new GeoPackage, replacing ``path`` in one step.
+
+    The file is built in a staging folder beside ``path`` and moved into place only when every layer is
+    written, so a failure leaves any previous file as it was.
+
+    Raises
+    ------
+    StoreError
+        If the folder is missing or not writable.
+    """
+    path = Path(path)
+    if not path.parent.is_dir():
+        raise StoreError(f"the folder {str(path.parent)!r} does not exist; create it first")
+    with _staging(path) as staging:
+        target = staging / path.name
+        for name, frame in layers.items():
+            _write_ogr(uniform_types(frame), target, "GeoPackage", name)
+        os.replace(target, path)
+    return path
