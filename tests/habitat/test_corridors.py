@@ -191,9 +191,7 @@ def test_shares_of_zone_and_path_inside_protected_areas_and_countries():
         1.0,
     )
     e = ends((2, 0), (2, 19))
-    pair = link_corridors(
-        cost_surfaces(r, grid, e), e, grid, CorridorSettings(None, 3.0), shares, ["a", "b"]
-    )
+    pair = link_corridors(cost_surfaces(r, grid, e), e, grid, CorridorSettings(None, 3.0), shares, ["a", "b"])
     pair = pair.pairs[0]
     assert pair["zone_km2"] == 60
     assert pair["zone_protected_km2"] == pytest.approx(12) and pair[

@@ -20,6 +20,7 @@ or vector, is computed from an exact position; ``internal`` uses the recorded po
 
 from __future__ import annotations
 
+import math
 import os
 import tomllib
 from collections.abc import Callable
@@ -161,19 +162,23 @@ def habitat_corridors(
     result = link_corridors(surfaces, ends, grid, settings, shares, ids)
     out_dir = _out_dir(out)
     outputs = _write_rasters(out_dir, grid, surface.resistance, surfaces.distances, result.mosaic)
-    pairs = _pairs_table(result, pops, grid.crs)
+    records = _pair_records(result, pops, grid.crs)
+    pairs = _pairs_table(records)
     outputs.update(_write_vectors(out_dir, result, pops, positions, ends, grid, pairs))
     outputs["table"] = out_dir / "corridors.csv"
     write_frame_csv(pairs, outputs["table"])
     summary = _summary(db, chosen, surface, model, settings, config, grid, pops, positions, ends, excluded)
+    unprotected = [
+        r["pair_id"]
+        for r in records
+        if r["linked"] and r.get("bottleneck") and r["bottleneck"]["protected"] is False
+    ]
     summary.update(
-        pairs=_json_records(pairs),
-        n_pairs=len(pairs),
+        pairs=records,
+        n_pairs=len(records),
         n_linked=len(result.linked),
         isolated=isolated_populations(result.pairs, ids),
-        unprotected_bottlenecks=_json_records(
-            pairs[pairs["linked"] & (pairs["bottleneck_protected"] == False)]  # noqa: E712
-        ),
+        unprotected_bottlenecks=unprotected,
     )
     summary["registered_in_store"] = _register(db, writable, surface, outputs)
     outputs["manifest"] = _write_manifest(
@@ -364,23 +369,43 @@ def _shares_text(items: list[dict], unit: str) -> str:
     return "; ".join(f"{d['iso3']} {d[unit]:.1f} {unit.replace('2', '²')}" for d in items)
 
 
-def _pairs_table(result: CorridorResult, pops: gpd.GeoDataFrame, crs: pyproj.CRS) -> pd.DataFrame:
+def _pair_records(result: CorridorResult, pops: gpd.GeoDataFrame, crs: pyproj.CRS) -> list[dict]:
+    """Every figure of every pair, JSON-ready (country shares as lists, bottleneck in lon/lat)."""
     names = dict(zip(pops["site_id"], pops["name"].astype(str), strict=True))
-    rows = []
+    records = []
     for pair in result.pairs:
+        record = {
+            "pair_id": f"{pair['from_id']}--{pair['to_id']}",
+            "from_name": names[pair["from_id"]],
+            "to_name": names[pair["to_id"]],
+            **pair,
+        }
+        neck = pair.get("bottleneck")
+        if neck:
+            lon, lat = _lonlat(neck["x"], neck["y"], crs)
+            record["bottleneck"] = {**neck, "lon": lon, "lat": lat}
+        records.append(record)
+    return records
+
+
+def _pairs_table(records: list[dict]) -> pd.DataFrame:
+    """The pairs as a flat table (``corridors.csv`` and the path layer): one column per figure."""
+    rows = []
+    for pair in records:
         row = {k: pair.get(k) for k in PAIR_COLUMNS}
         row.update(
-            pair_id=f"{pair['from_id']}--{pair['to_id']}",
-            from_name=names[pair["from_id"]],
-            to_name=names[pair["to_id"]],
             via=", ".join(pair.get("via") or []) or None,
             zone_by_country=_shares_text(pair.get("zone_by_country") or [], "km2") or None,
             path_by_country=_shares_text(pair.get("path_by_country") or [], "km") or None,
         )
         neck = pair.get("bottleneck")
         if neck:
-            row["bottleneck_lon"], row["bottleneck_lat"] = _lonlat(neck["x"], neck["y"], crs)
-            row.update(bottleneck_protected=neck["protected"], bottleneck_iso3=neck["iso3"])
+            row.update(
+                bottleneck_lon=neck["lon"],
+                bottleneck_lat=neck["lat"],
+                bottleneck_protected=neck["protected"],
+                bottleneck_iso3=neck["iso3"],
+            )
         rows.append(row)
     table = pd.DataFrame(rows, columns=PAIR_COLUMNS)
     for column in ("direct", "bottleneck_protected"):
@@ -398,23 +423,37 @@ def _write_vectors(
     pairs: pd.DataFrame,
 ) -> dict[str, Path]:
     linked = pairs.iloc[result.linked].reset_index(drop=True)
-    paths = gpd.GeoDataFrame(linked, geometry=gpd.GeoSeries(result.paths, crs=grid.crs)).to_crs(4326)
+    index = {sid: k for k, sid in enumerate(pops["site_id"])}
+    lines = [
+        _ended(line, positions.iloc[index[a]], positions.iloc[index[b]])
+        for line, a, b in zip(result.paths, linked["from_id"], linked["to_id"], strict=True)
+    ]
+    paths = gpd.GeoDataFrame(linked, geometry=gpd.GeoSeries(lines, crs=grid.crs)).to_crs(4326)
     zones = gpd.GeoDataFrame(
         linked[["pair_id", "from_id", "to_id", "least_cost", "zone_km2", "zone_protected_fraction"]],
         geometry=gpd.GeoSeries(result.zones, crs=grid.crs),
     ).to_crs(4326)
-    t = grid.transform
     starts = gpd.GeoDataFrame(
         pd.DataFrame(pops.drop(columns=pops.geometry.name)).assign(moved_to_passable_m=ends.moved_m),
-        geometry=gpd.points_from_xy(
-            t.c + t.a * (ends.cols + 0.5), t.f + t.e * (ends.rows + 0.5), crs=grid.crs
-        ),
+        geometry=positions.values,
+        crs=grid.crs,
     ).to_crs(4326)
     path = out_dir / "corridors.gpkg"
     write_gpkg_layers(
         {"corridor_paths": paths, "corridor_zones": zones, "corridor_populations": starts}, path
     )
     return {"layer": path}
+
+
+def _ended(line: shapely.Geometry, start: shapely.Point, end: shapely.Point) -> shapely.LineString:
+    """The path from the start position through its cell centres to the end position.
+
+    So the published line ends exactly at the positions used (generalised in the public profile).
+    """
+    coords = shapely.get_coordinates(line)
+    out = [start.coords[0], *map(tuple, coords), end.coords[0]]
+    kept = [p for k, p in enumerate(out) if k == 0 or math.dist(p, out[k - 1]) > 1e-3]
+    return shapely.LineString(kept if len(kept) > 1 else kept * 2)
 
 
 def _json_records(table: pd.DataFrame) -> list[dict]:
@@ -436,10 +475,9 @@ def _summary(
     ends: Endpoints,
     excluded: pd.DataFrame,
 ) -> dict:
-    t = grid.transform
     populations = []
     for k, row in enumerate(pops.itertuples()):
-        lon, lat = _lonlat(t.c + t.a * (ends.cols[k] + 0.5), t.f + t.e * (ends.rows[k] + 0.5), grid.crs)
+        lon, lat = _lonlat(positions.iloc[k].x, positions.iloc[k].y, grid.crs)
         populations.append(
             {
                 "site_id": row.site_id,
