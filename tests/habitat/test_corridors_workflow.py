@@ -168,9 +168,8 @@ def test_outputs_are_cogs_a_geopackage_and_json_registered_in_the_store(world):
     manifest = json.loads(out["manifest"].read_text("utf-8"))
     assert manifest["pairs"] == report.summary["pairs"] and manifest["registered_in_store"] is True
     from deerhabitat.io import Store
-    from deerhabitat.io.raster import registered_rasters
 
-    roles = set(registered_rasters(Store(world["store"]))["role"])
+    roles = set(Store(world["store"]).rasters()["role"])
     assert {"resistance", "cost-distance", "corridors"} <= roles
 
 

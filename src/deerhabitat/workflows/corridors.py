@@ -20,10 +20,10 @@ or vector, is computed from an exact position; ``internal`` uses the recorded po
 
 from __future__ import annotations
 
+import json
 import math
 import os
 import tomllib
-from collections.abc import Callable
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -50,26 +50,19 @@ from deerhabitat.analysis.habitat.corridors import (
     population_cells,
     wild_populations,
 )
+from deerhabitat.config import resolve_store
 from deerhabitat.crs import is_equal_area
 from deerhabitat.errors import AnalysisError, ConfigError, InputFileError
 from deerhabitat.io import Store, file_sha256
 from deerhabitat.io.csv_safe import write_frame_csv
-from deerhabitat.io.raster import (
-    RasterInfo,
-    raster_record,
-    read_raster,
-    read_raster_info,
-    register_rasters,
-    registered_rasters,
-    write_raster,
-)
+from deerhabitat.io.raster import RasterInfo, raster_record, read_raster, read_raster_info, write_raster
 from deerhabitat.io.vector import write_gpkg_layers
+from deerhabitat.progress import task
 from deerhabitat.publish.generalise import Profile, snap_to_cell_centres
 from deerhabitat.schema import LayerKind
-from deerhabitat.workflows.habitat import HabitatReport, _open, _out_dir, _write_manifest
+from deerhabitat.workflows.habitat import HabitatReport
 
 COMMAND = "habitat corridors"
-Progress = Callable[[int, int], None]
 
 
 @dataclass(frozen=True)
@@ -93,7 +86,6 @@ def habitat_corridors(
     tolerance: float | None = None,
     profile: str = "public",
     include_uncounted: bool = False,
-    progress: Progress | None = None,
 ) -> HabitatReport:
     """Least-cost corridors between every pair of populations (``deerhabitat habitat corridors``).
 
@@ -120,8 +112,6 @@ def habitat_corridors(
         ``public`` starts corridors at the generalised population positions.
     include_uncounted : bool, default False
         Also join wild sites that have no wild count.
-    progress : callable, optional
-        ``progress(done, total)`` after each population's cost search.
 
     Returns
     -------
@@ -156,7 +146,10 @@ def habitat_corridors(
         )
     positions = _positions(pops, db, grid.crs, chosen)
     ends = population_cells(positions.x.to_numpy(), positions.y.to_numpy(), grid, surface.resistance)
-    surfaces = cost_surfaces(surface.resistance, grid, ends, limit=settings.search_limit, progress=progress)
+    with task("Least-cost distances from each population", len(pops)) as advance:
+        surfaces = cost_surfaces(
+            surface.resistance, grid, ends, limit=settings.search_limit, progress=lambda _d, _t: advance(1)
+        )
     ids = pops["site_id"].tolist()
     shares = _shares(db, grid)
     result = link_corridors(surfaces, ends, grid, settings, shares, ids)
@@ -258,7 +251,7 @@ def _surface(
 
 
 def _registered_suitability(db: Store) -> Path:
-    table = registered_rasters(db)
+    table = db.rasters()
     rows = table[table["role"] == "suitability"].sort_values("time_utc")
     present = [Path(p) for p in rows["path"] if Path(p).is_file()]
     if not present:
@@ -457,8 +450,6 @@ def _ended(line: shapely.Geometry, start: shapely.Point, end: shapely.Point) -> 
 
 
 def _json_records(table: pd.DataFrame) -> list[dict]:
-    import json
-
     return json.loads(table.to_json(orient="records"))
 
 
@@ -536,5 +527,29 @@ def _register(db: Store, writable: bool, surface: _Surface, outputs: dict[str, P
     ]
     records = [raster_record(info, role, command=COMMAND) for info, role in items]
     with db.transaction() as tx:
-        register_rasters(tx, records)
+        tx.register_rasters(records)
     return True
+
+
+def _open(store: str | os.PathLike | None) -> tuple[Store, bool]:
+    choice = resolve_store(store)
+    return Store(choice.path), not choice.bundled
+
+
+def _out_dir(out: str | os.PathLike) -> Path:
+    path = Path(out)
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise InputFileError(
+            f"cannot create the output folder {str(path)!r} ({exc.strerror}); choose a folder you can write "
+            f"to with --out."
+        ) from exc
+    return path
+
+
+def _write_manifest(out: Path, name: str, summary: dict) -> Path:
+    path, tmp = out / name, out / f".{name}.tmp"
+    tmp.write_text(json.dumps(summary, indent=2, ensure_ascii=False, default=str) + "\n", encoding="utf-8")
+    os.replace(tmp, path)
+    return path
