@@ -155,8 +155,8 @@ def private_names(source: str) -> list[str]:
 
 
 def test_the_private_name_check_finds_private_names():
-    assert private_names("from deerhabitat.analysis._checks import x") == [
-        "from deerhabitat.analysis._checks import x"
+    assert private_names("from deerhabitat.analysis._preconditions import x") == [
+        "from deerhabitat.analysis._preconditions import x"
     ]
     assert private_names("from deerhabitat.workflows.maps import _select") == [
         "from deerhabitat.workflows.maps import _select"

@@ -9,14 +9,13 @@ recipe), :func:`dissolve_protected_areas`, :func:`protected_population` (animals
 :func:`site_protection` (containing or nearest area per site); the fast join behind them is
 :func:`points_in_polygons` / :func:`covered_mask`.
 
-Ranges (:mod:`~deerhabitat.analysis.coverage`): :func:`dissolve_ranges`, :func:`range_coverage`,
+Ranges (:mod:`~deerhabitat.analysis.ranges`): :func:`dissolve_ranges`, :func:`range_coverage`,
 :func:`range_change`. Occurrence (:mod:`~deerhabitat.analysis.occurrence`): :func:`eoo_aoo_by_year`,
 :func:`extent_of_occurrence_km2`, :func:`area_of_occupancy`. Reintroductions:
 :func:`reintroduction_outcomes`, :func:`reintroduction_rule`. Gaps: :func:`conservation_gaps`.
 Projection into the analysis CRS with geodesic edges: :func:`to_analysis_crs`.
 """
 
-from deerhabitat.analysis.coverage import ALL, dissolve_ranges, period_order, range_change, range_coverage
 from deerhabitat.analysis.gaps import ConservationGaps, conservation_gaps
 from deerhabitat.analysis.join import covered_mask, points_in_polygons
 from deerhabitat.analysis.occurrence import (
@@ -40,6 +39,7 @@ from deerhabitat.analysis.protection import (
     protected_population,
     site_protection,
 )
+from deerhabitat.analysis.ranges import ALL, dissolve_ranges, period_order, range_change, range_coverage
 from deerhabitat.analysis.reintroduction import (
     growth_rate_per_year,
     reintroduction_outcomes,

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from deerhabitat.analysis._checks import require_columns
+from deerhabitat.analysis._preconditions import require_columns
 
 OUTSIDE_COLUMNS = ["site_id", "iso3", "latest_year", "latest_count", "nearest_pa_id", "distance_km"]
 STALE_COLUMNS = ["site_id", "iso3", "scope", "latest_year", "latest_count", "age_years"]

@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from deerhabitat.analysis._checks import require_analysis_crs, require_columns
+from deerhabitat.analysis._preconditions import require_analysis_crs, require_columns
 from deerhabitat.analysis.join import point_xy
 from deerhabitat.analysis.projection import with_geodesic_edges
 from deerhabitat.errors import AnalysisError

@@ -29,7 +29,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from deerhabitat.analysis._checks import require_columns
+from deerhabitat.analysis._preconditions import require_columns
 from deerhabitat.errors import AnalysisError, SchemaError
 
 COUNT_COLUMNS = ("count_id", "site_id", "date", "count", "captive")

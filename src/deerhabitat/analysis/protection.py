@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from deerhabitat.analysis._checks import require_analysis_crs, require_columns
+from deerhabitat.analysis._preconditions import require_analysis_crs, require_columns
 from deerhabitat.analysis.join import covered_mask
 from deerhabitat.analysis.projection import geodesic_distance_m
 from deerhabitat.schema import IUCN_CATEGORIES

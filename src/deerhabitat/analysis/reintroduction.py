@@ -31,7 +31,7 @@ import math
 
 import pandas as pd
 
-from deerhabitat.analysis._checks import require_columns
+from deerhabitat.analysis._preconditions import require_columns
 from deerhabitat.errors import AnalysisError
 
 ESTABLISHED_MIN_COUNT = 50

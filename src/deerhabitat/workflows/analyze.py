@@ -22,8 +22,8 @@ import pandas as pd
 
 from deerhabitat import analysis as an
 from deerhabitat._version import __version__
-from deerhabitat.analysis.coverage import CHANGE_COLUMNS, COVERAGE_COLUMNS
 from deerhabitat.analysis.protection import PROTECTED_POPULATION_COLUMNS
+from deerhabitat.analysis.ranges import CHANGE_COLUMNS, COVERAGE_COLUMNS
 from deerhabitat.config import StoreConfig
 from deerhabitat.errors import StoreError
 from deerhabitat.io import Store

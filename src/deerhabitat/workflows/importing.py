@@ -23,7 +23,7 @@ from pathlib import Path
 import geopandas as gpd
 
 from deerhabitat.errors import DeerHabitatError, SchemaError, StoreError
-from deerhabitat.io import Provenance, Store, checks, file_sha256, occurrences, tabular, wdpa
+from deerhabitat.io import Provenance, Store, feature_checks, file_sha256, occurrences, tabular, wdpa
 from deerhabitat.io.fields import column_problems, parse_field_mapping, text_problems, uniform_types
 from deerhabitat.io.findings import Finding, ValidationReport, error, feature_labels, summarise, warning
 from deerhabitat.io.vector import read_vector, write_vector
@@ -208,21 +208,25 @@ def _map_flavour(work: _Work, frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
 
 def _check_geometry(work: _Work, frame: gpd.GeoDataFrame, crs_origin: str) -> gpd.GeoDataFrame:
     labels = work.labels(frame)
-    frame, found = checks.label_crs(
+    frame, found = feature_checks.label_crs(
         frame, crs_origin=crs_origin, assume_crs=work.options.assume_crs, path=str(work.path)
     )
     work.report.extend(found)
-    for step in (checks.check_coordinates, checks.to_store_crs):
+    for step in (feature_checks.check_coordinates, feature_checks.to_store_crs):
         frame, found = step(frame, labels)
         work.report.extend(found)
-    frame, found = checks.simplify_types(frame)
+    frame, found = feature_checks.simplify_types(frame)
     work.report.extend(found)
-    frame, found = checks.repair_geometries(frame, work.spec, labels, on_invalid=work.options.on_invalid)
+    frame, found = feature_checks.repair_geometries(
+        frame, work.spec, labels, on_invalid=work.options.on_invalid
+    )
     work.report.extend(found)
     if work.kind is not LayerKind.RANGE_STATES:
         states = work.store.read(LayerKind.RANGE_STATES, missing_ok=True)
         work.report.extend(
-            checks.check_region(frame, checks.region_from_states(states, work.store.config.crs), labels)
+            feature_checks.check_region(
+                frame, feature_checks.region_from_states(states, work.store.config.crs), labels
+            )
         )
     return frame
 

@@ -26,8 +26,8 @@ from deerhabitat.analysis.habitat.candidates import (
     habitat_patches,
     parse_candidate_weights,
 )
-from deerhabitat.analysis.habitat.coverage import coverage_fraction, pixel_area_km2, polygonal
 from deerhabitat.analysis.habitat.grid import DEFAULT_BLOCK_SIZE, Grid, Window
+from deerhabitat.analysis.habitat.pixel_coverage import coverage_fraction, pixel_area_km2, polygonal
 from deerhabitat.analysis.habitat.suitability import (
     Component,
     SuitabilityModel,

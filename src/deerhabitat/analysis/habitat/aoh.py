@@ -5,7 +5,7 @@ The recipe, as implemented (aoh-calculator and the IUCN Red List Technical Worki
 1. **Range**: the union of the range polygons of one period, optionally filtered by IUCN presence, origin
    and seasonal codes (:data:`IUCN_PRESETS`; the default keeps every polygon of the period).
 2. **Coverage**: the range is laid on the land-cover grid with exact cell-coverage fractions
-   (:func:`~deerhabitat.analysis.habitat.coverage.coverage_fraction`): a pixel half inside the range counts
+   (:func:`~deerhabitat.analysis.habitat.pixel_coverage.coverage_fraction`): a pixel half inside the range counts
    half. Each pixel weighs ``coverage x pixel area`` (km², from the equal-area grid or the analysis CRS).
 3. **Habitat**: pixels whose land-cover class is one of the suitable classes. Land-cover nodata is not
    habitat.
@@ -32,8 +32,8 @@ import geopandas as gpd
 import numpy as np
 import shapely
 
-from deerhabitat.analysis.habitat.coverage import coverage_fraction, polygonal
 from deerhabitat.analysis.habitat.grid import Grid
+from deerhabitat.analysis.habitat.pixel_coverage import coverage_fraction, polygonal
 from deerhabitat.errors import AnalysisError
 from deerhabitat.schema import ORIGIN_CODES, PRESENCE_CODES, SEASONAL_CODES
 
@@ -405,7 +405,7 @@ def area_of_habitat(
     >>> from affine import Affine
     >>> g = Grid(Affine(1000, 0, 0, 0, -1000, 2000), 2, 2, pyproj.CRS("EPSG:6933"))
     >>> lc = np.array([[1, 2], [2, 2]])
-    >>> from deerhabitat.analysis.habitat.coverage import pixel_area_km2
+    >>> from deerhabitat.analysis.habitat.pixel_coverage import pixel_area_km2
     >>> layers = HabitatLayers(lc, lc > 0, pixel_area_km2(g, "EPSG:6933"))
     >>> r = area_of_habitat(layers, g, shapely.box(0, 0, 2000, 2000), suitable_classes=[1])
     >>> r.totals.range_km2, r.aoh_km2, r.prevalence

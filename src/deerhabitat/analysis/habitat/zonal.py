@@ -29,8 +29,8 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from deerhabitat.analysis.habitat.coverage import coverage_fraction
 from deerhabitat.analysis.habitat.grid import Grid
+from deerhabitat.analysis.habitat.pixel_coverage import coverage_fraction
 
 STAT_COLUMNS = ("zone_km2", "covered_km2", "count", "sum", "mean", "min", "max")
 """The statistics columns of :func:`zonal_table`, in order (class shares follow)."""
@@ -194,7 +194,7 @@ def zonal_statistics(
     id_column : str
         Column of ``zones`` that identifies each zone.
     pixel_area_km2 : float or numpy.ndarray
-        Pixel areas (see :func:`~deerhabitat.analysis.habitat.coverage.pixel_area_km2`).
+        Pixel areas (see :func:`~deerhabitat.analysis.habitat.pixel_coverage.pixel_area_km2`).
     categorical : bool, default False
         Add the share of each class.
 

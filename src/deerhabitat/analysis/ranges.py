@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from deerhabitat.analysis._checks import require_analysis_crs, require_columns
+from deerhabitat.analysis._preconditions import require_analysis_crs, require_columns
 from deerhabitat.analysis.protection import repair_polygons
 from deerhabitat.errors import AnalysisError
 from deerhabitat.schema import latest_period, period_order
