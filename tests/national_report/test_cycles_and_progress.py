@@ -99,7 +99,7 @@ def test_a_new_report_changes_only_its_state_in_its_period(run_cli, store, tmp_p
     )
     text = run_cli("national-report", "cycle", "list", "--store", store).stdout
     assert "2024: due 2025-06-30 (set by the cycle)" in text
-    assert "  TJK  received      submitted 2025-05-20, v1 TJK-2.yaml" in text
+    assert "  TJK  received       submitted 2025-05-20, v1 TJK-2.yaml" in text
 
 
 def test_progress_across_two_periods_names_the_report_of_each_cell(run_cli, store, tmp_path, write_yaml):

@@ -255,7 +255,7 @@ def cycle_list_command(store: str | None, as_json: bool) -> None:
                 if isinstance(row["filename"], str)
                 else ""
             )
-            click.echo(f"  {row['country']}  {row['status']:<12}{detail}")
+            click.echo(f"  {row['country']}  {row['status']:<13}{detail}")
 
 
 @national_report_group.group("programme")
