@@ -49,8 +49,8 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from deerhabitat.analysis.habitat.coverage import polygonal
 from deerhabitat.analysis.habitat.grid import Grid
+from deerhabitat.analysis.habitat.pixel_coverage import polygonal
 from deerhabitat.errors import AnalysisError, ConfigError
 from deerhabitat.units import M2_PER_KM2, M_PER_KM
 
