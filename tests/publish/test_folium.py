@@ -232,11 +232,11 @@ def test_the_map_shows_inline_in_jupyter_without_network(web_maps):
 
 
 def test_folium_map_and_save_offline(tmp_path, publication):
-    fmap = folium_map("population", store=publication.store.path)
+    fmap = folium_map("population", store=publication.snapshot.path)
     assert list(fmap.deerhabitat_layers)[-2:] == ["counts", "national-estimates"]
     path = save_offline(fmap, tmp_path / "population.html")
     assert path.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
     with pytest.raises(PublishError, match="there is no map called 'nowhere'"):
-        folium_map("nowhere", store=publication.store.path)
+        folium_map("nowhere", store=publication.snapshot.path)
     with pytest.raises(PublishError, match=r"the folder .* does not exist; create it first"):
         save_offline(fmap, tmp_path / "missing" / "x.html")

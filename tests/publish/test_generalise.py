@@ -114,7 +114,7 @@ def test_areas_become_the_grid_cells_whose_centres_they_contain():
     assert list(out["id"]) == ["a", "tiny"] and frame.geometry.iloc[0].bounds == (1_000, 1_000, 24_000, 9_000)
 
 
-def test_public_candidates_are_cells_with_rounded_distances(public_data):
+def test_public_candidates_are_cells_with_rounded_distances(layers):
     from deerhabitat.publish import build_habitat_map
 
     candidates = gpd.GeoDataFrame(
@@ -122,7 +122,10 @@ def test_public_candidates_are_cells_with_rounded_distances(public_data):
         geometry=[shapely.Point(64.0, 40.0).buffer(0.3)],
         crs=4326,
     )
-    data = public_data.with_results(candidates=candidates)
+    from deerhabitat.config import StoreConfig
+    from deerhabitat.publish import ExactResults, prepare_data
+
+    data = prepare_data(layers, StoreConfig(), results=ExactResults(candidates=candidates))
     layer = next(x for x in build_habitat_map(data).layers if x.id == "candidates")
     assert layer.frame["distance_to_population_km"].tolist() == [20.0]
     assert layer.frame["area_km2"].tolist() == [123.456]

@@ -10,7 +10,7 @@ import pytest
 from publish_builders import TOTALS_BY_COUNTRY
 
 from deerhabitat.publish import Profile, WebMap, build_report, embed_snippet, render_csv, render_report
-from deerhabitat.publish.report import coverage_table, totals_table
+from deerhabitat.publish.report_tables import coverage_table, totals_table
 
 NAMES = {"UZB": "Uzbekistan <b>", "TJK": "Tajikistan"}
 

@@ -1,4 +1,4 @@
-"""The Overview Report's parts: message catalogue, SVG charts and tables from national reports, checked by hand."""
+"""The Overview Report's parts: message catalogue, SVG charts and tables of national reports, by hand."""
 
 from __future__ import annotations
 
@@ -11,14 +11,19 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from deerhabitat.publish import overview as ov
+from deerhabitat.config import StoreConfig
+from deerhabitat.publish import ExactResults, document, prepare_data
+from deerhabitat.publish import national_report_tables as nr
+from deerhabitat.publish import report_tables as rt
 from deerhabitat.publish.charts import country_chart_svg, nice_ceiling, trend_chart_svg, year_coverage
+from deerhabitat.publish.generalise import withhold_positions
 from deerhabitat.publish.text import CATALOGUES, ENGLISH, message
 
 SRC = Path(__file__).resolve().parents[2] / "src" / "deerhabitat"
 SVG = "{http://www.w3.org/2000/svg}"
 NAMES = {"UZB": "Uzbekistan", "TJK": "Tajik <b>&", "KAZ": "Kazakhstan"}
 STATES = ["KAZ", "TJK", "UZB"]
+PROFILES = ("public", "internal")
 
 
 # -- text catalogue ----------------------------------------------------------------------------------
@@ -27,8 +32,10 @@ PREFIXES = {key.split(".")[0] for key in ENGLISH} - {"data"}
 
 def _used_keys() -> set[str]:
     """Every literal message key in the report's code and template, plus the keys built from families."""
-    files = [SRC / "publish" / n for n in ("report.py", "overview.py", "charts.py")] + [
+    modules = ("report_page.py", "document.py", "table.py", "report_tables.py", "national_report_tables.py")
+    files = [SRC / "publish" / n for n in (*modules, "charts.py", "generalise.py")] + [
         SRC / "workflows" / "report.py",
+        SRC / "workflows" / "maps.py",
         SRC / "publish" / "templates" / "report.html.j2",
     ]
     keys = set()
@@ -203,14 +210,14 @@ def _reports() -> pd.DataFrame:
 
 
 def test_months_after_the_period():
-    assert ov._months_after("2024-03", 2023) == 3
-    assert ov._months_after("2023-12", 2023) == 0
-    assert ov._months_after("2025", 2023) == 24
-    assert ov._months_after("unknown", 2023) is None
+    assert nr._months_after("2024-03", 2023) == 3
+    assert nr._months_after("2023-12", 2023) == 0
+    assert nr._months_after("2025", 2023) == 24
+    assert nr._months_after("unknown", 2023) is None
 
 
 def test_missing_and_late_reports_for_the_latest_period():
-    table = ov.report_gaps_table(["KAZ", "TJK", "UZB", "AFG"], NAMES, _reports())
+    table = nr.report_gaps_table(["KAZ", "TJK", "UZB", "AFG"], NAMES, _reports())
     # latest period 2020-2023; KAZ submitted 2025-06 = 18 months after -> late; UZB 3 months -> on time;
     # TJK only reported 2016-2019 and AFG nothing -> missing
     assert table.data[["iso3", "problem", "months_after_period"]].values.tolist() == [
@@ -220,12 +227,12 @@ def test_missing_and_late_reports_for_the_latest_period():
     ]
     assert "2020-2023" in table.caption and "12 months" in table.caption
     assert table.data.loc[1, "source"] == "national report KAZ 2020-2023 v2 (KAZ.yaml)"
-    none = ov.report_gaps_table(["KAZ"], NAMES, pd.DataFrame())
+    none = nr.report_gaps_table(["KAZ"], NAMES, pd.DataFrame())
     assert none.data["problem"].tolist() == ["missing"]
 
 
 def test_threats_of_the_latest_version_only_most_severe_first_with_their_source():
-    table = ov.threats_table(_reports(), NAMES)
+    table = nr.threats_table(_reports(), NAMES)
     assert table.data[["iso3", "threat", "severity"]].values.tolist() == [
         ["UZB", "drought", "high"],
         ["UZB", "water-regulation", "medium"],
@@ -233,18 +240,18 @@ def test_threats_of_the_latest_version_only_most_severe_first_with_their_source(
     ]
     assert table.display["Source"].tolist()[2] == "s1 — national report UZB 2020-2023 v1 (UZB.yaml)"
     assert table.display["Site or area"].tolist()[:2] == ["UZB-A", "delta"]
-    assert ov.threats_table(_reports(), NAMES, country="KAZ") is None
-    assert ov.threats_table(_reports(), NAMES, country="UZB").name == "threats_uzb"
+    assert nr.threats_table(_reports(), NAMES, country="KAZ") is None
+    assert nr.threats_table(_reports(), NAMES, country="UZB").name == "threats_uzb"
 
 
 def test_work_programme_actions_not_started():
-    table = ov.work_programme_table(_reports(), NAMES)
+    table = nr.work_programme_table(_reports(), NAMES)
     assert table.data[["action_id", "status"]].values.tolist() == [["9.7", "planned"], ["2.2", "not-started"]]
 
 
 def test_states_table_counts_threats_and_names_a_missing_report():
     counts = pd.DataFrame({"iso3": ["UZB", "UZB", "KAZ"], "year": [2020, 2023, 2021], "count": [10, 12, 7]})
-    table = ov.states_table(["UZB", "KAZ", "AFG"], NAMES, counts, _reports())
+    table = nr.states_table(["UZB", "KAZ", "AFG"], NAMES, counts, _reports())
     assert table.display.values.tolist() == [
         ["AFG", "–", "–", "missing", "0", "0", "0"],
         ["Kazakhstan (KAZ)", "2021", "7", "2020-2023 v2", "0", "0", "0"],
@@ -263,8 +270,15 @@ def test_unprotected_distances_rounded_to_whole_km_in_the_public_edition():
             "distance_km": [5.21486],
         }
     )
-    assert ov.unprotected_table(frame, NAMES, round_km=True).data["distance_km"].tolist() == [5.0]
-    assert ov.unprotected_table(frame, NAMES, round_km=False).display["Distance (km)"].tolist() == ["5.2"]
+    tables = {"gaps_outside_protected_areas": frame}
+    public, internal = (
+        prepare_data({}, StoreConfig(), profile=p, results=ExactResults(tables=tables)).tables
+        for p in PROFILES
+    )
+    table = rt.unprotected_table(public["gaps_outside_protected_areas"], NAMES)
+    assert table.data["distance_km"].tolist() == [5.0] and table.display["Distance (km)"].tolist() == ["5"]
+    shown = rt.unprotected_table(internal["gaps_outside_protected_areas"], NAMES).display["Distance (km)"]
+    assert shown.tolist() == ["5.2"] and frame["distance_km"].tolist() == [5.21486]
 
 
 def test_sources_are_counted_per_layer():
@@ -272,9 +286,9 @@ def test_sources_are_counted_per_layer():
         "sites": pd.DataFrame({"source": ["a", "b", "a", None]}),
         "rivers": pd.DataFrame({"name": ["x"]}),
     }
-    table = ov.sources_table(layers)
+    table = rt.sources_table(layers)
     assert table.data.values.tolist() == [["sites", "a", 2], ["sites", "b", 1]]
-    assert ov.sources_table({}) is None
+    assert rt.sources_table({}) is None
 
 
 def test_published_estimates_are_a_separate_labelled_series():
@@ -316,13 +330,13 @@ def test_candidate_sites_by_rank_without_geometry_or_free_text():
             "geometry": [None, None],
         }
     )
-    table = ov.candidates_table(frame)
+    table = rt.candidates_table(frame)
     assert "explanation" not in table.data and "geometry" not in table.data
     assert table.display.values.tolist() == [
         ["1", "C01", "6,673", "1 %", "TKM-B (30 km)", "UZB-J (100 km)", "0.65"],
         ["2", "C02", "452", "93 %", "KAZ-A (20 km)", "KAZ-A (50 km)", "0.50"],
     ]
-    assert ov.candidates_table(None) is None
+    assert rt.candidates_table(None) is None
 
 
 def _detail() -> pd.DataFrame:
@@ -348,7 +362,7 @@ def test_each_bar_part_says_how_its_figure_was_made():
 
 
 def test_coverage_by_year_lists_counted_carried_and_missing_states():
-    table = ov.coverage_by_year_table(_by_country(), _detail(), [*STATES, "AFG"])
+    table = rt.coverage_by_year_table(_by_country(), _detail(), [*STATES, "AFG"])
     assert table.data[
         ["year", "count", "n_states", "complete", "counted", "carried", "national_estimate", "no_figure"]
     ].values.tolist() == [
@@ -366,12 +380,12 @@ def test_priorities_of_one_country():
         **reports.at[0, "parsed"],
         "priorities": [{"kind": "gap", "text": "No census <b>"}],
     }
-    table = ov.priorities_table(reports, "UZB")
+    table = nr.priorities_table(reports, "UZB")
     assert table.name == "priorities_uzb"
     assert table.display.values.tolist() == [
         ["gap", "No census <b>", "national report UZB 2020-2023 v1 (UZB.yaml)"]
     ]
-    assert ov.priorities_table(reports, "KAZ") is None
+    assert nr.priorities_table(reports, "KAZ") is None
 
 
 @pytest.mark.parametrize(
@@ -379,12 +393,12 @@ def test_priorities_of_one_country():
     ["at 41.80, 60.62", "at 41.80 N 60.62 E", "at 41.8°N; 60.62°E", "at 60.6201/41.8000", "at -41.80 -60.62"],
 )
 def test_positions_written_in_report_text_are_withheld(text):
-    assert ov.withhold_positions(text) == "at [position withheld]"
+    assert withhold_positions(text) == "at [position withheld]"
 
 
 def test_numbers_that_are_not_positions_stay():
     text = "24 deer/km2; 10% dead; CI 1,320-3,344; score 0.95 and 0.82; WP 9.7"
-    assert ov.withhold_positions(text) == text
+    assert withhold_positions(text) == text
 
 
 def test_public_reports_withhold_positions_in_every_text_of_the_parsed_reports():
@@ -393,8 +407,8 @@ def test_public_reports_withhold_positions_in_every_text_of_the_parsed_reports()
         **reports.at[0, "parsed"],
         "threats": [{"threat": "poaching", "severity": "high", "description": "Carcass at 41.80, 60.62 <b>"}],
     }
-    cleaned = ov.public_reports(reports)
-    table = ov.threats_table(cleaned, NAMES, country="UZB")
+    cleaned = prepare_data({}, StoreConfig(), results=ExactResults(reports=reports)).reports
+    table = nr.threats_table(cleaned, NAMES, country="UZB")
     assert table.data["description"].tolist() == ["Carcass at [position withheld] <b>"]
     assert (
         reports.at[0, "parsed"]["threats"][0]["description"] == "Carcass at 41.80, 60.62 <b>"
@@ -423,7 +437,7 @@ def test_headlines_by_hand():
             {"captive": [False, False, True], "status": ["growing", "unknown", "established"]}
         ),
     }
-    heads = ov.headlines(tables, 2020, [*STATES, "AFG"], _reports(), n_gaps=7)
+    heads = document.headlines(tables, 2020, [*STATES, "AFG"], _reports(), n_gaps=7)
     assert [(h.text, h.note, h.href) for h in heads] == [
         (
             "Wild animals in 2020: 3,420",
@@ -440,7 +454,7 @@ def test_headlines_by_hand():
         ("National reports received for 2020-2023: 2 of 4 range states", "", "#table-national_reports"),
         ("Gaps found: 7 (see Gaps)", "", "#gaps"),
     ]
-    empty = ov.headlines({}, None, STATES, pd.DataFrame(), n_gaps=0)
+    empty = document.headlines({}, None, STATES, pd.DataFrame(), n_gaps=0)
     assert [h.text for h in empty] == [
         "The store holds no wild count.",
         "No national report is kept in the store.",
@@ -457,8 +471,8 @@ def test_measure_years_are_whole_numbers_and_blank_when_missing():
             {"measure": "legal-protection", "description": "Red Book"},
         ],
     }
-    table = ov.measures_table(reports, NAMES, country="UZB")
+    table = nr.measures_table(reports, NAMES, country="UZB")
     assert table.display["Year"].tolist() == ["2018", ""]
-    from deerhabitat.publish.report import render_csv
+    from deerhabitat.publish.table import render_csv
 
     assert [line.split(",")[3] for line in render_csv(table).splitlines()[1:]] == ["2018", ""]

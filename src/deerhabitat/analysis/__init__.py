@@ -13,7 +13,7 @@ Ranges (:mod:`~deerhabitat.analysis.ranges`): :func:`dissolve_ranges`, :func:`ra
 :func:`range_change`. Occurrence (:mod:`~deerhabitat.analysis.occurrence`): :func:`eoo_aoo_by_year`,
 :func:`extent_of_occurrence_km2`, :func:`area_of_occupancy`. Reintroductions:
 :func:`reintroduction_outcomes`, :func:`reintroduction_rule`. Gaps: :func:`conservation_gaps`.
-Projection into the analysis CRS with geodesic edges: :func:`to_analysis_crs`.
+Projection into the analysis CRS with geodesic edges: :func:`to_analysis_crs`, :func:`project_layers`.
 """
 
 from deerhabitat.analysis.gaps import ConservationGaps, conservation_gaps
@@ -32,7 +32,7 @@ from deerhabitat.analysis.population import (
     site_year_counts,
     totals_rule,
 )
-from deerhabitat.analysis.projection import to_analysis_crs
+from deerhabitat.analysis.projection import project_layers, to_analysis_crs
 from deerhabitat.analysis.protection import (
     clean_protected_areas,
     dissolve_protected_areas,
@@ -65,6 +65,7 @@ __all__ = [
     "period_order",
     "points_in_polygons",
     "population_totals",
+    "project_layers",
     "protected_population",
     "range_change",
     "range_coverage",

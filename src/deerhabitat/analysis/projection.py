@@ -12,6 +12,9 @@ areas (to about 1e-5 for 5 km segments).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import TypeVar
+
 import geopandas as gpd
 import numpy as np
 import pyproj
@@ -19,6 +22,8 @@ import shapely
 
 from deerhabitat.crs import require_crs, require_equal_area
 from deerhabitat.errors import AnalysisError
+
+K = TypeVar("K")
 
 DEFAULT_MAX_SEGMENT_M = 5_000.0
 """Longest edge (metres, along the geodesic) kept as it is when a layer is projected."""
@@ -75,6 +80,36 @@ def to_analysis_crs(
     out = frame.copy()
     out = out.set_geometry(gpd.GeoSeries(dense, index=frame.index, crs=source), crs=source)
     return out.to_crs(target)
+
+
+def project_layers(
+    layers: Mapping[K, gpd.GeoDataFrame], crs: object, *, max_segment_m: float = DEFAULT_MAX_SEGMENT_M
+) -> dict[K, gpd.GeoDataFrame]:
+    """Project several layers into the equal-area analysis CRS (:func:`to_analysis_crs` on each).
+
+    Parameters
+    ----------
+    layers : mapping of key to geopandas.GeoDataFrame
+        Layers with a CRS, keyed by anything (a layer kind); not modified.
+    crs : pyproj.CRS or str
+        The equal-area analysis CRS.
+    max_segment_m : float, default 5000
+        See :func:`to_analysis_crs`.
+
+    Returns
+    -------
+    dict
+        The projected layers under the same keys.
+
+    Examples
+    --------
+    >>> import shapely
+    >>> albers = "+proj=aea +lat_1=38 +lat_2=44 +lat_0=41 +lon_0=65 +datum=WGS84 +units=m"
+    >>> box = gpd.GeoDataFrame(geometry=[shapely.box(60, 37, 70, 45)], crs=4326)
+    >>> round(project_layers({"range": box}, albers)["range"].area.iloc[0] / 1e6)
+    746318
+    """
+    return {key: to_analysis_crs(frame, crs, max_segment_m=max_segment_m) for key, frame in layers.items()}
 
 
 def densify_geodesic(

@@ -1,10 +1,12 @@
 """Presenting: offline interactive maps, static maps, QGIS styles and the Overview Report page.
 
 Never reads or writes files (the workflows do) and never imports :mod:`deerhabitat.io` or
-:mod:`deerhabitat.analysis`. The steps: :func:`prepare_data` applies the publishing profile
-(generalising wild-population positions in the public profile), :func:`build_maps` builds every map
-the data allows, :func:`render_map_html` / :func:`render_static_map` draw one, and
-:func:`render_report` draws the report page. :func:`to_folium` draws a map as a ``folium.Map`` and
+:mod:`deerhabitat.analysis`. The steps: :func:`prepare_data` applies the publishing profile, in
+this one place (:mod:`deerhabitat.publish.publication`), and returns the :class:`PublishData` every
+output is built from; :func:`build_maps` builds every map the data allows,
+:func:`render_map_html` / :func:`render_static_map` draw one;
+:func:`deerhabitat.publish.document.build_document` lays out the Overview Report and
+:func:`render_report` draws its page. :func:`to_folium` draws a map as a ``folium.Map`` and
 :func:`offline_html` writes any folium map with its scripts inlined (both imported on first use, so that
 folium is loaded only by those who use it).
 """
@@ -12,7 +14,7 @@ folium is loaded only by those who use it).
 from typing import Any
 
 from deerhabitat.publish.assets import Basemap
-from deerhabitat.publish.data import PublishData, prepare_data
+from deerhabitat.publish.data import PublishData
 from deerhabitat.publish.generalise import Profile, generalise_layers, snap_to_cell_centres
 from deerhabitat.publish.layers import MapLayer, RasterLayer, WebMap, encode_map
 from deerhabitat.publish.maps import (
@@ -25,21 +27,14 @@ from deerhabitat.publish.maps import (
     build_state_map,
 )
 from deerhabitat.publish.page import render_map_html
+from deerhabitat.publish.publication import ExactResults, prepare_data
 from deerhabitat.publish.qgis import QgisStyle, build_store_styles, render_qml, render_sld
 from deerhabitat.publish.rasters import build_raster_layer
-from deerhabitat.publish.report import (
-    MapFigure,
-    Report,
-    Table,
-    build_report,
-    coverage_table,
-    embed_snippet,
-    render_csv,
-    render_report,
-    totals_table,
-)
+from deerhabitat.publish.report_page import MapFigure, Report, build_report, embed_snippet, render_report
+from deerhabitat.publish.report_tables import coverage_table, totals_table
 from deerhabitat.publish.static import render_static_map
 from deerhabitat.publish.styles import DEFAULT_STYLES, Field, LayerStyle, Symbol
+from deerhabitat.publish.table import Table, render_csv
 
 _FOLIUM_NAMES = ("FoliumMap", "offline_html", "to_folium")
 
@@ -54,6 +49,7 @@ def __getattr__(name: str) -> Any:
 
 __all__ = [
     "DEFAULT_STYLES",
+    "ExactResults",
     "Basemap",
     "Field",
     "FoliumMap",

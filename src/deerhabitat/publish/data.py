@@ -1,16 +1,16 @@
-"""What the maps show: a store's layers after the publishing profile, and the frames derived for display.
+"""What publications show: a store's layers and results after the publishing profile, and display frames.
 
-:func:`prepare_data` applies the profile (the public profile generalises every wild-population position
-before anything else sees the layers, see :mod:`deerhabitat.publish.generalise`); :class:`PublishData`
-carries the layers and the analyses' results; the functions below derive what popups and symbols need
+:class:`PublishData` carries the layers and the analyses' results, made only by
+:func:`deerhabitat.publish.publication.prepare_data` (the one place the profile is applied); the
+functions below derive what popups and symbols need
 (sites with their latest count, the count shown for each site and year, releases grouped by route).
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 
 import geopandas as gpd
 import pandas as pd
@@ -18,7 +18,7 @@ import pyproj
 import shapely
 
 from deerhabitat.config import StoreConfig
-from deerhabitat.publish.generalise import Profile, generalise_areas, generalise_layers
+from deerhabitat.publish.generalise import Profile
 from deerhabitat.publish.layers import RasterLayer
 from deerhabitat.publish.styles import proportional_radius_px
 from deerhabitat.schema import LayerKind
@@ -33,7 +33,7 @@ STATUS_TEXT = {
 
 @dataclass(frozen=True)
 class PublishData:
-    """Everything the maps are drawn from, already generalised for the profile.
+    """Everything maps, tables and charts are built from, already prepared for the profile.
 
     Attributes
     ----------
@@ -43,9 +43,6 @@ class PublishData:
         The store's settings (species, analysis CRS, generalisation cell, stale years).
     profile : Profile
         ``public`` or ``internal``.
-    coverage : pandas.DataFrame, optional
-        Range coverage by period and country from :mod:`deerhabitat.analysis` (``period, iso3,
-        range_km2, protected_km2, protected_fraction``); the coverage map needs it.
     habitat : tuple of RasterLayer
         Habitat rasters ready for display (see :func:`deerhabitat.publish.rasters.build_raster_layer`).
     candidates : geopandas.GeoDataFrame, optional
@@ -53,15 +50,26 @@ class PublishData:
     site_years : pandas.DataFrame, optional
         The wild figure of each site in each year from :func:`deerhabitat.analysis.site_year_counts`
         (attributes only); the population map needs it.
+    tables : mapping of str to pandas.DataFrame
+        The analysis tables (attributes only; public: distances in whole km, text positions withheld).
+    reference_year : int or None
+        The latest year with a wild count.
+    reports : pandas.DataFrame, optional
+        National report records with ``parsed`` on the latest versions (public: text positions withheld).
+    provenance : pandas.DataFrame, optional
+        The store's provenance log (source files by file name only).
     """
 
     layers: Mapping[LayerKind, gpd.GeoDataFrame]
     config: StoreConfig
     profile: Profile = Profile.PUBLIC
-    coverage: pd.DataFrame | None = None
     habitat: tuple[RasterLayer, ...] = field(default=())
     candidates: gpd.GeoDataFrame | None = None
     site_years: pd.DataFrame | None = None
+    tables: Mapping[str, pd.DataFrame] = field(default_factory=dict)
+    reference_year: int | None = None
+    reports: pd.DataFrame | None = None
+    provenance: pd.DataFrame | None = None
 
     def layer(self, kind: LayerKind) -> gpd.GeoDataFrame | None:
         """The layer of ``kind`` with its missing or empty geometries dropped, or None if absent or empty."""
@@ -72,22 +80,10 @@ class PublishData:
         keep = ~(shapely.is_missing(values) | shapely.is_empty(values))
         return frame[keep].reset_index(drop=True) if keep.any() else None
 
-    def with_results(
-        self,
-        *,
-        coverage: pd.DataFrame | None = None,
-        site_years: pd.DataFrame | None = None,
-        habitat: Sequence[RasterLayer] = (),
-        candidates: gpd.GeoDataFrame | None = None,
-    ) -> PublishData:
-        """A copy with the analyses' results the thematic maps need (see the attributes)."""
-        if site_years is not None:
-            site_years = pd.DataFrame(site_years).drop(columns="geometry", errors="ignore")
-        if candidates is not None and self.profile is Profile.PUBLIC:
-            candidates = _public_candidates(candidates, self.config)
-        return replace(
-            self, coverage=coverage, site_years=site_years, habitat=tuple(habitat), candidates=candidates
-        )
+    @property
+    def coverage(self) -> pd.DataFrame | None:
+        """Range coverage by period and country (the ``range_coverage`` table), or None."""
+        return self.tables.get("range_coverage")
 
     @property
     def cell_km(self) -> float:
@@ -95,35 +91,8 @@ class PublishData:
         return self.config.generalise_m / 1000.0
 
 
-def prepare_data(
-    layers: Mapping[LayerKind, gpd.GeoDataFrame],
-    config: StoreConfig,
-    *,
-    profile: Profile | str = Profile.PUBLIC,
-) -> PublishData:
-    """Apply the profile to a store's layers: the first step of every publication.
-
-    Parameters
-    ----------
-    layers : mapping of LayerKind to geopandas.GeoDataFrame
-        The store's layers in EPSG:4326.
-    config : StoreConfig
-        The store's settings.
-    profile : Profile or str, default "public"
-        ``public`` generalises wild-population positions (:mod:`deerhabitat.publish.generalise`).
-
-    Returns
-    -------
-    PublishData
-        Add analysis results with :meth:`PublishData.with_results`.
-    """
-    profile = Profile(profile)
-    if profile is Profile.PUBLIC:
-        layers = generalise_layers(layers, cell_m=config.generalise_m, crs=config.crs)
-    return PublishData(dict(layers), config, profile)
-
-
 def country_names(data: PublishData) -> dict[str, str]:
+    """Country names by ISO3 code, from the range-states layer (empty without one)."""
     states = data.layers.get(LayerKind.RANGE_STATES)
     if states is None or states.empty:
         return {}
@@ -131,6 +100,7 @@ def country_names(data: PublishData) -> dict[str, str]:
 
 
 def with_country(frame: gpd.GeoDataFrame, names: Mapping[str, str]) -> gpd.GeoDataFrame:
+    """A copy of ``frame`` with a ``country`` column (``Uzbekistan (UZB)``) made from its ``iso3``."""
     out = frame.copy()
     if "iso3" in out.columns:
         out["country"] = [
@@ -140,6 +110,7 @@ def with_country(frame: gpd.GeoDataFrame, names: Mapping[str, str]) -> gpd.GeoDa
 
 
 def is_true(value: object) -> bool:
+    """Whether a cell holds a true value (missing values are false)."""
     return (
         value is not None
         and value is not pd.NA
@@ -226,15 +197,6 @@ def _status_label(status: object, scope: object) -> str:
     if str(scope) == "country":
         text += "; national estimate standing for all populations of the country"
     return text
-
-
-def _public_candidates(frame: gpd.GeoDataFrame, config: StoreConfig) -> gpd.GeoDataFrame:
-    """Candidate areas as whole grid cells, distances rounded to the cell size (see :func:`generalise_areas`)."""
-    out = generalise_areas(frame, cell_m=config.generalise_m, crs=config.crs)
-    cell_km = config.generalise_m / 1000.0
-    for column in [c for c in out.columns if "distance" in c and c.endswith("_km")]:
-        out[column] = [None if pd.isna(v) else round(float(v) / cell_km) * cell_km for v in out[column]]
-    return out
 
 
 _SITE_YEAR_KEEP = [
@@ -446,6 +408,7 @@ def _flow_row(group: pd.DataFrame, source_name: str, dest_name: str, source_id: 
 
 
 def release_sites(data: PublishData) -> gpd.GeoDataFrame | None:
+    """Sites that sent or received released animals, with the releases as ``received``/``sent`` text."""
     releases, sites = data.layers.get(LayerKind.RELEASES), site_frame(data)
     if releases is None or releases.empty or sites is None:
         return None

@@ -23,11 +23,16 @@ areas, ranges, rivers and range states are published as they are. The generalise
 their schema columns, so no extra column (for example a ``latitude`` column kept by an import) can
 carry a position out.
 
+Positions written in text (a site name, a note, a national report's description: ``41.80 N, 60.62 E``,
+``40°39'15.6"N``) are replaced by ``[position withheld]`` in every text cell of the public
+publication (:func:`withhold_positions`).
+
 The ``internal`` profile publishes every position as recorded.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from enum import StrEnum
 
@@ -37,6 +42,7 @@ import pandas as pd
 import pyproj
 import shapely
 
+from deerhabitat.publish.text import message
 from deerhabitat.schema import SPECS, LayerKind
 
 
@@ -45,12 +51,13 @@ def generalisation_method(cell_m: float) -> str:
 
     Examples
     --------
-    >>> generalisation_method(10_000).startswith("Each position of a wild population is replaced by the centre")
+    >>> generalisation_method(10_000).startswith("Each position of a wild population is replaced")
     True
     """
     return (
-        f"Each position of a wild population is replaced by the centre of its {cell_m / 1000:g} km cell on an "
-        f"equal-area grid in the store's analysis CRS (cell corners at multiples of {cell_m:g} m from the "
+        f"Each position of a wild population is replaced by the centre of its {cell_m / 1000:g} km cell "
+        f"on an equal-area grid in the store's analysis CRS (cell corners at multiples of {cell_m:g} m "
+        f"from the "
         f"projection's origin; a polygon site is first reduced to its centroid); the true position is within "
         f"{cell_m / 1000 / 2**0.5:.1f} km of the published one. Captive sites, protected areas, ranges and "
         f"rivers are published as recorded."
@@ -65,6 +72,30 @@ class Profile(StrEnum):
 
 
 CAPTIVE = "captive"
+
+_HEMISPHERE = r"[NSEW](?![A-Za-z])"
+_DEGREES = (
+    rf"[-+]?(?:\d{{1,3}}\.\d+\s*(?:°\s*(?:{_HEMISPHERE})?|{_HEMISPHERE})"
+    rf"|\d{{1,3}}\.\d{{2,}}(?:\s*°)?(?:\s*{_HEMISPHERE})?)"
+)
+_SECONDS = r"\d{1,2}(?:[.,]\d+)?\s*(?:[\"″”]|''|′′)"
+_DMS = rf"[-+]?\d{{1,3}}\s*°\s*\d{{1,2}}(?:[.,]\d+)?\s*['′’]\s*(?:{_SECONDS})?\s*(?:{_HEMISPHERE})?"
+POSITION_PATTERN = re.compile(rf"(?<![\d.]){_DEGREES}\s*[,;/ ]\s*{_DEGREES}(?![\d])|{_DMS}")
+"""A position written in text: a pair of decimal degrees (``41.80, 60.62``, ``41.80 N 60.62 E``,
+``41.8°N; 60.62°E``) or any degrees-minutes(-seconds) value (``40°39'15.6"N``, ``64° 07′``)."""
+
+
+def withhold_positions(text: str) -> str:
+    """Replace every position written in free text by ``[position withheld]`` (in the report's language).
+
+    Examples
+    --------
+    >>> withhold_positions("Deer seen at 41.80 N, 60.62 E in 2023; density 0.95 per km2")
+    'Deer seen at [position withheld] in 2023; density 0.95 per km2'
+    >>> withhold_positions("Camera at 40°39′15.6″N 64°07′24.4″E")
+    'Camera at [position withheld] [position withheld]'
+    """
+    return POSITION_PATTERN.sub(message("value.withheld"), text)
 
 
 def snap_to_cell_centres(geometry: gpd.GeoSeries, *, cell_m: float, crs: pyproj.CRS) -> gpd.GeoSeries:
@@ -105,7 +136,7 @@ def snap_to_cell_centres(geometry: gpd.GeoSeries, *, cell_m: float, crs: pyproj.
 
 
 def generalise_areas(frame: gpd.GeoDataFrame, *, cell_m: float, crs: pyproj.CRS) -> gpd.GeoDataFrame:
-    """Replace each polygon by the equal-area grid cells whose centres it contains (its centroid's cell if none).
+    """Replace each polygon by the equal-area grid cells whose centres it contains (else its centroid's cell).
 
     Used for areas whose outline was shaped around exact wild positions (candidate sites are kept a
     distance away from every wild population, so their edges trace circles around them): published as

@@ -19,6 +19,7 @@ from typing import Any
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import pyproj
 
 from deerhabitat import analysis as an
 from deerhabitat._version import __version__
@@ -26,10 +27,10 @@ from deerhabitat.analysis.protection import PROTECTED_POPULATION_COLUMNS
 from deerhabitat.analysis.ranges import CHANGE_COLUMNS, COVERAGE_COLUMNS
 from deerhabitat.config import StoreConfig
 from deerhabitat.errors import StoreError
-from deerhabitat.io import Store
 from deerhabitat.io.csv_safe import write_frame_csv
+from deerhabitat.io.snapshot import StoreSnapshot
 from deerhabitat.schema import LayerKind
-from deerhabitat.workflows.store import open_store
+from deerhabitat.workflows.snapshot import StoreLike, take_snapshot
 
 TABLES = (
     "totals_by_year",
@@ -49,14 +50,6 @@ TABLES = (
     "gaps_range_states_without_recent_count",
 )
 """Names of the result tables, in output order (each is written as ``<name>.csv``)."""
-
-_SPATIAL = (
-    LayerKind.POPULATION_COUNTS,
-    LayerKind.SITES,
-    LayerKind.PROTECTED_AREAS,
-    LayerKind.RANGES,
-    LayerKind.RANGE_STATES,
-)
 
 METHODS = {
     "protected_areas": (
@@ -141,14 +134,18 @@ class AnalysisResult:
         ``cell_m``, ``origin_x_m``, ``origin_y_m`` of the AOO grid in the analysis CRS.
     notes : list of str
         What could not be computed and why (a missing layer ...).
+    site_years : pandas.DataFrame, optional
+        The figure of each site in each year (:func:`deerhabitat.analysis.site_year_counts`,
+        attributes only): the population map draws these, so they are computed once.
     """
 
     store: str
     config: StoreConfig
     tables: Mapping[str, pd.DataFrame]
     reference_year: int | None
-    aoo_grid: Mapping[str, float]
+    aoo_grid: Mapping[str, float | str]
     notes: list[str] = field(default_factory=list)
+    site_years: pd.DataFrame | None = None
 
     def to_json(self) -> dict[str, Any]:
         """Return the result as one JSON-ready dict (the object ``deerhabitat analyze --json`` prints).
@@ -279,15 +276,14 @@ class AnalysisResult:
         return [*written, path]
 
 
-def analyze(
-    *, store: str | os.PathLike | None = None, out: str | os.PathLike | None = None
-) -> AnalysisResult:
+def analyze(*, store: StoreLike = None, out: str | os.PathLike | None = None) -> AnalysisResult:
     """Run every analysis on a store (``deerhabitat analyze``).
 
     Parameters
     ----------
-    store : path-like, optional
-        The store; default ``$DEERHABITAT_STORE``, else the bundled store. Only read.
+    store : path-like or StoreSnapshot, optional
+        The store; default ``$DEERHABITAT_STORE``, else the bundled store. Only read. ``map`` and
+        ``report`` pass the snapshot they already took, so the store is read once.
     out : path-like, optional
         A folder to write each table as CSV (see :meth:`AnalysisResult.write_csv`).
 
@@ -302,19 +298,24 @@ def analyze(
     SchemaError
         If a count refers to a site missing from the store.
     """
-    opened = open_store(store)
-    config = opened.config
-    layers, notes = _read_layers(opened)
-    projected = {kind: an.to_analysis_crs(layers[kind], config.crs) for kind in _SPATIAL}
-    tables, reference_year = _run(layers, projected, config, notes)
-    grid = {"cell_m": an.AOO_CELL_M, "origin_x_m": 0.0, "origin_y_m": 0.0, "crs": _crs_name(config.crs)}
+    snapshot = take_snapshot(store)
+    config = snapshot.config
+    layers, notes = _layers(snapshot)
+    tables, reference_year, site_years = _run(layers, snapshot.projected, config, notes)
+    grid: dict[str, float | str] = {
+        "cell_m": an.AOO_CELL_M,
+        "origin_x_m": 0.0,
+        "origin_y_m": 0.0,
+        "crs": _crs_name(config.crs),
+    }
     result = AnalysisResult(
-        store=str(opened.path),
+        store=str(snapshot.path),
         config=config,
         tables=tables,
         reference_year=reference_year,
         aoo_grid=grid,
         notes=notes,
+        site_years=pd.DataFrame(site_years.drop(columns="geometry", errors="ignore")),
     )
     if out is not None:
         result.write_csv(out)
@@ -324,11 +325,11 @@ def analyze(
 # -- steps -------------------------------------------------------------------------------------------
 
 
-def _read_layers(opened: Store) -> tuple[dict[LayerKind, gpd.GeoDataFrame], list[str]]:
+def _layers(snapshot: StoreSnapshot) -> tuple[dict[LayerKind, gpd.GeoDataFrame], list[str]]:
     layers, notes = {}, []
     for kind in _NEEDS:
-        frame = opened.read(kind, missing_ok=True)
-        if not opened.has(kind) or len(frame) == 0:
+        frame = snapshot.layer(kind)
+        if len(frame) == 0:
             notes.append(f"no {kind.value} layer in the store (or it is empty): {_NEEDS[kind]}")
         layers[kind] = frame
     return layers, notes
@@ -349,7 +350,7 @@ _NEEDS = {
 
 def _run(
     layers: Mapping, projected: Mapping, config: StoreConfig, notes: list[str]
-) -> tuple[dict[str, pd.DataFrame], int | None]:
+) -> tuple[dict[str, pd.DataFrame], int | None, pd.DataFrame]:
     stale = config.stale_after_years
     site_years = an.site_year_counts(
         projected[LayerKind.POPULATION_COUNTS], projected[LayerKind.SITES], stale_after_years=stale
@@ -381,7 +382,7 @@ def _run(
             "gaps_range_states_without_recent_count": gaps.range_states_without_recent_count,
         }
     )
-    return {name: tables[name] for name in TABLES}, gaps.reference_year
+    return {name: tables[name] for name in TABLES}, gaps.reference_year, site_years
 
 
 def _protection_tables(
@@ -436,11 +437,11 @@ def _range_states(layers: Mapping, config: StoreConfig) -> list[str]:
     return sorted(set(config.range_states) | set(listed))
 
 
-def _crs_name(crs: object) -> str:
+def _crs_name(crs: pyproj.CRS) -> str:
     if crs.name and crs.name.lower() != "unknown":
         return crs.name
     method = crs.coordinate_operation.method_name if crs.coordinate_operation else "projection"
-    return f"{method} on {crs.datum.name}"
+    return f"{method} on {crs.datum.name if crs.datum else 'an unknown datum'}"
 
 
 def _scope(sites: pd.DataFrame) -> np.ndarray:

@@ -2,13 +2,13 @@
 
 :func:`map_` is named with a trailing underscore so that it does not shadow Python's builtin ``map``.
 
-Steps: open the store; read its layers; run the analyses the maps need on the exact data
-(:func:`deerhabitat.analysis.site_year_counts`, :func:`~deerhabitat.analysis.population_totals`,
-:func:`~deerhabitat.analysis.range_coverage`), which publish figures, never positions; apply the
-profile (:func:`deerhabitat.publish.prepare_data` generalises every wild-population position
-before anything is drawn); build the maps; write each as ``<name>.html``, ``static/<name>.png|svg`` and
-``embed/<name>.txt``. ``map`` also stores the maps' styles as QGIS layer styles in the store when
-the store is writable (never the bundled store).
+Steps: take one snapshot of the store (:func:`deerhabitat.workflows.snapshot.take_snapshot`: every
+layer read once and projected once); run every analysis once on the exact data
+(:func:`deerhabitat.workflows.analyze.analyze`), which publish figures, never positions; apply the
+profile once (:func:`deerhabitat.publish.prepare_data` generalises every wild-population position
+and withholds positions written in text before anything is drawn); build the maps; write each as
+``<name>.html``, ``static/<name>.png|svg`` and ``embed/<name>.txt``. ``map`` also stores the maps'
+styles as QGIS layer styles in the store when the store is writable (never the bundled store).
 """
 
 from __future__ import annotations
@@ -16,21 +16,21 @@ from __future__ import annotations
 import logging
 import os
 import tempfile
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import geopandas as gpd
 import pandas as pd
 
-from deerhabitat import analysis as an
-from deerhabitat.config import StoreChoice, StoreConfig, resolve_store
 from deerhabitat.errors import DeerHabitatError, PublishError
 from deerhabitat.io import Store
 from deerhabitat.io.raster import read_display_image
+from deerhabitat.io.snapshot import StoreSnapshot
 from deerhabitat.io.store import StyleRow
 from deerhabitat.publish import (
     Basemap,
+    ExactResults,
     Profile,
     PublishData,
     RasterLayer,
@@ -43,8 +43,10 @@ from deerhabitat.publish import (
     render_map_html,
     render_static_map,
 )
+from deerhabitat.publish.text import message
 from deerhabitat.schema import LayerKind
-from deerhabitat.workflows.store import open_store
+from deerhabitat.workflows.analyze import AnalysisResult, analyze
+from deerhabitat.workflows.snapshot import StoreLike, take_snapshot
 
 log = logging.getLogger(__name__)
 
@@ -54,27 +56,24 @@ DEFAULT_DPI = 150
 
 @dataclass(frozen=True)
 class Publication:
-    """A store read and prepared for publishing.
+    """A store read once, analysed once and prepared for publishing.
 
     Attributes
     ----------
-    store : Store
-        The opened store.
-    choice : StoreChoice
-        Which store, and whether it is the bundled one.
+    snapshot : StoreSnapshot
+        The store as read (layers, settings, provenance, national reports, rasters).
     data : PublishData
-        Layers generalised for the profile, with the analyses' results.
-    totals : deerhabitat.analysis.PopulationTotals or None
-        Wild totals (None when they could not be computed; see ``notes``).
+        Everything published, prepared for the profile (the only source of maps, tables and charts).
     notes : list of str
-        What was left out and why.
+        What the maps leave out and why.
+    analysis_notes : list of str
+        What the analyses could not compute and why.
     """
 
-    store: Store
-    choice: StoreChoice
+    snapshot: StoreSnapshot
     data: PublishData
-    totals: an.PopulationTotals | None
     notes: list[str] = field(default_factory=list)
+    analysis_notes: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -105,16 +104,19 @@ class PublishResult:
 # -- reading and preparing ------------------------------------------------------------------------------
 
 
-def _is_bundled(choice: StoreChoice) -> bool:
-    return choice.bundled
+def prepare_publication(store: StoreLike, profile: Profile | str) -> Publication:
+    """Read a store once, analyse it once and prepare everything a publication draws from.
 
+    For the bundled store, the habitat layers are computed from the bundled sample rasters; for any
+    other store they are the latest AOH and suitability rasters registered in it. Analyses that fail
+    on the data become notes instead of stopping the publication.
 
-def prepare_publication(store: str | os.PathLike | None, profile: Profile | str) -> Publication:
-    """Open a store and prepare everything a publication draws from (see the module's steps).
-
-    For the bundled store, the habitat layers are computed from the bundled sample rasters (in a temporary
-    folder); for any other store they are the latest AOH and suitability rasters registered in it.
-    Analyses that fail on the data become notes instead of stopping the publication.
+    Parameters
+    ----------
+    store : path-like or StoreSnapshot, optional
+        The store (None: ``$DEERHABITAT_STORE``, else the bundled store), or a snapshot of it.
+    profile : Profile or str
+        ``public`` or ``internal``; applied once, by :func:`deerhabitat.publish.prepare_data`.
 
     Raises
     ------
@@ -124,18 +126,23 @@ def prepare_publication(store: str | os.PathLike | None, profile: Profile | str)
         If ``profile`` is not public or internal.
     """
     profile = _profile(profile)
-    choice = resolve_store(store)
-    opened = open_store(store)
-    config = opened.config
-    layers = {kind: opened.read(kind) for kind in opened.kinds()}
-    notes: list[str] = []
-    site_years, totals = _population(layers, config, notes)
-    coverage = _coverage(layers, config, notes)
-    habitat, candidates = _bundled_habitat(notes) if _is_bundled(choice) else (_habitat(opened, notes), None)
-    data = prepare_data(layers, config, profile=profile).with_results(
-        coverage=coverage, site_years=site_years, habitat=habitat, candidates=candidates
+    snapshot = take_snapshot(store)
+    notes: list[str] = _missing_notes(snapshot)
+    analysis, analysis_notes = _analysis(snapshot)
+    habitat, candidates = (
+        _bundled_habitat(notes) if snapshot.bundled else (_habitat(snapshot.rasters, notes), None)
     )
-    return Publication(opened, choice, data, totals, notes)
+    results = ExactResults(
+        tables=analysis.tables if analysis is not None else {},
+        reference_year=analysis.reference_year if analysis is not None else None,
+        site_years=analysis.site_years if analysis is not None else None,
+        habitat=tuple(habitat),
+        candidates=candidates,
+        reports=snapshot.reports,
+        provenance=snapshot.provenance,
+    )
+    data = prepare_data(snapshot.layers, snapshot.config, profile=profile, results=results)
+    return Publication(snapshot, data, notes, analysis_notes)
 
 
 def _profile(profile: Profile | str) -> Profile:
@@ -148,44 +155,22 @@ def _profile(profile: Profile | str) -> Profile:
         ) from None
 
 
-def _population(
-    layers: Mapping[LayerKind, gpd.GeoDataFrame], config: StoreConfig, notes: list[str]
-) -> tuple[pd.DataFrame | None, an.PopulationTotals | None]:
-    counts, sites = layers.get(LayerKind.POPULATION_COUNTS), layers.get(LayerKind.SITES)
-    if counts is None or counts.empty or sites is None:
+def _missing_notes(snapshot: StoreSnapshot) -> list[str]:
+    notes = []
+    if not len(snapshot.layer(LayerKind.POPULATION_COUNTS)) or not snapshot.has(LayerKind.SITES):
         notes.append("No population counts (or no sites) in the store: no totals and no population map.")
-        return None, None
-    try:
-        site_years = an.site_year_counts(
-            pd.DataFrame(counts.drop(columns=counts.geometry.name)),
-            pd.DataFrame(sites.drop(columns=sites.geometry.name)),
-            stale_after_years=config.stale_after_years,
-        )
-        return site_years, an.population_totals(site_years)
-    except DeerHabitatError as exc:
-        notes.append(f"Wild totals could not be computed: {exc}")
-        return None, None
-
-
-def _coverage(
-    layers: Mapping[LayerKind, gpd.GeoDataFrame], config: StoreConfig, notes: list[str]
-) -> pd.DataFrame | None:
-    ranges, pas = layers.get(LayerKind.RANGES), layers.get(LayerKind.PROTECTED_AREAS)
-    if ranges is None or ranges.empty or pas is None or pas.empty:
+    if not len(snapshot.layer(LayerKind.RANGES)) or not len(snapshot.layer(LayerKind.PROTECTED_AREAS)):
         notes.append("No ranges or no protected areas in the store: no protected-area coverage map or table.")
-        return None
-    states = layers.get(LayerKind.RANGE_STATES)
+    return notes
+
+
+def _analysis(snapshot: StoreSnapshot) -> tuple[AnalysisResult | None, list[str]]:
+    """Every analysis of the snapshot, once; a failure on the data becomes a note."""
     try:
-        return an.range_coverage(
-            an.to_analysis_crs(ranges, config.crs),
-            an.to_analysis_crs(pas, config.crs),
-            range_states=an.to_analysis_crs(states, config.crs)
-            if states is not None and len(states)
-            else None,
-        )
+        result = analyze(store=snapshot)
     except DeerHabitatError as exc:
-        notes.append(f"Protected-area coverage could not be computed: {exc}")
-        return None
+        return None, [message("methods.failed", error=exc)]
+    return result, list(result.notes)
 
 
 _HABITAT_ROLES = {"aoh": ("aoh", "Area of Habitat"), "suitability": ("suitability", "Habitat suitability")}
@@ -195,9 +180,8 @@ def _raster_kind(role: str, path: str) -> str | None:
     return role if role in _HABITAT_ROLES else None
 
 
-def _habitat(opened: Store, notes: list[str]) -> list[RasterLayer]:
-    """Display layers of the latest AOH and suitability rasters registered in the store, if their files exist."""
-    registry = opened.rasters()
+def _habitat(registry: pd.DataFrame, notes: list[str]) -> list[RasterLayer]:
+    """Display layers of the latest AOH and suitability rasters registered in the store whose files exist."""
     chosen: dict[str, str] = {}
     for row in registry.sort_values("time_utc", kind="stable").itertuples():
         kind = _raster_kind(str(row.role), str(row.path))
@@ -356,24 +340,25 @@ def write_store_styles(publication: Publication) -> int | None:
     int or None
         How many styles were stored or updated; None when the store is the bundled one or not writable.
     """
-    path = publication.store.path
-    if _is_bundled(publication.choice) or not (os.access(path, os.W_OK) and os.access(path.parent, os.W_OK)):
+    path = publication.snapshot.path
+    if publication.snapshot.bundled or not (os.access(path, os.W_OK) and os.access(path.parent, os.W_OK)):
         return None
-    layers = {kind: publication.store.read(kind) for kind in publication.store.kinds()}
-    rows = [StyleRow(s.table, s.name, s.qml, s.sld, s.description) for s in build_store_styles(layers)]
-    current = publication.store.styles()
+    styles = build_store_styles(dict(publication.snapshot.layers))
+    rows = [StyleRow(s.table, s.name, s.qml, s.sld, s.description) for s in styles]
+    store = Store(path)
+    current = store.styles()
     if all(
         current.get(r.table, {}).get("qml") == r.qml and current[r.table].get("sld") == r.sld for r in rows
     ):
         return 0
-    with publication.store.transaction() as tx:
+    with store.transaction() as tx:
         return tx.write_styles(rows)
 
 
 def map_(
     name: str | None = None,
     *,
-    store: str | os.PathLike | None = None,
+    store: StoreLike = None,
     out: str | os.PathLike = DEFAULT_OUT,
     profile: Profile | str = Profile.PUBLIC,
     dpi: int = DEFAULT_DPI,
@@ -386,7 +371,7 @@ def map_(
     name : str, optional
         One map (``overview``, ``state-uzb``, ``population``, ``reintroductions``, ``protected-coverage``,
         ``habitat``); all maps the data allows when omitted.
-    store : path-like, optional
+    store : path-like or StoreSnapshot, optional
         The store; default ``$DEERHABITAT_STORE``, else the bundled store.
     out : path-like, default "maps"
         Output folder: ``<name>.html``, ``static/<name>.png|svg``, ``embed/<name>.txt``.

@@ -1,10 +1,10 @@
-"""The Overview Report page (``maps/index.html``): the overview map, tables, the other maps, methods.
+"""The Overview Report's types and its page (``maps/index.html``): the overview map, sections, other maps.
 
 A :class:`Report` is plain data: the overview :class:`~deerhabitat.publish.layers.WebMap` (drawn live
-in the page), :class:`Table` s (shown in the page and written as CSV), :class:`MapFigure` s (each map
-embedded with an ``<iframe>`` of its standalone page, with links to its static images and an embed
-snippet for report authors) and notes on methods. :func:`render_report` turns it into one HTML page
-from ``templates/report.html.j2`` (autoescaped); nothing here writes files.
+in the page), :class:`~deerhabitat.publish.table.Table` s (shown in the page and written as CSV),
+:class:`MapFigure` s (each map embedded with an ``<iframe>`` of its standalone page, with links to its
+static images and an embed snippet for report authors) and notes on methods. :func:`render_report`
+turns it into one HTML page from ``templates/report.html.j2`` (autoescaped); nothing here writes files.
 
 The page is a sequence of :class:`Section` s, each holding blocks: :class:`Headline` s (the executive
 summary), :class:`Chart` s (SVG text from :mod:`deerhabitat.publish.charts`), :class:`Table` s and
@@ -16,57 +16,19 @@ user-visible string comes from :mod:`deerhabitat.publish.text`.
 from __future__ import annotations
 
 import html
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-
-import pandas as pd
 
 from deerhabitat._version import __version__
 from deerhabitat.publish.assets import Basemap, inline_stylesheet
 from deerhabitat.publish.generalise import Profile
 from deerhabitat.publish.layers import WebMap
 from deerhabitat.publish.page import content_security_policy, environment, map_payload, page_scripts
+from deerhabitat.publish.table import Table
 from deerhabitat.publish.text import current_language, message
 
 OUTPUT_FOLDER = "maps"
 """The folder a report is written to by default; embed snippets assume the author's document is beside it."""
-
-
-@dataclass(frozen=True)
-class Table:
-    """A table of the report.
-
-    Attributes
-    ----------
-    name : str
-        File name stem of its CSV (``tables/<name>.csv``) and anchor in the page.
-    title, caption : str
-        Heading and the sentence under it.
-    display : pandas.DataFrame
-        What the page shows (text cells; numbers already formatted).
-    data : pandas.DataFrame
-        What the CSV holds (raw values).
-    numeric : tuple of str
-        Columns of ``display`` to right-align.
-    """
-
-    name: str
-    title: str
-    caption: str
-    display: pd.DataFrame
-    data: pd.DataFrame
-    numeric: tuple[str, ...] = ()
-    source: str = ""
-
-    kind = "table"
-
-    def rows(self) -> list[list[tuple[str, bool]]]:
-        """Cells of ``display`` as ``(text, is_numeric)``, row by row."""
-        numeric = [c in self.numeric for c in self.display.columns]
-        return [
-            [("" if pd.isna(v) else str(v), n) for v, n in zip(row, numeric, strict=True)]
-            for row in self.display.itertuples(index=False, name=None)
-        ]
 
 
 @dataclass(frozen=True)
@@ -100,7 +62,7 @@ class MapFigure:
 
 @dataclass(frozen=True)
 class Chart:
-    """A chart of the report: SVG text (already escaped) and its caption; also written as ``charts/<name>.svg``."""
+    """A chart of the report: SVG text (already escaped) and its caption; written as ``charts/<name>.svg``."""
 
     name: str
     title: str
@@ -145,8 +107,8 @@ class Report:
     ----------
     title, lead : str
         Page title and the paragraph under it.
-    overview : WebMap
-        The map drawn in the page.
+    overview_map : WebMap
+        The overview map, drawn live in the page.
     figures : tuple of MapFigure
         Every other map (embedded with iframes, in a section or under "Other maps").
     sections : tuple of Section
@@ -159,7 +121,7 @@ class Report:
 
     title: str
     lead: str
-    overview: WebMap
+    overview_map: WebMap
     figures: tuple[MapFigure, ...] = ()
     sections: tuple[Section, ...] = ()
     notes: tuple[str, ...] = field(default=())
@@ -199,86 +161,6 @@ def embed_snippet(web_map: WebMap, *, folder: str = OUTPUT_FOLDER) -> str:
     )
 
 
-def _country_label(iso3: str, names: Mapping[str, str]) -> str:
-    return f"{names[iso3]} ({iso3})" if iso3 in names else str(iso3)
-
-
-def totals_table(by_country_year: pd.DataFrame, names: Mapping[str, str], *, rule: str = "") -> Table | None:
-    """Wild animals by country (rows) and year (columns), with a total row.
-
-    Parameters
-    ----------
-    by_country_year : pandas.DataFrame
-        ``iso3, year, count`` from :func:`deerhabitat.analysis.population_totals`.
-    names : mapping of str to str
-        Country names by ISO3 code.
-    rule : str
-        The totals rule, quoted in the caption.
-
-    Returns
-    -------
-    Table or None
-        None when there is no wild count.
-    """
-    if by_country_year is None or by_country_year.empty:
-        return None
-    frame = by_country_year[["iso3", "year", "count"]].copy()
-    frame["year"] = frame["year"].astype(int)
-    frame["count"] = frame["count"].astype(int)
-    pivot = frame.pivot_table(index="iso3", columns="year", values="count", aggfunc="sum").sort_index()
-    display = pd.DataFrame({message("col.country"): [_country_label(i, names) for i in pivot.index]})
-    for year in pivot.columns:
-        display[str(year)] = [f"{int(v):,}" if not pd.isna(v) else "–" for v in pivot[year]]
-    totals = frame.groupby("year")["count"].sum()
-    display.loc[len(display)] = [message("value.all_states"), *[f"{int(totals[y]):,}" for y in pivot.columns]]
-    data = frame.assign(country=[names.get(i, "") for i in frame["iso3"]])[
-        ["iso3", "country", "year", "count"]
-    ]
-    caption = message("table.totals.caption") + " " + rule
-    return Table(
-        "totals_by_country_year",
-        message("table.totals.title"),
-        caption.strip(),
-        display,
-        data.sort_values(["year", "iso3"]).reset_index(drop=True),
-        numeric=tuple(str(y) for y in pivot.columns),
-    )
-
-
-def coverage_table(coverage: pd.DataFrame | None, names: Mapping[str, str]) -> Table | None:
-    """The share of each period's range inside protected areas, by country and for the whole range."""
-    if coverage is None or coverage.empty:
-        return None
-    frame = coverage.copy()
-    display = pd.DataFrame(
-        {
-            message("col.period"): frame["period"].astype(str),
-            message("col.country"): [
-                message("value.whole_range") if i == "ALL" else _country_label(i, names)
-                for i in frame["iso3"]
-            ],
-            message("col.range_km2"): [f"{v:,.0f}" for v in frame["range_km2"]],
-            message("col.protected_km2"): [f"{v:,.0f}" for v in frame["protected_km2"]],
-            message("col.protected_share"): [
-                "–" if pd.isna(v) else f"{100 * v:.1f} %" for v in frame["protected_fraction"]
-            ],
-        }
-    )
-    return Table(
-        "range_coverage",
-        message("table.coverage.title"),
-        message("table.coverage.caption"),
-        display,
-        frame.reset_index(drop=True),
-        numeric=(message("col.range_km2"), message("col.protected_km2"), message("col.protected_share")),
-    )
-
-
-def render_csv(table: Table) -> str:
-    """The CSV text of a table's data (UTF-8, ``\\n`` line ends)."""
-    return table.data.to_csv(index=False, lineterminator="\n")
-
-
 def profile_note(profile: Profile, cell_km: float) -> str:
     """The sentence that says what the profile did to positions."""
     if profile is Profile.PUBLIC:
@@ -304,7 +186,7 @@ def render_report(
         the language set with :func:`deerhabitat.publish.text.language`, else English.
     """
     basemap = Basemap(basemap)
-    scripts = page_scripts([report.overview.name])
+    scripts = page_scripts([report.overview_map.name])
 
     def t(key: str, **values: object) -> str:
         return message(key, lang=lang, **values)
@@ -314,8 +196,8 @@ def render_report(
         .get_template("report.html.j2")
         .render(
             report=report,
-            map=report.overview,
-            payload=map_payload(report.overview, basemap=basemap),
+            map=report.overview_map,
+            payload=map_payload(report.overview_map, basemap=basemap),
             scripts=scripts,
             css=inline_stylesheet(),
             version=__version__,
@@ -323,7 +205,7 @@ def render_report(
             lang=lang or current_language(),
             csp=content_security_policy(scripts, basemap=basemap, local_files=True),
             profile_note=profile_note(report.profile, cell_km),
-            all_maps=(MapFigure(report.overview), *report.figures),
+            all_maps=(MapFigure(report.overview_map), *report.figures),
         )
     )
 

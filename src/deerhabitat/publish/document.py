@@ -1,0 +1,351 @@
+"""The Overview Report as a document: its sections in order, their blocks and the headline figures.
+
+:func:`build_document` lays out the report from the publication data only
+(:class:`~deerhabitat.publish.data.PublishData`, already prepared for the profile) and the maps built
+from it: executive summary, population trends, one section per range state, protected areas,
+reintroductions, habitat, gaps, methods and sources. Tables come from
+:mod:`deerhabitat.publish.report_tables` and :mod:`deerhabitat.publish.national_report_tables`,
+charts from :mod:`deerhabitat.publish.charts`; the page is drawn by
+:func:`deerhabitat.publish.report_page.render_report`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import pandas as pd
+
+from deerhabitat.publish import national_report_tables as nr
+from deerhabitat.publish import report_tables as rt
+from deerhabitat.publish.charts import country_chart_svg, trend_chart_svg, year_coverage
+from deerhabitat.publish.data import PublishData, country_names
+from deerhabitat.publish.generalise import Profile, generalisation_method
+from deerhabitat.publish.layers import WebMap
+from deerhabitat.publish.report_page import Block, Chart, Headline, MapFigure, Report, Section, build_report
+from deerhabitat.publish.table import Table
+from deerhabitat.publish.text import message
+
+
+@dataclass(frozen=True)
+class DocumentText:
+    """What the report says that the publication data does not hold.
+
+    Attributes
+    ----------
+    store_name : str
+        File name of the store (named in the lead paragraph).
+    totals_rule : str
+        How wild totals are made (:func:`deerhabitat.analysis.totals_rule`).
+    reference : pandas.DataFrame
+        Published range-wide estimates of the species (``year, low, high, label, source``); may be empty.
+    notes : tuple of str
+        What was left out or could not be computed, and why (methods section).
+    """
+
+    store_name: str
+    totals_rule: str
+    reference: pd.DataFrame
+    notes: tuple[str, ...] = ()
+
+
+def build_document(data: PublishData, maps: Sequence[WebMap], text: DocumentText) -> Report:
+    """The Overview Report of the publication data (the first map is the overview map).
+
+    Parameters
+    ----------
+    data : PublishData
+        Everything published, prepared for the profile; every table and chart is built from it.
+    maps : sequence of WebMap
+        The maps built from ``data``, the overview map first.
+    text : DocumentText
+        Store name, totals rule, published estimates and notes.
+    """
+    config = data.config
+    notes = _method_notes(data, text)
+    return build_report(
+        message("report.title", species=config.species, scientific_name=config.scientific_name),
+        message("report.lead", species=config.species, store=text.store_name),
+        maps,
+        sections=_sections(data, maps, text, notes),
+        notes=notes,
+        profile=data.profile,
+    )
+
+
+def _method_notes(data: PublishData, text: DocumentText) -> list[str]:
+    config = data.config
+    notes = []
+    if data.profile is Profile.PUBLIC:
+        notes.append(message("methods.generalised", method=generalisation_method(config.generalise_m)))
+    notes.append(text.totals_rule)
+    notes.append(message("methods.areas", crs=config.crs.name or config.analysis_crs))
+    notes.append(message("methods.maps"))
+    notes.append(message("methods.reports", months=nr.LATE_AFTER_MONTHS))
+    return notes + list(text.notes)
+
+
+def _reports(data: PublishData) -> pd.DataFrame:
+    if data.reports is None:
+        return pd.DataFrame(columns=["country", "period_start", "period_end", "period", "version", "latest"])
+    return data.reports
+
+
+def _blocks(*blocks: Block | None) -> tuple[Block, ...]:
+    return tuple(b for b in blocks if b is not None)
+
+
+def _sections(
+    data: PublishData, maps: Sequence[WebMap], text: DocumentText, notes: list[str]
+) -> list[Section]:
+    names, states = country_names(data), list(data.config.range_states)
+    tables, year, reports = data.tables, data.reference_year, _reports(data)
+    figures = {m.name: MapFigure(m) for m in maps[1:]}
+    gaps = _gap_tables(data, names, reports)
+    n_gaps = sum(len(t.data) for t in gaps if t is not None)
+    return [
+        Section(
+            "summary",
+            message("section.summary"),
+            (message("summary.intro"),),
+            blocks=tuple(headlines(tables, year, states, reports, n_gaps=n_gaps)),
+        ),
+        _trends(tables, states, names, figures, text),
+        *_states(states, names, tables, reports, figures),
+        Section(
+            "protected",
+            message("section.protected"),
+            (message("protected.intro"),),
+            blocks=_blocks(
+                rt.coverage_table(tables.get("range_coverage"), names),
+                rt.protected_animals_table(tables.get("protected_by_country_year"), names, year),
+                figures.get("protected-coverage"),
+            ),
+        ),
+        Section(
+            "reintroductions",
+            message("section.reintroductions"),
+            (message("reintroductions.intro"),),
+            blocks=_blocks(
+                rt.reintroductions_table(tables.get("reintroductions")), figures.get("reintroductions")
+            ),
+        ),
+        Section(
+            "habitat",
+            message("section.habitat"),
+            (message("habitat.intro") if "habitat" in figures else message("habitat.none"),),
+            blocks=_blocks(rt.candidates_table(data.candidates), figures.get("habitat")),
+        ),
+        Section(
+            "gaps",
+            message("section.gaps"),
+            (message("gaps.intro", year=year if year is not None else "–"),),
+            blocks=_blocks(*gaps),
+        ),
+        Section(
+            "methods",
+            message("section.methods"),
+            (message("methods.intro"),),
+            tuple(notes),
+            blocks=_blocks(
+                nr.reports_table(reports, names),
+                rt.provenance_table(data.provenance),
+                rt.sources_table({kind.value: frame for kind, frame in data.layers.items()}),
+            ),
+        ),
+    ]
+
+
+def _trends(
+    tables: Mapping[str, pd.DataFrame],
+    states: Sequence[str],
+    names: Mapping[str, str],
+    figures: Mapping[str, MapFigure],
+    text: DocumentText,
+) -> Section:
+    by_country, detail = tables.get("totals_by_country_year"), tables.get("totals_detail")
+    blocks: list[Block | None] = []
+    if by_country is not None and not by_country.empty and detail is not None:
+        title = message("trends.global_title")
+        svg = trend_chart_svg(by_country, states, names, title=title, reference=text.reference, detail=detail)
+        blocks.append(Chart("trend_global", title, message("trends.intro", of=len(states)), svg))
+        for iso3 in sorted(set(detail["iso3"])):
+            name = names.get(iso3, iso3)
+            blocks.append(
+                Chart(
+                    f"trend_{iso3.lower()}",
+                    message("trends.country_title", country=name),
+                    message("trends.country_caption"),
+                    country_chart_svg(detail, iso3, name),
+                )
+            )
+        blocks.append(rt.totals_table(by_country, names, rule=text.totals_rule))
+        blocks.append(rt.coverage_by_year_table(by_country, detail, states))
+        blocks.append(rt.published_table(text.reference))
+    blocks.append(figures.get("population"))
+    return Section("trends", message("section.trends"), blocks=_blocks(*blocks))
+
+
+def _states(
+    states: Sequence[str],
+    names: Mapping[str, str],
+    tables: Mapping[str, pd.DataFrame],
+    reports: pd.DataFrame,
+    figures: Mapping[str, MapFigure],
+) -> list[Section]:
+    by_country = tables.get("totals_by_country_year", pd.DataFrame(columns=["iso3", "year", "count"]))
+    head = Section(
+        "states",
+        message("section.states"),
+        (message("states.intro"),),
+        blocks=_blocks(nr.states_table(states, names, by_country, reports)),
+    )
+    latest = nr.latest_reports(reports).set_index("country")
+    return [head, *(_state(iso3, names, reports, latest, figures) for iso3 in sorted(states))]
+
+
+def _state(
+    iso3: str,
+    names: Mapping[str, str],
+    reports: pd.DataFrame,
+    latest: pd.DataFrame,
+    figures: Mapping[str, MapFigure],
+) -> Section:
+    country = names.get(iso3, iso3)
+    if iso3 in latest.index:
+        record = latest.loc[iso3]
+        intro = message(
+            "states.report_line",
+            period=record["period"],
+            version=record["version"],
+            filename=record["filename"],
+        )
+    else:
+        intro = message("states.no_report", country=country)
+    return Section(
+        f"state-{iso3.lower()}",
+        f"{country} ({iso3})",
+        (intro,),
+        blocks=_blocks(
+            figures.get(f"state-{iso3.lower()}"),
+            nr.threats_table(reports, names, country=iso3),
+            nr.measures_table(reports, names, country=iso3),
+            nr.priorities_table(reports, iso3),
+        ),
+        level=3,
+    )
+
+
+def _gap_tables(data: PublishData, names: Mapping[str, str], reports: pd.DataFrame) -> list[Table | None]:
+    states, tables = list(data.config.range_states), data.tables
+    years, year = data.config.stale_after_years, data.reference_year
+    return [
+        nr.report_gaps_table(states, names, reports),
+        rt.stale_table(tables.get("gaps_stale_counts"), names, years=years, year=year),
+        rt.unprotected_table(tables.get("gaps_outside_protected_areas"), names),
+        rt.no_count_table(
+            tables.get("gaps_range_states_without_recent_count"), names, years=years, year=year
+        ),
+        nr.work_programme_table(reports, names),
+    ]
+
+
+# -- executive summary -------------------------------------------------------------------------------
+
+
+def _total_headline(by_country: pd.DataFrame | None, year: int | None, states: Sequence[str]) -> Headline:
+    if year is None or by_country is None or by_country.empty:
+        return Headline(message("summary.no_counts"))
+    row = year_coverage(by_country, states).set_index("year").loc[year]
+    return Headline(
+        message("summary.total", year=year, count=f"{int(row['count']):,}"),
+        message("summary.total_note", n=int(row["n_states"]), of=len(states), year=year),
+        "#table-totals_by_country_year",
+    )
+
+
+def _range_headline(coverage: pd.DataFrame | None) -> Headline | None:
+    if coverage is None or coverage.empty:
+        return None
+    whole = coverage[(coverage["iso3"] == "ALL") & coverage["period"].astype(str).str.isdigit()]
+    if whole.empty:
+        return None
+    latest = whole.sort_values("period").iloc[-1]
+    share = f"{100 * latest['protected_fraction']:.1f} %"
+    return Headline(
+        message("summary.protected_range", period=latest["period"], share=share), href="#table-range_coverage"
+    )
+
+
+def _animals_headline(protected: pd.DataFrame | None, year: int | None) -> Headline | None:
+    if year is None or protected is None or protected.empty:
+        return None
+    now = protected[protected["year"] == year]
+    total, inside = int(now["count"].sum()), int(now["inside"].sum())
+    if not total:
+        return None
+    text = message(
+        "summary.protected_animals",
+        year=year,
+        inside=f"{inside:,}",
+        count=f"{total:,}",
+        share=f"{100 * inside / total:.0f} %",
+    )
+    return Headline(text, href="#table-protected_animals")
+
+
+def _reintroduction_headline(outcomes: pd.DataFrame | None) -> Headline | None:
+    if outcomes is None or outcomes.empty:
+        return None
+    wild = outcomes[~outcomes["captive"].astype(bool)]
+    growing = int(wild["status"].isin(["growing", "established"]).sum())
+    return Headline(
+        message("summary.reintroduced", n=len(wild), growing=growing), href="#table-reintroductions"
+    )
+
+
+def _reports_headline(reports: pd.DataFrame, states: Sequence[str]) -> Headline:
+    latest = nr.latest_reports(reports)
+    if latest.empty:
+        return Headline(message("summary.reports_none"), href="#table-gaps_national_reports")
+    last = latest.sort_values(["period_end", "period_start"]).iloc[-1]
+    same = (latest["period_end"] == last["period_end"]) & (latest["period_start"] == last["period_start"])
+    n = int((same & latest["country"].isin(list(states))).sum())
+    return Headline(
+        message("summary.reports", period=last["period"], n=n, of=len(states)), href="#table-national_reports"
+    )
+
+
+def headlines(
+    tables: Mapping[str, pd.DataFrame],
+    year: int | None,
+    states: Sequence[str],
+    reports: pd.DataFrame,
+    *,
+    n_gaps: int,
+) -> list[Headline]:
+    """The headline figures of the executive summary, each linked to the table it comes from.
+
+    Parameters
+    ----------
+    tables : mapping of str to pandas.DataFrame
+        The analysis tables (``totals_by_country_year``, ``range_coverage``,
+        ``protected_by_country_year``, ``reintroductions``); missing ones give no headline.
+    year : int or None
+        The reference year (latest year with a wild count).
+    states : sequence of str
+        The store's range states.
+    reports : pandas.DataFrame
+        National report records with ``parsed``.
+    n_gaps : int
+        How many gaps the Gaps section lists.
+    """
+    heads = [
+        _total_headline(tables.get("totals_by_country_year"), year, states),
+        _range_headline(tables.get("range_coverage")),
+        _animals_headline(tables.get("protected_by_country_year"), year),
+        _reintroduction_headline(tables.get("reintroductions")),
+        _reports_headline(reports, states),
+        Headline(message("summary.gaps", n=n_gaps), href="#gaps"),
+    ]
+    return [h for h in heads if h is not None]

@@ -1,0 +1,98 @@
+"""A table of the Overview Report (page view and CSV), the one CSV writer, and the cell formats it uses."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import pandas as pd
+
+from deerhabitat.publish.text import message
+
+
+@dataclass(frozen=True)
+class Table:
+    """A table of the report.
+
+    Attributes
+    ----------
+    name : str
+        File name stem of its CSV (``tables/<name>.csv``) and anchor in the page.
+    title, caption : str
+        Heading and the sentence under it.
+    display : pandas.DataFrame
+        What the page shows (text cells; numbers already formatted).
+    data : pandas.DataFrame
+        What the CSV holds (raw values).
+    numeric : tuple of str
+        Columns of ``display`` to right-align.
+    """
+
+    name: str
+    title: str
+    caption: str
+    display: pd.DataFrame
+    data: pd.DataFrame
+    numeric: tuple[str, ...] = ()
+    source: str = ""
+
+    kind = "table"
+
+    def rows(self) -> list[list[tuple[str, bool]]]:
+        """Cells of ``display`` as ``(text, is_numeric)``, row by row."""
+        numeric = [c in self.numeric for c in self.display.columns]
+        return [
+            [("" if pd.isna(v) else str(v), n) for v, n in zip(row, numeric, strict=True)]
+            for row in self.display.itertuples(index=False, name=None)
+        ]
+
+
+def render_csv(table: Table) -> str:
+    """The CSV text of a table's data (UTF-8, newline line ends); every report CSV is made here."""
+    return table.data.to_csv(index=False, lineterminator="\n")
+
+
+def make_table(
+    key: str,
+    name: str,
+    display: pd.DataFrame,
+    data: pd.DataFrame,
+    numeric: Sequence[str] = (),
+    **values: object,
+) -> Table | None:
+    """A :class:`Table` titled by the catalogue's ``table.<key>.title`` and ``.caption`` (None: no data)."""
+    if data.empty:
+        return None
+    return Table(
+        name,
+        message(f"table.{key}.title"),
+        message(f"table.{key}.caption", lang=None, **values),
+        display,
+        data.reset_index(drop=True),
+        numeric=tuple(numeric),
+    )
+
+
+def country_label(iso3: str | None, names: Mapping[str, str]) -> str:
+    """``Uzbekistan (UZB)``, or the code alone when the name is unknown."""
+    return f"{names[iso3]} ({iso3})" if iso3 is not None and iso3 in names else str(iso3)
+
+
+def text_cell(value: object) -> str:
+    """A value as text; empty for a missing one."""
+    return (
+        "" if value is None or (not isinstance(value, (list, dict, str)) and pd.isna(value)) else str(value)
+    )
+
+
+def int_cell(value: float | None) -> str:
+    """A whole number with thousands separators; a dash for a missing one."""
+    return message("table.dash") if value is None or pd.isna(value) else f"{int(value):,}"
+
+
+def km_cell(value: float | None) -> str:
+    """A distance in km: whole kilometres shown without decimals, others with one; a dash when missing."""
+    if value is None or pd.isna(value):
+        return "–"
+    number = float(value)
+    return f"{number:,.0f}" if number == round(number) else f"{number:,.1f}"
