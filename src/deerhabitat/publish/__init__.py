@@ -34,7 +34,7 @@ from deerhabitat.publish.report_page import MapFigure, Report, build_report, emb
 from deerhabitat.publish.report_tables import coverage_table, totals_table
 from deerhabitat.publish.static import render_static_map
 from deerhabitat.publish.styles import DEFAULT_STYLES, Field, LayerStyle, Symbol
-from deerhabitat.publish.table import Table, render_csv
+from deerhabitat.publish.table import Table
 
 _FOLIUM_NAMES = ("FoliumMap", "offline_html", "to_folium")
 
@@ -49,8 +49,8 @@ def __getattr__(name: str) -> Any:
 
 __all__ = [
     "DEFAULT_STYLES",
-    "ExactResults",
     "Basemap",
+    "ExactResults",
     "Field",
     "FoliumMap",
     "LayerStyle",
@@ -80,7 +80,6 @@ __all__ = [
     "generalise_layers",
     "offline_html",
     "prepare_data",
-    "render_csv",
     "render_map_html",
     "render_qml",
     "render_report",

@@ -1,4 +1,8 @@
-"""A table of the Overview Report (page view and CSV), the one CSV writer, and the cell formats it uses."""
+"""A table of the Overview Report (page view and CSV data) and the cell formats tables share.
+
+The CSV of a table is its ``data``, written by the workflow through the one CSV writer,
+:func:`deerhabitat.io.csv_safe.csv_text` (which neutralises formula text).
+"""
 
 from __future__ import annotations
 
@@ -45,11 +49,6 @@ class Table:
             [("" if pd.isna(v) else str(v), n) for v, n in zip(row, numeric, strict=True)]
             for row in self.display.itertuples(index=False, name=None)
         ]
-
-
-def render_csv(table: Table) -> str:
-    """The CSV text of a table's data (UTF-8, newline line ends); every report CSV is made here."""
-    return table.data.to_csv(index=False, lineterminator="\n")
 
 
 def make_table(
