@@ -1,8 +1,9 @@
 """Tables of the Overview Report built from the national reports kept in the store.
 
 Each function takes the national report records of the publication data
-(:attr:`deerhabitat.publish.data.PublishData.reports`: the columns of :meth:`deerhabitat.io.Store.national_reports` plus
-``parsed``, the checked report as a dict, on the latest versions) and returns a
+(:attr:`deerhabitat.publish.data.PublishData.reports`: the columns of
+:meth:`deerhabitat.io.Store.national_reports` plus ``parsed``, the checked report as a dict, on the
+latest versions) and returns a
 :class:`~deerhabitat.publish.table.Table` whose page view has formatted text and whose CSV keeps raw
 values with a ``source`` column citing the report, or None when there is nothing to show. Titles,
 captions and column labels come from :mod:`deerhabitat.publish.text`. Nothing here reads files.
