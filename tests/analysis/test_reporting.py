@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 
 import pandas as pd
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from deerhabitat.analysis.reporting import default_deadline, reporting_status
 
@@ -106,3 +108,54 @@ def test_a_cycle_without_reports_lists_every_state():
     cycles = pd.DataFrame([{"period_start": 2024, "period_end": 2025, "deadline": "2026-06-30"}])
     status = reporting_status(pd.DataFrame(), cycles, states=STATES, today=TODAY)
     assert by_state(status, "2024-2025") == dict.fromkeys(STATES, "awaited")
+
+
+_periods = st.sampled_from([(2020, 2023), (2024, 2024), (2025, 2026)])
+_reports = st.lists(
+    st.tuples(
+        st.sampled_from(STATES),
+        _periods,
+        st.sampled_from(["2024-03", "2025-01-15", "2026", "2027-07"]),
+        st.booleans(),
+    ),
+    max_size=8,
+)
+
+
+def _frame(entries):
+    rows, seen = [], {}
+    for country, (start, end), submitted, illustrative in entries:
+        version = seen[(country, start)] = seen.get((country, start), 0) + 1
+        rows.append(rec(country, start, end, submitted, version=version, illustrative=illustrative))
+    frame = pd.DataFrame(rows, columns=list(rec("KAZ", 1, 1, "x")))
+    if not frame.empty:
+        frame["latest"] = (
+            frame.groupby(["country", "period_start"])["version"].transform("max") == frame["version"]
+        )
+    return frame
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    entries=_reports, new=st.tuples(st.sampled_from(STATES), _periods, st.sampled_from(["2025-05", "2027"]))
+)
+def test_property_a_report_changes_only_its_own_cell(entries, new):
+    """Whatever is kept, one more report changes the status of its state in its period and nothing else."""
+    cycles = pd.DataFrame(
+        [
+            {"period_start": s, "period_end": e, "deadline": f"{e + 1}-06-30"}
+            for s, e in [(2020, 2023), (2024, 2024), (2025, 2026)]
+        ]
+    )
+    country, period, submitted = new
+    before = reporting_status(_frame(entries), cycles, states=STATES, today=TODAY).set_index(
+        ["period", "country"]
+    )
+    after = reporting_status(
+        _frame([*entries, (country, period, submitted, False)]), cycles, states=STATES, today=TODAY
+    ).set_index(["period", "country"])
+    assert list(before.index) == list(after.index)
+    label = f"{period[0]}-{period[1]}" if period[0] != period[1] else str(period[0])
+    others = before.index != (label, country)
+    pd.testing.assert_frame_equal(before[others], after[others])
+    assert after.loc[(label, country), "status"] in {"received", "late", "illustrative"}

@@ -123,7 +123,12 @@ def reporting_status(
                     **_status(versions, deadline, today),
                 }
             )
-    return pd.DataFrame(rows, columns=list(STATUS_COLUMNS)).astype({"version": "Int64"})
+    frame = pd.DataFrame(rows, columns=list(STATUS_COLUMNS))
+    frame = frame.astype({"version": "Int64", "submitted": object, "filename": object, "illustrative": bool})
+    for column in ("submitted", "filename"):  # None where there is no report, whatever pandas inferred
+        values = [v if isinstance(v, str) else None for v in frame[column]]
+        frame[column] = pd.Series(values, index=frame.index, dtype=object)
+    return frame
 
 
 def _versions(reports: pd.DataFrame, country: str, period: tuple[int, int]) -> pd.DataFrame:
