@@ -44,12 +44,27 @@ BUNDLED_RASTERS = "data/rasters"
 
 
 class WindowLike(Protocol):
-    """Anything with ``row_off``, ``col_off``, ``height`` and ``width`` (pixels)."""
+    """Anything with ``row_off``, ``col_off``, ``height`` and ``width`` (pixels), read-only or not."""
 
-    row_off: int
-    col_off: int
-    height: int
-    width: int
+    @property
+    def row_off(self) -> int:
+        """First row."""
+        ...
+
+    @property
+    def col_off(self) -> int:
+        """First column."""
+        ...
+
+    @property
+    def height(self) -> int:
+        """Rows."""
+        ...
+
+    @property
+    def width(self) -> int:
+        """Columns."""
+        ...
 
 
 @dataclass(frozen=True)

@@ -12,12 +12,13 @@ pixel areas come from the grid when it is equal-area and from the store's analys
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
 import shutil
 import tomllib
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -31,35 +32,33 @@ from deerhabitat._version import __version__
 from deerhabitat.analysis.habitat import (
     DEFAULT_BLOCK_SIZE,
     IUCN_PRESETS,
-    AohMode,
-    AohResult,
-    AohTotals,
+    WATER_INPUT,
     CandidateCriteria,
     ElevationLimits,
     Grid,
-    HabitatLayers,
+    IucnCodes,
     SuitabilityModel,
     ZonalStats,
-    aoh_block,
+    aoh_blocks,
+    aoh_summary,
+    aoh_zones,
     candidate_sites,
-    decide_mode,
     default_suitability_model,
-    distance_to_water_km,
-    explain_candidates,
     habitat_patches,
+    in_crs,
     parse_candidate_weights,
     parse_suitability_model,
-    pixel_area_km2,
     polygonal,
-    range_zones,
+    require_overlap,
     river_segments,
     select_range,
-    suitability_scores,
+    suitability_blocks,
+    union_polygons,
+    with_mean_suitability,
+    zonal_blocks,
     zonal_table,
-    zones_block_stats,
 )
 from deerhabitat.config import resolve_store
-from deerhabitat.crs import is_equal_area
 from deerhabitat.errors import AnalysisError, ConfigError, InputFileError
 from deerhabitat.io import Store
 from deerhabitat.io.cache import cache_key, read_entry, write_entry
@@ -75,15 +74,11 @@ from deerhabitat.io.raster import (
     read_raster_info,
 )
 from deerhabitat.io.vector import write_vector
-from deerhabitat.progress import task, track
+from deerhabitat.progress import task
 from deerhabitat.schema import LayerKind, latest_period, period_order
-from deerhabitat.units import M2_PER_KM2
 
 ZONE_KINDS = {"ranges": "range_id", "protected-areas": "pa_id", "sites": "site_id", "range-states": "iso3"}
 """Layer kinds usable as zones in ``habitat zonal``, with their id column."""
-
-SUITABILITY_BINS = (0.0, 0.25, 0.5, 0.75, 1.0)
-SUITABLE_THRESHOLD = 0.5
 
 
 @dataclass(frozen=True)
@@ -112,26 +107,8 @@ def _open(store: str | os.PathLike | None) -> tuple[Store, bool]:
     return Store(choice.path), not choice.bundled
 
 
-def _in_crs(frame: gpd.GeoDataFrame, crs: pyproj.CRS) -> gpd.GeoDataFrame:
-    frame = frame[frame.geometry.notna() & ~frame.geometry.is_empty]
-    return frame.to_crs(crs)
-
-
-def _union(frame: gpd.GeoDataFrame) -> shapely.Geometry:
-    if frame.empty:
-        return shapely.MultiPolygon()
-    return polygonal(shapely.union_all(shapely.make_valid(frame.geometry.values)))
-
-
 def _optional_layer(store: Store, kind: LayerKind) -> gpd.GeoDataFrame | None:
     return store.read(kind) if store.has(kind) else None
-
-
-def _block_area(grid: Grid, area_crs: pyproj.CRS) -> Callable[[Grid], float | np.ndarray]:
-    if is_equal_area(grid.crs):
-        constant = pixel_area_km2(grid, area_crs)
-        return lambda _sub: constant
-    return lambda sub: pixel_area_km2(sub, area_crs)
 
 
 def _write_manifest(out: Path, name: str, summary: dict) -> Path:
@@ -170,10 +147,6 @@ def _inputs_json(items: Iterable[tuple[RasterInfo, str, str]]) -> list[dict]:
         {"role": role, **info.describe(), "sha256": file_sha256(info.path), "resampling": how}
         for info, role, how in items
     ]
-
-
-def _round(value: float | None, digits: int = 6) -> float | None:
-    return None if value is None or not np.isfinite(value) else round(float(value), digits)
 
 
 # -- Area of Habitat ----------------------------------------------------------------------------------
@@ -240,9 +213,15 @@ def habitat_aoh(
     dem_info = read_raster_info(elevation, role="elevation") if elevation is not None else None
     grid = _grid_of(lc_info)
     kept = select_range(db.read(LayerKind.RANGES), range_period, codes=codes)
-    range_geom = _union(_in_crs(kept, grid.crs))
-    _require_overlap(range_geom, grid, range_period)
-    zones = _aoh_zones(db, kept, range_geom, grid.crs)
+    range_geom = union_polygons(in_crs(kept, grid.crs))
+    require_overlap(range_geom, grid, range_period)
+    zones = aoh_zones(
+        range_geom,
+        kept,
+        _optional_layer(db, LayerKind.RANGE_STATES),
+        _optional_layer(db, LayerKind.PROTECTED_AREAS),
+        grid.crs,
+    )
     out_dir = _out_dir(out)
     raster = out_dir / "aoh.tif"
     others = {"elevation": (dem_info, "bilinear")} if dem_info else {}
@@ -252,7 +231,7 @@ def habitat_aoh(
             raster, crs=grid.crs, transform=grid.transform, width=grid.width, height=grid.height
         ) as writer,
     ):
-        result = _aoh_blocks(rasters, writer, grid, range_geom, classes, limits, zones, area_crs, block_size)
+        result = aoh_blocks(rasters, writer, grid, range_geom, classes, limits, zones, area_crs, block_size)
         resampling = rasters.resampling("elevation") if dem_info else None
     registered = _register(
         db,
@@ -264,7 +243,7 @@ def habitat_aoh(
         ],
         "habitat aoh",
     )
-    summary = _aoh_summary(result, kept, area_crs, grid, range_period, classes, limits, codes)
+    summary = aoh_summary(result, kept, area_crs, grid, range_period, classes, limits, codes)
     summary["inputs"] = _inputs_json(
         [
             (lc_info, "landcover", "reference grid"),
@@ -297,7 +276,9 @@ def _classes(values: Iterable[int]) -> tuple[int, ...]:
     return classes
 
 
-def _limits(elevation: object, min_m: float | None, max_m: float | None) -> ElevationLimits | None:
+def _limits(
+    elevation: str | os.PathLike | None, min_m: float | None, max_m: float | None
+) -> ElevationLimits | None:
     if elevation is None:
         if min_m is not None or max_m is not None:
             raise AnalysisError(
@@ -308,163 +289,14 @@ def _limits(elevation: object, min_m: float | None, max_m: float | None) -> Elev
     return ElevationLimits(min_m, max_m)
 
 
-def _preset(name: str) -> object:
+def _preset(name: str) -> IucnCodes:
     if name not in IUCN_PRESETS:
         raise AnalysisError(f"IUCN preset {name!r} is not known; use one of {', '.join(IUCN_PRESETS)}.")
     return IUCN_PRESETS[name]
 
 
-def _require_overlap(range_geom: shapely.Geometry, grid: Grid, period: str) -> None:
-    if (
-        shapely.is_empty(range_geom)
-        or not shapely.intersects(range_geom, grid.box)
-        or shapely.intersection(range_geom, grid.box).area <= 0
-    ):
-        bounds = tuple(round(b) for b in grid.bounds)
-        shown = tuple(round(b) for b in range_geom.bounds) if not shapely.is_empty(range_geom) else "empty"
-        raise AnalysisError(
-            f"the range of period {period!r} (bounds {shown} in the raster's CRS) does not overlap the "
-            f"land-cover raster (bounds {bounds}); give a land-cover raster that covers the range."
-        )
-
-
-def _aoh_zones(
-    db: Store, kept: gpd.GeoDataFrame, range_geom: shapely.Geometry, crs: pyproj.CRS
-) -> dict[str, shapely.Geometry]:
-    states = _optional_layer(db, LayerKind.RANGE_STATES)
-    if states is not None and len(states):
-        countries = range_zones(range_geom, _in_crs(states, crs), "iso3")
-    else:
-        with_iso = kept[kept["iso3"].notna()]
-        countries = range_zones(range_geom, _in_crs(with_iso, crs), "iso3") if len(with_iso) else {}
-    zones = {f"country:{k}": v for k, v in countries.items()}
-    pas = _optional_layer(db, LayerKind.PROTECTED_AREAS)
-    if pas is not None and len(pas):
-        inside = polygonal(shapely.intersection(range_geom, _union(_in_crs(pas, crs))))
-        if not shapely.is_empty(inside):
-            zones["protected"] = inside
-        else:
-            zones["protected"] = shapely.MultiPolygon()
-    return zones
-
-
-def _aoh_blocks(
-    rasters: AlignedRasters,
-    writer: RasterWriter,
-    grid: Grid,
-    range_geom: shapely.Geometry,
-    classes: tuple[int, ...],
-    limits: ElevationLimits | None,
-    zones: dict[str, shapely.Geometry],
-    area_crs: pyproj.CRS,
-    block_size: int,
-) -> AohResult:
-    area_of = _block_area(grid, area_crs)
-    shapely.prepare(range_geom)
-    totals, zone_totals = AohTotals(), {name: AohTotals() for name in zones}
-    touched = [w for w in grid.blocks(block_size) if shapely.intersects(range_geom, grid.subgrid(w).box)]
-    for window in track(touched, "Area of Habitat"):
-        sub = grid.subgrid(window)
-        block = aoh_block(
-            _read_layers(rasters, window, area_of(sub), limits),
-            sub,
-            range_geom,
-            suitable_classes=classes,
-            limits=limits,
-            zones=_touching(zones, sub),
-        )
-        writer.write(window, block.pixels)
-        totals.add(block.totals)
-        for name, t in block.zone_totals.items():
-            zone_totals[name].add(t)
-    mode = decide_mode(totals, elevation_given=limits is not None)
-    if mode != AohMode(use_habitat=True, use_elevation=limits is not None):
-        for window in track(touched, "Area of Habitat (fallback)"):
-            sub = grid.subgrid(window)
-            block = aoh_block(
-                _read_layers(rasters, window, area_of(sub), limits),
-                sub,
-                range_geom,
-                suitable_classes=classes,
-                limits=limits,
-                mode=mode,
-            )
-            writer.write(window, block.pixels)
-    return AohResult(totals, zone_totals, mode)
-
-
-def _touching(zones: Mapping[str, shapely.Geometry], sub: Grid) -> dict[str, shapely.Geometry]:
-    box = sub.box
-    return {k: v for k, v in zones.items() if not shapely.is_empty(v) and shapely.intersects(v, box)}
-
-
-def _read_layers(
-    rasters: AlignedRasters, window: object, area: float | np.ndarray, limits: ElevationLimits | None
-) -> HabitatLayers:
-    landcover, valid = rasters.read("landcover", window)
-    elevation = None
-    if limits is not None:
-        values, ok = rasters.read("elevation", window)
-        elevation = np.where(ok, values, np.nan).astype(np.float64)
-    return HabitatLayers(landcover, valid, area, elevation)
-
-
-def _aoh_summary(
-    result: AohResult,
-    kept: gpd.GeoDataFrame,
-    area_crs: pyproj.CRS,
-    grid: Grid,
-    period: str,
-    classes: tuple[int, ...],
-    limits: ElevationLimits | None,
-    codes: object,
-) -> dict:
-    t = result.totals
-    aoh = result.aoh_km2
-    zone_aoh = result.zone_aoh_km2()
-    countries = [
-        {
-            "iso3": name.split(":", 1)[1],
-            "range_km2": _round(result.zone_totals[name].range_km2),
-            "aoh_km2": _round(value),
-            "aoh_fraction": _round(value / aoh if aoh > 0 else None),
-        }
-        for name, value in zone_aoh.items()
-        if name.startswith("country:")
-    ]
-    protected = zone_aoh.get("protected")
-    vector_km2 = _union(_in_crs(kept, area_crs)).area / M2_PER_KM2
-    return {
-        "range_period": str(period),
-        "iucn_codes_kept": codes.describe(),
-        "range_ids": kept["range_id"].astype(str).tolist(),
-        "range_total_km2": _round(t.range_km2),
-        "range_vector_km2": _round(vector_km2),
-        "range_outside_grid_km2": _round(max(vector_km2 - t.range_km2, 0.0)),
-        "habitat_total_km2": _round(t.habitat_km2),
-        "elevation_total_km2": _round(t.elevation_km2),
-        "aoh_total_km2": _round(aoh),
-        "prevalence": _round(result.prevalence),
-        "aoh_by_country": countries,
-        "aoh_protected_km2": _round(protected),
-        "aoh_protected_fraction": _round(protected / aoh if protected is not None and aoh > 0 else None),
-        "suitable_classes": list(classes),
-        "elevation_limits_m": limits.describe() if limits else None,
-        "habitat_filter_used": result.mode.use_habitat,
-        "elevation_filter_used": result.mode.use_elevation,
-        "fallbacks": list(result.mode.fallbacks),
-        "class_km2_in_range": {str(k): _round(v) for k, v in sorted(t.class_km2.items())},
-        "grid": {k: v for k, v in grid.describe().items() if k != "crs"},
-        "pixel_area_km2": _round(pixel_area_km2(grid, area_crs)) if is_equal_area(grid.crs) else None,
-        "analysis_crs_wkt": area_crs.to_wkt(),
-        "coverage_rule": "exact cell-coverage fractions (exactextract): a pixel partly inside the range "
-        "counts by the fraction covered",
-    }
-
-
 # -- Suitability ----------------------------------------------------------------------------------------
 
-WATER_INPUT = "distance_to_water_km"
 RESERVED_INPUTS = ("landcover", "elevation", WATER_INPUT)
 
 
@@ -515,7 +347,7 @@ def habitat_suitability(
     others = _continuous_inputs(elevation, covariates)
     _require_inputs(model, set(others) | {"landcover", WATER_INPUT})
     segments = (
-        river_segments(_in_crs(db.read(LayerKind.RIVERS), area_crs).geometry.values)
+        river_segments(in_crs(db.read(LayerKind.RIVERS), area_crs).geometry.values)
         if WATER_INPUT in model.inputs
         else None
     )
@@ -532,7 +364,7 @@ def habitat_suitability(
         writers["raster"],
         _maybe(writers.get("distance_to_water")),
     ):
-        tally = _suitability_blocks(rasters, writers, grid, model, segments, area_crs, block_size)
+        tally = suitability_blocks(rasters, writers, grid, model, segments, area_crs, block_size)
         how = {name: rasters.resampling(name) for name in rasters.others}
     used = [(info, name) for name, (info, _) in others.items() if name in model.inputs]
     registered = _register(
@@ -568,9 +400,7 @@ def habitat_suitability(
     return HabitatReport("habitat suitability", summary, {**paths, "manifest": manifest})
 
 
-def _maybe(context: object) -> object:
-    import contextlib
-
+def _maybe(context: RasterWriter | None) -> contextlib.AbstractContextManager:
     return context if context is not None else contextlib.nullcontext()
 
 
@@ -629,60 +459,6 @@ def _require_inputs(model: SuitabilityModel, available: set[str]) -> None:
         )
 
 
-@dataclass
-class _SuitabilityTally:
-    valid_km2: float = 0.0
-    weighted: float = 0.0
-    suitable_km2: float = 0.0
-    bins: np.ndarray = field(default_factory=lambda: np.zeros(len(SUITABILITY_BINS) - 1))
-
-    def add(self, scores: np.ndarray, area: float | np.ndarray) -> None:
-        ok = np.isfinite(scores)
-        weight = np.broadcast_to(np.asarray(area, dtype=np.float64), scores.shape)[ok]
-        values = scores[ok].astype(np.float64)
-        self.valid_km2 += float(weight.sum())
-        self.weighted += float((values * weight).sum())
-        self.suitable_km2 += float(weight[values >= SUITABLE_THRESHOLD].sum())
-        index = np.clip(np.searchsorted(SUITABILITY_BINS, values, side="right") - 1, 0, len(self.bins) - 1)
-        self.bins += np.bincount(index, weights=weight, minlength=len(self.bins))
-
-    def summary(self) -> dict:
-        edges = SUITABILITY_BINS
-        return {
-            "mean_suitability": _round(self.weighted / self.valid_km2 if self.valid_km2 else None),
-            "valid_km2": _round(self.valid_km2),
-            "suitable_km2": _round(self.suitable_km2),
-            "suitable_threshold": SUITABLE_THRESHOLD,
-            "area_by_suitability_km2": [
-                {"from": edges[i], "to": edges[i + 1], "area_km2": _round(a)} for i, a in enumerate(self.bins)
-            ],
-        }
-
-
-def _suitability_blocks(
-    rasters: AlignedRasters,
-    writers: Mapping[str, RasterWriter],
-    grid: Grid,
-    model: SuitabilityModel,
-    segments: shapely.STRtree | None,
-    area_crs: pyproj.CRS,
-    block_size: int,
-) -> _SuitabilityTally:
-    area_of, tally = _block_area(grid, area_crs), _SuitabilityTally()
-    for window in track(list(grid.blocks(block_size)), "Suitability"):
-        sub = grid.subgrid(window)
-        inputs, valid = {}, {}
-        for name in ("landcover", *rasters.others):
-            inputs[name], valid[name] = rasters.read(name, window)
-        if segments is not None:
-            inputs[WATER_INPUT] = distance_to_water_km(sub, segments, area_crs)
-            writers["distance_to_water"].write(window, inputs[WATER_INPUT])
-        scores = suitability_scores(inputs, valid, model)
-        writers["raster"].write(window, scores)
-        tally.add(scores, area_of(sub))
-    return tally
-
-
 # -- Zonal statistics -----------------------------------------------------------------------------------
 
 DEFAULT_SITE_BUFFER_M = 5000.0
@@ -737,7 +513,8 @@ def habitat_zonal(
         str(k): polygonal(shapely.make_valid(g))
         for k, g in zip(frame[id_column], frame.to_crs(grid.crs).geometry.values, strict=True)
     }
-    stats = _zonal_blocks(info, grid, geoms, area_crs, categorical, block_size)
+    with AlignedRasters(info, reference_name="values") as rasters:
+        stats = zonal_blocks(rasters, grid, geoms, area_crs, categorical, block_size)
     table = zonal_table(
         {k: stats.get(k, ZonalStats()) for k in geoms}, id_column=id_column, categorical=categorical
     )
@@ -800,7 +577,7 @@ def _zone_frame(
         raise AnalysisError(
             f"buffer_m={buffer_m!r}; a buffer must be a distance above 0 metres, e.g. --buffer-m 5000."
         )
-    frame = _in_crs(frame, area_crs)
+    frame = in_crs(frame, area_crs)
     if frame.empty:
         raise AnalysisError(
             f"the {zones!r} layer has no feature with a geometry to use as a zone; import features first."
@@ -808,29 +585,6 @@ def _zone_frame(
     if buffer_m is not None:
         frame = frame.set_geometry(frame.geometry.buffer(buffer_m, quad_segs=32))
     return frame.sort_values(ZONE_KINDS[zones]).reset_index(drop=True), buffer_m
-
-
-def _zonal_blocks(
-    info: RasterInfo,
-    grid: Grid,
-    geoms: dict[str, shapely.Geometry],
-    area_crs: pyproj.CRS,
-    categorical: bool,
-    block_size: int,
-) -> dict[str, ZonalStats]:
-    area_of, merged = _block_area(grid, area_crs), {}
-    extent = shapely.union_all([shapely.box(*g.bounds) for g in geoms.values() if not g.is_empty])
-    with AlignedRasters(info, reference_name="values") as rasters:
-        for window in track(list(grid.blocks(block_size)), "Zonal statistics"):
-            sub = grid.subgrid(window)
-            if not shapely.intersects(extent, sub.box):
-                continue
-            values, valid = rasters.read("values", window)
-            for name, stats in zones_block_stats(
-                values, valid, sub, geoms, area_of(sub), categorical=categorical
-            ).items():
-                merged.setdefault(name, ZonalStats()).add(stats)
-    return merged
 
 
 # -- Candidate sites ------------------------------------------------------------------------------------
@@ -894,21 +648,21 @@ def habitat_candidates(
         mask = valid & (
             values >= min_suitability
             if role == "suitability"
-            else np.isin(values, _classes(suitable_classes))
+            else np.isin(values, _classes(suitable_classes or ()))
         )
         advance(1)
         patches = habitat_patches(mask, grid).to_crs(area_crs)
         advance(1)
-        range_geom = _union(select_range(db.read(LayerKind.RANGES), range_period).to_crs(area_crs))
-        sites = _in_crs(db.read(LayerKind.SITES, missing_ok=True), area_crs)
+        range_geom = union_polygons(select_range(db.read(LayerKind.RANGES), range_period).to_crs(area_crs))
+        sites = in_crs(db.read(LayerKind.SITES, missing_ok=True), area_crs)
         pas = _optional_layer(db, LayerKind.PROTECTED_AREAS)
-        protected = _union(_in_crs(pas, area_crs)) if pas is not None else None
+        protected = union_polygons(in_crs(pas, area_crs)) if pas is not None else None
         frame = candidate_sites(
             patches, historical_range=range_geom, sites=sites, protected=protected, criteria=criteria
         )
         advance(1)
         if role == "suitability":
-            frame = _with_mean_suitability(frame, values, valid, grid, area_crs, criteria)
+            frame = with_mean_suitability(frame, values, valid, grid, area_crs, criteria)
         advance(1)
         outputs = _write_candidates(frame, _out_dir(out))
         advance(1)
@@ -922,7 +676,7 @@ def habitat_candidates(
             "suitable_pixels": (
                 f"suitability >= {min_suitability:g}"
                 if role == "suitability"
-                else f"land-cover class in {list(_classes(suitable_classes))}"
+                else f"land-cover class in {list(_classes(suitable_classes or ()))}"
             ),
         },
         "raster": {**info.describe(), "sha256": _sha(info), "role": role},
@@ -946,7 +700,10 @@ def _candidate_weights(weights: str | os.PathLike | None) -> dict[str, float] | 
 
 
 def _candidate_raster(
-    suitability: object, landcover: object, classes: object, threshold: float
+    suitability: str | os.PathLike | None,
+    landcover: str | os.PathLike | None,
+    classes: Iterable[int] | None,
+    threshold: float,
 ) -> tuple[str | os.PathLike, str]:
     if (suitability is None) == (landcover is None):
         raise AnalysisError(
@@ -962,22 +719,8 @@ def _candidate_raster(
         raise AnalysisError(
             "--landcover needs --suitable-classes (e.g. 1,2) to say which classes are suitable."
         )
+    assert landcover is not None  # exactly one of the two was given
     return landcover, "landcover"
-
-
-def _with_mean_suitability(
-    frame: gpd.GeoDataFrame,
-    values: np.ndarray,
-    valid: np.ndarray,
-    grid: Grid,
-    area_crs: pyproj.CRS,
-    criteria: CandidateCriteria,
-) -> gpd.GeoDataFrame:
-    geoms = dict(zip(frame["candidate_id"], frame.to_crs(grid.crs).geometry.values, strict=True))
-    stats = zones_block_stats(values, valid, grid, geoms, pixel_area_km2(grid, area_crs))
-    frame = frame.copy()
-    frame["mean_suitability"] = [stats[k].mean if k in stats else np.nan for k in frame["candidate_id"]]
-    return explain_candidates(frame, criteria)
 
 
 def _write_candidates(frame: gpd.GeoDataFrame, out_dir: Path) -> dict[str, Path]:

@@ -5,8 +5,9 @@ The recipe, as implemented (aoh-calculator and the IUCN Red List Technical Worki
 1. **Range**: the union of the range polygons of one period, optionally filtered by IUCN presence, origin
    and seasonal codes (:data:`IUCN_PRESETS`; the default keeps every polygon of the period).
 2. **Coverage**: the range is laid on the land-cover grid with exact cell-coverage fractions
-   (:func:`~deerhabitat.analysis.habitat.pixel_coverage.coverage_fraction`): a pixel half inside the range counts
-   half. Each pixel weighs ``coverage x pixel area`` (km², from the equal-area grid or the analysis CRS).
+   (:func:`~deerhabitat.analysis.habitat.pixel_coverage.coverage_fraction`): a pixel half inside the range
+   counts half. Each pixel weighs ``coverage x pixel area`` (km², from the equal-area grid or the analysis
+   CRS).
 3. **Habitat**: pixels whose land-cover class is one of the suitable classes. Land-cover nodata is not
    habitat.
 4. **Elevation**: pixels whose elevation ``e`` satisfies ``min_m <= e <= max_m`` (either limit may be

@@ -30,10 +30,12 @@ from dataclasses import dataclass
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import pyproj
 import shapely
 
 from deerhabitat.analysis.habitat.grid import Grid
-from deerhabitat.analysis.habitat.pixel_coverage import polygonal
+from deerhabitat.analysis.habitat.pixel_coverage import pixel_area_km2, polygonal
+from deerhabitat.analysis.habitat.zonal import zones_block_stats
 from deerhabitat.errors import AnalysisError, ConfigError
 from deerhabitat.units import M2_PER_KM2, M_PER_KM
 
@@ -314,3 +316,33 @@ def explain_candidates(frame: gpd.GeoDataFrame, criteria: CandidateCriteria) -> 
     extra = ["mean_suitability"] if "mean_suitability" in frame.columns else []
     columns = [*CANDIDATE_COLUMNS[:-1], *extra, "explanation"]
     return gpd.GeoDataFrame(frame[columns], geometry=frame.geometry.values, crs=frame.crs)
+
+
+def with_mean_suitability(
+    frame: gpd.GeoDataFrame,
+    values: np.ndarray,
+    valid: np.ndarray,
+    grid: Grid,
+    area_crs: pyproj.CRS,
+    criteria: CandidateCriteria,
+) -> gpd.GeoDataFrame:
+    """Add each candidate's area-weighted ``mean_suitability``, and explanations that state it.
+
+    Parameters
+    ----------
+    frame : geopandas.GeoDataFrame
+        Candidates of :func:`candidate_sites`.
+    values, valid : numpy.ndarray
+        The suitability raster and its data mask, on ``grid``.
+    grid : Grid
+        The raster's grid.
+    area_crs : pyproj.CRS
+        The equal-area CRS of pixel areas.
+    criteria : CandidateCriteria
+        The criteria the candidates were found with.
+    """
+    geoms = dict(zip(frame["candidate_id"], frame.to_crs(grid.crs).geometry.values, strict=True))
+    stats = zones_block_stats(values, valid, grid, geoms, pixel_area_km2(grid, area_crs))
+    frame = frame.copy()
+    frame["mean_suitability"] = [stats[k].mean if k in stats else np.nan for k in frame["candidate_id"]]
+    return explain_candidates(frame, criteria)
