@@ -23,6 +23,7 @@ from pathlib import Path
 import pandas as pd
 
 from deerhabitat.errors import InputFileError
+from deerhabitat.io.store import Store
 from deerhabitat.schema import ISO3_CODES
 
 CATALOGUE_COLUMNS = (
@@ -63,6 +64,12 @@ def bundled_catalogue(scientific_name: str | None = None) -> pd.DataFrame:
     if scientific_name is not None:
         frame = frame[frame["scientific_name"] == scientific_name]
     return frame[list(CATALOGUE_COLUMNS)].reset_index(drop=True)
+
+
+def store_catalogue(store: Store, /) -> pd.DataFrame:
+    """The catalogue a store uses: its own (``Store.work_programme``), else the bundled one of its species."""
+    own = store.work_programme()
+    return own if own is not None else bundled_catalogue(store.config.scientific_name)
 
 
 def read_catalogue(path: str | os.PathLike, /) -> pd.DataFrame:

@@ -16,7 +16,7 @@ from deerhabitat.errors import ConfigError, ReportFormatError, StoreError
 from deerhabitat.io import Provenance, Store
 from deerhabitat.io.national_report import ReportFile, read_report_file, template_report, write_report_file
 from deerhabitat.io.national_report_layers import merge_version, report_layers
-from deerhabitat.io.work_programme import bundled_catalogue, read_catalogue
+from deerhabitat.io.work_programme import read_catalogue, store_catalogue
 from deerhabitat.nrschema import (
     Problem,
     check_country,
@@ -355,9 +355,7 @@ def national_report_records(*, store: str | os.PathLike | None = None) -> pd.Dat
 
 def work_programme_catalogue(*, store: str | os.PathLike | None = None) -> pd.DataFrame:
     """The Work Programme catalogue of a store: its own, else the bundled one for its species."""
-    target = open_store(store)
-    own = target.work_programme()
-    return own if own is not None else bundled_catalogue(target.config.scientific_name)
+    return store_catalogue(open_store(store))
 
 
 def national_report_progress(
