@@ -21,7 +21,7 @@ from matplotlib.colors import to_hex
 from PIL import Image
 
 from deerhabitat.config import bundled_store_path
-from deerhabitat.io.styles import read_layer_styles
+from deerhabitat.io.store import Store
 from deerhabitat.publish.styles import DEFAULT_STYLES
 from deerhabitat.schema import LayerKind
 
@@ -103,7 +103,7 @@ def test_every_layer_loads_with_all_its_features(opened):
 
 def test_every_layer_opens_with_the_style_deerhabitat_map_stored(opened):
     store, seen, _ = opened
-    stored = read_layer_styles(store)
+    stored = Store(store).styles()
     assert set(stored) == set(seen["layers"]), "map wrote a default style for every layer"
     for table, layer in seen["layers"].items():
         assert layer["stored_style"] == stored[table]["name"] == "deerhabitat", table
