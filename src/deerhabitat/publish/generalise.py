@@ -57,9 +57,8 @@ def generalisation_method(cell_m: float) -> str:
     return (
         f"Each position of a wild population is replaced by the centre of its {cell_m / 1000:g} km cell "
         f"on an equal-area grid in the store's analysis CRS (cell corners at multiples of {cell_m:g} m "
-        f"from the "
-        f"projection's origin; a polygon site is first reduced to its centroid); the true position is within "
-        f"{cell_m / 1000 / 2**0.5:.1f} km of the published one. Captive sites, protected areas, ranges and "
+        f"from the projection's origin; a polygon site is first reduced to its centroid); the true "
+        f"position is within {cell_m / 1000 / 2**0.5:.1f} km of the published one. Captive sites, protected areas, ranges and "
         f"rivers are published as recorded."
     )
 
@@ -80,9 +79,11 @@ _DEGREES = (
 )
 _SECONDS = r"\d{1,2}(?:[.,]\d+)?\s*(?:[\"″”]|''|′′)"
 _DMS = rf"[-+]?\d{{1,3}}\s*°\s*\d{{1,2}}(?:[.,]\d+)?\s*['′’]\s*(?:{_SECONDS})?\s*(?:{_HEMISPHERE})?"
-POSITION_PATTERN = re.compile(rf"(?<![\d.]){_DEGREES}\s*[,;/ ]\s*{_DEGREES}(?![\d])|{_DMS}")
+_SINGLE = rf"[-+]?\d{{1,3}}\.\d+\s*°?\s*{_HEMISPHERE}"
+POSITION_PATTERN = re.compile(rf"(?<![\d.])(?:{_DEGREES}\s*[,;/ ]\s*{_DEGREES}(?![\d])|{_DMS}|{_SINGLE})")
 """A position written in text: a pair of decimal degrees (``41.80, 60.62``, ``41.80 N 60.62 E``,
-``41.8°N; 60.62°E``) or any degrees-minutes(-seconds) value (``40°39'15.6"N``, ``64° 07′``)."""
+``41.8°N; 60.62°E``), one decimal degree with its hemisphere (``40.6543° N``) or any
+degrees-minutes(-seconds) value (``40°39'15.6"N``, ``64° 07′``)."""
 
 
 def withhold_positions(text: str) -> str:
