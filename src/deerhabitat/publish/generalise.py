@@ -58,8 +58,8 @@ def generalisation_method(cell_m: float) -> str:
         f"Each position of a wild population is replaced by the centre of its {cell_m / 1000:g} km cell "
         f"on an equal-area grid in the store's analysis CRS (cell corners at multiples of {cell_m:g} m "
         f"from the projection's origin; a polygon site is first reduced to its centroid); the true "
-        f"position is within {cell_m / 1000 / 2**0.5:.1f} km of the published one. Captive sites, protected areas, ranges and "
-        f"rivers are published as recorded."
+        f"position is within {cell_m / 1000 / 2**0.5:.1f} km of the published one. Captive sites, "
+        f"protected areas, ranges and rivers are published as recorded."
     )
 
 
