@@ -401,8 +401,16 @@ class CostSurfaces:
     paths: dict[tuple[int, int], np.ndarray] = field(default_factory=dict)
 
 
-def _mcp_class() -> type:
+def _mcp(resistance: np.ndarray, sampling: tuple[float, float], limit: float) -> object:
+    """An MCP_Geometric search; with a finite ``limit``, one that stops beyond it.
+
+    The stop is a Python ``goal_reached`` called for every cell taken from the heap, so it is only used
+    when there is a limit (it saves far more than it costs then).
+    """
     from skimage.graph import MCP_Geometric
+
+    if not np.isfinite(limit):
+        return MCP_Geometric(resistance, sampling=sampling)
 
     class CappedMCP(MCP_Geometric):  # type: ignore[misc, valid-type]
         """MCP_Geometric that stops once the cheapest open cell costs more than ``limit``."""
@@ -412,7 +420,9 @@ def _mcp_class() -> type:
         def goal_reached(self, index: int, cumcost: float) -> int:
             return 2 if cumcost > self.limit else 0
 
-    return CappedMCP
+    mcp = CappedMCP(resistance, sampling=sampling)
+    mcp.limit = limit
+    return mcp
 
 
 def cost_surfaces(
@@ -453,8 +463,7 @@ def cost_surfaces(
     """
     n = len(ends.rows)
     sampling = (abs(grid.transform.e) / M_PER_KM, grid.transform.a / M_PER_KM)
-    mcp = _mcp_class()(resistance, sampling=sampling)
-    mcp.limit = limit
+    mcp: Any = _mcp(resistance, sampling, limit)
     distances = np.full((n, *grid.shape), np.inf, dtype=np.float32)
     costs = np.full((n, n), np.inf)
     np.fill_diagonal(costs, 0.0)
