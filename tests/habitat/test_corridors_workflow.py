@@ -251,3 +251,21 @@ def test_zero_resistance_is_refused(world, tif):
         habitat_corridors(
             out=world["tmp"] / "o", store=world["store"], resistance=tif("zero.tif", r, km_grid(50, 40))
         )
+
+
+def test_bundled_store_uses_the_bundled_sample_suitability(tmp_path, monkeypatch):
+    from deerhabitat.config import resolve_store
+
+    monkeypatch.delenv("DEERHABITAT_STORE", raising=False)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    bundled = resolve_store(None).path
+    before = _sha(bundled)
+    report = habitat_corridors(out=tmp_path / "out")
+    s = report.summary
+    assert (
+        s["raster_source"].startswith("the bundled sample suitability") and s["registered_in_store"] is False
+    )
+    # wild sites whose latest wild count is above 0; national figures, captive and uncounted sites left out
+    assert len(s["populations"]) == 8 and "UZB-NATIONAL" not in {p["site_id"] for p in s["populations"]}
+    assert s["profile"] == "public" and s["n_pairs"] == 28
+    assert _sha(bundled) == before

@@ -101,7 +101,8 @@ def habitat_corridors(
         A resistance GeoTIFF (values above 0; nodata = barrier). Excludes ``suitability``.
     suitability : path-like, optional
         A suitability GeoTIFF (0-1) turned into resistance by the transform. With neither raster, the
-        suitability raster registered last in the store is used.
+        suitability raster registered last in the store is used (with the bundled store: the bundled
+        sample suitability, written into ``out/suitability``).
     transform : path-like, optional
         TOML laid out like the bundled ``corridors.toml`` (resistance transform and defaults).
     max_cost, tolerance : float, optional
@@ -132,7 +133,7 @@ def habitat_corridors(
             "either given or derived from suitability."
         )
     db, writable = _open(store)
-    surface = _surface(db, resistance, suitability, model)
+    surface = _surface(db, writable, resistance, suitability, model, Path(out))
     grid = _grid(surface.info, db)
     pops, excluded = wild_populations(
         db.read(LayerKind.SITES, missing_ok=True),
@@ -229,15 +230,20 @@ def _read_toml(path: str | os.PathLike) -> dict:
 
 def _surface(
     db: Store,
+    writable: bool,
     resistance: str | os.PathLike | None,
     suitability: str | os.PathLike | None,
     model: ResistanceModel,
+    out: Path,
 ) -> _Surface:
     if resistance is not None:
         values, valid, info = read_raster(resistance, role="resistance")
         return _Surface(given_resistance(values, valid), info, "resistance", None, "given")
     source = "given"
-    if suitability is None:
+    if suitability is None and not writable:
+        suitability = _bundled_suitability(out)
+        source = "the bundled sample suitability (deerhabitat.workflows.bundled_habitat; illustrative)"
+    elif suitability is None:
         suitability, source = _registered_suitability(db), "the store's registered suitability raster"
     values, valid, info = read_raster(suitability, role="suitability")
     finite = values[valid]
@@ -248,6 +254,12 @@ def _surface(
             f"`deerhabitat habitat suitability`, or a resistance raster with --resistance."
         )
     return _Surface(model.apply(values, valid), info, "suitability", model, source)
+
+
+def _bundled_suitability(out: Path) -> Path:
+    from deerhabitat.workflows.habitat import bundled_habitat
+
+    return bundled_habitat(_out_dir(out) / "suitability")["suitability"].outputs["raster"]
 
 
 def _registered_suitability(db: Store) -> Path:
