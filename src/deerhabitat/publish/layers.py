@@ -9,13 +9,20 @@ and :class:`RasterLayer` (an image already coloured and warped for display). The
 :func:`encode_map` turns a map into plain JSON-ready data: coordinates rounded to 5 decimals (about
 1 m), popup values formatted as text, features in the frame's order. :func:`script_json` writes it for
 a ``<script type="application/json">`` element.
+
+Layers of :data:`PACK_THRESHOLD` features or more are packed: coordinates as integers of 1e-5 degree,
+delta-encoded, zigzag LEB128 varints in base64 (:func:`pack_xy`, :func:`pack_shapes`); popup texts
+dictionary-encoded (few distinct values, codes as varints) or front-coded (each value as the length it
+shares with the previous one plus the rest); large point layers are stored in Morton order so that
+consecutive deltas are small; large polygon layers carry :data:`SIMPLIFY_LEVELS`, simplified as a
+coverage so that shared borders stay shared (:func:`simplified_levels`). The page decodes them once.
 """
 
 from __future__ import annotations
 
 import base64
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import geopandas as gpd
 import numpy as np
@@ -253,21 +260,173 @@ def _polygon_parts(geom: shapely.Geometry) -> list[list[list[float]]]:
     ]
 
 
+PACK_THRESHOLD = 256
+"""Layers with at least this many features are written packed (see :func:`encode_layer`); smaller layers
+stay as plain JSON lists, readable in the page source."""
+
+QUANTUM = 10**COORD_DECIMALS
+"""Packed coordinates are integers of 1e-5 degree (the same values as the rounded decimals)."""
+
+SIMPLIFY_LEVELS = ((0, 0.02), (6, 0.004), (9, 0.0))
+"""Zoom-dependent detail of large polygon layers: ``(lowest zoom, tolerance in degrees)``; tolerance 0 is
+the geometry as given. Below zoom 6 a pixel is at least 0.04 degree, below zoom 9 at least 0.005."""
+
+
+def varints(values: np.ndarray) -> str:
+    """Non-negative integers as LEB128 varints (7 bits a byte, high bit = more), base64-encoded.
+
+    Examples
+    --------
+    >>> varints(np.array([0, 1, 127, 128, 300]))
+    'AAF/gAGsAg=='
+    """
+    z = np.asarray(values, dtype=np.uint64)
+    if z.size == 0:
+        return ""
+    nbytes = np.ones(z.shape, dtype=np.int64)
+    for k in range(1, 10):
+        nbytes += z >= np.uint64(1) << np.uint64(7 * k)
+    starts = np.concatenate(([0], np.cumsum(nbytes)[:-1]))
+    out = np.zeros(int(nbytes.sum()), dtype=np.uint8)
+    for k in range(int(nbytes.max())):
+        has = nbytes > k
+        byte = (z[has] >> np.uint64(7 * k)) & np.uint64(0x7F)
+        more = (nbytes[has] > k + 1).astype(np.uint64) << np.uint64(7)
+        out[starts[has] + k] = (byte | more).astype(np.uint8)
+    return base64.b64encode(out.tobytes()).decode("ascii")
+
+
+def zigzag(values: np.ndarray) -> np.ndarray:
+    """Signed integers mapped to non-negative ones (0, -1, 1, -2 → 0, 1, 2, 3) for :func:`varints`."""
+    v = np.asarray(values, dtype=np.int64)
+    return ((v << 1) ^ (v >> 63)).astype(np.uint64)
+
+
+def pack_xy(xy: np.ndarray) -> str:
+    """``(n, 2)`` longitudes/latitudes packed as varint deltas.
+
+    Integers of 1e-5 degree, each axis delta-encoded along the array, zigzag varints interleaved x, y,
+    base64. The page adds the deltas back up and divides by 1e5.
+    """
+    q = np.round(np.asarray(xy, dtype=np.float64)[:, :2] * QUANTUM).astype(np.int64)
+    deltas = np.diff(q, axis=0, prepend=np.zeros((1, 2), dtype=np.int64))
+    return varints(zigzag(deltas.ravel()))
+
+
+def _spatial_order(xy: np.ndarray) -> np.ndarray:
+    """Indices putting points in Morton (Z-curve) order.
+
+    Neighbours in the array are then near on the map, and their coordinate deltas small.
+    """
+    lo, hi = xy.min(axis=0), xy.max(axis=0)
+    span = np.where(hi > lo, hi - lo, 1.0)
+    cells = np.clip(((xy - lo) / span * 65535).astype(np.uint64), 0, 65535)
+
+    def spread(v: np.ndarray) -> np.ndarray:
+        v = (v | (v << np.uint64(8))) & np.uint64(0x00FF00FF)
+        v = (v | (v << np.uint64(4))) & np.uint64(0x0F0F0F0F)
+        v = (v | (v << np.uint64(2))) & np.uint64(0x33333333)
+        return (v | (v << np.uint64(1))) & np.uint64(0x55555555)
+
+    return np.argsort(spread(cells[:, 0]) | (spread(cells[:, 1]) << np.uint64(1)), kind="stable")
+
+
+def pack_shapes(geoms: np.ndarray, geometry: str) -> dict:
+    """Lines or polygons packed.
+
+    Counts of parts per feature (``np``), of rings per part (``nr``, polygons), of vertices per ring or
+    line (``nc``), all as varints, and every vertex through :func:`pack_xy` (``xy``).
+    """
+    parts, owner = shapely.get_parts(geoms, return_index=True)
+    out = {"np": varints(np.bincount(owner, minlength=len(geoms)))}
+    leaves = parts
+    if geometry == "polygon":
+        rings, ring_owner = shapely.get_rings(parts, return_index=True)
+        out["nr"] = varints(np.bincount(ring_owner, minlength=len(parts)))
+        leaves = rings
+    coords, leaf_owner = shapely.get_coordinates(leaves, return_index=True)
+    out["nc"] = varints(np.bincount(leaf_owner, minlength=len(leaves)))
+    out["xy"] = pack_xy(coords)
+    return out
+
+
+def simplified_levels(geoms: np.ndarray) -> list[tuple[int, np.ndarray]]:
+    """The polygons at each of :data:`SIMPLIFY_LEVELS`, as ``(lowest zoom, geometries)``.
+
+    A valid coverage (polygons that do not overlap, like adjacent protected areas cut from one partition) is
+    simplified with :func:`shapely.coverage_simplify`, which moves each shared border once, so neighbours keep
+    meeting exactly at every level; overlapping polygons are simplified one by one
+    (``shapely.simplify(preserve_topology=True)``), where shared borders may part slightly.
+    """
+    coverage = bool(shapely.coverage_is_valid(geoms))
+    levels = []
+    for zoom, tolerance in SIMPLIFY_LEVELS:
+        if tolerance == 0:
+            levels.append((zoom, geoms))
+        elif coverage:
+            levels.append((zoom, shapely.coverage_simplify(geoms, tolerance)))
+        else:
+            levels.append((zoom, shapely.simplify(geoms, tolerance, preserve_topology=True)))
+    return levels
+
+
 def _geometry_json(layer: MapLayer) -> dict:
     geoms = layer.frame.geometry.values
     if layer.style.geometry == "point":
         xy = np.round(shapely.get_coordinates(shapely.centroid(geoms)), COORD_DECIMALS)
+        if len(geoms) >= PACK_THRESHOLD:
+            return {"pxy": pack_xy(xy)}
         return {"xy": xy.ravel().tolist()}
+    if len(geoms) >= PACK_THRESHOLD:
+        geoms = np.asarray(geoms)
+        if layer.style.geometry == "polygon":
+            return {
+                "levels": [
+                    {"z": zoom, **pack_shapes(level, "polygon")} for zoom, level in simplified_levels(geoms)
+                ]
+            }
+        return {"pcoords": pack_shapes(geoms, layer.style.geometry)}
     encode = _line_parts if layer.style.geometry == "line" else _polygon_parts
     return {"coords": [encode(g) for g in geoms]}
 
 
+def _front_coded(values: list[str]) -> dict:
+    """Front coding: each value as the prefix it shares with the previous value, and the rest.
+
+    Prefix lengths are in UTF-16 code units, as JavaScript counts.
+    """
+    prefixes, suffixes, previous = [], [], ""
+    for value in values:
+        k = 0
+        limit = min(len(value), len(previous))
+        while k < limit and value[k] == previous[k]:
+            k += 1
+        prefixes.append(len(value[:k].encode("utf-16-le")) // 2)
+        suffixes.append(value[k:])
+        previous = value
+    out: dict = {"p": varints(np.array(prefixes)), "s": suffixes}
+    for separator in "|~^`#":
+        if not any(separator in suffix for suffix in suffixes):
+            out.update(s=separator.join(suffixes), j=separator)
+            break
+    return out
+
+
 def _column_json(values: list[str]) -> list[str] | dict:
     distinct = list(dict.fromkeys(values))
-    if len(values) < 64 or len(distinct) * 4 > len(values):
+    if len(values) < 64:
         return values
+    if len(distinct) * 4 > len(values):
+        if len(values) < PACK_THRESHOLD:
+            return values
+        coded = _front_coded(values)
+        plain = sum(len(v) + 3 for v in values)
+        return coded if len(json.dumps(coded["s"])) + len(coded["p"]) < plain else values
     index = {v: i for i, v in enumerate(distinct)}
-    return {"d": distinct, "c": [index[v] for v in values]}
+    codes = [index[v] for v in values]
+    if len(values) >= PACK_THRESHOLD:
+        return {"d": distinct, "pc": varints(np.array(codes))}
+    return {"d": distinct, "c": codes}
 
 
 def popup_columns(layer: MapLayer) -> list[list[str]]:
@@ -324,6 +483,9 @@ def encode_layer(layer: MapLayer | RasterLayer) -> dict:
         raise ValueError(
             f"layer {layer.id!r} has missing or empty geometries; drop them before building the map"
         )
+    if layer.style.geometry == "point" and len(geoms) >= PACK_THRESHOLD:
+        order = _spatial_order(shapely.get_coordinates(shapely.centroid(geoms)))
+        layer = replace(layer, frame=layer.frame.iloc[order].reset_index(drop=True))
     style = layer.style
     sym = symbol_indices(layer)
     out = {
@@ -345,7 +507,9 @@ def encode_layer(layer: MapLayer | RasterLayer) -> dict:
         "cols": _columns_json(layer),
     }
     out.update(_geometry_json(layer))
-    if sym is not None:
+    if sym is not None and len(sym) >= PACK_THRESHOLD:
+        out["psym"] = varints(np.array(sym))
+    elif sym is not None:
         out["sym"] = sym
     if layer.radius_column:
         out["radius"] = [round(float(r), 2) for r in layer.frame[layer.radius_column]]

@@ -3,7 +3,9 @@
  * Builds a Leaflet map from the JSON data element of id "dh-data-NAME" (type application/json):
  * layers with groups, a legend per layer drawn from its style (hidden with its layer), popups and
  * tooltips, search by name, distance measuring on the WGS 84 ellipsoid, zoom to data, a year slider,
- * and a canvas layer for large point layers.
+ * and a canvas layer for large point layers. Large layers arrive packed (varint deltas, front-coded and
+ * dictionary-coded texts; see publish/layers.py) and are decoded once; large polygon layers switch between
+ * simplified levels as the zoom changes.
  *
  * Every attribute value reaches the page through textContent or a DOM text node: never as markup,
  * never in a template literal, never evaluated. Leaflet popups and tooltips are given DOM nodes, not strings.
@@ -58,6 +60,99 @@
       fillOpacity: sym.fill ? (carried ? sym.fillOpacity * 0.35 : sym.fillOpacity) : 0,
       dashArray: carried ? "3 3" : (sym.dash || null)
     };
+  }
+
+  // -- packed data of large layers (see publish/layers.py): varints, deltas, front coding -----------
+  function readVarints(b64) {
+    var text = atob(b64 || ""), out = [], value = 0, scale = 1;
+    for (var i = 0; i < text.length; i++) {
+      var b = text.charCodeAt(i);
+      value += (b & 0x7f) * scale;
+      if (b & 0x80) { scale *= 128; } else { out.push(value); value = 0; scale = 1; }
+    }
+    return out;
+  }
+
+  function unzigzag(v) { return v % 2 ? -(v + 1) / 2 : v / 2; }
+
+  function readXY(b64) {
+    var v = readVarints(b64), xy = new Float64Array(v.length), x = 0, y = 0;
+    for (var i = 0; i + 1 < v.length; i += 2) {
+      x += unzigzag(v[i]);
+      y += unzigzag(v[i + 1]);
+      xy[i] = x / 1e5;
+      xy[i + 1] = y / 1e5;
+    }
+    return xy;
+  }
+
+  function readShapes(packed, polygon, n) {
+    var parts = readVarints(packed.np), rings = polygon ? readVarints(packed.nr) : null;
+    var counts = readVarints(packed.nc), xy = readXY(packed.xy), out = [], p = 0, r = 0, pos = 0;
+    function take(count) { var flat = xy.subarray(pos, pos + 2 * count); pos += 2 * count; return flat; }
+    for (var f = 0; f < n; f++) {
+      var feature = [];
+      for (var a = 0; a < parts[f]; a++, p++) {
+        if (!polygon) { feature.push(take(counts[p])); continue; }
+        var part = [];
+        for (var b = 0; b < rings[p]; b++, r++) { part.push(take(counts[r])); }
+        feature.push(part);
+      }
+      out.push(feature);
+    }
+    return out;
+  }
+
+  function readColumn(column) {
+    if (Array.isArray(column)) { return column; }
+    if (column.p !== undefined) {
+      var prefixes = readVarints(column.p), out = [], previous = "";
+      var suffixes = column.j === undefined ? column.s : column.s.split(column.j);
+      for (var i = 0; i < suffixes.length; i++) {
+        previous = previous.slice(0, prefixes[i]) + suffixes[i];
+        out.push(previous);
+      }
+      return out;
+    }
+    if (column.pc !== undefined) { return {d: column.d, c: readVarints(column.pc)}; }
+    return column;
+  }
+
+  function levelFor(spec, zoom) {
+    var k = 0;
+    for (var i = 0; i < spec.levels.length; i++) { if (zoom >= spec.levels[i].z) { k = i; } }
+    return k;
+  }
+
+  function levelCoords(spec, k) {
+    if (!spec.levelCoords[k]) { spec.levelCoords[k] = readShapes(spec.levels[k], true, spec.n); }
+    return spec.levelCoords[k];
+  }
+
+  function unpack(spec, zoom) {
+    if (spec.kind !== "vector") { return; }
+    if (spec.pxy) { spec.xy = readXY(spec.pxy); }
+    if (spec.pcoords) { spec.coords = readShapes(spec.pcoords, spec.geom === "polygon", spec.n); }
+    if (spec.levels) {
+      spec.levelCoords = {};
+      spec.level = levelFor(spec, zoom);
+      spec.coords = levelCoords(spec, spec.level);
+    }
+    if (spec.psym) { spec.sym = readVarints(spec.psym); }
+    spec.cols = spec.cols.map(readColumn);
+  }
+
+  function followZoom(entry, map) {
+    var spec = entry.spec;
+    map.on("zoomend", function () {
+      var k = levelFor(spec, map.getZoom());
+      if (k === spec.level) { return; }
+      spec.level = k;
+      spec.coords = levelCoords(spec, k);
+      entry.features.forEach(function (feature, i) {
+        feature.setLatLngs(spec.coords[i].map(function (poly) { return poly.map(latLngs); }));
+      });
+    });
   }
 
   // -- popups and tooltips ------------------------------------------------------------------------
@@ -292,6 +387,7 @@
       entry.features.push(feature);
       entry.layer.addLayer(feature);
     }
+    if (spec.levels) { followZoom(entry, state.map); }
   }
 
   function buildRasterLayer(entry) {
@@ -575,7 +671,7 @@
     state.entries.forEach(function (entry) {
       if (!entry.spec.search) { return; }
       for (var i = 0; i < entry.spec.n; i++) {
-        items.push({entry: entry, index: i, text: featureTitle(entry.spec, i), key: fold(featureTitle(entry.spec, i))});
+        items.push({entry: entry, index: i, text: featureTitle(entry.spec, i), key: null});
       }
     });
     if (!items.length) { return null; }
@@ -597,6 +693,7 @@
           var seen = {}, shown = 0;
           items.forEach(function (item) {
             var key = item.entry.spec.id + "\u0000" + item.text;
+            if (item.key === null) { item.key = fold(item.text); }  // folded on the first search, not at load
             if (shown >= 12 || item.key.indexOf(q) < 0 || seen[key]) { return; }
             seen[key] = true;
             shown++;
@@ -691,6 +788,7 @@
       });
     }
     data.layers.forEach(function (spec) {
+      unpack(spec, map.getZoom());
       var entry = {spec: spec, state: state};
       if (spec.kind === "raster") { buildRasterLayer(entry); } else { buildVectorLayer(entry, state); }
       if (spec.base) { state.baseEntry = entry; }
