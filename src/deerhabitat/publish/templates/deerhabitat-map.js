@@ -348,7 +348,7 @@
     return spec.symbols[spec.sym ? spec.sym[i] : 0];
   }
 
-  function makeFeature(entry, i, renderer) {
+  function makeFeature(entry, i, renderer, shared) {
     var spec = entry.spec, sym = symbolOf(spec, i), carried = spec.carried ? spec.carried[i] === 1 : false;
     var style = leafletStyle(sym, carried), layer;
     if (renderer) { style.renderer = renderer; }
@@ -364,12 +364,27 @@
       layer.options.interactive = false;
       return layer;
     }
+    layer.dhIndex = i;
+    if (shared) { return layer; }  // popup, tooltip and hover bound once on the layer group (bindShared)
     layer.bindPopup(function () { return popupContent(spec, i); }, {maxWidth: 340, autoPanPadding: [20, 20]});
     layer.bindTooltip(function () { return tooltipContent(spec, i); }, {sticky: spec.geom !== "point"});
     layer.on("popupopen", function () { if (DH.measuring) { layer.closePopup(); } });
     layer.on("mouseover", function () { layer.setStyle({weight: sym.weight + 1.5}); });
     layer.on("mouseout", function () { layer.setStyle({weight: sym.weight}); });
     return layer;
+  }
+
+  // Large layers: one popup, one tooltip and one pair of hover handlers on the group instead of one per
+  // feature (20,000 polygons would otherwise create 40,000 popup and tooltip objects at load).
+  function bindShared(entry) {
+    var spec = entry.spec, group = entry.layer;
+    if (spec.interactive === false) { return; }
+    group.bindPopup(function (layer) { return popupContent(spec, layer.dhIndex); },
+                    {maxWidth: 340, autoPanPadding: [20, 20]});
+    group.bindTooltip(function (layer) { return tooltipContent(spec, layer.dhIndex); }, {sticky: spec.geom !== "point"});
+    group.on("popupopen", function () { if (DH.measuring) { group.closePopup(); } });
+    group.on("mouseover", function (e) { e.layer.setStyle({weight: symbolOf(spec, e.layer.dhIndex).weight + 1.5}); });
+    group.on("mouseout", function (e) { e.layer.setStyle({weight: symbolOf(spec, e.layer.dhIndex).weight}); });
   }
 
   function buildVectorLayer(entry, state) {
@@ -379,14 +394,14 @@
       entry.layer = entry.canvas;
       return;
     }
-    var renderer = spec.n > CANVAS_THRESHOLD ? state.canvasRenderer : null;
+    var large = spec.n > CANVAS_THRESHOLD, renderer = large ? state.canvasRenderer : null;
     entry.features = [];
-    entry.layer = L.featureGroup();
-    for (var i = 0; i < spec.n; i++) {
-      var feature = makeFeature(entry, i, renderer);
-      entry.features.push(feature);
-      entry.layer.addLayer(feature);
-    }
+    entry.shared = large;
+    var features = [];
+    for (var i = 0; i < spec.n; i++) { features.push(makeFeature(entry, i, renderer, large)); }
+    entry.features = features;
+    entry.layer = L.featureGroup(features);
+    if (large) { bindShared(entry); }
     if (spec.levels) { followZoom(entry, state.map); }
   }
 
@@ -428,7 +443,7 @@
     var state = entry.state, spec = entry.spec;
     setVisible(state, entry, true);
     if (spec.time && String(spec.time[i]) !== String(state.year)) { applyYear(state, spec.time[i]); }
-    if (entry.features) {
+    if (entry.features && !entry.shared) {
       entry.features[i].openPopup();
       return entry.features[i].getPopup();
     }
@@ -793,7 +808,6 @@
       if (spec.kind === "raster") { buildRasterLayer(entry); } else { buildVectorLayer(entry, state); }
       if (spec.base) { state.baseEntry = entry; }
       state.entries.push(entry);
-      if (spec.visible) { entry.layer.addTo(map); }
     });
     if (state.tiles) { setTiles(state, true); }
     if (state.years.length) { applyYear(state, state.year); }
@@ -809,6 +823,8 @@
     if (state.years.length) { sliderControl(state, data).addTo(map); }
     minimap(state);
     fitData(state, bounds, false);
+    // layers go on the map once the view is final: every feature is projected and drawn once, not per fit
+    state.entries.forEach(function (entry) { if (entry.spec.visible) { entry.layer.addTo(map); } });
     var api = {
       map: map, name: name, years: state.years,
       layers: {},
