@@ -355,7 +355,7 @@ def corridors_command(
     Costs are km x resistance (1 = 1 km of the best land). The public profile (default) starts every
     corridor at the generalised (10 km cell) position of each population.
     """
-    from deerhabitat.workflows.corridors import habitat_corridors
+    from deerhabitat.workflows import habitat_corridors
 
     report = habitat_corridors(
         out=out,

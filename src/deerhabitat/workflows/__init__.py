@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from deerhabitat.workflows.analyze import AnalysisResult, analyze
+    from deerhabitat.workflows.corridors import habitat_corridors
     from deerhabitat.workflows.folium import folium_map, save_offline
     from deerhabitat.workflows.habitat import (
         HabitatReport,
@@ -62,6 +63,7 @@ _EXPORTS: dict[str, str] = {
     "bundled_habitat": "habitat",
     "habitat_aoh": "habitat",
     "habitat_candidates": "habitat",
+    "habitat_corridors": "corridors",
     "habitat_rasters": "habitat",
     "habitat_suitability": "habitat",
     "habitat_zonal": "habitat",
@@ -103,6 +105,7 @@ __all__ = [
     "folium_map",
     "habitat_aoh",
     "habitat_candidates",
+    "habitat_corridors",
     "habitat_rasters",
     "habitat_suitability",
     "habitat_zonal",
