@@ -62,8 +62,12 @@ def test_size_limits_and_bombs(tmp_path, monkeypatch):
         archive.check_zip(path)
     monkeypatch.setattr(archive, "MAX_RATIO", 10_000)
     monkeypatch.setattr(archive, "MAX_TOTAL_BYTES", 1 << 20)
-    with pytest.raises(InputFileError, match=r"it would expand to 3,145,728 bytes \(limit 1,048,576\)"):
+    with pytest.raises(
+        InputFileError, match=r"it would expand to 3,145,728 bytes \(limit: --max-uncompressed-mb 1;"
+    ):
         archive.check_zip(path)
+    with pytest.raises(InputFileError, match=r"\(limit: --max-uncompressed-mb 2;"):
+        archive.check_zip(path, max_total_bytes=2 << 20)
     monkeypatch.setattr(archive, "MAX_TOTAL_BYTES", 4 << 30)
     monkeypatch.setattr(archive, "MAX_MEMBERS", 0)
     with pytest.raises(InputFileError, match=r"it holds 1 members \(limit 0\)"):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from deerhabitat.cli.options import echo_json, json_opt, store_opt
+from deerhabitat.cli.options import echo_json, json_opt, limit_options, read_limits, store_opt
 
 
 def _country(ctx: click.Context, param: click.Parameter, value: str) -> str:
@@ -99,11 +99,15 @@ def template_command(country: str, fmt: str | None, out: str, overwrite: bool, s
 @national_report_group.command("validate")
 @click.argument("path", type=click.Path(dir_okay=False))
 @json_opt
-def validate_command(path: str, as_json: bool) -> None:
-    """Check the national report PATH (.yaml or .xlsx): one line per problem, exit 1 if any."""
+@limit_options
+def validate_command(path: str, as_json: bool, **limits: float) -> None:
+    """Check the national report PATH (.yaml or .xlsx): one line per problem, exit 1 if any.
+
+    A file over a limit (--max-...) is refused at once: see docs/national-report-format.md.
+    """
     from deerhabitat.workflows import national_report_validate
 
-    check = national_report_validate(path)
+    check = national_report_validate(path, limits=read_limits(limits))
     if as_json:
         echo_json(check.to_dict())
         if not check.valid:
@@ -121,7 +125,8 @@ def validate_command(path: str, as_json: bool) -> None:
 @click.argument("path", type=click.Path(dir_okay=False))
 @store_opt
 @json_opt
-def import_command(path: str, store: str | None, as_json: bool) -> None:
+@limit_options
+def import_command(path: str, store: str | None, as_json: bool, **limits: float) -> None:
     """Import the national report PATH into the store: counts, sites, releases, protected areas, the file.
 
     The report is kept whole in the store as the next version of its country and period; the latest
@@ -131,7 +136,7 @@ def import_command(path: str, store: str | None, as_json: bool) -> None:
     from deerhabitat.workflows import national_report_import
 
     try:
-        result = national_report_import(path, store=store)
+        result = national_report_import(path, store=store, limits=read_limits(limits))
     except ReportFormatError as exc:
         _fail(exc.problems, path)
         return

@@ -7,6 +7,7 @@ option             used by
 ``--json``         layers, analyze, habitat, validate, national-report validate|import|list
 ``--out``          analyze, map, report, habitat
 ``--profile``      map, report
+``--max-...``      national-report validate|import (limits, :mod:`deerhabitat.io.limits`)
 =================  ============================================================================
 """
 
@@ -37,3 +38,50 @@ profile_opt = click.option(
 def echo_json(data: Any) -> None:
     """Print ``data`` as indented JSON (non-ASCII kept as is)."""
     click.echo(_json.dumps(data, indent=2, ensure_ascii=False, default=str))
+
+
+_LIMIT_OPTIONS = (
+    ("--max-file-mb", "file_mb", click.FloatRange(min=0, min_open=True), "Largest report file, in MB."),
+    (
+        "--max-uncompressed-mb",
+        "uncompressed_mb",
+        click.FloatRange(min=0, min_open=True),
+        "Most MB the parts of an .xlsx report may expand to (checked before reading).",
+    ),
+    ("--max-sheets", "sheets", click.IntRange(min=1), "Most sheets in an .xlsx report."),
+    ("--max-rows", "rows", click.IntRange(min=1), "Most rows with data (all sheets; YAML: list items)."),
+    ("--max-columns", "columns", click.IntRange(min=1), "Last column with data (YAML: keys of one mapping)."),
+    (
+        "--max-yaml-nodes",
+        "yaml_nodes",
+        click.IntRange(min=1),
+        "Most values in a YAML report, aliases expanded.",
+    ),
+    ("--max-yaml-depth", "yaml_depth", click.IntRange(min=1), "Deepest nesting of a YAML report."),
+)
+
+
+def limit_options(func: Any) -> Any:
+    """Add the ``--max-...`` options of :class:`deerhabitat.io.limits.ReadLimits` (defaults in --help)."""
+    from deerhabitat.io.limits import ReadLimits
+
+    defaults = ReadLimits()
+    for option, field, kind, text in reversed(_LIMIT_OPTIONS):
+        func = click.option(
+            option,
+            f"limit_{field}",
+            type=kind,
+            default=getattr(defaults, field),
+            show_default=True,
+            help=text,
+        )(func)
+    return func
+
+
+def read_limits(params: dict[str, Any]) -> Any:
+    """The :class:`~deerhabitat.io.limits.ReadLimits` of the ``limit_*`` parameters of a command."""
+    from deerhabitat.io.limits import ReadLimits
+
+    return ReadLimits(
+        **{key.removeprefix("limit_"): value for key, value in params.items() if key.startswith("limit_")}
+    )

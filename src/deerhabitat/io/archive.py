@@ -8,17 +8,19 @@ refused as a whole: such an archive is broken or hostile, and other tools would 
 
 from __future__ import annotations
 
+import itertools
 import os
 import stat
 import zipfile
 from pathlib import Path, PurePosixPath
 
 from deerhabitat.errors import InputFileError
+from deerhabitat.io.limits import MB
 
 MAX_MEMBERS = 10_000
 """Most members an archive may hold."""
-MAX_TOTAL_BYTES = 4 * 1024**3
-"""Largest total uncompressed size accepted (4 GiB)."""
+MAX_TOTAL_BYTES = 2048 * MB
+"""Largest total uncompressed size accepted by default (2 GiB; ``--max-uncompressed-mb`` raises it)."""
 MAX_RATIO = 1_000
 """Largest compression ratio of a member larger than 1 MiB (a zip bomb compresses far better)."""
 
@@ -50,7 +52,26 @@ def _is_link(info: zipfile.ZipInfo) -> bool:
     return bool(mode) and stat.S_ISLNK(mode)
 
 
-def _member_problems(infos: list[zipfile.ZipInfo]) -> list[str]:
+def _overlapping(infos: list[zipfile.ZipInfo]) -> str | None:
+    """Name two members whose data overlap (the trick of non-recursive zip bombs), or None."""
+    ordered = sorted(infos, key=lambda i: i.header_offset)
+    for first, second in itertools.pairwise(ordered):
+        if second.header_offset < first.header_offset + 30 + first.compress_size:
+            return (
+                f"members {first.filename!r} and {second.filename!r} share their compressed data "
+                f"(a zip bomb?)"
+            )
+    return None
+
+
+def member_problems(infos: list[zipfile.ZipInfo], *, max_total_bytes: int | None = None) -> list[str]:
+    """Every reason to refuse an archive, from its directory alone (nothing is decompressed).
+
+    Unsafe names, links, members that expand more than :data:`MAX_RATIO`-fold, members sharing
+    their data, more than :data:`MAX_MEMBERS` members, or a declared total over ``max_total_bytes``
+    (default :data:`MAX_TOTAL_BYTES`; :mod:`zipfile` never returns more than a member declares).
+    """
+    max_total_bytes = MAX_TOTAL_BYTES if max_total_bytes is None else max_total_bytes
     problems = []
     for info in infos:
         reason = unsafe_member_reason(info.filename)
@@ -63,15 +84,23 @@ def _member_problems(infos: list[zipfile.ZipInfo]) -> list[str]:
                 f"member {info.filename!r} expands {info.file_size // max(info.compress_size, 1)}"
                 f"-fold (a zip bomb?)"
             )
+    overlap = _overlapping(infos)
+    if overlap:
+        problems.append(overlap)
     total = sum(i.file_size for i in infos)
-    if total > MAX_TOTAL_BYTES:
-        problems.append(f"it would expand to {total:,} bytes (limit {MAX_TOTAL_BYTES:,})")
+    if total > max_total_bytes:
+        problems.append(
+            f"it would expand to {total:,} bytes (limit: --max-uncompressed-mb {max_total_bytes / MB:g}; "
+            f"raise it if the archive is genuine)"
+        )
     if len(infos) > MAX_MEMBERS:
         problems.append(f"it holds {len(infos):,} members (limit {MAX_MEMBERS:,})")
     return problems
 
 
-def check_zip(path: str | os.PathLike, *, what: str = "zip archive") -> list[str]:
+def check_zip(
+    path: str | os.PathLike, *, what: str = "zip archive", max_total_bytes: int | None = None
+) -> list[str]:
     """Check a zip archive and return the names of its file members (folders left out).
 
     Parameters
@@ -80,6 +109,9 @@ def check_zip(path: str | os.PathLike, *, what: str = "zip archive") -> list[str
         The ``.zip`` (or ``.xlsx``, which is a zip) file.
     what : str, default "zip archive"
         What the file should be, named in messages (``Excel .xlsx workbook``).
+    max_total_bytes : int, optional
+        Largest total the members may declare they expand to (``--max-uncompressed-mb``; default
+        :data:`MAX_TOTAL_BYTES`).
 
     Returns
     -------
@@ -101,11 +133,11 @@ def check_zip(path: str | os.PathLike, *, what: str = "zip archive") -> list[str
             f"{str(path)!r} is not a readable {what} ({exc}); it may be truncated or corrupt, or another "
             f"kind of file: download or export it again"
         ) from exc
-    problems = _member_problems(infos)
+    problems = member_problems(infos, max_total_bytes=max_total_bytes)
     if problems:
         raise InputFileError(
             f"refusing the archive {str(path)!r}: {'; '.join(problems[:10])}. An archive may hold only "
-            f"relative paths inside it, no links, and at most {MAX_TOTAL_BYTES // 1024**3} GiB; "
+            f"relative paths inside it, no links, and members that do not share data; "
             f"re-create it from the files themselves (e.g. `zip sites.zip sites.*`)"
         )
     return [i.filename for i in infos if not i.is_dir()]

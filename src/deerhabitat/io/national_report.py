@@ -17,7 +17,6 @@ import datetime as _dt
 import hashlib
 import io
 import os
-import warnings
 import zipfile
 import zlib
 from collections.abc import Mapping
@@ -35,6 +34,8 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.writer.excel import ExcelWriter
 
 from deerhabitat.errors import InputFileError, ReportFormatError, StoreError
+from deerhabitat.io.limits import MB, ReadLimits, limit_error
+from deerhabitat.io.workbook import RowBudget, check_workbook_zip, open_workbook, sheet_rows
 from deerhabitat.nrschema import (
     CODE_LISTS,
     FORMAT_VERSION,
@@ -122,13 +123,16 @@ def report_format(path: str | os.PathLike) -> str:
     )
 
 
-def read_report_file(path: str | os.PathLike, /) -> ReportFile:
+def read_report_file(path: str | os.PathLike, /, *, limits: ReadLimits | None = None) -> ReportFile:
     """Read a national report file (YAML or Excel ``.xlsx``) into plain data and a locator.
 
     Parameters
     ----------
     path : path-like
         The report; its extension chooses the reader.
+    limits : ReadLimits, optional
+        File size, uncompressed size, sheets, rows, columns, YAML values and nesting (default
+        :class:`~deerhabitat.io.limits.ReadLimits`, far above any real report).
 
     Returns
     -------
@@ -137,14 +141,28 @@ def read_report_file(path: str | os.PathLike, /) -> ReportFile:
     Raises
     ------
     InputFileError
-        If the file does not exist or cannot be read.
+        If the file does not exist or cannot be read, is over a limit (the message names the option
+        that raises it), or is a workbook with macros, ActiveX, embedded objects or external links.
     ReportFormatError
         If the extension is not supported, or the file is not UTF-8 YAML / not an ``.xlsx`` workbook.
     """
     path = Path(path)
+    limits = limits or ReadLimits()
     fmt = report_format(path)
+    content = _read_bounded(path, limits)
+    digest = hashlib.sha256(content).hexdigest()
+    if fmt == "yaml":
+        data, locate, problems = _read_yaml(content, path.name, limits)
+    else:
+        data, locate, problems = _read_xlsx(content, path.name, limits)
+    return ReportFile(path, fmt, content, digest, data, locate, tuple(problems))
+
+
+def _read_bounded(path: Path, limits: ReadLimits) -> bytes:
+    """The file's bytes, refusing it (without reading it whole) when it is larger than ``--max-file-mb``."""
     try:
-        content = path.read_bytes()
+        with path.open("rb") as fh:
+            content = fh.read(limits.file_bytes + 1)
     except FileNotFoundError:
         raise InputFileError(f"national report {str(path)!r} does not exist; check the path") from None
     except OSError as exc:
@@ -152,16 +170,16 @@ def read_report_file(path: str | os.PathLike, /) -> ReportFile:
             f"cannot read the national report {str(path)!r} ({exc.strerror}); check that it "
             f"is a readable file"
         ) from exc
-    digest = hashlib.sha256(content).hexdigest()
-    reader = _read_yaml if fmt == "yaml" else _read_xlsx
-    data, locate, problems = reader(content, path.name)
-    return ReportFile(path, fmt, content, digest, data, locate, tuple(problems))
+    if len(content) > limits.file_bytes:
+        size = path.stat().st_size if path.is_file() else len(content)
+        raise limit_error(path.name, f"the file is {size / MB:,.1f} MB", "file_mb", limits.file_mb, "MB")
+    return content
 
 
 # -- YAML ---------------------------------------------------------------------------------------------
 
 
-def _read_yaml(content: bytes, name: str) -> tuple[Any, Locator, list[Problem]]:
+def _read_yaml(content: bytes, name: str, limits: ReadLimits) -> tuple[Any, Locator, list[Problem]]:
     try:
         text = content.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -174,7 +192,11 @@ def _read_yaml(content: bytes, name: str) -> tuple[Any, Locator, list[Problem]]:
             ],
         ) from None
     try:
-        node, data = _load_yaml(text)
+        try:
+            _check_yaml_size(text, name, limits)
+            node, data = _load_yaml(text)
+        except yaml.YAMLError as fast:
+            raise _python_yaml_error(text) or fast from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         where = f"{name} line {mark.line + 1}, column {mark.column + 1}" if mark else name
@@ -201,14 +223,139 @@ def _read_yaml(content: bytes, name: str) -> tuple[Any, Locator, list[Problem]]:
     return data, _yaml_locator(lines), problems
 
 
-def _load_yaml(text: str) -> tuple[yaml.Node | None, Any]:
+_YamlLoader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+"""libyaml's safe loader when PyYAML has it (about ten times faster), else the pure-Python one."""
+
+
+_PYTHON_YAML_ERRORS = 1 << 20
+"""YAML up to this many characters is parsed again by the pure-Python loader to describe an error."""
+
+
+def _python_yaml_error(text: str) -> yaml.YAMLError | None:
+    """The pure-Python loader's error for ``text`` (clearer wording than libyaml's), if small enough."""
+    if len(text) > _PYTHON_YAML_ERRORS:
+        return None
+    try:
+        _load_yaml(text, yaml.SafeLoader)
+    except yaml.YAMLError as exc:
+        return exc
+    return None
+
+
+def _load_yaml(text: str, loader_class: Any = None) -> tuple[yaml.Node | None, Any]:
     """Compose (for line numbers) and construct (for data) one YAML document with the safe loader."""
-    loader = yaml.SafeLoader(text)
+    loader = (loader_class or _YamlLoader)(text)
     try:
         node = loader.get_single_node()
         return node, (loader.construct_document(node) if node is not None else None)
     finally:
         loader.dispose()
+
+
+@dataclass
+class _OpenNode:
+    """A list or mapping whose end the YAML parser has not reached yet."""
+
+    anchor: str | None
+    mapping: bool
+    values: int = 1
+    depth: int = 1
+    items: int = 0
+
+
+@dataclass
+class _YamlCount:
+    """Values, list items and the open lists and mappings of a YAML document, counted from its events."""
+
+    name: str
+    limits: ReadLimits
+    total: int = 0
+    list_items: int = 0
+    open: list[_OpenNode] = field(default_factory=list)
+    anchors: dict[str, tuple[int, int]] = field(default_factory=dict)
+
+    def start(self, anchor: str | None, mapping: bool) -> None:
+        """A list or mapping begins (its values are counted into its parent when it ends)."""
+        self.check(1, 1)
+        self.total += 1
+        self.open.append(_OpenNode(anchor, mapping))
+
+    def add(self, values: int, depth: int) -> None:
+        """A finished value of ``values`` values, ``depth`` levels deep (a scalar is 1 value, 0 deep)."""
+        self.check(values, depth)
+        self.total += values
+        if self.open:
+            self.item(values, depth)
+
+    def check(self, values: int, depth: int) -> None:
+        """Refuse a value that would take the document over the value or nesting limit."""
+        if self.total + values > self.limits.yaml_nodes:
+            raise limit_error(
+                self.name,
+                f"more than {self.limits.yaml_nodes:,} values (each alias counted as what it repeats)",
+                "yaml_nodes",
+                self.limits.yaml_nodes,
+            )
+        if len(self.open) + depth > self.limits.yaml_depth:
+            raise limit_error(
+                self.name,
+                f"lists and mappings nested deeper than {self.limits.yaml_depth} levels",
+                "yaml_depth",
+                self.limits.yaml_depth,
+            )
+
+    def item(self, values: int, depth: int) -> None:
+        """Count a finished value into the list or mapping that holds it."""
+        parent = self.open[-1]
+        parent.values += values
+        parent.depth = max(parent.depth, depth + 1)
+        parent.items += 1
+        if parent.mapping and parent.items // 2 > self.limits.columns:
+            raise limit_error(
+                self.name,
+                f"a mapping with more than {self.limits.columns:,} keys",
+                "columns",
+                self.limits.columns,
+            )
+        if not parent.mapping:
+            self.list_items += 1
+            if self.list_items > self.limits.rows:
+                raise limit_error(
+                    self.name, f"more than {self.limits.rows:,} list items", "rows", self.limits.rows
+                )
+
+
+def _check_yaml_size(text: str, name: str, limits: ReadLimits) -> None:
+    """Refuse, from the parser's events alone, YAML over the value, nesting, list and mapping limits.
+
+    An alias counts as every value of what it repeats, so a "billion laughs" document (aliases of
+    aliases) is refused after reading its few kilobytes, never expanded; an alias of a list or
+    mapping that contains it (a document that repeats itself without end) is refused too.
+    """
+    count = _YamlCount(name, limits)
+    for event in yaml.parse(text, Loader=_YamlLoader):
+        if isinstance(event, yaml.CollectionStartEvent):
+            count.start(event.anchor, isinstance(event, yaml.MappingStartEvent))
+        elif isinstance(event, yaml.CollectionEndEvent):
+            node = count.open.pop()
+            if node.anchor:
+                count.anchors[node.anchor] = (node.values, node.depth)
+            if count.open:
+                count.item(node.values, node.depth)
+        elif isinstance(event, yaml.ScalarEvent):
+            count.add(1, 0)
+            if event.anchor:
+                count.anchors[event.anchor] = (1, 0)
+        elif isinstance(event, yaml.AliasEvent):
+            if any(node.anchor == event.anchor for node in count.open):
+                raise limit_error(
+                    name,
+                    f"alias *{event.anchor} repeats a list or mapping that contains it, without end",
+                    "yaml_nodes",
+                    limits.yaml_nodes,
+                )
+            if event.anchor in count.anchors:  # else undefined: the composer says where
+                count.add(*count.anchors[event.anchor])
 
 
 def _index_lines(node: yaml.Node, path: KeyPath, lines: dict, problems: list[Problem]) -> None:
@@ -251,8 +398,8 @@ def _yaml_locator(lines: Mapping[KeyPath, int]) -> Locator:
 _ValueRows = list[tuple[int, tuple]]
 
 
-def _read_xlsx(content: bytes, name: str) -> tuple[Any, Locator, list[Problem]]:
-    sheets = _read_sheets(content, name)
+def _read_xlsx(content: bytes, name: str, limits: ReadLimits) -> tuple[Any, Locator, list[Problem]]:
+    sheets = _read_sheets(content, name, limits)
     data: dict[str, Any] = {}
     where: dict[KeyPath, str] = {}
     problems: list[Problem] = []
@@ -295,21 +442,35 @@ _UNREADABLE_XLSX = (
 """What openpyxl raises for bytes that are not a workbook, or a damaged one (XML ParseError is a SyntaxError)."""
 
 
-def _read_sheets(content: bytes, name: str) -> dict[str, _ValueRows]:
-    """Every sheet's rows of cell values, numbered from 1; one clear problem if the workbook is unreadable."""
+def _read_sheets(content: bytes, name: str, limits: ReadLimits) -> dict[str, _ValueRows]:
+    """The rows of every sheet, numbered from 1 (only the section sheets' rows are read).
+
+    The zip directory is checked first (``--max-uncompressed-mb``), then the number of sheets; rows
+    are read cell by cell whatever dimension a sheet declares (:mod:`deerhabitat.io.workbook`).
+    """
     try:
-        with (
-            warnings.catch_warnings()
-        ):  # e.g. "Data Validation extension is not supported": values are read anyway
-            warnings.simplefilter("ignore", UserWarning)
-            workbook = openpyxl.load_workbook(io.BytesIO(content), read_only=True, data_only=True)
+        active = check_workbook_zip(content, name, limits)
+        if active:
+            raise InputFileError(
+                f"{name}: the workbook holds {', '.join(active)}; a national report is kept whole in "
+                f"the store and shared, so it must be a plain workbook: remove the macros and links "
+                f"(Data > Edit Links > Break Link) and save it as 'Excel Workbook (.xlsx)'"
+            )
+        workbook = open_workbook(content)
         try:
+            if len(workbook.worksheets) > limits.sheets:
+                raise limit_error(
+                    name, f"the workbook has {len(workbook.worksheets):,} sheets", "sheets", limits.sheets
+                )
+            budget = RowBudget(limits)
             return {
-                ws.title: list(enumerate(ws.iter_rows(values_only=True), start=1))
+                ws.title: (sheet_rows(ws, name, budget) if _section_for_sheet(ws.title) is not None else [])
                 for ws in workbook.worksheets
             }
         finally:
             workbook.close()
+    except InputFileError:
+        raise
     except _UNREADABLE_XLSX as exc:
         hint = (
             "it is a zip file but not a readable workbook"
@@ -387,7 +548,8 @@ def _read_table_sheet(title: str, rows: _ValueRows, where: dict, problems: list[
         if all(v is None or (isinstance(v, str) and not v.strip()) for v in row):
             continue
         entry = {}
-        for column, value in enumerate(row):
+        for column in range(max(len(row), len(headers))):  # rows are read without their empty tail
+            value = row[column] if column < len(row) else None
             name = headers[column] if column < len(headers) else ""
             if name:
                 entry[name] = value

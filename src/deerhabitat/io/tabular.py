@@ -24,26 +24,29 @@ import io
 import math
 import os
 import re
-import warnings
 import zipfile
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 from xml.etree.ElementTree import ParseError
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
+from openpyxl.utils.exceptions import InvalidFileException
 from shapely.errors import GEOSException
 
 from deerhabitat.crs import STORE_CRS
 from deerhabitat.errors import ConfigError, InputFileError, StoreError
-from deerhabitat.io.archive import check_zip
+from deerhabitat.io.archive import MAX_TOTAL_BYTES, check_zip
 from deerhabitat.io.csv_safe import neutralise_cell, quoting_for, restore_cell
 from deerhabitat.io.fields import apply_field_mapping
-from deerhabitat.io.findings import Finding, error
+from deerhabitat.io.findings import Finding, error, warning
+from deerhabitat.io.limits import EXCEL_MAX_COLUMNS, EXCEL_MAX_ROWS, MB, ReadLimits
 from deerhabitat.io.source import SourceLayer
+from deerhabitat.io.workbook import RowBudget, check_workbook_zip, open_workbook, sheet_rows
 
 LON_NAMES = ("longitude", "lon", "lng", "long", "decimallongitude")
 LAT_NAMES = ("latitude", "lat", "decimallatitude")
@@ -434,28 +437,43 @@ def _rows_to_layer(
 # -- Excel ----------------------------------------------------------------------------------------
 
 
-def _open_workbook(path: str):
-    from openpyxl import load_workbook
-    from openpyxl.utils.exceptions import InvalidFileException
+_TABLE_LIMITS = ReadLimits(
+    uncompressed_mb=MAX_TOTAL_BYTES / MB, sheets=10_000, rows=EXCEL_MAX_ROWS, columns=EXCEL_MAX_COLUMNS
+)
+"""A layer table may fill a whole sheet; the zip is bounded as any archive (``--max-uncompressed-mb``)."""
 
-    check_zip(path, what="Excel .xlsx workbook (a zip archive)")
+_XLSX_ERRORS = (
+    InvalidFileException,
+    zipfile.BadZipFile,
+    KeyError,
+    ValueError,
+    TypeError,
+    IndexError,
+    AttributeError,
+    OSError,
+    EOFError,
+    ParseError,
+    SyntaxError,
+)
+
+
+def _open_workbook(path: str, limits: ReadLimits) -> tuple[Any, list[Finding]]:
+    check_zip(path, what="Excel .xlsx workbook (a zip archive)", max_total_bytes=limits.uncompressed_bytes)
+    notes = []
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            return load_workbook(path, read_only=True, data_only=True)
-    except (
-        InvalidFileException,
-        zipfile.BadZipFile,
-        KeyError,
-        ValueError,
-        TypeError,
-        IndexError,
-        AttributeError,
-        OSError,
-        EOFError,
-        ParseError,
-        SyntaxError,
-    ) as exc:
+        active = check_workbook_zip(path, Path(path).name, limits)
+        if active:
+            notes.append(
+                warning(
+                    "file",
+                    f"the workbook holds {', '.join(active)}; they were not run and are not imported: only "
+                    f"the cell values were read",
+                )
+            )
+        return open_workbook(path), notes
+    except InputFileError:
+        raise
+    except _XLSX_ERRORS as exc:
         raise InputFileError(
             f"{path!r} is not a readable Excel .xlsx workbook ({type(exc).__name__}: "
             f"{str(exc)[:120]}); it may be corrupt or truncated, or an old .xls file: "
@@ -486,8 +504,12 @@ def read_xlsx(
     sheet: str | None = None,
     default_sheet: str | None = None,
     fields: Mapping[str, str] | None = None,
+    max_uncompressed_mb: float | None = None,
 ) -> SourceLayer:
     """Read one sheet of an Excel ``.xlsx`` workbook: first row the header, one feature per row.
+
+    Every row is read, whatever dimension the sheet declares. Macros, ActiveX controls, embedded
+    objects and links to other workbooks are never run nor imported; a warning says they were there.
 
     Parameters
     ----------
@@ -499,36 +521,32 @@ def read_xlsx(
         The sheet read when ``sheet`` is not given and the workbook has several.
     fields : mapping, optional
         ``{source: target}`` column renames, applied before the geometry columns are looked for.
+    max_uncompressed_mb : float, optional
+        Most MB the workbook's zip members may expand to (default 2048, ``--max-uncompressed-mb``).
 
     Raises
     ------
     InputFileError
-        If the workbook is corrupt, truncated or not ``.xlsx``, or the sheet is missing or ambiguous.
+        If the workbook is corrupt, truncated, not ``.xlsx`` or over ``max_uncompressed_mb``, or the
+        sheet is missing or ambiguous.
     """
     path = str(path)
-    book = _open_workbook(path)
+    limits = replace(_TABLE_LIMITS, uncompressed_mb=max_uncompressed_mb or _TABLE_LIMITS.uncompressed_mb)
+    book, notes = _open_workbook(path, limits)
     try:
         name = _choose_sheet(list(book.sheetnames), sheet, default_sheet, path)
         try:
-            rows = [list(r) for r in book[name].iter_rows(values_only=True)]
-        except (
-            KeyError,
-            ValueError,
-            TypeError,
-            IndexError,
-            AttributeError,
-            OSError,
-            EOFError,
-            ParseError,
-            SyntaxError,
-            zipfile.BadZipFile,
-        ) as exc:
+            numbered = sheet_rows(book[name], Path(path).name, RowBudget(limits))
+        except InputFileError:
+            raise
+        except _XLSX_ERRORS as exc:
             raise InputFileError(
                 f"cannot read sheet {name!r} of {path!r} ({type(exc).__name__}: "
                 f"{str(exc)[:120]}); the workbook may be corrupt: save it again as .xlsx"
             ) from exc
     finally:
         book.close()
+    rows = _dense(numbered)
     if not rows:
         raise InputFileError(
             f"sheet {name!r} of {path!r} is empty; it needs a header row and one row per feature"
@@ -536,7 +554,15 @@ def read_xlsx(
     header, keep = _header(["" if h is None else str(h) for h in rows[0]], path)
     layer = _rows_to_layer(header, keep, rows[1:], "Excel", layer=name, fields=fields)
     layer.frame = _uniform_columns(layer.frame)
+    layer.findings[:0] = notes
     return layer
+
+
+def _dense(numbered: list[tuple[int, tuple]]) -> list[list]:
+    """Rows as lists, the header first; empty rows between rows with data are left out."""
+    if numbered == [(1, ())]:
+        return []
+    return [list(values) for _, values in numbered]
 
 
 def _uniform_columns(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:

@@ -14,6 +14,7 @@ from deerhabitat.analysis.reporting import reporting_status
 from deerhabitat.analysis.work_programme import report_periods, work_programme_matrix, work_programme_status
 from deerhabitat.errors import ConfigError, ReportFormatError, StoreError
 from deerhabitat.io import Provenance, Store
+from deerhabitat.io.limits import ReadLimits
 from deerhabitat.io.national_report import ReportFile, read_report_file, template_report, write_report_file
 from deerhabitat.io.national_report_layers import merge_version, report_layers
 from deerhabitat.io.work_programme import read_catalogue, store_catalogue
@@ -183,7 +184,9 @@ def _check_file(source: ReportFile, today: _dt.date | None) -> tuple[dict, list[
     return report, [*source.problems, *problems]
 
 
-def national_report_validate(path: str | os.PathLike, *, today: _dt.date | None = None) -> ReportCheck:
+def national_report_validate(
+    path: str | os.PathLike, *, today: _dt.date | None = None, limits: ReadLimits | None = None
+) -> ReportCheck:
     """Check a national report file and list every problem (``deerhabitat national-report validate``).
 
     Parameters
@@ -192,6 +195,8 @@ def national_report_validate(path: str | os.PathLike, *, today: _dt.date | None 
         A YAML (``.yaml``/``.yml``) or Excel (``.xlsx``) report.
     today : datetime.date, optional
         The date after which dates count as future (default: today).
+    limits : ReadLimits, optional
+        Limits on the file's size and content (:mod:`deerhabitat.io.limits`).
 
     Returns
     -------
@@ -201,10 +206,10 @@ def national_report_validate(path: str | os.PathLike, *, today: _dt.date | None 
     Raises
     ------
     InputFileError
-        If the file does not exist.
+        If the file does not exist, is over a limit, or is a workbook with macros or external links.
     """
     try:
-        source = read_report_file(path)
+        source = read_report_file(path, limits=limits)
     except ReportFormatError as exc:
         return ReportCheck(str(path), [_as_problem(p) for p in exc.problems], None, None, {})
     report, problems = _check_file(source, today)
@@ -224,7 +229,11 @@ def _as_problem(line: str) -> Problem:
 
 
 def national_report_import(
-    path: str | os.PathLike, *, store: str | os.PathLike | None = None, today: _dt.date | None = None
+    path: str | os.PathLike,
+    *,
+    store: str | os.PathLike | None = None,
+    today: _dt.date | None = None,
+    limits: ReadLimits | None = None,
 ) -> ReportImport:
     """Import a national report into a store (``deerhabitat national-report import``).
 
@@ -243,6 +252,8 @@ def national_report_import(
         The store; default ``$DEERHABITAT_STORE``. The bundled store is read-only.
     today : datetime.date, optional
         Reference date for future dates.
+    limits : ReadLimits, optional
+        Limits on the file's size and content (:mod:`deerhabitat.io.limits`).
 
     Returns
     -------
@@ -261,7 +272,7 @@ def national_report_import(
             f"the store {str(target.path)!r} is read-only (the bundled store cannot be changed); "
             f"create your own with `deerhabitat init my.gpkg` and pass --store my.gpkg"
         )
-    source = read_report_file(path)
+    source = read_report_file(path, limits=limits)
     report, problems = _check_file(source, today)
     if problems:
         raise ReportFormatError(source.filename, [str(p) for p in problems])
