@@ -21,7 +21,8 @@ from collections.abc import Iterator
 from typing import IO, Any
 from xml.etree.ElementTree import Element, iterparse
 
-from openpyxl import load_workbook
+from openpyxl.reader.excel import ExcelReader
+from openpyxl.worksheet._read_only import ReadOnlyWorksheet
 from openpyxl.worksheet._reader import WorkSheetParser
 
 from deerhabitat.errors import InputFileError
@@ -104,12 +105,32 @@ def check_workbook_zip(source: bytes | str, name: str, limits: ReadLimits) -> li
         return active_parts(archive)
 
 
+class _StreamedSheet(ReadOnlyWorksheet):
+    """A read-only sheet that does not look for its declared dimension (:func:`sheet_rows` never uses it)."""
+
+    def _get_size(self) -> None:
+        """Skip the scan for ``<dimension>`` (without one openpyxl parses the whole sheet, holding it)."""
+
+
+class _Reader(ExcelReader):
+    """openpyxl's read-only workbook reader; sheets open as :class:`_StreamedSheet`, chart sheets left out."""
+
+    def read_worksheets(self) -> None:
+        for sheet, rel in self.parser.find_sheets():
+            if rel.target in self.valid_files and "chartsheet" not in rel.Type:
+                worksheet = _StreamedSheet(self.wb, sheet.name, rel.target, self.shared_strings)
+                worksheet.sheet_state = sheet.state
+                self.wb._sheets.append(worksheet)
+
+
 def open_workbook(source: bytes | str) -> Any:
     """Open a workbook read-only with cached values, no external links kept (openpyxl's own errors pass)."""
     with warnings.catch_warnings():  # e.g. "Data Validation extension is not supported"
         warnings.simplefilter("ignore")
         handle: IO[bytes] | str = io.BytesIO(source) if isinstance(source, bytes) else source
-        return load_workbook(handle, read_only=True, data_only=True, keep_links=False)
+        reader = _Reader(handle, read_only=True, keep_vba=False, data_only=True, keep_links=False)
+        reader.read()
+        return reader.wb
 
 
 class RowBudget:
