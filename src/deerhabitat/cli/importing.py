@@ -86,6 +86,12 @@ def _reading_options(func):
             default=None,
             help="GBIF: link each record to the nearest site within this many km (required for gbif).",
         ),
+        click.option(
+            "--max-uncompressed-mb",
+            type=click.FloatRange(min=0, min_open=True),
+            default=None,
+            help="Most MB a .zip or .xlsx may expand to, checked before reading (default 2048).",
+        ),
         store_opt,
     ]
     for option in reversed(options):
@@ -93,7 +99,9 @@ def _reading_options(func):
     return func
 
 
-def _options(kind: str, assume_crs, fields, layer, on_invalid, encoding, statuses, max_distance_km):
+def _options(
+    kind: str, assume_crs, fields, layer, on_invalid, encoding, statuses, max_distance_km, max_uncompressed_mb
+):
     from deerhabitat.workflows import ImportOptions
 
     if kind == "gbif" and max_distance_km is None:
@@ -109,6 +117,7 @@ def _options(kind: str, assume_crs, fields, layer, on_invalid, encoding, statuse
         encoding=encoding,
         statuses=statuses or None,
         max_distance_km=max_distance_km,
+        max_uncompressed_mb=max_uncompressed_mb,
     )
 
 
@@ -154,6 +163,7 @@ def import_command(
     encoding,
     statuses,
     max_distance_km,
+    max_uncompressed_mb,
     dry_run,
     replace,
 ) -> None:
@@ -168,7 +178,9 @@ def import_command(
     from deerhabitat.errors import SchemaError
     from deerhabitat.workflows import import_layer
 
-    options = _options(kind, assume_crs, fields, layer, on_invalid, encoding, statuses, max_distance_km)
+    options = _options(
+        kind, assume_crs, fields, layer, on_invalid, encoding, statuses, max_distance_km, max_uncompressed_mb
+    )
     try:
         result = import_layer(kind, path, store=store, options=options, replace=replace, dry_run=dry_run)
     except SchemaError as exc:
@@ -194,7 +206,18 @@ def import_command(
 @_reading_options
 @json_opt
 def validate_command(
-    kind, path, store, assume_crs, fields, layer, on_invalid, encoding, statuses, max_distance_km, as_json
+    kind,
+    path,
+    store,
+    assume_crs,
+    fields,
+    layer,
+    on_invalid,
+    encoding,
+    statuses,
+    max_distance_km,
+    max_uncompressed_mb,
+    as_json,
 ) -> None:
     """Check PATH as `deerhabitat import KIND PATH` would, write nothing, and list every problem.
 
@@ -203,7 +226,9 @@ def validate_command(
     """
     from deerhabitat.workflows import validate_file
 
-    options = _options(kind, assume_crs, fields, layer, on_invalid, encoding, statuses, max_distance_km)
+    options = _options(
+        kind, assume_crs, fields, layer, on_invalid, encoding, statuses, max_distance_km, max_uncompressed_mb
+    )
     report = validate_file(kind, path, store=store, options=options)
     if as_json:
         echo_json(report.to_dict())

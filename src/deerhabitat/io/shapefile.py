@@ -23,6 +23,7 @@ import pyogrio
 
 from deerhabitat.errors import InputFileError, StoreError
 from deerhabitat.io.archive import check_zip, read_member, vsizip_path
+from deerhabitat.io.limits import MB
 from deerhabitat.io.ogr import read_layer
 from deerhabitat.io.source import SourceLayer
 from deerhabitat.schema import SPECS
@@ -66,8 +67,8 @@ def _folder(path: Path) -> _Container:
     )
 
 
-def _archive(path: Path) -> _Container:
-    members = check_zip(path)
+def _archive(path: Path, max_total_bytes: int | None = None) -> _Container:
+    members = check_zip(path, max_total_bytes=max_total_bytes)
     return _Container(
         str(path),
         [m for m in members if m.lower().endswith(".shp")],
@@ -163,6 +164,7 @@ def read_shapefile(
     layer: str | None = None,
     encoding: str | None = None,
     default_layer: str | None = None,
+    max_uncompressed_mb: float | None = None,
 ) -> SourceLayer:
     """Read a shapefile: a ``.shp`` path, a folder, or a ``.zip`` (checked member by member first).
 
@@ -176,6 +178,8 @@ def read_shapefile(
         Text encoding of the ``.dbf`` when it has no ``.cpg`` file (e.g. ``CP1251``).
     default_layer : str, optional
         The shapefile read when there are several and ``layer`` is not given.
+    max_uncompressed_mb : float, optional
+        Most MB the members of a ``.zip`` may expand to (``--max-uncompressed-mb``, default 2048).
 
     Returns
     -------
@@ -192,7 +196,7 @@ def read_shapefile(
     if path.is_dir():
         container = _folder(path)
     elif path.suffix.lower() == ".zip":
-        container = _archive(path)
+        container = _archive(path, None if max_uncompressed_mb is None else int(max_uncompressed_mb * MB))
     else:
         container, chosen = _folder(path.parent if str(path.parent) else Path(".")), path.name
     selected = _choose(container, layer, default_layer, chosen)

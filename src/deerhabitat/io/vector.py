@@ -113,6 +113,7 @@ def read_vector(
     encoding: str | None = None,
     default_layer: str | None = None,
     fields: Mapping[str, str] | None = None,
+    max_uncompressed_mb: float | None = None,
 ) -> SourceLayer:
     """Read the features of a vector file, whatever its format.
 
@@ -128,6 +129,9 @@ def read_vector(
     default_layer : str, optional
         Layer read when there are several and ``layer`` is not given (the layer kind's table name,
         so a deerhabitat store or export can be read without ``--layer``).
+    max_uncompressed_mb : float, optional
+        Most MB a ``.zip`` shapefile or an ``.xlsx`` may expand to (``--max-uncompressed-mb``,
+        default 2048), checked before anything is decompressed.
     fields : mapping, optional
         ``{source: target}`` column renames (``--field SRC=DST``); for tables they apply before the
         coordinate columns are looked for, so ``--field X_COORD=longitude`` works.
@@ -150,7 +154,13 @@ def read_vector(
     if fmt == "CSV":
         return tabular.read_csv(path, encoding=encoding, fields=fields)
     if fmt == "Excel":
-        return tabular.read_xlsx(path, sheet=layer, default_sheet=default_layer, fields=fields)
+        return tabular.read_xlsx(
+            path,
+            sheet=layer,
+            default_sheet=default_layer,
+            fields=fields,
+            max_uncompressed_mb=max_uncompressed_mb,
+        )
     notes = (
         []
         if encoding is None or fmt not in ("GeoParquet",)
@@ -159,7 +169,11 @@ def read_vector(
     with _gdal_warnings() as caught:
         if fmt == "Shapefile":
             source = shapefile.read_shapefile(
-                path, layer=layer, encoding=encoding, default_layer=default_layer
+                path,
+                layer=layer,
+                encoding=encoding,
+                default_layer=default_layer,
+                max_uncompressed_mb=max_uncompressed_mb,
             )
         elif fmt == "GeoParquet":
             source = SourceLayer(_read_parquet(path), fmt)

@@ -57,6 +57,8 @@ class ImportOptions:
         WDPA statuses kept (``--status``); default Designated, Inscribed, Established; ``all`` keeps all.
     max_distance_km : float, optional
         GBIF: largest distance from a record to the site it is linked to (``--max-distance-km``).
+    max_uncompressed_mb : float, optional
+        Most MB a ``.zip`` or ``.xlsx`` may expand to (``--max-uncompressed-mb``; default 2048).
     """
 
     assume_crs: str | None = None
@@ -66,6 +68,7 @@ class ImportOptions:
     encoding: str | None = None
     statuses: str | Sequence[str] | None = None
     max_distance_km: float | None = None
+    max_uncompressed_mb: float | None = None
 
 
 @dataclass(frozen=True)
@@ -172,6 +175,7 @@ def _read(work: _Work) -> tuple[gpd.GeoDataFrame, bool, str]:
         encoding=options.encoding,
         default_layer=work.kind.table,
         fields=parse_field_mapping(options.fields),
+        max_uncompressed_mb=options.max_uncompressed_mb,
     )
     work.report.file_format, work.report.features = read.file_format, len(read.frame)
     work.report.extend(read.findings)
