@@ -119,8 +119,8 @@ class _Reader(ExcelReader):
         for sheet, rel in self.parser.find_sheets():
             if rel.target in self.valid_files and "chartsheet" not in rel.Type:
                 worksheet = _StreamedSheet(self.wb, sheet.name, rel.target, self.shared_strings)
-                worksheet.sheet_state = sheet.state
-                self.wb._sheets.append(worksheet)
+                worksheet.sheet_state = sheet.state or "visible"
+                self.wb._sheets.append(worksheet)  # type: ignore[attr-defined]  # as openpyxl's own reader
 
 
 def open_workbook(source: bytes | str) -> Any:
@@ -173,7 +173,7 @@ def sheet_rows(worksheet: Any, name: str, budget: RowBudget) -> list[tuple[int, 
 def _stream_rows(worksheet: Any, name: str, budget: RowBudget) -> Iterator[tuple[int, tuple]]:
     book = worksheet.parent
     parser = WorkSheetParser(
-        None,
+        b"",  # the source is streamed here, not by this parser: only its cell conversion is used
         worksheet._shared_strings,
         data_only=True,
         epoch=book.epoch,
@@ -218,7 +218,7 @@ def _row_number(element: Element, previous: int, name: str, title: str) -> int:
     try:
         number = int(text) if text is not None else previous + 1
     except ValueError:
-        raise _invalid(name, title, f"row number {text[:20]!r} is not a whole number") from None
+        raise _invalid(name, title, f"row number {str(text)[:20]!r} is not a whole number") from None
     if not 1 <= number <= EXCEL_MAX_ROWS:
         raise _invalid(name, title, f"row number {number:,} is outside 1 to {EXCEL_MAX_ROWS:,}")
     return number
