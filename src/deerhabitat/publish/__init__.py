@@ -32,7 +32,7 @@ from deerhabitat.publish.qgis import QgisStyle, build_store_styles, render_qml, 
 from deerhabitat.publish.rasters import build_raster_layer
 from deerhabitat.publish.report_page import MapFigure, Report, build_report, embed_snippet, render_report
 from deerhabitat.publish.report_tables import coverage_table, totals_table
-from deerhabitat.publish.static import render_static_map
+from deerhabitat.publish.static import render_static_map, render_static_maps
 from deerhabitat.publish.styles import DEFAULT_STYLES, Field, LayerStyle, Symbol
 from deerhabitat.publish.table import Table
 
@@ -85,6 +85,7 @@ __all__ = [
     "render_report",
     "render_sld",
     "render_static_map",
+    "render_static_maps",
     "snap_to_cell_centres",
     "to_folium",
     "totals_table",

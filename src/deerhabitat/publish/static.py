@@ -9,15 +9,20 @@ slider starts on. Output is deterministic: the same map gives the same bytes (fi
 
 from __future__ import annotations
 
+import hashlib
 import io
+import json
 import math
 import textwrap
 import warnings
+from collections.abc import Sequence
+from importlib import resources
 from typing import Literal
 
 import matplotlib
 import numpy as np
 import pyproj
+import shapely
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.colors import to_rgba
 from matplotlib.figure import Figure
@@ -25,7 +30,7 @@ from matplotlib.image import imread
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
-from deerhabitat.publish.layers import MapLayer, RasterLayer, WebMap
+from deerhabitat.publish.layers import MapLayer, RasterLayer, WebMap, encode_map
 from deerhabitat.publish.styles import Symbol
 
 PX_TO_PT = 0.75
@@ -153,7 +158,7 @@ def _legend_handles(web_map: WebMap) -> list:
 
 def _handle(symbol: Symbol, geometry: str):
     label = _text(symbol.label)
-    style = "--" if symbol.dash else "-"
+    style: Literal["--", "-"] = "--" if symbol.dash else "-"
     if geometry == "line":
         return Line2D(
             [],
@@ -230,9 +235,11 @@ def _figure(web_map: WebMap, year: str | None) -> Figure:
     ax.set_xticks([])
     ax.set_yticks([])
     for layer in web_map.layers:
-        if layer.visible and isinstance(layer, RasterLayer):
+        if not layer.visible:
+            continue
+        if isinstance(layer, RasterLayer):
             _draw_raster(ax, layer)
-        elif layer.visible and len(layer.frame):
+        elif len(layer.frame):
             _draw_vector(ax, layer, year)
     ax.set_xlim(extent[0], extent[1])
     ax.set_ylim(extent[2], extent[3])
@@ -299,9 +306,43 @@ def render_static_map(web_map: WebMap, *, fmt: StaticFormat = "png", dpi: int = 
     """
     if fmt not in ("png", "svg"):
         raise ValueError(f"fmt={fmt!r} is not a static map format; use 'png' or 'svg'")
+    return render_static_maps(web_map, formats=(fmt,), dpi=dpi)[fmt]
+
+
+SVG_DPI = 150
+"""Resolution of the raster images embedded in an SVG (habitat layers)."""
+
+
+def render_static_maps(
+    web_map: WebMap, *, formats: Sequence[StaticFormat] = ("png", "svg"), dpi: int = 150
+) -> dict[StaticFormat, bytes]:
+    """Draw a map once and save it in several formats (the PNG at ``dpi``, an SVG's images at 150 dpi).
+
+    Parameters
+    ----------
+    web_map : WebMap
+        The map (already generalised for its profile).
+    formats : sequence of {"png", "svg"}, default ("png", "svg")
+        The formats wanted.
+    dpi : int, default 150
+        Resolution of the PNG in dots per inch (300 for print).
+
+    Returns
+    -------
+    dict
+        The image of each format; the same map gives the same bytes.
+
+    Raises
+    ------
+    ValueError
+        If a format is not png or svg, or ``dpi`` is not between 50 and 1200.
+    """
+    unknown = [f for f in formats if f not in ("png", "svg")]
+    if unknown:
+        raise ValueError(f"fmt={unknown[0]!r} is not a static map format; use 'png' or 'svg'")
     if not 50 <= dpi <= 1200:
         raise ValueError(f"dpi={dpi} is out of range; use 50 to 1200 (150 for screen, 300 for print)")
-    buffer = io.BytesIO()
+    out: dict[StaticFormat, bytes] = {}
     with (
         matplotlib.rc_context(
             {"svg.hashsalt": "deerhabitat", "svg.fonttype": "path", "font.family": "DejaVu Sans"}
@@ -311,6 +352,45 @@ def render_static_map(web_map: WebMap, *, fmt: StaticFormat = "png", dpi: int = 
         warnings.filterwarnings("ignore", message=r".*(Glyph|glyph).*missing from", category=UserWarning)
         warnings.filterwarnings("ignore", message=r".*does not support .* natively", category=UserWarning)
         fig = _figure(web_map, web_map.start_year)
-        metadata = {"Date": None} if fmt == "svg" else {"Software": "deerhabitat (matplotlib)"}
-        fig.savefig(buffer, format=fmt, dpi=dpi, metadata=metadata)
-    return buffer.getvalue()
+        for fmt in formats:
+            buffer = io.BytesIO()
+            metadata = {"Date": None} if fmt == "svg" else {"Software": "deerhabitat (matplotlib)"}
+            fig.savefig(buffer, format=fmt, dpi=dpi if fmt == "png" else SVG_DPI, metadata=metadata)
+            out[fmt] = buffer.getvalue()
+    return out
+
+
+def static_fingerprint(web_map: WebMap, *, encoded: str | None = None) -> str:
+    """sha256 of everything a static map is drawn from: the map's data, geometries, styles and drawing code.
+
+    Two maps with the same fingerprint give the same images, so a workflow may keep images by it.
+
+    Parameters
+    ----------
+    web_map : WebMap
+        The map.
+    encoded : str, optional
+        Text that holds the map's :func:`~deerhabitat.publish.layers.encode_map` JSON (its page, from
+        :func:`deerhabitat.publish.render_map_html`), when already made; else it is encoded here.
+
+    Examples
+    --------
+    >>> m = WebMap("overview", "Deer", "", ())
+    >>> static_fingerprint(m) == static_fingerprint(WebMap("overview", "Deer", "", ()))
+    True
+    >>> static_fingerprint(m) == static_fingerprint(WebMap("overview", "Deer!", "", ()))
+    False
+    """
+    digest = hashlib.sha256()
+    if encoded is None:
+        encoded = json.dumps(encode_map(web_map), sort_keys=True, default=str)
+    digest.update(encoded.encode("utf-8"))
+    digest.update(json.dumps([web_map.description, matplotlib.__version__]).encode("utf-8"))
+    for layer in web_map.layers:
+        if isinstance(layer, RasterLayer):
+            digest.update(layer.png)
+        else:
+            digest.update(b"".join(w or b"" for w in shapely.to_wkb(layer.frame.geometry.values)))
+    for module in ("static.py", "styles.py", "layers.py"):
+        digest.update(resources.files("deerhabitat.publish").joinpath(module).read_bytes())
+    return digest.hexdigest()

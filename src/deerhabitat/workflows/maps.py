@@ -25,6 +25,7 @@ import pandas as pd
 
 from deerhabitat.errors import DeerHabitatError, PublishError
 from deerhabitat.io import Store
+from deerhabitat.io.cache import cache_key, read_entry, write_entry
 from deerhabitat.io.raster import read_display_image
 from deerhabitat.io.snapshot import StoreSnapshot
 from deerhabitat.io.store import StyleRow
@@ -41,8 +42,9 @@ from deerhabitat.publish import (
     embed_snippet,
     prepare_data,
     render_map_html,
-    render_static_map,
+    render_static_maps,
 )
+from deerhabitat.publish.static import static_fingerprint
 from deerhabitat.publish.text import message
 from deerhabitat.schema import LayerKind
 from deerhabitat.workflows.analyze import AnalysisResult, analyze
@@ -292,14 +294,33 @@ def write_file(path: Path, content: str | bytes) -> Path:
     return path
 
 
+STATIC_CACHE_AREA = "static-maps"
+"""Cache area of the static images, keyed by :func:`deerhabitat.publish.static.static_fingerprint` and dpi."""
+
+
 def write_map(web_map: WebMap, out: Path, *, dpi: int, basemap: Basemap) -> list[Path]:
-    """Write one map: its page, PNG and SVG, and its embed snippet."""
-    return [
-        write_file(out / f"{web_map.name}.html", render_map_html(web_map, basemap=basemap)),
-        write_file(out / "static" / f"{web_map.name}.png", render_static_map(web_map, fmt="png", dpi=dpi)),
-        write_file(out / "static" / f"{web_map.name}.svg", render_static_map(web_map, fmt="svg")),
-        write_file(out / "embed" / f"{web_map.name}.txt", embed_snippet(web_map)),
-    ]
+    """Write one map: its page, PNG and SVG, and its embed snippet.
+
+    The PNG and SVG are drawn once per content: they are kept in the user's cache
+    (:mod:`deerhabitat.io.cache`) under the map's fingerprint and the dpi, and copied from there when
+    the same map is written again.
+    """
+    html = render_map_html(web_map, basemap=basemap)
+    page = write_file(out / f"{web_map.name}.html", html)
+    static = _write_static(web_map, out / "static", dpi=dpi, page=html)
+    return [page, *static, write_file(out / "embed" / f"{web_map.name}.txt", embed_snippet(web_map))]
+
+
+def _write_static(web_map: WebMap, folder: Path, *, dpi: int, page: str) -> list[Path]:
+    names = {fmt: f"{web_map.name}.{fmt}" for fmt in ("png", "svg")}
+    key = cache_key({"map": static_fingerprint(web_map, encoded=page), "dpi": dpi})
+    entry = read_entry(STATIC_CACHE_AREA, key)
+    if entry is not None and set(entry.files) == set(names.values()):
+        return [write_file(folder / name, entry.files[name].read_bytes()) for name in names.values()]
+    images = render_static_maps(web_map, dpi=dpi)
+    paths = [write_file(folder / names[fmt], images[fmt]) for fmt in ("png", "svg")]
+    write_entry(STATIC_CACHE_AREA, key, {p.name: p for p in paths}, {"map": web_map.name, "dpi": dpi})
+    return paths
 
 
 def resolve_basemap(basemap: Basemap | str) -> Basemap:
