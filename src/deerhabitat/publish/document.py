@@ -79,7 +79,10 @@ def _method_notes(data: PublishData, text: DocumentText) -> list[str]:
     if data.profile is Profile.PUBLIC:
         notes.append(message("methods.generalised", method=generalisation_method(config.generalise_m)))
     notes.append(text.totals_rule)
-    notes.append(message("methods.areas", crs=config.crs.name or config.analysis_crs))
+    name = config.crs.name
+    notes.append(
+        message("methods.areas", crs=name if name and name.lower() != "unknown" else config.analysis_crs)
+    )
     notes.append(message("methods.maps"))
     notes.append(message("methods.reports", months=nr.LATE_AFTER_MONTHS))
     return notes + list(text.notes)
