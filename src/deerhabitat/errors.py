@@ -8,9 +8,62 @@ wrong, the value received, what is allowed, and how to fix it. The CLI turns any
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Literal
+
 
 class DeerHabitatError(Exception):
     """Root of every deerhabitat error."""
+
+
+Level = Literal["error", "warning"]
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One problem at a location: of a layer, an input file or a national report.
+
+    The one type for "what is wrong where", from the checks of an input file to the errors raised with
+    every problem found; nothing is turned into text and parsed back.
+
+    Attributes
+    ----------
+    where : str
+        Where it is: a feature (``site_id='a'``, ``row 3``), a key of a report
+        (``populations[2].count (line 41)``), or ``file`` for the whole file.
+    message : str
+        What is wrong, the value, what is allowed and how to fix it.
+    level : {"error", "warning"}, default "error"
+        ``error`` refuses the data; ``warning`` is reported and the data accepted.
+
+    Examples
+    --------
+    >>> str(Problem("row 3", "count -1 must be at least 0"))
+    'row 3: count -1 must be at least 0'
+    >>> str(Problem("file", "the file holds no features"))
+    'the file holds no features'
+    """
+
+    where: str
+    message: str
+    level: Level = "error"
+
+    def __str__(self) -> str:
+        return f"{self.where}: {self.message}" if self.where != WHOLE_FILE else self.message
+
+    def to_dict(self) -> dict[str, str]:
+        """Plain dict for JSON output."""
+        return {"level": self.level, "where": self.where, "message": self.message}
+
+
+WHOLE_FILE = "file"
+"""The ``where`` of a problem of a whole file rather than of one feature."""
+
+
+def as_problems(problems: Iterable[Problem | str]) -> list[Problem]:
+    """``problems`` as :class:`Problem` (a text is a problem of the whole file)."""
+    return [p if isinstance(p, Problem) else Problem(WHOLE_FILE, p) for p in problems]
 
 
 class SchemaError(DeerHabitatError, ValueError):
@@ -20,14 +73,14 @@ class SchemaError(DeerHabitatError, ValueError):
     ----------
     kind : str
         The layer kind that was checked.
-    problems : list of str
-        Every problem found, each naming the feature id or row it concerns.
+    problems : iterable of Problem or str
+        Every problem found, each naming the feature id or row it concerns (a text: the whole file).
     """
 
-    def __init__(self, kind: str, problems: list[str]) -> None:
+    def __init__(self, kind: str, problems: Iterable[Problem | str]) -> None:
         self.kind = kind
-        self.problems = list(problems)
-        shown = "; ".join(self.problems[:20])
+        self.problems = as_problems(problems)
+        shown = "; ".join(map(str, self.problems[:20]))
         more = f"; and {len(self.problems) - 20} more" if len(self.problems) > 20 else ""
         super().__init__(
             f"{len(self.problems)} problem(s) in the {kind!r} layer: {shown}{more}. "
@@ -70,14 +123,14 @@ class ReportFormatError(DeerHabitatError, ValueError):
     ----------
     name : str
         The report checked (its file name).
-    problems : list of str
+    problems : iterable of Problem or str
         Every problem found, each naming its key (``populations[2].count``) or sheet and row.
     """
 
-    def __init__(self, name: str, problems: list[str]) -> None:
+    def __init__(self, name: str, problems: Iterable[Problem | str]) -> None:
         self.name = name
-        self.problems = list(problems)
-        shown = "; ".join(self.problems[:20])
+        self.problems = as_problems(problems)
+        shown = "; ".join(map(str, self.problems[:20]))
         more = f"; and {len(self.problems) - 20} more" if len(self.problems) > 20 else ""
         super().__init__(
             f"{len(self.problems)} problem(s) in {name}: {shown}{more}. Fix them (see "

@@ -23,7 +23,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from deerhabitat.errors import ReportFormatError
+from deerhabitat.errors import Problem, ReportFormatError
 from deerhabitat.schema import (
     COUNT_METHODS,
     ISO3_CODES,
@@ -589,29 +589,6 @@ SECTIONS: tuple[Section, ...] = (
 SECTIONS_BY_KEY: Mapping[str, Section] = {s.key: s for s in SECTIONS}
 
 
-@dataclass(frozen=True)
-class Problem:
-    """One problem found in a national report.
-
-    Attributes
-    ----------
-    where : str
-        Where it is: ``populations[2].count (line 41)`` or ``sheet 'Populations' row 5, column 'count'``.
-    message : str
-        What is wrong, the value, what is allowed and how to fix it.
-    """
-
-    where: str
-    message: str
-
-    def __str__(self) -> str:
-        return f"{self.where}: {self.message}"
-
-    def to_dict(self) -> dict[str, str]:
-        """Plain dict for JSON output."""
-        return {"where": self.where, "message": self.message}
-
-
 def key_path(path: Path) -> str:
     """Write a path as YAML keys: ``populations[2].count``.
 
@@ -991,7 +968,7 @@ def validate_report(
     """
     report, problems = check_report(data, locate=locate, today=today)
     if problems:
-        raise ReportFormatError(name, [str(p) for p in problems])
+        raise ReportFormatError(name, problems)
     return report
 
 

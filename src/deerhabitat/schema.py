@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from deerhabitat.errors import SchemaError
+from deerhabitat.errors import WHOLE_FILE, Problem, SchemaError
 
 
 class LayerKind(StrEnum):
@@ -462,7 +462,7 @@ def _labels(frame: pd.DataFrame, id_column: str) -> list[str]:
 
 
 def _validate_columns(
-    frame: pd.DataFrame, spec: LayerSpec, today: _dt.date, problems: list[str]
+    frame: pd.DataFrame, spec: LayerSpec, today: _dt.date, problems: list[Problem]
 ) -> dict[str, list]:
     labels = _labels(frame, spec.id_column)
     coerced: dict[str, list] = {}
@@ -473,24 +473,24 @@ def _validate_columns(
         for label, raw in zip(labels, frame[column.name].tolist(), strict=True):
             if _is_missing(raw):
                 if not column.nullable:
-                    problems.append(f"{label}: {column.name} is missing (required)")
+                    problems.append(Problem(label, f"{column.name} is missing (required)"))
                 values.append(None)
                 continue
             try:
                 value = _coerce(raw, column, today)
             except (ValueError, TypeError, OverflowError) as exc:
-                problems.append(f"{label}: {column.name} {exc}")
+                problems.append(Problem(label, f"{column.name} {exc}"))
                 values.append(None)
                 continue
             message = _check_value(value, column)
             if message:
-                problems.append(f"{label}: {message}")
+                problems.append(Problem(label, message))
             values.append(value)
         coerced[column.name] = values
     return coerced
 
 
-def _validate_geometry(frame: gpd.GeoDataFrame, spec: LayerSpec, problems: list[str]) -> None:
+def _validate_geometry(frame: gpd.GeoDataFrame, spec: LayerSpec, problems: list[Problem]) -> None:
     labels = _labels(frame, spec.id_column)
     geoms = frame.geometry.values
     types = shapely.get_type_id(geoms)
@@ -512,26 +512,32 @@ def _validate_geometry(frame: gpd.GeoDataFrame, spec: LayerSpec, problems: list[
     for i, label in enumerate(labels):
         if geoms[i] is None:
             if spec.geometry_required:
-                problems.append(f"{label}: geometry is missing ({allowed} required)")
+                problems.append(Problem(label, f"geometry is missing ({allowed} required)"))
             continue
         if empty[i]:
-            problems.append(f"{label}: geometry is empty ({allowed} required)")
+            problems.append(Problem(label, f"geometry is empty ({allowed} required)"))
             continue
         kind = names[types[i]]
         if kind not in spec.geometry_types:
-            problems.append(f"{label}: geometry is a {kind}; a {spec.kind.value} feature must be {allowed}")
+            problems.append(
+                Problem(label, f"geometry is a {kind}; a {spec.kind.value} feature must be {allowed}")
+            )
         elif not valid[i]:
             reason = shapely.is_valid_reason(geoms[i])
-            problems.append(f"{label}: geometry is invalid ({reason}); repair it (e.g. shapely.make_valid)")
+            problems.append(
+                Problem(label, f"geometry is invalid ({reason}); repair it (e.g. shapely.make_valid)")
+            )
 
 
-def _validate_ids(frame: pd.DataFrame, spec: LayerSpec, ids: list, problems: list[str]) -> None:
+def _validate_ids(frame: pd.DataFrame, spec: LayerSpec, ids: list, problems: list[Problem]) -> None:
     seen: dict[object, int] = {}
     for i, value in enumerate(ids):
         if value is None:
             continue
         if value in seen:
-            problems.append(f"{spec.id_column}={value!r}: duplicate id (rows {seen[value] + 1} and {i + 1})")
+            problems.append(
+                Problem(f"{spec.id_column}={value!r}", f"duplicate id (rows {seen[value] + 1} and {i + 1})")
+            )
         else:
             seen[value] = i
 
@@ -577,15 +583,18 @@ def validate_layer(
     kind = LayerKind.parse(kind) if not isinstance(kind, LayerKind) else kind
     spec = SPECS[kind]
     today = today or _dt.date.today()
-    problems: list[str] = []
+    problems: list[Problem] = []
     missing = [c.name for c in spec.columns if c.required and not c.nullable and c.name not in frame.columns]
     if kind is LayerKind.RELEASES and not {"source_site_id", "source_name"} & set(frame.columns):
         missing.append("source_site_id or source_name")
     if missing:
         found = ", ".join(map(str, [c for c in frame.columns if c != "geometry"])) or "none"
         problems.append(
-            f"missing required column(s): {', '.join(missing)} (columns found: {found}); "
-            f"map yours with --field SRC=DST"
+            Problem(
+                WHOLE_FILE,
+                f"missing required column(s): {', '.join(missing)} (columns found: {found}); "
+                f"map yours with --field SRC=DST",
+            )
         )
     coerced = _validate_columns(frame, spec, today, problems)
     if spec.id_column in coerced:
@@ -593,14 +602,16 @@ def validate_layer(
     if isinstance(frame, gpd.GeoDataFrame) and frame.geometry.name in frame.columns:
         _validate_geometry(frame, spec, problems)
     elif spec.geometry_required:
-        problems.append(f"the layer has no geometry ({', '.join(spec.geometry_types)} required)")
+        problems.append(
+            Problem(WHOLE_FILE, f"the layer has no geometry ({', '.join(spec.geometry_types)} required)")
+        )
     problems.extend(_cross_column_problems(kind, frame, coerced))
     if problems:
         raise SchemaError(kind.value, problems)
     return _assemble(frame, spec, coerced)
 
 
-def _cross_column_problems(kind: LayerKind, frame: pd.DataFrame, coerced: dict[str, list]) -> list[str]:
+def _cross_column_problems(kind: LayerKind, frame: pd.DataFrame, coerced: dict[str, list]) -> list[Problem]:
     problems = []
     labels = _labels(frame, SPECS[kind].id_column)
     if kind is LayerKind.RELEASES and {"source_site_id", "source_name"} & coerced.keys():
@@ -608,13 +619,17 @@ def _cross_column_problems(kind: LayerKind, frame: pd.DataFrame, coerced: dict[s
         sids, snames = coerced.get("source_site_id", nothing), coerced.get("source_name", nothing)
         for label, sid, sname in zip(labels, sids, snames, strict=True):
             if sid is None and sname is None:
-                problems.append(f"{label}: give source_site_id or source_name (where the animals came from)")
+                problems.append(
+                    Problem(label, "give source_site_id or source_name (where the animals came from)")
+                )
     if kind is LayerKind.POPULATION_COUNTS and {"lower", "upper", "count"} <= coerced.keys():
         for label, low, count, up in zip(
             labels, coerced["lower"], coerced["count"], coerced["upper"], strict=True
         ):
             if (None not in (low, count) and low > count) or (None not in (up, count) and up < count):
-                problems.append(f"{label}: lower <= count <= upper does not hold ({low}, {count}, {up})")
+                problems.append(
+                    Problem(label, f"lower <= count <= upper does not hold ({low}, {count}, {up})")
+                )
     return problems
 
 
@@ -642,7 +657,7 @@ def _assemble(frame: gpd.GeoDataFrame, spec: LayerSpec, coerced: dict[str, list]
     return out
 
 
-def check_references(frame: pd.DataFrame, kind: LayerKind, known_site_ids: Iterable[str]) -> list[str]:
+def check_references(frame: pd.DataFrame, kind: LayerKind, known_site_ids: Iterable[str]) -> list[Problem]:
     """List the features of ``frame`` that refer to a site id that is not known.
 
     Parameters
@@ -656,7 +671,7 @@ def check_references(frame: pd.DataFrame, kind: LayerKind, known_site_ids: Itera
 
     Returns
     -------
-    list of str
+    list of Problem
         One problem per dangling reference.
     """
     known = set(known_site_ids)
@@ -672,7 +687,10 @@ def check_references(frame: pd.DataFrame, kind: LayerKind, known_site_ids: Itera
         for fid, ref in zip(frame[spec.id_column], frame[column], strict=True):
             if not _is_missing(ref) and ref not in known:
                 problems.append(
-                    f"{spec.id_column}={fid!r}: {column}={ref!r} is not a site in the store; "
-                    f"import the site first or correct the id"
+                    Problem(
+                        f"{spec.id_column}={fid!r}",
+                        f"{column}={ref!r} is not a site in the store; import the site first or "
+                        f"correct the id",
+                    )
                 )
     return problems

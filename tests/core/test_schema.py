@@ -11,7 +11,7 @@ import shapely
 from hypothesis import given
 from hypothesis import strategies as st
 
-from deerhabitat.errors import SchemaError
+from deerhabitat.errors import Problem, SchemaError
 from deerhabitat.schema import (
     IUCN_CATEGORIES,
     SPECS,
@@ -82,7 +82,7 @@ def test_every_problem_is_reported_at_once_with_ids():
     with pytest.raises(SchemaError) as info:
         validate_layer(bad, "population-counts", today=TODAY)
     problems = info.value.problems
-    text = " | ".join(problems)
+    text = " | ".join(map(str, problems))
     assert "count_id='c1': count=-3 must be at least 0" in text
     assert "count_id='c2': count 2.5 is not a whole number" in text
     assert "count_id='c1': date '2031' is in the future" in text
@@ -228,7 +228,10 @@ def test_unknown_kind_lists_the_kinds():
 def test_check_references():
     frame = counts(site_id=["a", "zz"])
     assert check_references(frame, LayerKind.POPULATION_COUNTS, {"a"}) == [
-        "count_id='c2': site_id='zz' is not a site in the store; import the site first or correct the id"
+        Problem(
+            "count_id='c2'",
+            "site_id='zz' is not a site in the store; import the site first or correct the id",
+        )
     ]
     assert check_references(frame, LayerKind.SITES, set()) == []
 

@@ -94,7 +94,7 @@ def test_every_problem_of_a_file_is_reported_with_its_id(tmp_path, store):
         assert any(m.startswith(text) for m in found), (text, found)
     assert not report.ok and report.features == 8
     error = refused(store, "sites", path, SchemaError)
-    assert all(any(p.startswith(t) for p in error.problems) for t in expected)
+    assert all(any(str(p).startswith(t) for p in error.problems) for t in expected)
 
 
 def test_counts_problems_negative_fractional_dates_references(tmp_path, store):

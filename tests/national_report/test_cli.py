@@ -134,6 +134,7 @@ def test_yaml_template_lists_what_to_fill(run_cli, tmp_path):
     as_json = json.loads(run_cli("national-report", "validate", "tjk.yaml", "--json").stdout)
     assert as_json["valid"] is False and as_json["country"] == "TJK" and len(as_json["problems"]) == 5
     assert as_json["problems"][3] == {
+        "level": "error",
         "where": "report.authority (line 13)",
         "message": "missing; required: the national authority responsible for the MOU; fill it in",
     }

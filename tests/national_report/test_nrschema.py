@@ -392,7 +392,9 @@ def test_validate_report_raises_listing_every_problem(report):
         ReportFormatError, match=r"^2 problem\(s\) in UZB.yaml: report.country: 'ZZZ' is not"
     ) as exc:
         validate_report(report, today=TODAY, name="UZB.yaml")
-    assert len(exc.value.problems) == 2 and "populations[0].count: -1 is negative" in exc.value.problems[1]
+    assert len(exc.value.problems) == 2 and "populations[0].count: -1 is negative" in str(
+        exc.value.problems[1]
+    )
 
 
 def test_helpers():

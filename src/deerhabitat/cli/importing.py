@@ -35,7 +35,7 @@ def _fields(ctx: click.Context, param: click.Parameter, value: tuple[str, ...]) 
     try:
         return parse_field_mapping(value)
     except SchemaError as exc:
-        raise click.BadParameter("; ".join(exc.problems), ctx=ctx, param=param) from None
+        raise click.BadParameter("; ".join(map(str, exc.problems)), ctx=ctx, param=param) from None
 
 
 def _reading_options(func):
@@ -138,7 +138,7 @@ def _one_line(text: str) -> str:
 
 def _short(exc, kind: str, path: str) -> str:
     """The first problems of a refused import on one line, and how to see them all."""
-    shown = "; ".join(_one_line(p)[:300] for p in exc.problems[:_SHOWN_PROBLEMS])
+    shown = "; ".join(_one_line(str(p))[:300] for p in exc.problems[:_SHOWN_PROBLEMS])
     return (
         f"{len(exc.problems)} problem(s) in the {exc.kind!r} layer: {shown}; and "
         f"{len(exc.problems) - _SHOWN_PROBLEMS} more: run `deerhabitat validate {kind} {path}` (same options) "

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import click
 
 from deerhabitat.cli.options import echo_json, json_opt, limit_options, read_limits, store_opt
+
+if TYPE_CHECKING:  # pragma: no cover
+    from deerhabitat.errors import Problem
 
 
 def _country(ctx: click.Context, param: click.Parameter, value: str) -> str:
@@ -27,7 +32,7 @@ def _period(ctx: click.Context, param: click.Parameter, value: str | None) -> st
         raise click.BadParameter(str(exc)) from None
 
 
-def _fail(problems: list, path: str) -> None:
+def _fail(problems: list[Problem], path: str) -> None:
     """Print one ``Error:`` line per problem on stderr, a summary on stdout, and exit with status 1."""
     for problem in problems:
         click.echo(f"Error: {problem}", err=True)

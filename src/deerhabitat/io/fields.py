@@ -14,7 +14,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from deerhabitat.errors import SchemaError
+from deerhabitat.errors import Problem, SchemaError
 
 RESERVED = ("fid", "ogc_fid", "geom")
 """Column names the store uses itself (compared ignoring case)."""
@@ -224,13 +224,13 @@ def _plain(value: object) -> object:
     return value
 
 
-def text_problems(frame: gpd.GeoDataFrame, labels: list[str]) -> list[str]:
+def text_problems(frame: gpd.GeoDataFrame, labels: list[str]) -> list[Problem]:
     r"""List text values holding a NUL character, which GDAL and SQLite would cut short.
 
     Examples
     --------
     >>> import geopandas as gpd
-    >>> text_problems(gpd.GeoDataFrame({"name": ["ok", "a\x00b"]}), ["row 1", "row 2"])
+    >>> [str(p) for p in text_problems(gpd.GeoDataFrame({"name": ["ok", "a\x00b"]}), ["row 1", "row 2"])]
     ["row 2: name 'a\\x00b' holds a NUL character, which the store cannot keep; remove it from the source"]
     """
     geometry = _geometry_name(frame)
@@ -243,7 +243,10 @@ def text_problems(frame: gpd.GeoDataFrame, labels: list[str]) -> list[str]:
         for label, value in zip(labels, frame[name].tolist(), strict=True):
             if isinstance(value, str) and "\x00" in value:
                 problems.append(
-                    f"{label}: {name} {value[:40]!r} holds a NUL character, which the store cannot "
-                    f"keep; remove it from the source"
+                    Problem(
+                        label,
+                        f"{name} {value[:40]!r} holds a NUL character, which the store cannot "
+                        f"keep; remove it from the source",
+                    )
                 )
     return problems

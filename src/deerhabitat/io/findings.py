@@ -1,7 +1,8 @@
 """Problems found while reading and checking an input file, each tied to a feature or row.
 
-A :class:`Finding` is an ``error`` (the import is refused) or a ``warning`` (the data is accepted,
-and the warning is printed and recorded in the store's provenance note). A :class:`ValidationReport`
+A finding (a :class:`deerhabitat.errors.Problem`) is an ``error`` (the import is refused) or a
+``warning`` (the data is accepted, and the warning is printed and recorded in the store's provenance
+note). A :class:`ValidationReport`
 collects every finding of one file, so a user sees all problems at once rather than the first.
 """
 
@@ -9,52 +10,23 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Literal
 
 import pandas as pd
 
-Level = Literal["error", "warning"]
+from deerhabitat.errors import Problem
 
-
-@dataclass(frozen=True)
-class Finding:
-    """One problem of an input file.
-
-    Attributes
-    ----------
-    level : {"error", "warning"}
-        ``error`` refuses the import; ``warning`` is reported and recorded.
-    where : str
-        The feature it concerns: ``site_id='a'``, ``row 3``, or ``file`` for the whole file.
-    message : str
-        What is wrong, the value, and how to fix it.
-
-    Examples
-    --------
-    >>> str(Finding("error", "row 3", "count -1 must be at least 0"))
-    'row 3: count -1 must be at least 0'
-    """
-
-    level: Level
-    where: str
-    message: str
-
-    def __str__(self) -> str:
-        return f"{self.where}: {self.message}" if self.where != "file" else self.message
-
-    def to_dict(self) -> dict[str, str]:
-        """Plain dict for JSON output."""
-        return {"level": self.level, "where": self.where, "message": self.message}
+Finding = Problem
+"""A problem of an input file: a :class:`deerhabitat.errors.Problem` (one type for every problem)."""
 
 
 def error(where: str, message: str) -> Finding:
     """Shorthand for an ``error`` finding."""
-    return Finding("error", where, message)
+    return Problem(where, message, "error")
 
 
 def warning(where: str, message: str) -> Finding:
     """Shorthand for a ``warning`` finding."""
-    return Finding("warning", where, message)
+    return Problem(where, message, "warning")
 
 
 @dataclass

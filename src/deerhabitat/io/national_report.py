@@ -116,9 +116,12 @@ def report_format(path: str | os.PathLike) -> str:
     raise ReportFormatError(
         Path(path).name,
         [
-            f"{Path(path).name}: unsupported file type {suffix or '(no extension)'!r}; a national report is a YAML "
-            f"(.yaml, .yml) or Excel (.xlsx) file; save it as one of these (start from `deerhabitat "
-            f"national-report template`)"
+            Problem(
+                Path(path).name,
+                f"unsupported file type {suffix or '(no extension)'!r}; a national report is a YAML "
+                f"(.yaml, .yml) or Excel (.xlsx) file; save it as one of these (start from `deerhabitat "
+                f"national-report template`)",
+            ),
         ],
     )
 
@@ -186,9 +189,12 @@ def _read_yaml(content: bytes, name: str, limits: ReadLimits) -> tuple[Any, Loca
         raise ReportFormatError(
             name,
             [
-                f"{name}: byte {content[exc.start]:#04x} at position {exc.start} is not "
-                f"UTF-8 text; a YAML report must be UTF-8 (or is this an Excel file? "
-                f"then name it .xlsx); save it as UTF-8"
+                Problem(
+                    name,
+                    f"byte {content[exc.start]:#04x} at position {exc.start} is not "
+                    f"UTF-8 text; a YAML report must be UTF-8 (or is this an Excel file? "
+                    f"then name it .xlsx); save it as UTF-8",
+                ),
             ],
         ) from None
     try:
@@ -204,16 +210,22 @@ def _read_yaml(content: bytes, name: str, limits: ReadLimits) -> tuple[Any, Loca
         raise ReportFormatError(
             name,
             [
-                f"{where}: not valid YAML ({what}); correct the YAML (indent nested "
-                f"keys by two spaces, quote text that contains ': ' or ' #')"
+                Problem(
+                    where,
+                    f"not valid YAML ({what}); correct the YAML (indent nested "
+                    f"keys by two spaces, quote text that contains ': ' or ' #')",
+                ),
             ],
         ) from None
     except yaml.YAMLError as exc:  # a character YAML does not allow (ReaderError)
         raise ReportFormatError(
             name,
             [
-                f"{name}: not readable as YAML ({' '.join(str(exc).split())}); remove "
-                f"control characters, or save the file again as UTF-8 text"
+                Problem(
+                    name,
+                    f"not readable as YAML ({' '.join(str(exc).split())}); remove "
+                    f"control characters, or save the file again as UTF-8 text",
+                ),
             ],
         ) from None
     lines: dict[KeyPath, int] = {}
@@ -480,9 +492,12 @@ def _read_sheets(content: bytes, name: str, limits: ReadLimits) -> dict[str, _Va
         raise ReportFormatError(
             name,
             [
-                f"{name}: not an Excel .xlsx workbook ({hint}: {type(exc).__name__}); "
-                f"save it from Excel or LibreOffice as .xlsx, or start from `deerhabitat "
-                f"national-report template --format xlsx`"
+                Problem(
+                    name,
+                    f"not an Excel .xlsx workbook ({hint}: {type(exc).__name__}); "
+                    f"save it from Excel or LibreOffice as .xlsx, or start from `deerhabitat "
+                    f"national-report template --format xlsx`",
+                ),
             ],
         ) from None
 

@@ -15,14 +15,13 @@ from __future__ import annotations
 
 import hashlib
 import os
-import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import geopandas as gpd
 
-from deerhabitat.errors import DeerHabitatError, SchemaError, StoreError
+from deerhabitat.errors import DeerHabitatError, Problem, SchemaError, StoreError
 from deerhabitat.io import Provenance, Store, feature_checks, file_sha256, occurrences, tabular, wdpa
 from deerhabitat.io.fields import column_problems, parse_field_mapping, text_problems, uniform_types
 from deerhabitat.io.findings import Finding, ValidationReport, error, feature_labels, summarise, warning
@@ -277,18 +276,9 @@ def _distance(value: float | None) -> float:
     return float(value)
 
 
-_LABEL_RE = re.compile(r"^(row \d+|[a-z0-9_]+=(?:'(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\")): (.*)$", re.DOTALL)
-
-
-def _schema_findings(problems: list[str], blanked: set[str]) -> list[Finding]:
-    out = []
-    for problem in problems:
-        match = _LABEL_RE.match(problem)
-        where, message = (match.group(1), match.group(2)) if match else ("file", problem)
-        if where in blanked and message.startswith("geometry is missing"):
-            continue
-        out.append(error(where, message))
-    return out
+def _schema_findings(problems: list[Problem], blanked: set[str]) -> list[Problem]:
+    """Problems of the schema checks, less "geometry is missing" where an earlier check blanked it."""
+    return [p for p in problems if not (p.where in blanked and p.message.startswith("geometry is missing"))]
 
 
 def _validate(work: _Work, frame: gpd.GeoDataFrame, text_attributes: bool) -> gpd.GeoDataFrame | None:
@@ -451,7 +441,7 @@ def import_layer(
     with task(f"Import {work.kind.value}", total=_STEPS + 1) as advance:
         validated = _prepare(work, advance)
         if validated is None:
-            raise SchemaError(work.kind.value, [str(f) for f in work.report.errors])
+            raise SchemaError(work.kind.value, work.report.errors)
         if dry_run:
             added, updated, total = _would_write(target, work.kind, validated, replace)
         else:

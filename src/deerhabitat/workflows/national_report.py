@@ -132,7 +132,7 @@ def national_report_template(
     """
     message = check_country(country)
     if message:
-        raise ReportFormatError("the template", [f"--country: {message}"])
+        raise ReportFormatError("the template", [Problem("--country", message)])
     country = country.strip().upper()
     report = _prefilled(open_store(store), country) if prefill else template_report(country)
     return write_report_file(report, out, overwrite=overwrite)
@@ -211,7 +211,7 @@ def national_report_validate(
     try:
         source = read_report_file(path, limits=limits)
     except ReportFormatError as exc:
-        return ReportCheck(str(path), [_as_problem(p) for p in exc.problems], None, None, {})
+        return ReportCheck(str(path), exc.problems, None, None, {})
     report, problems = _check_file(source, today)
     head = report["report"]
     period = (
@@ -221,11 +221,6 @@ def national_report_validate(
     )
     entries = {key: len(value) for key, value in report.items() if isinstance(value, list)}
     return ReportCheck(str(path), problems, head["country"], period, entries)
-
-
-def _as_problem(line: str) -> Problem:
-    where, _, message = line.partition(": ")
-    return Problem(where, message)
 
 
 def national_report_import(
@@ -275,7 +270,7 @@ def national_report_import(
     source = read_report_file(path, limits=limits)
     report, problems = _check_file(source, today)
     if problems:
-        raise ReportFormatError(source.filename, [str(p) for p in problems])
+        raise ReportFormatError(source.filename, problems)
     config = target.config
     layers, misfits = report_layers(
         report,
