@@ -71,7 +71,7 @@ from deerhabitat.publish.styles import (
     range_style,
     size_legend_values,
 )
-from deerhabitat.schema import LayerKind
+from deerhabitat.schema import LayerKind, latest_period
 
 
 def _range_states_layer(data: PublishData) -> MapLayer | None:
@@ -487,19 +487,12 @@ COVERAGE_FIELDS = (
 )
 
 
-def _latest_period(coverage: pd.DataFrame) -> str | None:
-    periods = [p for p in coverage["period"].astype(str).unique() if p.lower() != "historical"]
-    if not periods:
-        return None
-    return sorted(periods, key=lambda p: p.zfill(12))[-1]
-
-
 def build_coverage_map(data: PublishData) -> WebMap | None:
     """Range states coloured by the share of their current range inside protected areas."""
     states = data.layer(LayerKind.RANGE_STATES)
     if data.coverage is None or data.coverage.empty or states is None:
         return None
-    period = _latest_period(data.coverage)
+    period = latest_period(data.coverage["period"])
     if period is None:
         return None
     rows = data.coverage[data.coverage["period"].astype(str) == period].set_index("iso3")
