@@ -8,8 +8,11 @@ Initiative. This is the only module that reads ``os.environ``.
 
 from __future__ import annotations
 
+import contextlib
+import math
 import os
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextvars import ContextVar
 from dataclasses import dataclass, fields
 from importlib import resources
 from pathlib import Path
@@ -20,6 +23,10 @@ from deerhabitat.crs import albers_proj4, parse_crs, require_equal_area
 from deerhabitat.errors import ConfigError
 
 STORE_ENV = "DEERHABITAT_STORE"
+LOCK_TIMEOUT_ENV = "DEERHABITAT_LOCK_TIMEOUT"
+DEFAULT_LOCK_TIMEOUT_S = 300.0
+"""Seconds a writer waits for another writer of the same store before giving up."""
+_LOCK_TIMEOUT: ContextVar[float | None] = ContextVar("deerhabitat_lock_timeout", default=None)
 BUNDLED_STORE_NAME = "bukhara-deer.gpkg"
 
 
@@ -72,6 +79,53 @@ def resolve_store(
     if environ.get(STORE_ENV):
         return StoreChoice(Path(environ[STORE_ENV]), "environment")
     return StoreChoice(bundled_store_path(), "bundled")
+
+
+def lock_timeout(environ: Mapping[str, str] | None = None) -> float:
+    """Seconds a store writer waits for another one (``--lock-timeout``, ``$DEERHABITAT_LOCK_TIMEOUT``, 300).
+
+    Raises
+    ------
+    ConfigError
+        If the environment variable is not a number of seconds of 0 or more.
+
+    Examples
+    --------
+    >>> lock_timeout(environ={"DEERHABITAT_LOCK_TIMEOUT": "2.5"})
+    2.5
+    """
+    chosen = _LOCK_TIMEOUT.get()
+    if chosen is not None:
+        return chosen
+    environ = os.environ if environ is None else environ
+    text = environ.get(LOCK_TIMEOUT_ENV, "").strip()
+    if not text:
+        return DEFAULT_LOCK_TIMEOUT_S
+    return check_lock_timeout(text, origin=LOCK_TIMEOUT_ENV)
+
+
+def check_lock_timeout(value: str | float, *, origin: str) -> float:
+    """A lock timeout in seconds (a finite number of 0 or more), or :class:`ConfigError` naming ``origin``."""
+    try:
+        seconds = float(value)
+    except ValueError:
+        seconds = math.nan
+    if not math.isfinite(seconds) or seconds < 0:
+        raise ConfigError(
+            f"{origin}={value!r} is not a number of seconds; give 0 or more (e.g. 600 to wait ten "
+            f"minutes for another writer of the store)"
+        )
+    return seconds
+
+
+@contextlib.contextmanager
+def lock_timeout_set(seconds: float) -> Iterator[None]:
+    """Make :func:`lock_timeout` return ``seconds`` inside the block (the CLI's ``--lock-timeout``)."""
+    token = _LOCK_TIMEOUT.set(seconds)
+    try:
+        yield
+    finally:
+        _LOCK_TIMEOUT.reset(token)
 
 
 CENTRAL_ASIA_BOUNDS = (52.0, 35.0, 82.0, 48.0)

@@ -159,10 +159,8 @@ def test_the_bundled_store_is_refused_with_a_clear_message(run_cli, tmp_path):
     (tmp_path / "s.csv").write_text(SITES + "a,A,UZB,native,t,60,41\n")
     before = sha(bundled_store_path())
     line = one_clear_line(run_cli("import", "sites", "s.csv"))
-    assert (
-        "is read-only (the bundled store cannot be changed); create your own with `deerhabitat init my.gpkg`"
-        in line
-    )
+    assert line.startswith("Error: read-only: the bundled store ")
+    assert "cannot be changed; get a writable copy with `deerhabitat init --from-bundled my.gpkg`" in line
     assert sha(bundled_store_path()) == before
     assert run_cli("validate", "sites", "s.csv").exit_code == 0
 

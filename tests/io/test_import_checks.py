@@ -611,7 +611,7 @@ def test_the_bundled_store_is_never_written(tmp_path, monkeypatch):
 
     before = sha(bundled_store_path())
     path = write(tmp_path, "a.csv", SITES_HEADER + "a,A,UZB,native,t,60,41\n")
-    with pytest.raises(StoreError, match="is read-only .* create your own with `deerhabitat init my.gpkg`"):
+    with pytest.raises(StoreError, match=r"^read-only: .* `deerhabitat init --from-bundled my.gpkg`"):
         import_layer("sites", path)
     assert sha(bundled_store_path()) == before
     assert validate_file("sites", path).ok  # validating against the bundled store is fine

@@ -140,17 +140,15 @@ def test_store_in_a_missing_folder(tmp_path):
         Store.create(tmp_path / "no" / "such" / "deer.gpkg")
 
 
-def test_a_copy_left_by_a_killed_writer_is_cleaned_up_by_the_next_write(store):
-    import subprocess
-    import sys
-
-    dead = subprocess.run(
-        [sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True
-    ).stdout.strip()
-    orphan = store.path.parent / f".{store.path.name}.{dead}.abc123.tmp.gpkg"
-    orphan.write_bytes(b"half-written copy")
-    alive = store.path.parent / f".{store.path.name}.1.abc123.tmp.gpkg"  # pid 1 is always running
-    alive.write_bytes(b"another writer's copy")
+def test_copies_and_journals_left_by_killed_writers_are_cleaned_up_by_the_next_write(store):
+    # Under the writer lock no other writer is at work, so every temporary copy found is a leftover,
+    # whatever its process id says (a pid may have been reused).
+    leftovers = [
+        store.path.parent / f".{store.path.name}.{pid}.abc123.tmp.gpkg{suffix}"
+        for pid in (1, 999999)
+        for suffix in ("", "-journal", "-wal", "-shm")
+    ]
+    for path in leftovers:
+        path.write_bytes(b"half-written copy")
     store.write(LayerKind.SITES, make_sites(), provenance=Provenance("x"))
-    assert not orphan.exists()
-    assert alive.exists()
+    assert [p.name for p in store.path.parent.iterdir()] == ["deer.gpkg"]

@@ -332,8 +332,9 @@ def test_import_into_the_bundled_store_is_refused(run_cli, bundled, sha256):
     result = run_cli("national-report", "import", str(bundled / "UZB-2020-2023.yaml"))
     assert result.exit_code == 1, result
     assert result.stderr.strip().splitlines() == [
-        f"Error: the store {str(bundled_store_path())!r} is read-only (the bundled store cannot be changed); create "
-        f"your own with `deerhabitat init my.gpkg` and pass --store my.gpkg"
+        f"Error: read-only: the bundled store {str(bundled_store_path())!r} cannot be changed; get a writable "
+        f"copy with `deerhabitat init --from-bundled my.gpkg` (or an empty store with `deerhabitat init "
+        f"my.gpkg`) and pass --store my.gpkg"
     ]
     assert sha256(bundled_store_path()) == before
     listed = run_cli("national-report", "list", "--json")

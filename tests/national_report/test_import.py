@@ -329,8 +329,8 @@ def test_the_bundled_store_is_never_written(tmp_path, bundled, monkeypatch, sha2
     )
     with pytest.raises(
         StoreError,
-        match=r"is read-only \(the bundled store cannot be changed\); create your own "
-        r"with `deerhabitat init my.gpkg` and pass --store my.gpkg",
+        match=r"^read-only: the bundled store .* cannot be changed; get a writable copy with "
+        r"`deerhabitat init --from-bundled my.gpkg`",
     ):
         national_report_import(bundled / "UZB-2020-2023.yaml")
     assert sha256(readonly) == before

@@ -84,8 +84,16 @@ def _one_line(text: str) -> str:
 @click.option(
     "-q", "--quiet", count=True, help="Less output: no progress bars, and fewer log messages (repeatable)."
 )
+@click.option(
+    "--lock-timeout",
+    type=click.FloatRange(min=0),
+    default=None,
+    metavar="SECONDS",
+    help="How long a write waits for another command writing the same store (default 300, or "
+    "$DEERHABITAT_LOCK_TIMEOUT).",
+)
 @click.pass_context
-def cli(ctx: click.Context, debug: bool, verbose: int, quiet: int) -> None:
+def cli(ctx: click.Context, debug: bool, verbose: int, quiet: int, lock_timeout: float | None) -> None:
     """Bukhara deer habitat: layers in one store, analyses, and offline maps for the Overview Report.
 
     Run `deerhabitat report` to build the Overview Report of the bundled data into maps/.
@@ -98,6 +106,10 @@ def cli(ctx: click.Context, debug: bool, verbose: int, quiet: int) -> None:
     from deerhabitat.progress import reporting
 
     ctx.with_resource(reporting(terminal_bars(quiet=quiet > 0)))
+    if lock_timeout is not None:
+        from deerhabitat.config import lock_timeout_set
+
+        ctx.with_resource(lock_timeout_set(lock_timeout))
 
 
 def main() -> None:  # pragma: no cover - console entry point alias

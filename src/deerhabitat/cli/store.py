@@ -8,17 +8,23 @@ from deerhabitat.cli.options import echo_json, json_opt, store_opt
 
 
 @click.command("init")
-@click.argument("path", type=click.Path(dir_okay=False))
+@click.argument("path", type=click.Path())
 @click.option(
     "--analysis-crs", default=None, help="Equal-area CRS for areas (default: Albers on Central Asia)."
 )
 @click.option("--species", default=None, help="Common name of the species (default: Bukhara deer).")
-def init_command(path: str, analysis_crs: str | None, species: str | None) -> None:
-    """Create a new, empty store at PATH (a .gpkg file)."""
+@click.option(
+    "--from-bundled",
+    is_flag=True,
+    help="Copy the bundled Bukhara deer store (a writable copy); PATH may be a folder.",
+)
+def init_command(path: str, analysis_crs: str | None, species: str | None, from_bundled: bool) -> None:
+    """Create a new, empty store at PATH (a .gpkg file), or a copy of the bundled store."""
     from deerhabitat.workflows import init
 
-    store = init(path, analysis_crs=analysis_crs, species=species)
-    click.echo(f"Created the store {store.path}")
+    store = init(path, analysis_crs=analysis_crs, species=species, from_bundled=from_bundled)
+    what = "a copy of the bundled store" if from_bundled else "the store"
+    click.echo(f"Created {what} {store.path}")
 
 
 @click.command("layers")

@@ -23,16 +23,15 @@ original file byte-for-byte as it was.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import datetime as _dt
-import glob
 import hashlib
 import json
 import logging
 import os
 import shutil
 import sqlite3
-import tempfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import astuple, dataclass
 from pathlib import Path
 from typing import Any
@@ -44,8 +43,10 @@ from pyogrio.errors import DataLayerError, DataSourceError
 
 from deerhabitat._version import __version__
 from deerhabitat.config import StoreConfig
+from deerhabitat.config import lock_timeout as resolve_lock_timeout
 from deerhabitat.crs import STORE_CRS, require_crs
 from deerhabitat.errors import LayerNotFoundError, StoreError
+from deerhabitat.io import atomic
 from deerhabitat.nrschema import period_label
 from deerhabitat.schema import SPECS, LayerKind
 
@@ -252,6 +253,9 @@ class Store:
         The GeoPackage. It must exist (create one with :meth:`Store.create`).
     readonly : bool, default False
         Refuse every write (the bundled store is opened this way).
+    lock_timeout : float, optional
+        Seconds a transaction waits for another writer of the same store to finish; default
+        :func:`deerhabitat.config.lock_timeout` (``--lock-timeout``, ``$DEERHABITAT_LOCK_TIMEOUT``).
 
     Raises
     ------
@@ -259,9 +263,12 @@ class Store:
         If the file does not exist or is not a deerhabitat GeoPackage.
     """
 
-    def __init__(self, path: str | os.PathLike, /, *, readonly: bool = False) -> None:
+    def __init__(
+        self, path: str | os.PathLike, /, *, readonly: bool = False, lock_timeout: float | None = None
+    ) -> None:
         self.path = Path(path)
         self.readonly = readonly
+        self.lock_timeout = lock_timeout
         if not self.path.is_file():
             raise StoreError(
                 f"store {str(self.path)!r} does not exist; create it with "
@@ -281,21 +288,55 @@ class Store:
         StoreError
             If ``path`` exists and ``overwrite`` is False, or cannot be written.
         """
-        path = Path(path)
-        if path.exists() and not overwrite:
-            raise StoreError(f"{str(path)!r} already exists; choose another path, or remove it first")
-        if path.suffix.lower() != ".gpkg":
-            raise StoreError(f"store path {str(path)!r} must end in .gpkg (a GeoPackage)")
         config = config or StoreConfig()
-        with _temporary_beside(path) as tmp:
-            try:
-                with contextlib.closing(sqlite3.connect(tmp)) as con:
-                    _init_geopackage(con)
-                    _write_config(con, config)
-                    con.commit()
-            except sqlite3.Error as exc:
-                raise StoreError(f"cannot create the store {str(path)!r}: {exc}") from exc
-            os.replace(tmp, path)
+
+        def fill(tmp: Path) -> None:
+            with contextlib.closing(sqlite3.connect(tmp)) as con:
+                _init_geopackage(con)
+                _write_config(con, config)
+                con.commit()
+
+        _new_store_file(Path(path), fill, overwrite=overwrite)
+        return cls(path)
+
+    @classmethod
+    def copy(
+        cls,
+        source: str | os.PathLike,
+        path: str | os.PathLike,
+        /,
+        *,
+        analysis_crs: str | None = None,
+        species: str | None = None,
+    ) -> Store:
+        """Create a new, writable store at ``path`` holding a copy of the store ``source``.
+
+        ``deerhabitat init --from-bundled`` copies the bundled (read-only) store this way.
+
+        Parameters
+        ----------
+        source, path : path-like
+            The store copied, and the new GeoPackage (must end in ``.gpkg`` and not exist).
+        analysis_crs, species : str, optional
+            New settings for the copy (default: those of ``source``).
+
+        Raises
+        ------
+        StoreError
+            If ``source`` is not a store, or ``path`` exists or cannot be written.
+        """
+        original = cls(source)
+        config = original.config
+        if analysis_crs:
+            config = dataclasses.replace(config, analysis_crs=analysis_crs)
+        if species:
+            config = dataclasses.replace(config, species=species)
+
+        def fill(tmp: Path) -> None:
+            shutil.copyfile(original.path, tmp)
+            StoreWriter(tmp).set_config(config)
+
+        _new_store_file(Path(path), fill, overwrite=False)
         return cls(path)
 
     # -- reading ----------------------------------------------------------------------------------
@@ -556,23 +597,45 @@ class Store:
     def transaction(self) -> Iterator[StoreWriter]:
         """Open a transaction: writes go to a copy that replaces the store only if the block succeeds.
 
+        Writers of the same store take turns (an OS lock beside the store's real file, held from the
+        copy to the replace); one that waits longer than :attr:`lock_timeout` gets a
+        :class:`StoreError` naming the other writer. The replaced file keeps its mode and owner, and
+        a store given through a symlink is updated where the symlink points.
+
         Examples
         --------
         ``with store.transaction() as tx: tx.write(LayerKind.SITES, sites, provenance=...)``
         """
+        self.check_writable()
+        target = atomic.real_path(self.path)
+        timeout = resolve_lock_timeout() if self.lock_timeout is None else self.lock_timeout
+        with atomic.writer_lock(target, timeout=timeout, shown=str(self.path)):
+            atomic.remove_leftovers(target)
+            with atomic.temporary_beside(target) as tmp:
+                shutil.copyfile(target, tmp)
+                _upgrade(tmp)
+                yield StoreWriter(tmp)
+                atomic.replace_keeping_mode(tmp, target)
+        self._tables = self._read_tables()
+
+    def check_writable(self) -> None:
+        """Refuse, before any work, a store that cannot be written.
+
+        Raises
+        ------
+        StoreError
+            ``read-only: ...`` for the bundled store (saying how to get a writable copy), a file
+            without write permission, or a folder where no copy can be written.
+        """
         if self.readonly:
             raise StoreError(
-                f"the store {str(self.path)!r} is read-only (the bundled store cannot be "
-                f"changed); create your own with `deerhabitat init my.gpkg` and pass --store"
+                f"read-only: the bundled store {str(self.path)!r} cannot be changed; get a writable "
+                f"copy with `deerhabitat init --from-bundled my.gpkg` (or an empty store with "
+                f"`deerhabitat init my.gpkg`) and pass --store my.gpkg"
             )
-        _remove_orphans(self.path)
-        with _temporary_beside(self.path) as tmp:
-            shutil.copyfile(self.path, tmp)
-            writer = StoreWriter(Path(tmp))
-            yield writer
-            _fsync(tmp)
-            os.replace(tmp, self.path)
-        self._tables = self._read_tables()
+        atomic.check_writable(atomic.real_path(self.path), shown=str(self.path))
+        if self.lock_timeout is None:
+            resolve_lock_timeout()  # a bad $DEERHABITAT_LOCK_TIMEOUT is refused before any work too
 
     def write(
         self, kind: LayerKind, frame: gpd.GeoDataFrame, *, provenance: Provenance, mode: str = "upsert"
@@ -848,6 +911,23 @@ class StoreWriter:
             ) from exc
 
 
+def _new_store_file(path: Path, fill: Callable[[Path], None], *, overwrite: bool) -> None:
+    """Write a new store file at ``path`` through ``fill(tmp)``, under the writer lock, atomically."""
+    if path.suffix.lower() != ".gpkg":
+        raise StoreError(f"store path {str(path)!r} must end in .gpkg (a GeoPackage)")
+    target = atomic.real_path(path)
+    with atomic.writer_lock(target, timeout=resolve_lock_timeout(), shown=str(path)):
+        if target.exists() and not overwrite:
+            raise StoreError(f"{str(path)!r} already exists; choose another path, or remove it first")
+        atomic.check_writable(target, shown=str(path))
+        with atomic.temporary_beside(target) as tmp:
+            try:
+                fill(tmp)
+            except sqlite3.Error as exc:
+                raise StoreError(f"cannot create the store {str(path)!r}: {exc}") from exc
+            atomic.replace_keeping_mode(tmp, target)
+
+
 def _write_frame(path: Path, kind: LayerKind, frame: gpd.GeoDataFrame) -> None:
     spec = SPECS[kind]
     geometry_type = None
@@ -912,48 +992,6 @@ def empty_layer(kind: LayerKind) -> gpd.GeoDataFrame:
     return gpd.GeoDataFrame(data, geometry=gpd.GeoSeries([], crs=STORE_CRS), crs=STORE_CRS)
 
 
-@contextlib.contextmanager
-def _temporary_beside(path: Path) -> Iterator[str]:
-    directory = path.parent if str(path.parent) else Path(".")
-    try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.{os.getpid()}.", suffix=".tmp.gpkg", dir=directory)
-    except OSError as exc:
-        raise StoreError(
-            f"cannot write beside {str(path)!r} ({exc.strerror}); check the folder exists and is writable"
-        ) from exc
-    os.close(fd)
-    try:
-        yield tmp
-    finally:
-        with contextlib.suppress(FileNotFoundError):
-            os.remove(tmp)
-
-
-def _remove_orphans(path: Path) -> None:
-    """Remove temporary copies left beside ``path`` by processes that were killed mid-write."""
-    for candidate in path.parent.glob(f".{glob.escape(path.name)}.*.tmp.gpkg"):
-        pid_text = candidate.name[len(path.name) + 2 :].split(".", 1)[0]
-        if pid_text.isdigit() and not _process_alive(int(pid_text)):
-            with contextlib.suppress(OSError):
-                candidate.unlink()
-                log.info("removed %s, left by an interrupted write", candidate.name)
-
-
-def _process_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except OSError:
-        return True
-    return True
-
-
-def _fsync(path: str) -> None:
-    with open(path, "rb+") as fh:
-        os.fsync(fh.fileno())
-
-
 def _init_geopackage(con: sqlite3.Connection) -> None:
     con.execute("PRAGMA application_id = 1196444487")  # 'GPKG'
     con.execute("PRAGMA user_version = 10400")
@@ -999,12 +1037,38 @@ def _init_geopackage(con: sqlite3.Connection) -> None:
             ),
         ],
     )
-    con.execute(f"CREATE TABLE {CONFIG_TABLE} (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
+    con.execute(_CONFIG_SCHEMA.format(table=CONFIG_TABLE))
     con.execute(
         f"INSERT INTO gpkg_contents (table_name, data_type, identifier, description) VALUES "
         f"('{CONFIG_TABLE}', 'attributes', '{CONFIG_TABLE}', 'deerhabitat species settings')"
     )
     _ensure_provenance(con)
+
+
+_CONFIG_SCHEMA = """CREATE TABLE {table} (id INTEGER PRIMARY KEY AUTOINCREMENT, key TEXT NOT NULL UNIQUE,
+    value TEXT NOT NULL)"""
+"""The settings table: an INTEGER primary key, as the GeoPackage standard asks (Req 119)."""
+
+
+def _upgrade(path: Path) -> None:
+    """Bring a store written by an older deerhabitat to the current schema (inside a transaction).
+
+    Stores made by earlier versions keyed ``deerhabitat_config`` by its TEXT ``key`` column, which GDAL's
+    GeoPackage validator refuses (Req 119: an attributes table needs an INTEGER primary key).
+    """
+    with contextlib.closing(sqlite3.connect(path)) as con:
+        columns = {row[1]: row[5] for row in con.execute(f"PRAGMA table_info({CONFIG_TABLE})")}
+        if columns.get("key") != 1:  # 'key' is not the primary key: already upgraded
+            return
+        con.execute(_CONFIG_SCHEMA.format(table="deerhabitat_config_upgrade"))
+        con.execute(
+            f"INSERT INTO deerhabitat_config_upgrade (key, value) SELECT key, value FROM {CONFIG_TABLE} "
+            "ORDER BY rowid"
+        )
+        con.execute(f"DROP TABLE {CONFIG_TABLE}")
+        con.execute(f"ALTER TABLE deerhabitat_config_upgrade RENAME TO {CONFIG_TABLE}")
+        con.commit()
+        log.info("upgraded the settings table of the store to an INTEGER primary key")
 
 
 def _ensure_provenance(con: sqlite3.Connection) -> None:

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import geopandas as gpd
 
-from deerhabitat.errors import DeerHabitatError, Problem, SchemaError, StoreError
+from deerhabitat.errors import DeerHabitatError, Problem, SchemaError
 from deerhabitat.io import Provenance, Store, feature_checks, file_sha256, occurrences, tabular, wdpa
 from deerhabitat.io.fields import column_problems, parse_field_mapping, text_problems, uniform_types
 from deerhabitat.io.findings import Finding, ValidationReport, error, feature_labels, summarise, warning
@@ -431,12 +431,7 @@ def import_layer(
     StoreError
         If the store cannot be written (e.g. the bundled, read-only store).
     """
-    target = open_store(store, write=not dry_run)
-    if target.readonly:
-        raise StoreError(
-            f"the store {str(target.path)!r} is read-only (the bundled store cannot be changed); "
-            f"create your own with `deerhabitat init my.gpkg` and pass --store my.gpkg"
-        )
+    target = open_store(store, write=True)
     work = _start(kind, path, target, options)
     with task(f"Import {work.kind.value}", total=_STEPS + 1) as advance:
         validated = _prepare(work, advance)

@@ -12,7 +12,7 @@ import pandas as pd
 from deerhabitat.analysis.prefill import prefill_report
 from deerhabitat.analysis.reporting import reporting_status
 from deerhabitat.analysis.work_programme import report_periods, work_programme_matrix, work_programme_status
-from deerhabitat.errors import ConfigError, ReportFormatError, StoreError
+from deerhabitat.errors import ConfigError, ReportFormatError
 from deerhabitat.io import Provenance, Store
 from deerhabitat.io.limits import ReadLimits
 from deerhabitat.io.national_report import ReportFile, read_report_file, template_report, write_report_file
@@ -262,11 +262,6 @@ def national_report_import(
         If the store is the bundled (read-only) one or cannot be written.
     """
     target = open_store(store, write=True)
-    if target.readonly:
-        raise StoreError(
-            f"the store {str(target.path)!r} is read-only (the bundled store cannot be changed); "
-            f"create your own with `deerhabitat init my.gpkg` and pass --store my.gpkg"
-        )
     source = read_report_file(path, limits=limits)
     report, problems = _check_file(source, today)
     if problems:
@@ -468,11 +463,6 @@ def national_report_cycle_open(
         If the store is read-only.
     """
     target = open_store(store, write=True)
-    if target.readonly:
-        raise StoreError(
-            f"the store {str(target.path)!r} is read-only (the bundled store cannot be changed); "
-            f"create your own with `deerhabitat init my.gpkg` and pass --store my.gpkg"
-        )
     wanted = _period(period)
     try:
         due = parse_deadline(deadline, wanted)

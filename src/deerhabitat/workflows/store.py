@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import os
 from dataclasses import replace
+from pathlib import Path
 
-from deerhabitat.config import StoreConfig, resolve_store
+from deerhabitat.config import BUNDLED_STORE_NAME, StoreConfig, bundled_store_path, resolve_store
 from deerhabitat.io import LayerInfo, Store
 
 
@@ -17,26 +18,49 @@ def open_store(store: str | os.PathLike | None = None, *, write: bool = False) -
     store : path-like, optional
         Explicit store path; else ``$DEERHABITAT_STORE``; else the bundled store (read-only).
     write : bool, default False
-        Kept for callers that say they will write. The bundled store is always opened read-only
-        (however it is named: by default, by path or through the environment), so a write to it
-        raises :class:`~deerhabitat.errors.StoreError`.
+        The caller will write: a store that cannot be written (the bundled store however it is
+        named, a file or folder without write permission) is refused now, before any work.
+
+    Raises
+    ------
+    StoreError
+        If the store does not exist or is not a deerhabitat store; with ``write``, ``read-only: ...``
+        when it cannot be written.
     """
     choice = resolve_store(store)
-    return Store(choice.path, readonly=choice.bundled)
+    opened = Store(choice.path, readonly=choice.bundled)
+    if write:
+        opened.check_writable()
+    return opened
 
 
-def init(path: str | os.PathLike, *, analysis_crs: str | None = None, species: str | None = None) -> Store:
-    """Create a new, empty store (``deerhabitat init PATH``).
+def init(
+    path: str | os.PathLike,
+    *,
+    analysis_crs: str | None = None,
+    species: str | None = None,
+    from_bundled: bool = False,
+) -> Store:
+    """Create a new store (``deerhabitat init PATH``): empty, or a writable copy of the bundled store.
 
     Parameters
     ----------
     path : path-like
-        The new GeoPackage (must end in ``.gpkg`` and not exist).
+        The new GeoPackage (must end in ``.gpkg`` and not exist). With ``from_bundled``, an existing
+        folder is also accepted: the copy is written into it as ``bukhara-deer.gpkg``.
     analysis_crs : str, optional
         Equal-area CRS for areas; default Albers on Central Asia.
     species : str, optional
         Common name of the species; default Bukhara deer.
+    from_bundled : bool, default False
+        Copy the bundled Bukhara deer store (layers, provenance, national reports) instead of
+        creating an empty one; ``analysis_crs`` and ``species`` then change its settings.
     """
+    if from_bundled:
+        target = Path(path)
+        if target.is_dir():
+            target = target / BUNDLED_STORE_NAME
+        return Store.copy(bundled_store_path(), target, analysis_crs=analysis_crs, species=species)
     config = StoreConfig()
     if analysis_crs:
         config = replace(config, analysis_crs=analysis_crs)
