@@ -58,6 +58,20 @@ def test_a_fresh_store_an_imported_one_and_one_after_map_conform(tmp_path):
     national_reports = Path(__file__).resolve().parents[2] / "data" / "national-reports"
     report = sorted(national_reports.glob("*.yaml"))[0]
     deerhabitat("national-report", "import", report, "--store", store, cwd=tmp_path)
+    deerhabitat(
+        "national-report",
+        "cycle",
+        "open",
+        "--period",
+        "2024-2027",
+        "--deadline",
+        "2028-06-30",
+        "--store",
+        store,
+        cwd=tmp_path,
+    )
+    programme = Path(__file__).resolve().parents[2] / "src" / "deerhabitat" / "data" / "work_programme.csv"
+    deerhabitat("national-report", "programme", "load", programme, "--store", store, cwd=tmp_path)
     with open_store(store, write=True).transaction() as tx:
         info = read_raster_info(bundled_raster_path("landcover.tif"))
         tx.register_rasters([raster_record(info, "landcover", command="test")])

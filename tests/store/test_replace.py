@@ -228,3 +228,15 @@ def test_the_bundled_store_says_how_to_get_a_writable_copy_and_init_from_bundled
     assert sha(bundled_store_path()) == before
     line = one_error_line(deerhabitat("init", "--from-bundled", "my.gpkg", cwd=tmp_path))
     assert line == "Error: 'my.gpkg' already exists; choose another path, or remove it first"
+
+
+def test_map_on_a_read_only_store_publishes_and_leaves_the_store_alone(tmp_path):
+    assert deerhabitat("init", "--from-bundled", "my.gpkg", cwd=tmp_path).returncode == 0
+    store = tmp_path / "my.gpkg"
+    os.chmod(store, 0o444)
+    before = sha(store)
+    result = deerhabitat("map", "overview", "--store", store, "--out", "maps", "--dpi", "50", cwd=tmp_path)
+    assert result.returncode == 0, result
+    assert (tmp_path / "maps" / "overview.html").is_file()
+    assert "QGIS layer styles" not in result.stdout, result.stdout
+    assert sha(store) == before and _leftovers(tmp_path) == []

@@ -618,6 +618,15 @@ class Store:
                 atomic.replace_keeping_mode(tmp, target)
         self._tables = self._read_tables()
 
+    @property
+    def writable(self) -> bool:
+        """Whether a write would be accepted (see :meth:`check_writable`)."""
+        try:
+            self.check_writable()
+        except StoreError:
+            return False
+        return True
+
     def check_writable(self) -> None:
         """Refuse, before any work, a store that cannot be written.
 

@@ -361,12 +361,11 @@ def write_store_styles(publication: Publication) -> int | None:
     int or None
         How many styles were stored or updated; None when the store is the bundled one or not writable.
     """
-    path = publication.snapshot.path
-    if publication.snapshot.bundled or not (os.access(path, os.W_OK) and os.access(path.parent, os.W_OK)):
+    store = Store(publication.snapshot.path, readonly=publication.snapshot.bundled)
+    if not store.writable:
         return None
     styles = build_store_styles(dict(publication.snapshot.layers))
     rows = [StyleRow(s.table, s.name, s.qml, s.sld, s.description) for s in styles]
-    store = Store(path)
     current = store.styles()
     if all(
         current.get(r.table, {}).get("qml") == r.qml and current[r.table].get("sld") == r.sld for r in rows
