@@ -24,8 +24,8 @@ from hostile_files import (
 
 from deerhabitat.errors import InputFileError
 from deerhabitat.io import Store
-from deerhabitat.io.limits import ReadLimits
 from deerhabitat.io.national_report import read_report_file
+from deerhabitat.limits import ReadLimits
 
 MAX_MB = 500
 MAX_SECONDS = 60

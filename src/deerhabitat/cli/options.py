@@ -7,7 +7,7 @@ option             used by
 ``--json``         layers, analyze, habitat, validate, national-report validate|import|list
 ``--out``          analyze, map, report, habitat
 ``--profile``      map, report
-``--max-...``      national-report validate|import (limits, :mod:`deerhabitat.io.limits`)
+``--max-...``      national-report validate|import (limits, :mod:`deerhabitat.limits`)
 =================  ============================================================================
 """
 
@@ -62,8 +62,8 @@ _LIMIT_OPTIONS = (
 
 
 def limit_options(func: Any) -> Any:
-    """Add the ``--max-...`` options of :class:`deerhabitat.io.limits.ReadLimits` (defaults in --help)."""
-    from deerhabitat.io.limits import ReadLimits
+    """Add the ``--max-...`` options of :class:`deerhabitat.limits.ReadLimits` (defaults in --help)."""
+    from deerhabitat.limits import ReadLimits
 
     defaults = ReadLimits()
     for option, field, kind, text in reversed(_LIMIT_OPTIONS):
@@ -79,8 +79,8 @@ def limit_options(func: Any) -> Any:
 
 
 def read_limits(params: dict[str, Any]) -> Any:
-    """The :class:`~deerhabitat.io.limits.ReadLimits` of the ``limit_*`` parameters of a command."""
-    from deerhabitat.io.limits import ReadLimits
+    """The :class:`~deerhabitat.limits.ReadLimits` of the ``limit_*`` parameters of a command."""
+    from deerhabitat.limits import ReadLimits
 
     return ReadLimits(
         **{key.removeprefix("limit_"): value for key, value in params.items() if key.startswith("limit_")}

@@ -15,7 +15,7 @@ import zipfile
 from pathlib import Path, PurePosixPath
 
 from deerhabitat.errors import InputFileError
-from deerhabitat.io.limits import MB
+from deerhabitat.limits import MB
 
 MAX_MEMBERS = 10_000
 """Most members an archive may hold."""

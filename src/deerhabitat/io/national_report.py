@@ -34,8 +34,8 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.writer.excel import ExcelWriter
 
 from deerhabitat.errors import InputFileError, ReportFormatError, StoreError
-from deerhabitat.io.limits import MB, ReadLimits, limit_error
 from deerhabitat.io.workbook import RowBudget, check_workbook_zip, open_workbook, sheet_rows
+from deerhabitat.limits import MB, ReadLimits, limit_error
 from deerhabitat.nrschema import (
     CODE_LISTS,
     FORMAT_VERSION,
@@ -135,7 +135,7 @@ def read_report_file(path: str | os.PathLike, /, *, limits: ReadLimits | None = 
         The report; its extension chooses the reader.
     limits : ReadLimits, optional
         File size, uncompressed size, sheets, rows, columns, YAML values and nesting (default
-        :class:`~deerhabitat.io.limits.ReadLimits`, far above any real report).
+        :class:`~deerhabitat.limits.ReadLimits`, far above any real report).
 
     Returns
     -------

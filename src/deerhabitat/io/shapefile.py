@@ -23,9 +23,9 @@ import pyogrio
 
 from deerhabitat.errors import InputFileError, StoreError
 from deerhabitat.io.archive import check_zip, read_member, vsizip_path
-from deerhabitat.io.limits import MB
 from deerhabitat.io.ogr import read_layer
 from deerhabitat.io.source import SourceLayer
+from deerhabitat.limits import MB
 from deerhabitat.schema import SPECS
 
 SIDECAR_SUFFIX = ".deerhabitat.json"

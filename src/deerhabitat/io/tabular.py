@@ -44,9 +44,9 @@ from deerhabitat.io.archive import MAX_TOTAL_BYTES, check_zip
 from deerhabitat.io.csv_safe import neutralise_cell, quoting_for, restore_cell
 from deerhabitat.io.fields import apply_field_mapping
 from deerhabitat.io.findings import Finding, error, warning
-from deerhabitat.io.limits import EXCEL_MAX_COLUMNS, EXCEL_MAX_ROWS, MB, ReadLimits
 from deerhabitat.io.source import SourceLayer
 from deerhabitat.io.workbook import RowBudget, check_workbook_zip, open_workbook, sheet_rows
+from deerhabitat.limits import EXCEL_MAX_COLUMNS, EXCEL_MAX_ROWS, MB, ReadLimits
 
 LON_NAMES = ("longitude", "lon", "lng", "long", "decimallongitude")
 LAT_NAMES = ("latitude", "lat", "decimallatitude")

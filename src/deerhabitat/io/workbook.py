@@ -27,7 +27,7 @@ from openpyxl.worksheet._reader import WorkSheetParser
 
 from deerhabitat.errors import InputFileError
 from deerhabitat.io.archive import member_problems
-from deerhabitat.io.limits import EXCEL_MAX_COLUMNS, EXCEL_MAX_ROWS, MB, ReadLimits, limit_error
+from deerhabitat.limits import EXCEL_MAX_COLUMNS, EXCEL_MAX_ROWS, MB, ReadLimits, limit_error
 
 _NS = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 _ROW, _CELL = f"{_NS}row", f"{_NS}c"

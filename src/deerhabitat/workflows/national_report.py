@@ -14,10 +14,10 @@ from deerhabitat.analysis.reporting import reporting_status
 from deerhabitat.analysis.work_programme import report_periods, work_programme_matrix, work_programme_status
 from deerhabitat.errors import ConfigError, ReportFormatError
 from deerhabitat.io import Provenance, Store
-from deerhabitat.io.limits import ReadLimits
 from deerhabitat.io.national_report import ReportFile, read_report_file, template_report, write_report_file
 from deerhabitat.io.national_report_layers import merge_version, report_layers
 from deerhabitat.io.work_programme import read_catalogue, store_catalogue
+from deerhabitat.limits import ReadLimits
 from deerhabitat.nrschema import (
     Problem,
     check_country,
@@ -196,7 +196,7 @@ def national_report_validate(
     today : datetime.date, optional
         The date after which dates count as future (default: today).
     limits : ReadLimits, optional
-        Limits on the file's size and content (:mod:`deerhabitat.io.limits`).
+        Limits on the file's size and content (:mod:`deerhabitat.limits`).
 
     Returns
     -------
@@ -248,7 +248,7 @@ def national_report_import(
     today : datetime.date, optional
         Reference date for future dates.
     limits : ReadLimits, optional
-        Limits on the file's size and content (:mod:`deerhabitat.io.limits`).
+        Limits on the file's size and content (:mod:`deerhabitat.limits`).
 
     Returns
     -------
