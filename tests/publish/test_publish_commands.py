@@ -34,13 +34,13 @@ REPORT_TABLES = [
     "range_states",
     "protected_animals",
     "reintroductions",
-    "gaps_national_reports",
     "gaps_outside_protected_areas",
     "gaps_range_states_without_recent_count",
     "provenance",
     "sources",
 ]
-"""The report's tables for the hostile world (no national report kept: no threat, measure or WP table; its
+"""The report's tables for the hostile world (no national report kept and no reporting cycle opened: no
+reporting period, so no threat, measure, WP or reporting table; its
 species is the default Bukhara deer, so the published estimates are shown)."""
 REPORT_CHARTS = ["trend_global", "trend_tjk", "trend_uzb"]
 

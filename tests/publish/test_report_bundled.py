@@ -94,7 +94,14 @@ def test_bundled_report_shows_the_national_reports(bundled):
     assert "water-regulation" in set(threats["threat"])
     assert threats["source"].eq("national report UZB 2020-2023 v1 (UZB-2020-2023.yaml)").all()
     gaps = pd.read_csv(out / "tables" / "gaps_national_reports.csv")
-    assert gaps.loc[gaps["problem"] == "missing", "iso3"].tolist() == ["AFG"]
+    # the bundled reports are illustrative: never late, and Afghanistan (no report) is the only gap
+    assert gaps[["country", "status"]].values.tolist() == [["AFG", "missing"]]
+    received = pd.read_csv(out / "tables" / "reporting_status.csv")
+    assert received.loc[received["country"] != "AFG", "status"].eq("illustrative").all()
+    matrix = pd.read_csv(out / "tables" / "work_programme_matrix.csv")
+    assert set(matrix["period"]) == {"2020-2023"}
+    assert matrix.loc[matrix["country"] == "KAZ", "report_file"].dropna().eq("KAZ-2020-2023.yaml").all()
+    assert "KAZ-2020-2023.yaml (illustrative)" in page
     reports = pd.read_csv(out / "tables" / "national_reports.csv")
     assert len(reports) == 4 and reports["sha256"].str.fullmatch(r"[0-9a-f]{64}").all()
     assert (out / "tables" / "gaps_work_programme.csv").is_file()

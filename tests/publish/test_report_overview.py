@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import xml.etree.ElementTree as ET
 from pathlib import Path
@@ -11,10 +12,13 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from deerhabitat.analysis.reporting import reporting_status
+from deerhabitat.analysis.work_programme import work_programme_matrix, work_programme_status
 from deerhabitat.config import StoreConfig
 from deerhabitat.publish import ExactResults, document, prepare_data
 from deerhabitat.publish import national_report_tables as nr
 from deerhabitat.publish import report_tables as rt
+from deerhabitat.publish import work_programme_tables as wp
 from deerhabitat.publish.charts import country_chart_svg, nice_ceiling, trend_chart_svg, year_coverage
 from deerhabitat.publish.generalise import withhold_positions
 from deerhabitat.publish.text import CATALOGUES, ENGLISH, message
@@ -28,11 +32,21 @@ PROFILES = ("public", "internal")
 
 # -- text catalogue ----------------------------------------------------------------------------------
 PREFIXES = {key.split(".")[0] for key in ENGLISH} - {"data"}
+STATUS_CODES = ("not-started", "planned", "in-progress", "completed", "not-applicable", "not-reported")
+PROGRESS_CODES = ("advanced", "unchanged", "regressed", "first-reported", "not-comparable")
+REPORTING_CODES = ("received", "late", "illustrative", "missing", "awaited")
 
 
 def _used_keys() -> set[str]:
     """Every literal message key in the report's code and template, plus the keys built from families."""
-    modules = ("report_page.py", "document.py", "table.py", "report_tables.py", "national_report_tables.py")
+    modules = (
+        "report_page.py",
+        "document.py",
+        "table.py",
+        "report_tables.py",
+        "national_report_tables.py",
+        "work_programme_tables.py",
+    )
     files = [SRC / "publish" / n for n in (*modules, "charts.py", "generalise.py")] + [
         SRC / "workflows" / "report.py",
         SRC / "workflows" / "maps.py",
@@ -51,6 +65,9 @@ def _used_keys() -> set[str]:
         for family in re.findall(r'_table\(\s*"([a-z_]+)"', text):
             keys |= {f"table.{family}.title", f"table.{family}.caption"}
     keys |= {f"value.{p}" for p in ("missing", "late")} | {f"chart.{p}" for p in ("observed", "carried")}
+    # status and progress words are looked up from the codes of the reporting and Work Programme tables
+    keys |= {f"status.{code}" for code in (*STATUS_CODES, *PROGRESS_CODES, *REPORTING_CODES)}
+    keys |= {f"wp.deadline_{source}" for source in ("cycle", "default")}
     return keys
 
 
@@ -209,26 +226,83 @@ def _reports() -> pd.DataFrame:
     )
 
 
-def test_months_after_the_period():
-    assert nr._months_after("2024-03", 2023) == 3
-    assert nr._months_after("2023-12", 2023) == 0
-    assert nr._months_after("2025", 2023) == 24
-    assert nr._months_after("unknown", 2023) is None
+def _reporting(reports: pd.DataFrame, cycles: pd.DataFrame | None = None) -> pd.DataFrame:
+    cycles = (
+        cycles if cycles is not None else pd.DataFrame(columns=["period_start", "period_end", "deadline"])
+    )
+    return reporting_status(reports, cycles, states=["KAZ", "TJK", "UZB", "AFG"], today=dt.date(2026, 1, 1))
 
 
-def test_missing_and_late_reports_for_the_latest_period():
-    table = nr.report_gaps_table(["KAZ", "TJK", "UZB", "AFG"], NAMES, _reports())
-    # latest period 2020-2023; KAZ submitted 2025-06 = 18 months after -> late; UZB 3 months -> on time;
-    # TJK only reported 2016-2019 and AFG nothing -> missing
-    assert table.data[["iso3", "problem", "months_after_period"]].values.tolist() == [
-        ["AFG", "missing", pd.NA],
-        ["KAZ", "late", 18],
-        ["TJK", "missing", pd.NA],
+def test_missing_and_late_reports_for_the_latest_period_judged_against_the_cycle():
+    # the Secretariat's deadline for 2020-2023 is 2025-01-31: UZB (2024-03) on time; KAZ's first version
+    # (2025-06) after it -> late; TJK only reported 2016-2019 and AFG nothing -> missing
+    cycles = pd.DataFrame({"period_start": [2020], "period_end": [2023], "deadline": ["2025-01-31"]})
+    table = wp.reporting_gaps_table(_reporting(_reports(), cycles), NAMES)
+    assert table.data[["country", "status", "deadline"]].values.tolist() == [
+        ["AFG", "missing", "2025-01-31"],
+        ["KAZ", "late", "2025-01-31"],
+        ["TJK", "missing", "2025-01-31"],
     ]
-    assert "2020-2023" in table.caption and "12 months" in table.caption
-    assert table.data.loc[1, "source"] == "national report KAZ 2020-2023 v2 (KAZ.yaml)"
-    none = nr.report_gaps_table(["KAZ"], NAMES, pd.DataFrame())
-    assert none.data["problem"].tolist() == ["missing"]
+    assert "2020-2023" in table.caption and "2025-01-31" in table.caption
+    # without a cycle the deadline is 31 December of the following year: KAZ (2025-06) is late too
+    default = wp.reporting_gaps_table(_reporting(_reports()), NAMES)
+    assert default.data["deadline"].unique().tolist() == ["2024-12-31"]
+
+
+def test_illustrative_reports_are_never_late_and_say_so_in_the_received_table():
+    reports = _reports()
+    reports.at[2, "parsed"] = {**reports.at[2, "parsed"], "report": {"illustrative": True}}
+    status = _reporting(reports)
+    gaps = wp.reporting_gaps_table(status, NAMES)
+    assert "KAZ" not in gaps.data["country"].tolist()
+    table = wp.reporting_status_table(status, NAMES)
+    assert list(table.display.columns) == [
+        "Country",
+        "2016-2019 (due 2020-12-31)",
+        "2020-2023 (due 2024-12-31)",
+    ]
+    rows = dict(zip(table.display["Country"], table.display["2020-2023 (due 2024-12-31)"], strict=True))
+    assert rows["Kazakhstan (KAZ)"] == "illustrative, not a submission — KAZ.yaml"
+    assert rows["Uzbekistan (UZB)"] == "received — UZB.yaml (submitted 2024-03)"
+    assert rows["AFG"] == "missing (due 2024-12-31)"
+    assert "no cycle opened" in table.caption
+
+
+def _catalogue() -> pd.DataFrame:
+    return pd.DataFrame(
+        [
+            {"id": "W-9.7", "programme": "WP 2021-2026", "action_id": "9.7", "theme": "corridor",
+             "text": "Corridor", "states": "UZB"},
+            {"id": "W-2.2", "programme": "WP 2021-2026", "action_id": "2.2", "theme": "monitoring",
+             "text": "Count every population", "states": "all"},
+        ]
+    )  # fmt: skip
+
+
+def test_work_programme_matrix_names_the_report_of_each_cell_and_the_progress():
+    old_uzb = {"work_programme": [{"action_id": "9.7", "action": "Corridor", "status": "not-started"}]}
+    reports = pd.concat(
+        [_reports(), pd.DataFrame([_record("UZB", "2019-05", old_uzb, start=2016, end=2019)])],
+        ignore_index=True,
+    )
+    reports.loc[reports.index[-1], "filename"] = "UZB-old.yaml"
+    status = work_programme_status(_catalogue(), reports, states=["KAZ", "UZB"])
+    matrix = work_programme_matrix(status, (2020, 2023))
+    table = wp.work_programme_matrix_table(matrix, _reporting(reports), NAMES, ["KAZ", "UZB"])
+    assert list(table.display.columns) == ["Action", "Kazakhstan (KAZ)", "Uzbekistan (UZB)"]
+    assert table.display.values.tolist() == [
+        ["9.7 Corridor", "–", "planned (advanced) — UZB.yaml"],
+        ["2.2 Count every population", "not reported — KAZ.yaml", "not started (first reported) — UZB.yaml"],
+        # reported by UZB but not in the catalogue: kept, never lost
+        ["1.1 Done", "–", "completed (first reported) — UZB.yaml"],
+    ]
+    assert "2020-2023" in table.caption and "2016-2019" in table.caption
+    gaps = wp.work_programme_gaps_table(matrix, _reporting(reports), NAMES)
+    assert gaps.data[["country", "action_id", "status"]].values.tolist() == [
+        ["UZB", "9.7", "planned"],
+        ["KAZ", "2.2", "not-reported"],
+        ["UZB", "2.2", "not-started"],
+    ]
 
 
 def test_threats_of_the_latest_version_only_most_severe_first_with_their_source():
@@ -242,11 +316,6 @@ def test_threats_of_the_latest_version_only_most_severe_first_with_their_source(
     assert table.display["Site or area"].tolist()[:2] == ["UZB-A", "delta"]
     assert nr.threats_table(_reports(), NAMES, country="KAZ") is None
     assert nr.threats_table(_reports(), NAMES, country="UZB").name == "threats_uzb"
-
-
-def test_work_programme_actions_not_started():
-    table = nr.work_programme_table(_reports(), NAMES)
-    assert table.data[["action_id", "status"]].values.tolist() == [["9.7", "planned"], ["2.2", "not-started"]]
 
 
 def test_states_table_counts_threats_and_names_a_missing_report():

@@ -7,7 +7,10 @@ import hashlib
 import pandas as pd
 import pytest
 
+from deerhabitat.config import StoreChoice
 from deerhabitat.errors import PublishError
+from deerhabitat.io import Store
+from deerhabitat.io.snapshot import read_snapshot
 from deerhabitat.workflows import report
 from deerhabitat.workflows.store import init
 
@@ -22,10 +25,8 @@ def test_an_empty_store_gives_a_report_that_says_what_is_missing(tmp_path):
     assert "The store holds no wild count." in page
     assert "No national report is kept in the store." in page
     assert "The store has no habitat raster; this section is empty." in page
-    gaps = pd.read_csv(result.out / "tables" / "gaps_national_reports.csv")
-    assert gaps["iso3"].tolist() == ["AFG", "KAZ", "TJK", "TKM", "UZB"] and set(gaps["problem"]) == {
-        "missing"
-    }
+    # no report and no reporting cycle: no period is due, so nothing is missing or late
+    assert not (result.out / "tables" / "gaps_national_reports.csv").exists()
     assert not (result.out / "charts").exists()
     assert not (
         result.out / "tables" / "published_totals.csv"
@@ -107,5 +108,35 @@ def test_a_position_in_a_kept_national_report_is_withheld_from_the_public_report
     threats = pd.read_csv(public / "tables" / "threats_uzb.csv")
     assert threats["description"].tolist() == ["Snares found at [position withheld]"]
     gaps = pd.read_csv(public / "tables" / "gaps_national_reports.csv")
-    assert gaps["iso3"].tolist() == ["AFG", "KAZ", "TJK", "TKM"]  # UZB on time (2 months after the period)
-    assert pd.read_csv(public / "tables" / "gaps_work_programme.csv")["action_id"].tolist() == [9.7]
+    assert gaps["country"].tolist() == ["AFG", "KAZ", "TJK", "TKM"]  # UZB on time (2 months after the period)
+    assert set(gaps["status"]) == {"missing"}
+    wp_gaps = pd.read_csv(public / "tables" / "gaps_work_programme.csv")
+    assert wp_gaps[wp_gaps["country"] == "UZB"]["action_id"].astype(str).tolist()[0] == "9.7"
+
+
+def test_the_reporting_cycle_and_the_store_catalogue_drive_the_reporting_tables(tmp_path):
+    store = tmp_path / "cycle.gpkg"
+    init(store)
+    action = {"id": "WP2025-1", "programme": "WP 2025-2032", "action_id": "1", "theme": "monitoring"}
+    action |= {"text": "Count <every> population", "indicator": "", "states": "KAZ, UZB", "source": "s"}
+    catalogue = pd.DataFrame([{**action, "note": ""}])
+    with Store(store).transaction() as tx:
+        tx.open_cycle((2024, 2024), "2099-06-30")
+        tx.write_work_programme(catalogue)
+    snapshot = read_snapshot(StoreChoice(store, "argument"))
+    assert snapshot.cycles["deadline"].tolist() == ["2099-06-30"]
+    assert snapshot.catalogue["id"].tolist() == ["WP2025-1"]
+    out = report(store=snapshot, out=tmp_path / "maps", dpi=50).out
+    received = pd.read_csv(out / "tables" / "reporting_status.csv")
+    # the deadline is the cycle's, not the default rule; it has not passed, so every state is awaited
+    assert set(received["deadline"]) == {"2099-06-30"} and set(received["deadline_from"]) == {"cycle"}
+    assert set(received["status"]) == {"awaited"}
+    assert not (out / "tables" / "gaps_national_reports.csv").exists()
+    matrix = pd.read_csv(out / "tables" / "work_programme_matrix.csv")
+    assert matrix[["id", "country", "status"]].values.tolist() == [
+        ["WP2025-1", "KAZ", "not-reported"],
+        ["WP2025-1", "UZB", "not-reported"],
+    ]
+    page = (out / "index.html").read_text(encoding="utf-8")
+    assert "1 Count &lt;every&gt; population" in page and "Count <every>" not in page
+    assert "2024 (due 2099-06-30)" in page

@@ -1,4 +1,4 @@
-"""A store read in one pass: every layer, the settings, the provenance log, the national reports and rasters.
+"""A store read in one pass: layers, settings, provenance, national reports, rasters, cycles, WP catalogue.
 
 ``analyze``, ``map`` and ``report`` all work from one :class:`StoreSnapshot`, so a report reads each
 layer once and opens the store a bounded number of times, however many analyses, maps and tables
@@ -18,6 +18,7 @@ import pandas as pd
 
 from deerhabitat.config import StoreChoice, StoreConfig
 from deerhabitat.io.store import Store, empty_layer
+from deerhabitat.io.work_programme import bundled_catalogue
 from deerhabitat.schema import LayerKind
 
 
@@ -42,6 +43,12 @@ class StoreSnapshot:
         checked report (a dict) on the latest version of each country and period, None on older ones.
     rasters : pandas.DataFrame
         The rasters registered in the store (:meth:`Store.rasters` columns).
+    cycles : pandas.DataFrame
+        The reporting cycles opened in the store (:meth:`Store.reporting_cycles` columns: periods
+        and deadlines); empty when none was opened.
+    catalogue : pandas.DataFrame
+        The Work Programme catalogue the store uses (its own, else the bundled one of its species;
+        :func:`deerhabitat.io.work_programme.store_catalogue`).
     projected : mapping of LayerKind to geopandas.GeoDataFrame
         Layers projected into the analysis CRS (filled by the workflow with
         :func:`deerhabitat.analysis.project_layers`; empty until then).
@@ -54,6 +61,8 @@ class StoreSnapshot:
     provenance: pd.DataFrame
     reports: pd.DataFrame
     rasters: pd.DataFrame
+    cycles: pd.DataFrame = field(default_factory=pd.DataFrame)
+    catalogue: pd.DataFrame = field(default_factory=pd.DataFrame)
     projected: Mapping[LayerKind, gpd.GeoDataFrame] = field(default_factory=dict)
 
     def has(self, kind: LayerKind) -> bool:
@@ -87,14 +96,18 @@ def read_snapshot(choice: StoreChoice) -> StoreSnapshot:
         If the file does not exist or is not a deerhabitat store.
     """
     store = Store(choice.path, readonly=choice.bundled)
+    config = store.config
+    catalogue = store.work_programme()
     return StoreSnapshot(
         path=store.path,
         bundled=choice.bundled,
-        config=store.config,
+        config=config,
         layers={kind: store.read(kind) for kind in store.kinds()},
         provenance=store.provenance(),
         reports=_reports(store),
         rasters=store.rasters(),
+        cycles=store.reporting_cycles(),
+        catalogue=catalogue if catalogue is not None else bundled_catalogue(config.scientific_name),
     )
 
 

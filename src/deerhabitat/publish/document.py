@@ -18,6 +18,7 @@ import pandas as pd
 
 from deerhabitat.publish import national_report_tables as nr
 from deerhabitat.publish import report_tables as rt
+from deerhabitat.publish import work_programme_tables as wp
 from deerhabitat.publish.charts import country_chart_svg, trend_chart_svg, year_coverage
 from deerhabitat.publish.data import PublishData, country_names
 from deerhabitat.publish.generalise import Profile, generalisation_method
@@ -84,7 +85,7 @@ def _method_notes(data: PublishData, text: DocumentText) -> list[str]:
         message("methods.areas", crs=name if name and name.lower() != "unknown" else config.analysis_crs)
     )
     notes.append(message("methods.maps"))
-    notes.append(message("methods.reports", months=nr.LATE_AFTER_MONTHS))
+    notes.append(message("methods.reports"))
     return notes + list(text.notes)
 
 
@@ -125,6 +126,7 @@ def _sections(
                 figures.get("protected-coverage"),
             ),
         ),
+        _measures(data, names),
         Section(
             "reintroductions",
             message("section.reintroductions"),
@@ -151,6 +153,7 @@ def _sections(
             (message("methods.intro"),),
             tuple(notes),
             blocks=_blocks(
+                wp.reporting_status_table(tables.get("reporting_status"), names),
                 nr.reports_table(reports, names),
                 rt.provenance_table(data.provenance),
                 rt.sources_table({kind.value: frame for kind, frame in data.layers.items()}),
@@ -240,17 +243,33 @@ def _state(
 
 
 def _gap_tables(data: PublishData, names: Mapping[str, str], reports: pd.DataFrame) -> list[Table | None]:
-    states, tables = list(data.config.range_states), data.tables
+    tables = data.tables
     years, year = data.config.stale_after_years, data.reference_year
     return [
-        nr.report_gaps_table(states, names, reports),
+        wp.reporting_gaps_table(tables.get("reporting_status"), names),
         rt.stale_table(tables.get("gaps_stale_counts"), names, years=years, year=year),
         rt.unprotected_table(tables.get("gaps_outside_protected_areas"), names),
         rt.no_count_table(
             tables.get("gaps_range_states_without_recent_count"), names, years=years, year=year
         ),
-        nr.work_programme_table(reports, names),
+        wp.work_programme_gaps_table(
+            tables.get("work_programme_matrix"), tables.get("reporting_status"), names
+        ),
     ]
+
+
+def _measures(data: PublishData, names: Mapping[str, str]) -> Section:
+    tables = data.tables
+    matrix = wp.work_programme_matrix_table(
+        tables.get("work_programme_matrix"), tables.get("reporting_status"), names, data.config.range_states
+    )
+    intro = message("measures.intro") if matrix is not None else message("measures.no_catalogue")
+    return Section(
+        "measures",
+        message("section.measures"),
+        (intro,),
+        blocks=_blocks(matrix, nr.measures_table(_reports(data), names)),
+    )
 
 
 # -- executive summary -------------------------------------------------------------------------------

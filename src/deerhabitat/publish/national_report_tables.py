@@ -18,14 +18,7 @@ import pandas as pd
 from deerhabitat.publish.table import Table, country_label, int_cell, make_table, text_cell
 from deerhabitat.publish.text import message
 
-LATE_AFTER_MONTHS = 12
-"""A national report submitted more than this many months after its period ends counts as late."""
-
-
 _SEVERITY_ORDER = {"high": 0, "medium": 1, "low": 2, "unknown": 3}
-
-
-_NOT_STARTED = ("not-started", "planned")
 
 
 def report_source(record: Mapping[str, object]) -> str:
@@ -244,119 +237,6 @@ def priorities_table(reports: pd.DataFrame, country: str) -> Table | None:
         }
     )
     return make_table("priorities", f"priorities_{country.lower()}", display, data)
-
-
-def work_programme_table(reports: pd.DataFrame, names: Mapping[str, str]) -> Table | None:
-    """Work Programme actions reported as not started or only planned."""
-    rows = [
-        {
-            "iso3": r["country"],
-            "programme": e.get("programme"),
-            "action_id": e.get("action_id"),
-            "action": e.get("action"),
-            "status": e.get("status"),
-            "comment": e.get("comment"),
-            "cited": e.get("source"),
-            "source": report_source(r),
-        }
-        for r, e in _entries(reports, "work_programme")
-        if e.get("status") in _NOT_STARTED
-    ]
-    data = pd.DataFrame(
-        rows, columns=["iso3", "programme", "action_id", "action", "status", "comment", "cited", "source"]
-    )
-    display = pd.DataFrame(
-        {
-            message("col.country"): [country_label(i, names) for i in data["iso3"]],
-            message("col.programme"): data["programme"].map(text_cell),
-            message("col.action"): [
-                f"{text_cell(i)} {text_cell(a)}".strip()
-                for i, a in zip(data["action_id"], data["action"], strict=True)
-            ],
-            message("col.status"): data["status"].map(text_cell),
-            message("col.comment"): data["comment"].map(text_cell),
-            message("col.source"): data["source"],
-        }
-    )
-    return make_table("gaps_wp", "gaps_work_programme", display, data)
-
-
-def report_gaps_table(
-    states: Sequence[str],
-    names: Mapping[str, str],
-    reports: pd.DataFrame,
-    *,
-    late_after_months: int = LATE_AFTER_MONTHS,
-) -> Table | None:
-    """Range states whose national report for the latest reporting period is missing or late.
-
-    The latest period is the one ending last among the reports kept; a state without a report for it
-    is *missing*; one submitted more than ``late_after_months`` after the period's end is *late*.
-    Without any report, every range state is missing (period unknown).
-    """
-    latest = latest_reports(reports)
-    period = None
-    if not latest.empty:
-        last = latest.sort_values(["period_end", "period_start"]).iloc[-1]
-        period = (int(last["period_start"]), int(last["period_end"]), str(last["period"]))
-    rows = []
-    for iso3 in sorted(states):
-        mine = latest[(latest["country"] == iso3)]
-        if period is not None:
-            mine = mine[(mine["period_start"] == period[0]) & (mine["period_end"] == period[1])]
-        if mine.empty:
-            rows.append(
-                {
-                    "iso3": iso3,
-                    "period": period[2] if period else None,
-                    "problem": "missing",
-                    "submitted": None,
-                    "months_after_period": None,
-                    "source": message("source.reports_kept"),
-                }
-            )
-            continue
-        record = mine.iloc[0]
-        months = _months_after(str(record["submitted"]), int(record["period_end"]))
-        if months is not None and months > late_after_months:
-            rows.append(
-                {
-                    "iso3": iso3,
-                    "period": record["period"],
-                    "problem": "late",
-                    "submitted": record["submitted"],
-                    "months_after_period": months,
-                    "source": report_source(record.to_dict()),
-                }
-            )
-    data = pd.DataFrame(
-        rows, columns=["iso3", "period", "problem", "submitted", "months_after_period", "source"]
-    ).astype({"months_after_period": "Int64"})
-    display = pd.DataFrame(
-        {
-            message("col.country"): [country_label(i, names) for i in data["iso3"]],
-            message("col.period"): data["period"].map(text_cell),
-            message("col.problem"): [message(f"value.{p}") for p in data["problem"]],
-            message("col.submitted"): data["submitted"].map(text_cell),
-        }
-    )
-    return make_table(
-        "gaps_reports",
-        "gaps_national_reports",
-        display,
-        data,
-        period=period[2] if period else "?",
-        months=late_after_months,
-    )
-
-
-def _months_after(submitted: str, period_end: int) -> int | None:
-    """Whole months from the end of ``period_end`` to the submission month (``2024-03`` → 3)."""
-    try:
-        year, month = int(submitted[:4]), int(submitted[5:7]) if len(submitted) >= 7 else 12
-    except ValueError:
-        return None
-    return (year - period_end - 1) * 12 + month
 
 
 def reports_table(records: pd.DataFrame, names: Mapping[str, str]) -> Table | None:

@@ -35,6 +35,7 @@ ENGLISH: Mapping[str, str] = {
     "section.protected": "Protected areas",
     "section.reintroductions": "Reintroductions",
     "section.habitat": "Habitat and candidate sites",
+    "section.measures": "Conservation measures and Work Programme progress",
     "section.gaps": "Gaps",
     "section.maps": "Other maps",
     "section.methods": "Methods and sources",
@@ -76,6 +77,34 @@ ENGLISH: Mapping[str, str] = {
     "states.report_line": "National report {period} (version {version}, file {filename}).",
     # protected areas
     "protected.intro": "How much of the range, and how many animals, protected areas cover.",
+    # measures and Work Programme
+    "measures.intro": "Work Programme actions as each range state reported them for the latest reporting "
+    "period, progress since the previous period, and the measures of the latest national reports.",
+    "measures.no_catalogue": "The store has no Work Programme catalogue: no action matrix.",
+    "wp.no_report": "no national report",
+    "wp.report_illustrative": "{file} (illustrative)",
+    "wp.last_known": "last reported {status} in {period}",
+    "wp.no_previous": "none kept",
+    "wp.submitted": "(submitted {date})",
+    "wp.deadline": "(due {date})",
+    "wp.deadline_cycle": "deadline of the reporting cycle",
+    "wp.deadline_default": "no cycle opened, 31 December of the following year",
+    "status.not-started": "not started",
+    "status.planned": "planned",
+    "status.in-progress": "in progress",
+    "status.completed": "completed",
+    "status.not-applicable": "not applicable",
+    "status.not-reported": "not reported",
+    "status.advanced": "advanced",
+    "status.unchanged": "unchanged",
+    "status.regressed": "regressed",
+    "status.first-reported": "first reported",
+    "status.not-comparable": "not comparable",
+    "status.received": "received",
+    "status.late": "late",
+    "status.illustrative": "illustrative, not a submission",
+    "status.missing": "missing",
+    "status.awaited": "awaited",
     # reintroductions
     "reintroductions.intro": "Releases and what became of each reintroduced population.",
     # habitat
@@ -92,12 +121,14 @@ ENGLISH: Mapping[str, str] = {
     "its plugins are inlined from pinned npm packages). Attribute text is always shown as text.",
     "methods.reports": "Threats, measures, Work Programme actions and priorities come from the latest version of "
     "each range state's latest national report kept in the store (listed below with their "
-    "sha256); a report submitted more than {months} months after its period ends counts as late.",
+    "sha256). Each reporting period is judged against the deadline of the Secretariat's reporting "
+    "cycle (deerhabitat national-report cycle open), or, when no cycle was opened, 31 December of "
+    "the year after the period; a report is late when its first version came after the deadline, "
+    "and a report marked illustrative is shown as such, never as late or received.",
     "methods.failed": "The analyses could not run ({error}); their tables are left out.",
     "source.national_report": "national report {country} {period} v{version} ({filename})",
     "source.store": "store layers: {layers} (see Methods and sources)",
     "source.store_any": "store layers (see Methods and sources)",
-    "source.reports_kept": "national reports kept in the store",
     "source.rasters": "habitat rasters of the store (see Methods and sources)",
     "methods.intro": "How the figures were computed, and where every figure comes from.",
     "methods.sources_link": "Sources: see Methods and sources.",
@@ -135,8 +166,9 @@ ENGLISH: Mapping[str, str] = {
     "table.reintroductions.caption": "Founders released, latest wild count and mean yearly growth since the first "
     "release; status judged against the reference year.",
     "table.gaps_reports.title": "Missing or late national reports",
-    "table.gaps_reports.caption": "For the latest reporting period ({period}); a report counts as late when "
-    "submitted more than {months} months after the period ends.",
+    "table.gaps_reports.caption": "For the latest reporting period ({period}, deadline {deadline}): range "
+    "states with no report after the deadline, or whose first version came after it. Reports marked "
+    "illustrative are never counted late.",
     "table.gaps_stale.title": "Stale counts",
     "table.gaps_stale.caption": "Populations whose latest wild count is more than {years} years older than {year}.",
     "table.gaps_unprotected.title": "Populations outside protected areas",
@@ -144,8 +176,17 @@ ENGLISH: Mapping[str, str] = {
     "with the nearest protected area.",
     "table.gaps_no_count.title": "Range states without a recent count",
     "table.gaps_no_count.caption": "Range states with no wild count in {start}–{year}.",
-    "table.gaps_wp.title": "Work Programme actions not started",
-    "table.gaps_wp.caption": "Actions reported as not started or only planned in the latest national reports.",
+    "table.gaps_wp.title": "Work Programme actions not started or not reported",
+    "table.gaps_wp.caption": "Catalogued actions that a range state reported as not started or only planned "
+    "for {period}, or did not report on, with the last status it reported and the national "
+    "report each comes from.",
+    "table.wp_matrix.title": "Work Programme: actions by range state",
+    "table.wp_matrix.caption": "Status of each Work Programme action in each range state for {period}, how "
+    "it moved since the previous period ({previous}) in brackets, and the national report it "
+    "comes from; a dash: the action does not concern the state.",
+    "table.reporting_status.title": "National reports received, by reporting period",
+    "table.reporting_status.caption": "Each range state's national report for each reporting period, judged "
+    "against the period's deadline ({deadlines}).",
     "table.published.title": "Published range-wide estimates",
     "table.published.caption": "Estimates of the whole population published by the sources named, shown as a "
     "reference beside the store's totals (diamonds in the chart); their methods differ "
@@ -197,12 +238,13 @@ ENGLISH: Mapping[str, str] = {
     "col.growth": "Growth per year",
     "col.submitted": "Submitted",
     "col.problem": "Problem",
+    "col.deadline": "Deadline",
+    "col.last_status": "Last reported status",
+    "col.period_deadline": "{period} (due {deadline})",
     "col.age_years": "Age (years)",
     "col.nearest_pa": "Nearest protected area",
     "col.distance_km": "Distance (km)",
-    "col.programme": "Programme",
     "col.action": "Action",
-    "col.comment": "Comment",
     "col.version": "Version",
     "col.estimate": "Estimate",
     "col.rank": "Rank",

@@ -23,6 +23,8 @@ from pathlib import Path
 import geopandas as gpd
 import pandas as pd
 
+from deerhabitat.analysis.reporting import reporting_status
+from deerhabitat.analysis.work_programme import work_programme_matrix, work_programme_status
 from deerhabitat.errors import DeerHabitatError, PublishError
 from deerhabitat.io import Store
 from deerhabitat.io.cache import cache_key, read_entry, write_entry
@@ -135,7 +137,7 @@ def prepare_publication(store: StoreLike, profile: Profile | str) -> Publication
         _bundled_habitat(notes) if snapshot.bundled else (_habitat(snapshot.rasters, notes), None)
     )
     results = ExactResults(
-        tables=analysis.tables if analysis is not None else {},
+        tables={**(analysis.tables if analysis is not None else {}), **reporting_tables(snapshot)},
         reference_year=analysis.reference_year if analysis is not None else None,
         site_years=analysis.site_years if analysis is not None else None,
         habitat=tuple(habitat),
@@ -145,6 +147,34 @@ def prepare_publication(store: StoreLike, profile: Profile | str) -> Publication
     )
     data = prepare_data(snapshot.layers, snapshot.config, profile=profile, results=results)
     return Publication(snapshot, data, notes, analysis_notes)
+
+
+def reporting_tables(snapshot: StoreSnapshot) -> dict[str, pd.DataFrame]:
+    """The reporting tables of a snapshot: ``reporting_status``, ``work_programme_status`` and ``_matrix``.
+
+    ``reporting_status`` (:func:`deerhabitat.analysis.reporting.reporting_status`) is each range
+    state's national report status per period, judged against the store's reporting cycles;
+    ``work_programme_status`` (:func:`deerhabitat.analysis.work_programme.work_programme_status`)
+    each state's status per Work Programme action per period, from the snapshot's catalogue;
+    ``work_programme_matrix`` its cells of the latest period with the progress since the previous one
+    (:func:`deerhabitat.analysis.work_programme.work_programme_matrix`).
+    """
+    states = list(snapshot.config.range_states)
+    cycles = snapshot.cycles
+    if cycles.empty:
+        cycles = pd.DataFrame(columns=["period_start", "period_end", "deadline"])
+    periods = [(int(s), int(e)) for s, e in zip(cycles["period_start"], cycles["period_end"], strict=True)]
+    tables = {"reporting_status": reporting_status(snapshot.reports, cycles, states=states)}
+    if not snapshot.catalogue.empty:
+        status = work_programme_status(snapshot.catalogue, snapshot.reports, states=states, periods=periods)
+        tables["work_programme_status"] = status
+        if not status.empty:
+            latest = max(
+                zip(status["period_start"].astype(int), status["period_end"].astype(int), strict=True),
+                key=lambda p: (p[1], p[0]),
+            )
+            tables["work_programme_matrix"] = work_programme_matrix(status, latest)
+    return tables
 
 
 def _profile(profile: Profile | str) -> Profile:
