@@ -129,6 +129,18 @@ def test_repair_keeps_the_geometry_family_of_the_kind(kind, bad, expected_type):
     assert all(f.level == "warning" for f in findings)
 
 
+def test_a_line_of_one_repeated_point_collapses_to_an_error_not_a_crash():
+    # Found by hypothesis (tests/io/test_import_fuzz.py): shapely refuses keep_collapsed=False with
+    # the "linework" method, so a zero-length line must be repaired without it and then refused.
+    collapsed = shapely.LineString([(1, 1), (1, 1)])
+    out, findings = feature_checks.repair_geometries(
+        gpd.GeoDataFrame(geometry=[collapsed], crs=4326), SPECS[LayerKind.RIVERS], ["river_id='r'"]
+    )
+    assert out.geometry[0] is None
+    assert [(f.where, f.level) for f in findings] == [("river_id='r'", "error")]
+    assert "collapses when repaired" in findings[0].message
+
+
 def test_repair_reports_each_feature_and_leaves_valid_ones_alone():
     valid = shapely.box(0, 0, 1, 1)
     bowtie = shapely.Polygon([(0, 0), (1, 1), (1, 0), (0, 1)])

@@ -339,8 +339,14 @@ def repair_geometries(
             geoms[i] = None
             continue
         family = _family(spec, geoms[i])
-        method = "structure" if family == "polygon" else "linework"
-        fixed = _keep_family(shapely.make_valid(geoms[i], method=method, keep_collapsed=False), family)
+        # "structure" drops collapsed polygon parts itself; "linework" cannot (shapely refuses
+        # keep_collapsed=False there), so a collapsed line comes back as a point and
+        # _keep_family drops it.
+        if family == "polygon":
+            repaired = shapely.make_valid(geoms[i], method="structure", keep_collapsed=False)
+        else:
+            repaired = shapely.make_valid(geoms[i], method="linework")
+        fixed = _keep_family(repaired, family)
         if fixed is None or fixed.is_empty:
             findings.append(
                 error(
