@@ -14,7 +14,7 @@ folium is loaded only by those who use it).
 from typing import Any
 
 from deerhabitat.publish.assets import Basemap
-from deerhabitat.publish.data import PublishData
+from deerhabitat.publish.data import Corridors, PublishData
 from deerhabitat.publish.generalise import Profile, generalise_layers, snap_to_cell_centres
 from deerhabitat.publish.layers import MapLayer, RasterLayer, WebMap, encode_map
 from deerhabitat.publish.maps import (
@@ -50,6 +50,7 @@ def __getattr__(name: str) -> Any:
 __all__ = [
     "DEFAULT_STYLES",
     "Basemap",
+    "Corridors",
     "ExactResults",
     "Field",
     "FoliumMap",

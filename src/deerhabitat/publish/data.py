@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 import geopandas as gpd
 import pandas as pd
@@ -29,6 +30,35 @@ STATUS_TEXT = {
     "introduced": "introduced (wild)",
     "captive": "captive",
 }
+
+
+@dataclass(frozen=True)
+class Corridors:
+    """Least-cost corridors between populations (``deerhabitat habitat corridors``) as published.
+
+    Attributes
+    ----------
+    summary : mapping of str to Any
+        The figures of ``corridors.json``: ``pairs`` (one record per pair of populations), ``isolated``,
+        ``unprotected_bottlenecks``, ``populations``, ``profile``, ``resistance_transform``,
+        ``max_cost``, ``tolerance``, ``cost_unit``, ``raster_source``, ``method``.
+    paths : geopandas.GeoDataFrame
+        Least-cost paths of the linked pairs (EPSG:4326), one row per pair with its figures.
+    zones : geopandas.GeoDataFrame
+        Corridor zones of the linked pairs (EPSG:4326).
+    populations : geopandas.GeoDataFrame
+        The end points the corridors were computed from (EPSG:4326; generalised in the public profile).
+    """
+
+    summary: Mapping[str, Any]
+    paths: gpd.GeoDataFrame
+    zones: gpd.GeoDataFrame
+    populations: gpd.GeoDataFrame
+
+    @property
+    def pairs(self) -> list[dict]:
+        """The pair records (linked or not)."""
+        return list(self.summary.get("pairs") or [])
 
 
 @dataclass(frozen=True)
@@ -58,6 +88,8 @@ class PublishData:
         National report records with ``parsed`` on the latest versions (public: text positions withheld).
     provenance : pandas.DataFrame, optional
         The store's provenance log (source files by file name only).
+    corridors : Corridors, optional
+        Least-cost corridors between the populations (public: computed from generalised positions).
     """
 
     layers: Mapping[LayerKind, gpd.GeoDataFrame]
@@ -70,6 +102,7 @@ class PublishData:
     reference_year: int | None = None
     reports: pd.DataFrame | None = None
     provenance: pd.DataFrame | None = None
+    corridors: Corridors | None = None
 
     def layer(self, kind: LayerKind) -> gpd.GeoDataFrame | None:
         """The layer of ``kind`` with its missing or empty geometries dropped, or None if absent or empty."""

@@ -30,6 +30,7 @@ import hashlib
 from collections.abc import Sequence
 from dataclasses import replace
 
+import geopandas as gpd
 import pandas as pd
 import shapely
 
@@ -71,6 +72,7 @@ from deerhabitat.publish.styles import (
     range_style,
     size_legend_values,
 )
+from deerhabitat.publish.table import country_label
 from deerhabitat.schema import LayerKind, latest_period
 
 
@@ -324,7 +326,13 @@ def build_maps(data: PublishData) -> list[WebMap]:
     states = data.layer(LayerKind.RANGE_STATES)
     if states is not None:
         maps += [build_state_map(data, iso3) for iso3 in sorted(set(states["iso3"].astype(str)))]
-    for builder in (build_population_map, build_reintroductions_map, build_coverage_map, build_habitat_map):
+    for builder in (
+        build_population_map,
+        build_reintroductions_map,
+        build_coverage_map,
+        build_habitat_map,
+        build_corridors_map,
+    ):
         web_map = builder(data)
         if web_map is not None:
             maps.append(web_map)
@@ -557,8 +565,198 @@ def build_habitat_map(data: PublishData) -> WebMap | None:
     )
 
 
+CORRIDOR_ZONE_STYLE = LayerStyle(
+    "polygon",
+    Symbol("Corridor zone (within the tolerance of the least cost)", stroke="#e6550d", fill="#fdd0a2"),
+)
+CORRIDOR_PATH_STYLE = LayerStyle("line", Symbol("Least-cost path", stroke="#a63603", stroke_width_px=2.5))
+CORRIDOR_END_STYLE = LayerStyle(
+    "point",
+    Symbol("Population (corridor end)", stroke="#08306b", fill="#4292c6", fill_opacity=0.9),
+    field="isolated_text",
+    categories=(
+        ("no", Symbol("Population linked by a corridor", stroke="#08306b", fill="#4292c6", fill_opacity=0.9)),
+        ("yes", Symbol("Isolated population", stroke="#08306b", fill="#ffffff", fill_opacity=0.9)),
+    ),
+)
+BOTTLENECK_STYLE = LayerStyle(
+    "point",
+    Symbol("Bottleneck", stroke="#333333", fill="#999999", radius_px=6.0),
+    field="bottleneck_protected_text",
+    categories=(
+        (
+            "no",
+            Symbol(
+                "Bottleneck outside protected areas",
+                stroke="#67000d",
+                fill="#e31a1c",
+                radius_px=8.0,
+                fill_opacity=0.95,
+                stroke_width_px=2.0,
+            ),
+        ),
+        (
+            "yes",
+            Symbol(
+                "Bottleneck inside a protected area",
+                stroke="#00441b",
+                fill="#41ab5d",
+                radius_px=6.0,
+                fill_opacity=0.9,
+            ),
+        ),
+    ),
+)
+CORRIDOR_FIELDS = (
+    Field("title", "Corridor"),
+    Field("least_cost", "Least cost", digits=0),
+    Field("path_length_km", "Path length", unit="km", digits=0),
+    Field("zone_km2", "Corridor area", unit="km²", digits=0),
+    Field("zone_protected_percent", "Corridor area protected", unit="%", digits=0),
+    Field("path_protected_percent", "Path protected", unit="%", digits=0),
+    Field("min_width_km", "Bottleneck width", unit="km", digits=1),
+    Field("bottleneck_protected_text", "Bottleneck protected"),
+    Field("countries", "Countries crossed"),
+)
+CORRIDOR_END_FIELDS = (
+    Field("name", "Population"),
+    Field("status", "Status"),
+    Field("latest_count", "Latest count"),
+    Field("country", "Country"),
+    Field("isolated_text", "Isolated (no corridor under the maximum cost)"),
+)
+
+
+def _percent(value: object) -> float | None:
+    return None if value is None or pd.isna(value) else 100.0 * float(value)  # type: ignore[arg-type]
+
+
+def _yes_no(value: object) -> str | None:
+    return None if value is None or value is pd.NA or pd.isna(value) else ("yes" if bool(value) else "no")  # type: ignore[arg-type]
+
+
+def _corridor_frame(frame: pd.DataFrame, names: dict[str, str]) -> pd.DataFrame:
+    """Readable popup columns of a paths or zones frame (percentages, km, names, countries)."""
+    out = frame.copy()
+    out["title"] = [f"{a} – {b}" for a, b in zip(out["from_name"], out["to_name"], strict=True)]
+    for column in ("zone_protected_fraction", "path_protected_fraction"):
+        if column in out:
+            out[column.replace("_fraction", "_percent")] = [_percent(v) for v in out[column]]
+    if "min_width_m" in out:
+        out["min_width_km"] = [None if pd.isna(v) else float(v) / 1000.0 for v in out["min_width_m"]]
+    if "bottleneck_protected" in out:
+        out["bottleneck_protected_text"] = [_yes_no(v) for v in out["bottleneck_protected"]]
+    return out
+
+
+def _corridor_layers(data: PublishData) -> list[MapLayer]:
+    corridors = data.corridors
+    if corridors is None:
+        return []
+    names = country_names(data)
+    by_pair = {r["pair_id"]: r for r in corridors.pairs}
+    layers = []
+    paths = corridors.paths
+    if paths is not None and not paths.empty:
+        paths = _corridor_frame(paths.sort_values("pair_id", kind="stable").reset_index(drop=True), names)
+        paths["countries"] = [
+            ", ".join(
+                country_label(d["iso3"], names) for d in by_pair.get(p, {}).get("path_by_country") or []
+            )
+            for p in paths["pair_id"]
+        ]
+        zones = corridors.zones.merge(
+            pd.DataFrame(paths.drop(columns="geometry")).drop(
+                columns=[c for c in corridors.zones.columns if c not in ("pair_id", "geometry")]
+            ),
+            on="pair_id",
+            how="left",
+        )
+        layers.append(
+            MapLayer(
+                "corridor-zones", "Corridor zones", GROUP_HABITAT, zones, CORRIDOR_ZONE_STYLE, CORRIDOR_FIELDS
+            )
+        )
+        layers.append(
+            MapLayer(
+                "corridor-paths",
+                "Least-cost paths",
+                GROUP_HABITAT,
+                paths,
+                CORRIDOR_PATH_STYLE,
+                CORRIDOR_FIELDS,
+            )
+        )
+        necks = paths[paths["bottleneck_lon"].notna() & paths["bottleneck_lat"].notna()].copy()
+        if not necks.empty:
+            necks = gpd.GeoDataFrame(
+                pd.DataFrame(necks.drop(columns="geometry")),
+                geometry=gpd.points_from_xy(necks["bottleneck_lon"], necks["bottleneck_lat"]),
+                crs=4326,
+            ).reset_index(drop=True)
+            necks["title"] = [f"Bottleneck of {t}" for t in necks["title"]]
+            layers.append(
+                MapLayer(
+                    "corridor-bottlenecks",
+                    "Bottlenecks (narrowest point of each corridor)",
+                    GROUP_HABITAT,
+                    necks,
+                    BOTTLENECK_STYLE,
+                    CORRIDOR_FIELDS,
+                    full_legend=True,
+                )
+            )
+    ends = corridors.populations
+    if ends is not None and not ends.empty:
+        isolated = set(corridors.summary.get("isolated") or [])
+        keep = [c for c in ("site_id", "name", "iso3", "status", "latest_count") if c in ends.columns]
+        ends = with_country(gpd.GeoDataFrame(ends[keep], geometry=ends.geometry.values, crs=ends.crs), names)
+        ends["isolated_text"] = ["yes" if s in isolated else "no" for s in ends["site_id"]]
+        ends = ends.sort_values("site_id", kind="stable").reset_index(drop=True)
+        layers.append(
+            MapLayer(
+                "corridor-populations",
+                "Populations joined",
+                GROUP_POPULATIONS,
+                ends,
+                CORRIDOR_END_STYLE,
+                CORRIDOR_END_FIELDS,
+                searchable=True,
+                note=_generalisation_note(data),
+            )
+        )
+    return layers
+
+
+def build_corridors_map(data: PublishData) -> WebMap | None:
+    """Least-cost corridors between populations, over protected areas and rivers.
+
+    Corridor zones, least-cost paths, bottlenecks (those outside protected areas in red) and the populations
+    joined (generalised in the public profile).
+    """
+    corridors = _corridor_layers(data)
+    if not corridors:
+        return None
+    layers = [
+        _range_states_layer(data),
+        _rivers_layer(data),
+        _protected_areas_layer(data),
+        *corridors,
+    ]
+    return WebMap(
+        "corridors",
+        f"{data.config.species}: corridors between populations",
+        "Least-cost paths and corridor zones between the populations over the habitat resistance; red "
+        "points mark bottlenecks outside protected areas. Click a corridor for its cost, length, protected "
+        "share and bottleneck width.",
+        _drop_none(layers),
+        GROUPS,
+    )
+
+
 __all__ = [
     "PublishData",
+    "build_corridors_map",
     "build_coverage_map",
     "build_habitat_map",
     "build_maps",

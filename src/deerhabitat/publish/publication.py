@@ -28,7 +28,7 @@ import geopandas as gpd
 import pandas as pd
 
 from deerhabitat.config import StoreConfig
-from deerhabitat.publish.data import PublishData
+from deerhabitat.publish.data import Corridors, PublishData
 from deerhabitat.publish.generalise import Profile, generalise_areas, generalise_layers, withhold_positions
 from deerhabitat.publish.layers import RasterLayer
 from deerhabitat.schema import LayerKind
@@ -54,6 +54,9 @@ class ExactResults:
         National report records with ``parsed`` on the latest versions.
     provenance : pandas.DataFrame, optional
         The store's provenance log.
+    corridors : Corridors, optional
+        Least-cost corridors between the populations, computed in the profile being published (the
+        public profile drops corridors computed from exact positions).
     """
 
     tables: Mapping[str, pd.DataFrame] = field(default_factory=dict)
@@ -63,6 +66,7 @@ class ExactResults:
     candidates: gpd.GeoDataFrame | None = None
     reports: pd.DataFrame | None = None
     provenance: pd.DataFrame | None = None
+    corridors: Corridors | None = None
 
 
 def prepare_data(
@@ -96,6 +100,7 @@ def prepare_data(
     tables = {name: _frame(frame) for name, frame in results.tables.items()}
     site_years = _frame(results.site_years) if results.site_years is not None else None
     candidates = results.candidates
+    corridors = _corridors(results.corridors, profile)
     if profile is Profile.PUBLIC:
         layers = {
             k: _withhold(f)
@@ -117,7 +122,30 @@ def prepare_data(
         reference_year=results.reference_year,
         reports=reports,
         provenance=provenance,
+        corridors=corridors,
     )
+
+
+_CORRIDOR_LOCAL = ("store", "raster", "outputs", "transform_file", "registered_in_store", "excluded_sites")
+"""Entries of ``corridors.json`` a publication leaves out: local paths and sites not joined."""
+
+
+def _corridors(corridors: Corridors | None, profile: Profile) -> Corridors | None:
+    """Corridors without local paths, prepared for the profile.
+
+    In the public profile only corridors computed from generalised positions are kept (None otherwise),
+    with every position written in their text withheld.
+    """
+    if corridors is None:
+        return None
+    if profile is Profile.PUBLIC and corridors.summary.get("profile") != Profile.PUBLIC.value:
+        return None
+    summary = {k: v for k, v in corridors.summary.items() if k not in _CORRIDOR_LOCAL}
+    frames = (corridors.paths, corridors.zones, corridors.populations)
+    if profile is Profile.PUBLIC:
+        summary = _clean(summary, withhold_positions, deep=True)
+        frames = tuple(_withhold(f) for f in frames)
+    return Corridors(summary, *frames)
 
 
 def _frame(frame: pd.DataFrame) -> pd.DataFrame:

@@ -86,6 +86,7 @@ def habitat_corridors(
     tolerance: float | None = None,
     profile: str = "public",
     include_uncounted: bool = False,
+    register: bool = True,
 ) -> HabitatReport:
     """Least-cost corridors between every pair of populations (``deerhabitat habitat corridors``).
 
@@ -113,6 +114,9 @@ def habitat_corridors(
         ``public`` starts corridors at the generalised population positions.
     include_uncounted : bool, default False
         Also join wild sites that have no wild count.
+    register : bool, default True
+        Register the rasters in the store when it is writable (False: the store is only read, as when
+        a publication computes corridors).
 
     Returns
     -------
@@ -174,7 +178,7 @@ def habitat_corridors(
         isolated=isolated_populations(result.pairs, ids),
         unprotected_bottlenecks=unprotected,
     )
-    summary["registered_in_store"] = _register(db, writable, surface, outputs)
+    summary["registered_in_store"] = _register(db, writable and register, surface, outputs)
     outputs["manifest"] = _write_manifest(
         out_dir, "corridors.json", {**summary, "outputs": {k: str(v) for k, v in sorted(outputs.items())}}
     )

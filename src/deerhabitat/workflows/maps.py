@@ -13,6 +13,7 @@ styles as QGIS layer styles in the store when the store is writable (never the b
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import tempfile
@@ -31,8 +32,10 @@ from deerhabitat.io.cache import cache_key, read_entry, write_entry
 from deerhabitat.io.raster import read_display_image
 from deerhabitat.io.snapshot import StoreSnapshot
 from deerhabitat.io.store import StyleRow
+from deerhabitat.io.vector import read_vector
 from deerhabitat.publish import (
     Basemap,
+    Corridors,
     ExactResults,
     Profile,
     PublishData,
@@ -133,9 +136,11 @@ def prepare_publication(store: StoreLike, profile: Profile | str) -> Publication
     snapshot = take_snapshot(store)
     notes: list[str] = _missing_notes(snapshot)
     analysis, analysis_notes = _analysis(snapshot)
-    habitat, candidates = (
-        _bundled_habitat(notes) if snapshot.bundled else (_habitat(snapshot.rasters, notes), None)
-    )
+    if snapshot.bundled:
+        habitat, candidates, corridors = _bundled_habitat(snapshot.path, profile, notes)
+    else:
+        habitat, candidates = _habitat(snapshot.rasters, notes), None
+        corridors = _store_corridors(snapshot, profile, notes)
     results = ExactResults(
         tables={**(analysis.tables if analysis is not None else {}), **reporting_tables(snapshot)},
         reference_year=analysis.reference_year if analysis is not None else None,
@@ -144,6 +149,7 @@ def prepare_publication(store: StoreLike, profile: Profile | str) -> Publication
         candidates=candidates,
         reports=snapshot.reports,
         provenance=snapshot.provenance,
+        corridors=corridors,
     )
     data = prepare_data(snapshot.layers, snapshot.config, profile=profile, results=results)
     return Publication(snapshot, data, notes, analysis_notes)
@@ -249,8 +255,10 @@ def _display_layer(path: Path, kind: str, notes: list[str]) -> RasterLayer | Non
     )
 
 
-def _bundled_habitat(notes: list[str]) -> tuple[list[RasterLayer], gpd.GeoDataFrame | None]:
-    """AOH, suitability and candidate sites of the bundled sample rasters (computed in a temporary folder)."""
+def _bundled_habitat(
+    store: Path, profile: Profile, notes: list[str]
+) -> tuple[list[RasterLayer], gpd.GeoDataFrame | None, Corridors | None]:
+    """AOH, suitability, candidate sites and corridors of the bundled sample rasters (in a tmp dir)."""
     from deerhabitat.workflows.habitat import bundled_habitat, habitat_candidates
 
     try:
@@ -260,16 +268,116 @@ def _bundled_habitat(notes: list[str]) -> tuple[list[RasterLayer], gpd.GeoDataFr
                 _display_layer(Path(reports[kind].outputs["raster"]), kind, notes)
                 for kind in ("aoh", "suitability")
             ]
-            candidates = habitat_candidates(
-                out=tmp, suitability=reports["suitability"].outputs["raster"]
-            ).table
+            suitability = Path(reports["suitability"].outputs["raster"])
+            candidates = habitat_candidates(out=tmp, suitability=suitability).table
+            corridors = _computed_corridors(store, suitability, profile, notes)
     except DeerHabitatError as exc:
         notes.append(f"The habitat of the bundled sample rasters could not be computed: {exc}")
-        return [], None
+        return [], None, None
     notes.append(
         "Habitat rasters are the bundled illustrative sample rasters (see data/README.md), not a survey."
     )
-    return [layer for layer in layers if layer is not None], candidates
+    return [layer for layer in layers if layer is not None], candidates, corridors
+
+
+# -- corridors -------------------------------------------------------------------------------------------
+
+CORRIDOR_CACHE_AREA = "corridors"
+"""Cache area of the corridors a publication computes, keyed by :func:`_corridor_key`."""
+
+_CORRIDOR_FILES = ("corridors.json", "corridors.gpkg")
+
+
+def _store_corridors(snapshot: StoreSnapshot, profile: Profile, notes: list[str]) -> Corridors | None:
+    """The store's corridors in ``profile``.
+
+    The latest registered outputs of ``deerhabitat habitat corridors`` computed in ``profile``, else corridors
+    computed from the latest registered suitability raster (the store is only read), else None with a note.
+    """
+    rows = snapshot.rasters
+    if rows is None or rows.empty:
+        rows = pd.DataFrame(columns=["role", "path", "time_utc"])
+    rows = rows.sort_values("time_utc", kind="stable")
+    for path in reversed([Path(p) for p in rows.loc[rows["role"] == "corridors", "path"]]):
+        folder = path.parent
+        if all((folder / name).is_file() for name in _CORRIDOR_FILES):
+            try:
+                found = _read_corridors(folder)
+            except (OSError, ValueError, DeerHabitatError):
+                continue
+            if found.summary.get("profile") == profile.value:
+                return found
+    present = [Path(p) for p in rows.loc[rows["role"] == "suitability", "path"] if Path(p).is_file()]
+    if not present:
+        notes.append(message("corridors.none"))
+        return None
+    return _computed_corridors(snapshot.path, present[-1], profile, notes)
+
+
+def _corridor_key(store: Path, suitability: Path, profile: Profile) -> str:
+    from importlib import resources
+
+    from deerhabitat._version import __version__
+    from deerhabitat.io import file_sha256
+    from deerhabitat.workflows import corridors as workflow
+
+    code = resources.files("deerhabitat.analysis.habitat")
+    sources = sorted(
+        (p.name, file_sha256(Path(str(p)))) for p in code.iterdir() if p.name.startswith("corridors")
+    )
+    return cache_key(
+        {
+            "store": file_sha256(store),
+            "suitability": file_sha256(suitability),
+            "profile": profile.value,
+            "analysis_code": sources,
+            "workflow_code": file_sha256(Path(workflow.__file__)),
+            "tool_version": __version__,
+        }
+    )
+
+
+def _computed_corridors(
+    store: Path, suitability: Path, profile: Profile, notes: list[str]
+) -> Corridors | None:
+    """Corridors of ``store``'s populations over ``suitability`` in ``profile`` (None and a note on failure).
+
+    Computed once per content of the inputs and kept in the user's cache (:mod:`deerhabitat.io.cache`); the
+    store is never written.
+    """
+    from deerhabitat.workflows.corridors import habitat_corridors
+
+    key = _corridor_key(store, suitability, profile)
+    entry = read_entry(CORRIDOR_CACHE_AREA, key)
+    if entry is not None and set(entry.files) == set(_CORRIDOR_FILES):
+        return _read_corridors(entry.folder)
+    try:
+        with tempfile.TemporaryDirectory(prefix="deerhabitat-corridors-") as tmp:
+            habitat_corridors(
+                out=tmp, store=store, suitability=suitability, profile=profile.value, register=False
+            )
+            corridors = _read_corridors(Path(tmp))
+            write_entry(
+                CORRIDOR_CACHE_AREA,
+                key,
+                {n: Path(tmp) / n for n in _CORRIDOR_FILES},
+                {"profile": profile.value},
+            )
+    except DeerHabitatError as exc:
+        notes.append(message("corridors.failed", error=exc))
+        return None
+    return corridors
+
+
+def _read_corridors(folder: Path) -> Corridors:
+    """The corridors written by ``deerhabitat habitat corridors`` into ``folder``."""
+    summary = json.loads((folder / "corridors.json").read_text(encoding="utf-8"))
+    path = folder / "corridors.gpkg"
+    paths, zones, populations = (
+        read_vector(path, layer=name).frame
+        for name in ("corridor_paths", "corridor_zones", "corridor_populations")
+    )
+    return Corridors(summary, paths, zones, populations)
 
 
 # -- writing ------------------------------------------------------------------------------------------
