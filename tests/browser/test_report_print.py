@@ -22,6 +22,7 @@ SECTIONS = [
     "Protected areas",
     "Reintroductions",
     "Habitat and candidate sites",
+    "Connectivity",
     "Gaps",
     "Methods and sources",
     "Appendix: embed these maps",
@@ -80,6 +81,33 @@ def test_report_renders_offline_with_every_embedded_map(opened):
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.locator("#summary").scroll_into_view_if_needed()
     page.screenshot(path=str(SCREENSHOTS / "report-summary.png"))
+    log.assert_clean()
+
+
+def test_connectivity_section_shows_its_corridor_map_and_tables(opened):
+    page, log = opened
+    section = page.locator("#connectivity")
+    assert section.locator("h2").inner_text().strip() == "Connectivity"
+    frame = section.locator("iframe.dh-screen")
+    assert frame.count() == 1
+    frame.scroll_into_view_if_needed()
+    inner = frame.element_handle().content_frame()
+    inner.wait_for_selector(".dh-map[data-ready]", state="attached", timeout=30_000)
+    assert inner.url.endswith("/corridors.html")
+    # zones and paths drawn as interactive vector paths, bottlenecks and populations as markers
+    assert inner.locator("path.leaflet-interactive").count() > 10
+    legend = inner.locator("body").text_content()  # the layer list and legend, folded or not
+    for label in ("Least-cost path", "Bottleneck outside protected areas", "Protected areas", "Rivers"):
+        assert label in legend, label
+    tables = [t.strip() for t in section.locator("table caption, figcaption, h3").all_inner_texts()]
+    text = section.inner_text()
+    for title in ("Corridors between populations", "Isolated populations", "Unprotected bottlenecks"):
+        assert title in text, (title, tables)
+    assert "illustrative" in text and "tolerance" not in text.split("Method:")[0]
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    section.scroll_into_view_if_needed()
+    page.screenshot(path=str(SCREENSHOTS / "report-connectivity.png"), full_page=False)
+    frame.screenshot(path=str(SCREENSHOTS / "report-connectivity-map.png"))
     log.assert_clean()
 
 

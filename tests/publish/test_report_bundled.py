@@ -11,11 +11,12 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from publish_builders import coordinate_patterns
+from publish_builders import cell_centre, coordinate_patterns
 
 from deerhabitat.config import bundled_store_path
 from deerhabitat.io import Store
 from deerhabitat.workflows.analyze import analyze
+from deerhabitat.workflows.maps import prepare_publication
 from deerhabitat.workflows.national_report import national_report_validate
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -78,6 +79,7 @@ def test_bundled_report_has_maps_tables_static_images_and_a_chart(bundled):
         "Protected areas",
         "Reintroductions",
         "Habitat and candidate sites",
+        "Connectivity",
         "Gaps",
         "Methods and sources",
         "Appendix: embed these maps",
@@ -129,6 +131,39 @@ def test_no_exact_wild_position_in_the_bundled_public_tables_and_charts(bundled)
         for pattern in coordinate_patterns(lon, lat):
             hits = [p.name for p, text in texts.items() if pattern.search(text)]
             assert not hits, (pattern.pattern, hits)
+
+
+def test_no_exact_wild_position_in_the_bundled_public_corridors(bundled):
+    root, _ = bundled
+    out = root / "one" / "maps"
+    sites = pd.read_csv(ROOT / "data" / "sources" / "sites.csv")
+    wild = sites[sites["status"] != "captive"]
+    files = [
+        out / "corridors.html",
+        out / "embed" / "corridors.txt",
+        *(out / "tables").glob("corridors*.csv"),
+    ]
+    assert len(files) >= 4 and all(p.is_file() for p in files)
+    texts = {p: p.read_text(encoding="utf-8") for p in files}
+    for lon, lat in zip(wild["lon"], wild["lat"], strict=True):
+        for pattern in coordinate_patterns(lon, lat):
+            hits = [p.name for p, text in texts.items() if pattern.search(text)]
+            assert not hits, (pattern.pattern, hits)
+    # the corridors end where the public edition shows the populations: their 10 km cell centres,
+    # computed here with pyproj, never at the recorded positions
+    data = prepare_publication(bundled_store_path(), "public").data
+    ends = data.corridors.populations.set_index("site_id")
+    recorded = wild.set_index("site_id").loc[ends.index]
+    for site_id, point in ends.geometry.items():
+        lon, lat = recorded.loc[site_id, ["lon", "lat"]]
+        assert (point.x, point.y) == pytest.approx(cell_centre(lon, lat), abs=1e-5), site_id
+        assert abs(point.x - lon) + abs(point.y - lat) > 1e-4, site_id
+    paths = data.corridors.paths
+    assert len(paths) and all(
+        any(end == pytest.approx(tuple(ends.geometry[i].coords[0]), abs=1e-5) for i in (a, b))
+        for a, b, line in zip(paths["from_id"], paths["to_id"], paths.geometry, strict=True)
+        for end in (line.coords[0], line.coords[-1])
+    )
 
 
 def test_published_estimates_only_for_their_species():

@@ -46,6 +46,7 @@ def _used_keys() -> set[str]:
         "report_tables.py",
         "national_report_tables.py",
         "work_programme_tables.py",
+        "corridor_tables.py",
     )
     files = [SRC / "publish" / n for n in (*modules, "charts.py", "generalise.py")] + [
         SRC / "workflows" / "report.py",

@@ -3,7 +3,7 @@
 :func:`build_document` lays out the report from the publication data only
 (:class:`~deerhabitat.publish.data.PublishData`, already prepared for the profile) and the maps built
 from it: executive summary, population trends, one section per range state, protected areas,
-reintroductions, habitat, gaps, methods and sources. Tables come from
+reintroductions, habitat, connectivity, gaps, methods and sources. Tables come from
 :mod:`deerhabitat.publish.report_tables` and :mod:`deerhabitat.publish.national_report_tables`,
 charts from :mod:`deerhabitat.publish.charts`; the page is drawn by
 :func:`deerhabitat.publish.report_page.render_report`.
@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from deerhabitat.publish import corridor_tables as ct
 from deerhabitat.publish import national_report_tables as nr
 from deerhabitat.publish import report_tables as rt
 from deerhabitat.publish import work_programme_tables as wp
@@ -141,6 +142,7 @@ def _sections(
             (message("habitat.intro") if "habitat" in figures else message("habitat.none"),),
             blocks=_blocks(rt.candidates_table(data.candidates), figures.get("habitat")),
         ),
+        _connectivity(data, names, figures),
         Section(
             "gaps",
             message("section.gaps"),
@@ -160,6 +162,26 @@ def _sections(
             ),
         ),
     ]
+
+
+def _connectivity(data: PublishData, names: Mapping[str, str], figures: Mapping[str, MapFigure]) -> Section:
+    corridors = data.corridors
+    if corridors is None:
+        return Section("connectivity", message("section.connectivity"), (message("connectivity.none"),))
+    method = [ct.corridor_method(corridors)]
+    if corridors.summary.get("illustrative"):
+        method.append(message("connectivity.illustrative"))
+    return Section(
+        "connectivity",
+        message("section.connectivity"),
+        (message("connectivity.intro"), *method),
+        blocks=_blocks(
+            figures.get("corridors"),
+            ct.corridor_pairs_table(corridors, names),
+            ct.isolated_table(corridors, names),
+            ct.unprotected_bottlenecks_table(corridors, names),
+        ),
+    )
 
 
 def _trends(

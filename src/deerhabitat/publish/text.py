@@ -36,6 +36,7 @@ ENGLISH: Mapping[str, str] = {
     "section.reintroductions": "Reintroductions",
     "section.habitat": "Habitat and candidate sites",
     "section.measures": "Conservation measures and Work Programme progress",
+    "section.connectivity": "Connectivity",
     "section.gaps": "Gaps",
     "section.maps": "Other maps",
     "section.methods": "Methods and sources",
@@ -111,6 +112,23 @@ ENGLISH: Mapping[str, str] = {
     "habitat.intro": "Area of habitat, suitability and candidate sites for reintroduction, from the store's "
     "rasters.",
     "habitat.none": "The store has no habitat raster; this section is empty.",
+    # connectivity
+    "connectivity.intro": "Which populations are connected, through which stretches, and which of those are "
+    "protected: least-cost corridors between every pair of populations over a resistance derived from habitat "
+    "suitability. The map shows the corridor zones, the least-cost paths and the bottleneck of each corridor "
+    "(red: outside protected areas).",
+    "connectivity.none": "No corridors were computed for this store (see Methods and sources).",
+    "connectivity.transform": "{formula} with k = {k} and p = {p}",
+    "connectivity.given_resistance": "a resistance raster given as it is",
+    "connectivity.method": "Method: cost-weighted distances from each population over {transform} (cost unit: "
+    "{unit}); a pair is linked when its least cost is at most {max_cost}; the corridor zone holds the cells "
+    "whose cost through them is within {tolerance} of the least cost (normalised least-cost corridor); the "
+    "bottleneck is the corridor's narrowest point. Corridor end points: {positions}.",
+    "connectivity.illustrative": "The suitability used here is the bundled illustrative sample raster, a proxy "
+    "made from land cover and elevation, not a survey: read the corridors as an example of the method.",
+    "connectivity.no_corridors": "No suitability raster or corridor output is registered in the store (see `deerhabitat "
+    "habitat suitability` and `deerhabitat habitat corridors`): no corridors map or Connectivity tables.",
+    "connectivity.failed": "The corridors between populations could not be computed ({error}); no corridors map.",
     # gaps
     "gaps.intro": "What is missing or out of date, judged against {year} (the latest year with a wild count).",
     # methods
@@ -129,6 +147,7 @@ ENGLISH: Mapping[str, str] = {
     "source.national_report": "national report {country} {period} v{version} ({filename})",
     "source.store": "store layers: {layers} (see Methods and sources)",
     "source.store_any": "store layers (see Methods and sources)",
+    "source.corridors": "least-cost corridors over the habitat suitability (see Connectivity)",
     "source.rasters": "habitat rasters of the store (see Methods and sources)",
     "methods.intro": "How the figures were computed, and where every figure comes from.",
     "methods.sources_link": "Sources: see Methods and sources.",
@@ -195,6 +214,17 @@ ENGLISH: Mapping[str, str] = {
     "table.candidates.caption": "Contiguous suitable habitat inside the historical range away from current "
     "populations, ranked by a score of area, protection and proximity to a source "
     "population; distances to the nearest wild population and source, in km.",
+    "table.corridors.title": "Corridors between populations",
+    "table.corridors.caption": "Every pair of populations: the least cost of moving between them, the length of "
+    "the least-cost path, the area of the corridor zone and its share inside protected areas, the width of the "
+    "narrowest point and whether it is protected, and the countries the path crosses. Pairs with no corridor "
+    "under the maximum cost ({max_cost}) come last.",
+    "table.isolated.title": "Isolated populations",
+    "table.isolated.caption": "Populations with no corridor to any other population under the maximum cost "
+    "({max_cost}).",
+    "table.bottlenecks.title": "Unprotected bottlenecks",
+    "table.bottlenecks.caption": "The narrowest point of each corridor that lies outside protected areas, "
+    "narrowest first: where protection or restoration would keep the populations connected.",
     "table.coverage_by_year.title": "Coverage of each year's total",
     "table.coverage_by_year.caption": "How many of the {of} range states have a figure each year, and how each "
     "figure was made; a year is complete only when every range state has one.",
@@ -272,6 +302,15 @@ ENGLISH: Mapping[str, str] = {
     "col.features": "Features",
     "col.kind": "Kind",
     "col.text": "Text",
+    "col.populations": "Populations",
+    "col.least_cost": "Least cost",
+    "col.path_length_km": "Path length (km)",
+    "col.corridor_km2": "Corridor area (km²)",
+    "col.corridor_protected": "Corridor protected",
+    "col.bottleneck_km": "Bottleneck width (km)",
+    "col.bottleneck_protected": "Bottleneck protected",
+    "col.countries_crossed": "Countries crossed",
+    "value.no_corridor": "no corridor",
     "value.all_states": "All range states",
     "value.whole_range": "Whole range",
     "value.missing": "missing",

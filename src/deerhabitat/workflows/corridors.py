@@ -165,7 +165,9 @@ def habitat_corridors(
     outputs.update(_write_vectors(out_dir, result, pops, positions, ends, grid, pairs))
     outputs["table"] = out_dir / "corridors.csv"
     write_frame_csv(pairs, outputs["table"])
-    summary = _summary(db, chosen, surface, model, settings, config, grid, pops, positions, ends, excluded)
+    summary = _summary(
+        db, chosen, surface, surface.model, settings, config, grid, pops, positions, ends, excluded
+    )
     unprotected = [
         r["pair_id"]
         for r in records

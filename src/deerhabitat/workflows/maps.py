@@ -18,7 +18,7 @@ import logging
 import os
 import tempfile
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import geopandas as gpd
@@ -255,6 +255,9 @@ def _display_layer(path: Path, kind: str, notes: list[str]) -> RasterLayer | Non
     )
 
 
+_BUNDLED = "the bundled illustrative sample suitability (see data/README.md)"
+
+
 def _bundled_habitat(
     store: Path, profile: Profile, notes: list[str]
 ) -> tuple[list[RasterLayer], gpd.GeoDataFrame | None, Corridors | None]:
@@ -271,6 +274,10 @@ def _bundled_habitat(
             suitability = Path(reports["suitability"].outputs["raster"])
             candidates = habitat_candidates(out=tmp, suitability=suitability).table
             corridors = _computed_corridors(store, suitability, profile, notes)
+            if corridors is not None:
+                corridors = replace(
+                    corridors, summary={**corridors.summary, "illustrative": True, "raster_source": _BUNDLED}
+                )
     except DeerHabitatError as exc:
         notes.append(f"The habitat of the bundled sample rasters could not be computed: {exc}")
         return [], None, None
@@ -309,7 +316,7 @@ def _store_corridors(snapshot: StoreSnapshot, profile: Profile, notes: list[str]
                 return found
     present = [Path(p) for p in rows.loc[rows["role"] == "suitability", "path"] if Path(p).is_file()]
     if not present:
-        notes.append(message("corridors.none"))
+        notes.append(message("connectivity.no_corridors"))
         return None
     return _computed_corridors(snapshot.path, present[-1], profile, notes)
 
@@ -364,7 +371,7 @@ def _computed_corridors(
                 {"profile": profile.value},
             )
     except DeerHabitatError as exc:
-        notes.append(message("corridors.failed", error=exc))
+        notes.append(message("connectivity.failed", error=exc))
         return None
     return corridors
 
