@@ -20,6 +20,7 @@ SECTIONS = [
     "Population trends",
     "Status per range state",
     "Protected areas",
+    "Conservation measures and Work Programme progress",
     "Reintroductions",
     "Habitat and candidate sites",
     "Connectivity",
