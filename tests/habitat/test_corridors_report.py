@@ -8,14 +8,16 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import pandas as pd
 import pytest
 import shapely
-from test_corridors_workflow import world  # noqa: F401  (the fixture)
+from habitat_builders import km_grid
+from test_corridors_workflow import _resistance, world  # noqa: F401  (world: the fixture)
 
 from deerhabitat.publish import build_maps
 from deerhabitat.publish.document import DocumentText, build_document
-from deerhabitat.publish.generalise import snap_to_cell_centres
+from deerhabitat.publish.generalise import Profile, snap_to_cell_centres
 from deerhabitat.publish.text import ENGLISH, message
 from deerhabitat.workflows.corridors import PAIR_COLUMNS, habitat_corridors
 from deerhabitat.workflows.maps import prepare_publication
@@ -100,3 +102,40 @@ def test_public_publication_uses_only_corridors_from_generalised_positions(world
     assert shapely.equals_exact(
         layer.frame.set_index("site_id").loc[["A", "B", "D"]].geometry.values, expected.values, tolerance=1e-6
     ).all()
+
+
+def test_publication_computes_corridors_once_per_input_content_and_leaves_the_store_alone(
+    world,  # noqa: F811
+    monkeypatch,
+    tmp_path,
+    tif,
+):
+    import deerhabitat.workflows.corridors as workflow
+    from deerhabitat.io import Store
+    from deerhabitat.io.raster import raster_record, read_raster_info
+    from deerhabitat.workflows.maps import CORRIDOR_CACHE_AREA, _corridor_key
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    resistance = _resistance()
+    values = np.where(resistance > 0, 1.0 / np.maximum(resistance, 1.0), -9999.0).astype("float32")
+    suitability = tif("suitability.tif", values, km_grid(50, 40), nodata=-9999.0)
+    store = Store(world["store"])
+    with store.transaction() as tx:
+        tx.register_rasters([raster_record(read_raster_info(suitability), "suitability", command="test")])
+    before = world["store"].read_bytes()
+    calls = []
+    real = workflow.habitat_corridors
+    monkeypatch.setattr(workflow, "habitat_corridors", lambda **kw: calls.append(kw) or real(**kw))
+
+    first = prepare_publication(world["store"], "public").data.corridors
+    second = prepare_publication(world["store"], "public").data.corridors
+    assert len(calls) == 1 and calls[0]["register"] is False
+    assert world["store"].read_bytes() == before  # computed for the publication only, never registered
+    assert first is not None and first.summary["profile"] == "public"
+    assert first.summary["pairs"] == second.summary["pairs"]
+    # a damaged cache entry is computed again
+    folder = tmp_path / "cache" / "deerhabitat" / CORRIDOR_CACHE_AREA
+    key = _corridor_key(world["store"], suitability, Profile.PUBLIC)
+    (folder / key / "corridors.json").write_text("{}", encoding="utf-8")
+    third = prepare_publication(world["store"], "public").data.corridors
+    assert len(calls) == 2 and third.summary["pairs"] == first.summary["pairs"]

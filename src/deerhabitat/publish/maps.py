@@ -703,7 +703,6 @@ def _corridor_layers(data: PublishData) -> list[MapLayer]:
                     necks,
                     BOTTLENECK_STYLE,
                     CORRIDOR_FIELDS,
-                    full_legend=True,
                 )
             )
     ends = corridors.populations
