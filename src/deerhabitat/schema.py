@@ -95,6 +95,16 @@ SITE_SCOPES = ("site", "country")
 """``site`` (default): one population. ``country``: a national total or estimate standing for the
 country's populations where no site-level figure is known (see the totals rule in the analysis)."""
 COUNT_METHODS = ("census", "distance-sampling", "camera-trap", "enclosure-count", "estimate")
+DATA_STATUSES = ("surveyed", "estimated", "national-total", "national-split", "illustrative")
+"""What a count is: ``surveyed`` (a census, distance sampling, camera traps or an enclosure count of the
+site), ``estimated`` (an expert or reported estimate of the site), ``national-total`` (a figure for a
+whole country), ``national-split`` (a share of a national or global figure put on a country for want
+of a per-country split), ``illustrative`` (made up for illustration, not data). National totals and
+splits have no position: they never count inside or outside a protected area and are never a map
+marker. When a store's counts have no ``data_status``, it is derived (see
+:func:`deerhabitat.analysis.count_data_status`)."""
+NATIONAL_DATA_STATUSES = ("national-total", "national-split")
+"""Data statuses of figures that stand for a whole country and have no position."""
 
 # ISO 3166-1 alpha-3 codes (officially assigned), plus XKX (Kosovo, used by WDPA and Natural Earth).
 ISO3_CODES = frozenset(
@@ -290,6 +300,15 @@ SPECS: Mapping[LayerKind, LayerSpec] = {
             Column("method", "str", allowed=COUNT_METHODS),
             Column("captive", "bool"),
             _SOURCE,
+            Column(
+                "data_status",
+                "str",
+                required=False,
+                nullable=True,
+                allowed=DATA_STATUSES,
+                description="surveyed, estimated, national-total, national-split or illustrative "
+                "(derived from the method and the site's scope when empty)",
+            ),
         ),
         ("Point",),
         description="population counts (survey location defaults to the site's)",

@@ -119,9 +119,9 @@ def test_animals_inside_count_once_and_boundary_points_are_inside(make_sites, ma
     table = protected_population(site_year_counts(counts, sites), pas)
     # in2 is in both areas (counted once), edge on b's boundary (inside), out outside; t counts 0
     assert table.drop(columns="protected_fraction").values.tolist() == [
-        ["UZB", 2018, 30, 30, 0, False],
-        ["TJK", 2020, 0, 0, 0, False],
-        ["UZB", 2020, 60, 47, 13, False],
+        ["UZB", 2018, 30, 30, 30, 0, True, False, ""],
+        ["TJK", 2020, 0, 0, 0, 0, True, False, ""],
+        ["UZB", 2020, 60, 60, 47, 13, True, False, ""],
     ]
     np.testing.assert_allclose(table["protected_fraction"], [1.0, np.nan, 47 / 60])
 
@@ -228,7 +228,8 @@ def test_inside_plus_outside_is_the_total_and_a_new_area_never_lowers_it(
 ):
     site_years, pas = _inputs(make_sites, make_counts, make_pas, points, boxes)
     before = protected_population(site_years, pas)
-    assert (before["inside"] + before["outside"] == before["count"]).all()
+    assert (before["inside"] + before["outside"] == before["count"]).all()  # no national figure here
+    assert (before["located"] == before["count"]).all()
     fractions = before["protected_fraction"].dropna()
     assert ((fractions >= 0) & (fractions <= 1)).all()
     _, more = _inputs(make_sites, make_counts, make_pas, points, [*boxes, extra])

@@ -263,7 +263,7 @@ def test_gaps(output):
 
 def test_out_writes_every_table_and_the_store_is_unchanged(output):
     files = sorted(p.name for p in output["out"].iterdir())
-    assert "analysis.json" in files and "totals_by_year.csv" in files and len(files) == 16
+    assert "analysis.json" in files and "totals_by_year.csv" in files and len(files) == 17
     with open(output["out"] / "totals_by_year.csv", newline="") as fh:
         assert list(csv.reader(fh)) == [["year", "count"], ["2002", "400"], ["2010", "705"], ["2020", "1960"]]
     with open(output["out"] / "site_protection.csv", newline="") as fh:
@@ -309,7 +309,10 @@ def test_the_store_can_come_from_the_environment(store_path, run_cli):
     result = run_cli("analyze", env={"DEERHABITAT_STORE": str(store_path)})
     assert result.exit_code == 0, result
     assert "Wild animals by year: 2002: 400, 2010: 705, 2020: 1960" in result.stdout
-    assert "Inside protected areas in 2020: 1400 of 1960 (71%)" in result.stdout
+    assert (
+        "Inside protected areas in 2020: 1400 of 1960 animals counted at sites (71%); national figures have "
+        "no position" in result.stdout
+    )
 
 
 def test_errors_are_one_line_and_exit_1_or_2(tmp_path, run_cli, store_path):
@@ -338,9 +341,50 @@ def test_bundled_store(run_cli):
         pytest.skip("the bundled store src/deerhabitat/data/bukhara-deer.gpkg is not built yet")
     result = run_cli("analyze", "--json")
     assert result.exit_code == 0, result
-    totals = json.loads(result.stdout)["totals_by_year"]
+    data = json.loads(result.stdout)
+    totals = data["totals_by_year"]
     assert 350 <= totals["2002"] <= 450
     assert 3300 <= totals["2020"] <= 3900
+    _bundled_honest_figures(data)
+
+
+def _bundled_honest_figures(data):
+    """The bundled figures, worked out by hand from data/sources (see data/README.md)."""
+    protected = {(r["iso3"], r["year"]): r for r in data["protected_by_country_year"]}
+    # 2020: Tajikistan's only figure is its national total (408): not assessable, not 0 %
+    tjk = protected[("TJK", 2020)]
+    assert (tjk["count"], tjk["located"], tjk["inside"], tjk["outside"]) == (408, 0, 0, 0)
+    assert tjk["assessable"] is False and tjk["protected_fraction"] is None
+    # 2023: Kazakhstan's national ~1,140 has no position; only Ile-Balkhash's 150 (2022, carried) is
+    # located, and it lies in the Ile-Balkhash reserve
+    kaz = protected[("KAZ", 2023)]
+    assert (kaz["count"], kaz["located"], kaz["inside"], kaz["outside"]) == (1140, 150, 150, 0)
+    assert kaz["protected_fraction"] == 1.0 and "1,140 has no position" in kaz["note"]
+    # 2023 Uzbekistan: LABR 1,475 + Kyzylkum 186 + Zarafshan 105 inside, Khorezm 10 outside
+    uzb = protected[("UZB", 2023)]
+    assert (uzb["count"], uzb["located"], uzb["inside"], uzb["outside"]) == (1776, 1776, 1766, 10)
+    # 2002: the split of the global figure (192) has no position either; Karachingil (200) lies
+    # outside every protected area
+    assert (protected[("UZB", 2002)]["located"], protected[("UZB", 2002)]["assessable"]) == (0, False)
+    assert (protected[("KAZ", 2002)]["inside"], protected[("KAZ", 2002)]["outside"]) == (0, 200)
+    # every protected share of the range names its geometry and carries the caveat
+    coverage = {(r["period"], r["iso3"]): r for r in data["range_coverage"]}
+    whole = coverage[("2020", "ALL")]
+    assert whole["range_geometry"].startswith("belts or buffers drawn along rivers")
+    assert whole["protected_area_geometry"] == "circles of the reported area around a point (13 of 13 areas)"
+    assert whole["caveat"].startswith("Approximate:")
+    assert all(r["caveat"] for r in data["range_coverage"])
+    # a decline only where method and coverage compare
+    trends = {(r["iso3"], r["to_year"]): r for r in data["country_trends"]}
+    uzb_trend = trends[("UZB", 2023)]
+    assert (uzb_trend["from_year"], uzb_trend["from_count"], uzb_trend["to_count"]) == (2019, 2112, 1776)
+    assert uzb_trend["trend"] == "not comparable" and uzb_trend["reason"].startswith("coverage changed")
+    assert trends[("UZB", 2019)]["trend"] == "not comparable"  # LABR: estimate 2014 -> distance sampling
+    assert "method changed" in trends[("UZB", 2019)]["reason"]
+    assert trends[("TJK", 2022)]["trend"] == "decline"  # national total 510 -> 434, both estimates
+    assert trends[("TJK", 2020)]["trend"] == "not comparable"  # Tigrovaya Balka 8 -> national 408
+    declines = {(r["iso3"], r["to_year"]) for r in data["country_trends"] if r["trend"] == "decline"}
+    assert declines == {("TJK", 2000), ("TJK", 2022)}
 
 
 def test_a_dataset_imported_with_deerhabitat_import(tmp_path, run_cli):

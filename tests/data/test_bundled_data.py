@@ -192,7 +192,23 @@ def test_country_scope_sites_are_flagged_approximate(layers):
     national = layers["sites"][layers["sites"]["scope"] == "country"]
     assert set(national["iso3"]) >= {"TJK", "KAZ"}
     assert national["approximate"].all()
-    assert national["name"].str.contains("national estimate").all()
+    named = national.set_index("site_id")["name"]
+    assert named.drop("UZB-NATIONAL").str.contains("national estimate").all()
+    # The 2002 split is not a national estimate and is not labelled one.
+    assert "national estimate" not in named["UZB-NATIONAL"] and "split" in named["UZB-NATIONAL"]
+
+
+def test_every_count_has_its_data_status(layers):
+    counts = layers["population-counts"].set_index("count_id")
+    sites = layers["sites"].set_index("site_id")
+    assert counts["data_status"].notna().all()
+    national_sites = counts["site_id"].map(sites["scope"]).eq("country")
+    assert counts.loc[national_sites, "data_status"].isin(["national-total", "national-split"]).all()
+    assert counts.loc[~national_sites, "data_status"].isin(["surveyed", "estimated"]).all()
+    assert counts.loc["CNT-UZB-NATIONAL-2002", "data_status"] == "national-split"
+    assert set(counts.loc[counts["site_id"].isin(["KAZ-NATIONAL", "TJK-NATIONAL"]), "data_status"]) == {
+        "national-total"
+    }
 
 
 def test_protected_areas_are_circles_of_their_reported_area(layers):

@@ -2,7 +2,8 @@
 
 Population (:mod:`~deerhabitat.analysis.population`): :func:`site_year_counts` (which count of
 each site enters each year, carried figures flagged), :func:`population_totals`,
-:func:`carried_counts`, :func:`captive_by_year`, :func:`totals_rule`.
+:func:`carried_counts`, :func:`captive_by_year`, :func:`totals_rule`, :func:`count_data_status` (what
+each count is), :func:`country_trends` (a change is a trend only when method and coverage compare).
 
 Protected areas (:mod:`~deerhabitat.analysis.protection`): :func:`clean_protected_areas` (wdpar
 recipe), :func:`dissolve_protected_areas`, :func:`protected_population` (animals inside/outside),
@@ -28,6 +29,8 @@ from deerhabitat.analysis.population import (
     PopulationTotals,
     captive_by_year,
     carried_counts,
+    count_data_status,
+    country_trends,
     population_totals,
     site_year_counts,
     totals_rule,
@@ -35,6 +38,7 @@ from deerhabitat.analysis.population import (
 from deerhabitat.analysis.projection import project_layers, to_analysis_crs
 from deerhabitat.analysis.protection import (
     clean_protected_areas,
+    coverage_basis,
     dissolve_protected_areas,
     protected_population,
     site_protection,
@@ -56,6 +60,9 @@ __all__ = [
     "carried_counts",
     "clean_protected_areas",
     "conservation_gaps",
+    "count_data_status",
+    "country_trends",
+    "coverage_basis",
     "covered_mask",
     "dissolve_protected_areas",
     "dissolve_ranges",

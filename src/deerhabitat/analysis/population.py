@@ -16,6 +16,10 @@ The rule (also :func:`totals_rule`, printed in the JSON output):
   *N* >= *S*, otherwise *S*: a national total cannot be smaller than the animals counted at its
   sites, and a recent national estimate is not replaced by a partial sum of a few sites. The
   figures left out are kept in the detail as *superseded*.
+* Every count carries a **data status** (:data:`deerhabitat.schema.DATA_STATUSES`): the count's
+  ``data_status`` when set, otherwise derived (:func:`count_data_status`). A count with status
+  ``national-total`` or ``national-split``, or of a site with scope ``country``, is a *national
+  figure* (``country_estimate``): it has no position of its own.
 * ``totals_by_year[Y]`` is the sum of the country totals of *Y*. The years listed are the years
   with at least one observed wild count. When no site has scope ``country`` and every site is
   counted every year, the totals are plain sums of that year's counts.
@@ -23,6 +27,7 @@ The rule (also :func:`totals_rule`, printed in the JSON output):
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 
 import geopandas as gpd
@@ -31,6 +36,7 @@ import pandas as pd
 
 from deerhabitat.analysis._preconditions import require_columns
 from deerhabitat.errors import AnalysisError, SchemaError
+from deerhabitat.schema import DATA_STATUSES, NATIONAL_DATA_STATUSES
 
 COUNT_COLUMNS = ("count_id", "site_id", "date", "count", "captive")
 SITE_COLUMNS = ("site_id", "iso3")
@@ -43,11 +49,28 @@ SITE_YEAR_COLUMNS = [
     "count_id",
     "count_year",
     "count",
+    "method",
+    "data_status",
     "carried",
     "country_estimate",
     "in_total",
 ]
 """Columns of :func:`site_year_counts` (then ``geometry`` when the counts have one)."""
+
+SURVEY_METHODS = ("census", "distance-sampling", "camera-trap", "enclosure-count")
+"""Methods whose counts are ``surveyed`` when a count has no ``data_status`` (others: ``estimated``)."""
+
+TREND_COLUMNS = [
+    "iso3",
+    "from_year",
+    "to_year",
+    "from_count",
+    "to_count",
+    "change",
+    "trend",
+    "reason",
+]
+"""Columns of :func:`country_trends`."""
 
 DETAIL_COLUMNS = [
     "iso3",
@@ -157,10 +180,85 @@ def site_year_counts(
             f"site_year_counts(): stale_after_years={stale_after_years!r} is not allowed; "
             f"it must be 0 or more years; set it in the store configuration"
         )
-    latest = _latest_per_site_year(_wild(counts), _site_table(sites))
+    site_table = _site_table(sites)
+    statuses = count_data_status(counts, sites)
+    latest = _latest_per_site_year(_wild(counts, statuses), site_table)
     years = np.sort(latest["count_year"].unique())
     rows = _carry(latest, years, stale_after_years)
     return _assemble_site_years(_mark_in_total(rows), counts)
+
+
+def count_data_status(counts: pd.DataFrame, sites: pd.DataFrame | None = None) -> pd.Series:
+    """The data status of every count: its ``data_status`` when set, otherwise derived.
+
+    The derivation, used only where it is unambiguous:
+
+    * a count of a site with scope ``country`` is a ``national-total`` (a split of a national or
+      global figure cannot be told from a total: it must be marked ``national-split`` explicitly);
+    * otherwise a count made by ``census``, ``distance-sampling``, ``camera-trap`` or
+      ``enclosure-count`` is ``surveyed``, any other (``estimate``, or no method) ``estimated``.
+
+    ``illustrative`` is never derived.
+
+    Parameters
+    ----------
+    counts : pandas.DataFrame
+        Population counts with ``site_id``, optionally ``method`` and ``data_status``.
+    sites : pandas.DataFrame, optional
+        Sites with ``site_id`` and optionally ``scope``.
+
+    Returns
+    -------
+    pandas.Series
+        One status of :data:`deerhabitat.schema.DATA_STATUSES` per count, on the counts' index.
+
+    Raises
+    ------
+    SchemaError
+        If a count's ``data_status`` is not one of the statuses.
+
+    Examples
+    --------
+    >>> sites = pd.DataFrame({"site_id": ["a", "n"], "iso3": ["UZB", "UZB"], "scope": ["site", "country"]})
+    >>> counts = pd.DataFrame({"site_id": ["a", "a", "n", "n"],
+    ...                        "method": ["census", "estimate", "estimate", "estimate"],
+    ...                        "data_status": [None, None, None, "national-split"]})
+    >>> count_data_status(counts, sites).tolist()
+    ['surveyed', 'estimated', 'national-total', 'national-split']
+    """
+    index = counts.index
+    method = (
+        counts["method"]
+        .astype(object)
+        .where(counts["method"].notna(), "")
+        .astype(str)
+        .str.strip()
+        .str.lower()
+        if "method" in counts.columns
+        else pd.Series("", index=index)
+    )
+    derived = pd.Series(
+        np.where(method.isin(SURVEY_METHODS), "surveyed", "estimated"), index=index, dtype=object
+    )
+    if sites is not None and "site_id" in sites.columns:
+        scope = _site_table(sites).drop_duplicates("site_id").set_index("site_id")["scope"]
+        national_site = counts["site_id"].astype(str).map(scope).eq("country").to_numpy()
+        derived = derived.where(~national_site, "national-total")
+    if "data_status" not in counts.columns:
+        return derived
+    given = counts["data_status"].astype(object)
+    given = given.where(given.notna(), "").astype(str).str.strip().str.lower()
+    wrong = sorted(set(given[(given != "") & ~given.isin(DATA_STATUSES)]))
+    if wrong:
+        raise SchemaError(
+            "population-counts",
+            [
+                f"data_status {', '.join(repr(w) for w in wrong[:5])} is not allowed; use one of "
+                f"{', '.join(DATA_STATUSES)} (or leave it empty to derive it from the method and the "
+                f"site's scope)"
+            ],
+        )
+    return given.where(given != "", derived).astype(object)
 
 
 def population_totals(site_years: pd.DataFrame) -> PopulationTotals:
@@ -209,6 +307,70 @@ def population_totals(site_years: pd.DataFrame) -> PopulationTotals:
     detail = _int_columns(detail, DETAIL_COLUMNS[2:8]).sort_values(["year", "iso3"]).reset_index(drop=True)
     by_year = detail.groupby("year", sort=True)["count"].sum().reset_index()
     return PopulationTotals(by_year=_int_columns(by_year, ["year", "count"]), detail=detail[DETAIL_COLUMNS])
+
+
+def country_trends(site_years: pd.DataFrame) -> pd.DataFrame:
+    """Each country's change between its successive counted years, called a trend only when comparable.
+
+    The years of a country are those in which at least one figure of its total was counted (not only
+    carried). Two successive years are **comparable** when their totals are made of the same figures
+    (the same sites, or the same national figure: *coverage*) and each of those figures has the same
+    method and data status in both years (*method*). Then the trend is ``increase``, ``decline`` or
+    ``no change``; otherwise it is ``not comparable`` and ``reason`` says what changed.
+
+    Parameters
+    ----------
+    site_years : pandas.DataFrame
+        The output of :func:`site_year_counts`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns :data:`TREND_COLUMNS`: ``iso3``, ``from_year``, ``to_year``, ``from_count``,
+        ``to_count``, ``change`` (to - from), ``trend`` and ``reason`` (empty when comparable),
+        sorted by iso3 and to_year.
+
+    Examples
+    --------
+    >>> sites = pd.DataFrame({"site_id": ["a"], "iso3": ["UZB"]})
+    >>> counts = pd.DataFrame({"count_id": ["1", "2"], "site_id": ["a", "a"], "date": ["2019", "2023"],
+    ...                        "count": [2112, 1475], "captive": [False, False],
+    ...                        "method": ["distance-sampling", "census"]})
+    >>> country_trends(site_year_counts(counts, sites))[["trend", "reason"]].values.tolist()
+    [['not comparable', 'method changed: a distance-sampling, surveyed in 2019, census, surveyed in 2023']]
+    """
+    require_columns(site_years, SITE_YEAR_COLUMNS, kind="site-year counts")
+    used = pd.DataFrame(site_years[site_years["in_total"].astype(bool)][SITE_YEAR_COLUMNS])
+    rows = []
+    for iso3, group in used.groupby("iso3", sort=True):
+        counted = sorted(set(group.loc[~group["carried"].astype(bool), "year"].astype(int)))
+        for before, after in itertools.pairwise(counted):
+            old, new = group[group["year"] == before], group[group["year"] == after]
+            change = int(new["count"].sum()) - int(old["count"].sum())
+            reason = _incomparable(old, new, before, after)
+            trend = (
+                "not comparable"
+                if reason
+                else "decline"
+                if change < 0
+                else "increase"
+                if change
+                else "no change"
+            )
+            rows.append(
+                {
+                    "iso3": str(iso3),
+                    "from_year": before,
+                    "to_year": after,
+                    "from_count": int(old["count"].sum()),
+                    "to_count": int(new["count"].sum()),
+                    "change": change,
+                    "trend": trend,
+                    "reason": reason,
+                }
+            )
+    out = pd.DataFrame(rows, columns=TREND_COLUMNS)
+    return _int_columns(out, ["from_year", "to_year", "from_count", "to_count", "change"])
 
 
 def carried_counts(site_years: pd.DataFrame) -> pd.DataFrame:
@@ -266,9 +428,16 @@ def captive_by_year(counts: pd.DataFrame) -> pd.DataFrame:
 # -- steps -------------------------------------------------------------------------------------------
 
 
-def _wild(counts: pd.DataFrame) -> pd.DataFrame:
+def _wild(counts: pd.DataFrame, statuses: pd.Series) -> pd.DataFrame:
     is_wild = counts["captive"].eq(False).fillna(False).astype(bool).to_numpy()
-    return _with_year(counts)[is_wild]
+    frame = _with_year(counts)
+    frame["method"] = (
+        counts["method"].astype(object).where(counts["method"].notna(), "").astype(str).to_numpy()
+        if "method" in counts.columns
+        else ""
+    )
+    frame["data_status"] = statuses.to_numpy()
+    return frame[is_wild]
 
 
 def _with_year(counts: pd.DataFrame) -> pd.DataFrame:
@@ -328,7 +497,7 @@ def _carry(latest: pd.DataFrame, years: np.ndarray, stale_after_years: int) -> p
 
 def _mark_in_total(rows: pd.DataFrame) -> pd.DataFrame:
     rows = rows.copy()
-    rows["country_estimate"] = rows["scope"] == "country"
+    rows["country_estimate"] = (rows["scope"] == "country") | rows["data_status"].isin(NATIONAL_DATA_STATUSES)
     rows["carried"] = rows["count_year"] < rows["year"]
     keys = [rows["iso3"], rows["year"]]
     national = rows["count"].where(rows["country_estimate"], 0).groupby(keys).transform("sum")
@@ -349,6 +518,39 @@ def _assemble_site_years(rows: pd.DataFrame, counts: pd.DataFrame) -> pd.DataFra
         geometry = counts.geometry.to_numpy()[rows["row"].to_numpy()] if len(rows) else []
         return gpd.GeoDataFrame(out, geometry=gpd.GeoSeries(geometry, crs=counts.crs), crs=counts.crs)
     return out
+
+
+def _figures_text(rows: pd.DataFrame) -> str:
+    national = rows[rows["country_estimate"].astype(bool)]
+    parts = []
+    if len(national):
+        kinds = sorted(set(national["data_status"].astype(str)))
+        parts.append(
+            " and ".join(k.replace("-", " ") for k in kinds) + f" ({', '.join(national['site_id'])})"
+        )
+    sites = rows[~rows["country_estimate"].astype(bool)]
+    if len(sites):
+        parts.append(
+            f"{len(sites)} site figure{'s' if len(sites) != 1 else ''} ({', '.join(sites['site_id'])})"
+        )
+    return " + ".join(parts)
+
+
+def _incomparable(old: pd.DataFrame, new: pd.DataFrame, before: int, after: int) -> str:
+    if set(old["site_id"]) != set(new["site_id"]) or set(old["country_estimate"]) != set(
+        new["country_estimate"]
+    ):
+        return f"coverage changed: {before} is {_figures_text(old)}, {after} is {_figures_text(new)}"
+    a = old.set_index("site_id")
+    b = new.set_index("site_id")
+    changed = [
+        f"{site} {a.loc[site, 'method']}, {a.loc[site, 'data_status']} in {before}, "
+        f"{b.loc[site, 'method']}, {b.loc[site, 'data_status']} in {after}"
+        for site in sorted(a.index)
+        if (a.loc[site, "method"], a.loc[site, "data_status"])
+        != (b.loc[site, "method"], b.loc[site, "data_status"])
+    ]
+    return "method changed: " + "; ".join(changed) if changed else ""
 
 
 def _int_columns(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:

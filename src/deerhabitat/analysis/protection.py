@@ -14,9 +14,23 @@ Two layers are derived from the protected areas, both in the equal-area analysis
   is what coverage and the inside/outside counts use, so no area and no animal counts twice.
 
 Inside means *covers*: a point on a boundary is inside.
+
+Only figures with a position count inside or outside: a national total or a split of a national
+figure (``country_estimate`` in :func:`~deerhabitat.analysis.site_year_counts`) stands for animals at
+unknown places, so it never enters the inside/outside tallies, and a country whose only figure is
+national is *not assessable*.
+
+A protected share of a range is only as good as the two geometries it comes from:
+:func:`coverage_basis` says, for each row of :func:`~deerhabitat.analysis.range_coverage`, whether the
+range polygons were drawn (belts or buffers along rivers, from the ranges' ``source``) and whether
+the protected areas are circles of their reported area (``approximate``), with the caveat to print
+next to the number.
 """
 
 from __future__ import annotations
+
+import re
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
@@ -36,11 +50,19 @@ PROTECTED_POPULATION_COLUMNS = [
     "iso3",
     "year",
     "count",
+    "located",
     "inside",
     "outside",
     "protected_fraction",
+    "assessable",
     "country_estimate",
+    "note",
 ]
+COVERAGE_BASIS_COLUMNS = ["range_geometry", "protected_area_geometry", "caveat"]
+"""Columns :func:`coverage_basis` adds to the range coverage table."""
+
+DRAWN_PATTERN = re.compile(r"\b(?:drawn|draw|buffer(?:ed|s)?|belts?|circles?|illustrative)\b", re.IGNORECASE)
+"""Words in a range's ``source`` that say its polygon was drawn, not mapped."""
 SITE_PROTECTION_COLUMNS = ["site_id", "iso3", "inside", "pa_ids", "nearest_pa_id", "distance_km"]
 
 
@@ -152,11 +174,14 @@ def repair_polygons(geometries: np.ndarray) -> np.ndarray:
 
 
 def protected_population(site_years: gpd.GeoDataFrame, protected_areas: gpd.GeoDataFrame) -> pd.DataFrame:
-    """Animals counted inside at least one protected area versus outside, by country and year.
+    """Animals counted at sites inside at least one protected area versus outside, by country and year.
 
-    Each figure of a country's total (see :func:`~deerhabitat.analysis.site_year_counts`: observed,
-    carried or national) is placed at its count's point. A point covered by several overlapping
-    areas counts once (the areas are dissolved first); a point on a boundary is inside.
+    Only figures with a position are tallied: every site figure of the year (observed or carried,
+    also one superseded in the total by a national figure) at its count's point. National totals
+    and splits (``country_estimate``) have no position: they never count inside or outside, and a
+    country-year with no located figure is **not assessable** (``protected_fraction`` NaN, never 0).
+    A point covered by several overlapping areas counts once (the areas are dissolved first); a
+    point on a boundary is inside.
 
     Parameters
     ----------
@@ -168,15 +193,28 @@ def protected_population(site_years: gpd.GeoDataFrame, protected_areas: gpd.GeoD
     Returns
     -------
     pandas.DataFrame
-        ``iso3``, ``year``, ``count`` (the country total), ``inside``, ``outside`` (animals;
-        ``inside + outside == count``), ``protected_fraction`` (inside / count, 0-1; NaN when the
-        count is 0), ``country_estimate`` (the total is a national figure placed at that site's
-        point: read its split with care). Sorted by year, iso3.
+        ``iso3``, ``year``, ``count`` (the country total), ``located`` (animals of the site
+        figures, ``inside + outside == located``), ``inside``, ``outside``, ``protected_fraction``
+        (inside / located, 0-1; NaN when no animal is located), ``assessable`` (the country has at
+        least one site figure that year; false when its only figure is national),
+        ``country_estimate`` (the total is a national figure), ``note`` (why it is not assessable,
+        or which part of the total has no position). Sorted by year, iso3.
 
     Raises
     ------
     CRSError
         If the inputs are not in one equal-area CRS.
+
+    Examples
+    --------
+    >>> sites = pd.DataFrame({"site_id": ["kz"], "iso3": ["KAZ"], "scope": ["country"]})
+    >>> counts = gpd.GeoDataFrame({"count_id": ["1"], "site_id": ["kz"], "date": ["2023"], "count": [1140],
+    ...                            "captive": [False]}, geometry=[shapely.Point(0, 0)], crs="EPSG:6933")
+    >>> from deerhabitat.analysis.population import site_year_counts
+    >>> pas = gpd.GeoDataFrame(geometry=[shapely.box(-10, -10, 10, 10)], crs="EPSG:6933")
+    >>> table = protected_population(site_year_counts(counts, sites), pas)
+    >>> table[["count", "located", "assessable"]].values.tolist()
+    [[1140, 0, False]]
     """
     require_analysis_crs(
         site_years, protected_areas, what="protected_population(site_years, protected_areas)"
@@ -184,30 +222,112 @@ def protected_population(site_years: gpd.GeoDataFrame, protected_areas: gpd.GeoD
     require_columns(
         site_years, ("iso3", "year", "count", "in_total", "country_estimate"), kind="site-year counts"
     )
-    used = site_years[site_years["in_total"].astype(bool)]
-    inside = covered_mask(used.geometry, dissolve_protected_areas(protected_areas))
+    national = site_years["country_estimate"].astype(bool).to_numpy()
+    used = site_years["in_total"].astype(bool).to_numpy()
+    located = site_years[~national]
+    inside = covered_mask(located.geometry, dissolve_protected_areas(protected_areas))
     frame = pd.DataFrame(
         {
-            "iso3": used["iso3"].to_numpy(),
-            "year": used["year"].to_numpy(),
-            "count": used["count"].to_numpy(),
-            "inside": np.where(inside, used["count"], 0),
-            "country_estimate": used["country_estimate"].to_numpy(),
+            "iso3": site_years["iso3"].astype(str).to_numpy(),
+            "year": site_years["year"].to_numpy(),
+            "total": np.where(used, site_years["count"], 0),
+            "national": np.where(used & national, site_years["count"], 0),
+            "located": np.where(~national, site_years["count"], 0),
+            "is_located": ~national,
+            "inside": 0,
+            "is_estimate": used & national,
         }
     )
+    frame.loc[~national, "inside"] = np.where(inside, located["count"], 0)
     grouped = frame.groupby(["year", "iso3"], sort=True)
     out = pd.DataFrame(
         {
-            "count": grouped["count"].sum(),
+            "count": grouped["total"].sum(),
+            "national": grouped["national"].sum(),
+            "located": grouped["located"].sum(),
+            "any_located": grouped["is_located"].any(),
             "inside": grouped["inside"].sum(),
-            "country_estimate": grouped["country_estimate"].any(),
+            "country_estimate": grouped["is_estimate"].any(),
         }
     ).reset_index()
-    out["outside"] = out["count"] - out["inside"]
-    out["protected_fraction"] = (out["inside"] / out["count"].where(out["count"] > 0)).astype(float)
-    for column in ("year", "count", "inside", "outside"):
+    out["outside"] = out["located"] - out["inside"]
+    out["assessable"] = out["any_located"].astype(bool)
+    out["protected_fraction"] = (out["inside"] / out["located"].where(out["located"] > 0)).astype(float)
+    out["note"] = [_protection_note(r) for r in out.itertuples()]
+    for column in ("year", "count", "located", "inside", "outside"):
         out[column] = out[column].astype("int64")
     return out[PROTECTED_POPULATION_COLUMNS]
+
+
+def coverage_basis(
+    coverage: pd.DataFrame, ranges: pd.DataFrame, protected_areas: pd.DataFrame
+) -> pd.DataFrame:
+    """Which geometry each protected share of the range was computed from, and the caveat it needs.
+
+    A range polygon is *drawn* when its ``source`` says so (:data:`DRAWN_PATTERN`: drawn, buffer,
+    belt, circle, illustrative); a protected area is a *circle* when its ``approximate`` flag is
+    true (a WDPA point buffered to its reported area, or a boundary drawn as a circle).
+
+    Parameters
+    ----------
+    coverage : pandas.DataFrame
+        The output of :func:`~deerhabitat.analysis.range_coverage` (``period``, ``iso3``, ``ALL``
+        for the whole range).
+    ranges : pandas.DataFrame
+        The range layer (``period``, ``iso3``, ``source``).
+    protected_areas : pandas.DataFrame
+        The protected areas (``iso3``, optional ``approximate``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``coverage`` with :data:`COVERAGE_BASIS_COLUMNS`: ``range_geometry`` and
+        ``protected_area_geometry`` (what the polygons are, e.g. "belts or buffers drawn along
+        rivers (22 of 22 polygons)") and ``caveat`` (empty when both are mapped boundaries).
+
+    Examples
+    --------
+    >>> cov = pd.DataFrame({"period": ["2020"], "iso3": ["ALL"], "protected_fraction": [0.5]})
+    >>> r = pd.DataFrame({"period": ["2020"], "iso3": ["UZB"], "source": ["belt drawn by build.py"]})
+    >>> pa = pd.DataFrame({"iso3": ["UZB", "UZB"], "approximate": [True, False]})
+    >>> coverage_basis(cov, r, pa)["protected_area_geometry"].tolist()
+    ['circles of the reported area around a point (1 of 2 areas), the others mapped boundaries']
+    """
+    out = coverage.copy()
+    r_period = ranges["period"].astype(str).to_numpy() if len(ranges) else np.array([], dtype=str)
+    r_iso3 = ranges["iso3"].astype(str).to_numpy() if len(ranges) else np.array([], dtype=str)
+    r_drawn = (
+        ranges["source"].astype(str).str.contains(DRAWN_PATTERN).to_numpy()
+        if len(ranges) and "source" in ranges.columns
+        else np.zeros(len(ranges), dtype=bool)
+    )
+    pa_iso3 = (
+        protected_areas["iso3"].astype(str).to_numpy() if len(protected_areas) else np.array([], dtype=str)
+    )
+    pa_circle = (
+        protected_areas["approximate"].astype("boolean").fillna(False).to_numpy(bool)
+        if "approximate" in protected_areas.columns
+        else np.zeros(len(protected_areas), dtype=bool)
+    )
+    range_text, pa_text, caveat = [], [], []
+    for period, iso3 in zip(out["period"].astype(str), out["iso3"].astype(str), strict=True):
+        pick = (r_period == period) & ((r_iso3 == iso3) | (iso3 == "ALL"))
+        drawn, n = int(r_drawn[pick].sum()), int(pick.sum())
+        pa_pick = (pa_iso3 == iso3) | (iso3 == "ALL")
+        circles, m = int(pa_circle[pa_pick].sum()), int(pa_pick.sum())
+        range_text.append(
+            _part_text(drawn, n, "belts or buffers drawn along rivers", "polygons", "mapped polygons")
+        )
+        pa_text.append(
+            _part_text(
+                circles, m, "circles of the reported area around a point", "areas", "mapped boundaries"
+            )
+        )
+        caveat.append(_caveat(drawn > 0, circles > 0))
+    out["range_geometry"] = range_text
+    out["protected_area_geometry"] = pa_text
+    out["caveat"] = caveat
+    return out
 
 
 def site_protection(sites: gpd.GeoDataFrame, protected_areas: gpd.GeoDataFrame) -> pd.DataFrame:
@@ -257,6 +377,39 @@ def site_protection(sites: gpd.GeoDataFrame, protected_areas: gpd.GeoDataFrame) 
 
 
 # -- steps -------------------------------------------------------------------------------------------
+
+
+def _protection_note(row: Any) -> str:
+    national, located, count = int(row.national), int(row.located), int(row.count)
+    if not row.any_located:
+        return "not assessable: only a national figure, which has no position"
+    if national:
+        return f"{located:,} animals counted at sites; the national figure of {count:,} has no position"
+    return ""
+
+
+def _part_text(k: int, n: int, drawn: str, unit: str, mapped: str) -> str:
+    if n == 0:
+        return "none"
+    if k == n:
+        return f"{drawn} ({k} of {n} {unit})"
+    if k == 0:
+        return f"{mapped} ({n} {unit})"
+    return f"{drawn} ({k} of {n} {unit}), the others {mapped}"
+
+
+def _caveat(drawn_range: bool, circles: bool) -> str:
+    if not (drawn_range or circles):
+        return ""
+    what = " and ".join(
+        w
+        for w, on in (
+            ("the range is drawn as belts along rivers", drawn_range),
+            ("protected areas are circles of their reported area", circles),
+        )
+        if on
+    )
+    return f"Approximate: {what}, not mapped boundaries; read the share as an indication only."
 
 
 def _polygonal(geom: shapely.Geometry | None) -> shapely.Geometry:

@@ -23,7 +23,7 @@ import pyproj
 
 from deerhabitat import analysis as an
 from deerhabitat._version import __version__
-from deerhabitat.analysis.protection import PROTECTED_POPULATION_COLUMNS
+from deerhabitat.analysis.protection import COVERAGE_BASIS_COLUMNS, PROTECTED_POPULATION_COLUMNS
 from deerhabitat.analysis.ranges import CHANGE_COLUMNS, COVERAGE_COLUMNS
 from deerhabitat.config import StoreConfig
 from deerhabitat.errors import StoreError
@@ -36,6 +36,7 @@ TABLES = (
     "totals_by_year",
     "totals_by_country_year",
     "totals_detail",
+    "country_trends",
     "carried_counts",
     "captive_by_year",
     "protected_by_country_year",
@@ -59,8 +60,20 @@ METHODS = {
         "order of IUCN category (Ia first) then status_year (wdpar)."
     ),
     "inside": (
-        "A count is inside when a protected area covers its point (points on a boundary are inside); each "
-        "figure of a country's total is placed at its count's point, so inside + outside = count."
+        "A count is inside when a protected area covers its point (points on a boundary are inside). Only "
+        "site figures have a position: national totals and splits of a national figure never count inside "
+        "or outside, so inside + outside = located; protected_fraction = inside / located, and a country "
+        "whose only figure is national is not assessable (protected_fraction null, assessable false)."
+    ),
+    "data_status": (
+        "Every count carries a data status (surveyed, estimated, national-total, national-split, "
+        "illustrative): its data_status column when set, otherwise national-total for a site of scope "
+        "country, surveyed for census, distance-sampling, camera-trap and enclosure-count, estimated else."
+    ),
+    "country_trends": (
+        "Between a country's successive years with a counted (not only carried) figure, a change is "
+        "called increase, decline or no change only when both totals are made of the same figures "
+        "(coverage) with the same method and data status; otherwise not comparable, with the reason."
     ),
     "site_protection": (
         "pa_ids: every protected area intersecting the site; otherwise nearest_pa_id and distance_km, the "
@@ -68,7 +81,9 @@ METHODS = {
     ),
     "range_coverage": (
         "Range polygons of a period are repaired and unioned (iso3 ALL = whole range, otherwise by the "
-        "polygons' iso3); protected_km2 = range inside the dissolved protected areas."
+        "polygons' iso3); protected_km2 = range inside the dissolved protected areas. range_geometry and "
+        "protected_area_geometry say what the polygons are (drawn belts or buffers per the ranges' source, "
+        "circles of the reported area per the protected areas' approximate flag) and caveat what that means."
     ),
     "range_change": (
         "lost_fraction = (historical_km2 - current_km2) / historical_km2 (net; negative when the range "
@@ -156,11 +171,14 @@ class AnalysisResult:
           ``units``), ``stale_after_years``, ``reference_year`` (latest year with a wild count);
         - ``totals_rule``, ``totals_by_year`` (``{"2002": 400, ...}``, wild animals),
           ``totals_by_country_year`` (iso3, year, count), ``totals_detail`` (observed/carried
-          parts, national estimates), ``carried_counts``, ``captive_by_year`` (``{"2019": 33}``);
-        - ``protected_by_country_year`` (iso3, year, count, inside, outside, protected_fraction,
-          country_estimate), ``site_protection``, ``protected_areas`` (cleaning table);
+          parts, national estimates), ``country_trends`` (change between successive counted years,
+          ``trend`` increase/decline/no change/not comparable with its ``reason``), ``carried_counts``,
+          ``captive_by_year`` (``{"2019": 33}``);
+        - ``protected_by_country_year`` (iso3, year, count, located, inside, outside,
+          protected_fraction, assessable, country_estimate, note), ``site_protection``,
+          ``protected_areas`` (cleaning table);
         - ``range_coverage`` (period, iso3 or ``ALL``, range_km2, protected_km2,
-          protected_fraction), ``range_change``;
+          protected_fraction, range_geometry, protected_area_geometry, caveat), ``range_change``;
         - ``eoo_aoo_by_year`` and ``aoo_grid`` (cell_m, origin_x_m, origin_y_m, crs);
         - ``reintroductions`` and ``reintroductions_rule``;
         - ``gaps`` (``reference_year``, ``stale_after_years``, ``outside_protected_areas``,
@@ -190,7 +208,7 @@ class AnalysisResult:
             "totals_by_year": _year_dict(t["totals_by_year"]),
             **{
                 name: _records(t[name])
-                for name in ("totals_by_country_year", "totals_detail", "carried_counts")
+                for name in ("totals_by_country_year", "totals_detail", "country_trends", "carried_counts")
             },
             "captive_by_year": _year_dict(t["captive_by_year"]),
             **{
@@ -222,14 +240,21 @@ class AnalysisResult:
         carried = t["carried_counts"]
         if len(carried):
             lines.append(f"  ({len(carried)} site figure(s) carried from earlier years; see carried_counts)")
-        by_year = t["protected_by_country_year"].groupby("year")[["inside", "count"]].sum()
+        protected = t["protected_by_country_year"]
+        by_year = protected.groupby("year")[["inside", "located", "count"]].sum()
         for row in by_year.tail(1).itertuples():
-            share = f"{row.inside / row.count:.0%}" if row.count else "-"
-            lines.append(f"Inside protected areas in {row.Index}: {row.inside} of {row.count} ({share})")
-        for row in t["range_coverage"][t["range_coverage"]["iso3"] == an.ALL].itertuples():
+            share = f"{row.inside / row.located:.0%}" if row.located else "not assessable"
             lines.append(
-                f"Range {row.period}: {row.range_km2:,.0f} km2, {row.protected_fraction:.1%} protected"
+                f"Inside protected areas in {row.Index}: {row.inside} of {row.located} animals counted at "
+                f"sites ({share}); national figures have no position"
             )
+            blind = protected[(protected["year"] == row.Index) & ~protected["assessable"].astype(bool)]
+            if len(blind):
+                lines.append(f"  not assessable (only a national figure): {', '.join(blind['iso3'])}")
+        for row in t["range_coverage"][t["range_coverage"]["iso3"] == an.ALL].itertuples():
+            caveat = f" ({row.caveat})" if getattr(row, "caveat", "") else ""
+            share = f"{row.protected_fraction:.1%}"
+            lines.append(f"Range {row.period}: {row.range_km2:,.0f} km2, {share} protected{caveat}")
         statuses = t["reintroductions"]["status"].value_counts().sort_index()
         if len(statuses):
             lines.append("Reintroductions: " + ", ".join(f"{n} {s}" for s, n in statuses.items()))
@@ -360,6 +385,7 @@ def _run(
         "totals_by_year": totals.by_year,
         "totals_by_country_year": totals.by_country_year,
         "totals_detail": totals.detail,
+        "country_trends": an.country_trends(site_years),
         "carried_counts": an.carried_counts(site_years),
         "captive_by_year": an.captive_by_year(layers[LayerKind.POPULATION_COUNTS]),
         "eoo_aoo_by_year": an.eoo_aoo_by_year(site_years),
@@ -424,9 +450,9 @@ def _range_tables(projected: Mapping) -> dict[str, pd.DataFrame]:
     states = projected[LayerKind.RANGE_STATES]
     states = states if len(states) else None
     coverage = (
-        an.range_coverage(ranges, pas, range_states=states)
+        an.coverage_basis(an.range_coverage(ranges, pas, range_states=states), ranges, pas)
         if len(ranges) and len(pas)
-        else _empty(COVERAGE_COLUMNS)
+        else _empty([*COVERAGE_COLUMNS, *COVERAGE_BASIS_COLUMNS])
     )
     change = an.range_change(ranges, range_states=states) if len(ranges) else _empty(CHANGE_COLUMNS)
     return {"range_coverage": coverage, "range_change": change}
