@@ -233,7 +233,7 @@ def test_the_map_shows_inline_in_jupyter_without_network(web_maps):
 
 def test_folium_map_and_save_offline(tmp_path, publication):
     fmap = folium_map("population", store=publication.snapshot.path)
-    assert list(fmap.deerhabitat_layers)[-2:] == ["counts", "national-estimates"]
+    assert list(fmap.deerhabitat_layers)[-1:] == ["counts"]  # national figures are never markers
     path = save_offline(fmap, tmp_path / "population.html")
     assert path.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
     with pytest.raises(PublishError, match="there is no map called 'nowhere'"):

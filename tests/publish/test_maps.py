@@ -7,6 +7,7 @@ import hashlib
 import html.parser
 import json
 import re
+from dataclasses import replace
 
 import pytest
 from publish_builders import CAPTIVE, EXACT_WILD, PAYLOADS, TOTALS, cell_centre, hostile, make_store
@@ -64,14 +65,34 @@ def test_overview_has_every_layer_with_groups(maps):
 def test_sites_show_their_latest_count_and_how_their_position_was_published(publication):
     sites = site_frame(publication.data).set_index("site_id")
     assert sites.loc["w1", "latest_count_text"] == "150 in 2005-04, census"
-    assert sites.loc["tjk-national", "latest_count_text"] == "500 (450–550) in 2008-02, estimate"
+    assert sites.loc["w1", "latest_status_text"] == "surveyed"
     assert sites.loc["zoo", "latest_count_text"] == "20 in 2005, enclosure-count, captive animals"
+    # a national figure has no position: its site is never a marker
+    assert "tjk-national" not in sites.index
     assert sites.loc["w1", "position"].startswith("generalised: centre of a 10 km equal-area grid cell")
     assert sites.loc["zoo", "position"] == "as recorded"
     assert sites.loc["w1", "country"] == hostile("Uzbekistan") + " (UZB)"
-    assert sites.loc["tjk-national", "status_label"].endswith(
-        "national estimate standing for all populations of the country"
-    )
+
+
+def test_site_popups_show_the_latest_count_with_the_history_below(publication):
+    sites = site_frame(publication.data).set_index("site_id")
+    counts = publication.data.layers[LayerKind.POPULATION_COUNTS]
+    w1 = counts[counts["site_id"] == "w1"].sort_values("date")
+    assert len(w1) >= 2  # the builder gives w1 more than one count
+    history = sites.loc["w1", "count_history_text"].split("\n")
+    assert len(history) == len(w1) - 1
+    assert sites.loc["w1", "latest_count_text"] == count_text(w1.iloc[-1].to_dict())
+    assert history[0] == count_text(w1.iloc[-2].to_dict())  # newest earlier count first
+
+
+def test_a_site_whose_every_count_is_a_split_is_not_a_marker(publication):
+    layers = dict(publication.data.layers)
+    counts = layers[LayerKind.POPULATION_COUNTS].copy()
+    counts["data_status"] = ["national-split" if s == "w3" else None for s in counts["site_id"]]
+    layers[LayerKind.POPULATION_COUNTS] = counts
+    data = replace(publication.data, layers=layers)
+    assert "w3" not in set(site_frame(data)["site_id"])
+    assert "w3" not in set(population_frame(data)["site_id"])
 
 
 def test_latest_count_breaks_date_ties_by_the_last_count_id(layers):
@@ -100,7 +121,7 @@ def test_count_text_without_range():
 def test_state_map_keeps_its_country_and_opens_on_it(publication):
     web_map = build_state_map(publication.data, "TJK")
     layers = {layer.id: layer for layer in web_map.layers}
-    assert set(layers["sites"].frame["site_id"]) == {"tjk-national", "w2"}
+    assert set(layers["sites"].frame["site_id"]) == {"w2"}
     assert list(layers["protected-areas"].frame["pa_id"]) == ["TJK-TB"]
     assert set(layers["range-2020"].frame["range_id"]) == {"r2020-tjk"}
     assert set(layers["range-historical"].frame["range_id"]) == {"hist"}
@@ -120,14 +141,13 @@ def test_population_frame_follows_the_totals_rule(publication):
     )
     assert shown[("w2", 2005)] == (30, True, "yes")
     assert shown[("zoo", 2005)] == (20, False, "no: captive animals are reported apart")
-    assert ("zoo", 2008) not in shown and ("tjk-national", 2005) not in shown
+    assert ("zoo", 2008) not in shown
+    # national figures have no position: never on the population map
+    assert not any(s == "tjk-national" for s, _ in shown)
     wild_total = {
-        year: sum(
-            c for (s, y), (c, _, t) in shown.items() if y == year and t == "yes" and s != "tjk-national"
-        )
-        for year in TOTALS
+        year: sum(c for (s, y), (c, _, t) in shown.items() if y == year and t == "yes") for year in TOTALS
     }
-    national = {y: c for (s, y), (c, _, _) in shown.items() if s == "tjk-national"}
+    national = {2008: 500}  # Tajikistan's national estimate (publish_builders), in the totals only
     assert {y: wild_total[y] + national.get(y, 0) for y in TOTALS} == TOTALS
 
 
@@ -137,7 +157,8 @@ def test_population_map_slider_starts_on_the_latest_wild_year_and_sizes_circles_
     counts = next(layer for layer in web_map.layers if layer.id == "counts")
     radii = dict(zip(counts.frame["count"], counts.frame["radius_px"], strict=True))
     assert radii[150] > radii[45] > radii[12]
-    assert [label for label, _ in counts.size_legend] == ["20 animals", "100 animals", "500 animals"]
+    # sized by the site counts only (the national 500 is no marker): largest 150
+    assert [label for label, _ in counts.size_legend] == ["5 animals", "20 animals", "100 animals"]
 
 
 def test_release_flows_total_each_route(publication):

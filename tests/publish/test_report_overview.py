@@ -417,6 +417,7 @@ def _detail() -> pd.DataFrame:
             "observed": [200, 0, 192, 500, 900, 300],
             "carried": [0, 8, 0, 0, 0, 108],
             "country_estimate": [False, False, True, False, True, False],
+            "national_status": ["", "", "national-split", "", "national-total", ""],
         }
     )
 
@@ -426,7 +427,9 @@ def test_each_bar_part_says_how_its_figure_was_made():
     titles = [b.find(f"{SVG}title").text for b in _rects(svg)]
     assert "Kazakhstan 2002: 200 (counted that year, sum of sites)" in titles
     assert "Tajik <b>& 2002: 8 (carried forward, sum of sites)" in titles
-    assert "Uzbekistan 2002: 192 (counted that year, national estimate)" in titles
+    # the 2002 split is not labelled a national estimate
+    assert "Uzbekistan 2002: 192 (counted that year, split of a national or global figure)" in titles
+    assert "Kazakhstan 2020: 900 (counted that year, national total)" in titles
     assert "Tajik <b>& 2020: 408 (partly carried forward, sum of sites)" in titles
     assert "Uzbekistan 2020: 2,112" in titles  # no detail row: no claim
 
@@ -436,7 +439,7 @@ def test_coverage_by_year_lists_counted_carried_and_missing_states():
     assert table.data[
         ["year", "count", "n_states", "complete", "counted", "carried", "national_estimate", "no_figure"]
     ].values.tolist() == [
-        [2002, 400, 3, False, "KAZ UZB", "TJK", "UZB", "AFG"],
+        [2002, 400, 3, False, "KAZ UZB", "TJK", "UZB (split)", "AFG"],
         [2010, 500, 1, False, "UZB", "", "", "AFG KAZ TJK"],
         [2020, 3420, 3, False, "KAZ", "TJK", "KAZ", "AFG"],
     ]
@@ -500,14 +503,16 @@ def test_headlines_by_hand():
                 "iso3": ["KAZ", "UZB", "UZB"],
                 "year": [2020, 2020, 2010],
                 "count": [900, 2112, 500],
+                "located": [0, 2112, 500],
                 "inside": [0, 2100, 500],
+                "assessable": [False, True, True],
             }
         ),
         "reintroductions": pd.DataFrame(
             {"captive": [False, False, True], "status": ["growing", "unknown", "established"]}
         ),
     }
-    heads = document.headlines(tables, 2020, [*STATES, "AFG"], _reports(), n_gaps=7)
+    heads = document.headlines(tables, 2020, [*STATES, "AFG"], _reports(), n_gaps=7, names=NAMES)
     assert [(h.text, h.note, h.href) for h in heads] == [
         (
             "Wild animals in 2020: 3,420",
@@ -516,8 +521,10 @@ def test_headlines_by_hand():
         ),
         ("Share of the 2020 range inside protected areas: 47.7 %", "", "#table-range_coverage"),
         (
-            "Wild animals inside protected areas in 2020: 2,100 of 3,012 (70 %)",
-            "",
+            # Kazakhstan's only figure is national: left out and named not assessable (not 0 %)
+            "Wild animals counted at sites inside protected areas in 2020: 2,100 of 2,112 (99.4 %)",
+            "National totals and splits have no position and are left out. Not assessable (only a national "
+            "figure): Kazakhstan.",
             "#table-protected_animals",
         ),
         ("Reintroduced wild populations: 2 (1 growing or established)", "", "#table-reintroductions"),
@@ -546,3 +553,72 @@ def test_measure_years_are_whole_numbers_and_blank_when_missing():
     from deerhabitat.io.csv_safe import csv_text
 
     assert [line.split(",")[3] for line in csv_text(table.data).splitlines()[1:]] == ["2018", ""]
+
+
+def test_the_range_headline_names_its_geometry_and_carries_the_caveat():
+    coverage = pd.DataFrame(
+        {
+            "period": ["2020"],
+            "iso3": ["ALL"],
+            "range_km2": [2520.0],
+            "protected_km2": [1202.0],
+            "protected_fraction": [0.477],
+            "range_geometry": ["belts or buffers drawn along rivers (22 of 22 polygons)"],
+            "protected_area_geometry": ["circles of the reported area around a point (13 of 13 areas)"],
+            "caveat": ["Approximate: the range is drawn as belts along rivers, not mapped boundaries."],
+        }
+    )
+    head = document.headlines({"range_coverage": coverage}, None, STATES, pd.DataFrame(), n_gaps=0)[1]
+    assert head.text == (
+        "Share of the 2020 range inside protected areas: 47.7 % (Approximate: the range is drawn as belts "
+        "along rivers, not mapped boundaries.)"
+    )
+    assert head.note == (
+        "computed from the range as belts or buffers drawn along rivers (22 of 22 polygons) and protected "
+        "areas as circles of the reported area around a point (13 of 13 areas)"
+    )
+    table = rt.coverage_table(coverage, NAMES)
+    assert table.display["Caveat"].tolist() == [
+        "Approximate: the range is drawn as belts along rivers, not mapped boundaries."
+    ]
+
+
+def test_a_national_only_state_reads_not_assessable_in_the_protection_table():
+    protected = pd.DataFrame(
+        {
+            "iso3": ["KAZ", "UZB"],
+            "year": [2023, 2023],
+            "count": [1140, 1776],
+            "located": [0, 1776],
+            "inside": [0, 1766],
+            "outside": [0, 10],
+            "protected_fraction": [float("nan"), 1766 / 1776],
+            "assessable": [False, True],
+            "country_estimate": [True, False],
+            "note": ["not assessable: only a national figure, which has no position", ""],
+        }
+    )
+    table = rt.protected_animals_table(protected, NAMES, 2023)
+    assert table.display["Protected share"].tolist() == ["not assessable", "99.4 %"]
+    assert table.display["Located (at sites)"].tolist() == ["0", "1,776"]
+
+
+def test_the_trends_table_gives_the_reason_a_change_is_not_comparable():
+    trends = pd.DataFrame(
+        {
+            "iso3": ["UZB", "TJK"],
+            "from_year": [2019, 2021],
+            "to_year": [2023, 2022],
+            "from_count": [2112, 510],
+            "to_count": [1776, 434],
+            "change": [-336, -76],
+            "trend": ["not comparable", "decline"],
+            "reason": ["coverage changed: 2019 is 1 site figure (UZB-LABR), 2023 is 4 site figures", ""],
+        }
+    )
+    table = rt.trends_table(trends, NAMES)
+    rows = table.display.set_index("Country")
+    assert rows.loc["Uzbekistan (UZB)", "Trend"] == "not comparable"
+    assert rows.loc["Uzbekistan (UZB)", "Why not comparable"].startswith("coverage changed")
+    assert rows.loc["Uzbekistan (UZB)", "Change"] == "-336"
+    assert rows.loc["Tajik <b>& (TJK)", "Trend"] == "decline"

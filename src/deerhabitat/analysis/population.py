@@ -82,6 +82,7 @@ DETAIL_COLUMNS = [
     "n_sites_carried",
     "n_sites_superseded",
     "country_estimate",
+    "national_status",
 ]
 """Columns of :attr:`PopulationTotals.detail`."""
 
@@ -120,7 +121,8 @@ class PopulationTotals:
         ``observed`` and ``carried`` the parts of it counted in the year and carried from an earlier
         year, ``n_sites_observed``/``n_sites_carried`` the sites behind each part,
         ``n_sites_superseded`` site-level figures left out because a national figure stands for
-        them, ``country_estimate`` whether the total is a country-scope figure.
+        them, ``country_estimate`` whether the total is a national figure, ``national_status`` its
+        data status (``national-total``, ``national-split``; empty for a sum of site figures).
     """
 
     by_year: pd.DataFrame
@@ -284,7 +286,7 @@ def population_totals(site_years: pd.DataFrame) -> PopulationTotals:
     """
     require_columns(site_years, SITE_YEAR_COLUMNS, kind="site-year counts")
     frame = pd.DataFrame(site_years[SITE_YEAR_COLUMNS]).copy()
-    used = frame["in_total"]
+    used = frame["in_total"].astype(bool)
     frame["total"] = frame["count"].where(used, 0)
     frame["observed"] = frame["count"].where(used & ~frame["carried"], 0)
     frame["carried_count"] = frame["count"].where(used & frame["carried"], 0)
@@ -304,6 +306,10 @@ def population_totals(site_years: pd.DataFrame) -> PopulationTotals:
             "country_estimate": grouped["is_estimate"].any(),
         }
     ).reset_index()
+    national = frame[frame["is_estimate"]].groupby(["iso3", "year"], sort=True)["data_status"]
+    statuses = national.agg(lambda v: " + ".join(sorted(set(map(str, v)))))
+    detail = detail.merge(statuses.rename("national_status").reset_index(), on=["iso3", "year"], how="left")
+    detail["national_status"] = detail["national_status"].fillna("").astype(str)
     detail = _int_columns(detail, DETAIL_COLUMNS[2:8]).sort_values(["year", "iso3"]).reset_index(drop=True)
     by_year = detail.groupby("year", sort=True)["count"].sum().reset_index()
     return PopulationTotals(by_year=_int_columns(by_year, ["year", "count"]), detail=detail[DETAIL_COLUMNS])

@@ -212,13 +212,15 @@ def trend_chart_svg(
     return "\n".join(parts) + "\n"
 
 
-def figure_kind(observed: int, carried: int, country_estimate: bool) -> str:
+def figure_kind(observed: int, carried: int, country_estimate: bool, national_status: str = "") -> str:
     """How a country's figure of a year was made, in words (message ids ``chart.*``).
 
     Examples
     --------
     >>> figure_kind(0, 700, False)
     'carried forward, sum of sites'
+    >>> figure_kind(192, 0, True, "national-split")
+    'counted that year, split of a national or global figure'
     """
     when = (
         message("chart.observed")
@@ -227,7 +229,16 @@ def figure_kind(observed: int, carried: int, country_estimate: bool) -> str:
         if observed == 0
         else message("chart.partly_carried")
     )
-    return f"{when}, {message('chart.national' if country_estimate else 'chart.site_sum')}"
+    if not country_estimate:
+        return f"{when}, {message('chart.site_sum')}"
+    kind = (
+        message("chart.national_total")
+        if national_status == "national-total"
+        else message("chart.national_split")
+        if national_status == "national-split"
+        else message("chart.national")
+    )
+    return f"{when}, {kind}"
 
 
 def _how(detail: pd.DataFrame | None, iso3: str, year: int) -> str:
@@ -237,7 +248,10 @@ def _how(detail: pd.DataFrame | None, iso3: str, year: int) -> str:
     if rows.empty:
         return ""
     row = rows.iloc[0]
-    return f" ({figure_kind(int(row['observed']), int(row['carried']), bool(row['country_estimate']))})"
+    status = str(row["national_status"]) if "national_status" in row.index else ""
+    return (
+        f" ({figure_kind(int(row['observed']), int(row['carried']), bool(row['country_estimate']), status)})"
+    )
 
 
 def _reference(reference: pd.DataFrame | None) -> pd.DataFrame:

@@ -22,7 +22,16 @@ from deerhabitat.config import StoreConfig
 from deerhabitat.publish.generalise import Profile
 from deerhabitat.publish.layers import RasterLayer
 from deerhabitat.publish.styles import proportional_radius_px
-from deerhabitat.schema import LayerKind
+from deerhabitat.schema import NATIONAL_DATA_STATUSES, LayerKind
+
+DATA_STATUS_TEXT = {
+    "surveyed": "surveyed",
+    "estimated": "estimated",
+    "national-total": "national total",
+    "national-split": "split of a national or global figure",
+    "illustrative": "illustrative, not data",
+}
+"""How each data status of a count reads in popups and tables."""
 
 STATUS_TEXT = {
     "native": "native (wild)",
@@ -162,7 +171,8 @@ def latest_counts(counts: pd.DataFrame | None) -> pd.DataFrame:
     """
     if counts is None or counts.empty:
         return pd.DataFrame(columns=["site_id", "date", "count", "lower", "upper", "method", "captive"])
-    frame = pd.DataFrame(counts.drop(columns=counts.geometry.name, errors="ignore"))
+    geometry = counts.geometry.name if isinstance(counts, gpd.GeoDataFrame) else None
+    frame = pd.DataFrame(counts.drop(columns=geometry) if geometry else counts)
     frame = frame.sort_values(["site_id", "date", "count_id"], kind="stable")
     return frame.groupby("site_id", sort=True).tail(1).reset_index(drop=True)
 
@@ -184,6 +194,64 @@ def count_text(row: Mapping) -> str:
     return text + (", captive animals" if is_true(row.get("captive")) else "")
 
 
+def data_status_text(status: object) -> str:
+    """How a count's data status reads (empty when unknown).
+
+    Examples
+    --------
+    >>> data_status_text("national-split")
+    'split of a national or global figure'
+    """
+    return DATA_STATUS_TEXT.get(status, status) if isinstance(status, str) else ""
+
+
+def count_history_text(counts: pd.DataFrame) -> str:
+    """The earlier counts of one site, newest first, one per line (the latest count is shown apart).
+
+    Examples
+    --------
+    >>> rows = pd.DataFrame({"count_id": ["a", "b", "c"], "date": ["2002", "2019-10", "2023"],
+    ...                      "count": [192, 2112, 1475], "captive": [False, False, False],
+    ...                      "method": ["estimate", "distance-sampling", "census"]})
+    >>> print(count_history_text(rows))
+    2,112 in 2019-10, distance-sampling
+    192 in 2002, estimate
+    """
+    ordered = counts.sort_values(["date", "count_id"], kind="stable", ascending=False)
+    return "\n".join(count_text(r) for r in ordered.iloc[1:].to_dict("records"))
+
+
+def with_data_status(counts: pd.DataFrame, site_years: pd.DataFrame | None) -> pd.DataFrame:
+    """Counts with the data status the analysis gave them (``site_years``) where the counts leave it empty."""
+    out = counts.copy()
+    given = (
+        out["data_status"] if "data_status" in out.columns else pd.Series(None, index=out.index, dtype=object)
+    )
+    if site_years is not None and "data_status" in site_years.columns and len(site_years):
+        derived = site_years.drop_duplicates("count_id").set_index("count_id")["data_status"]
+        given = given.where(given.notna(), out["count_id"].map(derived))
+    out["data_status"] = given.astype(object).where(given.notna(), None)
+    return out
+
+
+def national_site_ids(data: PublishData) -> set[str]:
+    """Sites that stand for a country (scope ``country``) or whose every count is a national total or split.
+
+    Their figures have no position: they are never drawn as a map marker.
+    """
+    ids: set[str] = set()
+    sites = data.layers.get(LayerKind.SITES)
+    if sites is not None and not sites.empty and "scope" in sites.columns:
+        ids |= set(sites.loc[sites["scope"].astype(str) == "country", "site_id"].astype(str))
+    counts = data.layers.get(LayerKind.POPULATION_COUNTS)
+    if counts is not None and not counts.empty:
+        statuses = with_data_status(pd.DataFrame(counts.drop(columns=counts.geometry.name)), data.site_years)
+        national = statuses["data_status"].isin(NATIONAL_DATA_STATUSES)
+        every = national.groupby(statuses["site_id"].astype(str)).all()
+        ids |= set(every[every].index)
+    return ids
+
+
 def _position_text(data: PublishData, generalised: bool, approximate: object) -> str:
     if generalised:
         return (
@@ -194,7 +262,10 @@ def _position_text(data: PublishData, generalised: bool, approximate: object) ->
 
 
 def site_frame(data: PublishData, *, iso3: str | None = None) -> gpd.GeoDataFrame | None:
-    """Sites ready for display: status label, latest count, position note and country name.
+    """Sites ready for display: status label, latest count, earlier counts, position note and country name.
+
+    Sites that stand for a country, or whose every count is a national total or split
+    (:func:`national_site_ids`), are left out: a national figure is never a map marker.
 
     Parameters
     ----------
@@ -210,7 +281,17 @@ def site_frame(data: PublishData, *, iso3: str | None = None) -> gpd.GeoDataFram
         sites = sites[sites["iso3"].astype(str) == iso3].reset_index(drop=True)
         if sites.empty:
             return None
-    latest = latest_counts(data.layers.get(LayerKind.POPULATION_COUNTS)).set_index("site_id")
+    national = national_site_ids(data)
+    sites = sites[~sites["site_id"].astype(str).isin(national)].reset_index(drop=True)
+    if sites.empty:
+        return None
+    counts = data.layers.get(LayerKind.POPULATION_COUNTS)
+    counts = (
+        with_data_status(pd.DataFrame(counts.drop(columns=counts.geometry.name)), data.site_years)
+        if counts is not None and not counts.empty
+        else None
+    )
+    latest = latest_counts(counts).set_index("site_id")
     out = with_country(sites, country_names(data))
     out["status_label"] = [
         _status_label(s, scope)
@@ -218,6 +299,14 @@ def site_frame(data: PublishData, *, iso3: str | None = None) -> gpd.GeoDataFram
     ]
     out["latest_count_text"] = [
         count_text(latest.loc[sid]) if sid in latest.index else "no count recorded" for sid in out["site_id"]
+    ]
+    out["latest_status_text"] = [
+        data_status_text(latest.loc[sid, "data_status"]) if sid in latest.index else ""
+        for sid in out["site_id"]
+    ]
+    out["count_history_text"] = [
+        count_history_text(counts[counts["site_id"].astype(str) == str(sid)]) if counts is not None else ""
+        for sid in out["site_id"]
     ]
     flags = out["generalised"] if "generalised" in out.columns else pd.Series(False, index=out.index)
     approx = out["approximate"] if "approximate" in out.columns else pd.Series(None, index=out.index)
@@ -247,6 +336,9 @@ _SITE_YEAR_KEEP = [
 def population_frame(data: PublishData) -> gpd.GeoDataFrame | None:
     """One row per site and year: the count the population map shows for that year.
 
+    National totals and splits (and the sites standing for a country) are left out: they have no
+    position, so they are never a marker.
+
     Wild figures are the analysis's own (``PublishData.site_years``, from
     :func:`deerhabitat.analysis.site_year_counts`): each site's latest wild count of the year, or its
     latest count of the previous ``stale_after_years`` years flagged ``carried``, exactly as they enter
@@ -268,6 +360,9 @@ def population_frame(data: PublishData) -> gpd.GeoDataFrame | None:
         if data.site_years is not None
         else pd.DataFrame(columns=_SITE_YEAR_KEEP)
     )
+    # a national total or split has no position: never a marker
+    wild = wild[~wild["country_estimate"].astype(bool)]
+    wild = wild[~wild["site_id"].astype(str).isin(national_site_ids(data))]
     rows = (
         pd.concat(
             [frame for frame in (pd.DataFrame(wild), _captive_rows(counts)) if not frame.empty],
@@ -278,7 +373,8 @@ def population_frame(data: PublishData) -> gpd.GeoDataFrame | None:
     )
     if rows.empty:
         return None
-    details = pd.DataFrame(counts.drop(columns=counts.geometry.name)).drop(columns=["site_id", "count"])
+    details = with_data_status(pd.DataFrame(counts.drop(columns=counts.geometry.name)), data.site_years)
+    details = details.drop(columns=["site_id", "count"])
     rows = rows.merge(details, on="count_id", how="left")
     return _assemble_population(rows, counts, data.layer(LayerKind.SITES), data)
 
@@ -325,6 +421,9 @@ def _assemble_population(
     ]
     out["status_label"] = [_status_label(st, sc) for st, sc in zip(out["status"], out["scope"], strict=True)]
     out["count_text"] = [count_text(r) for r in out.to_dict("records")]
+    out["data_status_text"] = [
+        data_status_text(v) for v in out.get("data_status", pd.Series(None, index=out.index))
+    ]
     out["carried_text"] = [
         f"not counted in {y}: the count of {f} is carried (at most {data.config.stale_after_years} years)"
         if is_true(c)

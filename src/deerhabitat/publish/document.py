@@ -113,7 +113,7 @@ def _sections(
             "summary",
             message("section.summary"),
             (message("summary.intro"),),
-            blocks=tuple(headlines(tables, year, states, reports, n_gaps=n_gaps)),
+            blocks=tuple(headlines(tables, year, states, reports, n_gaps=n_gaps, names=names)),
         ),
         _trends(tables, states, names, figures, text),
         *_states(states, names, tables, reports, figures),
@@ -208,6 +208,7 @@ def _trends(
                 )
             )
         blocks.append(rt.totals_table(by_country, names, rule=text.totals_rule))
+        blocks.append(rt.trends_table(tables.get("country_trends"), names))
         blocks.append(rt.coverage_by_year_table(by_country, detail, states))
         blocks.append(rt.published_table(text.reference))
     blocks.append(figures.get("population"))
@@ -316,26 +317,52 @@ def _range_headline(coverage: pd.DataFrame | None) -> Headline | None:
         return None
     latest = whole.sort_values("period").iloc[-1]
     share = f"{100 * latest['protected_fraction']:.1f} %"
+    caveat = str(latest["caveat"]) if "caveat" in latest.index and isinstance(latest["caveat"], str) else ""
+    if not caveat:
+        text = message("summary.protected_range_mapped", period=latest["period"], share=share)
+        return Headline(text, href="#table-range_coverage")
+    geometry = f"computed from the range as {latest['range_geometry']} and protected areas as " + str(
+        latest["protected_area_geometry"]
+    )
     return Headline(
-        message("summary.protected_range", period=latest["period"], share=share), href="#table-range_coverage"
+        message("summary.protected_range", period=latest["period"], share=share, caveat=caveat),
+        geometry,
+        "#table-range_coverage",
     )
 
 
-def _animals_headline(protected: pd.DataFrame | None, year: int | None) -> Headline | None:
+def _animals_headline(
+    protected: pd.DataFrame | None, year: int | None, names: Mapping[str, str] | None = None
+) -> Headline | None:
     if year is None or protected is None or protected.empty:
         return None
     now = protected[protected["year"] == year]
-    total, inside = int(now["count"].sum()), int(now["inside"].sum())
+    located_column = "located" if "located" in now.columns else "count"
+    total, located, inside = int(now["count"].sum()), int(now[located_column].sum()), int(now["inside"].sum())
     if not total:
         return None
+    names = names or {}
+    blind = (
+        sorted(now.loc[~now["assessable"].astype(bool), "iso3"].astype(str))
+        if "assessable" in now.columns
+        else []
+    )
+    if not located:
+        return Headline(message("summary.protected_none", year=year), href="#table-protected_animals")
     text = message(
         "summary.protected_animals",
         year=year,
         inside=f"{inside:,}",
-        count=f"{total:,}",
-        share=f"{100 * inside / total:.0f} %",
+        located=f"{located:,}",
+        share=f"{100 * inside / located:.1f} %",
     )
-    return Headline(text, href="#table-protected_animals")
+    if blind:
+        note = message("summary.protected_animals_note", states=", ".join(names.get(i, i) for i in blind))
+    elif located != total:
+        note = message("summary.protected_animals_partial", located=f"{located:,}", count=f"{total:,}")
+    else:
+        note = ""
+    return Headline(text, note, "#table-protected_animals")
 
 
 def _reintroduction_headline(outcomes: pd.DataFrame | None) -> Headline | None:
@@ -367,6 +394,7 @@ def headlines(
     reports: pd.DataFrame,
     *,
     n_gaps: int,
+    names: Mapping[str, str] | None = None,
 ) -> list[Headline]:
     """The headline figures of the executive summary, each linked to the table it comes from.
 
@@ -383,11 +411,13 @@ def headlines(
         National report records with ``parsed``.
     n_gaps : int
         How many gaps the Gaps section lists.
+    names : mapping of str to str, optional
+        Country names (for the states that are not assessable).
     """
     heads = [
         _total_headline(tables.get("totals_by_country_year"), year, states),
         _range_headline(tables.get("range_coverage")),
-        _animals_headline(tables.get("protected_by_country_year"), year),
+        _animals_headline(tables.get("protected_by_country_year"), year, names),
         _reintroduction_headline(tables.get("reintroductions")),
         _reports_headline(reports, states),
         Headline(message("summary.gaps", n=n_gaps), href="#gaps"),

@@ -343,6 +343,7 @@ POPULATION_FIELDS = (
     Field("name", "Site"),
     Field("year", "Year shown"),
     Field("count_text", "Count"),
+    Field("data_status_text", "Data status"),
     Field("carried_text", "Carried"),
     Field("in_total_text", "In the wild total"),
     Field("status_label", "Status"),
@@ -362,31 +363,26 @@ def build_population_map(data: PublishData) -> WebMap | None:
         (f"{v:,} animal{'s' if v != 1 else ''}", proportional_radius_px(v, max_count))
         for v in size_legend_values(max_count)
     )
-    national = frame["scope"].astype(str) == "country"
-    layers = [_range_states_layer(data), _rivers_layer(data), _protected_areas_layer(data)]
-    for layer_id, title, part, visible in (
-        ("counts", "Counts by site", frame[~national], True),
-        ("national-estimates", "National estimates", frame[national], False),
-    ):
-        if part.empty:
-            continue
-        layers.append(
-            MapLayer(
-                layer_id,
-                title,
-                GROUP_POPULATIONS,
-                part.reset_index(drop=True),
-                DEFAULT_STYLES[LayerKind.SITES],
-                POPULATION_FIELDS,
-                visible=visible,
-                searchable=True,
-                radius_column="radius_px",
-                time_column="year",
-                carried_column="carried",
-                size_legend=sizes,
-                note=_generalisation_note(data),
-            )
-        )
+    layers = [
+        _range_states_layer(data),
+        _rivers_layer(data),
+        _protected_areas_layer(data),
+        MapLayer(
+            "counts",
+            "Counts by site",
+            GROUP_POPULATIONS,
+            frame,
+            DEFAULT_STYLES[LayerKind.SITES],
+            POPULATION_FIELDS,
+            visible=True,
+            searchable=True,
+            radius_column="radius_px",
+            time_column="year",
+            carried_column="carried",
+            size_legend=sizes,
+            note=_generalisation_note(data),
+        ),
+    ]
     stale = data.config.stale_after_years
     wild_years = frame.loc[frame["status"] != "captive", "year"]
     start = str(int(wild_years.max())) if len(wild_years) else None
@@ -394,8 +390,8 @@ def build_population_map(data: PublishData) -> WebMap | None:
         "population",
         f"{data.config.species}: counts over time",
         "Each circle is a site's count in the chosen year (area proportional to the count). "
-        "National estimates stand for all populations of a country and are hidden at first, "
-        "so that no animal is shown twice.",
+        "National totals and splits of a national figure have no position and are not drawn: "
+        "they are in the totals table.",
         _drop_none(layers),
         GROUPS,
         time_label="Year",

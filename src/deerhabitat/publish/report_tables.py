@@ -77,6 +77,15 @@ def coverage_table(coverage: pd.DataFrame | None, names: Mapping[str, str]) -> T
             message("col.protected_share"): [
                 "–" if pd.isna(v) else f"{100 * v:.1f} %" for v in frame["protected_fraction"]
             ],
+            **(
+                {
+                    message("col.range_geometry"): frame["range_geometry"].astype(str),
+                    message("col.pa_geometry"): frame["protected_area_geometry"].astype(str),
+                    message("col.caveat"): frame["caveat"].fillna("").astype(str),
+                }
+                if "caveat" in frame.columns
+                else {}
+            ),
         }
     )
     return Table(
@@ -92,23 +101,46 @@ def coverage_table(coverage: pd.DataFrame | None, names: Mapping[str, str]) -> T
 def protected_animals_table(
     protected: pd.DataFrame | None, names: Mapping[str, str], year: int | None
 ) -> Table | None:
-    """Wild animals inside and outside protected areas in ``year``, by range state."""
+    """Wild animals counted at sites inside and outside protected areas in ``year``, by range state.
+
+    National totals and splits have no position: a state whose only figure is national shows
+    "not assessable", never 0 %.
+    """
     if protected is None or protected.empty or year is None:
         return None
     data = protected[protected["year"] == year].sort_values("iso3")
-    data = data[["iso3", "year", "count", "inside", "outside", "protected_fraction"]].assign(
+    columns = [
+        "iso3",
+        "year",
+        "count",
+        "located",
+        "inside",
+        "outside",
+        "protected_fraction",
+        "assessable",
+        "note",
+    ]
+    data = data[[c for c in columns if c in data.columns]].assign(
         source=message("source.store", layers="population-counts, protected-areas")
+    )
+    assessable = (
+        data["assessable"].astype(bool) if "assessable" in data.columns else pd.Series(True, index=data.index)
     )
     display = pd.DataFrame(
         {
             message("col.country"): [country_label(i, names) for i in data["iso3"]],
             message("col.year"): data["year"].astype(int).astype(str),
             message("col.count"): [int_cell(v) for v in data["count"]],
+            message("col.located"): [int_cell(v) for v in data.get("located", data["count"])],
             message("col.inside"): [int_cell(v) for v in data["inside"]],
             message("col.outside"): [int_cell(v) for v in data["outside"]],
             message("col.protected_share"): [
-                "–" if pd.isna(v) else f"{100 * v:.1f} %" for v in data["protected_fraction"]
+                message("value.not_assessable") if not a else "–" if pd.isna(v) else f"{100 * v:.1f} %"
+                for v, a in zip(data["protected_fraction"], assessable, strict=True)
             ],
+            message("col.protection_note"): data.get("note", pd.Series("", index=data.index))
+            .fillna("")
+            .astype(str),
         }
     )
     return make_table(
@@ -116,7 +148,41 @@ def protected_animals_table(
         "protected_animals",
         display,
         data,
-        (message("col.count"), message("col.inside"), message("col.outside"), message("col.protected_share")),
+        (
+            message("col.count"),
+            message("col.located"),
+            message("col.inside"),
+            message("col.outside"),
+            message("col.protected_share"),
+        ),
+    )
+
+
+def trends_table(trends: pd.DataFrame | None, names: Mapping[str, str]) -> Table | None:
+    """Each range state's change between successive counted years: a trend only when comparable."""
+    if trends is None or trends.empty:
+        return None
+    data = trends.sort_values(["iso3", "to_year"]).assign(
+        source=message("source.store", layers="population-counts")
+    )
+    display = pd.DataFrame(
+        {
+            message("col.country"): [country_label(i, names) for i in data["iso3"]],
+            message("col.from_year"): data["from_year"].astype(int).astype(str),
+            message("col.to_year"): data["to_year"].astype(int).astype(str),
+            message("col.from_count"): [int_cell(v) for v in data["from_count"]],
+            message("col.to_count"): [int_cell(v) for v in data["to_count"]],
+            message("col.change"): [f"{int(v):+,}" for v in data["change"]],
+            message("col.trend"): data["trend"].astype(str),
+            message("col.reason"): data["reason"].fillna("").astype(str),
+        }
+    )
+    return make_table(
+        "country_trends",
+        "country_trends",
+        display,
+        data,
+        (message("col.from_count"), message("col.to_count"), message("col.change")),
     )
 
 
@@ -379,7 +445,7 @@ def coverage_by_year_table(
     data = cover.assign(
         counted=[states_where(y, lambda r: int(r.carried) == 0) for y in cover["year"]],
         carried=[states_where(y, lambda r: int(r.carried) > 0) for y in cover["year"]],
-        national_estimate=[states_where(y, lambda r: bool(r.country_estimate)) for y in cover["year"]],
+        national_estimate=[_national_states(detail, y) for y in cover["year"]],
         no_figure=[
             " ".join(
                 sorted(
@@ -411,4 +477,14 @@ def coverage_by_year_table(
         data,
         (message("col.total"), message("col.coverage")),
         of=len(states),
+    )
+
+
+def _national_states(detail: pd.DataFrame, year: int) -> str:
+    """``KAZ TJK UZB (split)``: the states whose total that year is a national figure, splits marked."""
+    rows = detail[(detail["year"].astype(int) == year) & detail["country_estimate"].astype(bool)]
+    status = rows["national_status"] if "national_status" in rows.columns else pd.Series("", index=rows.index)
+    return " ".join(
+        f"{iso3} (split)" if "national-split" in str(st) else str(iso3)
+        for iso3, st in sorted(zip(rows["iso3"], status, strict=True))
     )

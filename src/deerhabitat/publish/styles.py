@@ -418,6 +418,8 @@ POPUP_FIELDS: Mapping[LayerKind, tuple[Field, ...]] = {
         Field("country", "Country"),
         Field("status_label", "Status"),
         Field("latest_count_text", "Latest count"),
+        Field("latest_status_text", "Data status"),
+        Field("count_history_text", "Earlier counts"),
         Field("position", "Position"),
         Field("source", "Source"),
     ),

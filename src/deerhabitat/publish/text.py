@@ -45,8 +45,16 @@ ENGLISH: Mapping[str, str] = {
     "summary.intro": "Headline figures of the store; each links to the table it comes from.",
     "summary.total": "Wild animals in {year}: {count}",
     "summary.total_note": "{n} of {of} range states have a figure for {year} (observed or carried forward).",
-    "summary.protected_range": "Share of the {period} range inside protected areas: {share}",
-    "summary.protected_animals": "Wild animals inside protected areas in {year}: {inside} of {count} ({share})",
+    "summary.protected_range": "Share of the {period} range inside protected areas: {share} ({caveat})",
+    "summary.protected_range_mapped": "Share of the {period} range inside protected areas: {share}",
+    "summary.protected_animals": "Wild animals counted at sites inside protected areas in {year}: "
+    "{inside} of {located} ({share})",
+    "summary.protected_animals_note": "National totals and splits have no position and are left out. "
+    "Not assessable (only a national figure): {states}.",
+    "summary.protected_animals_partial": "National totals and splits have no position and are left out; the "
+    "located animals are {located} of the {count} in the totals.",
+    "summary.protected_none": "Wild animals inside protected areas in {year}: not assessable (only national "
+    "figures, which have no position)",
     "summary.reintroduced": "Reintroduced wild populations: {n} ({growing} growing or established)",
     "summary.reports": "National reports received for {period}: {n} of {of} range states",
     "summary.reports_none": "No national report is kept in the store.",
@@ -65,7 +73,9 @@ ENGLISH: Mapping[str, str] = {
     "chart.carried": "carried forward",
     "chart.reference": "published estimate",
     "chart.partly_carried": "partly carried forward",
-    "chart.national": "national estimate",
+    "chart.national": "national figure",
+    "chart.national_total": "national total",
+    "chart.national_split": "split of a national or global figure",
     "chart.site_sum": "sum of sites",
     "chart.axis_count": "animals",
     "chart.desc_global": "Stacked bars of wild animals per year and range state; years with a figure for every "
@@ -170,7 +180,8 @@ ENGLISH: Mapping[str, str] = {
     "no figure for that country and year.",
     "table.coverage.title": "Protected share of the range",
     "table.coverage.caption": "Range of each period inside protected areas (overlapping areas counted once), in the "
-    "store's equal-area analysis CRS.",
+    "store's equal-area analysis CRS. The geometry columns say what the polygons are: a share computed from "
+    "drawn belts or circles is an indication, not a measurement.",
     "table.states.title": "Range states",
     "table.states.caption": "Latest wild figure and national report of each range state; threats and measures "
     "counted from its latest report.",
@@ -179,8 +190,13 @@ ENGLISH: Mapping[str, str] = {
     "table.measures.title": "Measures reported",
     "table.measures.caption": "Conservation measures from the latest national report of each range state.",
     "table.protected_animals.title": "Wild animals inside protected areas",
-    "table.protected_animals.caption": "Each figure of a country's total placed at its count's point; inside + "
-    "outside = count.",
+    "table.protected_animals.caption": "Site figures placed at their count's point; inside + outside = "
+    "located. National totals and splits have no position: a state whose only figure is national is not "
+    "assessable.",
+    "table.country_trends.title": "Change between counts, by range state",
+    "table.country_trends.caption": "Each range state's change between successive years with a new count. "
+    "A change is called a decline or an increase only when both totals are made of the same figures with "
+    "the same method and data status; otherwise it is not comparable, and the reason is given.",
     "table.reintroductions.title": "Reintroduced populations",
     "table.reintroductions.caption": "Founders released, latest wild count and mean yearly growth since the first "
     "release; status judged against the reference year.",
@@ -260,6 +276,18 @@ ENGLISH: Mapping[str, str] = {
     "col.year": "Year",
     "col.count": "Count",
     "col.inside": "Inside",
+    "col.located": "Located (at sites)",
+    "col.range_geometry": "Range drawn as",
+    "col.pa_geometry": "Protected areas drawn as",
+    "col.caveat": "Caveat",
+    "col.protection_note": "Note",
+    "col.from_year": "From",
+    "col.to_year": "To",
+    "col.from_count": "Count then",
+    "col.to_count": "Count now",
+    "col.change": "Change",
+    "col.reason": "Why not comparable",
+    "value.not_assessable": "not assessable",
     "col.outside": "Outside",
     "col.site": "Site",
     "col.first_release": "First release",
@@ -283,7 +311,7 @@ ENGLISH: Mapping[str, str] = {
     "col.complete": "Complete",
     "col.counted": "Counted that year",
     "col.carried": "Carried forward",
-    "col.national": "National estimates",
+    "col.national": "National figures (total or split)",
     "col.no_figure": "No figure",
     "value.yes": "yes",
     "value.withheld": "[position withheld]",
