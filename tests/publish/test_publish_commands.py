@@ -28,6 +28,7 @@ from deerhabitat.workflows import map_, report
 MAPS = ["overview", "state-tjk", "state-uzb", "population", "reintroductions", "protected-coverage"]
 REPORT_TABLES = [
     "totals_by_country_year",
+    "country_trends",
     "totals_coverage",
     "published_totals",
     "range_coverage",
