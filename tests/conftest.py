@@ -19,9 +19,9 @@ def pytest_report_header(config):
     import shapely
 
     return (
-        f"geopandas {geopandas.__version__}, shapely {shapely.__version__} (GEOS {shapely.geos_version_string}), "
-        f"pyogrio {pyogrio.__version__} (GDAL {pyogrio.__gdal_version_string__}), pyproj {pyproj.__version__} "
-        f"(PROJ {pyproj.proj_version_str})"
+        f"geopandas {geopandas.__version__}, shapely {shapely.__version__} (GEOS "
+        f"{shapely.geos_version_string}), pyogrio {pyogrio.__version__} (GDAL "
+        f"{pyogrio.__gdal_version_string__}), pyproj {pyproj.__version__} (PROJ {pyproj.proj_version_str})"
     )
 
 

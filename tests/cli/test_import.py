@@ -268,7 +268,8 @@ def _big_sites_csv(path: Path, n: int) -> None:
     lines = [SITES.strip()]
     for i in range(n):
         lines.append(
-            f"s{i:06d},Site {i} <i>é</i>,UZB,native,generated,{60 + (i % 1000) / 100},{38 + (i // 1000) / 100}"
+            f"s{i:06d},Site {i} "
+            f"<i>é</i>,UZB,native,generated,{60 + (i % 1000) / 100},{38 + (i // 1000) / 100}"
         )
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
 

@@ -87,7 +87,8 @@ def test_every_problem_of_a_file_is_reported_with_its_id(tmp_path, store):
         "site_id='c': status='wild' is not allowed (allowed: native, reintroduced, introduced, captive)",
         "site_id='d': name is missing (required)",
         "row 6: longitude 'abc' is not a number",
-        "site_id='f': coordinates (41.8, 160.4) are not longitude/latitude but look like swapped latitude/longitude",
+        "site_id='f': coordinates (41.8, 160.4) are not longitude/latitude but look like swapped "
+        "latitude/longitude",
         "site_id='g': coordinates (500000, 4.4e+06) cannot be degrees in 'WGS 84'",
     ]
     for text in expected:
@@ -268,8 +269,8 @@ def test_outside_the_region_is_a_warning_recorded_in_provenance(tmp_path, store)
     result = import_layer("sites", path, store=store.path)
     assert result.added == 2
     assert [str(w) for w in result.warnings] == [
-        "site_id='far': lies outside the region of the range states (TJK, UZB, with a 50 km margin) at (10, 50); "
-        "check its coordinates"
+        "site_id='far': lies outside the region of the range states (TJK, UZB, with a 50 km margin) at (10, "
+        "50); check its coordinates"
     ]
     note = Store(store.path).provenance().iloc[-1]["note"]
     assert "1 warning(s): site_id='far': lies outside the region" in note
@@ -297,7 +298,8 @@ def test_non_finite_coordinates(tmp_path, store):
     path = write(tmp_path, "s.csv", SITES_HEADER + "n,N,UZB,native,t,nan,41\ni,I,UZB,native,t,inf,41\n")
     found = messages(validate_file("sites", path, store=store.path))
     assert (
-        "site_id='i': has coordinates that are not finite numbers (NaN or infinity); fix or remove the feature "
+        "site_id='i': has coordinates that are not finite numbers (NaN or infinity); fix or remove the "
+        "feature "
         "in the source" in found
     )
     assert any(m.startswith("site_id='n'") for m in found)

@@ -115,7 +115,8 @@ def test_records_become_counts_linked_to_the_nearest_site(tmp_path, store):
     assert texts == [
         "count_id='gbif:103': no site within 10 km (the nearest, site_id='zarafshan', is "
         f"{distance:.1f} km away); left out: add its site, or raise --max-distance-km",
-        "count_id='gbif:104': has no individualCount: a presence-only record is not a population count; left out",
+        "count_id='gbif:104': has no individualCount: a presence-only record is not a population count; left "
+        "out",
         "count_id='gbif:106': has no coordinates (decimalLongitude/decimalLatitude empty); left out",
     ]
     log = Store(store.path).provenance().iloc[-1]
@@ -145,7 +146,8 @@ def test_wrong_values_are_errors(tmp_path, store):
     assert "count_id='gbif:202': count '2.5' is not a whole number" in found
     assert any(f.startswith("count_id='gbif:203': date '2999-01-01' is in the future") for f in found)
     assert (
-        "count_id='gbif:204': coordinateUncertaintyInMeters 'far' is not a number of metres ≥ 0; fix or empty "
+        "count_id='gbif:204': coordinateUncertaintyInMeters 'far' is not a number of metres ≥ 0; fix or "
+        "empty "
         "it" in found
     )
     before = sha(store.path)
@@ -206,8 +208,8 @@ def test_uncertainty_larger_than_the_link_distance_is_a_warning(tmp_path, store)
     path = gbif_file(tmp_path, [record(501, *BADAI, coordinateUncertaintyInMeters="20000")])
     report = validate_file("gbif", path, store=store.path, options=ImportOptions(max_distance_km=5))
     assert [str(w) for w in report.warnings] == [
-        "count_id='gbif:501': coordinate uncertainty (20000 m) exceeds the link distance (5 km): the site link may "
-        "be wrong"
+        "count_id='gbif:501': coordinate uncertainty (20000 m) exceeds the link distance (5 km): the site "
+        "link may be wrong"
     ]
 
 

@@ -88,7 +88,8 @@ def test_a_wdpa_download_becomes_protected_areas(wdpa_gpkg, store):
     assert pas["approximate"].tolist() == [False, False, False, True]
     texts = [str(w) for w in result.warnings]
     assert (
-        "the status filter (Designated, Inscribed, Established) left out 1 area(s) (Proposed: 1); pass --status "
+        "the status filter (Designated, Inscribed, Established) left out 1 area(s) (Proposed: 1); pass "
+        "--status "
         "all to keep them" in texts
     )
     assert (

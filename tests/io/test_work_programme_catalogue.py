@@ -39,8 +39,8 @@ def test_a_bad_catalogue_names_every_row_and_column(tmp_path):
         read_catalogue(path)
     assert str(info.value) == (
         "the Work Programme catalogue 'wp.csv': row 2, column 'states': 'KZ' is not an ISO 3166-1 alpha-3 "
-        "code; write codes such as 'KAZ, UZB', or 'all'; row 3, column 'text' is empty; fill it in; id 'A' is "
-        "used by rows 2, 3; give each action its own id"
+        "code; write codes such as 'KAZ, UZB', or 'all'; row 3, column 'text' is empty; fill it in; id 'A' "
+        "is used by rows 2, 3; give each action its own id"
     )
 
 

@@ -196,8 +196,9 @@ MALFORMED = {
     "wrong codes": (
         lambda t: _xlsx_with(t, lambda wb: wb["Populations"].cell(2, 13, "aerial-count")),
         [
-            "Error: sheet 'Populations' row 2, column 'method': 'aerial-count' is not an allowed value; expected one of: "
-            "census, distance-sampling, camera-trap, enclosure-count, estimate; pick one from the list"
+            "Error: sheet 'Populations' row 2, column 'method': 'aerial-count' is not an allowed value; "
+            "expected one of: census, distance-sampling, camera-trap, enclosure-count, estimate; pick one "
+            "from the list"
         ],
     ),
     "words where numbers go": (
@@ -212,10 +213,10 @@ MALFORMED = {
         [
             "Error: sheet 'Report' row 5 ('period_start'): '2020/21' is not a year; expected a year (YYYY), "
             "not in the future; correct the value",
-            "Error: sheet 'Populations' row 2, column 'count': 'about 150' is not a number; expected a whole number "
-            "from 0 to 10,000,000; correct the value",
-            "Error: sheet 'Populations' row 3, column 'latitude': '42,865' is not a number (write decimals with a "
-            "point: 42.865); expected a number from -90 to 90; correct the value",
+            "Error: sheet 'Populations' row 2, column 'count': 'about 150' is not a number; expected a whole "
+            "number from 0 to 10,000,000; correct the value",
+            "Error: sheet 'Populations' row 3, column 'latitude': '42,865' is not a number (write decimals "
+            "with a point: 42.865); expected a number from -90 to 90; correct the value",
         ],
     ),
     "missing required fields": (
@@ -227,67 +228,72 @@ MALFORMED = {
             ],
         ),
         [
-            "Error: sheet 'Report' row 8 ('authority'): missing; required: the national authority responsible for the "
-            "MOU; fill it in",
-            "Error: sheet 'Populations' row 3, column 'trend': missing; required: trend of the population over the period "
-            "(one of: increasing, stable, decreasing, fluctuating, unknown); fill it in",
+            "Error: sheet 'Report' row 8 ('authority'): missing; required: the national authority "
+            "responsible for the MOU; fill it in",
+            "Error: sheet 'Populations' row 3, column 'trend': missing; required: trend of the population "
+            "over the period (one of: increasing, stable, decreasing, fluctuating, unknown); fill it in",
         ],
     ),
     "negative counts": (
         lambda t: _yaml(t, GOOD_YAML.replace("count: 150", "count: -150")),
         [
-            "Error: populations[0].count (line 15): -150 is negative; expected a whole number from 0 to 10,000,000; correct the "
-            "value"
+            "Error: populations[0].count (line 15): -150 is negative; expected a whole number from 0 to "
+            "10,000,000; correct the value"
         ],
     ),
     "future dates": (
         lambda t: _yaml(t, GOOD_YAML.replace("date: 2022-07", "date: 2099-07")),
         [
-            "Error: populations[0].date (line 14): '2099-07' is in the future or before 1700; dates must lie between 1700 "
-            "and today; expected a date written YYYY, YYYY-MM or YYYY-MM-DD, not in the future; correct the value"
+            "Error: populations[0].date (line 14): '2099-07' is in the future or before 1700; dates must lie "
+            "between 1700 and today; expected a date written YYYY, YYYY-MM or YYYY-MM-DD, not in the future; "
+            "correct the value"
         ],
     ),
     "wrong country code": (
         lambda t: _yaml(t, GOOD_YAML.replace("country: KAZ", "country: KZ")),
         [
-            "Error: report.country (line 2): 'KZ' is not an ISO 3166-1 alpha-3 code; expected an ISO 3166-1 alpha-3 "
-            "country code such as KAZ, UZB, TJK, TKM or AFG; correct the value"
+            "Error: report.country (line 2): 'KZ' is not an ISO 3166-1 alpha-3 code; expected an ISO 3166-1 "
+            "alpha-3 country code such as KAZ, UZB, TJK, TKM or AFG; correct the value"
         ],
     ),
     "bad sheet names": (
         lambda t: _xlsx_with(t, lambda wb: setattr(wb["Populations"], "title", "Population")),
         [
-            "Error: sheet 'Population': unknown section 'Population'; sections: report (sheet 'Report'), populations "
-            "(sheet 'Populations'), distribution (sheet 'Distribution'), protected_areas (sheet 'Protected areas'), "
-            "threats (sheet 'Threats'), poaching (sheet 'Poaching'), mortality (sheet 'Mortality'), legal_status "
-            "(sheet 'Legal status'), measures (sheet 'Measures'), releases (sheet 'Releases'), captive_stock (sheet "
-            "'Captive stock'), research (sheet 'Research'), community (sheet 'Community'), cooperation (sheet "
-            "'Cooperation'), capacity (sheet 'Capacity'), work_programme (sheet 'Work Programme'), priorities (sheet "
-            "'Priorities'); did you mean 'Populations'? rename or remove it"
+            "Error: sheet 'Population': unknown section 'Population'; sections: report (sheet 'Report'), "
+            "populations (sheet 'Populations'), distribution (sheet 'Distribution'), protected_areas (sheet "
+            "'Protected areas'), threats (sheet 'Threats'), poaching (sheet 'Poaching'), mortality (sheet "
+            "'Mortality'), legal_status (sheet 'Legal status'), measures (sheet 'Measures'), releases (sheet "
+            "'Releases'), captive_stock (sheet 'Captive stock'), research (sheet 'Research'), community "
+            "(sheet 'Community'), cooperation (sheet 'Cooperation'), capacity (sheet 'Capacity'), "
+            "work_programme (sheet 'Work Programme'), priorities (sheet 'Priorities'); did you mean "
+            "'Populations'? rename or remove it"
         ],
     ),
     "non-xlsx bytes": (
         lambda t: (t / "bad.xlsx").write_bytes(b"%PDF-1.4 not a workbook") and "bad.xlsx",
         [
-            "Error: bad.xlsx: not an Excel .xlsx workbook (the bytes are not a zip-based .xlsx file: BadZipFile); save it "
-            "from Excel or LibreOffice as .xlsx, or start from `deerhabitat national-report template --format xlsx`"
+            "Error: bad.xlsx: not an Excel .xlsx workbook (the bytes are not a zip-based .xlsx file: "
+            "BadZipFile); save it from Excel or LibreOffice as .xlsx, or start from `deerhabitat "
+            "national-report template --format xlsx`"
         ],
     ),
     "YAML syntax errors": (
         lambda t: _yaml(t, GOOD_YAML.replace("  authority: Committee", "authority: [Committee")),
         [
-            "Error: bad.yaml line 7, column 19: not valid YAML (while parsing a flow sequence expected ',' or ']', but "
-            "got ':'); correct the YAML (indent nested keys by two spaces, quote text that contains ': ' or ' #')"
+            "Error: bad.yaml line 7, column 19: not valid YAML (while parsing a flow sequence expected ',' "
+            "or ']', but got ':'); correct the YAML (indent nested keys by two spaces, quote text that "
+            "contains ': ' or ' #')"
         ],
     ),
     "unknown keys": (
         lambda t: _yaml(t, GOOD_YAML.replace("    trend:", "    tren:")),
         [
-            "Error: populations[0].tren (line 17): unknown key 'tren'; allowed keys: site_id, site_name, site_status, "
-            "scope, river, latitude, longitude, coord_quality, date, count, lower, upper, method, captive, trend, males, "
-            "females, young, source, notes; did you mean 'trend'? rename or remove it",
-            "Error: populations[0].trend (entry at line 9): missing; required: trend of the population over the period "
-            "(one of: increasing, stable, decreasing, fluctuating, unknown); fill it in",
+            "Error: populations[0].tren (line 17): unknown key 'tren'; allowed keys: site_id, site_name, "
+            "site_status, scope, river, latitude, longitude, coord_quality, date, count, lower, upper, "
+            "method, captive, trend, males, females, young, source, notes; did you mean 'trend'? rename or "
+            "remove it",
+            "Error: populations[0].trend (entry at line 9): missing; required: trend of the population over "
+            "the period (one of: increasing, stable, decreasing, fluctuating, unknown); fill it in",
         ],
     ),
 }
@@ -332,9 +338,9 @@ def test_import_into_the_bundled_store_is_refused(run_cli, bundled, sha256):
     result = run_cli("national-report", "import", str(bundled / "UZB-2020-2023.yaml"))
     assert result.exit_code == 1, result
     assert result.stderr.strip().splitlines() == [
-        f"Error: read-only: the bundled store {str(bundled_store_path())!r} cannot be changed; get a writable "
-        f"copy with `deerhabitat init --from-bundled my.gpkg` (or an empty store with `deerhabitat init "
-        f"my.gpkg`) and pass --store my.gpkg"
+        f"Error: read-only: the bundled store {str(bundled_store_path())!r} cannot be changed; get a "
+        "writable copy with `deerhabitat init --from-bundled my.gpkg` (or an empty store with `deerhabitat "
+        "init my.gpkg`) and pass --store my.gpkg"
     ]
     assert sha256(bundled_store_path()) == before
     listed = run_cli("national-report", "list", "--json")
@@ -352,8 +358,8 @@ def test_import_of_a_report_that_does_not_fit_the_store(run_cli, tmp_path):
     assert result.exit_code == 1
     assert result.stderr.strip().splitlines() == [
         "Error: populations[0].site_id (line 9): site 'KAZ-IB' is not in the store and the entry has no "
-        "latitude/longitude; use the store's site id (see `deerhabitat export sites`) or give the site's coordinates "
-        "to add it"
+        "latitude/longitude; use the store's site id (see `deerhabitat export sites`) or give the site's "
+        "coordinates to add it"
     ]
 
 
@@ -369,14 +375,14 @@ def test_import_of_a_report_that_does_not_fit_the_store(run_cli, tmp_path):
         (
             ("--country", "UZB", "--format", "yaml", "--out", "t.xlsx"),
             2,
-            "Invalid value for --out: 't.xlsx' does not end in .yaml or .yml, as --format yaml needs; change the extension "
-            "or the format",
+            "Invalid value for --out: 't.xlsx' does not end in .yaml or .yml, as --format yaml needs; change "
+            "the extension or the format",
         ),
         (
             ("--country", "UZB", "--out", "t.csv"),
             2,
-            "Invalid value for --out: 't.csv' does not end in .xlsx, .yaml or .yml; name the file NAME.xlsx (Excel) or "
-            "NAME.yaml",
+            "Invalid value for --out: 't.csv' does not end in .xlsx, .yaml or .yml; name the file NAME.xlsx "
+            "(Excel) or NAME.yaml",
         ),
         (
             ("--country", "UZB", "--out", "exists.yaml"),
@@ -386,7 +392,8 @@ def test_import_of_a_report_that_does_not_fit_the_store(run_cli, tmp_path):
         (
             ("--country", "UZB", "--out", "no/such/dir/t.yaml"),
             1,
-            "Error: cannot write 'no/such/dir/t.yaml' (No such file or directory); check the folder exists and is writable",
+            "Error: cannot write 'no/such/dir/t.yaml' (No such file or directory); check the folder exists "
+            "and is writable",
         ),
     ],
 )

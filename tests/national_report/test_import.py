@@ -131,23 +131,26 @@ def test_known_sites_keep_the_store_geometry_and_are_not_redrawn(make_report):
     [
         (
             lambda r: r["populations"][2].pop("latitude") and r["populations"][2].pop("longitude"),
-            "populations[2].site_id: site 'UZB-B' is not in the store and the entry has no latitude/longitude; use the "
-            "store's site id (see `deerhabitat export sites`) or give the site's coordinates to add it",
+            "populations[2].site_id: site 'UZB-B' is not in the store and the entry has no "
+            "latitude/longitude; use the store's site id (see `deerhabitat export sites`) or give the site's "
+            "coordinates to add it",
         ),
         (
             lambda r: r["releases"][0].update(site_id="UZB-Z"),
-            "releases[0].site_id: destination site 'UZB-Z' is not in the store nor among the report's populations with "
-            "coordinates; use the store's site id, or add the site with its coordinates under populations",
+            "releases[0].site_id: destination site 'UZB-Z' is not in the store nor among the report's "
+            "populations with coordinates; use the store's site id, or add the site with its coordinates "
+            "under populations",
         ),
         (
             lambda r: r["releases"][0].update(source_site_id="UZB-Z"),
-            "releases[0].source_site_id: source site 'UZB-Z' is not in the store nor among the report's populations with "
-            "coordinates; use the store's site id, or add the site with its coordinates under populations",
+            "releases[0].source_site_id: source site 'UZB-Z' is not in the store nor among the report's "
+            "populations with coordinates; use the store's site id, or add the site with its coordinates "
+            "under populations",
         ),
         (
             lambda r: r["report"].update(country="AFG"),
-            "report.country: 'AFG' is not a range state of this store (KAZ, TJK, UZB); correct the country code, or import "
-            "into a store for this country's species",
+            "report.country: 'AFG' is not a range state of this store (KAZ, TJK, UZB); correct the country "
+            "code, or import into a store for this country's species",
         ),
     ],
 )

@@ -93,12 +93,13 @@ CASES = {
     ),
     "negative count": (
         _set(("populations", 0, "count"), -5),
-        "populations[0].count: -5 is negative; expected a whole number from 0 to 10,000,000; correct the value",
+        "populations[0].count: -5 is negative; expected a whole number from 0 to 10,000,000; correct the "
+        "value",
     ),
     "fractional count": (
         _set(("populations", 0, "count"), 12.5),
-        "populations[0].count: 12.5 is not a whole number; expected a whole number from 0 to 10,000,000; correct "
-        "the value",
+        "populations[0].count: 12.5 is not a whole number; expected a whole number from 0 to 10,000,000; "
+        "correct the value",
     ),
     "future date": (
         _set(("populations", 0, "date"), "2027-01"),
@@ -144,13 +145,13 @@ CASES = {
     ),
     "mortality cause": (
         _set(("mortality", 0, "cause"), "wolf"),
-        "mortality[0].cause: 'wolf' is not an allowed value; expected one of: disease, predation, starvation, "
-        "flood, drought, fire, road, fence, other, unknown; pick one from the list",
+        "mortality[0].cause: 'wolf' is not an allowed value; expected one of: disease, predation, "
+        "starvation, flood, drought, fire, road, fence, other, unknown; pick one from the list",
     ),
     "bounds": (
         _set(("populations", 1, "lower"), 2200),
-        "populations[1].count: lower <= count <= upper does not hold (2200, 2112, 3344); correct the estimate "
-        "or its bounds",
+        "populations[1].count: lower <= count <= upper does not hold (2200, 2112, 3344); correct the "
+        "estimate or its bounds",
     ),
     "sex and age": (
         _set(("populations", 2, "young"), 60),
@@ -236,8 +237,8 @@ CASES = {
     ),
     "bad email": (
         _set(("report", "focal_point_email"), "focal.point"),
-        "report.focal_point_email: 'focal.point' is not an e-mail address; expected an e-mail address such as "
-        "name@example.org; correct the value",
+        "report.focal_point_email: 'focal.point' is not an e-mail address; expected an e-mail address such "
+        "as name@example.org; correct the value",
     ),
     "research backwards": (
         _set(("research",), [{"activity": "x", "kind": "survey", "year_start": 2022, "year_end": 2021}]),
@@ -271,11 +272,13 @@ CASES = {
     ),
     "format version": (
         _set(("report", "format_version"), "2.0"),
-        "report.format_version: '2.0' is not a known format version; expected '1.0' or '1.1'; use a current template",
+        "report.format_version: '2.0' is not a known format version; expected '1.0' or '1.1'; use a current "
+        "template",
     ),
     "bool": (
         _set(("protected_areas", 0, "deer_present"), "maybe"),
-        "protected_areas[0].deer_present: 'maybe' is neither yes nor no; expected yes or no; correct the value",
+        "protected_areas[0].deer_present: 'maybe' is neither yes nor no; expected yes or no; correct the "
+        "value",
     ),
     "list in a text field": (
         _set(("populations", 0, "site_name"), ["a", "b"]),
@@ -284,8 +287,8 @@ CASES = {
     ),
     "iucn": (
         _set(("protected_areas", 0, "iucn_cat"), "I"),
-        "protected_areas[0].iucn_cat: 'I' is not an allowed value; expected one of: Ia, Ib, II, III, IV, V, VI, "
-        "Not Reported, Not Applicable, Not Assigned; pick one from the list",
+        "protected_areas[0].iucn_cat: 'I' is not an allowed value; expected one of: Ia, Ib, II, III, IV, V, "
+        "VI, Not Reported, Not Applicable, Not Assigned; pick one from the list",
     ),
 }
 
@@ -335,8 +338,8 @@ def test_a_key_missing_from_every_entry_is_reported_once(report):
     for entry in report["populations"]:
         del entry["trend"]
     assert problems_of(report) == [
-        "populations[*].trend: missing in every entry (required); expected one of: increasing, stable, decreasing, "
-        "fluctuating, unknown; add 'trend' to each entry"
+        "populations[*].trend: missing in every entry (required); expected one of: increasing, stable, "
+        "decreasing, fluctuating, unknown; add 'trend' to each entry"
     ]
 
 
@@ -352,22 +355,22 @@ def test_the_same_unknown_key_in_many_entries_is_reported_once(report):
     [
         (
             None,
-            "the report: the report is empty; it needs at least the 'report' section; start from `deerhabitat "
-            "national-report template`",
+            "the report: the report is empty; it needs at least the 'report' section; start from "
+            "`deerhabitat national-report template`",
         ),
         (
             [1, 2],
             "the report: the report must be a mapping of sections (report, populations, distribution, "
-            "protected_areas, threats, poaching, mortality, legal_status, measures, releases, captive_stock, research, "
-            "community, cooperation, capacity, work_programme, "
-            "priorities), not a list [1, 2]; start from `deerhabitat national-report template`",
+            "protected_areas, threats, poaching, mortality, legal_status, measures, releases, captive_stock, "
+            "research, community, cooperation, capacity, work_programme, priorities), not a list [1, 2]; "
+            "start from `deerhabitat national-report template`",
         ),
         (
             "just text",
             "the report: the report must be a mapping of sections (report, populations, distribution, "
-            "protected_areas, threats, poaching, mortality, legal_status, measures, releases, captive_stock, research, "
-            "community, cooperation, capacity, work_programme, "
-            "priorities), not text 'just text'; start from `deerhabitat national-report template`",
+            "protected_areas, threats, poaching, mortality, legal_status, measures, releases, captive_stock, "
+            "research, community, cooperation, capacity, work_programme, priorities), not text 'just text'; "
+            "start from `deerhabitat national-report template`",
         ),
     ],
 )

@@ -224,10 +224,10 @@ def test_yaml_problems_carry_line_numbers(tmp_path, make_report, write_yaml):
     entry_line = next(i for i, line in enumerate(lines, 1) if "site_id: UZB-B" in line)
     _, problems = check(path)
     assert problems == [
-        f"populations[1].count (line {count_line}): -2 is negative; expected a whole number from 0 to 10,000,000; correct "
-        f"the value",
-        f"populations[2].method (entry at line {entry_line}): missing; required: how the number was obtained (one "
-        f"of: census, distance-sampling, camera-trap, enclosure-count, estimate); fill it in",
+        f"populations[1].count (line {count_line}): -2 is negative; expected a whole number from 0 to "
+        "10,000,000; correct the value",
+        f"populations[2].method (entry at line {entry_line}): missing; required: how the number was obtained "
+        "(one of: census, distance-sampling, camera-trap, enclosure-count, estimate); fill it in",
     ]
 
 
@@ -240,12 +240,12 @@ def test_excel_problems_name_sheet_row_and_column(tmp_path, make_report):
     fill_workbook(path, report)
     _, problems = check(path)
     assert problems == [
-        "sheet 'Populations' row 3, column 'count': -2 is negative; expected a whole number from 0 to 10,000,000; correct "
-        "the value",
-        "sheet 'Populations' row 4, column 'method': 'aerial' is not an allowed value; expected one of: census, "
-        "distance-sampling, camera-trap, enclosure-count, estimate; pick one from the list",
-        "sheet 'Report' row 6 ('period_end'): the period ends (1999) before it starts (2020); the end must be the "
-        "same year or later; correct period_start/period_end",
+        "sheet 'Populations' row 3, column 'count': -2 is negative; expected a whole number from 0 to "
+        "10,000,000; correct the value",
+        "sheet 'Populations' row 4, column 'method': 'aerial' is not an allowed value; expected one of: "
+        "census, distance-sampling, camera-trap, enclosure-count, estimate; pick one from the list",
+        "sheet 'Report' row 6 ('period_end'): the period ends (1999) before it starts (2020); the end must "
+        "be the same year or later; correct period_start/period_end",
     ]
 
 
@@ -292,14 +292,14 @@ def test_excel_structural_problems(tmp_path, make_report):
         "sheet 'Report' row 20: field 'country' appears twice (rows 3 and 20); keep one row",
         "sheet 'Report' row 21: value 'orphan' has no field name in column A; write the field name there",
         "sheet 'Populations' column V: header 'count' repeats an earlier column; keep one column per field",
-        "sheet 'Populations' row 2, column W: value 99 is in a column without a header; put the field name in row 1 "
-        "or move the value",
-        "sheet 'protected_areas': a second sheet for section 'protected_areas'; keep one sheet named 'Protected "
-        "areas' and move its rows there",
-        "sheet 'Populations' row 2, column 'cuont': unknown key 'cuont' (in 3 entries); allowed keys: site_id, "
-        "site_name, "
-        "site_status, scope, river, latitude, longitude, coord_quality, date, count, lower, upper, method, captive, "
-        "trend, males, females, young, source, notes; did you mean 'count'? rename or remove it",
+        "sheet 'Populations' row 2, column W: value 99 is in a column without a header; put the field name "
+        "in row 1 or move the value",
+        "sheet 'protected_areas': a second sheet for section 'protected_areas'; keep one sheet named "
+        "'Protected areas' and move its rows there",
+        "sheet 'Populations' row 2, column 'cuont': unknown key 'cuont' (in 3 entries); allowed keys: "
+        "site_id, site_name, site_status, scope, river, latitude, longitude, coord_quality, date, count, "
+        "lower, upper, method, captive, trend, males, females, young, source, notes; did you mean 'count'? "
+        "rename or remove it",
     ]
 
 
@@ -317,8 +317,9 @@ def _unreadable(tmp_path, name, content):
 
 def test_bytes_that_are_not_a_workbook(tmp_path):
     assert _unreadable(tmp_path, "r.xlsx", b"PK\x03\x04 not really a zip" * 10) == (
-        "r.xlsx: not an Excel .xlsx workbook (the bytes are not a zip-based .xlsx file: BadZipFile); save it from "
-        "Excel or LibreOffice as .xlsx, or start from `deerhabitat national-report template --format xlsx`"
+        "r.xlsx: not an Excel .xlsx workbook (the bytes are not a zip-based .xlsx file: BadZipFile); save it "
+        "from Excel or LibreOffice as .xlsx, or start from `deerhabitat national-report template --format "
+        "xlsx`"
     )
 
 
@@ -392,9 +393,9 @@ def test_any_bytes_as_yaml_give_problems_never_an_exception(tmp_path, content):
 def test_yaml_syntax_error_names_line_and_column(tmp_path):
     problem = _unreadable(tmp_path, "r.yaml", b"report:\n  country: UZB\n populations: [\n")
     assert problem == (
-        "r.yaml line 3, column 2: not valid YAML (while parsing a block mapping expected <block end>, but found "
-        "'<block mapping start>'); correct the YAML (indent nested keys by two spaces, quote text that contains ': ' "
-        "or ' #')"
+        "r.yaml line 3, column 2: not valid YAML (while parsing a block mapping expected <block end>, but "
+        "found '<block mapping start>'); correct the YAML (indent nested keys by two spaces, quote text that "
+        "contains ': ' or ' #')"
     )
 
 
@@ -408,8 +409,8 @@ def test_yaml_python_tags_are_refused(tmp_path):
 
 def test_yaml_that_is_not_utf8(tmp_path):
     assert _unreadable(tmp_path, "r.yaml", "report:\n  country: Türkmenistan".encode("latin-1")) == (
-        "r.yaml: byte 0xfc at position 20 is not UTF-8 text; a YAML report must be UTF-8 (or is this an Excel "
-        "file? then name it .xlsx); save it as UTF-8"
+        "r.yaml: byte 0xfc at position 20 is not UTF-8 text; a YAML report must be UTF-8 (or is this an "
+        "Excel file? then name it .xlsx); save it as UTF-8"
     )
 
 
@@ -418,7 +419,8 @@ def test_yaml_duplicate_keys_are_problems(tmp_path):
     path.write_text("report:\n  country: UZB\n  country: KAZ\n")
     source = read_report_file(path)
     assert [str(p) for p in source.problems] == [
-        "report.country (line 3): key 'country' appears twice (lines 2 and 3); only the last would count; keep one"
+        "report.country (line 3): key 'country' appears twice (lines 2 and 3); only the last would count; "
+        "keep one"
     ]
 
 
@@ -427,8 +429,8 @@ def test_unsupported_extensions(tmp_path, name):
     suffix = name.partition(".")[2]
     shown = f"'.{suffix}'" if suffix else "'(no extension)'"
     assert _unreadable(tmp_path, name, b"x") == (
-        f"{name}: unsupported file type {shown}; a national report is a YAML (.yaml, .yml) or Excel (.xlsx) file; "
-        f"save it as one of these (start from `deerhabitat national-report template`)"
+        f"{name}: unsupported file type {shown}; a national report is a YAML (.yaml, .yml) or Excel (.xlsx) "
+        "file; save it as one of these (start from `deerhabitat national-report template`)"
     )
 
 

@@ -141,8 +141,8 @@ def _short(exc, kind: str, path: str) -> str:
     shown = "; ".join(_one_line(str(p))[:300] for p in exc.problems[:_SHOWN_PROBLEMS])
     return (
         f"{len(exc.problems)} problem(s) in the {exc.kind!r} layer: {shown}; and "
-        f"{len(exc.problems) - _SHOWN_PROBLEMS} more: run `deerhabitat validate {kind} {path}` (same options) "
-        f"to list them all. Nothing was imported"
+        f"{len(exc.problems) - _SHOWN_PROBLEMS} more: run `deerhabitat validate {kind} {path}` (same "
+        "options) to list them all. Nothing was imported"
     )
 
 

@@ -813,12 +813,13 @@ def _write_about(sheet: Any) -> None:
     rows = [
         (f"National report — deerhabitat format {FORMAT_VERSION}",),
         (
-            "Fill in one sheet per section: 'Report' (who reports, the period) as field / value rows; the other "
-            "sheets one row per entry under the header row. Highlighted headers are required in every row you add.",
+            "Fill in one sheet per section: 'Report' (who reports, the period) as field / value rows; the "
+            "other sheets one row per entry under the header row. Highlighted headers are required in every "
+            "row you add.",
         ),
         (
-            "Coded fields have drop-down lists. Dates are text: YYYY, YYYY-MM or YYYY-MM-DD (a year or month alone "
-            "is fine; never a date in the future). Cite a source for every figure.",
+            "Coded fields have drop-down lists. Dates are text: YYYY, YYYY-MM or YYYY-MM-DD (a year or month "
+            "alone is fine; never a date in the future). Cite a source for every figure.",
         ),
         ("Positions are decimal degrees in WGS 84 (latitude, longitude). Areas are km2 (1 km2 = 100 ha).",),
         (
@@ -826,8 +827,8 @@ def _write_about(sheet: Any) -> None:
             "Import it with: deerhabitat national-report import FILE.xlsx --store STORE.gpkg",
         ),
         (
-            "Do not rename the sheets or the header cells; add rows below the headers. The hidden 'Lists' sheet "
-            "holds the coded lists.",
+            "Do not rename the sheets or the header cells; add rows below the headers. The hidden 'Lists' "
+            "sheet holds the coded lists.",
         ),
         (),
         ("sheet", "field", "required", "accepts", "description"),
