@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import heapq
+import itertools
 import sys
 from dataclasses import dataclass
 from importlib import resources
@@ -261,7 +262,7 @@ def named_river(path: RiverPath, lines_ea: gpd.GeoSeries) -> shapely.Geometry:
     network = _LineNetwork(lines_ea)
     chosen: set[int] = set()
     nearest = [network.nearest_line(point) for point in towns_ea.values]
-    for start, stop in zip(nearest[:-1], nearest[1:], strict=True):
+    for start, stop in itertools.pairwise(nearest):
         chosen.update(network.chain(start, stop))
     river = shapely.union_all(lines_ea.iloc[sorted(chosen)].values)
     if path.box is not None:

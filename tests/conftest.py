@@ -1,4 +1,4 @@
-"""Shared fixtures: tiny layers built in code, temporary stores, and a CLI runner that runs the real command."""
+"""Shared fixtures: tiny layers built in code, temporary stores, and a CLI runner running the real command."""
 
 from __future__ import annotations
 

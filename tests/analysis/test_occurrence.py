@@ -132,8 +132,10 @@ CURVATURE_PER_M = 5e-8
 
 
 def geodesic_bound_km2(pts):
-    """How far the hull with geodesic edges can be from the planar hull: sum over edges of the area
-    between a chord of length L and an arc of sagitta CURVATURE * L**2 / 8, i.e. CURVATURE * L**3 / 12.
+    """How far the hull with geodesic edges can be from the planar hull.
+
+    The sum over edges of the area between a chord of length L and an arc of sagitta
+    CURVATURE * L**2 / 8, i.e. CURVATURE * L**3 / 12.
     """
     hull = shapely.convex_hull(shapely.multipoints(np.array(pts.to_numpy()))) if len(pts) else None
     if hull is None or hull.geom_type != "Polygon":

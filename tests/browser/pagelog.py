@@ -1,4 +1,4 @@
-"""What a page did in the browser tests: console errors and warnings, uncaught exceptions, blocked requests."""
+"""What a page did in the browser tests: console errors and warnings, uncaught errors, blocked requests."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Every published page in headless Chromium, network blocked: renders, controls work, hostile text stays text."""
+"""Every published page in headless Chromium, network blocked: renders, controls work, hostile text inert."""
 
 from __future__ import annotations
 
@@ -109,9 +109,8 @@ def test_every_popup_and_tooltip_shows_hostile_text_literally_and_runs_nothing(p
 def test_site_popup_lists_its_fields_as_text(published, open_page):
     page, log = open_page(published / "overview.html")
     index = page.evaluate(
-        """() => window.deerhabitat.maps.overview.layers.sites.spec.cols[0]
-                                     .indexOf(%r)"""
-        % hostile("Site")
+        f"""() => window.deerhabitat.maps.overview.layers.sites.spec.cols[0]
+                                     .indexOf({hostile("Site")!r})"""
     )
     page.evaluate(f"window.deerhabitat.maps.overview.openPopup('sites', {index})")
     popup = page.locator(".leaflet-popup-content")
@@ -180,7 +179,8 @@ def test_search_lists_names_as_text_and_opens_the_feature(published, open_page):
 def test_measured_distance_is_geodesic(published, open_page):
     page, log = open_page(published / "overview.html")
     metres = page.evaluate("""() => { const m = window.deerhabitat.maps.overview;
-        m.measure().start(); m.measure().add(37.2, 56.0); m.measure().add(45.5, 73.0); m.measure().add(41.0, 69.3);
+        m.measure().start(); m.measure().add(37.2, 56.0); m.measure().add(45.5, 73.0);
+        m.measure().add(41.0, 69.3);
         return m.measuredMetres(); }""")
     geod = pyproj.Geod(ellps="WGS84")
     expected = geod.inv(56.0, 37.2, 73.0, 45.5)[2] + geod.inv(73.0, 45.5, 69.3, 41.0)[2]
@@ -206,7 +206,8 @@ def test_a_large_point_layer_is_drawn_on_canvas_with_working_popups(tmp_path, op
     page, log = open_page(path)
     assert page.locator("canvas.dh-canvas").count() == 1
     assert page.evaluate("window.deerhabitat.maps.big.shownCount('points')") == n
-    point = page.evaluate(f"""() => {{ const m = window.deerhabitat.maps.big.map; m.setView([{lat[42]}, {lon[42]}], 14);
+    point = page.evaluate(f"""() => {{ const m = window.deerhabitat.maps.big.map;
+        m.setView([{lat[42]}, {lon[42]}], 14);
         const p = m.latLngToContainerPoint([{lat[42]}, {lon[42]}]); return [p.x, p.y]; }}""")
     box = page.locator("#dh-map-big").bounding_box()
     page.mouse.click(box["x"] + point[0], box["y"] + point[1])

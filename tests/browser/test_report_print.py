@@ -1,4 +1,4 @@
-"""The bundled Overview Report in headless Chromium, network blocked: every embedded map shows, print gives a PDF."""
+"""The bundled Overview Report in headless Chromium, network blocked: every map shows, print gives a PDF."""
 
 from __future__ import annotations
 
@@ -122,7 +122,8 @@ def test_print_swaps_maps_for_static_images_and_gives_a_pdf_of_several_pages(ope
             images: [...document.querySelectorAll('img.dh-print')].map(
                 e => [e.getAttribute('src'), getComputedStyle(e).display, e.complete && e.naturalWidth > 0]),
             nav: getComputedStyle(document.querySelector('nav')).display,
-            breaks: [...document.querySelectorAll('main > section > h2')].map(e => getComputedStyle(e).breakBefore),
+            breaks: [...document.querySelectorAll('main > section > h2')]
+                .map(e => getComputedStyle(e).breakBefore),
         })""")
         assert set(state["iframes"]) == {"none"} and set(state["live"]) == {"none"} and state["nav"] == "none"
         assert len(state["images"]) >= 5

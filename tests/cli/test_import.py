@@ -1,4 +1,4 @@
-"""`deerhabitat import|validate|export`, run as real commands: exit codes, messages, malformed files, a kill."""
+"""`deerhabitat import|validate|export` as real commands: exit codes, messages, malformed files, a kill."""
 
 from __future__ import annotations
 
@@ -183,7 +183,8 @@ def malformed_files(folder: Path) -> dict[str, tuple[str, ...]]:
         "nul.csv": SITES.encode() + b"a,\x00\x00,UZB\n",
         "latin1.csv": (SITES + "a,Çà,UZB,native,t,60,41\n").encode("latin-1"),
         "text.gpkg": b"SQLite format 3\x00" + b"\x00" * 200,
-        "json.geojson": b'{"type": "FeatureCollection", "features": [{"type": "Feature", "geometry": {"type": ',
+        "json.geojson": b'{"type": "FeatureCollection", "features": [{"type": "Feature", '
+        b'"geometry": {"type": ',
         "list.geojson": b"[1, 2, 3]",
         "metres.geojson": json.dumps(
             {

@@ -1,4 +1,4 @@
-"""The bundled Bukhara deer store: reproducible from data/sources/, complete, sourced, and on the published trend."""
+"""The bundled Bukhara deer store: rebuilt from data/sources/, complete, sourced, on the published trend."""
 
 from __future__ import annotations
 

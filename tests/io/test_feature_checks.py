@@ -74,7 +74,7 @@ def test_non_finite_coordinates_are_errors_and_blanked():
 def test_labelling_never_moves_and_never_guesses():
     frame = points([(512_000, 4_420_000)], crs=None)
     with pytest.raises(
-        CRSError, match="'f.csv' has no CRS: the file declares no CRS; deerhabitat never guesses"
+        CRSError, match=r"'f\.csv' has no CRS: the file declares no CRS; deerhabitat never guesses"
     ):
         feature_checks.label_crs(frame, crs_origin="file", assume_crs=None, path="f.csv")
     labelled, findings = feature_checks.label_crs(

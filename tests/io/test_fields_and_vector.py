@@ -58,7 +58,7 @@ def test_format_of_every_extension(tmp_path):
         "Excel",
     }
     assert format_of(tmp_path) == "Shapefile"
-    with pytest.raises(InputFileError, match="save old .xls workbooks as .xlsx"):
+    with pytest.raises(InputFileError, match=r"save old \.xls workbooks as \.xlsx"):
         format_of("x.xls")
     with pytest.raises(InputFileError, match=r"the extension '\(none\)' is not a supported format"):
         format_of("README")

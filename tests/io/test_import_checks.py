@@ -1,4 +1,4 @@
-"""Import and validate: every problem reported with its feature, nothing written on failure, upsert and provenance."""
+"""Import and validate: each problem with its feature, nothing written on failure, upsert, provenance."""
 
 from __future__ import annotations
 
@@ -164,8 +164,8 @@ def test_missing_required_columns_are_named(tmp_path, store):
         "sites",
         path,
         SchemaError,
-        match=r"missing required column\(s\): iso3, status, source \(columns found: site_id, name\); map yours "
-        r"with --field SRC=DST",
+        match=r"missing required column\(s\): iso3, status, source \(columns found: site_id, name\); "
+        r"map yours with --field SRC=DST",
     )
 
 
@@ -190,8 +190,8 @@ def test_no_crs_is_refused_unless_assumed_and_assuming_transforms(tmp_path, stor
         "sites",
         path,
         CRSError,
-        match=r"'.*xy.csv' has no CRS: the coordinate columns \(x/y, easting/northing\) do not say their CRS; "
-        r"deerhabitat never guesses one. Label it .* --assume-crs EPSG:4326",
+        match=r"'.*xy.csv' has no CRS: the coordinate columns \(x/y, easting/northing\) do not say "
+        r"their CRS; deerhabitat never guesses one. Label it .* --assume-crs EPSG:4326",
     )
     import_layer("sites", path, store=store.path, options=ImportOptions(assume_crs="EPSG:32642"))
     point = Store(store.path).read("sites").set_index("site_id").loc["z", "geometry"]
@@ -543,7 +543,7 @@ def test_zip_members_outside_the_folder_are_refused(tmp_path, empty_store):
     )
 
 
-# -- layers of a file -----------------------------------------------------------------------------------------
+# -- layers of a file -------------------------------------------------------------------------------------
 
 
 def test_choosing_a_layer(tmp_path, empty_store):
@@ -565,7 +565,7 @@ def test_choosing_a_layer(tmp_path, empty_store):
     )  # the kind's own layer is the default
 
 
-# -- upsert, replace, provenance, the bundled store -------------------------------------------------------------
+# -- upsert, replace, provenance, the bundled store ---------------------------------------------------------
 
 
 def test_reimport_updates_by_id_and_replace_replaces(tmp_path, empty_store):

@@ -1,4 +1,4 @@
-"""Malformed input never gives a traceback: only deerhabitat errors, and a failed import never changes the store.
+"""Malformed input never gives a traceback, only deerhabitat errors; a failed import never changes the store.
 
 hypothesis generates random bytes, truncated valid files, tables with wrong types, NaNs, huge numbers and
 markup, and GeoJSON with odd geometries. Each example imports into a fresh copy of a store.
@@ -38,7 +38,7 @@ def workspace(tmp_path_factory):
 
 
 def attempt(workspace: Path, kind: str, name: str, data: bytes) -> None:
-    """Import ``data`` as file ``name``: a deerhabitat error leaves the store as it was, success leaves it readable."""
+    """Import ``data`` as file ``name``: a deerhabitat error leaves the store as it was, success readable."""
     folder = Path(tempfile.mkdtemp(dir=workspace))
     store = folder / "deer.gpkg"
     shutil.copyfile(workspace / "template.gpkg", store)

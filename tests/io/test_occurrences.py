@@ -160,7 +160,7 @@ def test_refusals(tmp_path, store):
     path = gbif_file(tmp_path, [record(301, *BADAI)])
     with pytest.raises(SchemaError, match="a GBIF import needs --max-distance-km D"):
         import_layer("gbif", path, store=store.path)
-    with pytest.raises(SchemaError, match="--max-distance-km -1.0 must be a positive number of kilometres"):
+    with pytest.raises(SchemaError, match=r"--max-distance-km -1\.0 must be a positive number of kilometres"):
         import_layer("gbif", path, store=store.path, options=ImportOptions(max_distance_km=-1.0))
     with pytest.raises(
         SchemaError, match="the store has no sites with a location; each GBIF record is linked"
@@ -184,7 +184,7 @@ def test_refusals(tmp_path, store):
     with pytest.raises(SchemaError, match="no record id column \\(gbifID, occurrenceID or catalogNumber"):
         import_layer("gbif", anonymous, store=store.path, options=ImportOptions(max_distance_km=5))
     nothing = gbif_file(tmp_path, [record(302, *BADAI, count="")], name="nothing.csv")
-    with pytest.raises(SchemaError, match="no feature of .* is left after the gbif filters"):
+    with pytest.raises(SchemaError, match=r"no feature of .* is left after the gbif filters"):
         import_layer("gbif", nothing, store=store.path, options=ImportOptions(max_distance_km=5))
 
 

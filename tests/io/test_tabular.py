@@ -195,12 +195,12 @@ def test_excel_refuses_values_it_cannot_hold(tmp_path):
 
 def test_excel_reading_errors(tmp_path):
     (tmp_path / "bad.xlsx").write_bytes(b"PK\x03\x04" + b"\x00" * 60)
-    with pytest.raises(InputFileError, match="is not a readable Excel .xlsx workbook"):
+    with pytest.raises(InputFileError, match=r"is not a readable Excel \.xlsx workbook"):
         read_xlsx(tmp_path / "bad.xlsx")
     book = openpyxl.Workbook()
     book.active.title = "empty"
     book.save(tmp_path / "empty.xlsx")
-    with pytest.raises(InputFileError, match="sheet 'empty' of .* is empty"):
+    with pytest.raises(InputFileError, match=r"sheet 'empty' of .* is empty"):
         read_xlsx(tmp_path / "empty.xlsx")
     with pytest.raises(InputFileError, match=r"has no sheet 'x' \(sheets: empty\)"):
         read_xlsx(tmp_path / "empty.xlsx", sheet="x")

@@ -1,4 +1,4 @@
-"""The Work Programme catalogue: the bundled one is complete and sourced; a bad one is refused line by line."""
+"""The Work Programme catalogue: the bundled one complete and sourced; a bad one refused line by line."""
 
 from __future__ import annotations
 

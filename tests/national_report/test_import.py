@@ -365,7 +365,7 @@ def test_import_uses_sites_already_in_the_store(store_path, bundled):
 
 
 def test_bundled_reports_fit_the_bundled_store(tmp_path, bundled):
-    """Imported into (a copy of) the bundled store, the bundled reports reuse its sites and protected areas."""
+    """Imported into a copy of the bundled store, the bundled reports reuse its sites and protected areas."""
     import shutil
 
     from deerhabitat.config import bundled_store_path

@@ -271,7 +271,7 @@ def test_excel_bad_sheet_name_is_reported_with_a_suggestion(tmp_path, make_repor
     workbook = openpyxl.load_workbook(path)
     workbook["Populations"].title = "Popualtions"
     workbook.save(path)
-    checked, problems = check(path)
+    _, problems = check(path)
     assert len(problems) == 1 and problems[0].startswith("sheet 'Popualtions': unknown section 'Popualtions'")
     assert problems[0].endswith("did you mean 'Populations'? rename or remove it")
 

@@ -1,4 +1,4 @@
-"""The notebooks in notebooks/ run top to bottom, offline, on the public API, and are committed without outputs.
+"""The notebooks in notebooks/ run top to bottom, offline, on the public API, and are committed unexecuted.
 
 Each notebook is executed with nbclient in a fresh ``python3`` kernel (the venv's ipykernel) whose working
 directory is a temporary folder, as a user would run it from a fresh install. The kernel gets a
@@ -133,7 +133,7 @@ def test_notebooks_explain_each_step_in_markdown(path):
 
 
 def private_names(source: str) -> list[str]:
-    """Names starting with ``_`` (not dunders) that a cell imports from deerhabitat or reaches as attributes."""
+    """Names starting with ``_`` (not dunders) that a cell imports from deerhabitat or uses as attributes."""
     tree = ast.parse(TransformerManager().transform_cell(source))
     found = []
 

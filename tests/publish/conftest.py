@@ -1,4 +1,4 @@
-"""Fixtures of the publishing tests; the builders live in publish_builders.py (this folder goes on sys.path)."""
+"""Fixtures of the publishing tests; builders are in publish_builders.py (this folder goes on sys.path)."""
 
 from __future__ import annotations
 

@@ -216,9 +216,11 @@ def cell_centre(
 
 
 def coordinate_patterns(lon: float, lat: float) -> list[re.Pattern]:
-    """Plausible ways a position may be written, as regular expressions: pairs rounded to 2-6 decimals in both
-    orders and with common separators, and single values with 4-6 decimals (specific enough to be searched
-    alone). A number matches only whole: ``37.8765`` does not match inside ``37.87659``.
+    """Plausible ways a position may be written, as regular expressions.
+
+    Pairs rounded to 2-6 decimals in both orders and with common separators, and single values with 4-6
+    decimals (specific enough to be searched alone). A number matches only whole: ``37.8765`` does not
+    match inside ``37.87659``.
     """
     out = []
     for d in range(2, 7):

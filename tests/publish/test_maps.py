@@ -169,7 +169,7 @@ def test_release_flows_total_each_route(publication):
     assert row["flow_class"] == "51+"
     end = list(row.geometry.geoms[0].coords)[-1]
     assert end == pytest.approx(cell_centre(*EXACT_WILD["w2"]), abs=1e-9)
-    assert list(row.geometry.geoms[0].coords)[0] == pytest.approx(CAPTIVE["zoo"])
+    assert row.geometry.geoms[0].coords[0] == pytest.approx(CAPTIVE["zoo"])
 
 
 def test_release_without_a_source_site_is_listed_at_its_destination(maps):

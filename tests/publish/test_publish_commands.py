@@ -1,4 +1,4 @@
-"""``deerhabitat report`` and ``deerhabitat map`` run as a user runs them: files, privacy, determinism, errors."""
+"""``deerhabitat report`` and ``deerhabitat map`` run as a user would: files, privacy, determinism, errors."""
 
 from __future__ import annotations
 
@@ -58,7 +58,7 @@ def _deerhabitat(*args: str, cwd: Path) -> subprocess.CompletedProcess:
 
 @pytest.fixture(scope="module")
 def published(tmp_path_factory):
-    """The hostile world published with the real command, public and internal, store hashed before and after."""
+    """The hostile world published by the real command, public and internal, store hashed before and after."""
     root = tmp_path_factory.mktemp("published")
     store = root / "world.gpkg"
     make_store(store)

@@ -1,8 +1,9 @@
-"""``deerhabitat report`` on the bundled store, run as a user runs it: national reports shown, files, determinism."""
+"""``deerhabitat report`` on the bundled store as a user runs it: national reports, files, determinism."""
 
 from __future__ import annotations
 
 import hashlib
+import itertools
 import os
 import re
 import subprocess
@@ -39,7 +40,7 @@ def _tree(folder: Path) -> dict[str, str]:
 
 @pytest.fixture(scope="module")
 def bundled(tmp_path_factory):
-    """The bundled report written twice with no argument but --dpi (the default folder maps/ in a fresh cwd)."""
+    """The bundled report written twice with no argument but --dpi (default folder maps/ in a fresh cwd)."""
     root = tmp_path_factory.mktemp("bundled")
     runs = []
     for name in ("one", "two"):
@@ -186,4 +187,4 @@ def test_headings_never_skip_a_level(bundled):
     page = (root / "one" / "maps" / "index.html").read_text(encoding="utf-8")
     levels = [int(level) for level in re.findall(r"<h([1-6])[ >]", page)]
     assert levels[0] == 1 and levels.count(1) == 1
-    assert all(b <= a + 1 for a, b in zip(levels, levels[1:], strict=False)), levels
+    assert all(b <= a + 1 for a, b in itertools.pairwise(levels)), levels
