@@ -81,8 +81,9 @@ def albers_proj4(bounds: tuple[float, float, float, float]) -> str:
 
     Examples
     --------
-    >>> albers_proj4((52.0, 35.0, 82.0, 48.0))
-    '+proj=aea +lat_1=37.1667 +lat_2=45.8333 +lat_0=41.5 +lon_0=67.0 +x_0=0 +y_0=0 +datum=WGS84 +units=m +no_defs'
+    >>> albers_proj4((52.0, 35.0, 82.0, 48.0)).split()
+    ['+proj=aea', '+lat_1=37.1667', '+lat_2=45.8333', '+lat_0=41.5', '+lon_0=67.0', '+x_0=0', '+y_0=0',
+     '+datum=WGS84', '+units=m', '+no_defs']
     """
     min_lon, min_lat, max_lon, max_lat = bounds
     span = max(max_lat - min_lat, 1e-6)

@@ -59,7 +59,7 @@ def _km2(value: float | None) -> str:
 
 @click.group("habitat")
 def habitat_group() -> None:
-    r"""Habitat from rasters: Area of Habitat, suitability, zonal statistics and candidate sites.
+    """Habitat from rasters: Area of Habitat, suitability, zonal statistics and candidate sites.
 
     \b
     deerhabitat habitat aoh --store S --range-period 2020 --landcover lc.tif --suitable-classes 1,2 --out aoh/
@@ -67,7 +67,7 @@ def habitat_group() -> None:
     deerhabitat habitat zonal --store S --raster lc.tif --zones protected-areas --categorical --json
     deerhabitat habitat candidates --store S --suitability suit/suitability.tif --out cand/
     deerhabitat habitat corridors --store S --from-suitability suit/suitability.tif --out corr/
-    """
+    """  # noqa: D301 - click needs the real backspace "\b" (not r"\b") to keep the example lines unwrapped
 
 
 @habitat_group.command("aoh")

@@ -19,6 +19,7 @@ class KindType(click.ParamType):
         self.flavours = flavours
 
     def convert(self, value, param, ctx):
+        """The kind, normalised (``_`` to ``-``, lower case), or a usage error listing the kinds."""
         from deerhabitat.workflows.importing import IMPORT_KINDS, SOURCE_FLAVOURS
 
         names = IMPORT_KINDS if self.flavours else tuple(k for k in IMPORT_KINDS if k not in SOURCE_FLAVOURS)

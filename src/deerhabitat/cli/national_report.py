@@ -54,7 +54,7 @@ def national_report_group() -> None:
     deerhabitat national-report import UZB.xlsx --store my.gpkg
     deerhabitat national-report cycle list --store my.gpkg
     deerhabitat national-report progress --store my.gpkg
-    """
+    """  # noqa: D301 - click needs the real backspace "\b" (not r"\b") to keep the example lines unwrapped
 
 
 @national_report_group.command("template")

@@ -451,7 +451,7 @@ _UNREADABLE_XLSX = (
     IndexError,
     SyntaxError,
 )
-"""What openpyxl raises for bytes that are not a workbook, or a damaged one (XML ParseError is a SyntaxError)."""
+"""What openpyxl raises for bytes that are not a workbook or a damaged one (XML ParseError: a SyntaxError)."""
 
 
 def _read_sheets(content: bytes, name: str, limits: ReadLimits) -> dict[str, _ValueRows]:

@@ -81,7 +81,8 @@ def report_source(report: Mapping[str, Any], filename: str) -> str:
     'national report UZB 2020-2023 (u.yaml)'
     """
     head = report["report"]
-    return f"national report {head['country']} {period_label(head['period_start'], head['period_end'])} ({filename})"
+    period = period_label(head["period_start"], head["period_end"])
+    return f"national report {head['country']} {period} ({filename})"
 
 
 def report_layers(
@@ -289,7 +290,9 @@ def _releases(
 
 
 def _slug(text: str) -> str:
-    """Examples
+    """Lower-case ASCII letters and digits of ``text``, other runs replaced by ``-``.
+
+    Examples
     --------
     >>> _slug("Ile-Balkhash SNR (2018)")
     'ile-balkhash-snr-2018'
@@ -412,7 +415,8 @@ def merge_version(
 
     Examples
     --------
-    >>> cur = gpd.GeoDataFrame({"count_id": ["a", "nr:U:2020:x:2020", "nr:U:2020:y:2020"]}, geometry=[None] * 3)
+    >>> ids = ["a", "nr:U:2020:x:2020", "nr:U:2020:y:2020"]
+    >>> cur = gpd.GeoDataFrame({"count_id": ids}, geometry=[None] * 3)
     >>> new = gpd.GeoDataFrame({"count_id": ["nr:U:2020:x:2020"]}, geometry=[None])
     >>> merge = merge_version(cur, new, "count_id", "nr:U:2020:")
     >>> merge.frame.count_id.tolist(), merge.mode, merge.withdrawn

@@ -254,7 +254,7 @@ def _count_record(row: dict, columns: dict[str, str], id_col: str, source: str) 
 def uncertainty_problems(
     frame: gpd.GeoDataFrame, labels: list[str], *, max_distance_km: float
 ) -> list[Finding]:
-    """Check ``coordinate_uncertainty_m``: a number ≥ 0 (error otherwise); larger than the link distance, a warning."""
+    """Check ``coordinate_uncertainty_m``: a number ≥ 0 (else an error); over the link distance, a warning."""
     if "coordinate_uncertainty_m" not in frame.columns:
         return []
     findings = []

@@ -23,7 +23,8 @@ def gdal_message(exc: BaseException) -> str:
 
     Examples
     --------
-    >>> gdal_message(RuntimeError("'x.fgb' not recognized as being in a supported file format.; It might help"))
+    >>> exc = RuntimeError("'x.fgb' not recognized as being in a supported file format.; It might help")
+    >>> gdal_message(exc)
     "'x.fgb' not recognized as being in a supported file format."
     """
     text = " ".join(str(exc).split()).split("; It might help")[0]

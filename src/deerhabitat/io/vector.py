@@ -295,7 +295,9 @@ def _clean_kml(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
 
 
 def _html_text(frame: gpd.GeoDataFrame, convert) -> gpd.GeoDataFrame:
-    """Escape or unescape every text value: KML viewers (Google Earth) show KML text as HTML, so text written
+    """Escape or unescape every text value of ``frame`` for KML.
+
+    KML viewers (Google Earth) show KML text as HTML, so text written
     to KML is HTML-escaped (markup in data is never executed there) and KML text read is unescaped.
     """
     frame = frame.copy()

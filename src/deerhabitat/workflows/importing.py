@@ -345,7 +345,9 @@ def validate_file(
     store: str | os.PathLike | None = None,
     options: ImportOptions | None = None,
 ) -> ValidationReport:
-    """Check a file as ``deerhabitat import`` would, write nothing, and report every problem (``deerhabitat validate``).
+    """Check a file as ``deerhabitat import`` would, write nothing, and report every problem.
+
+    The library side of ``deerhabitat validate``.
 
     Parameters
     ----------
@@ -475,7 +477,7 @@ def _would_write(
 
 def _provenance(work: _Work, replace: bool) -> Provenance:
     report = work.report
-    parts = [f"{report.file_format} ({work.source})"] + work.notes
+    parts = [f"{report.file_format} ({work.source})", *work.notes]
     if work.options.assume_crs:
         parts.append(f"CRS assumed: {work.options.assume_crs}")
     if report.warnings:
