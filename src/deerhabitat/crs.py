@@ -6,12 +6,15 @@ Labelling a CRS (:func:`parse_crs` + ``set_crs``) is kept apart from transformin
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeAlias
 
 import pyproj
 from pyproj.exceptions import CRSError as _ProjCRSError
 
 from deerhabitat.errors import CRSError
+
+CRSInput: TypeAlias = pyproj.CRS | str | int
+"""A CRS as callers give it: a :class:`pyproj.CRS`, an ``EPSG:...``, WKT or PROJ string, or an EPSG code."""
 
 STORE_CRS = pyproj.CRS.from_epsg(4326)
 """The CRS of every vector layer in a store: WGS 84 longitude/latitude (``always_xy``)."""

@@ -19,8 +19,9 @@ import geopandas as gpd
 import numpy as np
 import pyproj
 import shapely
+from shapely.geometry.base import BaseGeometry
 
-from deerhabitat.crs import require_crs, require_equal_area
+from deerhabitat.crs import CRSInput, require_crs, require_equal_area
 from deerhabitat.errors import AnalysisError
 
 K = TypeVar("K")
@@ -30,7 +31,7 @@ DEFAULT_MAX_SEGMENT_M = 5_000.0
 
 
 def to_analysis_crs(
-    frame: gpd.GeoDataFrame, crs: object, *, max_segment_m: float = DEFAULT_MAX_SEGMENT_M
+    frame: gpd.GeoDataFrame, crs: CRSInput, *, max_segment_m: float = DEFAULT_MAX_SEGMENT_M
 ) -> gpd.GeoDataFrame:
     """Project a layer into an equal-area CRS, following geodesic edges.
 
@@ -72,9 +73,7 @@ def to_analysis_crs(
         )
     values = frame.geometry.values
     if source.is_geographic:
-        dense = densify_geodesic(
-            np.asarray(values, dtype=object), source.get_geod(), max_segment_m=max_segment_m
-        )
+        dense = densify_geodesic(np.asarray(values, dtype=object), _geod(source), max_segment_m=max_segment_m)
     else:
         dense = shapely.segmentize(np.asarray(values, dtype=object), max_segment_m)
     out = frame.copy()
@@ -83,7 +82,7 @@ def to_analysis_crs(
 
 
 def project_layers(
-    layers: Mapping[K, gpd.GeoDataFrame], crs: object, *, max_segment_m: float = DEFAULT_MAX_SEGMENT_M
+    layers: Mapping[K, gpd.GeoDataFrame], crs: CRSInput, *, max_segment_m: float = DEFAULT_MAX_SEGMENT_M
 ) -> dict[K, gpd.GeoDataFrame]:
     """Project several layers into the equal-area analysis CRS (:func:`to_analysis_crs` on each).
 
@@ -133,20 +132,47 @@ def densify_geodesic(
     return np.array([_densify(g, geod, max_segment_m) for g in geometries], dtype=object)
 
 
-def _densify(geom: shapely.Geometry | None, geod: pyproj.Geod, max_m: float) -> shapely.Geometry | None:
-    if geom is None or geom.is_empty:
+def _geod(crs: pyproj.CRS) -> pyproj.Geod:
+    """The ellipsoid of ``crs``, for geodesic edges and distances."""
+    geod = crs.get_geod()
+    if geod is None:
+        raise AnalysisError(
+            f"the CRS {crs.name!r} has no ellipsoid, so geodesic edges and distances cannot be computed; "
+            f"use a CRS based on an ellipsoid such as WGS 84"
+        )
+    return geod
+
+
+def _densify(geom: BaseGeometry | None, geod: pyproj.Geod, max_m: float) -> BaseGeometry | None:
+    if geom is None:
+        return None
+    return _densify_present(geom, geod, max_m)
+
+
+def _densify_present(geom: BaseGeometry, geod: pyproj.Geod, max_m: float) -> BaseGeometry:
+    if geom.is_empty:
         return geom
-    kind = geom.geom_type
-    if kind == "Polygon":
-        shell = _densify_coords(np.asarray(geom.exterior.coords)[:, :2], geod, max_m)
-        holes = [_densify_coords(np.asarray(r.coords)[:, :2], geod, max_m) for r in geom.interiors]
-        return shapely.Polygon(shell, holes)
-    if kind == "LineString":
-        return shapely.LineString(_densify_coords(np.asarray(geom.coords)[:, :2], geod, max_m))
-    if kind in ("MultiPolygon", "MultiLineString", "GeometryCollection"):
-        parts = [_densify(p, geod, max_m) for p in geom.geoms]
-        return type(geom)(parts)
+    if isinstance(geom, shapely.Polygon):
+        return _densify_polygon(geom, geod, max_m)
+    if type(geom) is shapely.LineString:  # not a LinearRing, left as it is
+        return _densify_line(geom, geod, max_m)
+    if isinstance(geom, shapely.MultiPolygon):
+        return shapely.MultiPolygon([_densify_polygon(p, geod, max_m) for p in geom.geoms])
+    if isinstance(geom, shapely.MultiLineString):
+        return shapely.MultiLineString([_densify_line(p, geod, max_m) for p in geom.geoms])
+    if isinstance(geom, shapely.GeometryCollection):
+        return shapely.GeometryCollection([_densify_present(p, geod, max_m) for p in geom.geoms])
     return geom
+
+
+def _densify_polygon(polygon: shapely.Polygon, geod: pyproj.Geod, max_m: float) -> shapely.Polygon:
+    shell = _densify_coords(np.asarray(polygon.exterior.coords)[:, :2], geod, max_m)
+    holes = [_densify_coords(np.asarray(r.coords)[:, :2], geod, max_m) for r in polygon.interiors]
+    return shapely.Polygon(shell, holes)
+
+
+def _densify_line(line: shapely.LineString, geod: pyproj.Geod, max_m: float) -> shapely.LineString:
+    return shapely.LineString(_densify_coords(np.asarray(line.coords)[:, :2], geod, max_m))
 
 
 def _densify_coords(coords: np.ndarray, geod: pyproj.Geod, max_m: float) -> np.ndarray:
@@ -165,8 +191,8 @@ def _densify_coords(coords: np.ndarray, geod: pyproj.Geod, max_m: float) -> np.n
 
 
 def with_geodesic_edges(
-    geometry: shapely.Geometry, crs: object, *, max_segment_m: float = DEFAULT_MAX_SEGMENT_M
-) -> shapely.Geometry:
+    geometry: BaseGeometry, crs: CRSInput, *, max_segment_m: float = DEFAULT_MAX_SEGMENT_M
+) -> BaseGeometry:
     """Replace the straight edges of a projected geometry by geodesics between the same vertices.
 
     Used for polygons built in the analysis CRS (a convex hull): its vertices are taken back to
@@ -191,11 +217,11 @@ def with_geodesic_edges(
     back = pyproj.Transformer.from_crs(crs, geographic, always_xy=True)
     forth = pyproj.Transformer.from_crs(geographic, crs, always_xy=True)
     lonlat = shapely.transform(geometry, lambda xy: np.column_stack(back.transform(xy[:, 0], xy[:, 1])))
-    dense = _densify(lonlat, crs.get_geod(), max_segment_m)
+    dense = _densify_present(lonlat, _geod(crs), max_segment_m)
     return shapely.transform(dense, lambda xy: np.column_stack(forth.transform(xy[:, 0], xy[:, 1])))
 
 
-def geodesic_distance_m(start_xy: np.ndarray, end_xy: np.ndarray, crs: object) -> np.ndarray:
+def geodesic_distance_m(start_xy: np.ndarray, end_xy: np.ndarray, crs: CRSInput) -> np.ndarray:
     """Geodesic distance in metres between pairs of points given in a projected CRS.
 
     Parameters
@@ -223,5 +249,5 @@ def geodesic_distance_m(start_xy: np.ndarray, end_xy: np.ndarray, crs: object) -
     back = pyproj.Transformer.from_crs(crs, crs.geodetic_crs, always_xy=True)
     lon1, lat1 = back.transform(start_xy[:, 0], start_xy[:, 1])
     lon2, lat2 = back.transform(end_xy[:, 0], end_xy[:, 1])
-    _, _, dist = crs.get_geod().inv(lon1, lat1, lon2, lat2)
+    _, _, dist = _geod(crs).inv(lon1, lat1, lon2, lat2)
     return np.asarray(dist, dtype=float)

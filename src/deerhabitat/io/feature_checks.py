@@ -24,6 +24,7 @@ import geopandas as gpd
 import numpy as np
 import pyproj
 import shapely
+from shapely.geometry.base import BaseGeometry
 
 from deerhabitat.crs import STORE_CRS, parse_crs
 from deerhabitat.errors import CRSError, SchemaError
@@ -52,15 +53,21 @@ def _with_geoms(frame: gpd.GeoDataFrame, geoms: np.ndarray | list) -> gpd.GeoDat
     return out
 
 
-def _xy(geom: shapely.Geometry) -> str:
-    point = (
-        geom
-        if geom.geom_type == "Point"
-        else geom.representative_point()
-        if geom.is_valid
-        else shapely.Point(shapely.get_coordinates(geom)[0])
-    )
+def _xy(geom: BaseGeometry) -> str:
+    if isinstance(geom, shapely.Point):
+        point = geom
+    elif geom.is_valid:
+        point = geom.representative_point()
+    else:
+        point = shapely.Point(shapely.get_coordinates(geom)[0])
     return f"({point.x:.6g}, {point.y:.6g})"
+
+
+def _blanked(geoms: np.ndarray, drop: np.ndarray) -> np.ndarray:
+    """A copy of the object array ``geoms`` with None where ``drop`` is True."""
+    out = np.array(geoms, dtype=np.object_)
+    out[drop] = None
+    return out
 
 
 # -- CRS ------------------------------------------------------------------------------------------
@@ -177,7 +184,7 @@ def check_coordinates(frame: gpd.GeoDataFrame, labels: list[str]) -> tuple[gpd.G
                     f"If so, label the file with --assume-crs EPSG:4326",
                 )
             )
-    geoms = np.where(bad, None, geoms)
+    geoms = _blanked(geoms, bad)
     return _with_geoms(frame, geoms), findings
 
 
@@ -263,7 +270,7 @@ def simplify_types(frame: gpd.GeoDataFrame) -> tuple[gpd.GeoDataFrame, list[Find
     return _with_geoms(frame, geoms), findings
 
 
-def _family(spec: LayerSpec, geom: shapely.Geometry) -> str:
+def _family(spec: LayerSpec, geom: BaseGeometry) -> str:
     allowed = set(spec.geometry_types)
     if allowed & {"Polygon", "MultiPolygon"} and geom.geom_type in ("Polygon", "MultiPolygon"):
         return "polygon"
@@ -272,7 +279,7 @@ def _family(spec: LayerSpec, geom: shapely.Geometry) -> str:
     return "polygon" if allowed & {"Polygon", "MultiPolygon"} else "point"
 
 
-def _keep_family(geom: shapely.Geometry, family: str) -> shapely.Geometry | None:
+def _keep_family(geom: BaseGeometry, family: str) -> BaseGeometry | None:
     dims = {"point": 0, "line": 1, "polygon": 2}[family]
     parts = [p for p in shapely.get_parts(geom) if shapely.get_dimensions(p) == dims]
     flat = [q for p in parts for q in shapely.get_parts(p)]
@@ -280,7 +287,11 @@ def _keep_family(geom: shapely.Geometry, family: str) -> shapely.Geometry | None
         return None
     if len(flat) == 1:
         return flat[0]
-    return {0: shapely.MultiPoint, 1: shapely.MultiLineString, 2: shapely.MultiPolygon}[dims](flat)
+    if dims == 0:
+        return shapely.MultiPoint(flat)
+    if dims == 1:
+        return shapely.MultiLineString(flat)
+    return shapely.MultiPolygon(flat)
 
 
 def repair_geometries(
@@ -324,7 +335,7 @@ def repair_geometries(
         )
     geoms = _geoms(frame)
     present = _present(geoms)
-    invalid = np.flatnonzero(present & ~shapely.is_valid(np.where(present, geoms, None)))
+    invalid = np.flatnonzero(present & ~shapely.is_valid(_blanked(geoms, ~present)))
     findings = []
     for i in invalid:
         reason = shapely.is_valid_reason(geoms[i])
@@ -388,9 +399,9 @@ class Region:
     def contains(self, geoms: np.ndarray) -> np.ndarray:
         """Whether each EPSG:4326 geometry touches the region (False for missing or unprojectable ones)."""
         present = _present(geoms)
-        projected = np.asarray(
-            gpd.GeoSeries(list(np.where(present, geoms, None)), crs=STORE_CRS).to_crs(self.crs).values,
-            dtype=object,
+        projected = np.array(
+            gpd.GeoSeries(list(_blanked(geoms, ~present)), crs=STORE_CRS).to_crs(self.crs).values,
+            dtype=np.object_,
         )
         coords, index = shapely.get_coordinates(projected, return_index=True)
         broken = np.unique(index[~np.isfinite(coords).all(axis=1)])
@@ -446,7 +457,7 @@ def check_region(frame: gpd.GeoDataFrame, region: Region | None, labels: list[st
         ],
         dtype=bool,
     )
-    swapped_inside = region.contains(np.where(swapped_fits, swapped, None))
+    swapped_inside = region.contains(_blanked(swapped, ~swapped_fits))
     outside = present & ~inside
     states = ", ".join(region.states) or "the range states"
     if outside.sum() == present.sum() and swapped_inside[present].all():
