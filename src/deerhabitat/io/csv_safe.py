@@ -17,6 +17,7 @@ import os
 import re
 from collections.abc import Iterable
 from pathlib import Path
+from typing import Literal
 
 import pandas as pd
 
@@ -84,7 +85,7 @@ def neutralise_frame(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def quoting_for(values: Iterable[object]) -> int:
+def quoting_for(values: Iterable[object]) -> Literal[0, 2]:
     """The :mod:`csv` quoting that keeps every row on its line: all text quoted when any text holds a CR.
 
     Python's CSV writers quote a field holding a line feed but not one holding a lone carriage
@@ -99,8 +100,8 @@ def quoting_for(values: Iterable[object]) -> int:
     True
     """
     if any(isinstance(v, str) and "\r" in v for v in values):
-        return csv.QUOTE_NONNUMERIC
-    return csv.QUOTE_MINIMAL
+        return csv.QUOTE_NONNUMERIC  # 2
+    return csv.QUOTE_MINIMAL  # 0
 
 
 def csv_text(frame: pd.DataFrame) -> str:

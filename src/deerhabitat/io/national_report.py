@@ -433,8 +433,10 @@ def _read_xlsx(content: bytes, name: str, limits: ReadLimits) -> tuple[Any, Loca
             )
             continue
         where[(section.key,)] = f"sheet {title!r}"
-        reader = _read_report_sheet if not section.many else _read_table_sheet
-        data[section.key] = reader(title, rows, where, problems)
+        if section.many:
+            data[section.key] = _read_table_sheet(title, section, rows, where, problems)
+        else:
+            data[section.key] = _read_report_sheet(title, rows, where, problems)
     return data, _xlsx_locator(name, where), problems
 
 
@@ -541,7 +543,9 @@ def _read_report_sheet(title: str, rows: _ValueRows, where: dict, problems: list
     return out
 
 
-def _read_table_sheet(title: str, rows: _ValueRows, where: dict, problems: list[Problem]) -> list[dict]:
+def _read_table_sheet(
+    title: str, section: Section, rows: _ValueRows, where: dict, problems: list[Problem]
+) -> list[dict[str, Any]]:
     if not rows:
         return []
     header_row = rows[0][1]
@@ -557,12 +561,11 @@ def _read_table_sheet(title: str, rows: _ValueRows, where: dict, problems: list[
             )
             name = ""
         headers.append(name)
-    section = _section_for_sheet(title)
-    entries = []
+    entries: list[dict[str, Any]] = []
     for number, row in rows[1:]:
         if all(v is None or (isinstance(v, str) and not v.strip()) for v in row):
             continue
-        entry = {}
+        entry: dict[str, Any] = {}
         for column in range(max(len(row), len(headers))):  # rows are read without their empty tail
             value = row[column] if column < len(row) else None
             name = headers[column] if column < len(headers) else ""
@@ -588,11 +591,12 @@ def _xlsx_locator(name: str, where: Mapping[KeyPath, str]) -> Locator:
         if path[0] == "report" and len(path) == 2:
             known = where.get(path)
             return f"{known} ({path[1]!r})" if known else f"sheet 'Report' (no row for {path[1]!r})"
+        key = path[0]
         sheet = where.get(
-            (path[0],),
-            f"sheet {SECTIONS_BY_KEY[path[0]].sheet!r}"
-            if path[0] in SECTIONS_BY_KEY
-            else f"sheet {path[0]!r}",
+            (key,),
+            f"sheet {SECTIONS_BY_KEY[key].sheet!r}"
+            if isinstance(key, str) and key in SECTIONS_BY_KEY
+            else f"sheet {key!r}",
         )
         if len(path) == 1:
             return sheet
@@ -615,7 +619,7 @@ def template_report(country: str) -> dict[str, Any]:
     >>> template_report("UZB")["report"]["country"]
     'UZB'
     """
-    head = {f.name: None for f in SECTIONS_BY_KEY["report"].fields}
+    head: dict[str, Any] = {f.name: None for f in SECTIONS_BY_KEY["report"].fields}
     head.update(format_version=FORMAT_VERSION, country=country)
     return {"report": head, **{s.key: [] for s in SECTIONS if s.many}}
 
@@ -783,7 +787,7 @@ def build_report_workbook(report: Mapping[str, Any]) -> openpyxl.Workbook:
     openpyxl.Workbook
     """
     workbook = openpyxl.Workbook()
-    about = workbook.active
+    about = workbook.worksheets[0]  # the sheet a new workbook starts with
     about.title = ABOUT_SHEET
     list_ranges = _write_lists(workbook.create_sheet(LISTS_SHEET))
     _write_about(about)

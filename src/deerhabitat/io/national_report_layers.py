@@ -147,7 +147,15 @@ def report_layers(
     }
     if not problems:
         frames = {kind: _validated(kind, frame, problems) for kind, frame in frames.items()}
-    return ReportLayers(*frames.values(), id_prefix=prefix, source=source), problems
+    layers = ReportLayers(
+        sites=frames[LayerKind.SITES],
+        population_counts=frames[LayerKind.POPULATION_COUNTS],
+        releases=frames[LayerKind.RELEASES],
+        protected_areas=frames[LayerKind.PROTECTED_AREAS],
+        id_prefix=prefix,
+        source=source,
+    )
+    return layers, problems
 
 
 def _validated(kind: LayerKind, frame: gpd.GeoDataFrame, problems: list[str]) -> gpd.GeoDataFrame:

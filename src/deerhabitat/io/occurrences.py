@@ -78,11 +78,13 @@ def event_date(row: dict, columns: dict[str, str]) -> str | None:
     if year is None:
         return None
     parts = [year, _value(row, columns.get("month")), _value(row, columns.get("day"))]
-    out = []
+    out: list[str] = []
     for part in parts:
         if part is None:
             break
         try:
+            if not isinstance(part, (int, float, str)):
+                raise TypeError(part)
             number = int(float(part))
         except (TypeError, ValueError):
             return str(year)

@@ -306,6 +306,7 @@ class RasterWriter:
         nodata: float = float("nan"),
     ) -> None:
         self.path = Path(path)
+        self.dtype = dtype
         self.profile = {
             "driver": "GTiff",
             "width": width,
@@ -345,17 +346,19 @@ class RasterWriter:
 
     def write(self, window: WindowLike, array: np.ndarray) -> None:
         """Write ``array`` (of the window's shape) into ``window``."""
-        self._dataset.write(array.astype(self.profile["dtype"], copy=False), 1, window=_window(window))
+        self._dataset.write(array.astype(self.dtype, copy=False), 1, window=_window(window))
 
-    def __exit__(self, exc_type: object, *exc: object) -> None:
+    def __exit__(self, exc_type: type[BaseException] | None, *exc: object) -> None:
+        tmp = self._tmp
+        assert tmp is not None, "__exit__ runs only after __enter__ made the temporary file"
         try:
             self._dataset.close()
             if exc_type is None:
-                _publish_cog(Path(self._tmp), self.path)
+                _publish_cog(Path(tmp), self.path)
         finally:
             self._stack.close()
             with contextlib.suppress(FileNotFoundError):
-                os.remove(self._tmp)
+                os.remove(tmp)
 
 
 def _publish_cog(source: Path, destination: Path) -> None:

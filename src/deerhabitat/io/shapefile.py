@@ -108,7 +108,7 @@ def _sidecar(container: _Container, shp: str) -> dict | None:
 def _parts(container: _Container, shp: str) -> tuple[list[str], dict[str, str], dict]:
     sidecar = _sidecar(container, shp) or {}
     folder = str(PurePosixPath(shp).parent)
-    parts = []
+    parts: list[str] = []
     for part in sidecar.get("parts") or [PurePosixPath(shp).name]:
         member = part if folder == "." else f"{folder}/{part}"
         if not isinstance(part, str) or "/" in part or "\\" in part or member not in container.shapefiles:
@@ -118,8 +118,8 @@ def _parts(container: _Container, shp: str) -> tuple[list[str], dict[str, str], 
             )
         parts.append(member)
     fields = {str(k): str(v) for k, v in sidecar.get("fields", {}).items()}
-    long_text = sidecar.get("long_text") if isinstance(sidecar.get("long_text"), dict) else {}
-    return parts, fields, long_text
+    long_text = sidecar.get("long_text")
+    return parts, fields, long_text if isinstance(long_text, dict) else {}
 
 
 def _choose(container: _Container, layer: str | None, default: str | None, chosen: str | None) -> list[str]:

@@ -28,12 +28,13 @@ import zipfile
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeAlias
 from xml.etree.ElementTree import ParseError
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import pyproj
 import shapely
 from openpyxl.utils.exceptions import InvalidFileException
 from shapely.errors import GEOSException
@@ -249,8 +250,11 @@ def table_to_layer(frame: pd.DataFrame, *, file_format: str, layer: str | None =
     ('POINT (66.9 38.8)', 'column names')
     """
     cols = find_geometry_columns([str(c) for c in frame.columns])
-    crs, origin, findings, pieces = None, "none", [], []
-    if cols.mode == "wkt":
+    crs: pyproj.CRS | str | None = None
+    origin = "none"
+    findings: list[Finding] = []
+    pieces: list[str] = []
+    if cols.mode == "wkt" and cols.wkt is not None:
         pieces = _continuations(list(frame.columns), cols.wkt)
         geoms, srid, findings = _wkt_geometries(_joined(frame, [cols.wkt, *pieces]))
         if srid is not None:
@@ -283,7 +287,7 @@ def table_to_layer(frame: pd.DataFrame, *, file_format: str, layer: str | None =
 
 def _continuations(columns: list, name: str) -> list[str]:
     """``wkt_2``, ``wkt_3`` ...: the pieces of WKT too long for one Excel cell, in order."""
-    pieces = []
+    pieces: list[str] = []
     while f"{name}_{len(pieces) + 2}" in columns:
         pieces.append(f"{name}_{len(pieces) + 2}")
     return pieces
@@ -407,7 +411,7 @@ def _rows_to_layer(
 ) -> SourceLayer:
     width = max(keep) + 1 if keep else 0
     findings: list[Finding] = []
-    rows = []
+    rows: list[list[Any]] = []
     for number, row in enumerate(body, start=1):
         values = list(row)
         if not any(v is not None and str(v).strip() for v in values):
@@ -757,7 +761,8 @@ def write_xlsx(frame: gpd.GeoDataFrame, path: str | os.PathLike, /, *, sheet: st
     for row in values:
         cells = []
         for value in row:
-            cell = WriteOnlyCell(sheet_, value=value)
+            cell = WriteOnlyCell(sheet_)
+            cell.value = value
             if isinstance(value, str):
                 cell.data_type = "s"
             cells.append(cell)
@@ -765,7 +770,11 @@ def write_xlsx(frame: gpd.GeoDataFrame, path: str | os.PathLike, /, *, sheet: st
     book.save(path)
 
 
-def _excel_value(value: object, where: str) -> object:
+ExcelValue: TypeAlias = bool | float | str | _dt.date | _dt.time | _dt.timedelta | None
+"""What an Excel cell holds (``int`` counts as ``float``; ``datetime`` is a ``date``)."""
+
+
+def _excel_value(value: object, where: str) -> ExcelValue:
     from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
     if isinstance(value, _dt.datetime) and value.tzinfo is not None:
@@ -783,4 +792,8 @@ def _excel_value(value: object, where: str) -> object:
             )
     if isinstance(value, float) and not math.isfinite(value):
         raise StoreError(f"{where}: {value!r} cannot be stored in Excel; export to .gpkg or .parquet instead")
-    return value
+    if value is None or isinstance(value, (bool, int, float, str, _dt.date, _dt.time, _dt.timedelta)):
+        return value
+    raise StoreError(
+        f"{where}: a {type(value).__name__} value cannot be stored in Excel; export to .gpkg or .csv instead"
+    )

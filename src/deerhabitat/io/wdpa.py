@@ -15,12 +15,14 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pyproj
 import shapely
+from shapely.geometry.base import BaseGeometry
 
 from deerhabitat.crs import STORE_CRS
 from deerhabitat.errors import SchemaError
@@ -43,7 +45,7 @@ CIRCLE_QUAD_SEGS = 16
 """Segments per quarter circle of the polygon drawn for a WDPA point (a 64-gon)."""
 
 
-def parse_statuses(value: str | list[str] | tuple[str, ...] | None) -> tuple[str, ...] | None:
+def parse_statuses(value: str | Sequence[str] | None) -> tuple[str, ...] | None:
     """Turn ``--status`` (comma-separated or repeated) into the statuses kept; None keeps all.
 
     Examples
@@ -204,6 +206,8 @@ def _not_reported_as_missing(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
 
 
 def _number(value: object) -> float | None:
+    if not isinstance(value, (int, float, str)):
+        return None  # None, or no number at all
     try:
         number = float(value)
     except (TypeError, ValueError):
@@ -273,7 +277,7 @@ def circles_for_points(
     return out[keep].reset_index(drop=True), findings, keep
 
 
-def _circle(geom: shapely.Geometry, area_km2: float, crs: pyproj.CRS) -> shapely.Geometry:
+def _circle(geom: BaseGeometry, area_km2: float, crs: pyproj.CRS) -> BaseGeometry:
     points = list(shapely.get_parts(geom))
     radius = circle_radius_m(area_km2 / len(points))
     projected = gpd.GeoSeries(points, crs=STORE_CRS).to_crs(crs)
