@@ -16,6 +16,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass, fields
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 import pyproj
 
@@ -189,7 +190,7 @@ class StoreConfig:
             Naming the key, its value, and ``origin``.
         """
         known = {f.name: f for f in fields(cls)}
-        kwargs: dict[str, object] = {}
+        kwargs: dict[str, Any] = {}  # str, int or tuple of str, by setting
         for key, value in mapping.items():
             if key not in known:
                 raise ConfigError(f"{origin}: unknown setting {key!r}; known settings: {', '.join(known)}")

@@ -882,12 +882,13 @@ class _Checker:
         absent = frozenset(
             f.name for f in section.fields if f.required and all(f.name not in raw for raw in entries)
         )
-        for name in sorted(absent, key=section.field_names.index):
-            self.add(
-                (section.key, "*", name),
-                f"missing in every entry (required); expected "
-                f"{section.field(name).expected()}; add {name!r} to each entry",
-            )
+        for fld in section.fields:  # in column order
+            if fld.name in absent:
+                self.add(
+                    (section.key, "*", fld.name),
+                    f"missing in every entry (required); expected {fld.expected()}; "
+                    f"add {fld.name!r} to each entry",
+                )
         return absent
 
 

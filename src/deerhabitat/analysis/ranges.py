@@ -13,10 +13,13 @@ analysis CRS, in km².
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
+from shapely.geometry.base import BaseGeometry
 
 from deerhabitat.analysis._preconditions import require_analysis_crs, require_columns
 from deerhabitat.analysis.protection import repair_polygons
@@ -72,7 +75,7 @@ def dissolve_ranges(
     geoms = repair_polygons(ranges.geometry.to_numpy())
     periods = ranges["period"].astype(str).to_numpy()
     iso3 = ranges["iso3"].astype(object).where(ranges["iso3"].notna(), None).to_numpy()
-    rows: list[tuple[str, str, shapely.Geometry]] = []
+    rows: list[tuple[str, str, BaseGeometry]] = []
     for period in period_order(periods):
         in_period = periods == period
         rows.append((period, ALL, shapely.union_all(geoms[in_period])))
@@ -234,12 +237,12 @@ def _by_country(geoms: np.ndarray, iso3: np.ndarray, range_states: gpd.GeoDataFr
     return {code: shapely.union_all(parts) for code, parts in pieces.items()}
 
 
-def _geometry_by_iso3(dissolved: gpd.GeoDataFrame, period: str) -> dict[str, shapely.Geometry]:
+def _geometry_by_iso3(dissolved: gpd.GeoDataFrame, period: str) -> dict[str, BaseGeometry]:
     rows = dissolved[dissolved["period"] == period]
     return dict(zip(rows["iso3"], rows.geometry, strict=True))
 
 
-def _change_periods(periods: object, historical: str | None, current: str | None) -> tuple:
+def _change_periods(periods: Iterable[object], historical: str | None, current: str | None) -> tuple:
     ordered = period_order(periods)
     for name, value in (("historical", historical), ("current", current)):
         if value is not None and value not in ordered:

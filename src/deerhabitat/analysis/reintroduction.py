@@ -28,6 +28,7 @@ For every site that received a release:
 from __future__ import annotations
 
 import math
+from typing import Protocol
 
 import pandas as pd
 
@@ -213,8 +214,17 @@ def _latest_counts(counts: pd.DataFrame) -> pd.DataFrame:
     return latest.rename(columns={"count": "latest_count"})
 
 
+class _ReleaseSite(Protocol):
+    """One row of :func:`_release_summary`, as ``itertuples`` gives it."""
+
+    site_id: str
+    first_release_year: int
+    founders: int
+    releases: int
+
+
 def _outcome(
-    site: object, latest: pd.Series | None, reference_year: int | None, stale_after_years: int
+    site: _ReleaseSite, latest: pd.Series | None, reference_year: int | None, stale_after_years: int
 ) -> dict:
     row = {
         "site_id": site.site_id,
@@ -229,13 +239,10 @@ def _outcome(
     }
     if latest is None:
         return row
-    row.update(
-        latest_year=int(latest["latest_year"]),
-        latest_count=int(latest["latest_count"]),
-        captive=bool(latest["captive"]),
-    )
-    years = row["latest_year"] - site.first_release_year
-    row["growth_rate_per_year"] = growth_rate_per_year(row["latest_count"], site.founders, years)
+    latest_year, latest_count = int(latest["latest_year"]), int(latest["latest_count"])
+    row.update(latest_year=latest_year, latest_count=latest_count, captive=bool(latest["captive"]))
+    years = latest_year - site.first_release_year
+    row["growth_rate_per_year"] = growth_rate_per_year(latest_count, site.founders, years)
     row["status"] = _status(row, years, reference_year, stale_after_years)
     return row
 

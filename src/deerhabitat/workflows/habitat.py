@@ -140,7 +140,7 @@ def _register(store: Store, writable: bool, items: Iterable[tuple[RasterInfo, st
     return True
 
 
-def _inputs_json(items: Iterable[tuple[RasterInfo, str, str]]) -> list[dict]:
+def _inputs_json(items: Iterable[tuple[RasterInfo, str, str | None]]) -> list[dict]:
     from deerhabitat.io import file_sha256
 
     return [
@@ -638,7 +638,12 @@ def habitat_candidates(
     HabitatReport
         ``table``: the candidates (GeoDataFrame in EPSG:4326), best first.
     """
-    criteria = CandidateCriteria(min_area_km2, min_distance_km, _candidate_weights(weights))
+    chosen = _candidate_weights(weights)
+    criteria = (
+        CandidateCriteria(min_area_km2, min_distance_km)
+        if chosen is None
+        else CandidateCriteria(min_area_km2, min_distance_km, chosen)
+    )
     path, role = _candidate_raster(suitability, landcover, suitable_classes, min_suitability)
     db, writable = _open(store)
     area_crs = db.config.crs

@@ -23,6 +23,7 @@ import geopandas as gpd
 
 from deerhabitat.errors import DeerHabitatError, Problem, SchemaError
 from deerhabitat.io import Provenance, Store, feature_checks, file_sha256, occurrences, tabular, wdpa
+from deerhabitat.io.feature_checks import OnInvalid
 from deerhabitat.io.fields import column_problems, parse_field_mapping, text_problems, uniform_types
 from deerhabitat.io.findings import Finding, ValidationReport, error, feature_labels, summarise, warning
 from deerhabitat.io.vector import read_vector, write_vector
@@ -63,7 +64,7 @@ class ImportOptions:
     assume_crs: str | None = None
     fields: Mapping[str, str] | Sequence[str] | None = None
     layer: str | None = None
-    on_invalid: str = "repair"
+    on_invalid: OnInvalid = "repair"
     encoding: str | None = None
     statuses: str | Sequence[str] | None = None
     max_distance_km: float | None = None

@@ -28,10 +28,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from typing import SupportsFloat
 
 import geopandas as gpd
 import numpy as np
 import shapely
+from shapely.geometry.base import BaseGeometry
 
 from deerhabitat.analysis.habitat.grid import Grid
 from deerhabitat.analysis.habitat.pixel_coverage import coverage_fraction, polygonal
@@ -186,7 +188,7 @@ class AohTotals:
     habitat_km2: float = 0.0
     elevation_km2: float | None = None
     habitat_elevation_km2: float | None = None
-    class_km2: dict[int, float] = field(default_factory=dict)
+    class_km2: dict[int | float, float] = field(default_factory=dict)
 
     def add(self, other: AohTotals) -> None:
         """Add the sums of ``other`` (another block) to these."""
@@ -194,7 +196,9 @@ class AohTotals:
         self.habitat_km2 += other.habitat_km2
         if other.elevation_km2 is not None:
             self.elevation_km2 = (self.elevation_km2 or 0.0) + other.elevation_km2
-            self.habitat_elevation_km2 = (self.habitat_elevation_km2 or 0.0) + other.habitat_elevation_km2
+            self.habitat_elevation_km2 = (self.habitat_elevation_km2 or 0.0) + (
+                other.habitat_elevation_km2 or 0.0
+            )
         for value, area in other.class_km2.items():
             self.class_km2[value] = self.class_km2.get(value, 0.0) + area
 
@@ -251,11 +255,11 @@ class AohBlockResult:
 def aoh_block(
     layers: HabitatLayers,
     grid: Grid,
-    range_geometry: shapely.Geometry,
+    range_geometry: BaseGeometry,
     *,
     suitable_classes: Iterable[int],
     limits: ElevationLimits | None = None,
-    zones: Mapping[str, shapely.Geometry] | None = None,
+    zones: Mapping[str, BaseGeometry] | None = None,
     mode: AohMode | None = None,
 ) -> AohBlockResult:
     """Area of Habitat of one block: totals, zone totals, and pixels under ``mode``.
@@ -326,7 +330,7 @@ def _totals(
     return totals
 
 
-def _class_key(value: object) -> int | float:
+def _class_key(value: SupportsFloat) -> int | float:
     number = float(value)
     return int(number) if number.is_integer() else number
 
@@ -372,11 +376,11 @@ class AohResult:
 def area_of_habitat(
     layers: HabitatLayers,
     grid: Grid,
-    range_geometry: shapely.Geometry,
+    range_geometry: BaseGeometry,
     *,
     suitable_classes: Iterable[int],
     limits: ElevationLimits | None = None,
-    zones: Mapping[str, shapely.Geometry] | None = None,
+    zones: Mapping[str, BaseGeometry] | None = None,
 ) -> AohResult:
     """Area of Habitat of a range on a grid held in memory (see the module notes for the recipe).
 
@@ -471,9 +475,7 @@ def select_range(
     return kept.sort_values("range_id").reset_index(drop=True)
 
 
-def range_zones(
-    range_geometry: shapely.Geometry, zones: gpd.GeoDataFrame, key: str
-) -> dict[str, shapely.Geometry]:
+def range_zones(range_geometry: BaseGeometry, zones: gpd.GeoDataFrame, key: str) -> dict[str, BaseGeometry]:
     """Intersect the range with each zone (grouped by ``key``): zone name -> polygon, empty ones dropped.
 
     Parameters

@@ -17,6 +17,7 @@ from typing import Protocol
 import numpy as np
 import pyproj
 import shapely
+from shapely.geometry.base import BaseGeometry
 
 from deerhabitat.analysis.habitat.aoh import (
     AohMode,
@@ -79,7 +80,7 @@ def block_area(grid: Grid, area_crs: pyproj.CRS) -> Callable[[Grid], float | np.
     return lambda sub: pixel_area_km2(sub, area_crs)
 
 
-def touching(zones: Mapping[str, shapely.Geometry], sub: Grid) -> dict[str, shapely.Geometry]:
+def touching(zones: Mapping[str, BaseGeometry], sub: Grid) -> dict[str, BaseGeometry]:
     """The zones that touch the block ``sub`` (empty zones left out)."""
     box = sub.box
     return {k: v for k, v in zones.items() if not shapely.is_empty(v) and shapely.intersects(v, box)}
@@ -100,10 +101,10 @@ def aoh_blocks(
     rasters: BlockReader,
     writer: BlockWriter,
     grid: Grid,
-    range_geom: shapely.Geometry,
+    range_geom: BaseGeometry,
     classes: tuple[int, ...],
     limits: ElevationLimits | None,
-    zones: dict[str, shapely.Geometry],
+    zones: dict[str, BaseGeometry],
     area_crs: pyproj.CRS,
     block_size: int,
 ) -> AohResult:
@@ -237,7 +238,7 @@ def suitability_blocks(
 def zonal_blocks(
     rasters: BlockReader,
     grid: Grid,
-    geoms: dict[str, shapely.Geometry],
+    geoms: dict[str, BaseGeometry],
     area_crs: pyproj.CRS,
     categorical: bool,
     block_size: int,

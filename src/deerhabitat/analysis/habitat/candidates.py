@@ -25,13 +25,14 @@ after step 3 every candidate near a population has its edge exactly ``min_distan
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pyproj
 import shapely
+from shapely.geometry.base import BaseGeometry
 
 from deerhabitat.analysis.habitat.grid import Grid
 from deerhabitat.analysis.habitat.pixel_coverage import pixel_area_km2, polygonal
@@ -76,11 +77,11 @@ class CandidateCriteria:
 
     min_area_km2: float = 10.0
     min_distance_km: float = 20.0
-    weights: Mapping[str, float] = None  # type: ignore[assignment]
+    weights: Mapping[str, float] = field(
+        default_factory=lambda: {"area": 0.4, "protection": 0.3, "proximity": 0.3}
+    )
 
     def __post_init__(self) -> None:
-        if self.weights is None:
-            object.__setattr__(self, "weights", {"area": 0.4, "protection": 0.3, "proximity": 0.3})
         if not (np.isfinite(self.min_area_km2) and self.min_area_km2 > 0):
             raise AnalysisError(
                 f"min_area_km2={self.min_area_km2!r}; give an area above 0 km², e.g. --min-area-km2 10."
@@ -170,9 +171,9 @@ def habitat_patches(mask: np.ndarray, grid: Grid) -> gpd.GeoDataFrame:
 def candidate_sites(
     patches: gpd.GeoDataFrame,
     *,
-    historical_range: shapely.Geometry,
+    historical_range: BaseGeometry,
     sites: gpd.GeoDataFrame,
-    protected: shapely.Geometry | None,
+    protected: BaseGeometry | None,
     criteria: CandidateCriteria,
 ) -> gpd.GeoDataFrame:
     """Candidate reintroduction sites, ranked and explained (see the module notes for the recipe).
@@ -211,7 +212,7 @@ def candidate_sites(
 
 def _qualifying_parts(
     patches: gpd.GeoDataFrame,
-    historical_range: shapely.Geometry,
+    historical_range: BaseGeometry,
     sites: gpd.GeoDataFrame,
     criteria: CandidateCriteria,
 ) -> np.ndarray:
@@ -229,7 +230,7 @@ def _qualifying_parts(
     return out
 
 
-def _protected_fraction(geoms: np.ndarray, protected: shapely.Geometry | None) -> np.ndarray:
+def _protected_fraction(geoms: np.ndarray, protected: BaseGeometry | None) -> np.ndarray:
     if protected is None or shapely.is_empty(protected) or len(geoms) == 0:
         return np.zeros(len(geoms))
     inside = shapely.area(shapely.intersection(geoms, protected))

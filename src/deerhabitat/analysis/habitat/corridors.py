@@ -48,6 +48,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
+from shapely.geometry.base import BaseGeometry
 
 from deerhabitat.analysis.habitat.grid import Grid
 from deerhabitat.analysis.habitat.pixel_coverage import polygonal
@@ -412,7 +413,7 @@ def _mcp(resistance: np.ndarray, sampling: tuple[float, float], limit: float) ->
     if not np.isfinite(limit):
         return MCP_Geometric(resistance, sampling=sampling)
 
-    class CappedMCP(MCP_Geometric):  # type: ignore[misc, valid-type]
+    class CappedMCP(MCP_Geometric):
         """MCP_Geometric that stops once the cheapest open cell costs more than ``limit``."""
 
         limit = np.inf
@@ -587,8 +588,8 @@ class ShareLayers:
 
     protected: np.ndarray | None
     countries: Mapping[str, np.ndarray]
-    protected_geometry: shapely.Geometry | None
-    country_geometries: Mapping[str, shapely.Geometry]
+    protected_geometry: BaseGeometry | None
+    country_geometries: Mapping[str, BaseGeometry]
     pixel_km2: float
 
 
@@ -611,8 +612,8 @@ class CorridorResult:
     """
 
     pairs: list[dict]
-    paths: list[shapely.Geometry]
-    zones: list[shapely.Geometry]
+    paths: list[BaseGeometry]
+    zones: list[BaseGeometry]
     linked: list[int]
     mosaic: np.ndarray
 
@@ -694,7 +695,7 @@ def _euclidean_km(ends: Endpoints, grid: Grid, i: int, j: int) -> float:
     return float(np.hypot(dx, dy)) / M_PER_KM
 
 
-def _path_line(path: np.ndarray, grid: Grid) -> shapely.Geometry:
+def _path_line(path: np.ndarray, grid: Grid) -> BaseGeometry:
     t = grid.transform
     xs = t.c + t.a * (path[:, 1] + 0.5)
     ys = t.f + t.e * (path[:, 0] + 0.5)
@@ -703,13 +704,13 @@ def _path_line(path: np.ndarray, grid: Grid) -> shapely.Geometry:
     return shapely.LineString(np.column_stack([xs, ys]))
 
 
-def _length_in(line: shapely.Geometry, area: shapely.Geometry | None) -> float:
+def _length_in(line: BaseGeometry, area: BaseGeometry | None) -> float:
     if area is None or shapely.is_empty(area):
         return 0.0
     return float(shapely.intersection(line, area).length) / M_PER_KM
 
 
-def _path_figures(line: shapely.Geometry, cost: float, shares: ShareLayers) -> dict:
+def _path_figures(line: BaseGeometry, cost: float, shares: ShareLayers) -> dict:
     length = float(shapely.length(line)) / M_PER_KM
     protected = _length_in(line, shares.protected_geometry)
     by_country = [
@@ -784,7 +785,7 @@ def _bottleneck(
     }
 
 
-def _zone_polygon(zone: np.ndarray, grid: Grid) -> shapely.Geometry:
+def _zone_polygon(zone: np.ndarray, grid: Grid) -> BaseGeometry:
     from affine import Affine
     from rasterio.features import shapes
 
@@ -798,6 +799,6 @@ def _zone_polygon(zone: np.ndarray, grid: Grid) -> shapely.Geometry:
     return polygonal(shapely.union_all(polys))
 
 
-def zone_area_km2(geometry: shapely.Geometry) -> float:
+def zone_area_km2(geometry: BaseGeometry) -> float:
     """Area of a zone polygon in km² (grid CRS in metres, equal-area)."""
     return float(shapely.area(geometry)) / M2_PER_KM2

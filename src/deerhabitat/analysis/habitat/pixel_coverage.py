@@ -18,6 +18,7 @@ from __future__ import annotations
 import numpy as np
 import pyproj
 import shapely
+from shapely.geometry.base import BaseGeometry
 
 from deerhabitat.analysis.habitat.grid import Grid
 from deerhabitat.crs import is_equal_area, require_equal_area
@@ -25,7 +26,7 @@ from deerhabitat.errors import AnalysisError
 from deerhabitat.units import M2_PER_KM2
 
 
-def polygonal(geometry: shapely.Geometry | None) -> shapely.Geometry:
+def polygonal(geometry: BaseGeometry | None) -> BaseGeometry:
     """Return the polygonal part of ``geometry`` (lines and points dropped), as one (Multi)Polygon or empty.
 
     Examples
@@ -43,7 +44,7 @@ def polygonal(geometry: shapely.Geometry | None) -> shapely.Geometry:
     return shapely.union_all(polys) if len(polys) > 1 else polys[0]
 
 
-def coverage_fraction(geometry: shapely.Geometry | None, grid: Grid) -> np.ndarray:
+def coverage_fraction(geometry: BaseGeometry | None, grid: Grid) -> np.ndarray:
     """Fraction of each pixel of ``grid`` covered by ``geometry`` (exact, from exactextract).
 
     Parameters
@@ -77,7 +78,7 @@ def coverage_fraction(geometry: shapely.Geometry | None, grid: Grid) -> np.ndarr
     return out
 
 
-def _exact_cells(geometry: shapely.Geometry, grid: Grid) -> tuple[np.ndarray, np.ndarray]:
+def _exact_cells(geometry: BaseGeometry, grid: Grid) -> tuple[np.ndarray, np.ndarray]:
     import geopandas as gpd
     from exactextract import exact_extract
     from exactextract.raster import NumPyRasterSource

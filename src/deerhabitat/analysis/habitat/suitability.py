@@ -82,7 +82,7 @@ class Component:
             for value, score in (self.scores or {}).items():
                 out[values == value] = score
             return out
-        xs, ys = zip(*self.points, strict=True)
+        xs, ys = zip(*(self.points or ()), strict=True)
         return np.interp(values.astype(np.float64), xs, ys)
 
 
@@ -277,6 +277,8 @@ def _pairs(value: object, where: str) -> list:
 
 def _number(value: object, where: str) -> float:
     try:
+        if not isinstance(value, (int, float, str)):
+            raise TypeError(value)
         number = float(value)
     except (TypeError, ValueError):
         raise ConfigError(f"{where} = {value!r} is not a number; write a number such as 0.5.") from None

@@ -10,13 +10,14 @@ from __future__ import annotations
 import numpy as np
 import pyproj
 import shapely
+from shapely.geometry.base import BaseGeometry
 
 from deerhabitat.analysis.habitat.grid import Grid
 from deerhabitat.errors import AnalysisError
 from deerhabitat.units import M_PER_KM
 
 
-def river_segments(rivers: shapely.Geometry | list[shapely.Geometry] | np.ndarray) -> shapely.STRtree:
+def river_segments(rivers: BaseGeometry | list[BaseGeometry] | np.ndarray) -> shapely.STRtree:
     """Build an STRtree of the straight segments of the river lines (in the analysis CRS).
 
     Raises
@@ -38,11 +39,12 @@ def river_segments(rivers: shapely.Geometry | list[shapely.Geometry] | np.ndarra
         for p in shapely.get_parts(g)
         if p.geom_type in ("LineString", "LinearRing")
     ]
-    segments = []
+    segments: list[np.ndarray] = []
     for line in lines:
         coords = shapely.get_coordinates(line)
         if len(coords) >= 2:
-            segments.append(shapely.linestrings(np.stack([coords[:-1], coords[1:]], axis=1)))
+            pairs = np.stack([coords[:-1], coords[1:]], axis=1)
+            segments.append(np.asarray(shapely.linestrings(pairs), dtype=object))
     if not segments:
         raise AnalysisError(
             "the rivers layer has no line to measure distances to (0 segments); import "
@@ -83,6 +85,6 @@ def distance_to_water_km(grid: Grid, segments: shapely.STRtree, area_crs: pyproj
         xs, ys = pyproj.Transformer.from_crs(grid.crs, area_crs, always_xy=True).transform(xs, ys)
     points = shapely.points(xs.ravel(), ys.ravel())
     index, distance_m = segments.query_nearest(points, return_distance=True, all_matches=False)
-    out = np.full(points.shape, np.nan, dtype=np.float64)
+    out = np.full(xs.size, np.nan, dtype=np.float64)
     out[index[0]] = distance_m
     return (out / M_PER_KM).astype(np.float32).reshape(grid.shape)

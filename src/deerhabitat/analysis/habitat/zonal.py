@@ -28,6 +28,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
+from shapely.geometry.base import BaseGeometry
 
 from deerhabitat.analysis.habitat.grid import Grid
 from deerhabitat.analysis.habitat.pixel_coverage import coverage_fraction
@@ -133,7 +134,7 @@ def zones_block_stats(
     values: np.ndarray,
     valid: np.ndarray,
     grid: Grid,
-    zones: Mapping[str, shapely.Geometry],
+    zones: Mapping[str, BaseGeometry],
     pixel_area_km2: float | np.ndarray,
     *,
     categorical: bool = False,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import geopandas as gpd
 import pyproj
 import shapely
+from shapely.geometry.base import BaseGeometry
 
 from deerhabitat.analysis.habitat.aoh import range_zones
 from deerhabitat.analysis.habitat.grid import Grid
@@ -18,7 +19,7 @@ def in_crs(frame: gpd.GeoDataFrame, crs: pyproj.CRS) -> gpd.GeoDataFrame:
     return frame.to_crs(crs)
 
 
-def union_polygons(frame: gpd.GeoDataFrame) -> shapely.Geometry:
+def union_polygons(frame: gpd.GeoDataFrame) -> BaseGeometry:
     """The (repaired) union of the polygons of ``frame``; an empty MultiPolygon for no feature."""
     if frame.empty:
         return shapely.MultiPolygon()
@@ -26,12 +27,12 @@ def union_polygons(frame: gpd.GeoDataFrame) -> shapely.Geometry:
 
 
 def aoh_zones(
-    range_geom: shapely.Geometry,
+    range_geom: BaseGeometry,
     kept: gpd.GeoDataFrame,
     states: gpd.GeoDataFrame | None,
     protected_areas: gpd.GeoDataFrame | None,
     crs: pyproj.CRS,
-) -> dict[str, shapely.Geometry]:
+) -> dict[str, BaseGeometry]:
     """The zones whose AOH is reported: ``country:ISO3`` for each range state, and ``protected``.
 
     Countries come from the range states when given, else from the ``iso3`` of the range polygons
@@ -50,7 +51,7 @@ def aoh_zones(
     return zones
 
 
-def require_overlap(range_geom: shapely.Geometry, grid: Grid, period: str) -> None:
+def require_overlap(range_geom: BaseGeometry, grid: Grid, period: str) -> None:
     """Refuse a range that misses the land-cover grid (or covers none of it).
 
     Raises
