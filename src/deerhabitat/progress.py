@@ -35,8 +35,8 @@ T = TypeVar("T")
 class Bar(Protocol):
     """One shown task: advanced by ``update(n)``, ended by ``close()``."""
 
-    def update(self, n: int = 1) -> None:
-        """Advance by ``n`` steps."""
+    def update(self, n: int = 1) -> object:
+        """Advance by ``n`` steps (any return value is ignored: tqdm's says whether it redrew)."""
 
     def close(self) -> None:
         """End the task (the display may keep or clear it)."""
@@ -74,8 +74,12 @@ def task(label: str, total: int | None = None) -> Iterator[Callable[[int], None]
         yield _ignore
         return
     bar = factory(label, total)
+
+    def advance(n: int) -> None:
+        bar.update(n)
+
     try:
-        yield bar.update
+        yield advance
     finally:
         bar.close()
 

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import click
 
 from deerhabitat.cli.options import echo_json, json_opt, profile_opt, store_opt
+
+if TYPE_CHECKING:  # imported when a command runs, so that --help starts fast
+    from deerhabitat.workflows.habitat import HabitatReport
 
 _PATH = click.Path(dir_okay=False)
 _DIR = click.Path(file_okay=False)
@@ -43,7 +48,7 @@ def _covariates(ctx: click.Context, param: click.Parameter, value: tuple[str, ..
     return out
 
 
-def _echo_summary(report: object, lines: list[str], as_json: bool) -> None:
+def _echo_summary(report: HabitatReport, lines: list[str], as_json: bool) -> None:
     if as_json:
         echo_json(report.to_json())
         return
@@ -242,7 +247,8 @@ def zonal_command(
         block_size=block_size,
     )
     table = report.table
-    _echo_summary(report, [table.to_string(index=False, max_colwidth=30)], as_json)
+    lines = [] if table is None else [table.to_string(index=False, max_colwidth=30)]
+    _echo_summary(report, lines, as_json)
 
 
 @habitat_group.command("candidates")
@@ -305,7 +311,8 @@ def candidates_command(
         weights=weights,
     )
     lines = [f"{report.summary['n_candidates']} candidate site(s)"]
-    lines += [f"  {row.candidate_id}: {row.explanation}" for row in report.table.itertuples()]
+    if report.table is not None:
+        lines += [f"  {row.candidate_id}: {row.explanation}" for row in report.table.itertuples()]
     _echo_summary(report, lines, as_json)
 
 

@@ -23,7 +23,7 @@ def terminal_bars(stream: TextIO | None = None, *, quiet: bool = False) -> BarFa
         return None
 
     def make(label: str, total: int | None) -> Bar:
-        from tqdm import tqdm  # type: ignore[import-untyped]
+        from tqdm import tqdm
 
         return tqdm(total=total, desc=label, file=out, leave=False, dynamic_ncols=True, unit="step")
 
