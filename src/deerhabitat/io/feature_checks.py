@@ -26,7 +26,7 @@ import pyproj
 import shapely
 from shapely.geometry.base import BaseGeometry
 
-from deerhabitat.crs import STORE_CRS, parse_crs
+from deerhabitat.crs import STORE_CRS, CRSInput, parse_crs
 from deerhabitat.errors import CRSError, SchemaError
 from deerhabitat.io.findings import Finding, error, warning
 from deerhabitat.schema import LayerSpec
@@ -74,7 +74,7 @@ def _blanked(geoms: np.ndarray, drop: np.ndarray) -> np.ndarray:
 
 
 def label_crs(
-    frame: gpd.GeoDataFrame, *, crs_origin: str, assume_crs: object | None, path: str
+    frame: gpd.GeoDataFrame, *, crs_origin: str, assume_crs: CRSInput | None, path: str
 ) -> tuple[gpd.GeoDataFrame, list[Finding]]:
     """Give the features their CRS: the file's, or the one the user assumes. Never guessed.
 

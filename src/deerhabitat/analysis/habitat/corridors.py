@@ -42,7 +42,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
 import numpy as np
@@ -54,6 +54,9 @@ from deerhabitat.analysis.habitat.grid import Grid
 from deerhabitat.analysis.habitat.pixel_coverage import polygonal
 from deerhabitat.errors import AnalysisError, ConfigError
 from deerhabitat.units import M2_PER_KM2, M_PER_KM
+
+if TYPE_CHECKING:  # scikit-image is imported when a search runs
+    from skimage.graph import MCP_Geometric
 
 CAPTIVE = "captive"
 TRANSECT_SPAN = 3
@@ -402,7 +405,7 @@ class CostSurfaces:
     paths: dict[tuple[int, int], np.ndarray] = field(default_factory=dict)
 
 
-def _mcp(resistance: np.ndarray, sampling: tuple[float, float], limit: float) -> object:
+def _mcp(resistance: np.ndarray, sampling: tuple[float, float], limit: float) -> MCP_Geometric:
     """An MCP_Geometric search; with a finite ``limit``, one that stops beyond it.
 
     The stop is a Python ``goal_reached`` called for every cell taken from the heap, so it is only used
@@ -464,7 +467,7 @@ def cost_surfaces(
     """
     n = len(ends.rows)
     sampling = (abs(grid.transform.e) / M_PER_KM, grid.transform.a / M_PER_KM)
-    mcp: Any = _mcp(resistance, sampling, limit)
+    mcp = _mcp(resistance, sampling, limit)
     distances = np.full((n, *grid.shape), np.inf, dtype=np.float32)
     costs = np.full((n, n), np.inf)
     np.fill_diagonal(costs, 0.0)
