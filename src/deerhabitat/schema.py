@@ -14,7 +14,7 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Literal
+from typing import Literal, SupportsFloat
 
 import geopandas as gpd
 import numpy as np
@@ -390,9 +390,10 @@ def parse_date(value: object, *, today: _dt.date | None = None) -> str:
     match = _DATE_RE.match(text)
     if not match:
         raise ValueError(f"{value!r} is not a date; write YYYY, YYYY-MM or YYYY-MM-DD")
-    year, month, day = (int(g) if g else None for g in match.groups())
+    year_text, month_text, day_text = match.groups()
+    year = int(year_text)
     try:
-        first = _dt.date(year, month or 1, day or 1)
+        first = _dt.date(year, int(month_text or 1), int(day_text or 1))
     except ValueError as exc:
         raise ValueError(f"{value!r} is not a calendar date ({exc})") from None
     if year < 1700 or first > today:
@@ -414,9 +415,13 @@ def year_of(date_text: str) -> int:
 def _number(value: object, what: str) -> float:
     """``float(value)`` (text may use thousands commas), or ValueError naming the value and ``what``."""
     try:
-        return float(str(value).strip().replace(",", "")) if isinstance(value, str) else float(value)
+        if isinstance(value, str):
+            return float(value.strip().replace(",", ""))
+        if isinstance(value, SupportsFloat):
+            return float(value)
     except (TypeError, ValueError):
-        raise ValueError(f"{value!r} is not {what}") from None
+        pass
+    raise ValueError(f"{value!r} is not {what}")
 
 
 def _coerce(value: object, column: Column, today: _dt.date) -> object:
@@ -463,7 +468,7 @@ def _check_value(value: object, column: Column) -> str | None:
     if column.allowed is not None and value not in column.allowed:
         shown = ", ".join(map(str, column.allowed))
         return f"{column.name}={value!r} is not allowed (allowed: {shown})"
-    if column.minimum is not None:
+    if column.minimum is not None and isinstance(value, (int, float)):
         if column.exclusive and not value > column.minimum:
             return f"{column.name}={value!r} must be greater than {column.minimum:g}"
         if not column.exclusive and value < column.minimum:
@@ -488,7 +493,7 @@ def _validate_columns(
     for column in spec.columns:
         if column.name not in frame.columns:
             continue
-        values = []
+        values: list[object] = []
         for label, raw in zip(labels, frame[column.name].tolist(), strict=True):
             if _is_missing(raw):
                 if not column.nullable:
