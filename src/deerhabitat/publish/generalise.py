@@ -41,6 +41,7 @@ import numpy as np
 import pandas as pd
 import pyproj
 import shapely
+from shapely.geometry.base import BaseGeometry
 
 from deerhabitat.publish.text import message
 from deerhabitat.schema import SPECS, LayerKind
@@ -170,7 +171,7 @@ def generalise_areas(frame: gpd.GeoDataFrame, *, cell_m: float, crs: pyproj.CRS)
     return out.set_geometry(gpd.GeoSeries(cells, index=frame.index, crs=crs).to_crs(frame.crs))
 
 
-def _covering_cells(geom: shapely.Geometry, cell_m: float) -> shapely.Geometry:
+def _covering_cells(geom: BaseGeometry, cell_m: float) -> BaseGeometry:
     x0, y0, x1, y1 = (np.floor(np.array(geom.bounds) / cell_m) * cell_m).tolist()
     xs, ys = np.meshgrid(
         np.arange(x0, x1 + cell_m, cell_m) + cell_m / 2, np.arange(y0, y1 + cell_m, cell_m) + cell_m / 2

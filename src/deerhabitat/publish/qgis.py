@@ -103,6 +103,8 @@ def render_qml(style: LayerStyle) -> str:
     """
     root = ET.Element("qgis", {"version": QGIS_VERSION, "styleCategories": "Symbology"})
     if style.categories:
+        if style.field is None:
+            raise ValueError("a style with categories needs the field they are values of")
         renderer = ET.SubElement(
             root,
             "renderer-v2",

@@ -17,8 +17,8 @@ from matplotlib.colors import LinearSegmentedColormap, to_hex
 
 from deerhabitat.publish.layers import GROUP_HABITAT, RasterLayer
 
-SUITABILITY_RAMP = ("#ffffcc", "#c2e699", "#78c679", "#31a354", "#006837")
-AOH_RAMP = ("#fee6ce", "#fdae6b", "#e6550d")
+SUITABILITY_RAMP: tuple[str, ...] = ("#ffffcc", "#c2e699", "#78c679", "#31a354", "#006837")
+AOH_RAMP: tuple[str, ...] = ("#fee6ce", "#fdae6b", "#e6550d")
 
 
 def colour_array(

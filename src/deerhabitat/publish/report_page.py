@@ -211,7 +211,7 @@ def render_report(
 
 
 def _placed(sections: Sequence[Section]) -> set[str]:
-    return {b.web_map.name for s in sections for b in s.blocks if b.kind == "map"}
+    return {b.web_map.name for s in sections for b in s.blocks if isinstance(b, MapFigure)}
 
 
 def build_report(

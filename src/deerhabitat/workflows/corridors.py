@@ -33,6 +33,7 @@ import numpy as np
 import pandas as pd
 import pyproj
 import shapely
+from shapely.geometry.base import BaseGeometry
 
 from deerhabitat._version import __version__
 from deerhabitat.analysis.habitat import Grid, coverage_fraction, pixel_area_km2, polygonal
@@ -315,7 +316,7 @@ def _shares(db: Store, grid: Grid) -> ShareLayers:
     )
 
 
-def _union(frame: gpd.GeoDataFrame, crs: pyproj.CRS) -> shapely.Geometry:
+def _union(frame: gpd.GeoDataFrame, crs: pyproj.CRS) -> BaseGeometry:
     frame = frame[frame.geometry.notna() & ~frame.geometry.is_empty].to_crs(crs)
     if frame.empty:
         return shapely.MultiPolygon()
