@@ -57,6 +57,16 @@ def store_sites(**sites):
 # -- the mapping ------------------------------------------------------------------------------------------
 
 
+def test_counts_of_an_illustrative_report_are_marked_illustrative(make_report):
+    official, _ = layers_of(make_report())
+    assert "data_status" not in official.population_counts.columns  # derived from the method later
+    report = make_report()
+    report["report"]["illustrative"] = True
+    layers, problems = layers_of(report)
+    assert problems == []
+    assert set(layers.population_counts["data_status"]) == {"illustrative"}
+
+
 def test_report_maps_to_sites_counts_releases_and_protected_areas(make_report):
     layers, problems = layers_of(make_report())
     assert problems == []

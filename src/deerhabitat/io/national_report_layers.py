@@ -244,6 +244,7 @@ def _notes(entry: Mapping[str, Any]) -> str:
 
 
 def _counts(report: Mapping, prefix: str, source: str, points: Mapping) -> gpd.GeoDataFrame:
+    illustrative = bool((report.get("report") or {}).get("illustrative"))
     rows = []
     for entry in report["populations"]:
         captive = entry["captive"] if entry["captive"] is not None else entry["site_status"] == "captive"
@@ -260,6 +261,8 @@ def _counts(report: Mapping, prefix: str, source: str, points: Mapping) -> gpd.G
                 "source": source,
                 "notes": _notes(entry),
                 "geometry": _point(entry) or points.get(entry["site_id"]),
+                # a report compiled for illustration gives illustrative figures, whatever their method
+                **({"data_status": "illustrative"} if illustrative else {}),
             }
         )
     return _frame(LayerKind.POPULATION_COUNTS, rows)
