@@ -183,6 +183,11 @@ def test_coverage_map_classes_each_country(maps):
     layer = next(layer for layer in maps["protected-coverage"].layers if layer.id == "coverage")
     classes = dict(zip(layer.frame["iso3"], layer.frame["coverage_class"], strict=True))
     assert set(classes) == {"TJK", "UZB"} and all(c.endswith("%") for c in classes.values())
+    # Tigrovaya Balka is drawn as a circle (approximate), the UZB reserve has a mapped boundary
+    caveats = dict(zip(layer.frame["iso3"], layer.frame["caveat"], strict=True))
+    assert caveats["TJK"].startswith("Approximate: protected areas are circles of their reported area")
+    assert caveats["UZB"] == ""
+    assert "Approximate: protected areas are circles" in maps["protected-coverage"].description
 
 
 # -- the page ---------------------------------------------------------------------------------------

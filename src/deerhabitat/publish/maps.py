@@ -442,6 +442,7 @@ RELEASE_SITE_FIELDS = (
     Field("received", "Received"),
     Field("sent", "Sent"),
     Field("latest_count_text", "Latest count"),
+    Field("count_history_text", "Earlier counts"),
     Field("country", "Country"),
     Field("position", "Position"),
     Field("source", "Source"),
@@ -488,6 +489,7 @@ COVERAGE_FIELDS = (
     Field("range_km2", "Range area", unit="km²", digits=1),
     Field("protected_km2", "Protected", unit="km²", digits=1),
     Field("protected_percent", "Protected share", unit="%", digits=1),
+    Field("caveat", "Caveat"),
 )
 
 
@@ -506,6 +508,10 @@ def build_coverage_map(data: PublishData) -> WebMap | None:
     frame["protected_percent"] = [None if f is None else 100.0 * f for f in frame["protected_fraction"]]
     frame["period"] = period
     frame["coverage_class"] = [coverage_class(f) for f in frame["protected_fraction"]]
+    caveats = (
+        rows["caveat"].fillna("").astype(str) if "caveat" in rows.columns else pd.Series("", index=rows.index)
+    )
+    frame["caveat"] = [caveats.get(i, "") for i in frame["iso3"]]
     whole = rows.loc["ALL", "protected_fraction"] if "ALL" in rows.index else None
     outline = [
         replace(layer, style=LayerStyle("polygon", replace(layer.style.symbol, fill=None)))
@@ -529,6 +535,8 @@ def build_coverage_map(data: PublishData) -> WebMap | None:
         _protected_areas_layer(data),
     ]
     overall = f" Across the whole range: {100 * whole:.1f} % protected." if whole is not None else ""
+    if whole is not None and caveats.get("ALL", ""):
+        overall += f" {caveats['ALL']}"
     return WebMap(
         "protected-coverage",
         f"{data.config.species}: protected-area coverage",
