@@ -36,10 +36,12 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
+from shapely.geometry.base import BaseGeometry
 
 from deerhabitat.analysis._preconditions import require_analysis_crs, require_columns
 from deerhabitat.analysis.join import covered_mask
 from deerhabitat.analysis.projection import geodesic_distance_m
+from deerhabitat.crs import CRSInput
 from deerhabitat.schema import IUCN_CATEGORIES
 from deerhabitat.units import m2_to_km2, m_to_km
 
@@ -412,7 +414,7 @@ def _caveat(drawn_range: bool, circles: bool) -> str:
     return f"Approximate: {what}, not mapped boundaries; read the share as an indication only."
 
 
-def _polygonal(geom: shapely.Geometry | None) -> shapely.Geometry:
+def _polygonal(geom: BaseGeometry | None) -> BaseGeometry:
     if geom is None or geom.is_empty:
         return shapely.Polygon()
     if geom.geom_type in ("Polygon", "MultiPolygon"):
@@ -440,7 +442,7 @@ def _erase_overlaps(ordered: np.ndarray) -> np.ndarray:
     return out
 
 
-def _drop_slivers(geom: shapely.Geometry, sliver_m2: float) -> shapely.Geometry:
+def _drop_slivers(geom: BaseGeometry, sliver_m2: float) -> BaseGeometry:
     parts = shapely.get_parts(geom)
     parts = parts[(shapely.get_type_id(parts) == 3) & (shapely.area(parts) > sliver_m2)]
     if len(parts) == 0:
@@ -459,7 +461,7 @@ def _containing(geoms: np.ndarray, pa_geoms: np.ndarray, pa_ids: np.ndarray) -> 
 
 
 def _nearest(
-    geoms: np.ndarray, pa_geoms: np.ndarray, pa_ids: np.ndarray, crs: object, inside: list[bool]
+    geoms: np.ndarray, pa_geoms: np.ndarray, pa_ids: np.ndarray, crs: CRSInput, inside: list[bool]
 ) -> tuple[list[str | None], np.ndarray]:
     nearest: list[str | None] = [None] * len(geoms)
     distance_km = np.where(inside, 0.0, np.nan)

@@ -188,8 +188,9 @@ def count_text(row: Mapping) -> str:
     """
     text = f"{int(row['count']):,}"
     low, high = row.get("lower"), row.get("upper")
-    if not pd.isna(low) and not pd.isna(high) and (low, high) != (row["count"], row["count"]):
-        text += f" ({int(low):,}–{int(high):,})"
+    if low is not None and high is not None and not (pd.isna(low) or pd.isna(high)):
+        if (low, high) != (row["count"], row["count"]):
+            text += f" ({int(low):,}–{int(high):,})"
     text += f" in {row['date']}, {row['method']}"
     return text + (", captive animals" if is_true(row.get("captive")) else "")
 
