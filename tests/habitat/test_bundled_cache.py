@@ -5,7 +5,9 @@ from __future__ import annotations
 import hashlib
 import json
 import shutil
+from pathlib import Path
 
+import pandas as pd
 import pytest
 
 import deerhabitat.workflows.habitat as habitat
@@ -105,3 +107,43 @@ def test_an_unwritable_cache_is_not_an_error(tmp_path):
     source = tmp_path / "f.bin"
     source.write_bytes(b"abc")
     assert write_entry("area", cache_key({}), {"f.bin": source}, {}, root=blocker) is None
+
+
+def test_cached_manifests_name_the_files_of_this_run(tmp_path, counted):
+    habitat.bundled_habitat(tmp_path / "a")
+    second = habitat.bundled_habitat(tmp_path / "b")
+    assert len(counted) == 1
+    for name in ("aoh", "suitability"):
+        manifest = json.loads(second[name].outputs["manifest"].read_text(encoding="utf-8"))
+        assert manifest["outputs"]
+        for path in manifest["outputs"].values():
+            assert Path(path).parent == tmp_path / "b" and Path(path).is_file()
+
+
+def test_candidate_sites_are_cached_per_content(tmp_path, monkeypatch):
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    calls = []
+    real = habitat.habitat_candidates
+
+    def counting(*args, **kwargs):
+        calls.append(kwargs)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(habitat, "habitat_candidates", counting)
+    raster = habitat.bundled_habitat(tmp_path / "r")["suitability"].outputs["raster"]
+    first = habitat.bundled_candidates(tmp_path / "a", suitability=raster)
+    second = habitat.bundled_candidates(tmp_path / "b", suitability=raster)
+    assert len(calls) == 1 and len(first.table) > 0
+    assert all(p.parent == tmp_path / "b" and p.is_file() for p in second.outputs.values())
+    assert list(second.table.columns) == list(first.table.columns)
+    pd.testing.assert_frame_equal(
+        pd.DataFrame(second.table.drop(columns="geometry")),
+        pd.DataFrame(first.table.drop(columns="geometry")).reset_index(drop=True),
+    )
+    assert second.table.geometry.geom_equals_exact(first.table.geometry.reset_index(drop=True), 1e-9).all()
+    # another raster content is another entry
+    changed = tmp_path / "changed.tif"
+    changed.write_bytes(raster.read_bytes() + b"\0")
+    assert habitat._bundled_key([changed, bundled_store_path()], "historical", []) != habitat._bundled_key(
+        [raster, bundled_store_path()], "historical", []
+    )

@@ -51,17 +51,16 @@ from deerhabitat.analysis.habitat.corridors import (
     population_cells,
     wild_populations,
 )
-from deerhabitat.config import resolve_store
 from deerhabitat.crs import is_equal_area
 from deerhabitat.errors import AnalysisError, ConfigError, InputFileError
-from deerhabitat.io import Store, file_sha256
+from deerhabitat.io import file_sha256
 from deerhabitat.io.csv_safe import write_frame_csv
 from deerhabitat.io.raster import RasterInfo, raster_record, read_raster, read_raster_info, write_raster
 from deerhabitat.io.vector import write_gpkg_layers
 from deerhabitat.progress import task
 from deerhabitat.publish.generalise import Profile, snap_to_cell_centres
 from deerhabitat.schema import LayerKind
-from deerhabitat.workflows.habitat import HabitatReport
+from deerhabitat.workflows.habitat import HabitatReport, StoreLike, StoreSource
 
 COMMAND = "habitat corridors"
 
@@ -78,7 +77,7 @@ class _Surface:
 def habitat_corridors(
     *,
     out: str | os.PathLike,
-    store: str | os.PathLike | None = None,
+    store: StoreLike = None,
     resistance: str | os.PathLike | None = None,
     suitability: str | os.PathLike | None = None,
     transform: str | os.PathLike | None = None,
@@ -97,8 +96,9 @@ def habitat_corridors(
     ----------
     out : path-like
         Output folder.
-    store : path-like, optional
-        The store (sites, population counts, protected areas, range states; raster registry).
+    store : path-like or StoreSnapshot, optional
+        The store (sites, population counts, protected areas, range states; raster registry), or a
+        snapshot of it (its layers are used; the file is not read again).
     resistance : path-like, optional
         A resistance GeoTIFF (values above 0; nodata = barrier). Excludes ``suitability``.
     suitability : path-like, optional
@@ -236,7 +236,7 @@ def _read_toml(path: str | os.PathLike) -> dict:
 
 
 def _surface(
-    db: Store,
+    db: StoreSource,
     writable: bool,
     resistance: str | os.PathLike | None,
     suitability: str | os.PathLike | None,
@@ -269,7 +269,7 @@ def _bundled_suitability(out: Path) -> Path:
     return bundled_habitat(_out_dir(out) / "suitability")["suitability"].outputs["raster"]
 
 
-def _registered_suitability(db: Store) -> Path:
+def _registered_suitability(db: StoreSource) -> Path:
     table = db.rasters()
     rows = table[table["role"] == "suitability"].sort_values("time_utc")
     present = [Path(p) for p in rows["path"] if Path(p).is_file()]
@@ -282,7 +282,7 @@ def _registered_suitability(db: Store) -> Path:
     return present[-1]
 
 
-def _grid(info: RasterInfo, db: Store) -> Grid:
+def _grid(info: RasterInfo, db: StoreSource) -> Grid:
     if not is_equal_area(info.crs):
         raise AnalysisError(
             f"the raster {str(info.path)!r} is in {info.crs.name!r}, which is not an equal-area CRS; "
@@ -292,14 +292,14 @@ def _grid(info: RasterInfo, db: Store) -> Grid:
     return Grid(info.transform, info.width, info.height, info.crs)
 
 
-def _positions(pops: gpd.GeoDataFrame, db: Store, crs: pyproj.CRS, profile: Profile) -> gpd.GeoSeries:
+def _positions(pops: gpd.GeoDataFrame, db: StoreSource, crs: pyproj.CRS, profile: Profile) -> gpd.GeoSeries:
     geometry = pops.geometry
     if profile == Profile.PUBLIC:
         geometry = snap_to_cell_centres(geometry, cell_m=db.config.generalise_m, crs=db.config.crs)
     return gpd.GeoSeries(shapely.centroid(geometry.to_crs(crs).values), crs=crs)
 
 
-def _shares(db: Store, grid: Grid) -> ShareLayers:
+def _shares(db: StoreSource, grid: Grid) -> ShareLayers:
     pas = db.read(LayerKind.PROTECTED_AREAS) if db.has(LayerKind.PROTECTED_AREAS) else None
     protected_geom = _union(pas, grid.crs) if pas is not None else None
     states = db.read(LayerKind.RANGE_STATES) if db.has(LayerKind.RANGE_STATES) else None
@@ -473,7 +473,7 @@ def _json_records(table: pd.DataFrame) -> list[dict]:
 
 
 def _summary(
-    db: Store,
+    db: StoreSource,
     profile: Profile,
     surface: _Surface,
     model: ResistanceModel | None,
@@ -533,7 +533,7 @@ def _summary(
     }
 
 
-def _register(db: Store, writable: bool, surface: _Surface, outputs: dict[str, Path]) -> bool:
+def _register(db: StoreSource, writable: bool, surface: _Surface, outputs: dict[str, Path]) -> bool:
     if not writable:
         return False
     items = [(surface.info, surface.role)] + [
@@ -550,9 +550,9 @@ def _register(db: Store, writable: bool, surface: _Surface, outputs: dict[str, P
     return True
 
 
-def _open(store: str | os.PathLike | None) -> tuple[Store, bool]:
-    choice = resolve_store(store)
-    return Store(choice.path), not choice.bundled
+def _open(store: StoreLike) -> tuple[StoreSource, bool]:
+    source = StoreSource(store)
+    return source, source.writable
 
 
 def _out_dir(out: str | os.PathLike) -> Path:

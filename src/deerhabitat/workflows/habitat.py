@@ -1,9 +1,12 @@
 """``deerhabitat habitat aoh|suitability|zonal|candidates``: habitat from rasters, path in, path out.
 
-Each function opens the store, reads the rasters block by block through :mod:`deerhabitat.io.raster`,
-computes with :mod:`deerhabitat.analysis.habitat`, writes its outputs into ``out`` (a Cloud-Optimised
-GeoTIFF or a table, plus a JSON manifest of inputs with sha256, settings, CRS and results), and records
-the rasters it used and made in the store's raster registry (skipped for the read-only bundled store).
+Each function takes the store as a path (opened and read on demand) or as a
+:class:`~deerhabitat.io.snapshot.StoreSnapshot` already read (the report's: its layers and projected
+layers are used, the store is not opened again), reads the rasters block by block through
+:mod:`deerhabitat.io.raster`, computes with :mod:`deerhabitat.analysis.habitat`, writes its outputs
+into ``out`` (a Cloud-Optimised GeoTIFF or a table, plus a JSON manifest of inputs with sha256,
+settings, CRS and results), and records the rasters it used and made in the store's raster registry
+(skipped for the read-only bundled store).
 
 Grid rule: the land-cover raster (or the raster analysed) defines the grid. Elevation and covariates are
 brought onto it, bilinear; range, zone and site polygons are laid on it with exact coverage fractions;
@@ -29,6 +32,7 @@ import pyproj
 import shapely
 
 from deerhabitat._version import __version__
+from deerhabitat.analysis import to_analysis_crs
 from deerhabitat.analysis.habitat import (
     DEFAULT_BLOCK_SIZE,
     IUCN_PRESETS,
@@ -58,10 +62,10 @@ from deerhabitat.analysis.habitat import (
     zonal_blocks,
     zonal_table,
 )
-from deerhabitat.config import resolve_store
+from deerhabitat.config import StoreConfig, resolve_store
 from deerhabitat.errors import AnalysisError, ConfigError, InputFileError
 from deerhabitat.io import Store
-from deerhabitat.io.cache import cache_key, read_entry, write_entry
+from deerhabitat.io.cache import CacheEntry, cache_key, read_entry, write_entry
 from deerhabitat.io.csv_safe import write_frame_csv
 from deerhabitat.io.raster import (
     AlignedRasters,
@@ -73,6 +77,8 @@ from deerhabitat.io.raster import (
     read_raster,
     read_raster_info,
 )
+from deerhabitat.io.snapshot import StoreSnapshot
+from deerhabitat.io.store import StoreWriter
 from deerhabitat.io.vector import write_vector
 from deerhabitat.progress import task
 from deerhabitat.schema import LayerKind, latest_period, period_order
@@ -102,13 +108,76 @@ def _grid_of(info: RasterInfo) -> Grid:
     return Grid(info.transform, info.width, info.height, info.crs)
 
 
-def _open(store: str | os.PathLike | None) -> tuple[Store, bool]:
-    choice = resolve_store(store)
-    return Store(choice.path), not choice.bundled
+StoreLike = str | os.PathLike | StoreSnapshot | None
+"""A store for the habitat functions: a path (None: the default store) or a snapshot already read."""
 
 
-def _optional_layer(store: Store, kind: LayerKind) -> gpd.GeoDataFrame | None:
-    return store.read(kind) if store.has(kind) else None
+class StoreSource:
+    """The store a habitat or corridors function reads: a snapshot's layers, or the file read on demand.
+
+    A snapshot is never read again: its layers, and its projected layers for the analysis CRS, are used
+    as they are. A path is opened once and its settings read once.
+    """
+
+    def __init__(self, store: StoreLike) -> None:
+        self.snapshot: StoreSnapshot | None = None
+        self._store: Store | None = None
+        if isinstance(store, StoreSnapshot):
+            self.snapshot = store
+            self.path, self.writable = store.path, not store.bundled
+            self.config: StoreConfig = store.config
+        else:
+            choice = resolve_store(store)
+            self._store = Store(choice.path)
+            self.path, self.writable = self._store.path, not choice.bundled
+            self.config = self._store.config
+
+    @property
+    def store(self) -> Store:
+        """The store file, opened (for the raster registry)."""
+        if self._store is None:
+            self._store = Store(self.path)
+        return self._store
+
+    def has(self, kind: LayerKind) -> bool:
+        """Whether the store holds a layer of ``kind``."""
+        return self.snapshot.has(kind) if self.snapshot is not None else self.store.has(kind)
+
+    def rasters(self) -> pd.DataFrame:
+        """The store's raster registry (:meth:`Store.rasters`)."""
+        return self.snapshot.rasters if self.snapshot is not None else self.store.rasters()
+
+    def transaction(self) -> contextlib.AbstractContextManager[StoreWriter]:
+        """A write transaction on the store file (:meth:`Store.transaction`)."""
+        return self.store.transaction()
+
+    def read(self, kind: LayerKind, *, missing_ok: bool = False) -> gpd.GeoDataFrame:
+        """The layer of ``kind`` in EPSG:4326 (see :meth:`Store.read`; a snapshot gives an empty layer)."""
+        if self.snapshot is not None:
+            return self.snapshot.layer(kind)
+        return self.store.read(kind, missing_ok=missing_ok)
+
+    def optional(self, kind: LayerKind) -> gpd.GeoDataFrame | None:
+        """The layer of ``kind``, or None when the store has none."""
+        if self.snapshot is not None:
+            return self.snapshot.layers.get(kind)
+        return self.store.read(kind) if self.store.has(kind) else None
+
+    def in_area_crs(self, kind: LayerKind) -> gpd.GeoDataFrame | None:
+        """The features of ``kind`` with a geometry, in the analysis CRS (geodesic edges); None if absent.
+
+        A snapshot's projected layer is used as it is; otherwise the layer is projected here.
+        """
+        if self.snapshot is not None and kind in self.snapshot.projected:
+            if not self.snapshot.has(kind):
+                return None
+            return in_crs(self.snapshot.projected[kind], self.config.crs)
+        frame = self.optional(kind)
+        return None if frame is None else in_crs(to_analysis_crs(frame, self.config.crs), self.config.crs)
+
+
+def _open(store: StoreLike) -> StoreSource:
+    return StoreSource(store)
 
 
 def _write_manifest(out: Path, name: str, summary: dict) -> Path:
@@ -131,11 +200,11 @@ def _out_dir(out: str | os.PathLike) -> Path:
     return path
 
 
-def _register(store: Store, writable: bool, items: Iterable[tuple[RasterInfo, str]], command: str) -> bool:
-    if not writable:
+def _register(source: StoreSource, items: Iterable[tuple[RasterInfo, str]], command: str) -> bool:
+    if not source.writable:
         return False
     records = [raster_record(info, role, command=command) for info, role in items]
-    with store.transaction() as tx:
+    with source.store.transaction() as tx:
         tx.register_rasters(records)
     return True
 
@@ -158,7 +227,7 @@ def habitat_aoh(
     range_period: str,
     suitable_classes: Iterable[int],
     out: str | os.PathLike,
-    store: str | os.PathLike | None = None,
+    store: StoreLike = None,
     elevation: str | os.PathLike | None = None,
     min_elevation_m: float | None = None,
     max_elevation_m: float | None = None,
@@ -179,8 +248,9 @@ def habitat_aoh(
         Land-cover classes that are habitat.
     out : path-like
         Output folder: ``aoh.tif`` (km² of AOH per pixel, NaN outside the range) and ``aoh_manifest.json``.
-    store : path-like, optional
-        The store (default ``$DEERHABITAT_STORE``, else the bundled store).
+    store : path-like or StoreSnapshot, optional
+        The store (default ``$DEERHABITAT_STORE``, else the bundled store), or a snapshot of it (its
+        layers are used; the file is not read again).
     elevation : path-like, optional
         Elevation GeoTIFF in metres (bilinear onto the land-cover grid unless on the same grid).
     min_elevation_m, max_elevation_m : float, optional
@@ -207,7 +277,7 @@ def habitat_aoh(
     classes = _classes(suitable_classes)
     limits = _limits(elevation, min_elevation_m, max_elevation_m)
     codes = _preset(iucn_preset)
-    db, writable = _open(store)
+    db = _open(store)
     area_crs = db.config.crs
     lc_info = read_raster_info(landcover, role="landcover")
     dem_info = read_raster_info(elevation, role="elevation") if elevation is not None else None
@@ -218,8 +288,8 @@ def habitat_aoh(
     zones = aoh_zones(
         range_geom,
         kept,
-        _optional_layer(db, LayerKind.RANGE_STATES),
-        _optional_layer(db, LayerKind.PROTECTED_AREAS),
+        db.optional(LayerKind.RANGE_STATES),
+        db.optional(LayerKind.PROTECTED_AREAS),
         grid.crs,
     )
     out_dir = _out_dir(out)
@@ -235,7 +305,6 @@ def habitat_aoh(
         resampling = rasters.resampling("elevation") if dem_info else None
     registered = _register(
         db,
-        writable,
         [
             (lc_info, "landcover"),
             *([(dem_info, "elevation")] if dem_info else []),
@@ -304,7 +373,7 @@ def habitat_suitability(
     landcover: str | os.PathLike,
     *,
     out: str | os.PathLike,
-    store: str | os.PathLike | None = None,
+    store: StoreLike = None,
     elevation: str | os.PathLike | None = None,
     covariates: Mapping[str, str | os.PathLike] | None = None,
     weights: str | os.PathLike | None = None,
@@ -341,7 +410,7 @@ def habitat_suitability(
         ``area_by_suitability_km2``, the model and the inputs used.
     """
     model, weights_info = _model(weights)
-    db, writable = _open(store)
+    db = _open(store)
     area_crs = db.config.crs
     lc_info = read_raster_info(landcover, role="landcover")
     others = _continuous_inputs(elevation, covariates)
@@ -369,7 +438,6 @@ def habitat_suitability(
     used = [(info, name) for name, (info, _) in others.items() if name in model.inputs]
     registered = _register(
         db,
-        writable,
         [
             (lc_info, "landcover"),
             *used,
@@ -469,7 +537,7 @@ def habitat_zonal(
     *,
     zones: str = "ranges",
     out: str | os.PathLike | None = None,
-    store: str | os.PathLike | None = None,
+    store: StoreLike = None,
     period: str | None = None,
     buffer_m: float | None = None,
     categorical: bool = False,
@@ -504,7 +572,7 @@ def habitat_zonal(
         ``table``: one row per zone (id, ``name``, statistics); summary ``rows`` holds the same.
     """
     id_column = _zone_id(zones)
-    db, writable = _open(store)
+    db = _open(store)
     area_crs = db.config.crs
     info = read_raster_info(raster, role="zonal")
     grid = _grid_of(info)
@@ -538,7 +606,7 @@ def habitat_zonal(
         outputs["table"] = out_dir / "zonal.csv"
         write_frame_csv(table, outputs["table"])
         outputs["manifest"] = _write_manifest(out_dir, "zonal_manifest.json", summary)
-    summary["registered_in_store"] = _register(db, writable, [(info, "zonal")], "habitat zonal")
+    summary["registered_in_store"] = _register(db, [(info, "zonal")], "habitat zonal")
     return HabitatReport("habitat zonal", summary, outputs, table)
 
 
@@ -555,7 +623,7 @@ def _zone_id(zones: str) -> str:
 
 
 def _zone_frame(
-    db: Store, zones: str, period: str | None, buffer_m: float | None, area_crs: pyproj.CRS
+    db: StoreSource, zones: str, period: str | None, buffer_m: float | None, area_crs: pyproj.CRS
 ) -> tuple[gpd.GeoDataFrame, float | None]:
     frame = db.read(LayerKind.parse(zones))
     if period is not None:
@@ -593,7 +661,7 @@ def _zone_frame(
 def habitat_candidates(
     *,
     out: str | os.PathLike,
-    store: str | os.PathLike | None = None,
+    store: StoreLike = None,
     suitability: str | os.PathLike | None = None,
     min_suitability: float = 0.5,
     landcover: str | os.PathLike | None = None,
@@ -645,7 +713,7 @@ def habitat_candidates(
         else CandidateCriteria(min_area_km2, min_distance_km, chosen)
     )
     path, role = _candidate_raster(suitability, landcover, suitable_classes, min_suitability)
-    db, writable = _open(store)
+    db = _open(store)
     area_crs = db.config.crs
     with task("Candidate sites", total=5) as advance:
         values, valid, info = read_raster(path, role=role)
@@ -658,10 +726,15 @@ def habitat_candidates(
         advance(1)
         patches = habitat_patches(mask, grid).to_crs(area_crs)
         advance(1)
-        range_geom = union_polygons(select_range(db.read(LayerKind.RANGES), range_period).to_crs(area_crs))
-        sites = in_crs(db.read(LayerKind.SITES, missing_ok=True), area_crs)
-        pas = _optional_layer(db, LayerKind.PROTECTED_AREAS)
-        protected = union_polygons(in_crs(pas, area_crs)) if pas is not None else None
+        ranges = db.in_area_crs(LayerKind.RANGES)
+        if ranges is None:  # no ranges layer: the error (or the empty layer) of Store.read
+            ranges = in_crs(db.read(LayerKind.RANGES), area_crs)
+        range_geom = union_polygons(select_range(ranges, range_period))
+        sites = db.in_area_crs(LayerKind.SITES)
+        if sites is None:
+            sites = in_crs(db.read(LayerKind.SITES, missing_ok=True), area_crs)
+        pas = db.in_area_crs(LayerKind.PROTECTED_AREAS)
+        protected = union_polygons(pas) if pas is not None else None
         frame = candidate_sites(
             patches, historical_range=range_geom, sites=sites, protected=protected, criteria=criteria
         )
@@ -691,7 +764,7 @@ def habitat_candidates(
         "tool_version": __version__,
     }
     outputs["manifest"] = _write_manifest(Path(out), "candidates_manifest.json", summary)
-    summary["registered_in_store"] = _register(db, writable, [(info, role)], "habitat candidates")
+    summary["registered_in_store"] = _register(db, [(info, role)], "habitat candidates")
     return HabitatReport("habitat candidates", summary, outputs, frame.to_crs(4326))
 
 
@@ -757,7 +830,7 @@ BUNDLED_CACHE_AREA = "bundled-habitat"
 def bundled_habitat(
     out: str | os.PathLike,
     *,
-    store: str | os.PathLike | None = None,
+    store: StoreLike = None,
     range_period: str | None = None,
     use_cache: bool = True,
 ) -> dict[str, HabitatReport]:
@@ -789,45 +862,123 @@ def bundled_habitat(
     class_table = bundled_raster_path("landcover_classes.csv")
     classes = read_class_table(class_table)
     suitable = classes.loc[classes["suitable"], "value"].astype(int).tolist()
-    db = _open(store)[0]
+    db = _open(store)
+    source: StoreLike = db.snapshot if db.snapshot is not None else db.path
     period = range_period or _latest_period(db)
     low, high = BUNDLED_ELEVATION_LIMITS_M
     out_dir = _out_dir(out)
     key = _bundled_key([landcover, elevation, class_table, db.path], period, suitable)
     entry = read_entry(BUNDLED_CACHE_AREA, key) if use_cache else None
     if entry is not None:
-        for name, path in entry.files.items():
-            shutil.copyfile(path, out_dir / name)
-        return {
-            name: HabitatReport(
-                report["command"], report["summary"], {k: out_dir / v for k, v in report["outputs"].items()}
-            )
-            for name, report in entry.payload.items()
-        }
+        return _from_cache(entry, out_dir)
     aoh = habitat_aoh(
         landcover,
         range_period=period,
         suitable_classes=suitable,
         out=out_dir,
-        store=store,
+        store=source,
         elevation=elevation,
         min_elevation_m=low,
         max_elevation_m=high,
     )
-    suitability = habitat_suitability(landcover, out=out_dir, store=store, elevation=elevation)
+    suitability = habitat_suitability(landcover, out=out_dir, store=source, elevation=elevation)
     reports = {"aoh": aoh, "suitability": suitability}
     if use_cache:
-        files = {p.name: p for report in reports.values() for p in report.outputs.values()}
-        payload = {
-            name: {
-                "command": r.command,
-                "summary": r.summary,
-                "outputs": {k: p.name for k, p in r.outputs.items()},
-            }
-            for name, r in reports.items()
-        }
-        write_entry(BUNDLED_CACHE_AREA, key, files, json.loads(json.dumps(payload, default=str)))
+        _to_cache(BUNDLED_CACHE_AREA, key, reports)
     return reports
+
+
+BUNDLED_CANDIDATES_AREA = "bundled-candidates"
+"""Folder of the cache that keeps the candidate sites of the bundled suitability raster."""
+
+
+def bundled_candidates(
+    out: str | os.PathLike, *, suitability: str | os.PathLike, store: StoreLike = None, use_cache: bool = True
+) -> HabitatReport:
+    """Candidate reintroduction sites of a bundled suitability raster, for the Overview Report.
+
+    :func:`habitat_candidates` with its default criteria and weights, computed once per content of the
+    inputs (the suitability raster, the store file, the habitat code and model) and kept in the user's
+    cache like the rasters of :func:`bundled_habitat`; a later call copies the files into ``out`` and
+    reads the table back from ``candidates.gpkg``.
+
+    Parameters
+    ----------
+    out : path-like
+        Output folder (``candidates.gpkg``, ``.geojson``, ``.csv`` and ``candidates_manifest.json``).
+    suitability : path-like
+        The suitability raster (``bundled_habitat(...)["suitability"].outputs["raster"]``).
+    store : path-like or StoreSnapshot, optional
+        The store (default: the bundled store), or a snapshot of it.
+    use_cache : bool, default True
+        Read and fill the cache; False always computes.
+
+    Returns
+    -------
+    HabitatReport
+        As :func:`habitat_candidates`; ``table`` in EPSG:4326, best first.
+    """
+    db = _open(store)
+    source: StoreLike = db.snapshot if db.snapshot is not None else db.path
+    out_dir = _out_dir(out)
+    key = _bundled_key([Path(suitability), db.path], "historical", [])
+    entry = read_entry(BUNDLED_CANDIDATES_AREA, key) if use_cache else None
+    if entry is not None:
+        report = _from_cache(entry, out_dir)["candidates"]
+        table = gpd.read_file(report.outputs["layer"], layer="candidates")
+        dtypes = entry.payload["candidates"].get("dtypes", {})
+        table = table.astype({k: v for k, v in dtypes.items() if k in table.columns and k != "geometry"})
+        return HabitatReport(report.command, report.summary, report.outputs, table)
+    report = habitat_candidates(out=out_dir, store=source, suitability=suitability)
+    if use_cache and report.table is not None:
+        dtypes = {k: str(v) for k, v in report.table.dtypes.items() if k != "geometry"}
+        _to_cache(BUNDLED_CANDIDATES_AREA, key, {"candidates": report}, {"candidates": {"dtypes": dtypes}})
+    return report
+
+
+def _to_cache(
+    area: str, key: str, reports: Mapping[str, HabitatReport], extra: Mapping[str, dict] | None = None
+) -> None:
+    """Keep the files and summaries of ``reports`` (and ``extra``) as the cache entry ``key`` of ``area``."""
+    files = {p.name: p for report in reports.values() for p in report.outputs.values()}
+    payload = {
+        name: {
+            "command": r.command,
+            "summary": r.summary,
+            "outputs": {k: p.name for k, p in r.outputs.items()},
+        }
+        for name, r in reports.items()
+    }
+    for name, more in (extra or {}).items():
+        payload[name].update(more)
+    write_entry(area, key, files, json.loads(json.dumps(payload, default=str)))
+
+
+def _from_cache(entry: CacheEntry, out_dir: Path) -> dict[str, HabitatReport]:
+    """Copy a cache entry's files into ``out_dir``; its manifests then name the files in ``out_dir``."""
+    for name, path in entry.files.items():
+        shutil.copyfile(path, out_dir / name)
+    reports = {
+        name: HabitatReport(
+            report["command"], report["summary"], {k: out_dir / v for k, v in report["outputs"].items()}
+        )
+        for name, report in entry.payload.items()
+    }
+    for report in reports.values():
+        if "manifest" in report.outputs:
+            _relocate_manifest(report.outputs["manifest"], report.outputs)
+    return reports
+
+
+def _relocate_manifest(path: Path, outputs: Mapping[str, Path]) -> None:
+    """Point the ``outputs`` of a manifest copied from the cache at the files beside it."""
+    manifest = json.loads(path.read_text(encoding="utf-8"))
+    recorded = manifest.get("outputs")
+    if isinstance(recorded, dict):
+        manifest["outputs"] = {
+            k: str(outputs.get(k, path.parent / Path(str(v)).name)) for k, v in recorded.items()
+        }
+        _write_manifest(path.parent, path.name, manifest)
 
 
 def _bundled_key(inputs: list[Path], period: str, suitable: list[int]) -> str:
@@ -855,7 +1006,7 @@ def _bundled_key(inputs: list[Path], period: str, suitable: list[int]) -> str:
     )
 
 
-def _latest_period(db: Store) -> str:
+def _latest_period(db: StoreSource) -> str:
     periods = period_order(db.read(LayerKind.RANGES)["period"].astype(str))
     latest = latest_period(periods)
     if latest is None:
@@ -868,4 +1019,4 @@ def _latest_period(db: Store) -> str:
 
 def habitat_rasters(*, store: str | os.PathLike | None = None) -> pd.DataFrame:
     """List the rasters registered in the store (``deerhabitat habitat rasters``), by role and path."""
-    return _open(store)[0].rasters()
+    return Store(resolve_store(store).path).rasters()

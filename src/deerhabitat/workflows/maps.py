@@ -137,7 +137,7 @@ def prepare_publication(store: StoreLike, profile: Profile | str) -> Publication
     notes: list[str] = _missing_notes(snapshot)
     analysis, analysis_notes = _analysis(snapshot)
     if snapshot.bundled:
-        habitat, candidates, corridors = _bundled_habitat(snapshot.path, profile, notes)
+        habitat, candidates, corridors = _bundled_habitat(snapshot, profile, notes)
     else:
         habitat, candidates = _habitat(snapshot.rasters, notes), None
         corridors = _store_corridors(snapshot, profile, notes)
@@ -259,21 +259,26 @@ _BUNDLED = "the bundled illustrative sample suitability (see data/README.md)"
 
 
 def _bundled_habitat(
-    store: Path, profile: Profile, notes: list[str]
+    snapshot: StoreSnapshot, profile: Profile, notes: list[str]
 ) -> tuple[list[RasterLayer], gpd.GeoDataFrame | None, Corridors | None]:
-    """AOH, suitability, candidate sites and corridors of the bundled sample rasters (in a tmp dir)."""
-    from deerhabitat.workflows.habitat import bundled_habitat, habitat_candidates
+    """AOH, suitability, candidate sites and corridors of the bundled sample rasters (in a tmp dir).
+
+    The habitat step takes the snapshot's layers (the store is not read again); the rasters and the
+    candidate sites come from the user's cache when their inputs have not changed
+    (:func:`deerhabitat.workflows.habitat.bundled_habitat`).
+    """
+    from deerhabitat.workflows.habitat import bundled_candidates, bundled_habitat
 
     try:
         with tempfile.TemporaryDirectory(prefix="deerhabitat-habitat-") as tmp:
-            reports = bundled_habitat(tmp)
+            reports = bundled_habitat(tmp, store=snapshot)
             layers = [
                 _display_layer(Path(reports[kind].outputs["raster"]), kind, notes)
                 for kind in ("aoh", "suitability")
             ]
             suitability = Path(reports["suitability"].outputs["raster"])
-            candidates = habitat_candidates(out=tmp, suitability=suitability).table
-            corridors = _computed_corridors(store, suitability, profile, notes)
+            candidates = bundled_candidates(tmp, store=snapshot, suitability=suitability).table
+            corridors = _computed_corridors(snapshot, suitability, profile, notes)
             if corridors is not None:
                 corridors = replace(
                     corridors, summary={**corridors.summary, "illustrative": True, "raster_source": _BUNDLED}
@@ -318,7 +323,7 @@ def _store_corridors(snapshot: StoreSnapshot, profile: Profile, notes: list[str]
     if not present:
         notes.append(message("connectivity.no_corridors"))
         return None
-    return _computed_corridors(snapshot.path, present[-1], profile, notes)
+    return _computed_corridors(snapshot, present[-1], profile, notes)
 
 
 def _corridor_key(store: Path, suitability: Path, profile: Profile) -> str:
@@ -345,23 +350,23 @@ def _corridor_key(store: Path, suitability: Path, profile: Profile) -> str:
 
 
 def _computed_corridors(
-    store: Path, suitability: Path, profile: Profile, notes: list[str]
+    snapshot: StoreSnapshot, suitability: Path, profile: Profile, notes: list[str]
 ) -> Corridors | None:
-    """Corridors of ``store``'s populations over ``suitability`` in ``profile`` (None and a note on failure).
+    """Corridors of the populations over ``suitability`` in ``profile`` (None and a note on failure).
 
-    Computed once per content of the inputs and kept in the user's cache (:mod:`deerhabitat.io.cache`); the
-    store is never written.
+    Computed from the snapshot's layers (the store is not read again) once per content of the inputs
+    and kept in the user's cache (:mod:`deerhabitat.io.cache`); the store is never written.
     """
     from deerhabitat.workflows.corridors import habitat_corridors
 
-    key = _corridor_key(store, suitability, profile)
+    key = _corridor_key(snapshot.path, suitability, profile)
     entry = read_entry(CORRIDOR_CACHE_AREA, key)
     if entry is not None and set(entry.files) == set(_CORRIDOR_FILES):
         return _read_corridors(entry.folder)
     try:
         with tempfile.TemporaryDirectory(prefix="deerhabitat-corridors-") as tmp:
             habitat_corridors(
-                out=tmp, store=store, suitability=suitability, profile=profile.value, register=False
+                out=tmp, store=snapshot, suitability=suitability, profile=profile.value, register=False
             )
             corridors = _read_corridors(Path(tmp))
             write_entry(
