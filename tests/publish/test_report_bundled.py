@@ -13,6 +13,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from publish_builders import cell_centre, coordinate_patterns
+from report_html import coded_values, internal_names, page_tables
 
 from deerhabitat.config import bundled_store_path
 from deerhabitat.io import Store
@@ -188,3 +189,17 @@ def test_headings_never_skip_a_level(bundled):
     levels = [int(level) for level in re.findall(r"<h([1-6])[ >]", page)]
     assert levels[0] == 1 and levels.count(1) == 1
     assert all(b <= a + 1 for a, b in itertools.pairwise(levels)), levels
+
+
+def test_no_column_of_the_bundled_report_is_an_internal_field_name(bundled):
+    root, _ = bundled
+    out = root / "one" / "maps"
+    tables = page_tables((out / "index.html").read_text(encoding="utf-8"))
+    assert len(tables) > 20 and all(t.head for t in tables)
+    # every field name of the CSV tables written beside the page (the data's own column names)
+    fields = {c for path in (out / "tables").glob("*.csv") for c in pd.read_csv(path, nrows=0).columns}
+    assert {"iso3", "site_id", "report_file"} <= fields
+    assert internal_names(tables, fields) == []
+    assert coded_values(tables) == []
+    headers = {h for t in tables for h in t.head}
+    assert {"Country", "Threat", "Action", "SHA-256 checksum"} <= headers

@@ -47,6 +47,7 @@ def _used_keys() -> set[str]:
         "national_report_tables.py",
         "work_programme_tables.py",
         "corridor_tables.py",
+        "overview_tables.py",
     )
     files = [SRC / "publish" / n for n in (*modules, "charts.py", "generalise.py")] + [
         SRC / "workflows" / "report.py",

@@ -12,12 +12,13 @@ charts from :mod:`deerhabitat.publish.charts`; the page is drawn by
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pandas as pd
 
 from deerhabitat.publish import corridor_tables as ct
 from deerhabitat.publish import national_report_tables as nr
+from deerhabitat.publish import overview_tables as ov
 from deerhabitat.publish import report_tables as rt
 from deerhabitat.publish import work_programme_tables as wp
 from deerhabitat.publish.charts import country_chart_svg, trend_chart_svg, year_coverage
@@ -27,6 +28,7 @@ from deerhabitat.publish.layers import WebMap
 from deerhabitat.publish.report_page import Block, Chart, Headline, MapFigure, Report, Section, build_report
 from deerhabitat.publish.table import Table
 from deerhabitat.publish.text import message
+from deerhabitat.schema import LayerKind
 
 
 @dataclass(frozen=True)
@@ -43,12 +45,15 @@ class DocumentText:
         Published range-wide estimates of the species (``year, low, high, label, source``); may be empty.
     notes : tuple of str
         What was left out or could not be computed, and why (methods section).
+    background : pandas.DataFrame, optional
+        Background paragraphs on the species and its MOU (``text, source``); may be empty.
     """
 
     store_name: str
     totals_rule: str
     reference: pd.DataFrame
     notes: tuple[str, ...] = ()
+    background: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=["text", "source"]))
 
 
 def build_document(data: PublishData, maps: Sequence[WebMap], text: DocumentText) -> Report:
@@ -115,17 +120,33 @@ def _sections(
             (message("summary.intro"),),
             blocks=tuple(headlines(tables, year, states, reports, n_gaps=n_gaps, names=names)),
         ),
+        _background(data, text),
         _trends(tables, states, names, figures, text),
-        *_states(states, names, tables, reports, figures),
+        *_states(states, names, data, reports, figures),
+        Section(
+            "distribution",
+            message("section.distribution"),
+            (message("distribution.intro"),),
+            blocks=_blocks(ov.range_change_table(tables.get("range_change"), names)),
+        ),
         Section(
             "protected",
             message("section.protected"),
             (message("protected.intro"),),
             blocks=_blocks(
+                ov.protected_areas_with_deer_table(
+                    tables.get("site_protection"), tables.get("protected_areas"), data.site_years, names
+                ),
                 rt.coverage_table(tables.get("range_coverage"), names),
                 rt.protected_animals_table(tables.get("protected_by_country_year"), names, year),
                 figures.get("protected-coverage"),
             ),
+        ),
+        Section(
+            "threats",
+            message("section.threats"),
+            (message("threats.intro"),),
+            blocks=_blocks(ov.threat_matrix_table(reports, names, states), nr.threats_table(reports, names)),
         ),
         _measures(data, names),
         Section(
@@ -218,10 +239,11 @@ def _trends(
 def _states(
     states: Sequence[str],
     names: Mapping[str, str],
-    tables: Mapping[str, pd.DataFrame],
+    data: PublishData,
     reports: pd.DataFrame,
     figures: Mapping[str, MapFigure],
 ) -> list[Section]:
+    tables = data.tables
     by_country = tables.get("totals_by_country_year", pd.DataFrame(columns=["iso3", "year", "count"]))
     head = Section(
         "states",
@@ -230,7 +252,21 @@ def _states(
         blocks=_blocks(nr.states_table(states, names, by_country, reports)),
     )
     latest = nr.latest_reports(reports).set_index("country")
-    return [head, *(_state(iso3, names, reports, latest, figures) for iso3 in sorted(states))]
+    sites, counts = data.layers.get(LayerKind.SITES), data.layers.get(LayerKind.POPULATION_COUNTS)
+    return [
+        head,
+        *(
+            _state(
+                iso3,
+                names,
+                reports,
+                latest,
+                figures,
+                ov.site_population_table(sites, counts, names, country=iso3),
+            )
+            for iso3 in sorted(states)
+        ),
+    ]
 
 
 def _state(
@@ -239,6 +275,7 @@ def _state(
     reports: pd.DataFrame,
     latest: pd.DataFrame,
     figures: Mapping[str, MapFigure],
+    populations: Table | None,
 ) -> Section:
     country = names.get(iso3, iso3)
     if iso3 in latest.index:
@@ -256,6 +293,7 @@ def _state(
         f"{country} ({iso3})",
         (intro,),
         blocks=_blocks(
+            populations,
             figures.get(f"state-{iso3.lower()}"),
             nr.threats_table(reports, names, country=iso3),
             nr.measures_table(reports, names, country=iso3),
@@ -279,6 +317,23 @@ def _gap_tables(data: PublishData, names: Mapping[str, str], reports: pd.DataFra
             tables.get("work_programme_matrix"), tables.get("reporting_status"), names
         ),
     ]
+
+
+def _background(data: PublishData, text: DocumentText) -> Section:
+    paragraphs = [str(t) for t in text.background["text"]]
+    sources = [str(s) for s in text.background["source"]]
+    if not paragraphs:
+        return Section(
+            "background",
+            message("section.background"),
+            (message("background.none", species=data.config.species),),
+        )
+    return Section(
+        "background",
+        message("section.background"),
+        tuple(paragraphs),
+        tuple(message("background.source", source=s) for s in sources),
+    )
 
 
 def _measures(data: PublishData, names: Mapping[str, str]) -> Section:

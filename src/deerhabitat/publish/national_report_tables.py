@@ -15,9 +15,11 @@ from collections.abc import Callable, Mapping, Sequence
 
 import pandas as pd
 
-from deerhabitat.publish.table import Table, country_label, int_cell, make_table, text_cell
+from deerhabitat.publish.table import Table, code_cell, country_label, int_cell, make_table, text_cell
 from deerhabitat.publish.text import message
 
+_FREE_TEXT = ("where", "description")
+"""Entry fields shown as written; the others are codes of the format, shown as words."""
 _SEVERITY_ORDER = {"high": 0, "medium": 1, "low": 2, "unknown": 3}
 
 
@@ -150,7 +152,10 @@ def _entries_table(
     display = pd.DataFrame(
         {
             message("col.country"): [country_label(i, names) for i in data["iso3"]],
-            **{message(key): data[column].map(text_cell) for column, key in labels.items()},
+            **{
+                message(key): data[column].map(text_cell if column in _FREE_TEXT else code_cell)
+                for column, key in labels.items()
+            },
             message("col.source"): [
                 f"{text_cell(c)} — {s}" if text_cell(c) else s
                 for c, s in zip(data["cited"], data["source"], strict=True)
@@ -228,7 +233,7 @@ def priorities_table(reports: pd.DataFrame, country: str) -> Table | None:
     data = pd.DataFrame(rows, columns=["iso3", "kind", "text", "cited", "source"])
     display = pd.DataFrame(
         {
-            message("col.kind"): data["kind"].map(text_cell),
+            message("col.kind"): data["kind"].map(code_cell),
             message("col.text"): data["text"].map(text_cell),
             message("col.source"): [
                 f"{text_cell(c)} — {s}" if text_cell(c) else s

@@ -15,7 +15,15 @@ from collections.abc import Mapping, Sequence
 import pandas as pd
 
 from deerhabitat.publish.charts import year_coverage
-from deerhabitat.publish.table import Table, country_label, int_cell, km_cell, make_table, text_cell
+from deerhabitat.publish.table import (
+    Table,
+    code_cell,
+    country_label,
+    int_cell,
+    km_cell,
+    make_table,
+    text_cell,
+)
 from deerhabitat.publish.text import message
 
 
@@ -320,8 +328,8 @@ def provenance_table(provenance: pd.DataFrame | None) -> Table | None:
     data = provenance[columns].reset_index(drop=True)
     display = pd.DataFrame(
         {
-            message("col.layer"): data["layer"].astype(str),
-            message("col.action_kind"): data["action"].astype(str),
+            message("col.layer"): data["layer"].map(code_cell),
+            message("col.action_kind"): data["action"].map(code_cell),
             message("col.file"): data["source_file"].map(text_cell),
             message("col.sha256"): data["sha256"].map(text_cell),
             message("col.time_utc"): data["time_utc"].map(text_cell),
@@ -342,7 +350,7 @@ def sources_table(layers: Mapping[str, pd.DataFrame]) -> Table | None:
     data = pd.DataFrame(rows, columns=["layer", "source", "features"])
     display = pd.DataFrame(
         {
-            message("col.layer"): data["layer"],
+            message("col.layer"): data["layer"].map(code_cell),
             message("col.source"): data["source"],
             message("col.features"): data["features"].astype(str),
         }

@@ -84,6 +84,22 @@ def text_cell(value: object) -> str:
     )
 
 
+def code_cell(value: object) -> str:
+    """A code of the data as words: ``water-regulation`` or ``population_counts`` → ``water regulation``.
+
+    Free text (anything with a space or a capital letter) is kept as it is; empty for a missing value.
+
+    Examples
+    --------
+    >>> code_cell("water-regulation"), code_cell("population_counts"), code_cell("Red Book"), code_cell(None)
+    ('water regulation', 'population counts', 'Red Book', '')
+    """
+    text = text_cell(value)
+    if text and text == text.lower() and " " not in text:
+        return text.replace("-", " ").replace("_", " ")
+    return text
+
+
 def int_cell(value: float | None) -> str:
     """A whole number with thousands separators; a dash for a missing one."""
     return message("table.dash") if value is None or pd.isna(value) else f"{int(value):,}"

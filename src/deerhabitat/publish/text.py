@@ -30,6 +30,9 @@ ENGLISH: Mapping[str, str] = {
     "report.print_note": "Printed edition: interactive maps are replaced by their static images.",
     # sections
     "section.summary": "Executive summary",
+    "section.background": "Background and the Memorandum of Understanding",
+    "section.distribution": "Distribution and range change",
+    "section.threats": "Threats",
     "section.trends": "Population trends",
     "section.states": "Status per range state",
     "section.protected": "Protected areas",
@@ -88,6 +91,13 @@ ENGLISH: Mapping[str, str] = {
     "states.report_line": "National report {period} (version {version}, file {filename}).",
     # protected areas
     "protected.intro": "How much of the range, and how many animals, protected areas cover.",
+    # background, distribution, threats
+    "background.none": "No background text is bundled for {species}; see the sources of the Methods section.",
+    "background.source": "Source: {source}",
+    "distribution.intro": "Where the species lives now and how its range changed between the periods the "
+    "store holds, in the store's equal-area analysis CRS.",
+    "threats.intro": "Threats named in each range state's latest national report, with the severity it "
+    "gave them.",
     # measures and Work Programme
     "measures.intro": "Work Programme actions as each range state reported them for the latest reporting "
     "period, progress since the previous period, and the measures of the latest national reports.",
@@ -222,6 +232,18 @@ ENGLISH: Mapping[str, str] = {
     "table.reporting_status.title": "National reports received, by reporting period",
     "table.reporting_status.caption": "Each range state's national report for each reporting period, judged "
     "against the period's deadline ({deadlines}).",
+    "table.site_population.title": "Populations by site",
+    "table.site_population.caption": "Latest wild count of each site of {country} (captive animals apart), "
+    "with its year, survey method and source; a dash: no count.",
+    "table.range_change.title": "Range change",
+    "table.range_change.caption": "Range of each state in the historical and the current period, the area "
+    "lost and gained between them.",
+    "table.protected_with_deer.title": "Protected areas holding deer",
+    "table.protected_with_deer.caption": "Protected areas with a site whose latest wild count is above 0 "
+    "(national totals placed at one point are not sites and are left out).",
+    "table.threat_matrix.title": "Threats by range state",
+    "table.threat_matrix.caption": "Highest severity each range state's latest national report gives each "
+    "threat; a dash: not named in the report (or no report). The last row names the report.",
     "table.published.title": "Published range-wide estimates",
     "table.published.caption": "Estimates of the whole population published by the sources named, shown as a "
     "reference beside the store's totals (diamonds in the chart); their methods differ "
@@ -296,6 +318,18 @@ ENGLISH: Mapping[str, str] = {
     "col.growth": "Growth per year",
     "col.submitted": "Submitted",
     "col.problem": "Problem",
+    "col.site_status": "Origin",
+    "col.method": "Method",
+    "col.data_status": "Data status",
+    "col.historical": "Historical range (km²)",
+    "col.current": "Current range (km²)",
+    "col.lost_km2": "Lost (km²)",
+    "col.gained_km2": "Gained (km²)",
+    "col.lost_share": "Share lost",
+    "col.protected_area": "Protected area",
+    "col.iucn_category": "IUCN category",
+    "col.established": "Established",
+    "col.sites_held": "Sites with deer (latest count)",
     "col.deadline": "Deadline",
     "col.last_status": "Last reported status",
     "col.period_deadline": "{period} (due {deadline})",
@@ -323,7 +357,7 @@ ENGLISH: Mapping[str, str] = {
     "col.score": "Score",
     "col.file": "File",
     "col.format": "Format",
-    "col.sha256": "sha256",
+    "col.sha256": "SHA-256 checksum",
     "col.layer": "Layer",
     "col.action_kind": "Action",
     "col.time_utc": "Time (UTC)",

@@ -51,6 +51,18 @@ def published_totals(scientific_name: str) -> pd.DataFrame:
     )
 
 
+BACKGROUND = "background.csv"
+"""Package data: background paragraphs on each species and its MOU (``text, source``), by scientific name."""
+
+
+def background_text(scientific_name: str) -> pd.DataFrame:
+    """The background paragraphs of a species, each with its source (``text, source``); empty if none."""
+    with resources.files("deerhabitat").joinpath("data", BACKGROUND).open("rb") as fh:
+        frame = pd.read_csv(fh, encoding="utf-8")
+    mine = frame[frame["scientific_name"] == scientific_name]
+    return mine[["text", "source"]].reset_index(drop=True)
+
+
 def _make_folder(path: Path) -> None:
     try:
         path.mkdir(parents=True, exist_ok=True)
@@ -130,6 +142,7 @@ def _document_text(publication: Publication) -> DocumentText:
         store_name=publication.snapshot.path.name,
         totals_rule=an.totals_rule(config.stale_after_years),
         reference=published_totals(config.scientific_name),
+        background=background_text(config.scientific_name),
         notes=(*publication.notes, *publication.analysis_notes),
     )
 
