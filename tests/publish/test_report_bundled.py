@@ -76,13 +76,18 @@ def test_bundled_report_has_maps_tables_static_images_and_a_chart(bundled):
     assert page.count('<svg xmlns="http://www.w3.org/2000/svg" class="dh-chart') >= 2
     for heading in (
         "Executive summary",
+        "Background and the Memorandum of Understanding",
         "Population trends",
         "Status per range state",
+        "Distribution and range change",
         "Protected areas",
+        "Threats",
+        "Conservation measures and Work Programme progress",
         "Reintroductions",
         "Habitat and candidate sites",
         "Connectivity",
         "Gaps",
+        "Conclusions and recommendations",
         "Methods and sources",
         "Appendix: embed these maps",
     ):

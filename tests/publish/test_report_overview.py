@@ -48,6 +48,7 @@ def _used_keys() -> set[str]:
         "work_programme_tables.py",
         "corridor_tables.py",
         "overview_tables.py",
+        "conclusions.py",
     )
     files = [SRC / "publish" / n for n in (*modules, "charts.py", "generalise.py")] + [
         SRC / "workflows" / "report.py",

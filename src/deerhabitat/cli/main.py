@@ -28,6 +28,7 @@ COMMANDS: dict[str, str] = {
     "map": "deerhabitat.cli.map:map_command",
     "national-report": "deerhabitat.cli.national_report:national_report_group",
     "report": "deerhabitat.cli.report:report_command",
+    "report-text": "deerhabitat.cli.report:report_text_group",
     "validate": "deerhabitat.cli.importing:validate_command",
 }
 """Command name → ``module:attribute`` of its click command."""

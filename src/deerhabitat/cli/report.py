@@ -36,3 +36,27 @@ def report_command(store: str | None, out: str, profile: str, dpi: int, basemap:
     )
     for note in result.notes:
         click.echo(f"Note: {note}")
+
+
+@click.group("report-text")
+def report_text_group() -> None:
+    """Texts the author writes for the Overview Report, kept in the store (plain text or Markdown)."""
+
+
+@report_text_group.command("set")
+@click.argument("name", type=click.Choice(["conclusions"]))
+@click.argument("file", type=click.Path(dir_okay=False))
+@store_opt
+def report_text_set_command(name: str, file: str, store: str | None) -> None:
+    r"""Keep FILE (UTF-8 text or Markdown) as the report's NAME section, e.g. conclusions.
+
+    Placeholders in braces are filled from the figures: {total_latest}, {year}, {n_states},
+    {n_states_counted}, {period}, {n_reports}, {n_illustrative}, {n_missing}, {n_wp_gaps}.
+
+    \b
+    deerhabitat report-text set conclusions conclusions.md --store my.gpkg
+    """
+    from deerhabitat.workflows.report import report_text_set
+
+    n = report_text_set(name, file, store=store)
+    click.echo(f"Kept the {name} text ({n:,} characters); `deerhabitat report` shows it.")

@@ -49,6 +49,8 @@ class StoreSnapshot:
     catalogue : pandas.DataFrame
         The Work Programme catalogue the store uses (its own, else the bundled one of its species;
         :func:`deerhabitat.io.work_programme.store_catalogue`).
+    texts : mapping of str to str
+        The report texts the author set in the store (:meth:`Store.report_texts`).
     projected : mapping of LayerKind to geopandas.GeoDataFrame
         Layers projected into the analysis CRS (filled by the workflow with
         :func:`deerhabitat.analysis.project_layers`; empty until then).
@@ -63,6 +65,7 @@ class StoreSnapshot:
     rasters: pd.DataFrame
     cycles: pd.DataFrame = field(default_factory=pd.DataFrame)
     catalogue: pd.DataFrame = field(default_factory=pd.DataFrame)
+    texts: Mapping[str, str] = field(default_factory=dict)
     projected: Mapping[LayerKind, gpd.GeoDataFrame] = field(default_factory=dict)
 
     def has(self, kind: LayerKind) -> bool:
@@ -108,6 +111,7 @@ def read_snapshot(choice: StoreChoice) -> StoreSnapshot:
         rasters=store.rasters(),
         cycles=store.reporting_cycles(),
         catalogue=catalogue if catalogue is not None else bundled_catalogue(config.scientific_name),
+        texts=store.report_texts(),
     )
 
 

@@ -61,6 +61,10 @@ CYCLES_TABLE = "deerhabitat_reporting_cycles"
 """The reporting cycles the Secretariat opened: one row per period, with its deadline."""
 WORK_PROGRAMME_TABLE = "deerhabitat_work_programme"
 """The store's own Work Programme catalogue (when absent, the bundled one serves)."""
+REPORT_TEXTS_TABLE = "deerhabitat_report_texts"
+"""Texts the author writes for the Overview Report (``conclusions``...), by name."""
+REPORT_TEXT_NAMES = ("conclusions",)
+"""Names of the report texts a store can hold."""
 _CYCLE_COLUMNS = ("period_start", "period_end", "deadline", "opened_utc", "note")
 _PROVENANCE_COLUMNS = (
     "id",
@@ -584,6 +588,14 @@ class Store:
         frame["note"] = frame["note"].fillna("")
         return frame
 
+    def report_texts(self) -> dict[str, str]:
+        """The report texts the author set (name → Markdown text); empty when none was set."""
+        with contextlib.closing(_connect_ro(self.path)) as con:
+            if not _has_table(con, REPORT_TEXTS_TABLE):
+                return {}
+            rows = con.execute(f"SELECT name, text FROM {REPORT_TEXTS_TABLE} ORDER BY name").fetchall()
+        return {str(name): str(text) for name, text in rows}
+
     def work_programme(self) -> pd.DataFrame | None:
         """The store's own Work Programme catalogue, in its order, or None when it holds none."""
         with contextlib.closing(_connect_ro(self.path)) as con:
@@ -888,6 +900,29 @@ class StoreWriter:
                 con.commit()
         except sqlite3.Error as exc:
             raise StoreError(f"cannot record the reporting cycle in {str(self.path)!r}: {exc}") from exc
+
+    def set_report_text(self, name: str, text: str) -> None:
+        """Keep ``text`` as the report text ``name`` (replacing the one set before).
+
+        Raises
+        ------
+        StoreError
+            If SQLite fails.
+        """
+        try:
+            with contextlib.closing(sqlite3.connect(self.path)) as con:
+                con.execute(
+                    f"CREATE TABLE IF NOT EXISTS {REPORT_TEXTS_TABLE} "
+                    "(name TEXT PRIMARY KEY, text TEXT NOT NULL, set_utc TEXT NOT NULL)"
+                )
+                _register_contents(con, REPORT_TEXTS_TABLE, "Overview Report texts written by the author")
+                con.execute(
+                    f"INSERT OR REPLACE INTO {REPORT_TEXTS_TABLE} (name, text, set_utc) VALUES (?, ?, ?)",
+                    (name, text, _utc_now()),
+                )
+                con.commit()
+        except sqlite3.Error as exc:
+            raise StoreError(f"cannot keep the report text in {str(self.path)!r}: {exc}") from exc
 
     def write_work_programme(self, catalogue: pd.DataFrame) -> None:
         """Replace the store's Work Programme catalogue (text columns, kept in their order).

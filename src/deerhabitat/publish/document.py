@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+from deerhabitat.publish import conclusions as cn
 from deerhabitat.publish import corridor_tables as ct
 from deerhabitat.publish import national_report_tables as nr
 from deerhabitat.publish import overview_tables as ov
@@ -47,6 +48,8 @@ class DocumentText:
         What was left out or could not be computed, and why (methods section).
     background : pandas.DataFrame, optional
         Background paragraphs on the species and its MOU (``text, source``); may be empty.
+    conclusions : str, optional
+        The author's conclusions and recommendations (kept in the store); None: the default draft.
     """
 
     store_name: str
@@ -54,6 +57,7 @@ class DocumentText:
     reference: pd.DataFrame
     notes: tuple[str, ...] = ()
     background: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=["text", "source"]))
+    conclusions: str | None = None
 
 
 def build_document(data: PublishData, maps: Sequence[WebMap], text: DocumentText) -> Report:
@@ -170,6 +174,7 @@ def _sections(
             (message("gaps.intro", year=year if year is not None else "–"),),
             blocks=_blocks(*gaps),
         ),
+        _conclusions(data, text, gaps),
         Section(
             "methods",
             message("section.methods"),
@@ -334,6 +339,46 @@ def _background(data: PublishData, text: DocumentText) -> Section:
         tuple(paragraphs),
         tuple(message("background.source", source=s) for s in sources),
     )
+
+
+def figures(data: PublishData, wp_gaps: Table | None) -> dict[str, str]:
+    """The figures the conclusions' placeholders name (``{total_latest}``...), as text."""
+    states, year, tables = list(data.config.range_states), data.reference_year, data.tables
+    by_country = tables.get("totals_by_country_year")
+    values = {"n_states": str(len(states)), "year": str(year) if year is not None else "–"}
+    if year is not None and by_country is not None and not by_country.empty:
+        now = by_country[by_country["year"] == year]
+        values |= {
+            "total_latest": f"{int(now['count'].sum()):,}",
+            "n_states_counted": str(now["iso3"].nunique()),
+        }
+    else:
+        values |= {"total_latest": "–", "n_states_counted": "0"}
+    reporting = tables.get("reporting_status")
+    if reporting is not None and not reporting.empty:
+        period = reporting.sort_values(["period_end", "period_start"]).iloc[-1]["period"]
+        mine = reporting[reporting["period"] == period]
+        values |= {
+            "period": str(period),
+            "n_reports": str(int(mine["status"].isin(["received", "late", "illustrative"]).sum())),
+            "n_illustrative": str(int((mine["status"] == "illustrative").sum())),
+            "n_missing": str(int((mine["status"] == "missing").sum())),
+        }
+    else:
+        values |= {"period": "–", "n_reports": "0", "n_illustrative": "0", "n_missing": "0"}
+    values["n_wp_gaps"] = str(len(wp_gaps.data) if wp_gaps is not None else 0)
+    return values
+
+
+def _conclusions(data: PublishData, text: DocumentText, gaps: Sequence[Table | None]) -> Section:
+    wp_gaps = next((t for t in gaps if t is not None and t.name == "gaps_work_programme"), None)
+    values = figures(data, wp_gaps)
+    content = cn.conclusions(text.conclusions, values)
+    intro = ((message("conclusions.draft"),) if content.draft else ()) + content.paragraphs
+    if content.unknown:
+        known = ", ".join("{" + k + "}" for k in sorted(values))
+        intro += (message("conclusions.unknown", names=", ".join(content.unknown), known=known),)
+    return Section("conclusions", message("section.conclusions"), intro, content.items)
 
 
 def _measures(data: PublishData, names: Mapping[str, str]) -> Section:

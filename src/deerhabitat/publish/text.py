@@ -41,6 +41,7 @@ ENGLISH: Mapping[str, str] = {
     "section.measures": "Conservation measures and Work Programme progress",
     "section.connectivity": "Connectivity",
     "section.gaps": "Gaps",
+    "section.conclusions": "Conclusions and recommendations",
     "section.maps": "Other maps",
     "section.methods": "Methods and sources",
     "section.embed": "Appendix: embed these maps",
@@ -98,6 +99,17 @@ ENGLISH: Mapping[str, str] = {
     "store holds, in the store's equal-area analysis CRS.",
     "threats.intro": "Threats named in each range state's latest national report, with the severity it "
     "gave them.",
+    # conclusions
+    "conclusions.draft": "Draft: deerhabitat wrote this text from the figures of the store. The author replaces "
+    "it with `deerhabitat report-text set conclusions FILE.md --store STORE`.",
+    "conclusions.unknown": "Placeholders left as written (no figure has that name): {names}. Known: {known}.",
+    "conclusions.default": "In {year}, the store counts {total_latest} wild animals in {n_states_counted} of "
+    "{n_states} range states.\n\nNational reports for {period}: {n_reports} of {n_states} range "
+    "states ({n_illustrative} of them illustrative, not submissions); {n_missing} missing.\n\n"
+    "Work Programme: {n_wp_gaps} action × state cells not started, only planned or not reported "
+    "for {period}.\n\n- Submit the missing national reports before the next deadline.\n"
+    "- Report the status of every Work Programme action, including those not started.\n"
+    "- Count every population regularly with a stated and comparable method.",
     # measures and Work Programme
     "measures.intro": "Work Programme actions as each range state reported them for the latest reporting "
     "period, progress since the previous period, and the measures of the latest national reports.",

@@ -16,8 +16,9 @@ from pathlib import Path
 import pandas as pd
 
 from deerhabitat import analysis as an
-from deerhabitat.errors import PublishError
+from deerhabitat.errors import ConfigError, InputFileError, PublishError
 from deerhabitat.io.csv_safe import csv_text
+from deerhabitat.io.store import REPORT_TEXT_NAMES
 from deerhabitat.publish import Basemap, Profile, build_maps, render_report
 from deerhabitat.publish.document import DocumentText, build_document
 from deerhabitat.publish.report_page import Report
@@ -35,6 +36,7 @@ from deerhabitat.workflows.maps import (
     write_map,
 )
 from deerhabitat.workflows.snapshot import StoreLike
+from deerhabitat.workflows.store import open_store
 
 PUBLISHED_TOTALS = "published_totals.csv"
 """Package data: published range-wide estimates by species (scientific name), each with its source."""
@@ -125,6 +127,58 @@ def report(
     return PublishResult(folder, [m.name for m in maps], files, None, list(publication.notes))
 
 
+REPORT_TEXT_MAX_BYTES = 200_000
+"""Largest report text kept in a store (a few pages of Markdown)."""
+
+
+def report_text_set(name: str, path: str | os.PathLike, *, store: str | os.PathLike | None = None) -> int:
+    """Keep the text of ``path`` (UTF-8 plain text or Markdown) as the report text ``name`` in the store.
+
+    ``deerhabitat report-text set conclusions FILE.md --store S``; the report shows it, placeholders
+    filled (:mod:`deerhabitat.publish.conclusions`).
+
+    Returns
+    -------
+    int
+        The number of characters kept.
+
+    Raises
+    ------
+    ConfigError
+        If ``name`` is not a report text.
+    InputFileError
+        If the file cannot be read, is larger than :data:`REPORT_TEXT_MAX_BYTES` or is not UTF-8 text.
+    StoreError
+        If the store is read-only or cannot be written.
+    """
+    if name not in REPORT_TEXT_NAMES:
+        raise ConfigError(
+            f"no report text named {name!r}; the report has: {', '.join(REPORT_TEXT_NAMES)} "
+            f"(deerhabitat report-text set conclusions FILE.md)"
+        )
+    source = Path(path)
+    try:
+        size = source.stat().st_size
+        if size > REPORT_TEXT_MAX_BYTES:
+            raise InputFileError(
+                f"the text file {str(source)!r} is {size:,} bytes; a report text is at most "
+                f"{REPORT_TEXT_MAX_BYTES:,} bytes: shorten it"
+            )
+        content = source.read_bytes().decode("utf-8")
+    except UnicodeDecodeError:
+        raise InputFileError(
+            f"the text file {str(source)!r} is not UTF-8 text; save it as UTF-8 plain text or Markdown"
+        ) from None
+    except OSError as exc:
+        raise InputFileError(
+            f"cannot read the text file {str(source)!r} ({exc.strerror or exc}); give a readable file"
+        ) from None
+    target = open_store(store, write=True)
+    with target.transaction() as tx:
+        tx.set_report_text(name, content)
+    return len(content)
+
+
 def check_language(lang: str) -> str:
     """``lang`` if the report has a catalogue for it, else a :class:`PublishError` listing the languages."""
     if lang in CATALOGUES:
@@ -143,6 +197,7 @@ def _document_text(publication: Publication) -> DocumentText:
         totals_rule=an.totals_rule(config.stale_after_years),
         reference=published_totals(config.scientific_name),
         background=background_text(config.scientific_name),
+        conclusions=publication.snapshot.texts.get("conclusions"),
         notes=(*publication.notes, *publication.analysis_notes),
     )
 
