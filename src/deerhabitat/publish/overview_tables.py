@@ -82,7 +82,15 @@ def site_population_table(
             message("col.latest_count"): data["count"].map(int_cell),
             message("col.year"): [text_cell(v) or message("table.dash") for v in data["year"]],
             message("col.method"): [code_cell(v) or message("table.dash") for v in data["method"]],
-            **({message("col.data_status"): data["data_status"].map(code_cell)} if has_status else {}),
+            **(
+                {
+                    message("col.data_status"): [
+                        code_cell(v) or message("table.dash") for v in data["data_status"]
+                    ]
+                }
+                if has_status
+                else {}
+            ),
             message("col.source"): data["source"].map(text_cell),
         }
     )
