@@ -20,12 +20,12 @@ from contextvars import ContextVar
 ENGLISH: Mapping[str, str] = {
     # page
     "report.title": "{species} ({scientific_name}): Overview Report",
-    "report.lead": "Range, populations, protected areas, reintroductions and national reports of the {species}, "
-    "from the store {store}.",
+    "report.lead": "Range, populations, protected areas, reintroductions and national reports of the "
+    "{species}, from the store {store}.",
     "report.made_with": "Made with deerhabitat {version}.",
     "report.contents": "Contents",
-    "profile.public": "Public edition: wild populations are shown at the centre of a {cell_km} km equal-area grid "
-    "cell, never at their exact position, in every map, table and file of this report.",
+    "profile.public": "Public edition: wild populations are shown at the centre of a {cell_km} km equal-area "
+    "grid cell, never at their exact position, in every map, table and file of this report.",
     "profile.internal": "Internal edition: positions are as recorded. Do not publish this folder.",
     "report.print_note": "Printed edition: interactive maps are replaced by their static images.",
     # sections
@@ -65,9 +65,9 @@ ENGLISH: Mapping[str, str] = {
     "summary.gaps": "Gaps found: {n} (see Gaps)",
     "summary.no_counts": "The store holds no wild count.",
     # trends
-    "trends.intro": "Wild animals by year, stacked by range state. A bar's label gives how many of the {of} range "
-    "states have a figure that year; a year where some range state has no figure is drawn faded "
-    "with a dashed outline and is not a complete total.",
+    "trends.intro": "Wild animals by year, stacked by range state. A bar's label gives how many of the {of} "
+    "range states have a figure that year; a year where some range state has no figure is drawn faded with a "
+    "dashed outline and is not a complete total.",
     "trends.global_title": "Wild animals by year and range state",
     "trends.country_title": "{country}: wild animals by year",
     "trends.country_caption": "Solid: counted that year; light: the latest earlier count carried forward.",
@@ -82,12 +82,12 @@ ENGLISH: Mapping[str, str] = {
     "chart.national_split": "split of a national or global figure",
     "chart.site_sum": "sum of sites",
     "chart.axis_count": "animals",
-    "chart.desc_global": "Stacked bars of wild animals per year and range state; years with a figure for every "
-    "range state drawn solid, others faded.",
+    "chart.desc_global": "Stacked bars of wild animals per year and range state; years with a figure for "
+    "every range state drawn solid, others faded.",
     "chart.desc_country": "Bars of wild animals per year in one range state.",
     # range states
-    "states.intro": "One row per range state: its latest wild figure, its national report, and the threats and "
-    "measures it reported.",
+    "states.intro": "One row per range state: its latest wild figure, its national report, and the threats "
+    "and measures it reported.",
     "states.no_report": "No national report is kept for {country}.",
     "states.report_line": "National report {period} (version {version}, file {filename}).",
     # protected areas
@@ -100,8 +100,8 @@ ENGLISH: Mapping[str, str] = {
     "threats.intro": "Threats named in each range state's latest national report, with the severity it "
     "gave them.",
     # conclusions
-    "conclusions.draft": "Draft: deerhabitat wrote this text from the figures of the store. The author replaces "
-    "it with `deerhabitat report-text set conclusions FILE.md --store STORE`.",
+    "conclusions.draft": "Draft: deerhabitat wrote this text from the figures of the store. The author "
+    "replaces it with `deerhabitat report-text set conclusions FILE.md --store STORE`.",
     "conclusions.unknown": "Placeholders left as written (no figure has that name): {names}. Known: {known}.",
     "conclusions.default": "In {year}, the store counts {total_latest} wild animals in {n_states_counted} of "
     "{n_states} range states.\n\nNational reports for {period}: {n_reports} of {n_states} range "
@@ -146,35 +146,38 @@ ENGLISH: Mapping[str, str] = {
     "habitat.none": "The store has no habitat raster; this section is empty.",
     # connectivity
     "connectivity.intro": "Which populations are connected, through which stretches, and which of those are "
-    "protected: least-cost corridors between every pair of populations over a resistance derived from habitat "
-    "suitability. The map shows the corridor zones, the least-cost paths and the bottleneck of each corridor "
-    "(red: outside protected areas).",
+    "protected: least-cost corridors between every pair of populations over a resistance derived from "
+    "habitat suitability. The map shows the corridor zones, the least-cost paths and the bottleneck of each "
+    "corridor (red: outside protected areas).",
     "connectivity.none": "No corridors were computed for this store (see Methods and sources).",
     "connectivity.transform": "{formula} with k = {k} and p = {p}",
     "connectivity.given_resistance": "a resistance raster given as it is",
-    "connectivity.method": "Method: cost-weighted distances from each population over {transform} (cost unit: "
-    "{unit}); a pair is linked when its least cost is at most {max_cost}; the corridor zone holds the cells "
-    "whose cost through them is within {tolerance} of the least cost (normalised least-cost corridor); the "
-    "bottleneck is the corridor's narrowest point. Corridor end points: {positions}.",
-    "connectivity.illustrative": "The suitability used here is the bundled illustrative sample raster, a proxy "
-    "made from land cover and elevation, not a survey: read the corridors as an example of the method.",
-    "connectivity.no_corridors": "No suitability raster or corridor output is registered in the store (see `deerhabitat "
-    "habitat suitability` and `deerhabitat habitat corridors`): no corridors map or Connectivity tables.",
-    "connectivity.failed": "The corridors between populations could not be computed ({error}); no corridors map.",
+    "connectivity.method": "Method: cost-weighted distances from each population over {transform} (cost "
+    "unit: {unit}); a pair is linked when its least cost is at most {max_cost}; the corridor zone holds the "
+    "cells whose cost through them is within {tolerance} of the least cost (normalised least-cost corridor); "
+    "the bottleneck is the corridor's narrowest point. Corridor end points: {positions}.",
+    "connectivity.illustrative": "The suitability used here is the bundled illustrative sample raster, a "
+    "proxy made from land cover and elevation, not a survey: read the corridors as an example of the method.",
+    "connectivity.no_corridors": "No suitability raster or corridor output is registered in the store (see "
+    "`deerhabitat habitat suitability` and `deerhabitat habitat corridors`): no corridors map or "
+    "Connectivity tables.",
+    "connectivity.failed": "The corridors between populations could not be computed ({error}); no corridors "
+    "map.",
     # gaps
-    "gaps.intro": "What is missing or out of date, judged against {year} (the latest year with a wild count).",
+    "gaps.intro": "What is missing or out of date, judged against {year} (the latest year with a wild "
+    "count).",
     # methods
     "methods.generalised": "Generalised positions (public edition): {method}",
     "methods.areas": "Areas are computed in the store's equal-area analysis CRS ({crs}); protected areas are "
     "dissolved first, so overlapping areas count once.",
-    "methods.maps": "Maps use Web Mercator for display only; every page opens from disk with no network (Leaflet and "
-    "its plugins are inlined from pinned npm packages). Attribute text is always shown as text.",
-    "methods.reports": "Threats, measures, Work Programme actions and priorities come from the latest version of "
-    "each range state's latest national report kept in the store (listed below with their "
-    "sha256). Each reporting period is judged against the deadline of the Secretariat's reporting "
-    "cycle (deerhabitat national-report cycle open), or, when no cycle was opened, 31 December of "
-    "the year after the period; a report is late when its first version came after the deadline, "
-    "and a report marked illustrative is shown as such, never as late or received.",
+    "methods.maps": "Maps use Web Mercator for display only; every page opens from disk with no network "
+    "(Leaflet and its plugins are inlined from pinned npm packages). Attribute text is always shown as text.",
+    "methods.reports": "Threats, measures, Work Programme actions and priorities come from the latest "
+    "version of each range state's latest national report kept in the store (listed below with their "
+    "sha256). Each reporting period is judged against the deadline of the Secretariat's reporting cycle "
+    "(deerhabitat national-report cycle open), or, when no cycle was opened, 31 December of the year after "
+    "the period; a report is late when its first version came after the deadline, and a report marked "
+    "illustrative is shown as such, never as late or received.",
     "methods.failed": "The analyses could not run ({error}); their tables are left out.",
     "source.national_report": "national report {country} {period} v{version} ({filename})",
     "source.store": "store layers: {layers} (see Methods and sources)",
@@ -192,23 +195,24 @@ ENGLISH: Mapping[str, str] = {
     "maps.overview_title": "Overview map",
     "maps.own_page": "The same map on its own page:",
     "maps.for_print": "for print:",
-    "embed.intro": "To put a map in your own document, save the document beside this maps folder and paste the "
-    "snippet: an interactive frame for web pages, and the static image for print.",
+    "embed.intro": "To put a map in your own document, save the document beside this maps folder and paste "
+    "the snippet: an interactive frame for web pages, and the static image for print.",
     "table.csv": "As CSV:",
     "table.dash": "–",
     # table titles and captions
     "table.totals.title": "Wild animals by country and year",
-    "table.totals.caption": "Wild animals counted or estimated in each range state (captive animals apart). A dash: "
-    "no figure for that country and year.",
+    "table.totals.caption": "Wild animals counted or estimated in each range state (captive animals apart). "
+    "A dash: no figure for that country and year.",
     "table.coverage.title": "Protected share of the range",
-    "table.coverage.caption": "Range of each period inside protected areas (overlapping areas counted once), in the "
-    "store's equal-area analysis CRS. The geometry columns say what the polygons are: a share computed from "
-    "drawn belts or circles is an indication, not a measurement.",
+    "table.coverage.caption": "Range of each period inside protected areas (overlapping areas counted once), "
+    "in the store's equal-area analysis CRS. The geometry columns say what the polygons are: a share "
+    "computed from drawn belts or circles is an indication, not a measurement.",
     "table.states.title": "Range states",
-    "table.states.caption": "Latest wild figure and national report of each range state; threats and measures "
-    "counted from its latest report.",
+    "table.states.caption": "Latest wild figure and national report of each range state; threats and "
+    "measures counted from its latest report.",
     "table.threats.title": "Threats reported",
-    "table.threats.caption": "Threats from the latest national report of each range state, most severe first.",
+    "table.threats.caption": "Threats from the latest national report of each range state, most severe "
+    "first.",
     "table.measures.title": "Measures reported",
     "table.measures.caption": "Conservation measures from the latest national report of each range state.",
     "table.protected_animals.title": "Wild animals inside protected areas",
@@ -220,17 +224,18 @@ ENGLISH: Mapping[str, str] = {
     "A change is called a decline or an increase only when both totals are made of the same figures with "
     "the same method and data status; otherwise it is not comparable, and the reason is given.",
     "table.reintroductions.title": "Reintroduced populations",
-    "table.reintroductions.caption": "Founders released, latest wild count and mean yearly growth since the first "
-    "release; status judged against the reference year.",
+    "table.reintroductions.caption": "Founders released, latest wild count and mean yearly growth since the "
+    "first release; status judged against the reference year.",
     "table.gaps_reports.title": "Missing or late national reports",
     "table.gaps_reports.caption": "For the latest reporting period ({period}, deadline {deadline}): range "
     "states with no report after the deadline, or whose first version came after it. Reports marked "
     "illustrative are never counted late.",
     "table.gaps_stale.title": "Stale counts",
-    "table.gaps_stale.caption": "Populations whose latest wild count is more than {years} years older than {year}.",
+    "table.gaps_stale.caption": "Populations whose latest wild count is more than {years} years older than "
+    "{year}.",
     "table.gaps_unprotected.title": "Populations outside protected areas",
-    "table.gaps_unprotected.caption": "Populations (latest wild count above 0) that no protected area intersects, "
-    "with the nearest protected area.",
+    "table.gaps_unprotected.caption": "Populations (latest wild count above 0) that no protected area "
+    "intersects, with the nearest protected area.",
     "table.gaps_no_count.title": "Range states without a recent count",
     "table.gaps_no_count.caption": "Range states with no wild count in {start}–{year}.",
     "table.gaps_wp.title": "Work Programme actions not started or not reported",
@@ -265,10 +270,10 @@ ENGLISH: Mapping[str, str] = {
     "populations, ranked by a score of area, protection and proximity to a source "
     "population; distances to the nearest wild population and source, in km.",
     "table.corridors.title": "Corridors between populations",
-    "table.corridors.caption": "Every pair of populations: the least cost of moving between them, the length of "
-    "the least-cost path, the area of the corridor zone and its share inside protected areas, the width of the "
-    "narrowest point and whether it is protected, and the countries the path crosses. Pairs with no corridor "
-    "under the maximum cost ({max_cost}) come last.",
+    "table.corridors.caption": "Every pair of populations: the least cost of moving between them, the length "
+    "of the least-cost path, the area of the corridor zone and its share inside protected areas, the width "
+    "of the narrowest point and whether it is protected, and the countries the path crosses. Pairs with no "
+    "corridor under the maximum cost ({max_cost}) come last.",
     "table.isolated.title": "Isolated populations",
     "table.isolated.caption": "Populations with no corridor to any other population under the maximum cost "
     "({max_cost}).",
@@ -276,13 +281,13 @@ ENGLISH: Mapping[str, str] = {
     "table.bottlenecks.caption": "The narrowest point of each corridor that lies outside protected areas, "
     "narrowest first: where protection or restoration would keep the populations connected.",
     "table.coverage_by_year.title": "Coverage of each year's total",
-    "table.coverage_by_year.caption": "How many of the {of} range states have a figure each year, and how each "
-    "figure was made; a year is complete only when every range state has one.",
+    "table.coverage_by_year.caption": "How many of the {of} range states have a figure each year, and how "
+    "each figure was made; a year is complete only when every range state has one.",
     "table.priorities.title": "Problems, gaps and priorities reported",
     "table.priorities.caption": "From the latest national report of the range state.",
     "table.reports.title": "National reports",
-    "table.reports.caption": "Every national report kept in the store; the latest version of each country and "
-    "period is the one used.",
+    "table.reports.caption": "Every national report kept in the store; the latest version of each country "
+    "and period is the one used.",
     "table.provenance.title": "Provenance of the store's layers",
     "table.provenance.caption": "Every write to the store: the file it came from, its sha256, when and how.",
     "table.sources.title": "Sources cited in the layers",
