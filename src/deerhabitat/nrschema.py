@@ -603,6 +603,17 @@ def key_path(path: Path) -> str:
     return text or "the report"
 
 
+def is_illustrative(parsed: Mapping[str, Any] | None) -> bool:
+    """Whether a parsed report is marked illustrative (``report.illustrative``), not a submission.
+
+    Examples
+    --------
+    >>> is_illustrative({"report": {"illustrative": True}}), is_illustrative(None)
+    (True, False)
+    """
+    return bool(((parsed or {}).get("report") or {}).get("illustrative"))
+
+
 def period_label(start: int, end: int) -> str:
     """The reporting period as text: ``2020-2023`` (or ``2021`` for one year).
 

@@ -98,7 +98,12 @@ def test_bundled_report_shows_the_national_reports(bundled):
     root, _ = bundled
     out = root / "one" / "maps"
     page = (out / "index.html").read_text(encoding="utf-8")
-    assert "National reports received for 2020-2023: 4 of 5 range states" in page
+    # The bundled national reports are illustrative examples: the headline and each state say so.
+    assert (
+        "National reports kept for 2020-2023: 4 of 5 range states, 4 of them illustrative examples, "
+        "not submissions" in page
+    )
+    assert page.count("an illustrative example compiled from published sources, not a submission") == 4
     threats = pd.read_csv(out / "tables" / "threats_uzb.csv")
     assert "water-regulation" in set(threats["threat"])
     assert threats["source"].eq("national report UZB 2020-2023 v1 (UZB-2020-2023.yaml)").all()

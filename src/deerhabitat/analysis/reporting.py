@@ -26,7 +26,7 @@ from collections.abc import Sequence
 import pandas as pd
 
 from deerhabitat.analysis.work_programme import report_periods
-from deerhabitat.nrschema import period_label
+from deerhabitat.nrschema import is_illustrative, period_label
 
 DEFAULT_DEADLINE_MONTHS = 12
 """Without a reporting cycle, a report is due this many months after its period ends (31 December)."""
@@ -67,11 +67,6 @@ def _first_day(date: str) -> str:
     """
     parts = str(date).split("-")
     return "-".join([parts[0], *[*parts[1:], "01", "01"][:2]])
-
-
-def is_illustrative(parsed: dict | None) -> bool:
-    """Whether a parsed report is marked illustrative (``report.illustrative``)."""
-    return bool(((parsed or {}).get("report") or {}).get("illustrative"))
 
 
 def reporting_status(

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+from deerhabitat.nrschema import is_illustrative
 from deerhabitat.publish import conclusions as cn
 from deerhabitat.publish import corridor_tables as ct
 from deerhabitat.publish import national_report_tables as nr
@@ -286,7 +287,9 @@ def _state(
     if iso3 in latest.index:
         record = latest.loc[iso3]
         intro = message(
-            "states.report_line",
+            "states.report_line_illustrative"
+            if is_illustrative(record.get("parsed"))
+            else "states.report_line",
             period=record["period"],
             version=record["version"],
             filename=record["filename"],
@@ -481,10 +484,11 @@ def _reports_headline(reports: pd.DataFrame, states: Sequence[str]) -> Headline:
         return Headline(message("summary.reports_none"), href="#table-gaps_national_reports")
     last = latest.sort_values(["period_end", "period_start"]).iloc[-1]
     same = (latest["period_end"] == last["period_end"]) & (latest["period_start"] == last["period_start"])
-    n = int((same & latest["country"].isin(list(states))).sum())
-    return Headline(
-        message("summary.reports", period=last["period"], n=n, of=len(states)), href="#table-national_reports"
-    )
+    kept = latest[same & latest["country"].isin(list(states))]
+    n_illustrative = sum(is_illustrative(parsed) for parsed in kept.get("parsed", pd.Series(dtype=object)))
+    key = "summary.reports_illustrative" if n_illustrative else "summary.reports"
+    text = message(key, period=last["period"], n=len(kept), of=len(states), n_illustrative=n_illustrative)
+    return Headline(text, href="#table-national_reports")
 
 
 def headlines(

@@ -61,6 +61,8 @@ ENGLISH: Mapping[str, str] = {
     "figures, which have no position)",
     "summary.reintroduced": "Reintroduced wild populations: {n} ({growing} growing or established)",
     "summary.reports": "National reports received for {period}: {n} of {of} range states",
+    "summary.reports_illustrative": "National reports kept for {period}: {n} of {of} range states, "
+    "{n_illustrative} of them illustrative examples, not submissions",
     "summary.reports_none": "No national report is kept in the store.",
     "summary.gaps": "Gaps found: {n} (see Gaps)",
     "summary.no_counts": "The store holds no wild count.",
@@ -90,6 +92,8 @@ ENGLISH: Mapping[str, str] = {
     "and measures it reported.",
     "states.no_report": "No national report is kept for {country}.",
     "states.report_line": "National report {period} (version {version}, file {filename}).",
+    "states.report_line_illustrative": "National report {period} (version {version}, file {filename}): an "
+    "illustrative example compiled from published sources, not a submission of the range state.",
     # protected areas
     "protected.intro": "How much of the range, and how many animals, protected areas cover.",
     # background, distribution, threats
