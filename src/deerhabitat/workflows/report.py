@@ -19,6 +19,7 @@ from deerhabitat import analysis as an
 from deerhabitat.errors import ConfigError, InputFileError, PublishError
 from deerhabitat.io.csv_safe import csv_text
 from deerhabitat.io.store import REPORT_TEXT_NAMES
+from deerhabitat.progress import task, track
 from deerhabitat.publish import Basemap, Profile, build_maps, render_report
 from deerhabitat.publish.document import DocumentText, build_document
 from deerhabitat.publish.report_page import Report
@@ -116,13 +117,21 @@ def report(
         If the store cannot be opened.
     """
     basemap, dpi, lang = resolve_basemap(basemap), check_dpi(dpi), check_language(lang)
-    with language(lang):
+    with language(lang), task("Overview Report: read, analyse, lay out", 4) as advance:
         publication = prepare_publication(store, profile)
+        advance(1)
         maps = build_maps(publication.data)
+        advance(1)
         document = build_document(publication.data, maps, _document_text(publication))
+        advance(1)
         page = render_report(document, basemap=basemap, cell_km=publication.data.cell_km)
+        advance(1)
     folder = output_folder(out)
-    files = [path for web_map in maps for path in write_map(web_map, folder, dpi=dpi, basemap=basemap)]
+    files = [
+        path
+        for web_map in track(maps, "Overview Report: maps and images")
+        for path in write_map(web_map, folder, dpi=dpi, basemap=basemap)
+    ]
     files += _write_document(document, page, folder)
     return PublishResult(folder, [m.name for m in maps], files, None, list(publication.notes))
 
