@@ -1,4 +1,4 @@
-"""The report's progress: a bar on a terminal (reading and layout, then one step per map), none with ``-q``."""
+"""The report's progress: a bar on a terminal (reading and layout, then a step per map), none with -q."""
 
 from __future__ import annotations
 
