@@ -3,7 +3,7 @@
 Long loops (blocks of a raster, features of a file, maps of a report) wrap their iterable in
 :func:`track`, or advance a :func:`task` by hand. Nothing is shown unless a caller has installed a
 display with :func:`reporting`; the command line installs a terminal bar (see
-:mod:`deerhabitat.cli.progress`) only when stderr is a terminal and ``-q`` was not given, so library
+:mod:`deerhabitat.cli.terminal_bars`) only when stderr is a terminal and ``-q`` was not given, so library
 use, tests and pipes stay silent.
 
 >>> list(track([1, 2, 3], "Counting"))

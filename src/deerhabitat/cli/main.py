@@ -2,7 +2,7 @@
 
 Commands are registered by name in :data:`COMMANDS` and imported only when run, so
 ``deerhabitat --help`` stays fast. Long work shows progress bars on stderr when it is a terminal and
-``-q`` was not given (:mod:`deerhabitat.cli.progress`). A
+``-q`` was not given (:mod:`deerhabitat.cli.terminal_bars`). A
 :class:`~deerhabitat.errors.DeerHabitatError` becomes one ``Error: ...`` line on stderr and exit
 status 1; bad usage exits 2 (click); ``--debug`` shows the traceback instead.
 """
@@ -103,7 +103,7 @@ def cli(ctx: click.Context, debug: bool, verbose: int, quiet: int, lock_timeout:
     logging.basicConfig(level=level, format="%(levelname)s: %(message)s", stream=sys.stderr)
     ctx.ensure_object(dict)
     ctx.obj["debug"] = debug
-    from deerhabitat.cli.progress import terminal_bars
+    from deerhabitat.cli.terminal_bars import terminal_bars
     from deerhabitat.progress import reporting
 
     ctx.with_resource(reporting(terminal_bars(quiet=quiet > 0)))

@@ -30,7 +30,7 @@ from deerhabitat.errors import StoreError
 from deerhabitat.io.csv_safe import write_frame_csv
 from deerhabitat.io.snapshot import StoreSnapshot
 from deerhabitat.schema import LayerKind
-from deerhabitat.workflows.snapshot import StoreLike, take_snapshot
+from deerhabitat.workflows.store import StoreLike, take_snapshot
 
 TABLES = (
     "totals_by_year",

@@ -2,7 +2,7 @@
 
 :func:`map_` is named with a trailing underscore so that it does not shadow Python's builtin ``map``.
 
-Steps: take one snapshot of the store (:func:`deerhabitat.workflows.snapshot.take_snapshot`: every
+Steps: take one snapshot of the store (:func:`deerhabitat.workflows.store.take_snapshot`: every
 layer read once and projected once); run every analysis once on the exact data
 (:func:`deerhabitat.workflows.analyze.analyze`), which publish figures, never positions; apply the
 profile once (:func:`deerhabitat.publish.prepare_data` generalises every wild-population position
@@ -53,7 +53,7 @@ from deerhabitat.publish.static import static_fingerprint
 from deerhabitat.publish.text import message
 from deerhabitat.schema import LayerKind
 from deerhabitat.workflows.analyze import AnalysisResult, analyze
-from deerhabitat.workflows.snapshot import StoreLike, take_snapshot
+from deerhabitat.workflows.store import StoreLike, take_snapshot
 
 log = logging.getLogger(__name__)
 

@@ -36,8 +36,7 @@ from deerhabitat.workflows.maps import (
     write_file,
     write_map,
 )
-from deerhabitat.workflows.snapshot import StoreLike
-from deerhabitat.workflows.store import open_store
+from deerhabitat.workflows.store import StoreLike, open_store
 
 PUBLISHED_TOTALS = "published_totals.csv"
 """Package data: published range-wide estimates by species (scientific name), each with its source."""

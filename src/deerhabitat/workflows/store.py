@@ -1,4 +1,8 @@
-"""Opening and creating stores (``init``, ``layers``)."""
+"""Opening, creating and reading stores.
+
+``init`` and ``layers``, and :func:`take_snapshot`, the snapshot that ``analyze``, ``map`` and ``report``
+share: the store read once, then projected once.
+"""
 
 from __future__ import annotations
 
@@ -6,8 +10,11 @@ import os
 from dataclasses import replace
 from pathlib import Path
 
+from deerhabitat import analysis as an
 from deerhabitat.config import BUNDLED_STORE_NAME, StoreConfig, bundled_store_path, resolve_store
 from deerhabitat.io import LayerInfo, Store
+from deerhabitat.io.snapshot import StoreSnapshot, read_snapshot
+from deerhabitat.schema import LayerKind
 
 
 def open_store(store: str | os.PathLike | None = None, *, write: bool = False) -> Store:
@@ -72,3 +79,39 @@ def init(
 def layers(*, store: str | os.PathLike | None = None) -> list[LayerInfo]:
     """List the layers of a store (``deerhabitat layers``)."""
     return open_store(store).layers()
+
+
+PROJECTED = (
+    LayerKind.POPULATION_COUNTS,
+    LayerKind.SITES,
+    LayerKind.PROTECTED_AREAS,
+    LayerKind.RANGES,
+    LayerKind.RANGE_STATES,
+)
+"""The layers the analyses use in the equal-area analysis CRS (an absent one is projected empty)."""
+
+StoreLike = str | os.PathLike | StoreSnapshot | None
+"""What ``analyze``, ``map_`` and ``report`` accept as ``store``: a path (None: the default) or a snapshot."""
+
+
+def take_snapshot(store: StoreLike = None) -> StoreSnapshot:
+    """The store read in one pass, with the analysed layers projected into its analysis CRS.
+
+    Parameters
+    ----------
+    store : path-like or StoreSnapshot, optional
+        A snapshot is returned as it is (projected if it was not); a path is resolved as every
+        command does (explicit, else ``$DEERHABITAT_STORE``, else the bundled store).
+
+    Raises
+    ------
+    StoreError
+        If the store cannot be opened.
+    CRSError
+        If the store's analysis CRS does not preserve area.
+    """
+    snapshot = store if isinstance(store, StoreSnapshot) else read_snapshot(resolve_store(store))
+    if snapshot.projected:
+        return snapshot
+    layers = {kind: snapshot.layer(kind) for kind in PROJECTED}
+    return snapshot.with_projected(an.project_layers(layers, snapshot.config.crs))
