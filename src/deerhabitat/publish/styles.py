@@ -170,6 +170,12 @@ DEFAULT_STYLES: Mapping[LayerKind, LayerStyle] = {
 }
 """The style of each layer kind of the store (ranges get one symbol per period: :func:`range_style`)."""
 
+CONTEXT_LAND_STYLE = LayerStyle(
+    "polygon",
+    Symbol("Other countries", stroke="#b3b0a8", stroke_width_px=0.8, fill="#dcdad5", fill_opacity=1.0),
+)
+"""Grey land around the range states (only the range states are filled in colour)."""
+
 _HISTORICAL = Symbol(
     "Historical range",
     stroke="#a0522d",

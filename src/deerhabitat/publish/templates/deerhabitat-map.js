@@ -366,7 +366,7 @@
     }
     layer.dhIndex = i;
     if (shared) { return layer; }  // popup, tooltip and hover bound once on the layer group (bindShared)
-    layer.bindPopup(function () { return popupContent(spec, i); }, {maxWidth: 340, autoPanPadding: [20, 20]});
+    layer.bindPopup(function () { return popupContent(spec, i); }, popupOptions(entry.state));
     layer.bindTooltip(function () { return tooltipContent(spec, i); }, {sticky: spec.geom !== "point"});
     layer.on("popupopen", function () { if (DH.measuring) { layer.closePopup(); } });
     layer.on("mouseover", function () { layer.setStyle({weight: sym.weight + 1.5}); });
@@ -374,13 +374,70 @@
     return layer;
   }
 
+  // Popups pan clear of the map's controls: the layer list (collapsed while a popup is open, see
+  // collapseForPopups) on the right, the tool bars on the left, the slider and scale at the bottom.
+  function popupOptions(state) {
+    var size = state.map.getSize();
+    var right = state.layerBox && !state.layerCollapsed() ? state.layerBox.offsetWidth + 16 : 16;
+    return {maxWidth: Math.min(340, Math.max(200, size.x - 120)), minWidth: 180, autoPan: true,
+            autoPanPaddingTopLeft: [60, 70], autoPanPaddingBottomRight: [right, 60]};
+  }
+
+  // -- labels: countries, rivers, protected areas (text nodes; lower-priority labels hidden on overlap) --
+  var LABEL_ORDER = {country: 0, area: 1, river: 2};
+
+  function buildLabels(entry, state) {
+    var spec = entry.spec;
+    if (!spec.labels) { return; }
+    entry.labels = spec.labels.map(function (xy, i) {
+      var text = featureTitle(spec, i);
+      if (!text) { return null; }
+      var node = el("span", "dh-label dh-label-" + spec.labelKind, text);
+      return L.marker([xy[1], xy[0]], {
+        pane: "dhLabels", interactive: false, keyboard: false,
+        icon: L.divIcon({className: "dh-label-icon", html: node, iconSize: null})
+      });
+    }).filter(function (m) { return m !== null; });
+    entry.labelLayer = L.layerGroup(entry.labels);
+  }
+
+  function declutter(state) {
+    var kept = [], entries = state.entries.filter(function (e) {
+      return e.labelLayer && state.map.hasLayer(e.labelLayer);
+    });
+    entries.sort(function (a, b) { return LABEL_ORDER[a.spec.labelKind] - LABEL_ORDER[b.spec.labelKind]; });
+    entries.forEach(function (entry) {
+      entry.labels.forEach(function (marker) {
+        var node = marker.getElement();
+        if (!node) { return; }
+        node.style.visibility = "";
+        var r = node.firstChild.getBoundingClientRect();
+        var clash = r.width === 0 || kept.some(function (k) {
+          return r.left < k.right + 4 && r.right + 4 > k.left && r.top < k.bottom + 2 && r.bottom + 2 > k.top;
+        });
+        if (clash) { node.style.visibility = "hidden"; } else { kept.push(r); }
+      });
+    });
+  }
+
+  function collapseForPopups(state) {
+    state.map.on("popupopen", function (e) {
+      if (!state.layerBox || state.layerCollapsed()) { return; }
+      state.setLayersOpen(false);
+      state.reopenLayers = true;
+      e.popup.update();
+    });
+    state.map.on("popupclose", function () {
+      if (state.reopenLayers) { state.reopenLayers = false; state.setLayersOpen(true); }
+    });
+  }
+
   // Large layers: one popup, one tooltip and one pair of hover handlers on the group instead of one per
   // feature (20,000 polygons would otherwise create 40,000 popup and tooltip objects at load).
   function bindShared(entry) {
     var spec = entry.spec, group = entry.layer;
     if (spec.interactive === false) { return; }
-    group.bindPopup(function (layer) { return popupContent(spec, layer.dhIndex); },
-                    {maxWidth: 340, autoPanPadding: [20, 20]});
+    group.bindPopup(function (layer) { return popupContent(spec, layer.dhIndex); }, popupOptions(entry.state));
     group.bindTooltip(function (layer) { return tooltipContent(spec, layer.dhIndex); }, {sticky: spec.geom !== "point"});
     group.on("popupopen", function () { if (DH.measuring) { group.closePopup(); } });
     group.on("mouseover", function (e) { e.layer.setStyle({weight: symbolOf(spec, e.layer.dhIndex).weight + 1.5}); });
@@ -395,6 +452,7 @@
       return;
     }
     var large = spec.n > CANVAS_THRESHOLD, renderer = large ? state.canvasRenderer : null;
+    if (spec.base || spec.context) { renderer = spec.context ? state.contextRenderer : state.baseRenderer; }
     entry.features = [];
     entry.shared = large;
     var features = [];
@@ -408,7 +466,7 @@
   function buildRasterLayer(entry) {
     var b = entry.spec.bounds;
     entry.layer = L.imageOverlay(entry.spec.image, [[b[1], b[0]], [b[3], b[2]]], {
-      opacity: entry.spec.opacity, interactive: false, className: "dh-raster"
+      opacity: entry.spec.opacity, interactive: false, className: "dh-raster", pane: "dhRasters"
     });
   }
 
@@ -437,6 +495,11 @@
     if (!visible && state.map.hasLayer(entry.layer)) { state.map.removeLayer(entry.layer); }
     if (entry.checkbox) { entry.checkbox.checked = visible; }
     if (entry.legend) { entry.legend.hidden = !visible; }
+    if (entry.labelLayer) {
+      if (visible && !state.map.hasLayer(entry.labelLayer)) { state.map.addLayer(entry.labelLayer); }
+      if (!visible && state.map.hasLayer(entry.labelLayer)) { state.map.removeLayer(entry.labelLayer); }
+      declutter(state);
+    }
   }
 
   function openFeaturePopup(entry, i) {
@@ -447,7 +510,7 @@
       entry.features[i].openPopup();
       return entry.features[i].getPopup();
     }
-    return L.popup({maxWidth: 340}).setLatLng(featureLatLng(entry, i))
+    return L.popup(popupOptions(state)).setLatLng(featureLatLng(entry, i))
       .setContent(popupContent(spec, i)).openOn(state.map);
   }
 
@@ -521,9 +584,16 @@
         head.type = "button";
         head.setAttribute("aria-expanded", "true");
         var body = el("div", "dh-layers-body", null, box);
+        state.setLayersOpen = function (open) {
+          body.hidden = !open;
+          head.setAttribute("aria-expanded", String(open));
+          box.classList.toggle("dh-collapsed", !open);
+        };
+        state.layerCollapsed = function () { return body.hidden; };
         head.addEventListener("click", function () {
-          body.hidden = !body.hidden;
-          head.setAttribute("aria-expanded", String(!body.hidden));
+          state.reopenLayers = false;
+          if (body.hidden) { state.map.closePopup(); }  // the open legend never covers a popup
+          state.setLayersOpen(body.hidden);
         });
         if (state.tiles) { baseChooser(state, body); }
         data.groups.forEach(function (group) {
@@ -534,10 +604,7 @@
           members.forEach(function (entry) { layerRow(state, entry, set); });
         });
         var size = state.map.getSize();
-        if (size.x < 700 || size.y < 460) {
-          body.hidden = true;
-          head.setAttribute("aria-expanded", "false");
-        }
+        if (size.x < 700 || size.y < 460) { state.setLayersOpen(false); }
         state.layerBox = box;
         return box;
       }
@@ -792,8 +859,14 @@
     var w = data.bounds;
     var bounds = L.latLngBounds([[w[1], w[0]], [w[3], w[2]]]);
     map.fitBounds(bounds, {padding: [10, 10]});
+    // panes, bottom to top: grey land, range states, habitat rasters, the other layers, labels, popups
+    [["dhContext", 350], ["dhBase", 360], ["dhRasters", 380], ["dhLabels", 620]].forEach(function (p) {
+      map.createPane(p[0]).style.zIndex = String(p[1]);
+    });
+    map.getPane("dhLabels").style.pointerEvents = "none";
     var state = {name: name, map: map, entries: [], years: data.years || [], tiles: data.tiles || null,
-                 canvasRenderer: L.canvas({padding: 0.5})};
+                 canvasRenderer: L.canvas({padding: 0.5}), baseRenderer: L.svg({pane: "dhBase"}),
+                 contextRenderer: L.svg({pane: "dhContext"})};
     state.year = state.years.length ? (data.startYear || state.years[state.years.length - 1]) : null;
     map.attributionControl.addAttribution("deerhabitat");
     if (state.tiles) {
@@ -805,7 +878,7 @@
     data.layers.forEach(function (spec) {
       unpack(spec, map.getZoom());
       var entry = {spec: spec, state: state};
-      if (spec.kind === "raster") { buildRasterLayer(entry); } else { buildVectorLayer(entry, state); }
+      if (spec.kind === "raster") { buildRasterLayer(entry); } else { buildVectorLayer(entry, state); buildLabels(entry, state); }
       if (spec.base) { state.baseEntry = entry; }
       state.entries.push(entry);
     });
@@ -824,7 +897,14 @@
     minimap(state);
     fitData(state, bounds, false);
     // layers go on the map once the view is final: every feature is projected and drawn once, not per fit
-    state.entries.forEach(function (entry) { if (entry.spec.visible) { entry.layer.addTo(map); } });
+    state.entries.forEach(function (entry) {
+      if (!entry.spec.visible) { return; }
+      entry.layer.addTo(map);
+      if (entry.labelLayer) { entry.labelLayer.addTo(map); }
+    });
+    declutter(state);
+    map.on("zoomend moveend resize", function () { declutter(state); });
+    collapseForPopups(state);
     var api = {
       map: map, name: name, years: state.years,
       layers: {},
@@ -839,6 +919,7 @@
         return entry.features ? entry.layer.getLayers().length : 0;
       },
       measure: function () { return state.measure; },
+      declutter: function () { declutter(state); },
       measuredMetres: function () { return state.measuredMetres || 0; }
     };
     state.entries.forEach(function (entry) { api.layers[entry.spec.id] = entry; });
