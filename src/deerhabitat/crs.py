@@ -54,6 +54,60 @@ def parse_crs(value: Any, *, origin: str = "argument") -> pyproj.CRS:
         ) from exc
 
 
+def _degrees(value: float, positive: str, negative: str) -> str:
+    return f"{abs(value):g}° {positive if value >= 0 else negative}"
+
+
+def describe_crs(crs: pyproj.CRS) -> str:
+    """A CRS named for a reader: its EPSG code and name, or the projection and its parameters.
+
+    A CRS built from a PROJ string (the store's Albers equal-area default) has no name (pyproj says
+    "unknown"); it is then written as its method, its parameters and its datum.
+
+    Parameters
+    ----------
+    crs : pyproj.CRS
+        Any CRS.
+
+    Returns
+    -------
+    str
+        ``"EPSG:32642 (WGS 84 / UTM zone 42N)"``, or for the Albers default ``"Albers equal-area conic,
+        standard parallels 37.1667° N and 45.8333° N, origin 41.5° N 67° E, datum WGS 84, metres"``.
+
+    Examples
+    --------
+    >>> describe_crs(pyproj.CRS.from_epsg(32642))
+    'EPSG:32642 (WGS 84 / UTM zone 42N)'
+    >>> describe_crs(pyproj.CRS("+proj=aea +lat_1=37 +lat_2=46 +lat_0=41.5 +lon_0=67 +datum=WGS84 +units=m"))
+    'Albers equal-area conic, standard parallels 37° N and 46° N, origin 41.5° N 67° E, datum WGS 84, metres'
+    """
+    code = crs.to_epsg(min_confidence=90)
+    if code is not None:
+        return f"EPSG:{code} ({crs.name})"
+    datum = crs.datum.name if crs.datum is not None else "unknown datum"
+    datum = "WGS 84" if datum == "World Geodetic System 1984" else datum
+    units = crs.axis_info[0].unit_name if crs.axis_info else ""
+    units_text = {"metre": "metres", "degree": "degrees"}.get(units, units)
+    op = crs.coordinate_operation
+    if op is None:
+        named = crs.name if crs.name and crs.name.lower() != "unknown" else "geographic coordinates"
+        return f"{named}, datum {datum}"
+    params = {p.name: p.value for p in op.params}
+    if op.method_name == "Albers Equal Area":
+        lat1 = params.get("Latitude of 1st standard parallel", 0.0)
+        lat2 = params.get("Latitude of 2nd standard parallel", 0.0)
+        lat0 = params.get("Latitude of false origin", 0.0)
+        lon0 = params.get("Longitude of false origin", 0.0)
+        return (
+            f"Albers equal-area conic, standard parallels {_degrees(lat1, 'N', 'S')} and "
+            f"{_degrees(lat2, 'N', 'S')}, origin {_degrees(lat0, 'N', 'S')} {_degrees(lon0, 'E', 'W')}, "
+            f"datum {datum}, {units_text}"
+        )
+    shown = ", ".join(f"{name.lower()} {value:g}" for name, value in params.items())
+    return f"{op.method_name} ({shown}), datum {datum}, {units_text}"
+
+
 def albers_for_bounds(bounds: tuple[float, float, float, float]) -> pyproj.CRS:
     """Build an Albers equal-area conic CRS centred on lon/lat ``bounds`` (see :func:`albers_proj4`).
 

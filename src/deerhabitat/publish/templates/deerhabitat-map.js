@@ -380,6 +380,7 @@
     var size = state.map.getSize();
     var right = state.layerBox && !state.layerCollapsed() ? state.layerBox.offsetWidth + 16 : 16;
     return {maxWidth: Math.min(340, Math.max(200, size.x - 120)), minWidth: 180, autoPan: true,
+            maxHeight: Math.max(160, size.y - 150),
             autoPanPaddingTopLeft: [60, 70], autoPanPaddingBottomRight: [right, 60]};
   }
 
@@ -420,12 +421,29 @@
     });
   }
 
+  // Moves the map (no animation) so that an open popup does not lie under the layer list and legend.
+  function clearOfLegend(state, popup) {
+    var node = popup.getElement(), box = state.layerBox;
+    if (!node || !box || !state.map.hasLayer(popup)) { return; }
+    var p = node.getBoundingClientRect(), c = box.getBoundingClientRect(), gap = 8;
+    if (!(p.left < c.right && c.left < p.right && p.top < c.bottom && c.top < p.bottom)) { return; }
+    var down = c.bottom + gap - p.top, left = p.right - c.left + gap;
+    state.map.panBy(down <= left ? [0, -down] : [left, 0], {animate: false});
+  }
+
   function collapseForPopups(state) {
-    state.map.on("popupopen", function (e) {
-      if (!state.layerBox || state.layerCollapsed()) { return; }
-      state.setLayersOpen(false);
-      state.reopenLayers = true;
-      e.popup.update();
+    var map = state.map;
+    map.on("popupopen", function (e) {
+      if (state.layerBox && !state.layerCollapsed()) {
+        state.setLayersOpen(false);
+        state.reopenLayers = true;
+        e.popup.update();
+      }
+      if (map._panAnim && map._panAnim._inProgress) {
+        map.once("moveend", function () { clearOfLegend(state, e.popup); });
+      } else {
+        clearOfLegend(state, e.popup);
+      }
     });
     state.map.on("popupclose", function () {
       if (state.reopenLayers) { state.reopenLayers = false; state.setLayersOpen(true); }
