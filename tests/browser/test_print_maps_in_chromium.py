@@ -1,9 +1,10 @@
 """Maps fit for print, on the bundled report in headless Chromium (network blocked).
 
-Popups of every layer of every map are opened (all of them, or eight spread over a large layer): no console error, the legend never overlaps it (bounding boxes), no
-popup value is squeezed to one letter a line. Labels of countries, rivers and protected areas are shown and
-do not overlap; habitat rasters sit above the range-state fill; other countries are grey land. Screenshots
-with a popup open go to build/screenshots/print-*.png.
+Popups of every layer of every map are opened (all of them, or eight spread over a large layer): no
+console error, the legend never overlaps it (bounding boxes), no popup value is squeezed to one letter a
+line. Labels of countries, rivers and protected areas are shown and do not overlap; habitat rasters sit
+above the range-state fill; other countries are grey land. Screenshots with a popup open go to
+build/screenshots/print-*.png.
 """
 
 from __future__ import annotations
@@ -53,12 +54,18 @@ VISIBLE_LABELS = """() => [...document.querySelectorAll('.dh-label')]
   .filter((n) => n.closest('.leaflet-marker-icon').style.visibility !== 'hidden')
   .map((n) => {
     const r = n.getBoundingClientRect();
-    return {text: n.textContent, kind: n.className, left: r.left, top: r.top, right: r.right, bottom: r.bottom};
+    return {text: n.textContent, kind: n.className,
+            left: r.left, top: r.top, right: r.right, bottom: r.bottom};
   })"""
 
 
 def _overlap(a: dict, b: dict) -> bool:
-    return a["left"] < b["right"] and b["left"] < a["right"] and a["top"] < b["bottom"] and b["top"] < a["bottom"]
+    return (
+        a["left"] < b["right"]
+        and b["left"] < a["right"]
+        and a["top"] < b["bottom"]
+        and b["top"] < a["bottom"]
+    )
 
 
 SAMPLE = 8
@@ -170,12 +177,13 @@ def test_habitat_rasters_sit_above_the_range_state_fill_and_other_land_is_grey(b
     page, log = open_page(bundled_maps / "habitat.html", width=1200, height=800)
     order = page.evaluate(
         """() => {
-          const z = (name) => Number(getComputedStyle(document.querySelector('.leaflet-' + name + '-pane')).zIndex);
+          const pane = (name) => document.querySelector('.leaflet-' + name + '-pane');
+          const z = (name) => Number(getComputedStyle(pane(name)).zIndex);
+          const fills = (name) => [...pane(name).querySelectorAll('path')].map((p) => p.getAttribute('fill'));
           const raster = document.querySelector('img.dh-raster');
           return {context: z('dhContext'), base: z('dhBase'), rasters: z('dhRasters'), overlay: z('overlay'),
                   rasterPane: raster ? raster.parentElement.className : null,
-                  baseFills: [...document.querySelectorAll('.leaflet-dhBase-pane path')].map((p) => p.getAttribute('fill')),
-                  greyFills: [...document.querySelectorAll('.leaflet-dhContext-pane path')].map((p) => p.getAttribute('fill'))};
+                  baseFills: fills('dhBase'), greyFills: fills('dhContext')};
         }"""
     )
     assert order["context"] < order["base"] < order["rasters"] < order["overlay"], order

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+from deerhabitat.crs import describe_crs
 from deerhabitat.nrschema import is_illustrative
 from deerhabitat.publish import conclusions as cn
 from deerhabitat.publish import corridor_tables as ct
@@ -91,10 +92,7 @@ def _method_notes(data: PublishData, text: DocumentText) -> list[str]:
     if data.profile is Profile.PUBLIC:
         notes.append(message("methods.generalised", method=generalisation_method(config.generalise_m)))
     notes.append(text.totals_rule)
-    name = config.crs.name
-    notes.append(
-        message("methods.areas", crs=name if name and name.lower() != "unknown" else config.analysis_crs)
-    )
+    notes.append(message("methods.areas", crs=describe_crs(config.crs)))
     notes.append(message("methods.maps"))
     notes.append(message("methods.reports"))
     return notes + list(text.notes)

@@ -797,7 +797,7 @@ def build_corridors_map(data: PublishData) -> WebMap | None:
         "Least-cost paths and corridor zones between the populations over the habitat resistance; red "
         "points mark bottlenecks outside protected areas. Click a corridor for its cost, length, protected "
         "share and bottleneck width.",
-        _drop_none(layers),
+        _layers(data, layers),
         GROUPS,
     )
 

@@ -26,6 +26,7 @@ from deerhabitat._version import __version__
 from deerhabitat.analysis.protection import COVERAGE_BASIS_COLUMNS, PROTECTED_POPULATION_COLUMNS
 from deerhabitat.analysis.ranges import CHANGE_COLUMNS, COVERAGE_COLUMNS
 from deerhabitat.config import StoreConfig
+from deerhabitat.crs import describe_crs
 from deerhabitat.errors import StoreError
 from deerhabitat.io.csv_safe import write_frame_csv
 from deerhabitat.io.snapshot import StoreSnapshot
@@ -464,10 +465,7 @@ def _range_states(layers: Mapping, config: StoreConfig) -> list[str]:
 
 
 def _crs_name(crs: pyproj.CRS) -> str:
-    if crs.name and crs.name.lower() != "unknown":
-        return crs.name
-    method = crs.coordinate_operation.method_name if crs.coordinate_operation else "projection"
-    return f"{method} on {crs.datum.name if crs.datum else 'an unknown datum'}"
+    return describe_crs(crs)
 
 
 def _scope(sites: pd.DataFrame) -> np.ndarray:
