@@ -10,6 +10,7 @@ import re
 from dataclasses import replace
 
 import pytest
+import shapely
 from publish_builders import CAPTIVE, EXACT_WILD, PAYLOADS, TOTALS, cell_centre, hostile, make_store
 
 from deerhabitat.publish import build_maps, render_map_html
@@ -45,6 +46,7 @@ def test_every_map_the_data_allows_is_built_overview_first(maps):
 def test_overview_has_every_layer_with_groups(maps):
     layers = {layer.id: layer for layer in maps["overview"].layers}
     assert list(layers) == [
+        "other-countries",
         "range-states",
         "rivers",
         "range-historical",
@@ -265,3 +267,31 @@ def test_embedded_data_parses_back_to_the_hostile_names(pages):
     data = json.loads(payload)
     sites = next(layer for layer in data["layers"] if layer["id"] == "sites")
     assert hostile("Site") in sites["cols"][0]
+
+
+def test_other_countries_are_grey_land_below_and_never_a_range_state(maps):
+    for web_map in maps.values():
+        first = web_map.layers[0]
+        assert first.id == "other-countries" and first.context and not first.interactive
+        states = next(layer for layer in web_map.layers if layer.base).frame
+        assert not set(first.frame["iso3"]) & set(states["iso3"].astype(str))
+        assert (
+            first.style.symbol.fill != next(layer for layer in web_map.layers if layer.base).style.symbol.fill
+        )
+
+
+def test_countries_rivers_and_protected_areas_are_labelled_inside_their_shapes(maps):
+    from deerhabitat.publish.layers import encode_layer, label_points
+
+    layers = {layer.id: layer for layer in maps["overview"].layers}
+    kinds = {i: layers[i].label_kind for i in ("range-states", "rivers", "protected-areas")}
+    assert kinds == {"range-states": "country", "rivers": "river", "protected-areas": "area"}
+    for layer_id in ("range-states", "protected-areas"):
+        layer = layers[layer_id]
+        points = shapely.points(label_points(layer))
+        assert shapely.covers(layer.frame.geometry.values, points).all()
+    rivers = layers["rivers"]
+    near = shapely.distance(rivers.frame.geometry.values, shapely.points(label_points(rivers)))
+    assert (near < 1e-6).all()
+    encoded = encode_layer(layers["range-states"])
+    assert encoded["labelKind"] == "country" and len(encoded["labels"]) == len(layers["range-states"].frame)

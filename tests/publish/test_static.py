@@ -44,7 +44,7 @@ def test_legend_is_drawn_from_the_visible_layers_styles(maps):
         "Captive (enclosure, zoo, centre)",
     ]
     assert "Releases (source → destination)" not in labels
-    assert labels[-2:] == ["Range states", "Range state"]
+    assert labels[-4:] == ["Range states", "Range state", "Other countries", "Other countries"]
 
 
 def test_hostile_text_is_drawn_literally_without_mathtext():
