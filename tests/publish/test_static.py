@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import warnings
 import xml.etree.ElementTree as ET
 
 import pytest
@@ -66,3 +67,24 @@ def test_every_map_renders_in_both_formats(maps):
 def test_bad_format_or_dpi(maps, kwargs, message):
     with pytest.raises(ValueError, match=message):
         render_static_map(maps["overview"], **kwargs)
+
+
+def test_labels_of_countries_rivers_and_areas_are_placed_without_overlaps(maps):
+    from deerhabitat.publish.static import _figure
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # hostile names hold glyphs DejaVu lacks
+        fig = _figure(maps["overview"], maps["overview"].start_year)
+        renderer = fig.canvas.get_renderer()
+    ax = fig.axes[0]
+    layer_names = {
+        str(v)
+        for layer in maps["overview"].layers
+        if getattr(layer, "label_kind", None)
+        for v in layer.frame[layer.fields[0].column]
+    }
+    labels = [t for t in ax.texts if t.get_text() in layer_names or t.get_text().title() in layer_names]
+    assert labels, [t.get_text() for t in ax.texts]
+    boxes = [t.get_window_extent(renderer) for t in labels]
+    for i, a in enumerate(boxes):
+        assert all(not a.overlaps(b) for b in boxes[i + 1 :]), labels[i].get_text()
