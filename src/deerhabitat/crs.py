@@ -95,16 +95,17 @@ def describe_crs(crs: pyproj.CRS) -> str:
         return f"{named}, datum {datum}"
     params = {p.name: p.value for p in op.params}
     if op.method_name == "Albers Equal Area":
-        lat1 = params.get("Latitude of 1st standard parallel", 0.0)
-        lat2 = params.get("Latitude of 2nd standard parallel", 0.0)
-        lat0 = params.get("Latitude of false origin", 0.0)
-        lon0 = params.get("Longitude of false origin", 0.0)
+        angles = {name: float(value) for name, value in params.items()}
+        lat1 = angles.get("Latitude of 1st standard parallel", 0.0)
+        lat2 = angles.get("Latitude of 2nd standard parallel", 0.0)
+        lat0 = angles.get("Latitude of false origin", 0.0)
+        lon0 = angles.get("Longitude of false origin", 0.0)
         return (
             f"Albers equal-area conic, standard parallels {_degrees(lat1, 'N', 'S')} and "
             f"{_degrees(lat2, 'N', 'S')}, origin {_degrees(lat0, 'N', 'S')} {_degrees(lon0, 'E', 'W')}, "
             f"datum {datum}, {units_text}"
         )
-    shown = ", ".join(f"{name.lower()} {value:g}" for name, value in params.items())
+    shown = ", ".join(f"{name.lower()} {value}" for name, value in params.items())
     return f"{op.method_name} ({shown}), datum {datum}, {units_text}"
 
 
