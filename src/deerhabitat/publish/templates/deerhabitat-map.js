@@ -378,10 +378,8 @@
   // collapseForPopups) on the right, the tool bars on the left, the slider and scale at the bottom.
   function popupOptions(state) {
     var size = state.map.getSize();
-    var right = state.layerBox && !state.layerCollapsed() ? state.layerBox.offsetWidth + 16 : 16;
-    return {maxWidth: Math.min(340, Math.max(200, size.x - 120)), minWidth: 180, autoPan: true,
-            maxHeight: Math.max(160, size.y - 150),
-            autoPanPaddingTopLeft: [60, 70], autoPanPaddingBottomRight: [right, 60]};
+    return {maxWidth: Math.min(340, Math.max(200, size.x - 120)), minWidth: 180, autoPan: false,
+            maxHeight: Math.max(160, size.y - 150)};
   }
 
   // -- labels: countries, rivers, protected areas (text nodes; lower-priority labels hidden on overlap) --
@@ -403,6 +401,7 @@
   }
 
   function declutter(state) {
+    var frame = state.map.getContainer().getBoundingClientRect();
     var kept = [], entries = state.entries.filter(function (e) {
       return e.labelLayer && state.map.hasLayer(e.labelLayer);
     });
@@ -413,7 +412,8 @@
         if (!node) { return; }
         node.style.visibility = "";
         var r = node.firstChild.getBoundingClientRect();
-        var clash = r.width === 0 || kept.some(function (k) {
+        var outside = r.left < frame.left || r.right > frame.right || r.top < frame.top || r.bottom > frame.bottom;
+        var clash = r.width === 0 || outside || kept.some(function (k) {
           return r.left < k.right + 4 && r.right + 4 > k.left && r.top < k.bottom + 2 && r.bottom + 2 > k.top;
         });
         if (clash) { node.style.visibility = "hidden"; } else { kept.push(r); }
@@ -421,7 +421,22 @@
     });
   }
 
-  // Moves the map (no animation) so that an open popup does not lie under the layer list and legend.
+  // Moves the map (no animation) so that an open popup lies inside the map, clear of the tool bars on
+  // the left, and not under the layer list and legend (Leaflet's own autoPan is animated and does not
+  // know the controls).
+  function fitPopup(state, popup) {
+    var node = popup.getElement();
+    if (!node || !state.map.hasLayer(popup)) { return; }
+    var m = state.map.getContainer().getBoundingClientRect(), p = node.getBoundingClientRect();
+    var dx = 0, dy = 0;
+    if (p.bottom > m.bottom - 24) { dy = p.bottom - (m.bottom - 24); }
+    if (p.top - dy < m.top + 60) { dy = p.top - (m.top + 60); }
+    if (p.right > m.right - 16) { dx = p.right - (m.right - 16); }
+    if (p.left - dx < m.left + 56) { dx = p.left - (m.left + 56); }
+    if (dx || dy) { state.map.panBy([dx, dy], {animate: false}); }
+    clearOfLegend(state, popup);
+  }
+
   function clearOfLegend(state, popup) {
     var node = popup.getElement(), box = state.layerBox;
     if (!node || !box || !state.map.hasLayer(popup)) { return; }
@@ -439,11 +454,8 @@
         state.reopenLayers = true;
         e.popup.update();
       }
-      if (map._panAnim && map._panAnim._inProgress) {
-        map.once("moveend", function () { clearOfLegend(state, e.popup); });
-      } else {
-        clearOfLegend(state, e.popup);
-      }
+      if (map._panAnim && map._panAnim._inProgress) { map._panAnim.stop(); }
+      fitPopup(state, e.popup);
     });
     state.map.on("popupclose", function () {
       if (state.reopenLayers) { state.reopenLayers = false; state.setLayersOpen(true); }
