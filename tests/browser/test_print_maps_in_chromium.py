@@ -1,10 +1,10 @@
 """Maps fit for print, on the bundled report in headless Chromium (network blocked).
 
-Popups of every layer of every map are opened (all of them, or the first, middle and last of a larger layer): no
-console error, the legend never overlaps it (bounding boxes), no popup value is squeezed to one letter a
-line. Labels of countries, rivers and protected areas are shown and do not overlap; habitat rasters sit
-above the range-state fill; other countries are grey land. Screenshots with a popup open go to
-build/screenshots/print-*.png.
+Popups of every layer of every map are opened (all of them, or the first, middle and last of a larger
+layer): no console error, the legend never overlaps it (bounding boxes), no popup value is squeezed to
+one letter a line. Labels of countries, rivers and protected areas are shown and do not overlap; habitat
+rasters sit above the range-state fill; other countries are grey land. Screenshots with a popup open go
+to build/screenshots/print-*.png.
 """
 
 from __future__ import annotations
