@@ -290,6 +290,9 @@ def test_countries_rivers_and_protected_areas_are_labelled_inside_their_shapes(m
         layer = layers[layer_id]
         points = shapely.points(label_points(layer))
         assert shapely.covers(layer.frame.geometry.values, points).all()
+    areas = layers["protected-areas"].frame.geometry.values
+    tops = label_points(layers["protected-areas"])[:, 1]
+    assert (tops == shapely.bounds(areas)[:, 3]).all() or len(areas) == 0  # above the area, not its centre
     rivers = layers["rivers"]
     near = shapely.distance(rivers.frame.geometry.values, shapely.points(label_points(rivers)))
     assert (near < 1e-6).all()

@@ -482,12 +482,20 @@ def label_points(layer: MapLayer) -> np.ndarray:
     """Where each feature's label goes, ``(n, 2)`` longitudes and latitudes.
 
     Polygons: a point inside the largest part (:func:`shapely.point_on_surface`, so a bent country's label
-    stays on it); lines: the middle of the longest part; points: the point.
+    stays on it), protected areas (``label_kind`` "area") at the northernmost vertex of the largest part;
+    lines: the middle of the longest part; points: the point.
     """
     out = np.zeros((len(layer.frame), 2))
     for i, geom in enumerate(layer.frame.geometry.values):
         parts = shapely.get_parts(geom)
-        if layer.style.geometry == "polygon":
+        if layer.style.geometry == "polygon" and layer.label_kind == "area":
+            # above the area, at its northernmost vertex: never its centre, which for an area drawn as a
+            # circle of its reported size around a population would be that population's position
+            ring = shapely.get_coordinates(
+                shapely.get_exterior_ring(parts[int(np.argmax(shapely.area(parts)))])
+            )
+            point = shapely.Point(ring[int(np.argmax(ring[:, 1]))])
+        elif layer.style.geometry == "polygon":
             point = shapely.point_on_surface(parts[int(np.argmax(shapely.area(parts)))])
         elif layer.style.geometry == "line":
             merged = shapely.line_merge(shapely.multilinestrings(parts)) if len(parts) > 1 else parts[0]
