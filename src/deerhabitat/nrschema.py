@@ -455,6 +455,11 @@ SECTIONS: tuple[Section, ...] = (
             _f("status", "code", "state of the measure", codes="measure-status"),
             _f("site_id", "text", "site concerned, if one"),
             _f("year", "year", "year (of start, or of the event)"),
+            _f(
+                "wp_action",
+                "text",
+                "Work Programme action it implements, if one (its id or number, e.g. HABITAT or 9.7)",
+            ),
             _SOURCE,
         ),
     ),

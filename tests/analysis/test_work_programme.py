@@ -197,3 +197,36 @@ def test_match_action(entry, expected):
 def test_progress_is_unchanged_for_the_same_status(status):
     assert progress(status, status) == "unchanged"
     assert progress("not-applicable", status) == "not-comparable"
+
+
+def test_measures_that_name_their_action_count_unless_the_report_says_otherwise():
+    # Tajikistan reports measures, not Work Programme entries: the measures that name an action are
+    # that action's status (ongoing = in progress); one completed before the period is no progress of it.
+    measures = [
+        {
+            "measure": "protected-area",
+            "description": "Reserve enlarged",
+            "status": "completed",
+            "year": 2022,
+            "wp_action": "2.1",
+            "source": "decree",
+        },
+        {
+            "measure": "water-management",
+            "description": "Canals",
+            "status": "completed",
+            "year": 2005,
+            "wp_action": "1.1",
+        },
+        {"measure": "awareness", "description": "Leaflets", "status": "ongoing"},
+    ]
+    tjk = {**record("TJK", 2020, 2023, []), "parsed": {"measures": measures}}
+    status = work_programme_status(CATALOGUE, pd.DataFrame([tjk]), states=STATES)
+    monitoring = cell(status, "A-2", "TJK")
+    assert (monitoring["status"], monitoring["cited"]) == ("completed", "decree")
+    assert "Reserve enlarged" in monitoring["comment"] and "from the measures" in monitoring["comment"]
+    assert list(status["country"]).count("TJK") == 1  # the 2005 canals and the leaflets add nothing
+    # the report's own Work Programme entry for the same action wins over its measures
+    both = {**tjk, "parsed": {"measures": measures, "work_programme": [wp("in-progress", "2.1")]}}
+    status = work_programme_status(CATALOGUE, pd.DataFrame([both]), states=STATES)
+    assert cell(status, "A-2", "TJK")["status"] == "in-progress"

@@ -97,6 +97,51 @@ def match_action(catalogue: pd.DataFrame, entry: dict[str, Any]) -> dict[str, An
     return next((r for r in rows if _norm(r["text"]) == wanted), None)
 
 
+MEASURE_TO_WP_STATUS = {"planned": "planned", "ongoing": "in-progress", "completed": "completed"}
+"""The Work Programme status a measure's status stands for (a measure with no status says nothing)."""
+
+
+def measure_entries(measures: Iterable[dict[str, Any]], *, since: int | None = None) -> list[dict[str, Any]]:
+    """Work Programme entries from the measures of a report that name the action they implement.
+
+    Of several measures naming one action, the most advanced status counts (completed over ongoing
+    over planned); the comment lists what was done. A measure completed before ``since`` (the first
+    year of the reporting period) is not progress of this period and is left out.
+
+    Examples
+    --------
+    >>> measure_entries(
+    ...     [
+    ...         {"measure": "water-management", "description": "Canals", "status": "completed",
+    ...          "wp_action": "HABITAT"},
+    ...         {"measure": "habitat-restoration", "description": "Replanting", "status": "ongoing",
+    ...          "wp_action": "HABITAT"},
+    ...         {"measure": "awareness", "description": "Leaflets", "status": "ongoing"},
+    ...     ]
+    ... )[0]["status"]
+    'completed'
+    >>> old = {"description": "Done", "status": "completed", "year": 2004, "wp_action": "X"}
+    >>> measure_entries([old], since=2020)
+    []
+    """
+    by_action: dict[str, dict[str, Any]] = {}
+    for measure in measures:
+        action, status = measure.get("wp_action"), MEASURE_TO_WP_STATUS.get(measure.get("status") or "")
+        if not action or status is None:
+            continue
+        year = measure.get("year")
+        if status == "completed" and since is not None and year is not None and int(year) < since:
+            continue
+        entry = by_action.setdefault(
+            _norm(action), {"action_id": str(action), "action": str(action), "status": status, "comment": []}
+        )
+        if STATUS_RANK.get(status, -1) > STATUS_RANK.get(entry["status"], -1):
+            entry["status"] = status
+        entry["comment"].append(str(measure.get("description") or measure.get("measure")))
+        entry.setdefault("source", measure.get("source"))
+    return [{**e, "comment": "; ".join(e["comment"]) + " (from the measures)"} for e in by_action.values()]
+
+
 def report_periods(reports: pd.DataFrame, extra: Iterable[Period] = ()) -> list[Period]:
     """Every reporting period: those of the reports kept and ``extra`` (the cycles), oldest first.
 
@@ -166,7 +211,11 @@ def work_programme_status(
         for (country, when), record in latest.items():
             if when != period:
                 continue
-            for entry in (record.get("parsed") or {}).get("work_programme") or []:
+            parsed = record.get("parsed") or {}
+            # Measures that name their action first, so the report's own Work Programme entries win.
+            measures = measure_entries(parsed.get("measures") or [], since=period[0])
+            entries = [*measures, *(parsed.get("work_programme") or [])]
+            for entry in entries:
                 row = match_action(catalogue, entry) or _uncatalogued(entry)
                 cells[(row["id"], country)] = _cell(period, row, country, record, entry)
         rows.extend(cells.values())
