@@ -19,7 +19,7 @@ from typing import Literal
 
 import pandas as pd
 
-from deerhabitat.schema import ORIGIN_CODES, PRESENCE_CODES, SEASONAL_CODES, LayerKind
+from deerhabitat.schema import ORIGIN_CODES, PRESENCE_CODES, SEASONAL_CODES, LayerKind, period_order
 
 GeometryKind = Literal["polygon", "line", "point"]
 
@@ -200,7 +200,7 @@ def range_style(periods: Iterable[str]) -> LayerStyle:
     >>> [s.label for s in range_style(["2020", "historical", "2002"]).legend()]
     ['Historical range', 'Range 2002', 'Range 2020']
     """
-    ordered = sorted(set(map(str, periods)), key=_period_key)
+    ordered = period_order(periods)
     current = [p for p in ordered if p.lower() != "historical"]
     categories = []
     for period in ordered:
@@ -220,13 +220,6 @@ def range_style(periods: Iterable[str]) -> LayerStyle:
     return LayerStyle(
         "polygon", DEFAULT_STYLES[LayerKind.RANGES].symbol, field="period", categories=tuple(categories)
     )
-
-
-def _period_key(period: str) -> tuple[int, str]:
-    text = str(period)
-    if text.lower() == "historical":
-        return (0, text)
-    return (1, text.zfill(12))
 
 
 COVERAGE_CLASSES = (
