@@ -4,7 +4,7 @@ PY      := $(VENV)/bin/python
 STAMP   := $(VENV)/.installed-$(shell cat pyproject.toml constraints.txt | sha256sum | cut -c1-12)
 SUDO    := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: report test install data chromium qgis benchmarks clean
+.PHONY: report test lint install data chromium qgis benchmarks clean
 
 $(STAMP): pyproject.toml constraints.txt
 	@test -x $(PY) || python3 -m venv $(VENV)
@@ -19,10 +19,17 @@ install: $(STAMP)
 report: $(STAMP)
 	$(VENV)/bin/deerhabitat report
 
-## The whole test suite (installs Debian's chromium for the browser tests, and QGIS for the QGIS client
-## tests, when they are missing)
-test: $(STAMP) chromium qgis
+## The whole test suite, after `lint` (installs Debian's chromium for the browser tests, and QGIS for the QGIS
+## client tests, when they are missing)
+test: $(STAMP) lint chromium qgis
 	$(PY) -m pytest
+
+## The project's conventions: ruff (lint and format) and mypy on src/, with the versions pinned in
+## constraints.txt (test extra); settings in pyproject.toml
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
 
 chromium:
 	@command -v chromium >/dev/null 2>&1 || { $(SUDO) apt-get update -qq && \
