@@ -215,7 +215,8 @@ class WebMap:
         ``extent``, else every layer but the base, else the base.
         """
         if self.extent is not None:
-            return tuple(round(float(v), 4) for v in self.extent)
+            west, south, east, north = (round(float(v), 4) for v in self.extent)
+            return (west, south, east, north)
         boxes = [
             _layer_bounds(layer)
             for layer in self.layers
@@ -235,7 +236,12 @@ class WebMap:
         arr = np.array(boxes)
         west, south, east, north = arr[:, 0].min(), arr[:, 1].min(), arr[:, 2].max(), arr[:, 3].max()
         pad = 0.05 if (east - west) < 0.1 and (north - south) < 0.1 else 0.0
-        return tuple(round(float(v), 4) for v in (west - pad, south - pad, east + pad, north + pad))
+        return (
+            round(float(west - pad), 4),
+            round(float(south - pad), 4),
+            round(float(east + pad), 4),
+            round(float(north + pad), 4),
+        )
 
 
 def _layer_bounds(layer: MapLayer | RasterLayer) -> tuple[float, float, float, float] | None:
@@ -245,7 +251,8 @@ def _layer_bounds(layer: MapLayer | RasterLayer) -> tuple[float, float, float, f
     geoms = geoms[~(shapely.is_missing(geoms) | shapely.is_empty(geoms))]
     if len(geoms) == 0:
         return None
-    return tuple(float(v) for v in shapely.total_bounds(geoms))
+    minx, miny, maxx, maxy = (float(v) for v in shapely.total_bounds(geoms))
+    return (minx, miny, maxx, maxy)
 
 
 # -- encoding --------------------------------------------------------------------------------------

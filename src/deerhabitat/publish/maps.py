@@ -32,6 +32,7 @@ from dataclasses import replace
 from functools import cache
 from importlib import resources
 from pathlib import Path
+from typing import SupportsFloat
 
 import geopandas as gpd
 import pandas as pd
@@ -317,8 +318,10 @@ def _drop_none(layers: Sequence[MapLayer | RasterLayer | None]) -> tuple[MapLaye
 
 
 def build_overview_map(data: PublishData) -> WebMap:
-    """All layers: range states, rivers, ranges by period, protected areas, sites with their latest count,
-    releases and habitat (those two hidden at first).
+    """The overview map: every layer of the store.
+
+    Range states, rivers, ranges by period, protected areas, sites with their latest count, releases and
+    habitat (those two hidden at first).
     """
     layers = [
         _range_states_layer(data),
@@ -342,6 +345,8 @@ def build_overview_map(data: PublishData) -> WebMap:
 def build_state_map(data: PublishData, iso3: str) -> WebMap:
     """One range state: its sites, protected areas, ranges and releases, with its neighbours as context."""
     states = data.layer(LayerKind.RANGE_STATES)
+    if states is None:
+        raise ValueError(f"the map of range state {iso3!r} needs the range-states layer, which is empty")
     state = states[states["iso3"].astype(str) == iso3]
     outline = shapely.union_all(state.geometry.values)
     name = str(state["name"].iloc[0])
@@ -592,7 +597,7 @@ def build_coverage_map(data: PublishData) -> WebMap | None:
 
 
 def build_habitat_map(data: PublishData) -> WebMap | None:
-    """Habitat rasters (opacity slider) and candidate reintroduction sites, over ranges and protected areas."""
+    """Habitat rasters (opacity slider) and candidate reintroduction sites over ranges and protected areas."""
     habitat = _habitat_layers(data, visible=True)
     if not habitat:
         return None
@@ -677,11 +682,13 @@ CORRIDOR_END_FIELDS = (
 
 
 def _percent(value: object) -> float | None:
-    return None if value is None or pd.isna(value) else 100.0 * float(value)  # type: ignore[arg-type]
+    if value is None or pd.isna(value) or not isinstance(value, SupportsFloat):
+        return None
+    return 100.0 * float(value)
 
 
 def _yes_no(value: object) -> str | None:
-    return None if value is None or value is pd.NA or pd.isna(value) else ("yes" if bool(value) else "no")  # type: ignore[arg-type]
+    return None if value is None or value is pd.NA or pd.isna(value) else ("yes" if bool(value) else "no")
 
 
 def _corridor_frame(frame: pd.DataFrame, names: dict[str, str]) -> pd.DataFrame:

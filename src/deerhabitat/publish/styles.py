@@ -314,8 +314,9 @@ def _nice_at_most(value: float) -> int:
 
 
 def size_legend_values(max_count: float) -> tuple[int, ...]:
-    """Up to three round reference counts for a proportional-symbol legend: about the largest, a third
-    and a fifteenth of it, each rounded down to 1, 2 or 5 times a power of ten.
+    """Up to three round reference counts for a proportional-symbol legend.
+
+    About the largest, a third and a fifteenth of it, each rounded down to 1, 2 or 5 times a power of ten.
 
     Examples
     --------
