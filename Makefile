@@ -55,6 +55,8 @@ benchmarks: $(STAMP) chromium
 	$(PY) benchmarks/bench_join.py
 	$(PY) benchmarks/bench_maps.py
 	$(PY) benchmarks/bench_aoh.py
+	$(PY) benchmarks/bench_corridors.py
+	$(PY) benchmarks/bench_report.py
 
 clean:
 	rm -rf maps build dist .pytest_cache
