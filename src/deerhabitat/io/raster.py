@@ -34,7 +34,7 @@ import pandas as pd
 import pyproj
 from affine import Affine
 
-from deerhabitat.crs import parse_crs
+from deerhabitat.crs import describe_crs, parse_crs
 from deerhabitat.errors import CRSError, InputFileError
 from deerhabitat.io.store import RasterRecord, file_sha256
 
@@ -116,7 +116,7 @@ class RasterInfo:
         )
         return {
             "path": str(self.path),
-            "crs_name": self.crs.name,
+            "crs_name": describe_crs(self.crs),
             "crs": self.crs.to_wkt(),
             "width": self.width,
             "height": self.height,
@@ -501,7 +501,7 @@ def raster_record(info: RasterInfo, role: str, *, command: str = "") -> RasterRe
         role=role,
         path=str(info.path.resolve()),
         sha256=file_sha256(info.path),
-        crs_name=info.crs.name,
+        crs_name=describe_crs(info.crs),
         crs_wkt=info.crs.to_wkt(),
         width=info.width,
         height=info.height,

@@ -51,7 +51,7 @@ from deerhabitat.analysis.habitat.corridors import (
     population_cells,
     wild_populations,
 )
-from deerhabitat.crs import is_equal_area
+from deerhabitat.crs import describe_crs, is_equal_area
 from deerhabitat.errors import AnalysisError, ConfigError, InputFileError
 from deerhabitat.io import file_sha256
 from deerhabitat.io.csv_safe import write_frame_csv
@@ -285,8 +285,8 @@ def _registered_suitability(db: StoreSource) -> Path:
 def _grid(info: RasterInfo, db: StoreSource) -> Grid:
     if not is_equal_area(info.crs):
         raise AnalysisError(
-            f"the raster {str(info.path)!r} is in {info.crs.name!r}, which is not an equal-area CRS; "
-            f"corridor lengths and areas are measured on an equal-area grid. Warp it first, e.g. "
+            f"the raster {str(info.path)!r} is in {describe_crs(info.crs)!r}, which is not an equal-area "
+            f"CRS; corridor lengths and areas are measured on an equal-area grid. Warp it first, e.g. "
             f"`gdalwarp -t_srs '{db.config.analysis_crs}' -tr 1000 1000 in.tif out.tif`."
         )
     return Grid(info.transform, info.width, info.height, info.crs)

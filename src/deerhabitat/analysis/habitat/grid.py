@@ -16,6 +16,7 @@ import pyproj
 import shapely
 from affine import Affine
 
+from deerhabitat.crs import describe_crs
 from deerhabitat.errors import AnalysisError
 
 DEFAULT_BLOCK_SIZE = 2048
@@ -134,6 +135,6 @@ class Grid:
             "height": self.height,
             "transform": list(self.transform)[:6],
             "crs": self.crs.to_wkt(),
-            "crs_name": self.crs.name,
+            "crs_name": describe_crs(self.crs),
             "bounds": list(self.bounds),
         }

@@ -21,7 +21,7 @@ import shapely
 from shapely.geometry.base import BaseGeometry
 
 from deerhabitat.analysis.habitat.grid import Grid
-from deerhabitat.crs import is_equal_area, require_equal_area
+from deerhabitat.crs import describe_crs, is_equal_area, require_equal_area
 from deerhabitat.errors import AnalysisError
 from deerhabitat.units import M2_PER_KM2
 
@@ -141,8 +141,9 @@ def _projected_pixel_areas(grid: Grid, area_crs: pyproj.CRS) -> np.ndarray:
     px, py = transformer.transform(cx, cy)
     if not (np.all(np.isfinite(px)) and np.all(np.isfinite(py))):
         raise AnalysisError(
-            f"some pixel corners of the {grid.crs.name!r} grid cannot be projected to the analysis CRS "
-            f"{area_crs.name!r}, so their areas are unknown; clip the raster to the study region first."
+            f"some pixel corners of the {describe_crs(grid.crs)!r} grid cannot be projected to the "
+            f"analysis CRS {describe_crs(area_crs)!r}, so their areas are unknown; clip the raster to the "
+            f"study region first."
         )
     # Quadrilateral ul, ur, lr, ll: area = |AC x BD| / 2 with diagonals AC = lr - ul and BD = ll - ur.
     acx, acy = px[1:, 1:] - px[:-1, :-1], py[1:, 1:] - py[:-1, :-1]
