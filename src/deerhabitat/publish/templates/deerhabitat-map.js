@@ -873,7 +873,9 @@
     } else {
       return;
     }
-    new L.Control.MiniMap(layer, {position: "bottomright", toggleDisplay: true, width: 140, height: 140,
+    // Starts folded to its button: open, it would cover the foot of the layer list and legend.
+    new L.Control.MiniMap(layer, {position: "bottomright", toggleDisplay: true, minimized: true,
+                                  width: 140, height: 140,
                                   zoomLevelOffset: -5, aimingRectOptions: {color: "#d7301f", weight: 1,
                                   interactive: false}, shadowRectOptions: {interactive: false},
                                   strings: {hideText: "Hide the overview", showText: "Show the overview"}})
