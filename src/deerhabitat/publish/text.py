@@ -172,6 +172,13 @@ ENGLISH: Mapping[str, str] = {
     "count).",
     # methods
     "methods.generalised": "Generalised positions (public edition): {method}",
+    "methods.totals": "Wild animals are the counts of wild populations; captive animals are reported apart. "
+    "For each year, every site contributes its latest count of that year or of the {years} years before it "
+    "(an earlier count is carried forward and marked as such). A national figure, which stands for all of a "
+    "country's populations, is not added to the site counts of that country: the country total is the "
+    "national figure when it is at least the sum of the site counts, otherwise that sum. Of several counts "
+    "of one site in one year, the latest is used. The range-wide total of a year is the sum of the country "
+    "totals; only years with at least one count made that year are shown.",
     "methods.areas": "Areas are computed in the store's equal-area analysis CRS ({crs}); protected areas are "
     "dissolved first, so overlapping areas count once.",
     "methods.maps": "Maps use Web Mercator for display only; every page opens from disk with no network "

@@ -15,7 +15,6 @@ from pathlib import Path
 
 import pandas as pd
 
-from deerhabitat import analysis as an
 from deerhabitat.errors import ConfigError, InputFileError, PublishError
 from deerhabitat.io.csv_safe import csv_text
 from deerhabitat.io.store import REPORT_TEXT_NAMES
@@ -23,7 +22,7 @@ from deerhabitat.progress import task, track
 from deerhabitat.publish import Basemap, Profile, build_maps, render_report
 from deerhabitat.publish.document import DocumentText, build_document
 from deerhabitat.publish.report_page import Report
-from deerhabitat.publish.text import CATALOGUES, language
+from deerhabitat.publish.text import CATALOGUES, language, message
 from deerhabitat.workflows.maps import (
     DEFAULT_DPI,
     DEFAULT_OUT,
@@ -202,7 +201,7 @@ def _document_text(publication: Publication) -> DocumentText:
     config = publication.data.config
     return DocumentText(
         store_name=publication.snapshot.path.name,
-        totals_rule=an.totals_rule(config.stale_after_years),
+        totals_rule=message("methods.totals", years=config.stale_after_years),
         reference=published_totals(config.scientific_name),
         background=background_text(config.scientific_name),
         conclusions=publication.snapshot.texts.get("conclusions"),
