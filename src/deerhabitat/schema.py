@@ -318,15 +318,20 @@ SPECS: Mapping[LayerKind, LayerSpec] = {
 
 
 def period_order(periods: Iterable[object]) -> list[str]:
-    """Sort range periods: names that are not years first (``historical``), then years ascending.
+    """Sort range periods: ``historical`` first, then other names that are not years, then years ascending.
 
     Examples
     --------
-    >>> period_order(["2020", "historical", "2002", "2020"])
-    ['historical', '2002', '2020']
+    >>> period_order(["2020", "historical", "2002", "2020", "1990s"])
+    ['historical', '1990s', '2002', '2020']
     """
-    unique = {str(p) for p in periods}
-    return sorted(unique, key=lambda p: (1, int(p), p) if p.strip().isdigit() else (0, 0, p.lower()))
+
+    def key(period: str) -> tuple[int, int, str]:
+        if period.strip().isdigit():
+            return (2, int(period), period)
+        return (0 if period.strip().lower() == "historical" else 1, 0, period.lower())
+
+    return sorted({str(p) for p in periods}, key=key)
 
 
 def latest_period(periods: Iterable[object]) -> str | None:

@@ -272,3 +272,11 @@ def test_specs_cover_every_kind_with_id_first_and_source():
         assert spec.columns[0].name == spec.id_column
         assert spec.kind is kind
         assert kind in (LayerKind.RANGE_STATES, LayerKind.RIVERS) or "source" in spec.column_names
+
+
+def test_period_order_puts_historical_first_then_other_names_then_years():
+    from deerhabitat.schema import latest_period, period_order
+
+    periods = ["2020", '2002 <b>"&', "Historical", "2002", "1990s", "2020"]
+    assert period_order(periods) == ["Historical", "1990s", '2002 <b>"&', "2002", "2020"]
+    assert latest_period(periods) == "2020"
