@@ -52,10 +52,11 @@ from deerhabitat.analysis.habitat.corridors import (
     wild_populations,
 )
 from deerhabitat.crs import describe_crs, is_equal_area
-from deerhabitat.errors import AnalysisError, ConfigError, InputFileError
+from deerhabitat.errors import AnalysisError, InputFileError
 from deerhabitat.io import file_sha256
 from deerhabitat.io.csv_safe import write_frame_csv
 from deerhabitat.io.raster import RasterInfo, raster_record, read_raster, read_raster_info, write_raster
+from deerhabitat.io.toml_file import read_toml
 from deerhabitat.io.vector import write_gpkg_layers
 from deerhabitat.progress import task
 from deerhabitat.publish.generalise import Profile, snap_to_cell_centres
@@ -220,19 +221,7 @@ def _config(
 
 
 def _read_toml(path: str | os.PathLike) -> dict:
-    try:
-        with open(path, "rb") as fh:
-            return tomllib.load(fh)
-    except FileNotFoundError:
-        raise InputFileError(
-            f"the transform file {str(path)!r} does not exist; give a TOML file laid out like the bundled "
-            f"corridors.toml."
-        ) from None
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError, OSError) as exc:
-        raise ConfigError(
-            f"the transform file {str(path)!r} is not valid TOML ({exc}); fix it, starting from a copy of "
-            f"the bundled corridors.toml."
-        ) from exc
+    return read_toml(path, what="transform", template="corridors.toml")
 
 
 def _surface(

@@ -79,6 +79,7 @@ from deerhabitat.io.raster import (
 )
 from deerhabitat.io.snapshot import StoreSnapshot
 from deerhabitat.io.store import StoreWriter
+from deerhabitat.io.toml_file import read_toml
 from deerhabitat.io.vector import write_vector
 from deerhabitat.progress import task
 from deerhabitat.schema import LayerKind, latest_period, period_order
@@ -485,19 +486,7 @@ def _model(weights: str | os.PathLike | None) -> tuple[SuitabilityModel, dict | 
 
 
 def _read_toml(path: str | os.PathLike) -> dict:
-    try:
-        with open(path, "rb") as fh:
-            return tomllib.load(fh)
-    except FileNotFoundError:
-        raise InputFileError(
-            f"the weights file {str(path)!r} does not exist; give a TOML file laid out like "
-            f"the bundled suitability.toml."
-        ) from None
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError, OSError) as exc:
-        raise ConfigError(
-            f"the weights file {str(path)!r} is not valid TOML ({exc}); fix it, starting from "
-            f"a copy of the bundled suitability.toml."
-        ) from exc
+    return read_toml(path, what="weights", template="suitability.toml")
 
 
 def _continuous_inputs(
