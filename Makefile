@@ -4,7 +4,7 @@ PY      := $(VENV)/bin/python
 STAMP   := $(VENV)/.installed-$(shell cat pyproject.toml constraints.txt | sha256sum | cut -c1-12)
 SUDO    := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: report test lint install data chromium qgis benchmarks clean
+.PHONY: report test lint install data chromium qgis postgis benchmarks clean
 
 $(STAMP): pyproject.toml constraints.txt
 	@test -x $(PY) || python3 -m venv $(VENV)
@@ -19,9 +19,9 @@ install: $(STAMP)
 report: $(STAMP)
 	$(VENV)/bin/deerhabitat report
 
-## The whole test suite, after `lint` (installs Debian's chromium for the browser tests, and QGIS for the QGIS
-## client tests, when they are missing)
-test: $(STAMP) lint chromium qgis
+## The whole test suite, after `lint` (installs Debian's chromium for the browser tests, QGIS for the QGIS
+## client tests and PostgreSQL with PostGIS for the PostGIS store tests, when they are missing)
+test: $(STAMP) lint chromium qgis postgis
 	$(PY) -m pytest
 
 ## The project's conventions: ruff (lint and format) and mypy on src/, with the versions pinned in
@@ -43,6 +43,17 @@ qgis:
 	  { $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq \
 	    python3-qgis qgis-providers >/dev/null; } || \
 	  echo "Note: QGIS could not be installed; the QGIS client tests (tests/qgis) will be skipped."; }
+
+## Debian's PostgreSQL and PostGIS (postgresql, postgresql-postgis: PostGIS for Debian's default PostgreSQL,
+## postgresql-15-postgis-3 on Debian 12) for the PostGIS tests, which run a throwaway cluster in a temporary
+## folder (tests/postgis/pg_cluster.py; no system service is used). A failed install only prints a note: those
+## tests then skip and say why.
+postgis:
+	@ls /usr/share/postgresql/*/extension/postgis.control >/dev/null 2>&1 || { \
+	  echo "Installing Debian's PostgreSQL and PostGIS (postgresql postgresql-postgis, about 20 s)..."; \
+	  { $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq \
+	    postgresql postgresql-postgis >/dev/null; } || \
+	  echo "Note: PostGIS could not be installed; the PostGIS store tests will be skipped."; }
 
 ## Rebuild the bundled store, its sample rasters and national reports from data/ (see data/README.md)
 data: $(STAMP)

@@ -11,6 +11,11 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 
+# The throwaway PostgreSQL + PostGIS cluster of tests/postgis/pg_cluster.py, for every test folder: fixtures
+# ``postgis_cluster`` (session) and ``postgis_url`` (a fresh database per test).
+sys.path.insert(0, str(Path(__file__).resolve().parent / "postgis"))
+pytest_plugins = ("pg_cluster",)
+
 
 def pytest_report_header(config):
     import geopandas
