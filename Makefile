@@ -4,7 +4,7 @@ PY      := $(VENV)/bin/python
 STAMP   := $(VENV)/.installed-$(shell cat pyproject.toml constraints.txt | sha256sum | cut -c1-12)
 SUDO    := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: report test lint install data chromium qgis postgis benchmarks clean
+.PHONY: report test lint install data chromium qgis postgis benchmarks po po-check clean
 
 $(STAMP): pyproject.toml constraints.txt
 	@test -x $(PY) || python3 -m venv $(VENV)
@@ -54,6 +54,14 @@ postgis:
 	  { $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq \
 	    postgresql postgresql-postgis >/dev/null; } || \
 	  echo "Note: PostGIS could not be installed; the PostGIS store tests will be skipped."; }
+
+## Translations: write every .po file of src/deerhabitat/locale from the English catalogues (new keys empty,
+## changed English marked fuzzy, removed keys dropped); `make po-check` lists what is left to translate
+po: $(STAMP)
+	$(PY) -m deerhabitat.i18n update
+
+po-check: $(STAMP)
+	$(PY) -m deerhabitat.i18n check
 
 ## Rebuild the bundled store, its sample rasters and national reports from data/ (see data/README.md)
 data: $(STAMP)

@@ -5,7 +5,18 @@ from __future__ import annotations
 import subprocess
 import sys
 
-HEAVY = ("pandas", "geopandas", "numpy", "shapely", "pyproj", "rasterio", "matplotlib", "folium", "tqdm")
+HEAVY = (
+    "pandas",
+    "geopandas",
+    "numpy",
+    "shapely",
+    "pyproj",
+    "rasterio",
+    "matplotlib",
+    "folium",
+    "tqdm",
+    "babel",
+)
 
 
 def loaded_after(args: list[str]) -> set[str]:

@@ -63,25 +63,27 @@ def test_an_output_folder_that_is_a_file_is_refused_with_one_clear_message(tmp_p
 
 
 def test_a_translation_catalogue_changes_the_report_text_and_falls_back_to_english(tmp_path, monkeypatch):
-    from deerhabitat.publish import text
+    from deerhabitat import i18n
 
-    monkeypatch.setitem(text.CATALOGUES, "ru", {"section.gaps": "Пробелы", "value.missing": "нет"})
+    monkeypatch.setitem(i18n.translations("ru", "report"), "section.gaps", "Пробелы")
+    monkeypatch.setitem(i18n.translations("ru", "report"), "value.missing", "нет")
+    monkeypatch.delitem(i18n.translations("ru", "report"), "section.summary", raising=False)
     store = tmp_path / "empty.gpkg"
     init(store)
     out = report(store=store, out=tmp_path / "maps", dpi=50, lang="ru").out
     page = (out / "index.html").read_text(encoding="utf-8")
     assert '<html lang="ru">' in page and "<h2>Пробелы</h2>" in page
-    assert "<h2>Executive summary</h2>" in page  # not translated yet: English
+    assert "<h2>Executive summary</h2>" in page  # not translated: English
     assert "<td>нет</td>" in page
-    assert text.current_language() == "en"  # the language is set only while the report is built
+    assert i18n.current_language() == "en"  # the language is set only while the report is built
 
 
 def test_an_unknown_language_is_refused_before_anything_is_written(tmp_path, run_cli):
     result = run_cli("report", "--lang", "xx", "--out", tmp_path / "maps")
     assert result.exit_code == 1
     assert result.stderr.strip() == (
-        "Error: no report text in the language 'xx'; the report is available in: en; pass one of them with "
-        "--lang (a translation is a catalogue in deerhabitat.publish.text)"
+        "Error: no report text in the language 'xx'; the report is available in: en, ru; pass one of them "
+        "with --lang (a translation is a set of .po files in deerhabitat/locale)"
     )
     assert not (tmp_path / "maps").exists()
 

@@ -19,7 +19,7 @@ from deerhabitat.cli.options import profile_opt, store_opt
     default="en",
     show_default=True,
     metavar="CODE",
-    help="Language of the report's text (a catalogue of deerhabitat.publish.text; English is built in).",
+    help="Language of the report's text: en (English) or ru (Russian).",
 )
 def report_command(store: str | None, out: str, profile: str, dpi: int, basemap: str, lang: str) -> None:
     """Build the Overview Report into OUT/index.html, with every map, its images and the tables as CSV.

@@ -1,9 +1,9 @@
-"""Every user-visible string of the Overview Report, keyed by message id, one catalogue per language.
+"""Every user-visible string of the Overview Report, in English, keyed by message id: the "report" domain.
 
-The report's Python code and its template look strings up with :func:`message` (``t`` in the
-template); nothing user-visible is written inline. A translation (Russian is the working language of
-most range states) is one more catalogue in :data:`CATALOGUES` with the same keys; a key missing from
-a translation falls back to English. Placeholders use :meth:`str.format` names (``{year}``).
+The report's Python code and its template look strings up with :func:`deerhabitat.i18n.message` (``t``
+in the template; re-exported here); nothing user-visible is written inline. Translations are gettext files,
+``deerhabitat/locale/<lang>/LC_MESSAGES/report.po`` (see :mod:`deerhabitat.i18n`); a key with no translation
+falls back to English. Placeholders use :meth:`str.format` names (``{year}``).
 
 Examples
 --------
@@ -13,9 +13,11 @@ Examples
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import Iterator, Mapping
-from contextvars import ContextVar
+from collections.abc import Mapping
+
+from deerhabitat.i18n import current_language, language, message
+
+__all__ = ["ENGLISH", "current_language", "language", "message"]
 
 ENGLISH: Mapping[str, str] = {
     # page
@@ -409,70 +411,3 @@ ENGLISH: Mapping[str, str] = {
     "value.report_of": "{period} v{version}",
 }
 """The English catalogue: the reference every other catalogue translates."""
-
-CATALOGUES: Mapping[str, Mapping[str, str]] = {"en": ENGLISH}
-"""Catalogues by language code; add ``"ru": RUSSIAN`` with the same keys to translate the report."""
-
-
-_LANGUAGE: ContextVar[str] = ContextVar("deerhabitat_report_language", default="en")
-
-
-@contextlib.contextmanager
-def language(lang: str) -> Iterator[str]:
-    """Make ``lang`` the default language of :func:`message` inside the ``with`` block.
-
-    Parameters
-    ----------
-    lang : str
-        A language code of :data:`CATALOGUES`.
-
-    Raises
-    ------
-    KeyError
-        If there is no catalogue for ``lang`` (the workflow checks it first and raises a PublishError).
-    """
-    if lang not in CATALOGUES:
-        raise KeyError(
-            f"no report catalogue for language {lang!r}; available: {', '.join(sorted(CATALOGUES))}"
-        )
-    token = _LANGUAGE.set(lang)
-    try:
-        yield lang
-    finally:
-        _LANGUAGE.reset(token)
-
-
-def current_language() -> str:
-    """The language :func:`message` uses by default (set with :func:`language`)."""
-    return _LANGUAGE.get()
-
-
-def message(key: str, /, *, lang: str | None = None, **values: object) -> str:
-    """The text of message ``key`` in ``lang``, placeholders filled from ``values``.
-
-    Parameters
-    ----------
-    key : str
-        Message id, e.g. ``"section.gaps"``.
-    lang : str, optional
-        Language code of :data:`CATALOGUES` (default: the one set by :func:`language`, else English);
-        a key the catalogue lacks falls back to English.
-    **values
-        Values of the message's placeholders.
-
-    Returns
-    -------
-    str
-
-    Raises
-    ------
-    KeyError
-        If no catalogue has the key (a bug: every key used must be in :data:`ENGLISH`).
-    """
-    catalogue = CATALOGUES.get(lang or _LANGUAGE.get(), ENGLISH)
-    template = catalogue.get(key, ENGLISH.get(key))
-    if template is None:
-        raise KeyError(
-            f"no message {key!r} in the report catalogue; add it to deerhabitat.publish.text.ENGLISH"
-        )
-    return template.format(**values) if values else template

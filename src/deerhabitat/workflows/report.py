@@ -16,13 +16,13 @@ from pathlib import Path
 import pandas as pd
 
 from deerhabitat.errors import ConfigError, InputFileError, PublishError
+from deerhabitat.i18n import LANGUAGES, language, message
 from deerhabitat.io.csv_safe import csv_text
 from deerhabitat.io.store import REPORT_TEXT_NAMES
 from deerhabitat.progress import task, track
 from deerhabitat.publish import Basemap, Profile, build_maps, render_report
 from deerhabitat.publish.document import DocumentText, build_document
 from deerhabitat.publish.report_page import Report
-from deerhabitat.publish.text import CATALOGUES, language, message
 from deerhabitat.workflows.maps import (
     DEFAULT_DPI,
     DEFAULT_OUT,
@@ -188,12 +188,11 @@ def report_text_set(name: str, path: str | os.PathLike, *, store: str | os.PathL
 
 def check_language(lang: str) -> str:
     """``lang`` if the report has a catalogue for it, else a :class:`PublishError` listing the languages."""
-    if lang in CATALOGUES:
+    if lang in LANGUAGES:
         return lang
     raise PublishError(
-        f"no report text in the language {lang!r}; the report is available in: "
-        f"{', '.join(sorted(CATALOGUES))}; "
-        f"pass one of them with --lang (a translation is a catalogue in deerhabitat.publish.text)"
+        f"no report text in the language {lang!r}; the report is available in: {', '.join(LANGUAGES)}; "
+        f"pass one of them with --lang (a translation is a set of .po files in deerhabitat/locale)"
     )
 
 
