@@ -15,9 +15,16 @@ Ranges (:mod:`~deerhabitat.analysis.ranges`): :func:`dissolve_ranges`, :func:`ra
 :func:`extent_of_occurrence_km2`, :func:`area_of_occupancy`. Reintroductions:
 :func:`reintroduction_outcomes`, :func:`reintroduction_rule`. Gaps: :func:`conservation_gaps`.
 Projection into the analysis CRS with geodesic edges: :func:`to_analysis_crs`, :func:`project_layers`.
+
+Occurrence records (:mod:`~deerhabitat.analysis.occurrence_summary`, :mod:`~deerhabitat.analysis.home_range`,
+:mod:`~deerhabitat.analysis.habitat_use`): :class:`OccurrenceTally` (per year by country, protected area and
+range period, batch by batch), :func:`home_range_table` (95 % MCP and KDE per animal, areas only),
+:func:`boyce_index` and :class:`PrevalenceTally` (habitat use against a suitability or AOH raster).
 """
 
 from deerhabitat.analysis.gaps import ConservationGaps, conservation_gaps
+from deerhabitat.analysis.habitat_use import PrevalenceTally, boyce_index
+from deerhabitat.analysis.home_range import home_range_table, home_ranges
 from deerhabitat.analysis.join import covered_mask, points_in_polygons
 from deerhabitat.analysis.occurrence import (
     AOO_CELL_M,
@@ -25,6 +32,7 @@ from deerhabitat.analysis.occurrence import (
     eoo_aoo_by_year,
     extent_of_occurrence_km2,
 )
+from deerhabitat.analysis.occurrence_summary import OccurrenceTally, OccurrenceZones
 from deerhabitat.analysis.population import (
     PopulationTotals,
     captive_by_year,
@@ -54,8 +62,12 @@ __all__ = [
     "ALL",
     "AOO_CELL_M",
     "ConservationGaps",
+    "OccurrenceTally",
+    "OccurrenceZones",
     "PopulationTotals",
+    "PrevalenceTally",
     "area_of_occupancy",
+    "boyce_index",
     "captive_by_year",
     "carried_counts",
     "clean_protected_areas",
@@ -69,6 +81,8 @@ __all__ = [
     "eoo_aoo_by_year",
     "extent_of_occurrence_km2",
     "growth_rate_per_year",
+    "home_range_table",
+    "home_ranges",
     "period_order",
     "points_in_polygons",
     "population_totals",
