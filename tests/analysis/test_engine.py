@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 import pytest
 import shapely
@@ -11,7 +12,7 @@ from hypothesis import strategies as st
 
 from deerhabitat.analysis.engine import EngineOptions, count_points_in_polygons
 from deerhabitat.errors import AnalysisError, InputFileError
-from deerhabitat.io.geoparquet import open_points, write_points
+from deerhabitat.io.geoparquet import open_points, point_partitions, write_points
 
 CRS = "EPSG:3857"
 
@@ -93,8 +94,11 @@ def test_edges_vertices_holes_and_overlaps_match_sjoin(edge_case, tmp_path):
     write_points(points, tmp_path / "pts", partitions=3)
     lazy = open_points(tmp_path / "pts", columns=["date"])
     assert lazy.npartitions == 3
+    arrays = point_partitions(tmp_path / "pts")
+    assert len(arrays.readers) == 3
     for options in (EngineOptions(), EngineOptions(workers=2)):
         pd.testing.assert_frame_equal(count_points_in_polygons(lazy, polygons, options=options), expected)
+        pd.testing.assert_frame_equal(count_points_in_polygons(arrays, polygons, options=options), expected)
 
 
 def test_without_years_and_with_integer_years(edge_case):
@@ -137,9 +141,10 @@ def test_any_partitioning_gives_the_sjoin_counts(tmp_path_factory, xy, boxes, pa
     if len(points):
         folder = tmp_path_factory.mktemp("pts")
         write_points(points, folder, partitions=partitions)
-        got = count_points_in_polygons(
-            open_points(folder, ["date"]), polygons, options=EngineOptions(workers=workers)
-        )
+        options = EngineOptions(workers=workers)
+        got = count_points_in_polygons(open_points(folder, ["date"]), polygons, options=options)
+        pd.testing.assert_frame_equal(got, expected)
+        got = count_points_in_polygons(point_partitions(folder), polygons, options=options)
         pd.testing.assert_frame_equal(got, expected)
 
 
@@ -152,6 +157,26 @@ def test_partitions_skip_polygons_far_from_them(tmp_path):
     polygons = gpd.GeoSeries([shapely.box(-1, -1, 2, 2), shapely.box(999, 999, 1002, 1002)], crs=CRS)
     got = count_points_in_polygons(lazy, polygons, options=EngineOptions(workers=2))
     assert got["count"].tolist() == [2, 2]
+    arrays = point_partitions(tmp_path)
+    assert arrays.extents == ((0.0, 0.0, 1.0, 1.0), (1000.0, 1000.0, 1001.0, 1001.0))
+    assert count_points_in_polygons(arrays, polygons)["count"].tolist() == [2, 2]
+
+
+def test_point_arrays_from_wkb_and_from_native_point_encoding(tmp_path):
+    points = points_frame([(1.5, 2.5), None, (3, 4)], ["2020-01-01", "2021-05-05", None])
+    points.to_parquet(tmp_path / "wkb.parquet")
+    points.to_parquet(tmp_path / "native.parquet", geometry_encoding="geoarrow")
+    for name in ("wkb", "native"):
+        (reader,) = point_partitions(tmp_path / f"{name}.parquet").readers
+        x, y, year = reader()
+        np.testing.assert_array_equal(x, [1.5, np.nan, 3.0])
+        np.testing.assert_array_equal(y, [2.5, np.nan, 4.0])
+        np.testing.assert_array_equal(year, [2020.0, 2021.0, np.nan])
+    pd.DataFrame({"a": [1]}).to_parquet(tmp_path / "plain.parquet")
+    with pytest.raises(InputFileError, match=r"without GeoParquet metadata"):
+        point_partitions(tmp_path / "plain.parquet")
+    with pytest.raises(InputFileError, match=r"no column 'when'"):
+        point_partitions(tmp_path / "wkb.parquet", "when")
 
 
 def test_bad_input_is_refused(edge_case, tmp_path):

@@ -2,8 +2,10 @@
 
 :func:`count_points_in_polygons` answers "how many points fall in each polygon in each year" for
 point layers too big for one GeoDataFrame (millions of occurrences or telemetry fixes). The points
-come as a :class:`dask_geopandas.GeoDataFrame` whose partitions are read lazily (GeoParquet files,
-see :func:`deerhabitat.io.geoparquet.open_points`), ideally spatially partitioned (Hilbert order,
+come in partitions read lazily: GeoParquet files opened with
+:func:`deerhabitat.io.geoparquet.point_partitions` (each partition read as coordinate and year arrays,
+the fastest), or any :class:`dask_geopandas.GeoDataFrame`
+(:func:`deerhabitat.io.geoparquet.open_points`); ideally spatially partitioned (Hilbert order,
 :func:`deerhabitat.io.geoparquet.write_points`), so that each partition covers a small area; the
 polygons (protected areas, countries, range polygons: thousands, not millions) are broadcast to
 every partition, each partition receiving only those that touch its spatial extent.
@@ -34,9 +36,9 @@ against ``geopandas.sjoin``.
 from __future__ import annotations
 
 import warnings
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 import geopandas as gpd
 import numpy as np
@@ -47,9 +49,34 @@ from deerhabitat.errors import AnalysisError
 
 if TYPE_CHECKING:
     import dask_geopandas
+    import pyproj
+
+XYYear = tuple[np.ndarray, np.ndarray, np.ndarray]
+"""A partition as arrays: x, y and year (floats; NaN for a missing point or year)."""
+
+
+class PointSource(Protocol):
+    """Partitioned points as readers of arrays (:class:`deerhabitat.io.geoparquet.PointPartitions`).
+
+    ``readers`` return one partition each as :data:`XYYear`; ``extents`` give each partition's
+    ``(minx, miny, maxx, maxy)`` (None: unknown).
+    """
+
+    @property
+    def crs(self) -> pyproj.CRS | None: ...  # noqa: D102
+
+    @property
+    def readers(self) -> Sequence[Callable[[], XYYear]]: ...  # noqa: D102
+
+    @property
+    def extents(self) -> Sequence[tuple[float, float, float, float] | None]: ...  # noqa: D102
+
 
 COUNT_COLUMNS = ("polygon", "year", "count")
 """Columns of :func:`count_points_in_polygons`'s result."""
+
+PREPARE_MIN_CANDIDATES = 32
+"""A polygon is prepared (GEOS indexes its edges) only when at least this many points are in its box."""
 
 
 @dataclass(frozen=True)
@@ -91,7 +118,7 @@ class _Polygons:
 
 
 def count_points_in_polygons(
-    points: dask_geopandas.GeoDataFrame | gpd.GeoDataFrame,
+    points: PointSource | dask_geopandas.GeoDataFrame | gpd.GeoDataFrame,
     polygons: gpd.GeoDataFrame | gpd.GeoSeries,
     *,
     year_column: str | None = "date",
@@ -101,13 +128,16 @@ def count_points_in_polygons(
 
     Parameters
     ----------
-    points : dask_geopandas.GeoDataFrame or geopandas.GeoDataFrame
-        Points (None and empty geometries count nowhere), lazily partitioned or in memory.
+    points : PointSource, dask_geopandas.GeoDataFrame or geopandas.GeoDataFrame
+        Points (None and empty geometries count nowhere): partitions read lazily
+        (:func:`deerhabitat.io.geoparquet.point_partitions`, the fastest: coordinates without a
+        shapely object per point), a dask-geopandas frame, or a frame in memory.
     polygons : geopandas.GeoDataFrame or geopandas.GeoSeries
         Polygons or multipolygons in the same CRS as ``points``; they may overlap.
     year_column : str or None, default "date"
-        Column of ``points`` giving the year: datetimes (their calendar year) or whole numbers. A
-        missing value is counted under year ``<NA>``. None: one count per polygon (year ``<NA>``).
+        Column of a (dask-)GeoDataFrame giving the year: datetimes (their calendar year) or whole
+        numbers. A missing value is counted under year ``<NA>``. None: one count per polygon. A
+        PointSource brings its own years.
     options : EngineOptions, optional
         Workers or a dask scheduler (default: one worker, in this process).
 
@@ -115,7 +145,7 @@ def count_points_in_polygons(
     -------
     pandas.DataFrame
         ``polygon`` (position in ``polygons``), ``year`` (nullable Int64) and ``count``, one row per
-        polygon and year with at least one point, sorted by polygon then year.
+        polygon and year with at least one point, sorted by polygon then year (``<NA>`` last).
 
     Raises
     ------
@@ -134,27 +164,28 @@ def count_points_in_polygons(
     options = options or EngineOptions()
     _check_inputs(points, polygons, year_column)
     geoms = np.asarray(polygons.geometry.values if hasattr(polygons, "geometry") else polygons.values)
-    payload = _Polygons(shapely.to_wkb(geoms), shapely.bounds(geoms))
     if len(geoms) == 0:
         return _empty_counts()
+    payload = _Polygons(shapely.to_wkb(geoms), shapely.bounds(geoms))
     if isinstance(points, gpd.GeoDataFrame):
-        return _combine([partition_counts(points, payload, np.arange(len(geoms)), year_column)])
+        return _combine([_frame_counts(points, payload, np.arange(len(geoms)), year_column)])
     with warnings.catch_warnings():
         # dask 2026.8's parquet reader calls reset_index(inplace=True), which pandas 3.1 warns about
         warnings.filterwarnings("ignore", message="The inplace keyword", category=DeprecationWarning)
-        return _combine(_dask_counts(points, payload, year_column, options))
+        return _combine(_run(_tasks(points, payload, year_column), payload, options))
 
 
 def _check_inputs(points: Any, polygons: Any, year_column: str | None) -> None:
     if points.crs != polygons.crs:
         raise AnalysisError(
             f"the points' CRS ({_crs_name(points.crs)}) differs from the polygons' "
-            f"({_crs_name(polygons.crs)}); project both into the store's analysis CRS first"
+            f"({_crs_name(polygons.crs)}); project both into the same CRS first"
         )
-    if year_column is not None and year_column not in points.columns:
+    columns = getattr(points, "columns", None)
+    if columns is not None and year_column is not None and year_column not in columns:
         raise AnalysisError(
             f"the points have no column {year_column!r} to take years from; columns: "
-            f"{', '.join(map(str, points.columns))}; give year_column=None to count all years together"
+            f"{', '.join(map(str, columns))}; give year_column=None to count all years together"
         )
 
 
@@ -162,31 +193,57 @@ def _crs_name(crs: Any) -> str:
     return "none" if crs is None else str(crs.to_string())
 
 
-def _dask_counts(
-    points: dask_geopandas.GeoDataFrame, payload: _Polygons, year_column: str | None, options: EngineOptions
-) -> list[pd.DataFrame]:
-    import dask
+_Task = tuple[Callable[..., pd.DataFrame], Any, np.ndarray, tuple[Any, ...]]
+"""A partition's work: ``function(source, polygons, subset, *extra)``."""
 
-    columns = [year_column] if year_column is not None else []
-    frame = points[[*columns, points.geometry.name]]
-    parts = frame.to_delayed()
-    subsets = _polygons_per_partition(points, payload, len(parts))
-    if options.workers == 1 and options.scheduler is None:
-        # plain in-process: one partition read and counted after another, no scheduler
+
+def _tasks(points: Any, payload: _Polygons, year_column: str | None) -> list[_Task]:
+    """One task per partition whose extent meets a polygon's bounding box."""
+    if hasattr(points, "readers"):
+        subsets = _polygons_per_extent(payload, list(points.extents))
         return [
-            partition_counts(part.compute(scheduler="sync"), payload, subset, year_column)
-            for part, subset in zip(parts, subsets, strict=True)
+            (_reader_counts, reader, subset, ())
+            for reader, subset in zip(points.readers, subsets, strict=True)
             if len(subset)
         ]
-    shared = dask.delayed(payload, pure=True)
-    tasks = [
-        dask.delayed(partition_counts, pure=True)(part, shared, subset, year_column)
+    columns = [year_column] if year_column is not None else []
+    parts = points[[*columns, points.geometry.name]].to_delayed()
+    extents = getattr(points, "spatial_partitions", None)
+    boxes = (
+        [None] * len(parts)
+        if extents is None or len(extents) != len(parts)
+        else [tuple(b) for b in extents.bounds.to_numpy()]
+    )
+    subsets = _polygons_per_extent(payload, boxes)
+    return [
+        (_frame_counts, part, subset, (year_column,))
         for part, subset in zip(parts, subsets, strict=True)
         if len(subset)
     ]
+
+
+def _run(tasks: list[_Task], payload: _Polygons, options: EngineOptions) -> list[pd.DataFrame]:
+    import dask
+
+    if options.workers == 1 and options.scheduler is None:
+        # plain in-process: one partition read and counted after another, no scheduler
+        return [
+            function(
+                source.compute(scheduler="sync") if hasattr(source, "compute") else source,
+                payload,
+                subset,
+                *extra,
+            )
+            for function, source, subset, extra in tasks
+        ]
+    shared = dask.delayed(payload, pure=True)
+    graph = [
+        dask.delayed(function, pure=True)(source, shared, subset, *extra)
+        for function, source, subset, extra in tasks
+    ]
     if options.scheduler is not None:
-        return _on_cluster(tasks, options.scheduler)
-    return list(dask.compute(*tasks, scheduler="threads", num_workers=options.workers))
+        return _on_cluster(graph, options.scheduler)
+    return list(dask.compute(*graph, scheduler="threads", num_workers=options.workers))
 
 
 def _on_cluster(tasks: Sequence[Any], address: str) -> list[pd.DataFrame]:
@@ -195,7 +252,7 @@ def _on_cluster(tasks: Sequence[Any], address: str) -> list[pd.DataFrame]:
     except ImportError as error:
         raise AnalysisError(
             f"--scheduler {address} needs the 'distributed' package, which is not installed ({error}); "
-            f"install it (pip install distributed) or count in this process with --workers"
+            f"install it (pip install 'deerhabitat[cluster]') or count in this process with --workers"
         ) from error
     try:
         client = Client(address, timeout=10, set_as_default=False)
@@ -208,42 +265,47 @@ def _on_cluster(tasks: Sequence[Any], address: str) -> list[pd.DataFrame]:
         return list(client.gather(client.compute(list(tasks))))
 
 
-def _polygons_per_partition(
-    points: dask_geopandas.GeoDataFrame, payload: _Polygons, n: int
+def _polygons_per_extent(
+    payload: _Polygons, extents: Sequence[tuple[float, float, float, float] | None]
 ) -> list[np.ndarray]:
-    """The polygons each partition needs: those meeting its spatial extent, when the extents are known."""
+    """The polygons each partition needs: those whose bounding box meets its extent (all when unknown)."""
     everything = np.arange(len(payload.wkb))
-    extents = getattr(points, "spatial_partitions", None)
-    if extents is None or len(extents) != n:
-        return [everything] * n
     tree = shapely.STRtree(shapely.box(*payload.bounds.T))
-    return [np.sort(tree.query(extent)) for extent in extents.values]
+    return [everything if e is None else np.sort(tree.query(shapely.box(*e))) for e in extents]
+
+
+def _reader_counts(reader: Callable[[], XYYear], polygons: _Polygons, subset: np.ndarray) -> pd.DataFrame:
+    return partition_counts(*reader(), polygons, subset)
+
+
+def _frame_counts(
+    points: gpd.GeoDataFrame, polygons: _Polygons, subset: np.ndarray, year_column: str | None
+) -> pd.DataFrame:
+    x, y = _xy(points.geometry.values)
+    return partition_counts(x, y, _years(points, year_column), polygons, subset)
 
 
 def partition_counts(
-    points: gpd.GeoDataFrame, polygons: _Polygons, subset: np.ndarray, year_column: str | None
+    x: np.ndarray, y: np.ndarray, year: np.ndarray, polygons: _Polygons, subset: np.ndarray
 ) -> pd.DataFrame:
     """Counts of one partition's points per polygon of ``subset`` and year (see the module's method).
 
     Parameters
     ----------
-    points : geopandas.GeoDataFrame
-        One partition.
+    x, y, year : numpy.ndarray of float
+        The partition's points (NaN: no point, no year).
     polygons : _Polygons
         All polygons (WKB and bounds); this call makes and prepares its own geometries, so that
         threads never share a prepared geometry.
     subset : numpy.ndarray of int
         Positions of the polygons to test.
-    year_column : str or None
-        As for :func:`count_points_in_polygons`.
 
     Returns
     -------
     pandas.DataFrame
-        ``polygon``, ``year`` and ``count`` for every polygon and year with a point.
+        ``polygon``, ``year`` (-1: missing) and ``count`` for every polygon and year with a point.
     """
-    x, y = _xy(points.geometry.values)
-    codes, years = _year_codes(points, year_column)
+    codes, years = _year_codes(year)
     order = np.argsort(x, kind="stable")
     xs, ys, cs = x[order], y[order], codes[order]
     rows: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
@@ -254,14 +316,13 @@ def partition_counts(
         lo, hi = int(np.searchsorted(xs, minx, side="left")), int(np.searchsorted(xs, maxx, side="right"))
         if hi <= lo:
             continue
-        band = slice(lo, hi)
-        in_box = (ys[band] >= miny) & (ys[band] <= maxy)
-        if not in_box.any():
+        in_box = lo + np.flatnonzero((ys[lo:hi] >= miny) & (ys[lo:hi] <= maxy))
+        if not len(in_box):
             continue
-        if in_box.sum() >= 32:
+        if len(in_box) >= PREPARE_MIN_CANDIDATES:
             shapely.prepare(shape)
-        hit = shapely.intersects_xy(shape, xs[band][in_box], ys[band][in_box])
-        tally = np.bincount(cs[band][in_box][hit], minlength=len(years))
+        hit = in_box[shapely.intersects_xy(shape, xs[in_box], ys[in_box])]
+        tally = np.bincount(cs[hit], minlength=len(years))
         found = np.flatnonzero(tally)
         if len(found):
             rows.append((np.full(len(found), position), years[found], tally[found]))
@@ -291,15 +352,17 @@ def _xy(values: Any) -> tuple[np.ndarray, np.ndarray]:
     return x, y
 
 
-def _year_codes(points: pd.DataFrame, year_column: str | None) -> tuple[np.ndarray, np.ndarray]:
-    """A code per point and the year of each code (code 0 is a missing year, as -1 marks in ``years``)."""
+def _years(points: pd.DataFrame, year_column: str | None) -> np.ndarray:
     if year_column is None:
-        return np.zeros(len(points), dtype=np.intp), np.array([-1])
+        return np.full(len(points), np.nan)
     column = points[year_column]
     if pd.api.types.is_datetime64_any_dtype(column.dtype):
-        values = column.dt.year.to_numpy(dtype="float64", na_value=np.nan)
-    else:
-        values = pd.to_numeric(column, errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
+        return column.dt.year.to_numpy(dtype="float64", na_value=np.nan)
+    return pd.to_numeric(column, errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
+
+
+def _year_codes(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """A code per point and the year of each code (code 0 is a missing year, -1 in ``years``)."""
     missing = np.isnan(values)
     present = values[~missing].astype(np.int64)
     first = int(present.min()) if len(present) else 0
