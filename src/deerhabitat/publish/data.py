@@ -19,6 +19,7 @@ import pyproj
 import shapely
 
 from deerhabitat.config import StoreConfig
+from deerhabitat.publish.density import Density
 from deerhabitat.publish.generalise import Profile
 from deerhabitat.publish.layers import RasterLayer
 from deerhabitat.publish.styles import proportional_radius_px
@@ -99,6 +100,12 @@ class PublishData:
         The store's provenance log (source files by file name only).
     corridors : Corridors, optional
         Least-cost corridors between the populations (public: computed from generalised positions).
+    occurrence_density : Density, optional
+        Occurrences per hexagon (public: hexagons with few records suppressed).
+    occurrences : geopandas.GeoDataFrame, optional
+        Every occurrence at its position (internal profile only; None in the public profile).
+    tracks : geopandas.GeoDataFrame, optional
+        One telemetry track per collared animal (internal profile only).
     """
 
     layers: Mapping[LayerKind, gpd.GeoDataFrame]
@@ -112,6 +119,9 @@ class PublishData:
     reports: pd.DataFrame | None = None
     provenance: pd.DataFrame | None = None
     corridors: Corridors | None = None
+    occurrence_density: Density | None = None
+    occurrences: gpd.GeoDataFrame | None = None
+    tracks: gpd.GeoDataFrame | None = None
 
     def layer(self, kind: LayerKind) -> gpd.GeoDataFrame | None:
         """The layer of ``kind`` with its missing or empty geometries dropped, or None if absent or empty."""

@@ -61,6 +61,7 @@ from deerhabitat.publish.layers import (
     RasterLayer,
     WebMap,
 )
+from deerhabitat.publish.occurrence_layers import density_layer, record_layers
 from deerhabitat.publish.page import render_map_html
 from deerhabitat.publish.styles import (
     CANDIDATE_STYLE,
@@ -330,6 +331,7 @@ def build_overview_map(data: PublishData) -> WebMap:
         _protected_areas_layer(data),
         *_habitat_layers(data, visible=False),
         _release_flows_layer(data, visible=False),
+        density_layer(data, visible=False),
         _sites_layer(data),
     ]
     return WebMap(
@@ -381,6 +383,7 @@ def build_maps(data: PublishData) -> list[WebMap]:
         build_coverage_map,
         build_habitat_map,
         build_corridors_map,
+        build_occurrences_map,
     ):
         web_map = builder(data)
         if web_map is not None:
@@ -809,12 +812,36 @@ def build_corridors_map(data: PublishData) -> WebMap | None:
     )
 
 
+def build_occurrences_map(data: PublishData) -> WebMap | None:
+    """Occurrences as records per hexagon; in the internal profile also every record and telemetry track."""
+    density = density_layer(data)
+    if density is None:
+        return None
+    layers = [
+        _range_states_layer(data),
+        _rivers_layer(data),
+        _protected_areas_layer(data),
+        density,
+        *record_layers(data, visible=True),
+    ]
+    internal = data.profile is Profile.INTERNAL
+    return WebMap(
+        "occurrences",
+        f"{data.config.species}: occurrences",
+        "Occurrence records (GBIF, camera traps, telemetry) per hexagon of an equal-area grid"
+        + ("; every record and each collared animal's track (internal map)." if internal else "."),
+        _layers(data, layers),
+        GROUPS,
+    )
+
+
 __all__ = [
     "PublishData",
     "build_corridors_map",
     "build_coverage_map",
     "build_habitat_map",
     "build_maps",
+    "build_occurrences_map",
     "build_overview_map",
     "build_population_map",
     "build_reintroductions_map",

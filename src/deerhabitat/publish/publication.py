@@ -10,7 +10,13 @@ returns, so an output added later is protected without its author having to reme
   rounded to the cell (:func:`generalise_areas`);
 - rounds every distance of the analysis tables (``*distance*_km`` columns) to whole kilometres;
 - withholds every position written in text (:func:`withhold_positions`) in every text cell: layers,
-  analysis tables, national reports (their parsed text too), provenance, candidate sites.
+  analysis tables, national reports (their parsed text too), provenance, candidate sites;
+- publishes the occurrences (GBIF records, camera traps, telemetry fixes) only as counts per hexagon of
+  an equal-area grid, hexagons with fewer than :data:`~deerhabitat.publish.density.MIN_RECORDS` records
+  suppressed (:mod:`deerhabitat.publish.density`); no record and no telemetry track is published.
+
+In the ``internal`` profile the occurrences are published as hexagons (none suppressed), as points and
+as one telemetry track per collared animal.
 
 In every profile, the provenance log and the national reports name their files by file name only,
 never by a local path.
@@ -29,6 +35,14 @@ import pandas as pd
 
 from deerhabitat.config import StoreConfig
 from deerhabitat.publish.data import Corridors, PublishData
+from deerhabitat.publish.density import (
+    HEX_M,
+    MIN_RECORDS,
+    OccurrenceBatches,
+    hex_density,
+    occurrence_points,
+    telemetry_tracks,
+)
 from deerhabitat.publish.generalise import Profile, generalise_areas, generalise_layers, withhold_positions
 from deerhabitat.publish.layers import RasterLayer
 from deerhabitat.schema import LayerKind
@@ -57,6 +71,9 @@ class ExactResults:
     corridors : Corridors, optional
         Least-cost corridors between the populations, computed in the profile being published (the
         public profile drops corridors computed from exact positions).
+    occurrences : geopandas.GeoDataFrame or callable, optional
+        The occurrences layer (points with ``kind``, ``animal_id``, ``date``), or a callable yielding it
+        batch by batch (a lazy layer). An ``occurrences`` entry of ``layers`` is used when this is None.
     """
 
     tables: Mapping[str, pd.DataFrame] = field(default_factory=dict)
@@ -67,6 +84,7 @@ class ExactResults:
     reports: pd.DataFrame | None = None
     provenance: pd.DataFrame | None = None
     corridors: Corridors | None = None
+    occurrences: gpd.GeoDataFrame | OccurrenceBatches | None = None
 
 
 def prepare_data(
@@ -101,6 +119,18 @@ def prepare_data(
     site_years = _frame(results.site_years) if results.site_years is not None else None
     candidates = results.candidates
     corridors = _corridors(results.corridors, profile)
+    layers, occurrences = _without_occurrences(layers, results.occurrences)
+    density = fixes = tracks = None
+    if occurrences is not None:
+        density = hex_density(
+            occurrences,
+            hex_m=HEX_M or config.generalise_m,
+            crs=config.crs,
+            min_records=MIN_RECORDS if profile is Profile.PUBLIC else 1,
+        )
+        if profile is Profile.INTERNAL:
+            fixes = occurrence_points(occurrences)
+            tracks = telemetry_tracks(fixes)
     if profile is Profile.PUBLIC:
         layers = {
             k: _withhold(f)
@@ -123,7 +153,20 @@ def prepare_data(
         reports=reports,
         provenance=provenance,
         corridors=corridors,
+        occurrence_density=density,
+        occurrences=fixes,
+        tracks=tracks,
     )
+
+
+def _without_occurrences(
+    layers: Mapping[LayerKind, gpd.GeoDataFrame], occurrences: gpd.GeoDataFrame | OccurrenceBatches | None
+) -> tuple[dict[LayerKind, gpd.GeoDataFrame], gpd.GeoDataFrame | OccurrenceBatches | None]:
+    """The layers without the occurrences (published only through :mod:`~deerhabitat.publish.density`)."""
+    kept = {k: v for k, v in layers.items() if str(getattr(k, "value", k)) != "occurrences"}
+    if occurrences is None:
+        occurrences = next((v for k, v in layers.items() if k not in kept), None)
+    return kept, occurrences
 
 
 _CORRIDOR_LOCAL = ("store", "raster", "outputs", "transform_file", "registered_in_store", "excluded_sites")
