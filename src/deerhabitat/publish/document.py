@@ -21,6 +21,7 @@ from deerhabitat.nrschema import is_illustrative
 from deerhabitat.publish import conclusions as cn
 from deerhabitat.publish import corridor_tables as ct
 from deerhabitat.publish import national_report_tables as nr
+from deerhabitat.publish import occurrence_tables as oc
 from deerhabitat.publish import overview_tables as ov
 from deerhabitat.publish import report_tables as rt
 from deerhabitat.publish import work_programme_tables as wp
@@ -160,12 +161,7 @@ def _sections(
                 rt.reintroductions_table(tables.get("reintroductions")), figures.get("reintroductions")
             ),
         ),
-        Section(
-            "habitat",
-            message("section.habitat"),
-            (message("habitat.intro") if "habitat" in figures else message("habitat.none"),),
-            blocks=_blocks(rt.candidates_table(data.candidates), figures.get("habitat")),
-        ),
+        _habitat(data, figures),
         _connectivity(data, names, figures),
         Section(
             "gaps",
@@ -187,6 +183,21 @@ def _sections(
             ),
         ),
     ]
+
+
+def _habitat(data: PublishData, figures: Mapping[str, MapFigure]) -> Section:
+    intro = message("habitat.intro") if "habitat" in figures else message("habitat.none")
+    occurrences = oc.occurrences_intro(data.tables)
+    return Section(
+        "habitat",
+        message("section.habitat"),
+        (intro,) if occurrences is None else (intro, occurrences),
+        blocks=_blocks(
+            rt.candidates_table(data.candidates),
+            oc.habitat_use_table(data.tables),
+            figures.get("habitat"),
+        ),
+    )
 
 
 def _connectivity(data: PublishData, names: Mapping[str, str], figures: Mapping[str, MapFigure]) -> Section:

@@ -150,6 +150,25 @@ ENGLISH: Mapping[str, str] = {
     "habitat.intro": "Area of habitat, suitability and candidate sites for reintroduction, from the store's "
     "rasters.",
     "habitat.none": "The store has no habitat raster; this section is empty.",
+    # occurrences and habitat use (habitat section)
+    "occurrences.intro": "Habitat use is tested against the store's {n} occurrence records "
+    "(observations, camera-trap detections, {fixes} telemetry fixes, specimens and signs): the Boyce index "
+    "compares the suitability where they were recorded with the suitability the raster offers, the point "
+    "prevalence compares the share of them on Area of Habitat pixels with the share of the range that is "
+    "Area of Habitat, and the home ranges of {animals} collared animals are computed from their telemetry "
+    "fixes and shown as areas only.",
+    "occurrences.boyce_index": "Boyce index of the suitability raster",
+    "occurrences.aoh_point_prevalence": "Occurrences in the range that fall on Area of Habitat",
+    "occurrences.mcp": "95 % minimum convex polygon home range, median of {n} animals",
+    "occurrences.kde": "95 % kernel density home range, median of {n} animals",
+    "occurrences.not_assessable": "not assessable",
+    "occurrences.boyce_chance": "0 (no better than chance)",
+    "occurrences.used": "{used} of {total} ({outside} outside the raster)",
+    "occurrences.fixes": "{fixes} telemetry fixes",
+    "occurrences.km2_range": "{median} km² (from {low} to {high})",
+    "occurrences.col.value": "Value",
+    "occurrences.col.expected": "Expected",
+    "occurrences.col.used": "Records used",
     # connectivity
     "connectivity.intro": "Which populations are connected, through which stretches, and which of those are "
     "protected: least-cost corridors between every pair of populations over a resistance derived from "
@@ -282,6 +301,14 @@ ENGLISH: Mapping[str, str] = {
     "table.candidates.caption": "Contiguous suitable habitat inside the historical range away from current "
     "populations, ranked by a score of area, protection and proximity to a source "
     "population; distances to the nearest wild population and source, in km.",
+    "table.occurrences_habitat_use.title": "Occurrences and habitat use",
+    "table.occurrences_habitat_use.caption": "Boyce index (Hirzel et al. 2006): Spearman correlation "
+    "between suitability and the ratio of the share of occurrences to the share of the raster's pixels in "
+    "101 moving windows a tenth of the suitability range wide; +1 means occurrences ever more frequent where "
+    "suitability is higher. Point prevalence (Brooks et al. 2019): share of the occurrences inside the range "
+    "that are on Area of Habitat pixels; expected: the share of the range's pixels that are Area of Habitat. "
+    "Home ranges: 95 % minimum convex polygon and 95 % kernel density isopleth (reference bandwidth) of each "
+    "animal with at least 5 fixes, km² in the equal-area analysis CRS; no fix position is published.",
     "table.corridors.title": "Corridors between populations",
     "table.corridors.caption": "Every pair of populations: the least cost of moving between them, the length "
     "of the least-cost path, the area of the corridor zone and its share inside protected areas, the width "

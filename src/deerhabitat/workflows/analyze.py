@@ -31,6 +31,12 @@ from deerhabitat.errors import StoreError
 from deerhabitat.io.csv_safe import write_frame_csv
 from deerhabitat.io.snapshot import StoreSnapshot
 from deerhabitat.schema import LayerKind
+from deerhabitat.workflows.occurrence_analysis import (
+    OCCURRENCE_TABLES,
+    OccurrenceAnalysis,
+    analyze_occurrences,
+    occurrence_batches,
+)
 from deerhabitat.workflows.store import StoreLike, take_snapshot
 
 TABLES = (
@@ -153,6 +159,9 @@ class AnalysisResult:
     site_years : pandas.DataFrame, optional
         The figure of each site in each year (:func:`deerhabitat.analysis.site_year_counts`,
         attributes only): the population map draws these, so they are computed once.
+    occurrences : OccurrenceAnalysis, optional
+        The analyses of the store's occurrences layer (None when the store has none); its tables
+        are also in ``tables``.
     """
 
     store: str
@@ -162,6 +171,7 @@ class AnalysisResult:
     aoo_grid: Mapping[str, float | str]
     notes: list[str] = field(default_factory=list)
     site_years: pd.DataFrame | None = None
+    occurrences: OccurrenceAnalysis | None = None
 
     def to_json(self) -> dict[str, Any]:
         """Return the result as one JSON-ready dict (the object ``deerhabitat analyze --json`` prints).
@@ -184,6 +194,11 @@ class AnalysisResult:
         - ``reintroductions`` and ``reintroductions_rule``;
         - ``gaps`` (``reference_year``, ``stale_after_years``, ``outside_protected_areas``,
           ``stale_counts``, ``range_states_without_recent_count``);
+        - ``occurrences``, only when the store has an occurrences layer: ``n_occurrences``,
+          ``by_year``, ``by_country_year``, ``by_protected_area_year``, ``by_range_period_year``,
+          ``home_ranges`` (areas per animal, no position), ``boyce_index`` and
+          ``aoh_point_prevalence`` (value, expected, points used, outside the raster, note), its own
+          ``methods`` and ``notes``;
         - ``methods`` (one sentence per analysis), ``notes`` (what could not be computed and
           why), ``deerhabitat_version``.
 
@@ -227,6 +242,7 @@ class AnalysisResult:
             "reintroductions": _records(t["reintroductions"]),
             "reintroductions_rule": an.reintroduction_rule(config.stale_after_years),
             "gaps": gaps,
+            **({"occurrences": self.occurrences.to_json(_records)} if self.occurrences is not None else {}),
             "methods": dict(METHODS),
             "notes": list(self.notes),
             "deerhabitat_version": __version__,
@@ -265,6 +281,7 @@ class AnalysisResult:
             f"{len(t['gaps_range_states_without_recent_count'])} range state(s) without a recent "
             f"count"
         )
+        lines.extend(_occurrence_lines(self.occurrences))
         lines.extend(f"Note: {note}" for note in self.notes)
         return lines
 
@@ -288,7 +305,7 @@ class AnalysisResult:
         try:
             out.mkdir(parents=True, exist_ok=True)
             written = []
-            for name in TABLES:
+            for name in [*TABLES, *(OCCURRENCE_TABLES if self.occurrences is not None else ())]:
                 path = out / f"{name}.csv"
                 write_frame_csv(_csv_ready(self.tables[name]), path)
                 written.append(path)
@@ -328,6 +345,9 @@ def analyze(*, store: StoreLike = None, out: str | os.PathLike | None = None) ->
     config = snapshot.config
     layers, notes = _layers(snapshot)
     tables, reference_year, site_years = _run(layers, snapshot.projected, config, notes)
+    occurrences = _occurrences(snapshot, layers)
+    if occurrences is not None:
+        tables.update(occurrences.tables)
     grid: dict[str, float | str] = {
         "cell_m": an.AOO_CELL_M,
         "origin_x_m": 0.0,
@@ -342,6 +362,7 @@ def analyze(*, store: StoreLike = None, out: str | os.PathLike | None = None) ->
         aoo_grid=grid,
         notes=notes,
         site_years=pd.DataFrame(site_years.drop(columns="geometry", errors="ignore")),
+        occurrences=occurrences,
     )
     if out is not None:
         result.write_csv(out)
@@ -457,6 +478,35 @@ def _range_tables(projected: Mapping) -> dict[str, pd.DataFrame]:
     )
     change = an.range_change(ranges, range_states=states) if len(ranges) else _empty(CHANGE_COLUMNS)
     return {"range_coverage": coverage, "range_change": change}
+
+
+def _occurrences(snapshot: StoreSnapshot, layers: Mapping) -> OccurrenceAnalysis | None:
+    """The occurrence analyses, in one pass over the store's occurrences in batches; None without any."""
+    batches = occurrence_batches(snapshot)
+    if batches is None:
+        return None
+    zones = {
+        kind.value: layers[kind]
+        for kind in (LayerKind.RANGE_STATES, LayerKind.PROTECTED_AREAS, LayerKind.RANGES)
+    }
+    return analyze_occurrences(batches, zones, snapshot.config.crs, snapshot.rasters)
+
+
+def _occurrence_lines(occurrences: OccurrenceAnalysis | None) -> list[str]:
+    if occurrences is None:
+        return []
+    use = occurrences.tables["habitat_use"].set_index("measure")
+    homes = occurrences.tables["home_ranges"]
+
+    def value(measure: str) -> str:
+        v = use.loc[measure, "value"] if measure in use.index else None
+        return "not assessable" if v is None or pd.isna(v) else f"{float(v):.2f}"
+
+    return [
+        f"Occurrences: {occurrences.n_occurrences:,} records; Boyce index {value('boyce_index')}, AOH point "
+        f"prevalence {value('aoh_point_prevalence')}; home ranges of "
+        f"{int(homes['mcp_km2'].notna().sum()) if len(homes) else 0} animal(s)"
+    ]
 
 
 def _range_states(layers: Mapping, config: StoreConfig) -> list[str]:
