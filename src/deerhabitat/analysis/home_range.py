@@ -36,6 +36,7 @@ import shapely
 from deerhabitat.analysis._preconditions import require_analysis_crs, require_columns
 from deerhabitat.analysis.join import point_xy
 from deerhabitat.errors import AnalysisError
+from deerhabitat.progress import track
 from deerhabitat.units import m2_to_km2
 
 MIN_FIXES = 5
@@ -230,7 +231,7 @@ def home_range_table(
     [['A1', 50, ''], ['B2', 3, 'not assessable: 3 fixes, at least 5 are needed']]
     """
     rows = []
-    for animal in sorted(fixes, key=str):
+    for animal in track(sorted(fixes, key=str), "Home ranges"):
         xy = np.asarray(fixes[animal], dtype=float).reshape(-1, 2)
         xy = xy[np.isfinite(xy).all(axis=1)]
         row = {

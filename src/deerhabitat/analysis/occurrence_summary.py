@@ -187,7 +187,7 @@ class OccurrenceTally:
         iso3 = self.zones.countries["iso3"].astype(str).to_numpy() if len(self.zones.countries) else []
         point_idx, country_idx = points_in_polygons(points, self.zones._country_geoms)
         first = np.full(len(points), -1)
-        # a point on a shared border belongs to the first state (by iso3 order of the layer)
+        # a point on a shared border belongs to the state that comes first in the layer
         order = np.lexsort((country_idx, point_idx))
         point_idx, country_idx = point_idx[order], country_idx[order]
         lead = np.ones(len(point_idx), dtype=bool)

@@ -42,6 +42,7 @@ from deerhabitat.analysis.occurrence_summary import OccurrenceTally, OccurrenceZ
 from deerhabitat.errors import DeerHabitatError
 from deerhabitat.io.raster import read_raster
 from deerhabitat.io.snapshot import StoreSnapshot
+from deerhabitat.progress import track
 
 OCCURRENCE_TABLES = (
     "occurrences_by_year",
@@ -182,7 +183,7 @@ def analyze_occurrences(
     prevalence = PrevalenceTally()
     fixes: dict[str, list[np.ndarray]] = {}
     to_area = pyproj.Transformer.from_crs("EPSG:4326", analysis_crs, always_xy=True)
-    for batch in batches:
+    for batch in track(batches, "Occurrences: counts and habitat use"):
         if len(batch) == 0:
             continue
         tally.add(batch)
