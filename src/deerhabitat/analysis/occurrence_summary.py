@@ -76,6 +76,7 @@ class OccurrenceZones:
     _pa_geoms: np.ndarray = field(init=False, repr=False)
     _periods: list[str] = field(init=False, repr=False)
     _period_geoms: np.ndarray = field(init=False, repr=False)
+    _all_geoms: np.ndarray = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         def geoms(frame: gpd.GeoDataFrame) -> np.ndarray:
@@ -90,6 +91,8 @@ class OccurrenceZones:
             unions.append(shapely.union_all(repair_polygons(mine.geometry.to_numpy())))
         object.__setattr__(self, "_periods", periods)
         object.__setattr__(self, "_period_geoms", np.array(unions, dtype=object))
+        all_geoms = np.concatenate([self._country_geoms, self._pa_geoms, self._period_geoms]).astype(object)
+        object.__setattr__(self, "_all_geoms", all_geoms)
 
 
 def occurrence_years(dates: pd.Series) -> np.ndarray:
@@ -160,47 +163,58 @@ class OccurrenceTally:
             return
         self.n_points += n
         z = self.zones
-        points = batch.geometry.to_numpy()
         years = occurrence_years(batch["date"])
         kinds = batch["kind"].astype("string").fillna("").to_numpy(dtype=object)
-        pa_point, pa_idx = points_in_polygons(points, z._pa_geoms)
+        # one bulk query against every zone polygon: countries, then protected areas, then period ranges
+        point_idx, poly_idx = points_in_polygons(batch.geometry.to_numpy(), z._all_geoms)
+        n_countries, n_pas = len(z._country_geoms), len(z._pa_geoms)
+        is_pa = (poly_idx >= n_countries) & (poly_idx < n_countries + n_pas)
+        pa_point, pa_idx = point_idx[is_pa], poly_idx[is_pa] - n_countries
         inside = np.zeros(n, dtype=bool)
         inside[pa_point] = True
         frame = pd.DataFrame({"year": years, "inside": inside, "one": 1})
         for kind in OCCURRENCE_KINDS:
             frame[kind.replace("-", "_")] = kinds == kind
         self._year.append(frame.groupby("year", dropna=False).sum().reset_index())
-        self._add_countries(points, years, batch)
+        is_country = poly_idx < n_countries
+        self._add_countries(point_idx[is_country], poly_idx[is_country], years, batch)
         if len(pa_idx):
             pairs = pd.DataFrame({"pa": pa_idx, "year": years[pa_point], "occurrences": 1})
             self._pa.append(pairs.groupby(["pa", "year"], dropna=False).sum().reset_index())
+        period_of = poly_idx - n_countries - n_pas
         for k, period in enumerate(z._periods):
-            hit, _ = points_in_polygons(points, z._period_geoms[k : k + 1])
             within = np.zeros(n, dtype=bool)
-            within[hit] = True
+            within[point_idx[period_of == k]] = True
             part = pd.DataFrame({"year": years, "inside_range": within, "occurrences": 1})
             part = part.groupby("year", dropna=False).sum().reset_index()
             part["period"] = period
             self._period.append(part)
 
-    def _add_countries(self, points: np.ndarray, years: np.ndarray, batch: gpd.GeoDataFrame) -> None:
+    def _add_countries(
+        self, point_idx: np.ndarray, country_idx: np.ndarray, years: np.ndarray, batch: gpd.GeoDataFrame
+    ) -> None:
         iso3 = self.zones.countries["iso3"].astype(str).to_numpy() if len(self.zones.countries) else []
-        point_idx, country_idx = points_in_polygons(points, self.zones._country_geoms)
-        first = np.full(len(points), -1)
+        first = np.full(len(batch), -1)
         # a point on a shared border belongs to the state that comes first in the layer
         order = np.lexsort((country_idx, point_idx))
         point_idx, country_idx = point_idx[order], country_idx[order]
         lead = np.ones(len(point_idx), dtype=bool)
         lead[1:] = point_idx[1:] != point_idx[:-1]
         first[point_idx[lead]] = country_idx[lead]
-        names = np.array([iso3[i] if i >= 0 else None for i in first], dtype=object)
+        names = np.array([None, *iso3], dtype=object)[first + 1]
         frame = pd.DataFrame({"iso3": names, "year": years, "occurrences": 1})
         self._country.append(frame.groupby(["iso3", "year"], dropna=False).sum().reset_index())
         if "animal_id" in batch.columns:
             animals = batch["animal_id"]
             known = animals.notna().to_numpy()
-            ykey = np.where(np.isnan(years), -1.0, years)
-            self._animals.update(zip(names[known], ykey[known], animals[known].astype(str), strict=True))
+            seen = pd.DataFrame(
+                {
+                    "iso3": names[known],
+                    "year": np.where(np.isnan(years), -1.0, years)[known],
+                    "animal": animals[known].astype(str).to_numpy(dtype=object),
+                }
+            ).drop_duplicates()
+            self._animals.update(seen.itertuples(index=False, name=None))
 
     # -- tables --------------------------------------------------------------------------------------
 
