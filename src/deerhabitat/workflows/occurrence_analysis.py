@@ -325,5 +325,9 @@ def _prevalence_row(aoh: _RasterSample | None, tally: PrevalenceTally) -> dict[s
 
 
 def occurrence_batches(snapshot: StoreSnapshot) -> Iterable[gpd.GeoDataFrame] | None:
-    """The store's occurrences in batches (EPSG:4326), or None when the store has no occurrence."""
+    """The store's occurrences in batches (EPSG:4326), or None when the store has no occurrence.
+
+    The store cannot hold occurrences yet (the ``occurrences`` layer kind and its GeoParquet reader are
+    added separately), so this gives None and ``analyze`` has no occurrence section.
+    """
     return None
