@@ -42,13 +42,13 @@ class StoreChoice:
 
     Attributes
     ----------
-    path : pathlib.Path
-        The GeoPackage file.
+    path : pathlib.Path or str
+        The GeoPackage file, or a ``postgresql://`` URL (kept as text: a path would fold its ``//``).
     origin : {"argument", "environment", "bundled"}
         Where the path came from; the bundled store is read-only.
     """
 
-    path: Path
+    path: Path | str
     origin: str
 
     @property
@@ -56,6 +56,8 @@ class StoreChoice:
         """Whether this is the read-only store shipped in the package, however it was named."""
         if self.origin == "bundled":
             return True
+        if isinstance(self.path, str):
+            return False
         try:
             return self.path.resolve() == bundled_store_path().resolve()
         except OSError:
@@ -76,10 +78,15 @@ def resolve_store(
     """
     environ = os.environ if environ is None else environ
     if explicit:
-        return StoreChoice(Path(explicit), "argument")
+        return StoreChoice(_location(os.fspath(explicit)), "argument")
     if environ.get(STORE_ENV):
-        return StoreChoice(Path(environ[STORE_ENV]), "environment")
+        return StoreChoice(_location(environ[STORE_ENV]), "environment")
     return StoreChoice(bundled_store_path(), "bundled")
+
+
+def _location(text: str) -> Path | str:
+    """A database URL as it is, anything else as a path."""
+    return text if text.lower().startswith(("postgresql://", "postgres://")) else Path(text)
 
 
 def lock_timeout(environ: Mapping[str, str] | None = None) -> float:

@@ -314,7 +314,7 @@ def test_a_failed_import_leaves_the_store_byte_for_byte(
         def fail(*args, **kwargs):
             raise StoreError("disk full")
 
-        monkeypatch.setattr("deerhabitat.io.store.StoreWriter.add_national_report", fail)
+        monkeypatch.setattr("deerhabitat.io.gpkg_store.GpkgWriter.add_national_report", fail)
     path = write_yaml(tmp_path / "r.yaml", report)
     with pytest.raises((ReportFormatError, StoreError)):
         national_report_import(path, store=store_path)

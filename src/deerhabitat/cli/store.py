@@ -24,7 +24,7 @@ def init_command(path: str, analysis_crs: str | None, species: str | None, from_
 
     store = init(path, analysis_crs=analysis_crs, species=species, from_bundled=from_bundled)
     what = "a copy of the bundled store" if from_bundled else "the store"
-    click.echo(f"Created {what} {store.path}")
+    click.echo(f"Created {what} {store.shown}")
 
 
 @click.command("layers")

@@ -28,8 +28,8 @@ class StoreSnapshot:
 
     Attributes
     ----------
-    path : pathlib.Path
-        The GeoPackage read.
+    path : pathlib.Path or str
+        The store read: its GeoPackage file, or its database URL (what reopens it).
     bundled : bool
         Whether it is the read-only store shipped in the package.
     config : StoreConfig
@@ -49,6 +49,10 @@ class StoreSnapshot:
     catalogue : pandas.DataFrame
         The Work Programme catalogue the store uses (its own, else the bundled one of its species;
         :func:`deerhabitat.io.work_programme.store_catalogue`).
+    name : str
+        A short name of the store (the file name, or the database name).
+    shown : str
+        The store's location for messages and outputs (a database password masked).
     texts : mapping of str to str
         The report texts the author set in the store (:meth:`Store.report_texts`).
     projected : mapping of LayerKind to geopandas.GeoDataFrame
@@ -56,7 +60,7 @@ class StoreSnapshot:
         :func:`deerhabitat.analysis.project_layers`; empty until then).
     """
 
-    path: Path
+    path: Path | str
     bundled: bool
     config: StoreConfig
     layers: Mapping[LayerKind, gpd.GeoDataFrame]
@@ -66,6 +70,8 @@ class StoreSnapshot:
     cycles: pd.DataFrame = field(default_factory=pd.DataFrame)
     catalogue: pd.DataFrame = field(default_factory=pd.DataFrame)
     texts: Mapping[str, str] = field(default_factory=dict)
+    name: str = ""
+    shown: str = ""
     projected: Mapping[LayerKind, gpd.GeoDataFrame] = field(default_factory=dict)
 
     def has(self, kind: LayerKind) -> bool:
@@ -99,20 +105,23 @@ def read_snapshot(choice: StoreChoice) -> StoreSnapshot:
         If the file does not exist or is not a deerhabitat store.
     """
     store = Store(choice.path, readonly=choice.bundled)
-    config = store.config
-    catalogue = store.work_programme()
-    return StoreSnapshot(
-        path=store.path,
-        bundled=choice.bundled,
-        config=config,
-        layers={kind: store.read(kind) for kind in store.kinds()},
-        provenance=store.provenance(),
-        reports=_reports(store),
-        rasters=store.rasters(),
-        cycles=store.reporting_cycles(),
-        catalogue=catalogue if catalogue is not None else bundled_catalogue(config.scientific_name),
-        texts=store.report_texts(),
-    )
+    with store.reading():
+        config = store.config
+        catalogue = store.work_programme()
+        return StoreSnapshot(
+            path=store.location,
+            bundled=choice.bundled,
+            config=config,
+            layers={kind: store.read(kind) for kind in store.kinds()},
+            provenance=store.provenance(),
+            reports=_reports(store),
+            rasters=store.rasters(),
+            cycles=store.reporting_cycles(),
+            catalogue=catalogue if catalogue is not None else bundled_catalogue(config.scientific_name),
+            texts=store.report_texts(),
+            name=store.name,
+            shown=store.shown,
+        )
 
 
 def _reports(store: Store) -> pd.DataFrame:

@@ -355,7 +355,7 @@ def analyze(*, store: StoreLike = None, out: str | os.PathLike | None = None) ->
         "crs": _crs_name(config.crs),
     }
     result = AnalysisResult(
-        store=str(snapshot.path),
+        store=snapshot.shown,
         config=config,
         tables=tables,
         reference_year=reference_year,

@@ -264,7 +264,7 @@ def _registered_suitability(db: StoreSource) -> Path:
     present = [Path(p) for p in rows["path"] if Path(p).is_file()]
     if not present:
         raise AnalysisError(
-            f"the store {str(db.path)!r} has no suitability raster registered; run `deerhabitat habitat "
+            f"the store {db.shown!r} has no suitability raster registered; run `deerhabitat habitat "
             f"suitability --out DIR` with this store first, or give --from-suitability PATH or "
             f"--resistance PATH."
         )
@@ -517,7 +517,7 @@ def _summary(
             "cell coverage (zones) and line intersection (paths) on the equal-area grid."
         ),
         "analysis_crs": db.config.analysis_crs,
-        "store": str(db.path),
+        "store": db.shown,
         "tool_version": __version__,
     }
 

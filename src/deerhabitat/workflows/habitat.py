@@ -123,14 +123,17 @@ class StoreSource:
     def __init__(self, store: StoreLike) -> None:
         self.snapshot: StoreSnapshot | None = None
         self._store: Store | None = None
+        self.path: Path | str
         if isinstance(store, StoreSnapshot):
             self.snapshot = store
             self.path, self.writable = store.path, not store.bundled
+            self.shown = store.shown or str(store.path)
             self.config: StoreConfig = store.config
         else:
             choice = resolve_store(store)
             self._store = Store(choice.path)
-            self.path, self.writable = self._store.path, not choice.bundled
+            self.path, self.writable = self._store.location, not choice.bundled
+            self.shown = self._store.shown
             self.config = self._store.config
 
     @property
@@ -322,7 +325,7 @@ def habitat_aoh(
     )
     summary.update(
         analysis_crs=db.config.analysis_crs,
-        store=str(db.path),
+        store=db.shown,
         registered_in_store=registered,
         tool_version=__version__,
     )
@@ -459,7 +462,7 @@ def habitat_suitability(
         "distance_to_water_from": "the store's rivers layer" if segments is not None else None,
         "grid": {k: v for k, v in grid.describe().items() if k != "crs"},
         "analysis_crs": db.config.analysis_crs,
-        "store": str(db.path),
+        "store": db.shown,
         "registered_in_store": registered,
         "tool_version": __version__,
     }
@@ -586,7 +589,7 @@ def habitat_zonal(
         "raster": {**info.describe(), "sha256": _sha(info)},
         "analysis_crs": db.config.analysis_crs,
         "rows": json.loads(table.to_json(orient="records")),
-        "store": str(db.path),
+        "store": db.shown,
         "tool_version": __version__,
     }
     outputs = {}
@@ -749,7 +752,7 @@ def habitat_candidates(
         "raster": {**info.describe(), "sha256": _sha(info), "role": role},
         "candidates": json.loads(pd.DataFrame(frame.drop(columns="geometry")).to_json(orient="records")),
         "analysis_crs": db.config.analysis_crs,
-        "store": str(db.path),
+        "store": db.shown,
         "tool_version": __version__,
     }
     outputs["manifest"] = _write_manifest(Path(out), "candidates_manifest.json", summary)
@@ -856,7 +859,7 @@ def bundled_habitat(
     period = range_period or _latest_period(db)
     low, high = BUNDLED_ELEVATION_LIMITS_M
     out_dir = _out_dir(out)
-    key = _bundled_key([landcover, elevation, class_table, db.path], period, suitable)
+    key = _bundled_key([landcover, elevation, class_table], db.store.content_key(), period, suitable)
     entry = read_entry(BUNDLED_CACHE_AREA, key) if use_cache else None
     if entry is not None:
         return _from_cache(entry, out_dir)
@@ -910,7 +913,7 @@ def bundled_candidates(
     db = _open(store)
     source: StoreLike = db.snapshot if db.snapshot is not None else db.path
     out_dir = _out_dir(out)
-    key = _bundled_key([Path(suitability), db.path], "historical", [])
+    key = _bundled_key([Path(suitability)], db.store.content_key(), "historical", [])
     entry = read_entry(BUNDLED_CANDIDATES_AREA, key) if use_cache else None
     if entry is not None:
         report = _from_cache(entry, out_dir)["candidates"]
@@ -970,8 +973,11 @@ def _relocate_manifest(path: Path, outputs: Mapping[str, Path]) -> None:
         _write_manifest(path.parent, path.name, manifest)
 
 
-def _bundled_key(inputs: list[Path], period: str, suitable: list[int]) -> str:
-    """What decides the bundled habitat rasters: input files, settings, and the habitat code and model."""
+def _bundled_key(inputs: list[Path], store_key: str, period: str, suitable: list[int]) -> str:
+    """What decides the bundled habitat rasters: input files, store content, settings, code and model.
+
+    ``store_key`` is :meth:`deerhabitat.io.store.Store.content_key` (the file's sha256 for a GeoPackage).
+    """
     from importlib import resources
 
     from deerhabitat.io import file_sha256
@@ -984,7 +990,7 @@ def _bundled_key(inputs: list[Path], period: str, suitable: list[int]) -> str:
     )
     return cache_key(
         {
-            "inputs": [file_sha256(p) for p in inputs],
+            "inputs": [*(file_sha256(p) for p in inputs), store_key],
             "range_period": period,
             "suitable_classes": suitable,
             "elevation_limits_m": BUNDLED_ELEVATION_LIMITS_M,

@@ -326,7 +326,7 @@ def _store_corridors(snapshot: StoreSnapshot, profile: Profile, notes: list[str]
     return _computed_corridors(snapshot, present[-1], profile, notes)
 
 
-def _corridor_key(store: Path, suitability: Path, profile: Profile) -> str:
+def _corridor_key(store_key: str, suitability: Path, profile: Profile) -> str:
     from importlib import resources
 
     from deerhabitat._version import __version__
@@ -339,7 +339,7 @@ def _corridor_key(store: Path, suitability: Path, profile: Profile) -> str:
     )
     return cache_key(
         {
-            "store": file_sha256(store),
+            "store": store_key,
             "suitability": file_sha256(suitability),
             "profile": profile.value,
             "analysis_code": sources,
@@ -359,7 +359,7 @@ def _computed_corridors(
     """
     from deerhabitat.workflows.corridors import habitat_corridors
 
-    key = _corridor_key(snapshot.path, suitability, profile)
+    key = _corridor_key(Store(snapshot.path).content_key(), suitability, profile)
     entry = read_entry(CORRIDOR_CACHE_AREA, key)
     if entry is not None and set(entry.files) == set(_CORRIDOR_FILES):
         return _read_corridors(entry.folder)

@@ -140,13 +140,13 @@ def national_report_template(
 
 def _prefilled(target: Store, country: str) -> dict:
     """The template of ``country`` prefilled from the store ``target``."""
-    records = national_report_records(store=target.path)
+    records = national_report_records(store=target.location)
     states = target.config.range_states
     cycles = target.reporting_cycles()
     mine = records[records["country"] == country]
     previous = mine[mine["latest"]].sort_values(["period_end", "period_start"])
     status = work_programme_status(
-        work_programme_catalogue(store=target.path), records, states=states, periods=_periods(cycles)
+        work_programme_catalogue(store=target.location), records, states=states, periods=_periods(cycles)
     )
     actions = None
     if not status.empty:
@@ -385,10 +385,10 @@ def national_report_progress(
         If ``period`` is not a period, or not one of the store's periods.
     """
     target = open_store(store)
-    records = national_report_records(store=target.path)
+    records = national_report_records(store=target.location)
     cycles = _periods(target.reporting_cycles())
     status = work_programme_status(
-        work_programme_catalogue(store=target.path),
+        work_programme_catalogue(store=target.location),
         records,
         states=target.config.range_states,
         periods=cycles,
@@ -498,7 +498,7 @@ def national_report_cycle_list(
     """
     target = open_store(store)
     return reporting_status(
-        national_report_records(store=target.path),
+        national_report_records(store=target.location),
         target.reporting_cycles(),
         states=target.config.range_states,
         today=today,

@@ -199,7 +199,7 @@ def check_language(lang: str) -> str:
 def _document_text(publication: Publication) -> DocumentText:
     config = publication.data.config
     return DocumentText(
-        store_name=publication.snapshot.path.name,
+        store_name=publication.snapshot.name,
         totals_rule=message("methods.totals", years=config.stale_after_years),
         reference=published_totals(config.scientific_name),
         background=background_text(config.scientific_name),

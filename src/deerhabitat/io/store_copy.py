@@ -1,0 +1,109 @@
+"""Copy a whole store to another location, on either backend (``deerhabitat copy SRC DST``).
+
+Everything a store holds goes across: every layer (features and attributes as stored), the
+settings, the provenance log row for row (ids and times kept), the national reports (original files
+byte for byte, versions and import times kept), the rasters registry (paths made absolute for a
+database, relative to the new file's folder for a GeoPackage), the default QGIS style of each table,
+the reporting cycles, the report texts and the Work Programme catalogue.
+
+A GeoPackage copied to a GeoPackage is copied as a file (:meth:`GpkgStore.copy`).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+
+from deerhabitat.errors import StoreError
+from deerhabitat.io.store import (
+    PROVENANCE_TABLE,
+    REPORT_ROW_COLUMNS,
+    REPORTS_TABLE,
+    RasterRecord,
+    Store,
+    StoreLocation,
+    StyleRow,
+    is_database_url,
+    shown_location,
+)
+
+
+def copy_store(
+    source: StoreLocation,
+    target: StoreLocation,
+    *,
+    overwrite: bool = False,
+    analysis_crs: str | None = None,
+    species: str | None = None,
+) -> Store:
+    """Copy the store at ``source`` to a new store at ``target``; return the new store.
+
+    Parameters
+    ----------
+    source, target : path-like or str
+        GeoPackage paths or ``postgresql://`` URLs, in any combination.
+    overwrite : bool, default False
+        Replace a store (or file) already at ``target``; otherwise one is refused.
+    analysis_crs, species : str, optional
+        New settings for the copy (default: those of ``source``).
+
+    Raises
+    ------
+    StoreError
+        If ``source`` is not a store, ``target`` holds something and ``overwrite`` is False, or the
+        copy cannot be written (nothing is left at ``target`` then).
+    """
+    if not is_database_url(source) and not is_database_url(target):
+        from deerhabitat.io.gpkg_store import GpkgStore
+
+        return GpkgStore.copy(source, target, analysis_crs=analysis_crs, species=species, overwrite=overwrite)
+    original = Store(source, readonly=True)
+    if shown_location(source) == shown_location(target):
+        raise StoreError(f"cannot copy the store {original.shown!r} onto itself; choose another target")
+    config = original.config
+    if analysis_crs:
+        config = dataclasses.replace(config, analysis_crs=analysis_crs)
+    if species:
+        config = dataclasses.replace(config, species=species)
+    with original.reading():
+        layers = original.read_all()
+        provenance = original.provenance()
+        reports = original._report_records(with_files=True)
+        rasters = original.rasters()
+        styles = original.styles()
+        cycles = original.reporting_cycles()
+        texts = original.report_texts()
+        catalogue = original.work_programme()
+    copy = Store.create(target, config=config, overwrite=overwrite)
+    with copy.transaction() as tx:
+        for kind, frame in layers.items():
+            tx._write_layer(kind, frame)
+        if len(provenance):
+            tx.load_rows(PROVENANCE_TABLE, provenance)
+        if len(reports):
+            tx.load_rows(REPORTS_TABLE, reports[["id", *REPORT_ROW_COLUMNS, "size_bytes"]])
+        tx.register_rasters(
+            RasterRecord(
+                str(r.role),
+                str(r.path),
+                str(r.sha256),
+                str(r.crs_name),
+                str(r.crs_wkt),
+                int(r.width),
+                int(r.height),
+                str(r.transform),
+                str(r.dtype),
+                None if r.nodata is None or math.isnan(float(r.nodata)) else float(r.nodata),
+                str(r.command or ""),
+            )
+            for r in rasters.itertuples(index=False)
+        )
+        if styles:
+            tx.write_styles(StyleRow(table, s["name"], s["qml"], s["sld"]) for table, s in styles.items())
+        for row in cycles.itertuples(index=False):
+            tx.open_cycle((int(row.period_start), int(row.period_end)), str(row.deadline), note=str(row.note))
+        for name, text in texts.items():
+            tx.set_report_text(name, text)
+        if catalogue is not None:
+            tx.write_work_programme(catalogue)
+    return Store(target)
