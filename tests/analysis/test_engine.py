@@ -172,6 +172,11 @@ def test_point_arrays_from_wkb_and_from_native_point_encoding(tmp_path):
         np.testing.assert_array_equal(x, [1.5, np.nan, 3.0])
         np.testing.assert_array_equal(y, [2.5, np.nan, 4.0])
         np.testing.assert_array_equal(year, [2020.0, 2021.0, np.nan])
+    # text dates, as the store's occurrences dataset keeps them; a list of files is one partition each
+    points.assign(date=["2019-05-03T10:00Z", "soon", None]).to_parquet(tmp_path / "text.parquet")
+    both = point_partitions([tmp_path / "text.parquet", tmp_path / "wkb.parquet"])
+    assert len(both.readers) == 2
+    np.testing.assert_array_equal(both.readers[0]()[2], [2019.0, np.nan, np.nan])
     pd.DataFrame({"a": [1]}).to_parquet(tmp_path / "plain.parquet")
     with pytest.raises(InputFileError, match=r"without GeoParquet metadata"):
         point_partitions(tmp_path / "plain.parquet")

@@ -143,15 +143,19 @@ class PointPartitions:
     extents: tuple[tuple[float, float, float, float] | None, ...]
 
 
-def point_partitions(path: str | Path, year_column: str | None = "date") -> PointPartitions:
-    """Open a GeoParquet file or folder as :class:`PointPartitions` (metadata only; nothing else is read).
+def point_partitions(
+    path: str | Path | Sequence[str | Path], year_column: str | None = "date"
+) -> PointPartitions:
+    """Open GeoParquet files as :class:`PointPartitions` (metadata only; nothing else is read).
 
     Parameters
     ----------
-    path : str or pathlib.Path
-        A ``.parquet`` file or a folder of them (``part.<n>.parquet`` in number order, others by name).
+    path : str, pathlib.Path or sequence of them
+        A ``.parquet`` file, a folder of them (``part.<n>.parquet`` in number order, others by name),
+        or a list of files (such as the registered files of a store's occurrences), one partition each.
     year_column : str or None, default "date"
-        Column the readers take years from (timestamps or whole numbers); None: no years.
+        Column the readers take years from: timestamps, whole numbers, or ISO 8601 text (its first four
+        characters); None: no years.
 
     Raises
     ------
@@ -160,7 +164,11 @@ def point_partitions(path: str | Path, year_column: str | None = "date") -> Poin
     """
     import pyarrow.parquet as pq
 
-    files = _parquet_files(Path(path))
+    files = _parquet_files(Path(path)) if isinstance(path, (str, Path)) else [Path(p) for p in path]
+    if not files:
+        raise InputFileError(
+            "no GeoParquet file was given; give a .parquet file, a folder or a list of files"
+        )
     crs = None
     extents = []
     for number, file in enumerate(files):
@@ -219,7 +227,8 @@ def read_point_arrays(path: str, year_column: str | None) -> tuple[np.ndarray, n
     path : str
         The file.
     year_column : str or None
-        Timestamps (their calendar year) or whole numbers; None gives NaN years.
+        Timestamps (their calendar year), whole numbers, or text starting with a four-digit year
+        (``2019-05-03T10:00Z``; anything else is a missing year); None gives NaN years.
 
     Returns
     -------
@@ -244,6 +253,9 @@ def read_point_arrays(path: str, year_column: str | None) -> tuple[np.ndarray, n
     years = table.column(year_column)
     if pa.types.is_timestamp(years.type) or pa.types.is_date(years.type):
         years = pc.year(years)
+    elif pa.types.is_string(years.type) or pa.types.is_large_string(years.type):
+        head = pc.utf8_slice_codeunits(years, 0, 4)
+        years = pc.if_else(pc.match_substring_regex(head, r"^\d{4}$"), head, pa.scalar(None, pa.string()))
     return x, y, years.cast(pa.float64()).to_numpy(zero_copy_only=False)
 
 
