@@ -208,3 +208,17 @@ def test_unreachable_scheduler_says_so(edge_case, tmp_path):
         count_points_in_polygons(
             open_points(tmp_path, ["date"]), polygons, options=EngineOptions(scheduler="tcp://127.0.0.1:9")
         )
+
+
+def test_on_a_dask_distributed_cluster(edge_case, tmp_path):
+    distributed = pytest.importorskip("distributed")
+    points, polygons = edge_case
+    write_points(points, tmp_path, partitions=3)
+    with distributed.LocalCluster(
+        n_workers=1, threads_per_worker=2, processes=False, protocol="tcp", dashboard_address=None
+    ) as cluster:
+        options = EngineOptions(scheduler=cluster.scheduler_address)
+        got = count_points_in_polygons(point_partitions(tmp_path), polygons, options=options)
+        pd.testing.assert_frame_equal(got, sjoin_counts(points, polygons))
+        got = count_points_in_polygons(open_points(tmp_path, ["date"]), polygons, options=options)
+        pd.testing.assert_frame_equal(got, sjoin_counts(points, polygons))

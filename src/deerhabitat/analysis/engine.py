@@ -46,6 +46,7 @@ import pandas as pd
 import shapely
 
 from deerhabitat.errors import AnalysisError
+from deerhabitat.progress import task, track
 
 if TYPE_CHECKING:
     import dask_geopandas
@@ -228,22 +229,40 @@ def _run(tasks: list[_Task], payload: _Polygons, options: EngineOptions) -> list
     if options.workers == 1 and options.scheduler is None:
         # plain in-process: one partition read and counted after another, no scheduler
         return [
-            function(
-                source.compute(scheduler="sync") if hasattr(source, "compute") else source,
-                payload,
-                subset,
-                *extra,
-            )
-            for function, source, subset, extra in tasks
+            function(_computed(source), payload, subset, *extra)
+            for function, source, subset, extra in track(tasks, PROGRESS_LABEL)
         ]
     shared = dask.delayed(payload, pure=True)
-    graph = [
-        dask.delayed(function, pure=True)(source, shared, subset, *extra)
-        for function, source, subset, extra in tasks
-    ]
     if options.scheduler is not None:
+        graph = [
+            dask.delayed(function, pure=True)(source, shared, subset, *extra)
+            for function, source, subset, extra in tasks
+        ]
         return _on_cluster(graph, options.scheduler)
-    return list(dask.compute(*graph, scheduler="threads", num_workers=options.workers))
+    with task(PROGRESS_LABEL, len(tasks)) as advance:
+        graph = [
+            dask.delayed(_advancing(function, advance), pure=False)(source, shared, subset, *extra)
+            for function, source, subset, extra in tasks
+        ]
+        return list(dask.compute(*graph, scheduler="threads", num_workers=options.workers))
+
+
+PROGRESS_LABEL = "Counting points in polygons (partitions)"
+
+
+def _computed(source: Any) -> Any:
+    return source.compute(scheduler="sync") if hasattr(source, "compute") else source
+
+
+def _advancing(
+    function: Callable[..., pd.DataFrame], advance: Callable[[int], None]
+) -> Callable[..., pd.DataFrame]:
+    def run(*args: Any) -> pd.DataFrame:
+        out = function(*args)
+        advance(1)
+        return out
+
+    return run
 
 
 def _on_cluster(tasks: Sequence[Any], address: str) -> list[pd.DataFrame]:

@@ -27,6 +27,7 @@ COMMANDS: dict[str, str] = {
     "layers": "deerhabitat.cli.store:layers_command",
     "map": "deerhabitat.cli.map:map_command",
     "national-report": "deerhabitat.cli.national_report:national_report_group",
+    "occurrence-counts": "deerhabitat.cli.analyze:occurrence_counts_command",
     "report": "deerhabitat.cli.report:report_command",
     "report-text": "deerhabitat.cli.report:report_text_group",
     "validate": "deerhabitat.cli.importing:validate_command",

@@ -8,6 +8,8 @@ option             used by
 ``--out``          analyze, map, report, habitat
 ``--profile``      map, report
 ``--max-...``      national-report validate|import (limits, :mod:`deerhabitat.limits`)
+``--workers``      occurrence-counts (:class:`deerhabitat.analysis.engine.EngineOptions`)
+``--scheduler``    occurrence-counts
 =================  ============================================================================
 """
 
@@ -85,3 +87,30 @@ def read_limits(params: dict[str, Any]) -> Any:
     return ReadLimits(
         **{key.removeprefix("limit_"): value for key, value in params.items() if key.startswith("limit_")}
     )
+
+
+def engine_options(func: Any) -> Any:
+    """Add ``--workers`` and ``--scheduler`` (where joins over big layers run; see :func:`read_engine`)."""
+    func = click.option(
+        "--scheduler",
+        "scheduler",
+        default=None,
+        metavar="ADDRESS",
+        help="Run on an existing dask distributed cluster (tcp://host:8786; its workers must see the "
+        "same files). Needs the 'distributed' package.",
+    )(func)
+    return click.option(
+        "--workers",
+        "workers",
+        type=click.IntRange(min=1),
+        default=1,
+        show_default=True,
+        help="Partitions counted at a time in this process (1: no dask scheduler; N: N threads).",
+    )(func)
+
+
+def read_engine(workers: int, scheduler: str | None) -> Any:
+    """The :class:`~deerhabitat.analysis.engine.EngineOptions` of ``--workers`` and ``--scheduler``."""
+    from deerhabitat.analysis.engine import EngineOptions
+
+    return EngineOptions(workers=workers, scheduler=scheduler)

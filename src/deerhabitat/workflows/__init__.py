@@ -4,7 +4,8 @@ Each CLI command calls exactly one function here, of the same name. The function
 use (:pep:`562`), so ``import deerhabitat.workflows`` costs nothing and ``deerhabitat layers`` does not
 load the map and report libraries.
 
-Two functions share their module's name (:func:`analyze` in ``workflows/analyze.py``, :func:`report` in
+Functions share their module's name (:func:`analyze` in ``workflows/analyze.py``, :func:`occurrence_counts`
+in ``workflows/occurrence_counts.py``, :func:`report` in
 ``workflows/report.py``). Importing such a submodule makes Python bind the *module* to the package
 attribute of the same name; the package ignores that binding, so ``from deerhabitat.workflows import
 analyze`` is always the function, whatever was imported before.
@@ -51,6 +52,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
         national_report_validate,
         work_programme_catalogue,
     )
+    from deerhabitat.workflows.occurrence_counts import occurrence_counts
     from deerhabitat.workflows.report import report
     from deerhabitat.workflows.store import init, layers, open_store
 
@@ -73,6 +75,7 @@ _EXPORTS: dict[str, str] = {
     "export_layer": "importing",
     "import_layer": "importing",
     "validate_file": "importing",
+    "occurrence_counts": "occurrence_counts",
     "PublishResult": "maps",
     "map_": "maps",
     "national_report_cycle_list": "national_report",
@@ -122,6 +125,7 @@ __all__ = [
     "national_report_records",
     "national_report_template",
     "national_report_validate",
+    "occurrence_counts",
     "open_store",
     "report",
     "save_offline",
