@@ -95,20 +95,20 @@ def occurrence_counts(
 
 
 def _points(
-    points: str | os.PathLike | Sequence[str | os.PathLike] | None, store_path: Path
+    points: str | os.PathLike | Sequence[str | os.PathLike] | None, store_path: Path | str
 ) -> Path | list[Path]:
     if points is not None:
         return Path(points) if isinstance(points, (str, os.PathLike)) else [Path(p) for p in points]
     files = _store_occurrence_files(store_path)
     if not files:
         raise InputFileError(
-            f"the store {store_path.name!r} holds no occurrences; import some (deerhabitat import "
+            f"the store {Path(str(store_path)).name!r} holds no occurrences; import some (deerhabitat import "
             f"gbif|movebank) or give a GeoParquet file or folder of points"
         )
     return files
 
 
-def _store_occurrence_files(store_path: Path) -> list[Path]:
+def _store_occurrence_files(store_path: Path | str) -> list[Path]:
     """The store's registered occurrence files (none when this version cannot hold occurrences)."""
     try:
         datasets = importlib.import_module("deerhabitat.io.datasets")
