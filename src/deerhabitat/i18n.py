@@ -43,6 +43,8 @@ LANGUAGES: tuple[str, ...] = ("en", "ru")
 
 DOMAINS: dict[str, str] = {
     "report": "deerhabitat.publish.text:ENGLISH",
+    "codes": "deerhabitat.vocabulary:ENGLISH",
+    "analysis": "deerhabitat.analysis.text:ENGLISH",
 }
 """English catalogue of each domain, as ``"module:attribute"``, imported on first use (so that a low layer,
 e.g. :mod:`deerhabitat.nrschema`, can look up its messages without importing the report's modules)."""
@@ -264,6 +266,24 @@ def message(key: str, /, *, lang: str | None = None, **values: object) -> str:
     if template is None:
         template = english(domain)[key]
     return template.format(**values) if values else template
+
+
+def localised(record: Mapping[str, object], field: str, *, lang: str | None = None) -> object:
+    """``record[field]`` in ``lang``: the ``<field>_<lang>`` column (``text_ru``) when it has a value.
+
+    Data tables carry their translations as extra columns; English is the column itself.
+
+    >>> localised({"text": "Reserve", "text_ru": "Заповедник"}, "text", lang="ru")
+    'Заповедник'
+    >>> localised({"text": "Reserve", "text_ru": None}, "text", lang="ru")
+    'Reserve'
+    """
+    code = lang or _LANGUAGE.get()
+    if code != "en":
+        value = record.get(f"{field}_{code}")
+        if isinstance(value, str) and value.strip():
+            return value
+    return record.get(field)
 
 
 # --- formatting ---------------------------------------------------------------------------------------------

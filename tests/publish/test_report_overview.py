@@ -71,6 +71,7 @@ def _used_keys() -> set[str]:
     # status and progress words are looked up from the codes of the reporting and Work Programme tables
     keys |= {f"status.{code}" for code in (*STATUS_CODES, *PROGRESS_CODES, *REPORTING_CODES)}
     keys |= {f"wp.deadline_{source}" for source in ("cycle", "default")}
+    keys |= {k for k in ENGLISH if k.startswith("species.")}  # looked up by scientific name (species_name)
     return keys
 
 

@@ -36,7 +36,9 @@ import pandas as pd
 
 from deerhabitat.analysis._preconditions import require_columns
 from deerhabitat.errors import AnalysisError, SchemaError
+from deerhabitat.i18n import current_language, message
 from deerhabitat.schema import DATA_STATUSES, NATIONAL_DATA_STATUSES
+from deerhabitat.vocabulary import code_key, is_code
 
 COUNT_COLUMNS = ("count_id", "site_id", "date", "count", "captive")
 SITE_COLUMNS = ("site_id", "iso3")
@@ -531,14 +533,12 @@ def _figures_text(rows: pd.DataFrame) -> str:
     parts = []
     if len(national):
         kinds = sorted(set(national["data_status"].astype(str)))
-        parts.append(
-            " and ".join(k.replace("-", " ") for k in kinds) + f" ({', '.join(national['site_id'])})"
-        )
+        words = message("analysis.and").join(message(code_key(k)) for k in kinds)
+        parts.append(message("analysis.figures.national", kinds=words, sites=", ".join(national["site_id"])))
     sites = rows[~rows["country_estimate"].astype(bool)]
     if len(sites):
-        parts.append(
-            f"{len(sites)} site figure{'s' if len(sites) != 1 else ''} ({', '.join(sites['site_id'])})"
-        )
+        key = "analysis.figures.site_one" if len(sites) == 1 else "analysis.figures.site_many"
+        parts.append(message(key, n=len(sites), sites=", ".join(sites["site_id"])))
     return " + ".join(parts)
 
 
@@ -546,17 +546,37 @@ def _incomparable(old: pd.DataFrame, new: pd.DataFrame, before: int, after: int)
     if set(old["site_id"]) != set(new["site_id"]) or set(old["country_estimate"]) != set(
         new["country_estimate"]
     ):
-        return f"coverage changed: {before} is {_figures_text(old)}, {after} is {_figures_text(new)}"
+        return message(
+            "analysis.reason.coverage",
+            before=before,
+            old=_figures_text(old),
+            after=after,
+            new=_figures_text(new),
+        )
     a = old.set_index("site_id")
     b = new.set_index("site_id")
     changed = [
-        f"{site} {a.loc[site, 'method']}, {a.loc[site, 'data_status']} in {before}, "
-        f"{b.loc[site, 'method']}, {b.loc[site, 'data_status']} in {after}"
+        message(
+            "analysis.reason.method_site",
+            site=site,
+            method_before=_word(a.loc[site, "method"]),
+            status_before=_word(a.loc[site, "data_status"]),
+            before=before,
+            method_after=_word(b.loc[site, "method"]),
+            status_after=_word(b.loc[site, "data_status"]),
+            after=after,
+        )
         for site in sorted(a.index)
         if (a.loc[site, "method"], a.loc[site, "data_status"])
         != (b.loc[site, "method"], b.loc[site, "data_status"])
     ]
-    return "method changed: " + "; ".join(changed) if changed else ""
+    return message("analysis.reason.method", changes="; ".join(changed)) if changed else ""
+
+
+def _word(code: object) -> str:
+    """A method or data status code as it was written (English) or as words in another language."""
+    text = str(code)
+    return text if current_language() == "en" or not is_code(text) else message(code_key(text))
 
 
 def _int_columns(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:

@@ -42,6 +42,7 @@ from deerhabitat.analysis._preconditions import require_analysis_crs, require_co
 from deerhabitat.analysis.join import covered_mask
 from deerhabitat.analysis.projection import geodesic_distance_m
 from deerhabitat.crs import CRSInput
+from deerhabitat.i18n import format_number, message
 from deerhabitat.schema import IUCN_CATEGORIES
 from deerhabitat.units import m2_to_km2, m_to_km
 
@@ -318,13 +319,9 @@ def coverage_basis(
         pa_pick = (pa_iso3 == iso3) | (iso3 == "ALL")
         circles, m = int(pa_circle[pa_pick].sum()), int(pa_pick.sum())
         range_text.append(
-            _part_text(drawn, n, "belts or buffers drawn along rivers", "polygons", "mapped polygons")
+            _part_text(drawn, n, "analysis.range.drawn", "analysis.range.unit", "analysis.range.mapped")
         )
-        pa_text.append(
-            _part_text(
-                circles, m, "circles of the reported area around a point", "areas", "mapped boundaries"
-            )
-        )
+        pa_text.append(_part_text(circles, m, "analysis.pa.drawn", "analysis.pa.unit", "analysis.pa.mapped"))
         caveat.append(_caveat(drawn > 0, circles > 0))
     out["range_geometry"] = range_text
     out["protected_area_geometry"] = pa_text
@@ -384,34 +381,34 @@ def site_protection(sites: gpd.GeoDataFrame, protected_areas: gpd.GeoDataFrame) 
 def _protection_note(row: Any) -> str:
     national, located, count = int(row.national), int(row.located), int(row.count)
     if not row.any_located:
-        return "not assessable: only a national figure, which has no position"
+        return message("analysis.protection.not_assessable")
     if national:
-        return f"{located:,} animals counted at sites; the national figure of {count:,} has no position"
+        return message(
+            "analysis.protection.partial", located=format_number(located), count=format_number(count)
+        )
     return ""
 
 
 def _part_text(k: int, n: int, drawn: str, unit: str, mapped: str) -> str:
+    drawn, unit, mapped = message(drawn), message(unit), message(mapped)
     if n == 0:
-        return "none"
+        return message("analysis.part.none")
     if k == n:
-        return f"{drawn} ({k} of {n} {unit})"
+        return message("analysis.part.all", drawn=drawn, k=k, n=n, unit=unit)
     if k == 0:
-        return f"{mapped} ({n} {unit})"
-    return f"{drawn} ({k} of {n} {unit}), the others {mapped}"
+        return message("analysis.part.mapped", mapped=mapped, n=n, unit=unit)
+    return message("analysis.part.some", drawn=drawn, k=k, n=n, unit=unit, mapped=mapped)
 
 
 def _caveat(drawn_range: bool, circles: bool) -> str:
     if not (drawn_range or circles):
         return ""
-    what = " and ".join(
-        w
-        for w, on in (
-            ("the range is drawn as belts along rivers", drawn_range),
-            ("protected areas are circles of their reported area", circles),
-        )
+    what = message("analysis.and").join(
+        message(w)
+        for w, on in (("analysis.caveat.range", drawn_range), ("analysis.caveat.circles", circles))
         if on
     )
-    return f"Approximate: {what}, not mapped boundaries; read the share as an indication only."
+    return message("analysis.caveat", what=what)
 
 
 def _polygonal(geom: BaseGeometry | None) -> BaseGeometry:

@@ -16,6 +16,7 @@ from collections.abc import Mapping, Sequence
 
 import pandas as pd
 
+from deerhabitat.i18n import format_number
 from deerhabitat.publish.text import message
 
 PALETTE = ("#1b9e77", "#d95f02", "#7570b3", "#e7298a", "#66a61e", "#e6ab02", "#a6761d", "#666666")
@@ -97,7 +98,7 @@ def _axis(
         )
         out.append(
             f'<text x="{_f(left - 6)}" y="{_f(y + 4)}" text-anchor="end" font-size="11" '
-            f'fill="#444">{int(value):,}</text>'
+            f'fill="#444">{format_number(int(value))}</text>'
         )
     out.append(
         f'<text x="12" y="{_f(top + plot_h / 2)}" font-size="11" fill="#444" text-anchor="middle" '
@@ -180,7 +181,8 @@ def trend_chart_svg(
                 continue
             h = plot_h * int(group[iso3]) / ymax
             base -= h
-            label = f"{names.get(iso3, iso3)} {row.year}: {int(group[iso3]):,}{_how(detail, iso3, row.year)}"
+            count = format_number(int(group[iso3]))
+            label = f"{names.get(iso3, iso3)} {row.year}: {count}{_how(detail, iso3, row.year)}"
             parts.append(
                 f'<rect x="{_f(x)}" y="{_f(base)}" width="{_f(bar_w)}" height="{_f(h)}" '
                 f'fill="{colours[iso3]}" fill-opacity="{opacity}"><title>{_x(label)}</title></rect>'
@@ -344,7 +346,7 @@ def country_chart_svg(detail: pd.DataFrame, iso3: str, name: str) -> str:
                 continue
             h = plot_h * value / ymax
             base -= h
-            label = f"{name} {int(row.year)}: {value:,} {message('chart.' + part)}"
+            label = f"{name} {int(row.year)}: {format_number(value)} {message('chart.' + part)}"
             parts.append(
                 f'<rect x="{_f(x)}" y="{_f(base)}" width="{_f(bar_w)}" height="{_f(h)}" fill="#2b6f8f" '
                 f'fill-opacity="{opacity}"><title>{_x(label)}</title></rect>'

@@ -10,21 +10,22 @@ from collections.abc import Mapping
 
 import pandas as pd
 
+from deerhabitat.i18n import format_number, format_percent
 from deerhabitat.publish.data import Corridors
-from deerhabitat.publish.table import Table, country_label, make_table, text_cell
+from deerhabitat.publish.table import Table, code_cell, country_label, make_table, text_cell
 from deerhabitat.publish.text import message
 
 
 def _number(value: object, digits: int = 0) -> str:
     if value is None or (isinstance(value, float) and pd.isna(value)):
         return message("table.dash")
-    return f"{float(value):,.{digits}f}"  # type: ignore[arg-type]
+    return format_number(float(value), decimals=digits)  # type: ignore[arg-type]
 
 
 def _share(value: object) -> str:
     if value is None or (isinstance(value, float) and pd.isna(value)):
         return message("table.dash")
-    return f"{100 * float(value):.0f} %"  # type: ignore[arg-type]
+    return format_percent(float(value))  # type: ignore[arg-type]
 
 
 def _countries(items: list[dict] | None, names: Mapping[str, str]) -> str:
@@ -123,7 +124,7 @@ def isolated_table(corridors: Corridors | None, names: Mapping[str, str]) -> Tab
         {
             message("col.site"): [text_cell(p.get("name")) for p in pops],
             message("col.country"): [country_label(p.get("iso3"), names) for p in pops],
-            message("col.status"): [text_cell(p.get("status")) for p in pops],
+            message("col.status"): [code_cell(p.get("status")) for p in pops],
             message("col.latest_count"): [_number(p.get("latest_count")) for p in pops],
         }
     )

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from deerhabitat.crs import describe_crs
+from deerhabitat.i18n import format_number, format_percent, format_year
 from deerhabitat.nrschema import is_illustrative
 from deerhabitat.publish import conclusions as cn
 from deerhabitat.publish import corridor_tables as ct
@@ -31,7 +32,7 @@ from deerhabitat.publish.generalise import Profile, generalisation_method
 from deerhabitat.publish.layers import WebMap
 from deerhabitat.publish.report_page import Block, Chart, Headline, MapFigure, Report, Section, build_report
 from deerhabitat.publish.table import Table
-from deerhabitat.publish.text import message
+from deerhabitat.publish.text import message, species_name
 from deerhabitat.schema import LayerKind
 
 
@@ -76,10 +77,11 @@ def build_document(data: PublishData, maps: Sequence[WebMap], text: DocumentText
         Store name, totals rule, published estimates and notes.
     """
     config = data.config
+    species = species_name(config.species, config.scientific_name)
     notes = _method_notes(data, text)
     return build_report(
-        message("report.title", species=config.species, scientific_name=config.scientific_name),
-        message("report.lead", species=config.species, store=text.store_name),
+        message("report.title", species=species, scientific_name=config.scientific_name),
+        message("report.lead", species=species, store=text.store_name),
         maps,
         sections=_sections(data, maps, text, notes),
         notes=notes,
@@ -166,7 +168,7 @@ def _sections(
         Section(
             "gaps",
             message("section.gaps"),
-            (message("gaps.intro", year=year if year is not None else "–"),),
+            (message("gaps.intro", year=format_year(year) if year is not None else "–"),),
             blocks=_blocks(*gaps),
         ),
         _conclusions(data, text, gaps),
@@ -343,7 +345,11 @@ def _background(data: PublishData, text: DocumentText) -> Section:
         return Section(
             "background",
             message("section.background"),
-            (message("background.none", species=data.config.species),),
+            (
+                message(
+                    "background.none", species=species_name(data.config.species, data.config.scientific_name)
+                ),
+            ),
         )
     return Section(
         "background",
@@ -357,11 +363,11 @@ def figures(data: PublishData, wp_gaps: Table | None) -> dict[str, str]:
     """The figures the conclusions' placeholders name (``{total_latest}``...), as text."""
     states, year, tables = list(data.config.range_states), data.reference_year, data.tables
     by_country = tables.get("totals_by_country_year")
-    values = {"n_states": str(len(states)), "year": str(year) if year is not None else "–"}
+    values = {"n_states": str(len(states)), "year": format_year(year) if year is not None else "–"}
     if year is not None and by_country is not None and not by_country.empty:
         now = by_country[by_country["year"] == year]
         values |= {
-            "total_latest": f"{int(now['count'].sum()):,}",
+            "total_latest": f"{format_number(int(now['count'].sum()))}",
             "n_states_counted": str(now["iso3"].nunique()),
         }
     else:
@@ -415,8 +421,8 @@ def _total_headline(by_country: pd.DataFrame | None, year: int | None, states: S
         return Headline(message("summary.no_counts"))
     row = year_coverage(by_country, states).set_index("year").loc[year]
     return Headline(
-        message("summary.total", year=year, count=f"{int(row['count']):,}"),
-        message("summary.total_note", n=int(row["n_states"]), of=len(states), year=year),
+        message("summary.total", year=format_year(year), count=format_number(int(row["count"]))),
+        message("summary.total_note", n=int(row["n_states"]), of=len(states), year=format_year(year)),
         "#table-totals_by_country_year",
     )
 
@@ -428,13 +434,15 @@ def _range_headline(coverage: pd.DataFrame | None) -> Headline | None:
     if whole.empty:
         return None
     latest = whole.sort_values("period").iloc[-1]
-    share = f"{100 * latest['protected_fraction']:.1f} %"
+    share = format_percent(latest["protected_fraction"], decimals=1)
     caveat = str(latest["caveat"]) if "caveat" in latest.index and isinstance(latest["caveat"], str) else ""
     if not caveat:
         text = message("summary.protected_range_mapped", period=latest["period"], share=share)
         return Headline(text, href="#table-range_coverage")
-    geometry = f"computed from the range as {latest['range_geometry']} and protected areas as " + str(
-        latest["protected_area_geometry"]
+    geometry = message(
+        "summary.protected_geometry",
+        range=latest["range_geometry"],
+        areas=latest["protected_area_geometry"],
     )
     return Headline(
         message("summary.protected_range", period=latest["period"], share=share, caveat=caveat),
@@ -460,18 +468,22 @@ def _animals_headline(
         else []
     )
     if not located:
-        return Headline(message("summary.protected_none", year=year), href="#table-protected_animals")
+        return Headline(
+            message("summary.protected_none", year=format_year(year)), href="#table-protected_animals"
+        )
     text = message(
         "summary.protected_animals",
-        year=year,
-        inside=f"{inside:,}",
-        located=f"{located:,}",
-        share=f"{100 * inside / located:.1f} %",
+        year=format_year(year),
+        inside=format_number(inside),
+        located=format_number(located),
+        share=format_percent(inside / located, decimals=1),
     )
     if blind:
         note = message("summary.protected_animals_note", states=", ".join(names.get(i, i) for i in blind))
     elif located != total:
-        note = message("summary.protected_animals_partial", located=f"{located:,}", count=f"{total:,}")
+        note = message(
+            "summary.protected_animals_partial", located=format_number(located), count=format_number(total)
+        )
     else:
         note = ""
     return Headline(text, note, "#table-protected_animals")

@@ -13,6 +13,7 @@ from collections.abc import Mapping, Sequence
 
 import pandas as pd
 
+from deerhabitat.i18n import format_number, format_percent
 from deerhabitat.publish.table import (
     Table,
     code_cell,
@@ -21,6 +22,7 @@ from deerhabitat.publish.table import (
     km_cell,
     make_table,
     text_cell,
+    word_cell,
 )
 from deerhabitat.publish.text import message
 
@@ -120,17 +122,17 @@ def range_change_table(change: pd.DataFrame | None, names: Mapping[str, str]) ->
                 message("value.whole_range") if i == "ALL" else country_label(i, names) for i in data["iso3"]
             ],
             message("col.historical"): [
-                f"{km_cell(a)} ({text_cell(p)})"
+                f"{km_cell(a)} ({word_cell(p)})"
                 for a, p in zip(data["historical_km2"], data["historical_period"], strict=True)
             ],
             message("col.current"): [
-                f"{km_cell(a)} ({text_cell(p)})"
+                f"{km_cell(a)} ({word_cell(p)})"
                 for a, p in zip(data["current_km2"], data["current_period"], strict=True)
             ],
             message("col.lost_km2"): data["lost_km2"].map(km_cell),
             message("col.gained_km2"): data["gained_km2"].map(km_cell),
             message("col.lost_share"): [
-                message("table.dash") if pd.isna(v) else f"{100 * float(v):.0f} %"
+                message("table.dash") if pd.isna(v) else format_percent(float(v))
                 for v in data["lost_fraction"]
             ],
         }
@@ -191,7 +193,7 @@ def protected_areas_with_deer_table(
                 "iucn_cat": area.get("iucn_cat"),
                 "status_year": area.get("status_year"),
                 "area_km2": area.get("area_km2"),
-                "sites": "; ".join(f"{n} ({c:,} in {y})" for n, c, y in held),
+                "sites": "; ".join(f"{n} ({format_number(c)} in {y})" for n, c, y in held),
                 "animals": sum(c for _, c, _ in held),
             }
         )
@@ -200,7 +202,7 @@ def protected_areas_with_deer_table(
         {
             message("col.protected_area"): data["name"].map(text_cell),
             message("col.country"): [country_label(i, names) for i in data["iso3"]],
-            message("col.iucn_category"): data["iucn_cat"].map(text_cell),
+            message("col.iucn_category"): data["iucn_cat"].map(code_cell),
             message("col.established"): [
                 text_cell(_year(v)) or message("table.dash") for v in data["status_year"]
             ],

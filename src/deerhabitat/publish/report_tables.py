@@ -14,6 +14,7 @@ from collections.abc import Mapping, Sequence
 
 import pandas as pd
 
+from deerhabitat.i18n import format_number, format_percent
 from deerhabitat.publish.charts import year_coverage
 from deerhabitat.publish.table import (
     Table,
@@ -52,9 +53,12 @@ def totals_table(by_country_year: pd.DataFrame, names: Mapping[str, str], *, rul
     pivot = frame.pivot_table(index="iso3", columns="year", values="count", aggfunc="sum").sort_index()
     display = pd.DataFrame({message("col.country"): [country_label(i, names) for i in pivot.index]})
     for year in pivot.columns:
-        display[str(year)] = [f"{int(v):,}" if not pd.isna(v) else "–" for v in pivot[year]]
+        display[str(year)] = [format_number(int(v)) if not pd.isna(v) else "–" for v in pivot[year]]
     totals = frame.groupby("year")["count"].sum()
-    display.loc[len(display)] = [message("value.all_states"), *[f"{int(totals[y]):,}" for y in pivot.columns]]
+    display.loc[len(display)] = [
+        message("value.all_states"),
+        *[format_number(int(totals[y])) for y in pivot.columns],
+    ]
     data = frame.assign(country=[names.get(i, "") for i in frame["iso3"]])[
         ["iso3", "country", "year", "count"]
     ]
@@ -80,10 +84,10 @@ def coverage_table(coverage: pd.DataFrame | None, names: Mapping[str, str]) -> T
             message("col.country"): [
                 message("value.whole_range") if i == "ALL" else country_label(i, names) for i in frame["iso3"]
             ],
-            message("col.range_km2"): [f"{v:,.0f}" for v in frame["range_km2"]],
-            message("col.protected_km2"): [f"{v:,.0f}" for v in frame["protected_km2"]],
+            message("col.range_km2"): [format_number(v) for v in frame["range_km2"]],
+            message("col.protected_km2"): [format_number(v) for v in frame["protected_km2"]],
             message("col.protected_share"): [
-                "–" if pd.isna(v) else f"{100 * v:.1f} %" for v in frame["protected_fraction"]
+                "–" if pd.isna(v) else format_percent(v, decimals=1) for v in frame["protected_fraction"]
             ],
             **(
                 {
@@ -143,7 +147,11 @@ def protected_animals_table(
             message("col.inside"): [int_cell(v) for v in data["inside"]],
             message("col.outside"): [int_cell(v) for v in data["outside"]],
             message("col.protected_share"): [
-                message("value.not_assessable") if not a else "–" if pd.isna(v) else f"{100 * v:.1f} %"
+                message("value.not_assessable")
+                if not a
+                else "–"
+                if pd.isna(v)
+                else format_percent(v, decimals=1)
                 for v, a in zip(data["protected_fraction"], assessable, strict=True)
             ],
             message("col.protection_note"): data.get("note", pd.Series("", index=data.index))
@@ -180,8 +188,10 @@ def trends_table(trends: pd.DataFrame | None, names: Mapping[str, str]) -> Table
             message("col.to_year"): data["to_year"].astype(int).astype(str),
             message("col.from_count"): [int_cell(v) for v in data["from_count"]],
             message("col.to_count"): [int_cell(v) for v in data["to_count"]],
-            message("col.change"): [f"{int(v):+,}" for v in data["change"]],
-            message("col.trend"): data["trend"].astype(str),
+            message("col.change"): [
+                ("-" if v < 0 else "+") + format_number(abs(int(v))) for v in data["change"]
+            ],
+            message("col.trend"): [code_cell(str(v).replace(" ", "-")) for v in data["trend"]],
             message("col.reason"): data["reason"].fillna("").astype(str),
         }
     )
@@ -214,7 +224,7 @@ def reintroductions_table(outcomes: pd.DataFrame | None) -> Table | None:
             message("col.growth"): [
                 "–" if pd.isna(v) else f"{100 * v:+.1f} %" for v in data["growth_rate_per_year"]
             ],
-            message("col.status"): data["status"].map(text_cell),
+            message("col.status"): data["status"].map(code_cell),
         }
     )
     return make_table(
@@ -401,14 +411,14 @@ def candidates_table(candidates: pd.DataFrame | None) -> Table | None:
         {
             message("col.rank"): data["rank"].astype(int).astype(str),
             message("col.candidate"): data["candidate_id"],
-            message("col.area_km2"): [f"{v:,.0f}" for v in data["area_km2"]],
-            message("col.protected_share"): [f"{100 * v:.0f} %" for v in data["protected_fraction"]],
+            message("col.area_km2"): [format_number(v) for v in data["area_km2"]],
+            message("col.protected_share"): [format_percent(v) for v in data["protected_fraction"]],
             message("col.nearest_population"): [
-                f"{text_cell(i)} ({d:,.0f} km)"
+                f"{text_cell(i)} ({message('unit.km', value=format_number(d))})"
                 for i, d in zip(data["nearest_population_id"], data["distance_to_population_km"], strict=True)
             ],
             message("col.nearest_source"): [
-                f"{text_cell(i)} ({d:,.0f} km)"
+                f"{text_cell(i)} ({message('unit.km', value=format_number(d))})"
                 for i, d in zip(data["nearest_source_id"], data["distance_to_source_km"], strict=True)
             ],
             message("col.score"): [f"{v:.2f}" for v in data["score"]],
@@ -493,6 +503,6 @@ def _national_states(detail: pd.DataFrame, year: int) -> str:
     rows = detail[(detail["year"].astype(int) == year) & detail["country_estimate"].astype(bool)]
     status = rows["national_status"] if "national_status" in rows.columns else pd.Series("", index=rows.index)
     return " ".join(
-        f"{iso3} (split)" if "national-split" in str(st) else str(iso3)
+        message("value.split", iso3=iso3) if "national-split" in str(st) else str(iso3)
         for iso3, st in sorted(zip(rows["iso3"], status, strict=True))
     )

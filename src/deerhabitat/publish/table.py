@@ -11,7 +11,10 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from deerhabitat.i18n import format_number
 from deerhabitat.publish.text import message
+from deerhabitat.vocabulary import ENGLISH as CODE_WORDS
+from deerhabitat.vocabulary import code_key, is_code
 
 
 @dataclass(frozen=True)
@@ -95,14 +98,26 @@ def code_cell(value: object) -> str:
     ('water regulation', 'population counts', 'Red Book', '')
     """
     text = text_cell(value)
+    if is_code(text) and code_key(text) in CODE_WORDS:
+        return message(code_key(text))
     if text and text == text.lower() and " " not in text:
         return text.replace("-", " ").replace("_", " ")
     return text
 
 
+def word_cell(value: object) -> str:
+    """A period or other name as words in the reader's language when it is a known code, else as written.
+
+    >>> word_cell("historical"), word_cell("2000-2010")
+    ('historical', '2000-2010')
+    """
+    text = text_cell(value)
+    return message(code_key(text)) if is_code(text) and code_key(text) in CODE_WORDS else text
+
+
 def int_cell(value: float | None) -> str:
     """A whole number with thousands separators; a dash for a missing one."""
-    return message("table.dash") if value is None or pd.isna(value) else f"{int(value):,}"
+    return message("table.dash") if value is None or pd.isna(value) else format_number(int(value))
 
 
 def km_cell(value: float | None) -> str:
@@ -110,4 +125,4 @@ def km_cell(value: float | None) -> str:
     if value is None or pd.isna(value):
         return "–"
     number = float(value)
-    return f"{number:,.0f}" if number == round(number) else f"{number:,.1f}"
+    return format_number(number) if number == round(number) else format_number(number, decimals=1)

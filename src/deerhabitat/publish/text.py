@@ -16,8 +16,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from deerhabitat.i18n import current_language, language, message
+from deerhabitat.vocabulary import CODES, code_key
 
-__all__ = ["ENGLISH", "current_language", "language", "message"]
+__all__ = ["CODES", "ENGLISH", "code_key", "current_language", "language", "message", "species_name"]
 
 ENGLISH: Mapping[str, str] = {
     # page
@@ -67,6 +68,7 @@ ENGLISH: Mapping[str, str] = {
     "{n_illustrative} of them illustrative examples, not submissions",
     "summary.reports_none": "No national report is kept in the store.",
     "summary.gaps": "Gaps found: {n} (see Gaps)",
+    "summary.protected_geometry": "computed from the range as {range} and protected areas as {areas}",
     "summary.no_counts": "The store holds no wild count.",
     # trends
     "trends.intro": "Wild animals by year, stacked by range state. A bar's label gives how many of the {of} "
@@ -436,5 +438,23 @@ ENGLISH: Mapping[str, str] = {
     "value.late": "late",
     "value.none": "none",
     "value.report_of": "{period} v{version}",
+    "unit.km": "{value} km",
+    "value.split": "{iso3} (split)",
+    # common names of the species in the reader's language (English: the store's own name is used)
+    "species.cervus-elaphus-bactrianus": "Bukhara deer",
 }
 """The English catalogue: the reference every other catalogue translates."""
+
+
+def species_name(species: str, scientific_name: str) -> str:
+    """The species' common name in the current language.
+
+    The store's ``species`` in English, else the ``species.<scientific-name>`` message when there is one.
+
+    >>> species_name("Bukhara deer", "Cervus elaphus bactrianus")
+    'Bukhara deer'
+    """
+    key = "species." + scientific_name.lower().replace(" ", "-")
+    if current_language() == "en" or key not in ENGLISH:
+        return species
+    return message(key)

@@ -16,7 +16,7 @@ from pathlib import Path
 import pandas as pd
 
 from deerhabitat.errors import ConfigError, InputFileError, PublishError
-from deerhabitat.i18n import LANGUAGES, language, message
+from deerhabitat.i18n import LANGUAGES, language, localised, message
 from deerhabitat.io.csv_safe import csv_text
 from deerhabitat.io.store import REPORT_TEXT_NAMES
 from deerhabitat.progress import task, track
@@ -45,11 +45,9 @@ def published_totals(scientific_name: str) -> pd.DataFrame:
     """The published range-wide estimates of a species (``year, low, high, label, source``); empty if none."""
     with resources.files("deerhabitat").joinpath("data", PUBLISHED_TOTALS).open("rb") as fh:
         frame = pd.read_csv(fh, encoding="utf-8")
-    return (
-        frame[frame["scientific_name"] == scientific_name]
-        .drop(columns="scientific_name")
-        .reset_index(drop=True)
-    )
+    mine = frame[frame["scientific_name"] == scientific_name].reset_index(drop=True)
+    mine["label"] = [localised(r, "label") for r in mine.to_dict(orient="records")]
+    return mine[["year", "low", "high", "label", "source"]]
 
 
 BACKGROUND = "background.csv"
@@ -60,8 +58,9 @@ def background_text(scientific_name: str) -> pd.DataFrame:
     """The background paragraphs of a species, each with its source (``text, source``); empty if none."""
     with resources.files("deerhabitat").joinpath("data", BACKGROUND).open("rb") as fh:
         frame = pd.read_csv(fh, encoding="utf-8")
-    mine = frame[frame["scientific_name"] == scientific_name]
-    return mine[["text", "source"]].reset_index(drop=True)
+    mine = frame[frame["scientific_name"] == scientific_name].reset_index(drop=True)
+    mine["text"] = [localised(r, "text") for r in mine.to_dict(orient="records")]
+    return mine[["text", "source"]]
 
 
 def _make_folder(path: Path) -> None:
