@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from deerhabitat.nrschema import CODE_LISTS
-from deerhabitat.schema import COUNT_METHODS, DATA_STATUSES, IUCN_CATEGORIES, SITE_STATUSES
+from deerhabitat.schema import COUNT_METHODS, DATA_STATUSES, IUCN_CATEGORIES, SITE_STATUSES, LayerKind
 
 TREND_WORDS = ("increase", "decline", "no-change", "not-comparable")
 """The trend of a change between two counts (:func:`deerhabitat.analysis.population.country_trends`)."""
@@ -27,6 +27,9 @@ REINTRODUCTION_WORDS = ("unknown", "extirpated", "declining", "established", "gr
 
 PERIOD_WORDS = ("historical", "current")
 """Range periods with a name rather than a year."""
+
+LAYER_WORDS = tuple(kind.value for kind in LayerKind)
+"""The store's layers (``population-counts``)."""
 
 CODES: tuple[str, ...] = tuple(
     sorted(
@@ -40,6 +43,7 @@ CODES: tuple[str, ...] = tuple(
                 TREND_WORDS,
                 REINTRODUCTION_WORDS,
                 PERIOD_WORDS,
+                LAYER_WORDS,
             )
             for code in codes
             if code == code.lower()

@@ -43,6 +43,7 @@ import pyproj
 import shapely
 from shapely.geometry.base import BaseGeometry
 
+from deerhabitat.i18n import current_language, format_number
 from deerhabitat.publish.text import message
 from deerhabitat.schema import SPECS, LayerKind
 
@@ -55,13 +56,20 @@ def generalisation_method(cell_m: float) -> str:
     >>> generalisation_method(10_000).startswith("Each position of a wild population is replaced")
     True
     """
-    return (
-        f"Each position of a wild population is replaced by the centre of its {cell_m / 1000:g} km cell "
-        f"on an equal-area grid in the store's analysis CRS (cell corners at multiples of {cell_m:g} m "
-        f"from the projection's origin; a polygon site is first reduced to its centroid); the true "
-        f"position is within {cell_m / 1000 / 2**0.5:.1f} km of the published one. Captive sites, "
-        f"protected areas, ranges and rivers are published as recorded."
+    english = current_language() == "en"
+    return message(
+        "methods.generalisation",
+        cell_km=f"{cell_m / 1000:g}"
+        if english
+        else format_number(cell_m / 1000, decimals=_decimals(cell_m / 1000)),
+        cell_m=f"{cell_m:g}" if english else format_number(cell_m),
+        within_km=format_number(cell_m / 1000 / 2**0.5, decimals=1),
     )
+
+
+def _decimals(value: float) -> int:
+    """Decimals that show ``value`` as ``:g`` would (at most 3)."""
+    return next((d for d in range(4) if round(value, d) == value), 3)
 
 
 class Profile(StrEnum):

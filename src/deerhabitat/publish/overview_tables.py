@@ -193,7 +193,9 @@ def protected_areas_with_deer_table(
                 "iucn_cat": area.get("iucn_cat"),
                 "status_year": area.get("status_year"),
                 "area_km2": area.get("area_km2"),
-                "sites": "; ".join(f"{n} ({format_number(c)} in {y})" for n, c, y in held),
+                "sites": "; ".join(
+                    message("value.count_in", name=n, count=format_number(c), year=y) for n, c, y in held
+                ),
                 "animals": sum(c for _, c, _ in held),
             }
         )

@@ -195,6 +195,13 @@ ENGLISH: Mapping[str, str] = {
     "count).",
     # methods
     "methods.generalised": "Generalised positions (public edition): {method}",
+    "methods.generalisation": "Each position of a wild population is replaced by the centre of its "
+    "{cell_km} km cell on an equal-area grid in the store's analysis CRS (cell corners at multiples of "
+    "{cell_m} m from the projection's origin; a polygon site is first reduced to its centroid); the true "
+    "position is within {within_km} km of the published one. Captive sites, protected areas, ranges and "
+    "rivers are published as recorded.",
+    "note.sample_rasters": "Habitat rasters are the bundled illustrative sample rasters (see "
+    "data/README.md), not a survey.",
     "methods.totals": "Wild animals are the counts of wild populations; captive animals are reported apart. "
     "For each year, every site contributes its latest count of that year or of the {years} years before it "
     "(an earlier count is carried forward and marked as such). A national figure, which stands for all of a "
@@ -440,6 +447,7 @@ ENGLISH: Mapping[str, str] = {
     "value.report_of": "{period} v{version}",
     "unit.km": "{value} km",
     "value.split": "{iso3} (split)",
+    "value.count_in": "{name} ({count} in {year})",
     # common names of the species in the reader's language (English: the store's own name is used)
     "species.cervus-elaphus-bactrianus": "Bukhara deer",
 }

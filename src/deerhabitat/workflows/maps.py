@@ -286,9 +286,7 @@ def _bundled_habitat(
     except DeerHabitatError as exc:
         notes.append(f"The habitat of the bundled sample rasters could not be computed: {exc}")
         return [], None, None
-    notes.append(
-        "Habitat rasters are the bundled illustrative sample rasters (see data/README.md), not a survey."
-    )
+    notes.append(message("note.sample_rasters"))
     return [layer for layer in layers if layer is not None], candidates, corridors
 
 
