@@ -49,6 +49,7 @@ def _used_keys() -> set[str]:
         "corridor_tables.py",
         "overview_tables.py",
         "conclusions.py",
+        "occurrence_tables.py",
     )
     files = [SRC / "publish" / n for n in (*modules, "charts.py", "generalise.py")] + [
         SRC / "workflows" / "report.py",
@@ -71,6 +72,8 @@ def _used_keys() -> set[str]:
     # status and progress words are looked up from the codes of the reporting and Work Programme tables
     keys |= {f"status.{code}" for code in (*STATUS_CODES, *PROGRESS_CODES, *REPORTING_CODES)}
     keys |= {f"wp.deadline_{source}" for source in ("cycle", "default")}
+    # the measures of occurrence_tables
+    keys |= {f"occurrences.{m}" for m in ("boyce_index", "aoh_point_prevalence")}
     keys |= {k for k in ENGLISH if k.startswith("species.")}  # looked up by scientific name (species_name)
     return keys
 
