@@ -34,6 +34,12 @@ class LayerKind(StrEnum):
     SITES = "sites"
     RELEASES = "releases"
     POPULATION_COUNTS = "population-counts"
+    OCCURRENCES = "occurrences"
+
+    @property
+    def is_dataset(self) -> bool:
+        """Whether the kind is a big layer kept as a GeoParquet dataset beside the store (not a table)."""
+        return self in DATASET_KINDS
 
     @property
     def table(self) -> str:
@@ -62,7 +68,7 @@ class LayerKind(StrEnum):
         raise SchemaError(str(value), [f"{value!r} is not a layer kind; use one of: {allowed}"])
 
 
-Dtype = Literal["str", "int", "float", "bool", "date"]
+Dtype = Literal["str", "int", "float", "bool", "date", "timestamp"]
 
 IUCN_CATEGORIES = ("Ia", "Ib", "II", "III", "IV", "V", "VI", "Not Reported", "Not Applicable", "Not Assigned")
 """WDPA ``IUCN_CAT`` values, in wdpar's order of precedence for erasing overlaps."""
@@ -94,6 +100,9 @@ SITE_STATUSES = ("native", "reintroduced", "introduced", "captive")
 SITE_SCOPES = ("site", "country")
 """``site`` (default): one population. ``country``: a national total or estimate standing for the
 country's populations where no site-level figure is known (see the totals rule in the analysis)."""
+OCCURRENCE_KINDS = ("observation", "camera-trap", "telemetry", "specimen", "sign")
+"""What an occurrence is: a sighting, a camera-trap detection, a telemetry (GPS collar) fix, a specimen,
+or a sign (tracks, dung)."""
 COUNT_METHODS = ("census", "distance-sampling", "camera-trap", "enclosure-count", "estimate")
 DATA_STATUSES = ("surveyed", "estimated", "national-total", "national-split", "illustrative")
 """What a count is: ``surveyed`` (a census, distance sampling, camera traps or an enclosure count of the
@@ -133,7 +142,8 @@ class Column:
         Column name.
     dtype : {"str", "int", "float", "bool", "date"}
         Type values are coerced to. ``date`` is an ISO text date of a year (``2009``), a month
-        (``2009-05``) or a day (``2009-05-15``), never in the future.
+        (``2009-05``) or a day (``2009-05-15``), never in the future. ``timestamp`` is such a date
+        or an instant in UTC, ``2009-05-15T06:30:00Z`` (see :func:`parse_timestamp`).
     required : bool
         Whether the layer has the column. A required column that is ``nullable`` may still be left
         out of a file: all its values are then missing, and :func:`validate_layer` adds it empty.
@@ -313,8 +323,30 @@ SPECS: Mapping[LayerKind, LayerSpec] = {
         ("Point",),
         description="population counts (survey location defaults to the site's)",
     ),
+    LayerKind.OCCURRENCES: LayerSpec(
+        LayerKind.OCCURRENCES,
+        "occurrence_id",
+        (
+            Column("occurrence_id", "str"),
+            Column("date", "timestamp", description="day, or instant in UTC (ISO text)"),
+            Column("kind", "str", allowed=OCCURRENCE_KINDS),
+            Column("animal_id", "str", nullable=True, description="the collared animal of a telemetry fix"),
+            Column("site_id", "str", nullable=True),
+            Column("count", "int", nullable=True, minimum=0),
+            Column("coordinate_uncertainty_m", "float", nullable=True, minimum=0),
+            _SOURCE,
+        ),
+        ("Point",),
+        description="occurrences: observations, camera-trap detections, telemetry fixes, specimens, signs "
+        "(kept as a partitioned GeoParquet dataset beside the store)",
+    ),
 }
 """The schema of every layer kind."""
+
+DATASET_KINDS = (LayerKind.OCCURRENCES,)
+"""Big layers: kept as a partitioned GeoParquet dataset beside the store, registered in it."""
+TABLE_KINDS = tuple(k for k in LayerKind if k not in DATASET_KINDS)
+"""Layers kept as feature tables inside the store."""
 
 
 def period_order(periods: Iterable[object]) -> list[str]:
@@ -406,6 +438,65 @@ def parse_date(value: object, *, today: _dt.date | None = None) -> str:
     return text
 
 
+_INSTANT_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
+
+
+def parse_timestamp(value: object, *, now: _dt.datetime | None = None) -> str:
+    """Normalise a date or an instant to ISO text; instants become UTC, to the second.
+
+    A year, year-month or day stays as :func:`parse_date` gives it. A time of day (``T`` or a space
+    after the day) makes an instant: with an offset (``+05:00``, ``Z``) it is converted to UTC,
+    without one it is taken as UTC (as Movebank and GBIF write it). The start of an interval
+    (``2019-05-01/2019-05-31``) stands for it.
+
+    Raises
+    ------
+    ValueError
+        If the value is no such date or instant, or lies in the future or before 1700.
+
+    Examples
+    --------
+    >>> parse_timestamp("2019-05-03 10:22:00.000"), parse_timestamp("2019-05-03T10:22+05:00")
+    ('2019-05-03T10:22:00Z', '2019-05-03T05:22:00Z')
+    >>> parse_timestamp("2019-05/2019-06"), parse_timestamp("2019-05-03T00:00:00")
+    ('2019-05', '2019-05-03T00:00:00Z')
+    """
+    texts, bad = normalise_timestamps(pd.Series([value], dtype=object), now=now)
+    if bad[0]:
+        raise ValueError(
+            f"{value!r} is not a date or time; write YYYY, YYYY-MM, YYYY-MM-DD or YYYY-MM-DDTHH:MM:SS[Z] "
+            f"(UTC), between 1700 and now"
+        )
+    return str(texts.iloc[0])
+
+
+_DAY_RE = r"^\d{4}(?:-\d{1,2}(?:-\d{1,2})?)?$"
+
+
+def normalise_timestamps(
+    values: pd.Series, *, now: _dt.datetime | None = None
+) -> tuple[pd.Series, np.ndarray]:
+    """Vectorised :func:`parse_timestamp`: the ISO texts (``<NA>`` where bad) and the mask of bad values.
+
+    Missing values are bad too (``date`` may not be missing).
+    """
+    now = now or _dt.datetime.now(_dt.UTC)
+    text = values.astype("string").str.strip().str.split("/").str[0].fillna("")
+    out = pd.Series(pd.NA, index=values.index, dtype="string")
+    day_like = text.str.fullmatch(_DAY_RE).fillna(False).to_numpy(bool)
+    for i in np.flatnonzero(day_like):
+        try:
+            out.iat[i] = parse_date(text.iat[i], today=now.date())
+        except ValueError:
+            pass
+    rest = ~day_like & (text != "").to_numpy(bool)
+    if rest.any():
+        parsed = pd.to_datetime(text[rest], utc=True, format="ISO8601", errors="coerce")
+        ok = parsed.notna() & (parsed <= pd.Timestamp(now)) & (parsed.dt.year >= 1700)
+        out[parsed.index[ok.to_numpy(bool)]] = parsed[ok].dt.strftime(_INSTANT_FORMAT).astype("string")
+    return out, out.isna().to_numpy(bool)
+
+
 def year_of(date_text: str) -> int:
     """Return the year of an ISO text date.
 
@@ -458,6 +549,8 @@ def _coerce(value: object, column: Column, today: _dt.date) -> object:
         if text in _FALSE or text == "0.0":
             return False
         raise ValueError(f"{value!r} is not true/false")
+    if column.dtype == "timestamp":
+        return parse_timestamp(value, now=_dt.datetime.combine(today, _dt.time.max, tzinfo=_dt.UTC))
     return parse_date(value, today=today)
 
 
@@ -662,7 +755,14 @@ def _cross_column_problems(kind: LayerKind, frame: pd.DataFrame, coerced: dict[s
     return problems
 
 
-_PANDAS_DTYPES = {"str": "string", "int": "Int64", "float": "Float64", "bool": "boolean", "date": "string"}
+_PANDAS_DTYPES = {
+    "str": "string",
+    "int": "Int64",
+    "float": "Float64",
+    "bool": "boolean",
+    "date": "string",
+    "timestamp": "string",
+}
 
 
 def _assemble(frame: gpd.GeoDataFrame, spec: LayerSpec, coerced: dict[str, list]) -> gpd.GeoDataFrame:

@@ -134,7 +134,7 @@ def test_bad_usage_exits_2(run_cli, tmp_path, store):
         (["import", "deer", "s.csv"], "'deer' is not a layer kind; use one of: range-states"),
         (["import", "sites", "s.csv", "--field", "name"], "--field 'name' is not SRC=DST"),
         (["import", "sites", "s.csv", "--on-invalid", "fix"], "'fix' is not one of 'repair', 'reject'"),
-        (["import", "gbif", "s.csv"], "gbif needs --max-distance-km D"),
+        (["import", "gbif", "s.csv", "--max-speed-kmh", "0"], "0"),
         (["import", "gbif", "s.csv", "--max-distance-km", "-3"], "-3"),
         (["export", "gbif", "x.csv"], "'gbif' is not a layer kind"),
         (["validate", "sites"], "Missing argument 'PATH'"),

@@ -36,6 +36,10 @@ VALUES = {
     "captive": "false",
     "source_site_id": "s1",
     "source_name": "Tigrovaya Balka",
+    "occurrence_id": "o1",
+    "kind": "observation",
+    "longitude": 64.2,
+    "latitude": 40.2,
 }
 SQUARE = [[[64.0, 40.0], [64.5, 40.0], [64.5, 40.5], [64.0, 40.5], [64.0, 40.0]]]
 GEOMETRY = {
@@ -62,6 +66,8 @@ def write_file(tmp_path, kind: LayerKind, columns: list[str]):
         path = tmp_path / f"{kind.value}.geojson"
         path.write_text(json.dumps({"type": "FeatureCollection", "features": [feature]}), encoding="utf-8")
     else:
+        if kind is LayerKind.OCCURRENCES:  # a table of points: the position in longitude/latitude
+            columns = [*columns, "longitude", "latitude"]
         path = tmp_path / f"{kind.value}.csv"
         path.write_text(",".join(columns) + "\n" + ",".join(str(VALUES[c]) for c in columns) + "\n")
     return path

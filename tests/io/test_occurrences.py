@@ -1,23 +1,38 @@
-"""GBIF / Darwin Core occurrences into population counts, linked to the nearest site within a distance."""
+"""Occurrences: GBIF (Darwin Core) and Movebank files streamed into a GeoParquet dataset beside the store.
+
+The files are made here with known answers: record counts, the ids refused per reason, and speeds
+between telemetry fixes computed independently with pyproj.Geod.
+"""
 
 from __future__ import annotations
 
-import pandas as pd
+import json
+import zipfile
+from pathlib import Path
+
+import pyarrow.parquet as pq
 import pyproj
 import pytest
-import shapely
-from io_builders import put, sha
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from io_builders import sha
 
-from deerhabitat.config import StoreConfig
 from deerhabitat.errors import SchemaError
 from deerhabitat.io import Store
-from deerhabitat.io.occurrences import event_date, sampling_method
+from deerhabitat.io.datasets import (
+    dataset_folder,
+    iter_occurrences,
+    occurrence_files,
+    read_occurrences,
+    years_present,
+)
+from deerhabitat.io.store import StoreWriter, file_sha256
+from deerhabitat.schema import LayerKind
 from deerhabitat.workflows import ImportOptions, import_layer, validate_file
 
 GEOD = pyproj.Geod(ellps="WGS84")
-COLUMNS = [
+DWC = [
     "gbifID",
-    "occurrenceID",
     "basisOfRecord",
     "occurrenceStatus",
     "individualCount",
@@ -28,201 +43,314 @@ COLUMNS = [
     "decimalLongitude",
     "coordinateUncertaintyInMeters",
     "samplingProtocol",
-    "degreeOfEstablishment",
-    "scientificName",
+    "organismID",
 ]
-BADAI = (60.41, 41.82)
-ZARAFSHAN = (66.94, 39.95)
+BADAI = (60.41, 41.82)  # inside UZB of the test store's range states
+TIGROVAYA = (68.3, 37.25)
 
 
-def record(gbif_id, lon, lat, count="12", date="2019-05-03T10:22:00Z", **extra):
-    row = dict.fromkeys(COLUMNS, "")
+def dwc(gbif_id, lon, lat, date="2019-05-03T10:22:00Z", **extra) -> dict:
+    row = dict.fromkeys(DWC, "")
     row.update(
-        {
-            "gbifID": str(gbif_id),
-            "occurrenceID": f"urn:x:{gbif_id}",
-            "basisOfRecord": "HUMAN_OBSERVATION",
-            "occurrenceStatus": "PRESENT",
-            "individualCount": count,
-            "eventDate": date,
-            "decimalLatitude": "" if lat is None else repr(lat),
-            "decimalLongitude": "" if lon is None else repr(lon),
-            "scientificName": "Cervus elaphus bactrianus Lydekker, 1900",
-        }
+        gbifID=str(gbif_id),
+        basisOfRecord="HUMAN_OBSERVATION",
+        occurrenceStatus="PRESENT",
+        eventDate=date,
+        decimalLongitude="" if lon is None else repr(lon),
+        decimalLatitude="" if lat is None else repr(lat),
     )
     row.update(extra)
     return row
 
 
-def gbif_file(tmp_path, rows, name="occurrence.csv"):
+def write_dwc(path: Path, rows: list[dict]) -> Path:
     """A GBIF 'simple' download: tab-separated, though called .csv."""
-    lines = ["\t".join(COLUMNS)] + ["\t".join(r[c] for c in COLUMNS) for r in rows]
-    path = tmp_path / name
+    lines = ["\t".join(DWC)] + ["\t".join(r[c] for c in DWC) for r in rows]
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return path
 
 
-def north_of(point, metres):
-    lon, lat, _ = GEOD.fwd(point[0], point[1], 0, metres)
-    return lon, lat
+HOLD_OUT = [
+    dwc(1, *BADAI, individualCount="3", coordinateUncertaintyInMeters="50"),
+    dwc(2, *TIGROVAYA, date="2020-04-01/2020-04-30", samplingProtocol="Camera trapping"),
+    dwc(3, *BADAI, occurrenceStatus="ABSENT"),  # an absence: left out, not an occurrence
+    dwc(4, None, None),  # no position
+    dwc(5, 0.0, 0.0),  # 0/0
+    dwc(6, 10.0, 50.0),  # Germany: outside the range states
+    dwc(7, *BADAI, date="", year="2018", month="7", basisOfRecord="PRESERVED_SPECIMEN"),
+    dwc(8, "x", 41.0),  # no position
+    dwc(9, *BADAI, date="2999-01-01"),  # future
+    dwc(10, *BADAI, individualCount="-2"),  # bad value
+    dwc(11, *BADAI, samplingProtocol="dung counts", organismID="f-1"),
+]
 
 
-def albers_km(a, b) -> float:
-    """Distance in the store's equal-area CRS, computed here with pyproj directly."""
-    to_albers = pyproj.Transformer.from_crs(4326, StoreConfig().crs, always_xy=True)
-    (x1, y1), (x2, y2) = to_albers.transform(*a), to_albers.transform(*b)
-    return ((x1 - x2) ** 2 + (y1 - y2) ** 2) ** 0.5 / 1000
-
-
-def test_records_become_counts_linked_to_the_nearest_site(tmp_path, store):
-    near_badai = north_of(BADAI, 3000)
-    far = north_of(ZARAFSHAN, 30_000)
-    path = gbif_file(
-        tmp_path,
-        [
-            record(101, *near_badai, coordinateUncertaintyInMeters="50"),
-            record(
-                102, 68.3, 37.25, count="7", date="2020-04-01/2020-04-30", samplingProtocol="Camera trapping"
-            ),
-            record(103, *far),
-            record(104, *BADAI, count=""),
-            record(105, *BADAI, count="", occurrenceStatus="ABSENT"),
-            record(106, None, None),
-            record(107, *ZARAFSHAN, date="", year="2018", month="7", degreeOfEstablishment="captive"),
-        ],
-    )
-    result = import_layer("gbif", path, store=store.path, options=ImportOptions(max_distance_km=10))
-    assert (result.features, result.added, result.rejected) == (7, 4, 3)
-    counts = Store(store.path).read("population-counts").set_index("count_id")
-    assert counts.index.tolist() == ["gbif:101", "gbif:102", "gbif:105", "gbif:107"]
-    assert counts["site_id"].tolist() == ["badai", "tigrovaya", "badai", "zarafshan"]
-    assert counts["count"].tolist() == [12, 7, 0, 12]
-    assert counts["date"].tolist() == ["2019-05-03", "2020-04-01", "2019-05-03", "2018-07"]
-    assert counts["method"].tolist() == ["estimate", "camera-trap", "estimate", "estimate"]
-    assert counts["captive"].tolist() == [False, False, False, True]
-    assert counts.loc["gbif:101", "distance_to_site_km"] == pytest.approx(
-        albers_km(near_badai, BADAI), abs=1e-3
-    )
-    assert counts.loc["gbif:101", "distance_to_site_km"] == pytest.approx(3.0, rel=0.01)  # geodesic 3 km
-    assert counts.loc["gbif:102", "distance_to_site_km"] == 0.0, "inside the site's polygon"
-    assert counts.loc["gbif:101", "coordinate_uncertainty_m"] == 50.0
-    assert counts.loc["gbif:101", "source"] == "GBIF occurrence 101 (occurrence.csv)"
-    assert counts.loc["gbif:101", "scientificName"] == "Cervus elaphus bactrianus Lydekker, 1900"
-    point = counts.loc["gbif:101", "geometry"]
-    assert (point.x, point.y) == pytest.approx(near_badai)
-    texts = sorted(str(w) for w in result.warnings)
-    distance = albers_km(far, ZARAFSHAN)
-    assert texts == [
-        "count_id='gbif:103': no site within 10 km (the nearest, site_id='zarafshan', is "
-        f"{distance:.1f} km away); left out: add its site, or raise --max-distance-km",
-        "count_id='gbif:104': has no individualCount: a presence-only record is not a population count; left "
-        "out",
-        "count_id='gbif:106': has no coordinates (decimalLongitude/decimalLatitude empty); left out",
-    ]
-    log = Store(store.path).provenance().iloc[-1]
-    assert (log["layer"], log["added"], log["rejected"]) == ("population-counts", 4, 3)
-
-
-def test_reimporting_the_same_download_updates_the_counts(tmp_path, store):
-    path = gbif_file(tmp_path, [record(101, *BADAI)])
-    import_layer("gbif", path, store=store.path, options=ImportOptions(max_distance_km=5))
-    again = import_layer("gbif", path, store=store.path, options=ImportOptions(max_distance_km=5))
-    assert (again.added, again.updated, again.total) == (0, 1, 1)
-
-
-def test_wrong_values_are_errors(tmp_path, store):
-    path = gbif_file(
-        tmp_path,
-        [
-            record(201, *BADAI, count="-2"),
-            record(202, *BADAI, count="2.5"),
-            record(203, *BADAI, date="2999-01-01"),
-            record(204, *BADAI, coordinateUncertaintyInMeters="far"),
-        ],
-    )
-    report = validate_file("gbif", path, store=store.path, options=ImportOptions(max_distance_km=5))
-    found = [str(f) for f in report.errors]
-    assert "count_id='gbif:201': count=-2 must be at least 0" in found
-    assert "count_id='gbif:202': count '2.5' is not a whole number" in found
-    assert any(f.startswith("count_id='gbif:203': date '2999-01-01' is in the future") for f in found)
-    assert (
-        "count_id='gbif:204': coordinateUncertaintyInMeters 'far' is not a number of metres ≥ 0; fix or "
-        "empty "
-        "it" in found
-    )
+def test_darwin_core_bad_records_refuse_the_file_and_leave_the_store_unchanged(tmp_path, store):
+    path = write_dwc(tmp_path / "occurrence.csv", HOLD_OUT)
     before = sha(store.path)
-    with pytest.raises(SchemaError):
-        import_layer("gbif", path, store=store.path, options=ImportOptions(max_distance_km=5))
-    assert sha(store.path) == before
-
-
-def test_refusals(tmp_path, store):
-    path = gbif_file(tmp_path, [record(301, *BADAI)])
-    with pytest.raises(SchemaError, match="a GBIF import needs --max-distance-km D"):
+    with pytest.raises(SchemaError) as caught:
         import_layer("gbif", path, store=store.path)
-    with pytest.raises(SchemaError, match=r"--max-distance-km -1\.0 must be a positive number of kilometres"):
-        import_layer("gbif", path, store=store.path, options=ImportOptions(max_distance_km=-1.0))
-    with pytest.raises(
-        SchemaError, match="the store has no sites with a location; each GBIF record is linked"
-    ):
-        import_layer(
-            "gbif",
-            path,
-            store=Store.create(tmp_path / "empty.gpkg").path,
-            options=ImportOptions(max_distance_km=5),
-        )
-    bare = tmp_path / "bare.csv"
-    bare.write_text("gbifID,decimalLatitude,decimalLongitude\n1,41,60\n", encoding="utf-8")
-    with pytest.raises(
-        SchemaError,
-        match=r"lacks the Darwin Core column\(s\) \['individualCount', 'eventDate \(or "
-        r"year\)'\]",
-    ):
-        import_layer("gbif", bare, store=store.path, options=ImportOptions(max_distance_km=5))
-    anonymous = tmp_path / "anon.csv"
-    anonymous.write_text("individualCount,eventDate,decimalLatitude,decimalLongitude\n1,2019,41,60\n")
-    with pytest.raises(SchemaError, match="no record id column \\(gbifID, occurrenceID or catalogNumber"):
-        import_layer("gbif", anonymous, store=store.path, options=ImportOptions(max_distance_km=5))
-    nothing = gbif_file(tmp_path, [record(302, *BADAI, count="")], name="nothing.csv")
-    with pytest.raises(SchemaError, match=r"no feature of .* is left after the gbif filters"):
-        import_layer("gbif", nothing, store=store.path, options=ImportOptions(max_distance_km=5))
-
-
-def test_equidistant_sites_link_to_the_smallest_id(tmp_path, empty_store):
-    # The Albers CRS is symmetric about its central meridian (67°E): these two sites are exactly as far.
-    sites = [
-        {"site_id": s, "name": s, "iso3": "UZB", "status": st, "source": "t"}
-        for s, st in (("b", "native"), ("a", "captive"))
-    ]
-    import geopandas as gpd
-
-    frame = gpd.GeoDataFrame(sites, geometry=[shapely.Point(67.2, 40.0), shapely.Point(66.8, 40.0)], crs=4326)
-    put(empty_store, "sites", frame)
-    path = gbif_file(tmp_path, [record(401, 67.0, 40.0)])
-    import_layer("gbif", path, store=empty_store.path, options=ImportOptions(max_distance_km=50))
-    row = Store(empty_store.path).read("population-counts").iloc[0]
-    assert (row["site_id"], row["captive"]) == ("a", True), "the captive site makes the count captive"
-
-
-def test_uncertainty_larger_than_the_link_distance_is_a_warning(tmp_path, store):
-    path = gbif_file(tmp_path, [record(501, *BADAI, coordinateUncertaintyInMeters="20000")])
-    report = validate_file("gbif", path, store=store.path, options=ImportOptions(max_distance_km=5))
-    assert [str(w) for w in report.warnings] == [
-        "count_id='gbif:501': coordinate uncertainty (20000 m) exceeds the link distance (5 km): the site "
-        "link may be wrong"
-    ]
-
-
-def test_darwin_core_helpers():
-    cols = {"eventdate": "eventDate", "year": "year", "month": "month", "day": "day"}
-    assert event_date({"eventDate": "2019-05-03 08:00"}, cols) == "2019-05-03"
-    assert event_date({"eventDate": None, "year": "2017", "month": None}, cols) == "2017"
-    assert event_date({"eventDate": None, "year": 2017, "month": 3, "day": 9}, cols) == "2017-03-09"
-    assert event_date({"eventDate": None, "year": None}, cols) is None
-    protocol = {"samplingprotocol": "p", "basisofrecord": "b"}
-    assert (
-        sampling_method({"p": "Distance sampling (line transects)", "b": ""}, protocol) == "distance-sampling"
+    texts = [str(p) for p in caught.value.problems]
+    assert texts[0] == (
+        "no position (longitude/latitude empty, not numbers, or beyond ±180/±90): 2 record(s) "
+        "(gbif:4, gbif:8)"
     )
-    assert sampling_method({"p": "annual census", "b": ""}, protocol) == "census"
-    assert sampling_method({"p": "", "b": "MACHINE_OBSERVATION"}, protocol) == "camera-trap"
-    assert sampling_method({"p": pd.NA, "b": None}, protocol) == "estimate"
+    assert texts[1] == "position 0/0: 1 record(s) (gbif:5)"
+    assert texts[2].startswith(
+        "no date, or a date that is not one, in the future or before 1700: 1 record(s) (gbif:9)"
+    )
+    assert texts[3].endswith(": 1 record(s) (gbif:10)")
+    assert texts[4].startswith("outside the range states (TJK, UZB; 50 km margin): 1 record(s) (gbif:6)")
+    assert texts[4].endswith("leave them out with --drop-invalid")
+    assert sha(store.path) == before
+    assert not dataset_folder(store.path, LayerKind.OCCURRENCES).exists()
+    assert not Store(store.path).has(LayerKind.OCCURRENCES)
+
+
+def test_darwin_core_with_drop_invalid(tmp_path, store):
+    path = write_dwc(tmp_path / "occurrence.csv", HOLD_OUT)
+    result = import_layer("gbif", path, store=store.path, options=ImportOptions(drop_invalid=True))
+    assert result.dropped == {
+        "no-position": 2,
+        "zero-zero": 1,
+        "bad-date": 1,
+        "bad-value": 1,
+        "outside-range": 1,
+    }
+    assert (result.features, result.added, result.rejected, result.total) == (11, 4, 7, 4)
+    frame = read_occurrences(store.path).set_index("occurrence_id").sort_index()
+    assert frame.index.tolist() == ["gbif:1", "gbif:11", "gbif:2", "gbif:7"]
+    assert frame["kind"].tolist() == ["observation", "sign", "camera-trap", "specimen"]
+    assert frame["date"].tolist() == ["2019-05-03T10:22:00Z", "2019-05-03T10:22:00Z", "2020-04-01", "2018-07"]
+    assert frame.loc["gbif:1", "count"] == 3 and frame["count"].isna().sum() == 3
+    assert frame.loc["gbif:1", "coordinate_uncertainty_m"] == 50.0
+    assert frame.loc["gbif:11", "animal_id"] == "f-1"
+    assert (frame.loc["gbif:2", "geometry"].x, frame.loc["gbif:2", "geometry"].y) == TIGROVAYA
+    assert years_present(store.path) == [2018, 2019, 2020]
+    log = Store(store.path).provenance().iloc[-1]
+    assert (log["layer"], log["added"], log["rejected"], log["total"]) == ("occurrences", 4, 7, 4)
+    assert log["sha256"] == file_sha256(path)
+
+
+def test_the_files_are_geoparquet_registered_with_their_sha256(tmp_path, store):
+    path = write_dwc(tmp_path / "occurrence.csv", HOLD_OUT[:2])
+    import_layer("gbif", path, store=store.path)
+    files = Store(store.path).dataset_files(LayerKind.OCCURRENCES)
+    assert len(files) == 2 and sorted(files["partition"]) == [2019, 2020]
+    folder = dataset_folder(store.path, LayerKind.OCCURRENCES)
+    assert sorted(p.relative_to(folder).parts[0] for p in folder.rglob("*.parquet")) == [
+        "year=2019",
+        "year=2020",
+    ]
+    for row in files.itertuples():
+        assert file_sha256(row.path) == row.sha256 and row.rows == 1
+        geo = json.loads(pq.read_schema(row.path).metadata[b"geo"])
+        assert geo["version"].startswith("1.") and geo["columns"]["geometry"]["encoding"] == "WKB"
+        assert "covering" in geo["columns"]["geometry"]  # the bbox column
+    with __import__("sqlite3").connect(store.path) as con:
+        (relative,) = con.execute("SELECT path FROM deerhabitat_datasets LIMIT 1").fetchone()
+    assert relative.startswith("deer.occurrences/year=")
+
+
+def test_a_gbif_zip_download_is_read_from_inside(tmp_path, store):
+    table = write_dwc(tmp_path / "occurrence.txt", HOLD_OUT[:2])
+    archive = tmp_path / "0012345-250101.zip"
+    with zipfile.ZipFile(archive, "w") as zf:
+        zf.write(table, "occurrence.txt")
+        zf.writestr("meta.xml", "<archive/>")
+        zf.writestr("verbatim.txt", "gbifID\n1\n")
+    result = import_layer("gbif", archive, store=store.path)
+    assert (result.added, result.file_format) == (2, "zip (Darwin Core Archive)")
+
+
+def test_reimporting_updates_and_replace_replaces(tmp_path, store):
+    first = write_dwc(tmp_path / "a.csv", HOLD_OUT[:2])
+    import_layer("gbif", first, store=store.path)
+    old_files = set(occurrence_files(store.path))
+    again = import_layer("gbif", first, store=store.path)
+    assert (again.added, again.updated, again.total) == (0, 2, 2)
+    assert not old_files & set(occurrence_files(store.path)), "the old files were rewritten"
+    assert all(not p.exists() for p in old_files)
+    more = write_dwc(tmp_path / "b.csv", [dwc(1, *BADAI, individualCount="9"), dwc(20, *BADAI)])
+    result = import_layer("gbif", more, store=store.path)
+    assert (result.added, result.updated, result.total) == (1, 1, 3)
+    frame = read_occurrences(store.path).set_index("occurrence_id")
+    assert frame.loc["gbif:1", "count"] == 9 and len(frame) == 3
+    replaced = import_layer("gbif", more, store=store.path, replace=True)
+    assert replaced.total == 2 and len(read_occurrences(store.path)) == 2
+    on_disk = {p.resolve() for p in dataset_folder(store.path, LayerKind.OCCURRENCES).rglob("*.parquet")}
+    assert on_disk == {p.resolve() for p in occurrence_files(store.path)}
+
+
+def test_duplicate_ids_in_a_file_are_refused(tmp_path, store):
+    path = write_dwc(tmp_path / "dup.csv", [dwc(1, *BADAI), dwc(1, *BADAI), dwc(2, *BADAI)])
+    with pytest.raises(SchemaError, match=r"1 record id\(s\) appear more than once in the file \(gbif:1\)"):
+        import_layer("gbif", path, store=store.path, options=ImportOptions(chunk_rows=1))
+
+
+def test_a_failed_import_leaves_neither_registry_row_nor_file(tmp_path, store, monkeypatch):
+    path = write_dwc(tmp_path / "occurrence.csv", HOLD_OUT[:2])
+    before = sha(store.path)
+
+    def broken(self, *args, **kwargs):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(StoreWriter, "register_dataset_files", broken)
+    with pytest.raises(OSError, match="disk full"):
+        import_layer("gbif", path, store=store.path)
+    assert sha(store.path) == before
+    folder = dataset_folder(store.path, LayerKind.OCCURRENCES)
+    assert not folder.exists() or not any(folder.rglob("*"))
+
+
+# -- Movebank telemetry -------------------------------------------------------------------------
+
+MOVEBANK = [
+    "event-id",
+    "individual-local-identifier",
+    "timestamp",
+    "location-long",
+    "location-lat",
+    "sensor-type",
+]
+
+
+def fixes() -> list[tuple[str, str, str, float, float]]:
+    """Two animals, interleaved; A jumps 150 km east for one fix (an impossible speed), then comes back."""
+    a0 = (66.0, 40.0)
+    a1 = GEOD.fwd(*a0, 0, 5_000)[:2]  # 5 km north in 1 h: 5 km/h
+    a2 = GEOD.fwd(*a1, 90, 150_000)[:2]  # 150 km east in 1 h: 150 km/h
+    a3 = GEOD.fwd(*a1, 180, 2_000)[:2]  # 2 km from a1 in 2 h (a2 is not a previous fix)
+    b0 = (66.5, 40.5)
+    b1 = GEOD.fwd(*b0, 45, 60_000)[:2]  # 60 km in 1 h: 60 km/h
+    return [
+        ("1", "A", "2021-03-01 00:00:00.000", *a0),
+        ("2", "B", "2021-03-01 00:00:00.000", *b0),
+        ("3", "A", "2021-03-01 01:00:00.000", *a1),
+        ("4", "A", "2021-03-01 02:00:00.000", *a2),
+        ("5", "B", "2021-03-01 01:00:00.000", *b1),
+        ("6", "A", "2021-03-01 03:00:00.000", *a3),
+    ]
+
+
+def write_movebank(path: Path, rows) -> Path:
+    lines = [",".join(MOVEBANK)] + [",".join([*map(str, r), "gps"]) for r in rows]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def hand_speeds_kmh() -> dict[str, float]:
+    """Speeds from each fix's previous accepted fix, computed here with pyproj.Geod (80 km/h limit)."""
+    rows = {r[0]: r for r in fixes()}
+
+    def speed(a, b, hours):
+        return GEOD.inv(rows[a][3], rows[a][4], rows[b][3], rows[b][4])[2] / 1000 / hours
+
+    return {
+        "3": speed("1", "3", 1),
+        "4": speed("3", "4", 1),
+        "5": speed("2", "5", 1),
+        "6": speed("3", "6", 2),
+    }
+
+
+def test_hand_computed_speeds():
+    speeds = hand_speeds_kmh()
+    assert speeds["3"] == pytest.approx(5.0) and speeds["4"] == pytest.approx(150.0)
+    assert speeds["5"] == pytest.approx(60.0) and speeds["6"] == pytest.approx(1.0)
+
+
+def test_movebank_fixes_with_an_impossible_speed(tmp_path, store):
+    path = write_movebank(tmp_path / "study.csv", fixes())
+    before = sha(store.path)
+    with pytest.raises(
+        SchemaError, match=r"faster than 80 km/h from the animal's previous fix: 1 record\(s\) \(movebank:4\)"
+    ):
+        import_layer("movebank", path, store=store.path)
+    assert sha(store.path) == before
+    result = import_layer("movebank", path, store=store.path, options=ImportOptions(drop_invalid=True))
+    assert result.dropped == {"impossible-speed": 1} and result.added == 5
+    frame = read_occurrences(store.path).set_index("occurrence_id").sort_index()
+    assert frame.index.tolist() == ["movebank:1", "movebank:2", "movebank:3", "movebank:5", "movebank:6"]
+    assert set(frame["kind"]) == {"telemetry"} and frame["animal_id"].tolist() == ["A", "B", "A", "B", "A"]
+    assert frame.loc["movebank:3", "date"] == "2021-03-01T01:00:00Z"
+    assert frame.loc["movebank:1", "source"] == "Movebank (study.csv, gps)"
+
+
+def test_a_lower_speed_limit_refuses_more(tmp_path, store):
+    path = write_movebank(tmp_path / "study.csv", fixes())
+    options = ImportOptions(drop_invalid=True, max_speed_kmh=50)
+    result = import_layer("movebank", path, store=store.path, options=options)
+    # 60 km/h (B) is now too fast too; A's fix 6 is still compared with fix 3.
+    assert result.dropped == {"impossible-speed": 2}
+    assert sorted(read_occurrences(store.path)["occurrence_id"]) == [
+        "movebank:1",
+        "movebank:2",
+        "movebank:3",
+        "movebank:6",
+    ]
+
+
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(chunk_rows=st.integers(1, 7), batch_rows=st.integers(1, 7))
+def test_any_chunk_and_batch_size_gives_the_same_rows(tmp_path_factory, chunk_rows, batch_rows):
+    from io_builders import put
+
+    folder = tmp_path_factory.mktemp("chunks")
+    store = Store.create(folder / "deer.gpkg")
+    put(store, "range-states")
+    path = write_movebank(folder / "study.csv", fixes())
+    options = ImportOptions(drop_invalid=True, chunk_rows=chunk_rows)
+    result = import_layer("movebank", path, store=store.path, options=options)
+    assert result.dropped == {"impossible-speed": 1}
+    batches = list(iter_occurrences(store.path, batch_rows=batch_rows))
+    assert all(len(b) <= batch_rows for b in batches)
+    ids = sorted(i for b in batches for i in b["occurrence_id"])
+    assert ids == ["movebank:1", "movebank:2", "movebank:3", "movebank:5", "movebank:6"]
+
+
+def test_fixes_out_of_time_order_refuse_the_file(tmp_path, store):
+    rows = fixes()
+    rows[2], rows[3] = rows[3], rows[2]  # A's 02:00 fix before its 01:00 fix
+    path = write_movebank(tmp_path / "study.csv", rows)
+    with pytest.raises(SchemaError, match="the fixes of animal 'A' are not in time order: movebank:3"):
+        import_layer(
+            "movebank", path, store=store.path, options=ImportOptions(chunk_rows=2, drop_invalid=True)
+        )
+
+
+def test_movebank_columns_are_required(tmp_path, store):
+    path = tmp_path / "bad.csv"
+    path.write_text("event-id,timestamp\n1,2020-01-01\n")
+    with pytest.raises(SchemaError, match="lacks the Movebank column"):
+        import_layer("movebank", path, store=store.path)
+
+
+# -- reading ------------------------------------------------------------------------------------
+
+
+def test_reader_filters_by_year_bbox_and_columns(tmp_path, store):
+    rows = [dwc(i, 60.0 + i / 10, 41.0, date=f"{2015 + i % 3}-06-01") for i in range(1, 10)]
+    import_layer("gbif", write_dwc(tmp_path / "o.csv", rows), store=store.path)
+    assert len(read_occurrences(store.path)) == 9
+    assert sorted(read_occurrences(store.path, years=[2016])["occurrence_id"]) == [
+        "gbif:1",
+        "gbif:4",
+        "gbif:7",
+    ]
+    inside = read_occurrences(store.path, bbox=(60.15, 40.0, 60.45, 42.0))
+    assert sorted(inside["occurrence_id"]) == ["gbif:2", "gbif:3", "gbif:4"]
+    slim = read_occurrences(store.path, columns=["date"])
+    assert list(slim.columns) == ["date", "geometry"] and str(slim.crs) == "EPSG:4326"
+    assert len(occurrence_files(store.path, years=[2017])) == 1
+    assert read_occurrences(store.path, years=[1990]).empty
+
+
+def test_validate_reports_bad_records_without_writing(tmp_path, store):
+    path = write_dwc(tmp_path / "occurrence.csv", HOLD_OUT)
+    before = sha(store.path)
+    report = validate_file("gbif", path, store=store.path)
+    assert not report.ok and len(report.errors) == 5 and report.features == 11
+    dropped = validate_file("gbif", path, store=store.path, options=ImportOptions(drop_invalid=True))
+    assert dropped.ok and dropped.accepted == 4
+    assert sha(store.path) == before

@@ -7,11 +7,11 @@ import pytest
 from io_builders import LONG_TEXT, MARKUP, UNICODE, assert_same_layer, layer, put, sha
 
 from deerhabitat.io import Store
-from deerhabitat.schema import SPECS, LayerKind
+from deerhabitat.schema import SPECS, TABLE_KINDS, LayerKind
 from deerhabitat.workflows import export_layer, import_layer
 
 FORMATS = ["gpkg", "geojson", "json", "shp", "zip", "fgb", "parquet", "kml", "csv", "xlsx"]
-KINDS = list(LayerKind)
+KINDS = list(TABLE_KINDS)  # occurrences are GeoParquet beside the store: tests/io/test_occurrences.py
 
 
 @pytest.fixture

@@ -22,7 +22,7 @@ from publish_builders import (
 
 from deerhabitat.config import bundled_store_path
 from deerhabitat.io import Store
-from deerhabitat.schema import LayerKind
+from deerhabitat.schema import TABLE_KINDS, LayerKind
 from deerhabitat.workflows import map_, report
 
 MAPS = ["overview", "state-tjk", "state-uzb", "population", "reintroductions", "protected-coverage"]
@@ -155,7 +155,7 @@ def test_map_writes_one_map_and_stores_qgis_styles_once(tmp_path, run_cli):
         "QGIS layer styles in the store: 7 stored or updated",
     ]
     assert sorted(p.name for p in (tmp_path / "out").glob("*.html")) == ["overview.html"]
-    assert set(Store(store).styles()) == {k.table for k in LayerKind}
+    assert set(Store(store).styles()) == {k.table for k in TABLE_KINDS}
     written = _sha(store)
     second = run_cli("map", "overview", "--store", store, "--out", tmp_path / "out", "--dpi", "60")
     assert "QGIS layer styles in the store: 0 stored or updated" in second.stdout

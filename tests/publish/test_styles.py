@@ -19,11 +19,11 @@ from deerhabitat.publish.styles import (
     range_style,
     size_legend_values,
 )
-from deerhabitat.schema import SITE_STATUSES, LayerKind
+from deerhabitat.schema import SITE_STATUSES, TABLE_KINDS
 
 
 def test_every_layer_kind_has_a_style():
-    assert set(DEFAULT_STYLES) == set(LayerKind)
+    assert set(DEFAULT_STYLES) == set(TABLE_KINDS)
 
 
 def test_site_statuses_each_have_their_own_colour():

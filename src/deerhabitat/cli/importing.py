@@ -11,7 +11,7 @@ _SHOWN_PROBLEMS = 5
 
 
 class KindType(click.ParamType):
-    """A layer kind (``-`` or ``_``), or with ``flavours`` also ``wdpa`` and ``gbif``; bad values exit 2."""
+    """A layer kind (``-`` or ``_``), or with ``flavours`` also wdpa, gbif, movebank; bad values exit 2."""
 
     name = "KIND"
 
@@ -85,7 +85,20 @@ def _reading_options(func):
             "--max-distance-km",
             type=click.FloatRange(min=0, min_open=True),
             default=None,
-            help="GBIF: link each record to the nearest site within this many km (required for gbif).",
+            help="Occurrences: give each record without a site_id the nearest site within this many km.",
+        ),
+        click.option(
+            "--drop-invalid",
+            is_flag=True,
+            help="Occurrences: leave bad records out (no position, 0/0, outside the range states, "
+            "impossible speeds, bad values), counted per reason, instead of refusing the file.",
+        ),
+        click.option(
+            "--max-speed-kmh",
+            type=click.FloatRange(min=0, min_open=True),
+            default=None,
+            help="Telemetry: a fix reached faster than this from the animal's previous fix (geodesic "
+            "distance over time) is an impossible speed (default 80).",
         ),
         click.option(
             "--max-uncompressed-mb",
@@ -101,15 +114,20 @@ def _reading_options(func):
 
 
 def _options(
-    kind: str, assume_crs, fields, layer, on_invalid, encoding, statuses, max_distance_km, max_uncompressed_mb
+    kind: str,
+    assume_crs,
+    fields,
+    layer,
+    on_invalid,
+    encoding,
+    statuses,
+    max_distance_km,
+    max_uncompressed_mb,
+    drop_invalid=False,
+    max_speed_kmh=None,
 ):
     from deerhabitat.workflows import ImportOptions
 
-    if kind == "gbif" and max_distance_km is None:
-        raise click.UsageError(
-            "gbif needs --max-distance-km D: each record is linked to the nearest site within "
-            "D km, e.g. --max-distance-km 10"
-        )
     return ImportOptions(
         assume_crs=assume_crs,
         fields=fields,
@@ -119,6 +137,8 @@ def _options(
         statuses=statuses or None,
         max_distance_km=max_distance_km,
         max_uncompressed_mb=max_uncompressed_mb,
+        drop_invalid=drop_invalid,
+        max_speed_kmh=max_speed_kmh,
     )
 
 
@@ -165,22 +185,37 @@ def import_command(
     statuses,
     max_distance_km,
     max_uncompressed_mb,
+    drop_invalid,
+    max_speed_kmh,
     dry_run,
     replace,
 ) -> None:
     """Import PATH into the store's KIND layer; features with known ids are updated.
 
     KIND is a layer kind (range-states, rivers, ranges, protected-areas, sites, releases,
-    population-counts; _ works for -), or wdpa (a WDPA download → protected-areas) or gbif
-    (GBIF/Darwin Core occurrences → population-counts). The format comes from the extension:
+    population-counts, occurrences; _ works for -), or wdpa (a WDPA download → protected-areas),
+    gbif (a GBIF download or Darwin Core occurrence.txt/CSV → occurrences) or movebank (a Movebank
+    CSV export → occurrences, kind telemetry). The format comes from the extension:
     .gpkg .geojson .json .shp (or a folder, or .zip) .fgb .parquet .kml .csv .tsv .xlsx.
-    Any problem refuses the whole import and leaves the store unchanged.
+    Occurrences are read in chunks and kept as GeoParquet beside the store (STORE.occurrences/).
+    Any problem refuses the whole import and leaves the store unchanged; for occurrences,
+    --drop-invalid leaves bad records out instead, counted per reason.
     """
     from deerhabitat.errors import SchemaError
     from deerhabitat.workflows import import_layer
 
     options = _options(
-        kind, assume_crs, fields, layer, on_invalid, encoding, statuses, max_distance_km, max_uncompressed_mb
+        kind,
+        assume_crs,
+        fields,
+        layer,
+        on_invalid,
+        encoding,
+        statuses,
+        max_distance_km,
+        max_uncompressed_mb,
+        drop_invalid,
+        max_speed_kmh,
     )
     try:
         result = import_layer(kind, path, store=store, options=options, replace=replace, dry_run=dry_run)
@@ -192,6 +227,8 @@ def import_command(
             raise
         raise click.ClickException(_short(exc, kind, path)) from None
     _echo_warnings(result.warnings)
+    for note in result.notes:
+        click.echo(f"Note: {note}", err=True)
     verb = "Would import" if dry_run else "Imported"
     click.echo(
         f"{verb} {result.added + result.updated} {result.kind.value} feature(s) from {path} "
@@ -199,6 +236,11 @@ def import_command(
         f"rejected; the layer {'would hold' if dry_run else 'holds'} {result.total}."
         + (" Nothing was written (--dry-run)." if dry_run else "")
     )
+    if result.dropped:
+        from deerhabitat.io.occurrence_checks import LABELS
+
+        shown = ", ".join(f"{LABELS[code]} {n}" for code, n in result.dropped.items())
+        click.echo(f"Dropped {sum(result.dropped.values())} invalid record(s) (--drop-invalid): {shown}.")
 
 
 @click.command("validate")
@@ -218,6 +260,8 @@ def validate_command(
     statuses,
     max_distance_km,
     max_uncompressed_mb,
+    drop_invalid,
+    max_speed_kmh,
     as_json,
 ) -> None:
     """Check PATH as `deerhabitat import KIND PATH` would, write nothing, and list every problem.
@@ -228,7 +272,17 @@ def validate_command(
     from deerhabitat.workflows import validate_file
 
     options = _options(
-        kind, assume_crs, fields, layer, on_invalid, encoding, statuses, max_distance_km, max_uncompressed_mb
+        kind,
+        assume_crs,
+        fields,
+        layer,
+        on_invalid,
+        encoding,
+        statuses,
+        max_distance_km,
+        max_uncompressed_mb,
+        drop_invalid,
+        max_speed_kmh,
     )
     report = validate_file(kind, path, store=store, options=options)
     if as_json:

@@ -38,6 +38,8 @@ from deerhabitat.io.store import (
     _REPORT_COLUMNS,
     CONFIG_TABLE,
     CYCLES_TABLE,
+    DATASET_COLUMNS,
+    DATASETS_TABLE,
     PROVENANCE_TABLE,
     RASTERS_TABLE,
     REPORT_ROW_COLUMNS,
@@ -45,6 +47,7 @@ from deerhabitat.io.store import (
     REPORTS_TABLE,
     STYLES_TABLE,
     WORK_PROGRAMME_TABLE,
+    DatasetFile,
     LayerInfo,
     Provenance,
     RasterRecord,
@@ -231,7 +234,19 @@ class GpkgStore(Store):
                     tool_version=None if row is None else row["tool_version"],
                 )
             )
-        return info
+        return info + self._dataset_layers(latest)
+
+    def dataset_files(self, kind: LayerKind | None = None) -> pd.DataFrame:
+        """The registered GeoParquet files of big layers (see :meth:`Store.dataset_files`)."""
+        with contextlib.closing(_connect_ro(self.path)) as con:
+            if not _has_table(con, DATASETS_TABLE):
+                frame = pd.DataFrame(columns=list(DATASET_COLUMNS))
+            else:
+                frame = pd.read_sql_query(f"SELECT {', '.join(DATASET_COLUMNS)} FROM {DATASETS_TABLE}", con)
+        if kind is not None:
+            frame = frame[frame["layer"] == LayerKind(kind).value]
+        frame["path"] = [str(_resolve_beside(self.path, p)) for p in frame["path"]]
+        return frame.sort_values(["layer", "path"], kind="stable").reset_index(drop=True)
 
     def provenance(self) -> pd.DataFrame:
         """The provenance log: one row per write, oldest first."""
@@ -424,6 +439,28 @@ class GpkgWriter(StoreWriter):
                 f"GeoPackage you can write to."
             ) from exc
         return len(rows)
+
+    def register_dataset_files(
+        self, kind: LayerKind, added: Iterable[DatasetFile], *, removed: Iterable[str] = ()
+    ) -> None:
+        """Register new files of a big layer and forget ``removed`` ones (see :meth:`StoreWriter.register_dataset_files`)."""
+        now = _utc_now()
+        try:
+            with contextlib.closing(sqlite3.connect(self.path)) as con:
+                _ensure_datasets_table(con)
+                gone = [(kind.value, _relative_to_store(self.path, p)) for p in removed]
+                con.executemany(f"DELETE FROM {DATASETS_TABLE} WHERE layer = ? AND path = ?", gone)
+                con.executemany(
+                    f"INSERT OR REPLACE INTO {DATASETS_TABLE} ({', '.join(DATASET_COLUMNS)}) "
+                    f"VALUES ({', '.join('?' * len(DATASET_COLUMNS))})",
+                    [
+                        (kind.value, _relative_to_store(self.path, f.path), *astuple(f)[1:], now, __version__)
+                        for f in added
+                    ],
+                )
+                con.commit()
+        except sqlite3.Error as exc:
+            raise StoreError(f"cannot register the {kind.value} files in {str(self.path)!r}: {exc}") from exc
 
     def write_styles(self, styles: Iterable[StyleRow]) -> int:
         """Store each style as the default QGIS style of its table; return how many styles changed.
@@ -762,6 +799,18 @@ def _ensure_rasters_table(con: sqlite3.Connection) -> None:
         time_utc TEXT NOT NULL, tool_version TEXT NOT NULL, UNIQUE (role, path))""")
     _register_contents(
         con, RASTERS_TABLE, "GeoTIFF rasters used or made by deerhabitat: role, path, sha256, CRS and grid"
+    )
+
+
+def _ensure_datasets_table(con: sqlite3.Connection) -> None:
+    con.execute(f"""CREATE TABLE IF NOT EXISTS {DATASETS_TABLE} (id INTEGER PRIMARY KEY AUTOINCREMENT,
+        layer TEXT NOT NULL, path TEXT NOT NULL, partition INTEGER NOT NULL, sha256 TEXT NOT NULL,
+        rows INTEGER NOT NULL, min_x REAL, min_y REAL, max_x REAL, max_y REAL, time_min TEXT, time_max TEXT,
+        batch TEXT NOT NULL, time_utc TEXT NOT NULL, tool_version TEXT NOT NULL, UNIQUE (layer, path))""")
+    _register_contents(
+        con,
+        DATASETS_TABLE,
+        "GeoParquet files of big layers beside the store: path, sha256, rows, bbox, time span",
     )
 
 

@@ -5,12 +5,15 @@ Tables (the same on every backend): one feature table per layer kind (:mod:`deer
 ``deerhabitat_rasters`` (the GeoTIFFs a command used or made), ``layer_styles`` (QGIS's default styles),
 ``deerhabitat_national_reports`` (national reports kept whole, versioned),
 ``deerhabitat_reporting_cycles`` (reporting periods and deadlines), ``deerhabitat_work_programme``
-(the store's own Work Programme catalogue) and ``deerhabitat_report_texts``.
+(the store's own Work Programme catalogue), ``deerhabitat_report_texts`` and ``deerhabitat_datasets``
+(the GeoParquet files of big layers such as occurrences, kept in a folder beside a GeoPackage store:
+:mod:`deerhabitat.io.datasets`).
 
 The API is :class:`Store` for reads (``read``, ``layers``, ``provenance``, ``config``, ``rasters``,
-``styles``, ``national_reports``, ``national_report``, ``reporting_cycles``, ``work_programme``) and
+``styles``, ``national_reports``, ``national_report``, ``reporting_cycles``, ``work_programme``,
+``dataset_files``) and
 :class:`StoreWriter`, given by :meth:`Store.transaction`, for writes (``write``, ``set_config``,
-``register_rasters``, ``write_styles``, ``add_national_report``, ``open_cycle``,
+``register_rasters``, ``register_dataset_files``, ``write_styles``, ``add_national_report``, ``open_cycle``,
 ``write_work_programme``). ``Store(location)`` opens the backend the location names: a
 ``postgresql://`` URL opens :class:`deerhabitat.io.postgis_store.PostgisStore`, anything else the
 GeoPackage :class:`deerhabitat.io.gpkg_store.GpkgStore`. Nothing outside the backend modules speaks
@@ -41,7 +44,7 @@ from deerhabitat.config import StoreConfig
 from deerhabitat.crs import STORE_CRS, require_crs
 from deerhabitat.errors import LayerNotFoundError, StoreError
 from deerhabitat.nrschema import period_label
-from deerhabitat.schema import SPECS, LayerKind
+from deerhabitat.schema import SPECS, TABLE_KINDS, LayerKind
 
 if TYPE_CHECKING:  # pragma: no cover
     pass
@@ -51,6 +54,8 @@ log = logging.getLogger(__name__)
 CONFIG_TABLE = "deerhabitat_config"
 PROVENANCE_TABLE = "deerhabitat_provenance"
 RASTERS_TABLE = "deerhabitat_rasters"
+DATASETS_TABLE = "deerhabitat_datasets"
+"""The files of big layers (occurrences) kept as GeoParquet beside the store: one row per file."""
 STYLES_TABLE = "layer_styles"
 REPORTS_TABLE = "deerhabitat_national_reports"
 CYCLES_TABLE = "deerhabitat_reporting_cycles"
@@ -91,6 +96,23 @@ _RASTER_COLUMNS = (
     "time_utc",
     "tool_version",
 )
+DATASET_COLUMNS = (
+    "layer",
+    "path",
+    "partition",
+    "sha256",
+    "rows",
+    "min_x",
+    "min_y",
+    "max_x",
+    "max_y",
+    "time_min",
+    "time_max",
+    "batch",
+    "time_utc",
+    "tool_version",
+)
+"""Columns of :meth:`Store.dataset_files`."""
 _REPORT_COLUMNS = (
     "id",
     "country",
@@ -122,7 +144,14 @@ REPORT_ROW_COLUMNS = (
     "note",
 )
 """The columns of one national report read whole, in the order :meth:`Store.national_report` takes."""
-_PANDAS_DTYPES = {"str": "string", "int": "Int64", "float": "Float64", "bool": "boolean", "date": "string"}
+_PANDAS_DTYPES = {
+    "str": "string",
+    "int": "Int64",
+    "float": "Float64",
+    "bool": "boolean",
+    "date": "string",
+    "timestamp": "string",
+}
 
 
 def file_sha256(path: str | os.PathLike) -> str:
@@ -203,6 +232,41 @@ class RasterRecord:
     dtype: str
     nodata: float | None
     command: str = ""
+
+
+@dataclass(frozen=True)
+class DatasetFile:
+    """One GeoParquet file of a big layer, as registered in the store.
+
+    Attributes
+    ----------
+    path : str
+        The file (kept relative to the store's folder).
+    partition : int
+        The year of every record in the file (its ``year=YYYY`` folder).
+    sha256 : str
+        sha256 of the file.
+    rows : int
+        Records in the file.
+    min_x, min_y, max_x, max_y : float
+        Bounding box of its points (EPSG:4326).
+    time_min, time_max : str
+        Earliest and latest ``date`` (ISO text).
+    batch : str
+        The import that wrote it.
+    """
+
+    path: str
+    partition: int
+    sha256: str
+    rows: int
+    min_x: float
+    min_y: float
+    max_x: float
+    max_y: float
+    time_min: str
+    time_max: str
+    batch: str
 
 
 @dataclass(frozen=True)
@@ -387,13 +451,16 @@ class Store:
         raise NotImplementedError
 
     def has(self, kind: LayerKind) -> bool:
-        """Whether the store holds a layer of ``kind``."""
-        return LayerKind(kind).table in self.feature_tables()
+        """Whether the store holds a layer of ``kind`` (a big layer: at least one registered file)."""
+        kind = LayerKind(kind)
+        if kind.is_dataset:
+            return not self.dataset_files(kind).empty
+        return kind.table in self.feature_tables()
 
     def kinds(self) -> list[LayerKind]:
-        """The layer kinds present, in schema order."""
+        """The layer kinds kept as tables in the store, in schema order (big layers: :meth:`has`)."""
         tables = self.feature_tables()
-        return [k for k in LayerKind if k.table in tables]
+        return [k for k in TABLE_KINDS if k.table in tables]
 
     def read(self, kind: LayerKind | str, *, missing_ok: bool = False) -> gpd.GeoDataFrame:
         """Read one layer as a GeoDataFrame in EPSG:4326, columns typed as in the schema.
@@ -414,18 +481,22 @@ class Store:
         if not self.has(kind):
             if missing_ok:
                 return empty_layer(kind)
-            present = ", ".join(k.value for k in self.kinds()) or "none"
+            present = ", ".join(i.name for i in self.layers()) or "none"
             raise LayerNotFoundError(
                 f"the store {self.name!r} has no {kind.value!r} layer (layers: "
                 f"{present}); import one with `deerhabitat import {kind.value} FILE`"
             )
+        if kind.is_dataset:
+            from deerhabitat.io.datasets import read_dataset
+
+            return cast_to_spec(read_dataset(self, kind), kind)
         return cast_to_spec(self._read_layer(kind), kind)
 
     def _read_layer(self, kind: LayerKind) -> gpd.GeoDataFrame:
         raise NotImplementedError
 
     def read_all(self) -> dict[LayerKind, gpd.GeoDataFrame]:
-        """Read every layer present, keyed by kind."""
+        """Read every layer kept as a table, keyed by kind (big layers are read lazily: io.datasets)."""
         return {kind: self.read(kind) for kind in self.kinds()}
 
     def layers(self) -> list[LayerInfo]:
@@ -435,6 +506,37 @@ class Store:
     def provenance(self) -> pd.DataFrame:
         """The provenance log: one row per write, oldest first."""
         raise NotImplementedError
+
+    def dataset_files(self, kind: LayerKind | None = None) -> pd.DataFrame:
+        """The registered GeoParquet files of big layers (of ``kind``, else of all), by layer and path.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Columns :data:`DATASET_COLUMNS`; ``path`` is absolute (entries are kept relative to
+            :attr:`folder`). Empty when there are none (always, on a backend that keeps no big layer).
+        """
+        return pd.DataFrame(columns=list(DATASET_COLUMNS))
+
+    def _dataset_layers(self, latest: pd.DataFrame) -> list[LayerInfo]:
+        """:meth:`layers` entries of the big layers, from the registry and the latest provenance rows."""
+        info = []
+        for layer, group in self.dataset_files().groupby("layer", sort=False):
+            row = latest.loc[layer] if layer in latest.index else None
+            info.append(
+                LayerInfo(
+                    name=str(layer),
+                    table=f"{DATASETS_TABLE} (GeoParquet, {len(group)} file(s))",
+                    count=int(group["rows"].astype(int).sum()),
+                    geometry_type="Point",
+                    crs=STORE_CRS.to_string(),
+                    source_file=None if row is None else row["source_file"],
+                    sha256=None if row is None else row["sha256"],
+                    updated_utc=None if row is None else row["time_utc"],
+                    tool_version=None if row is None else row["tool_version"],
+                )
+            )
+        return info
 
     def rasters(self) -> pd.DataFrame:
         """The rasters registered in the store, sorted by role and path (empty when there are none).
@@ -662,6 +764,11 @@ class StoreWriter:
         """
         if mode not in ("upsert", "replace"):
             raise ValueError(f"mode={mode!r}; use 'upsert' or 'replace'")
+        if kind.is_dataset:
+            raise StoreError(
+                f"the {kind.value} layer is kept as GeoParquet beside the store; write it with "
+                f"deerhabitat.io.datasets (`deerhabitat import gbif|movebank FILE`)"
+            )
         crs = require_crs(frame, what=f"the {kind.value} layer")
         if crs != STORE_CRS:
             raise StoreError(
@@ -713,6 +820,24 @@ class StoreWriter:
             Rows written.
         """
         raise NotImplementedError
+
+    def register_dataset_files(
+        self, kind: LayerKind, added: Iterable[DatasetFile], *, removed: Iterable[str] = ()
+    ) -> None:
+        """Register the new files of a big layer and forget ``removed`` ones (paths), in this transaction.
+
+        Paths are kept relative to the store's folder. The files themselves are written (and removed)
+        by :mod:`deerhabitat.io.datasets`; the registry is what readers trust.
+
+        Raises
+        ------
+        StoreError
+            If the backend keeps no big layers, or the registry cannot be written.
+        """
+        raise StoreError(
+            f"this store cannot keep the {kind.value} layer (GeoParquet files beside the store need a "
+            f"GeoPackage store); import it into a .gpkg store"
+        )
 
     def write_styles(self, styles: Iterable[StyleRow]) -> int:
         """Store each style as the default QGIS style of its table; return how many styles changed.

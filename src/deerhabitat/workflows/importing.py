@@ -31,7 +31,11 @@ from deerhabitat.progress import task
 from deerhabitat.schema import SPECS, LayerKind, check_references, validate_layer
 from deerhabitat.workflows.store import open_store
 
-SOURCE_FLAVOURS = {"wdpa": LayerKind.PROTECTED_AREAS, "gbif": LayerKind.POPULATION_COUNTS}
+SOURCE_FLAVOURS = {
+    "wdpa": LayerKind.PROTECTED_AREAS,
+    "gbif": LayerKind.OCCURRENCES,
+    "movebank": LayerKind.OCCURRENCES,
+}
 """Source formats with their own field names, and the layer kind each fills."""
 IMPORT_KINDS = tuple(k.value for k in LayerKind) + tuple(SOURCE_FLAVOURS)
 """What ``deerhabitat import KIND`` accepts (``_`` may stand for ``-``)."""
@@ -56,9 +60,18 @@ class ImportOptions:
     statuses : str or sequence of str, optional
         WDPA statuses kept (``--status``); default Designated, Inscribed, Established; ``all`` keeps all.
     max_distance_km : float, optional
-        GBIF: largest distance from a record to the site it is linked to (``--max-distance-km``).
+        Occurrences: link each record without a ``site_id`` to the nearest site within this many km
+        (``--max-distance-km``; default: no link).
     max_uncompressed_mb : float, optional
         Most MB a ``.zip`` or ``.xlsx`` may expand to (``--max-uncompressed-mb``; default 2048).
+    drop_invalid : bool, default False
+        Occurrences: leave bad records out (counted per reason) instead of refusing the file
+        (``--drop-invalid``).
+    max_speed_kmh : float, optional
+        Occurrences: fastest plausible speed between two telemetry fixes of one animal
+        (``--max-speed-kmh``; default :data:`~deerhabitat.io.occurrence_checks.DEFAULT_MAX_SPEED_KMH`).
+    chunk_rows : int, optional
+        Occurrences: records read and checked at a time (default 100,000).
     """
 
     assume_crs: str | None = None
@@ -69,6 +82,9 @@ class ImportOptions:
     statuses: str | Sequence[str] | None = None
     max_distance_km: float | None = None
     max_uncompressed_mb: float | None = None
+    drop_invalid: bool = False
+    max_speed_kmh: float | None = None
+    chunk_rows: int | None = None
 
 
 @dataclass(frozen=True)
@@ -91,6 +107,11 @@ class ImportResult:
         True when nothing was written.
     warnings : list of Finding
         Everything reported that did not refuse the import.
+    dropped : dict of str to int
+        Occurrences left out with ``drop_invalid``, per reason code (see
+        :data:`deerhabitat.io.occurrence_checks.REASONS`).
+    notes : list of str
+        What else the import did (occurrences: absences left out, checks not possible).
     """
 
     kind: LayerKind
@@ -103,6 +124,8 @@ class ImportResult:
     total: int
     dry_run: bool
     warnings: list[Finding] = field(default_factory=list)
+    dropped: dict[str, int] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -193,8 +216,6 @@ def _map_flavour(work: _Work, frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
         frame, findings, dropped = wdpa.map_wdpa(
             frame, statuses=wdpa.parse_statuses(work.options.statuses), source=f"WDPA ({work.path.name})"
         )
-    elif work.source == "gbif":
-        frame, findings, dropped = occurrences.map_darwin_core(frame, source=work.path.name)
     else:
         return frame
     work.report.extend(findings)
@@ -236,45 +257,17 @@ def _check_geometry(work: _Work, frame: gpd.GeoDataFrame, crs_origin: str) -> gp
 
 
 def _place(work: _Work, frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
-    """WDPA points become circles; GBIF records are linked to sites; counts get their site's location."""
+    """WDPA points become circles; counts without a location get their site's."""
     if work.source == "wdpa":
         frame, found, keep = wdpa.circles_for_points(frame, work.store.config.crs, work.labels(frame))
         work.report.extend(found)
         work.report.rejected += int((~keep).sum())
     if work.kind is LayerKind.POPULATION_COUNTS:
         sites = work.store.read(LayerKind.SITES, missing_ok=True)
-        if work.source == "gbif":
-            labels = work.labels(frame)
-            work.report.extend(
-                occurrences.uncertainty_problems(
-                    frame, labels, max_distance_km=_distance(work.options.max_distance_km)
-                )
-            )
-            frame, found, keep = occurrences.link_to_sites(
-                frame,
-                sites,
-                work.store.config.crs,
-                labels,
-                max_distance_km=_distance(work.options.max_distance_km),
-            )
-            work.report.extend(found)
-            work.report.rejected += int((~keep).sum())
         frame, filled = occurrences.fill_locations_from_sites(frame, sites)
         if filled:
             work.notes.append(f"{filled} survey location(s) taken from their site")
     return frame
-
-
-def _distance(value: float | None) -> float:
-    if value is None:
-        raise SchemaError(
-            "population-counts",
-            [
-                "a GBIF import needs --max-distance-km D: each record is linked "
-                "to the nearest site within D km (e.g. --max-distance-km 10)"
-            ],
-        )
-    return float(value)
 
 
 def _schema_findings(problems: list[Problem], blanked: set[str]) -> list[Problem]:
@@ -330,8 +323,14 @@ def _start(
     report = ValidationReport(kind=layer_kind.value, path=str(path), source=source)
     if options.statuses and source != "wdpa":
         report.extend([warning("file", "--status applies to wdpa imports only; it was ignored")])
-    if options.max_distance_km is not None and source != "gbif":
-        report.extend([warning("file", "--max-distance-km applies to gbif imports only; it was ignored")])
+    if layer_kind is not LayerKind.OCCURRENCES:
+        for given, name in (
+            (options.max_distance_km is not None, "--max-distance-km"),
+            (options.drop_invalid, "--drop-invalid"),
+            (options.max_speed_kmh is not None, "--max-speed-kmh"),
+        ):
+            if given:
+                report.extend([warning("file", f"{name} applies to occurrence imports only; it was ignored")])
     return _Work(layer_kind, source, Path(path), store, options, report)
 
 
@@ -376,6 +375,17 @@ def validate_file(
         If ``kind`` is not a layer kind or source flavour.
     """
     work = _start(kind, path, open_store(store), options)
+    if work.kind is LayerKind.OCCURRENCES:
+        from deerhabitat.workflows.occurrences import validate_occurrences
+
+        try:
+            found = validate_occurrences(work.source, path, work.store, work.options)
+        except DeerHabitatError as exc:
+            work.report.extend([error("file", " ".join(str(exc).split()))])
+            work.report.accepted = 0
+            return work.report
+        found.findings[:0] = work.report.findings
+        return found
     try:
         with task(f"Check {work.kind.value}", total=_STEPS) as advance:
             _prepare(work, advance)
@@ -436,6 +446,8 @@ def import_layer(
     """
     target = open_store(store, write=True)
     work = _start(kind, path, target, options)
+    if work.kind is LayerKind.OCCURRENCES:
+        return _import_occurrences(work, replace=replace, dry_run=dry_run)
     with task(f"Import {work.kind.value}", total=_STEPS + 1) as advance:
         validated = _prepare(work, advance)
         if validated is None:
@@ -463,6 +475,46 @@ def import_layer(
         total,
         dry_run,
         work.report.warnings,
+    )
+
+
+def _import_occurrences(work: _Work, *, replace: bool, dry_run: bool) -> ImportResult:
+    from deerhabitat.workflows.occurrences import import_occurrences
+
+    def provenance(note: str, rejected: int) -> Provenance:
+        parts = [f"{work.source}: {note}"]
+        if work.report.warnings:
+            parts.append(f"{len(work.report.warnings)} warning(s): {summarise(work.report.warnings)}")
+        return Provenance(
+            source_file=str(work.path.absolute()),
+            sha256=source_sha256(work.path),
+            action="replace" if replace else "import",
+            rejected=rejected,
+            note="; ".join(parts),
+        )
+
+    done = import_occurrences(
+        work.source,
+        work.path,
+        work.store,
+        work.options,
+        replace=replace,
+        dry_run=dry_run,
+        provenance=provenance,
+    )
+    return ImportResult(
+        work.kind,
+        str(work.path),
+        done.file_format,
+        done.features,
+        done.added,
+        done.updated,
+        done.rejected,
+        done.total,
+        dry_run,
+        work.report.warnings,
+        dropped=done.dropped,
+        notes=done.notes,
     )
 
 
