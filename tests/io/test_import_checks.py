@@ -713,5 +713,5 @@ def test_options_that_do_not_apply_are_reported(tmp_path, empty_store):
     )
     assert [str(w) for w in result.warnings] == [
         "--status applies to wdpa imports only; it was ignored",
-        "--max-distance-km applies to gbif imports only; it was ignored",
+        "--max-distance-km applies to occurrence imports only; it was ignored",
     ]

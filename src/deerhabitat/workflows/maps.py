@@ -17,8 +17,9 @@ import json
 import logging
 import os
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
+from functools import partial
 from pathlib import Path
 
 import geopandas as gpd
@@ -29,6 +30,7 @@ from deerhabitat.analysis.work_programme import work_programme_matrix, work_prog
 from deerhabitat.errors import DeerHabitatError, PublishError
 from deerhabitat.io import Store
 from deerhabitat.io.cache import cache_key, read_entry, write_entry
+from deerhabitat.io.datasets import iter_occurrences
 from deerhabitat.io.raster import read_display_image
 from deerhabitat.io.snapshot import StoreSnapshot
 from deerhabitat.io.store import StyleRow
@@ -150,9 +152,17 @@ def prepare_publication(store: StoreLike, profile: Profile | str) -> Publication
         reports=snapshot.reports,
         provenance=snapshot.provenance,
         corridors=corridors,
+        occurrences=_occurrence_source(snapshot),
     )
     data = prepare_data(snapshot.layers, snapshot.config, profile=profile, results=results)
     return Publication(snapshot, data, notes, analysis_notes)
+
+
+def _occurrence_source(snapshot: StoreSnapshot) -> Callable[[], Iterator[gpd.GeoDataFrame]] | None:
+    """The store's occurrences as a callable giving their batches afresh (None when it has none)."""
+    if not Store(snapshot.path).has(LayerKind.OCCURRENCES):
+        return None
+    return partial(iter_occurrences, snapshot.path)
 
 
 def reporting_tables(snapshot: StoreSnapshot) -> dict[str, pd.DataFrame]:

@@ -40,9 +40,12 @@ from deerhabitat.analysis.home_range import DEFAULT_PERCENT, MIN_FIXES, home_ran
 from deerhabitat.analysis.join import point_xy
 from deerhabitat.analysis.occurrence_summary import OccurrenceTally, OccurrenceZones
 from deerhabitat.errors import DeerHabitatError
+from deerhabitat.io import Store
+from deerhabitat.io.datasets import iter_occurrences
 from deerhabitat.io.raster import read_raster
 from deerhabitat.io.snapshot import StoreSnapshot
 from deerhabitat.progress import track
+from deerhabitat.schema import LayerKind
 
 OCCURRENCE_TABLES = (
     "occurrences_by_year",
@@ -327,7 +330,10 @@ def _prevalence_row(aoh: _RasterSample | None, tally: PrevalenceTally) -> dict[s
 def occurrence_batches(snapshot: StoreSnapshot) -> Iterable[gpd.GeoDataFrame] | None:
     """The store's occurrences in batches (EPSG:4326), or None when the store has no occurrence.
 
-    The store cannot hold occurrences yet (the ``occurrences`` layer kind and its GeoParquet reader are
-    added separately), so this gives None and ``analyze`` has no occurrence section.
+    The batches are read lazily from the GeoParquet files beside the store
+    (:func:`deerhabitat.io.datasets.iter_occurrences`), one at a time.
     """
-    return None
+    store = Store(snapshot.path)
+    if not store.has(LayerKind.OCCURRENCES):
+        return None
+    return iter_occurrences(store)
