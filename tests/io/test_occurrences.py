@@ -26,7 +26,8 @@ from deerhabitat.io.datasets import (
     read_occurrences,
     years_present,
 )
-from deerhabitat.io.store import StoreWriter, file_sha256
+from deerhabitat.io.gpkg_store import GpkgWriter
+from deerhabitat.io.store import file_sha256
 from deerhabitat.schema import LayerKind
 from deerhabitat.workflows import ImportOptions, import_layer, validate_file
 
@@ -195,7 +196,7 @@ def test_a_failed_import_leaves_neither_registry_row_nor_file(tmp_path, store, m
     def broken(self, *args, **kwargs):
         raise OSError("disk full")
 
-    monkeypatch.setattr(StoreWriter, "register_dataset_files", broken)
+    monkeypatch.setattr(GpkgWriter, "register_dataset_files", broken)
     with pytest.raises(OSError, match="disk full"):
         import_layer("gbif", path, store=store.path)
     assert sha(store.path) == before

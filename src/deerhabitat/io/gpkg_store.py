@@ -443,7 +443,7 @@ class GpkgWriter(StoreWriter):
     def register_dataset_files(
         self, kind: LayerKind, added: Iterable[DatasetFile], *, removed: Iterable[str] = ()
     ) -> None:
-        """Register new files of a big layer and forget ``removed`` ones (see :meth:`StoreWriter.register_dataset_files`)."""
+        """Register new files of a big layer and forget ``removed`` ones (see the base class)."""
         now = _utc_now()
         try:
             with contextlib.closing(sqlite3.connect(self.path)) as con:
