@@ -148,36 +148,59 @@ class Field:
         """The coded values of a ``code`` field (empty for other types)."""
         return CODE_LISTS[self.codes] if self.codes else ()
 
-    def expected(self) -> str:
+    def expected(self, lang: str | None = None) -> str:
         """Describe the values the field accepts, for messages and documentation.
+
+        Parameters
+        ----------
+        lang : str, optional
+            Language (default: the current one of :mod:`deerhabitat.i18n`); coded values are shown
+            by their labels in that language.
 
         Examples
         --------
         >>> Field("count", "int", "animals", minimum=0).expected()
         'a whole number of at least 0'
         """
+        from deerhabitat.nrtext import code_label, text
+
         if self.dtype == "code":
-            return "one of: " + ", ".join(self.allowed)
-        text = _EXPECTED[self.dtype]
+            assert self.codes is not None
+            labels = ", ".join(code_label(self.codes, code, lang) for code in self.allowed)
+            return text("nr.expected.code", lang, codes=labels)
+        kind = text(f"nr.expected.{self.dtype}", lang)
         if self.minimum is not None and self.maximum is not None:
-            return f"{text} from {_number_text(self.minimum)} to {_number_text(self.maximum)}"
+            return text(
+                "nr.expected.range",
+                lang,
+                text=kind,
+                low=_number_text(self.minimum, lang),
+                high=_number_text(self.maximum, lang),
+            )
         if self.minimum is not None:
-            return f"{text} of at least {_number_text(self.minimum)}"
-        return text
+            return text("nr.expected.minimum", lang, text=kind, low=_number_text(self.minimum, lang))
+        return kind
 
 
-def _number_text(value: float) -> str:
-    """Write a bound for a message: thousands separated, no trailing ``.0``.
+def _number_text(value: float, lang: str | None = None) -> str:
+    """Write a bound for a message: thousands separated, no trailing ``.0`` (Russian: ``10 000 000``, ``0,5``).
 
     Examples
     --------
     >>> _number_text(10_000_000), _number_text(-90), _number_text(0.5)
     ('10,000,000', '-90', '0.5')
+    >>> _number_text(10_000_000, "ru"), _number_text(0.5, "ru")
+    ('10\xa0000\xa0000', '0,5')
     """
-    return f"{int(value):,}" if float(value).is_integer() else f"{value:g}"
+    from deerhabitat.i18n import current_language
+
+    shown = f"{int(value):,}" if float(value).is_integer() else f"{value:g}"
+    if (lang or current_language()) == "ru":
+        shown = shown.replace(",", "\xa0").replace(".", ",")
+    return shown
 
 
-_EXPECTED = {
+EXPECTED_TEXTS: Mapping[str, str] = {
     "text": "text",
     "int": "a whole number",
     "float": "a number",
@@ -700,7 +723,38 @@ def check_country(value: object) -> str | None:
     )
 
 
+def check_template_language(lang: object) -> str | None:
+    """Return a problem message if ``lang`` is not a language of the template, else None.
+
+    Examples
+    --------
+    >>> check_template_language("ru") is None, check_template_language("de")
+    (True, "'de' is not a language of the national report template; use en or ru")
+    """
+    from deerhabitat.nrtext import TEMPLATE_LANGUAGES
+
+    if lang in TEMPLATE_LANGUAGES:
+        return None
+    return (
+        f"{lang!r} is not a language of the national report template; use {' or '.join(TEMPLATE_LANGUAGES)}"
+    )
+
+
 # -- value coercion -----------------------------------------------------------------------------------
+
+
+def _t(key: str, /, **values: object) -> str:
+    """The text of ``key`` in the current language (:mod:`deerhabitat.nrtext`)."""
+    from deerhabitat.nrtext import text
+
+    return text(key, **values)
+
+
+def _label(name: str) -> str:
+    """A field's label in the current language (its name in English)."""
+    from deerhabitat.nrtext import field_label
+
+    return field_label(name)
 
 
 def _is_missing(value: object) -> bool:
@@ -711,61 +765,168 @@ def _is_missing(value: object) -> bool:
     )
 
 
-def _number(value: object, *, whole: bool) -> float:
+_GROUPED_RE = re.compile(r"-?\d{1,3}(?:[ \u00a0\u202f]\d{3})+(?:[,.]\d+)?")
+"""A number written with spaces between thousands (Russian: ``3 500``, ``1 475,5``)."""
+_COMMA_THOUSANDS_RE = re.compile(r"-?\d{1,3},\d{3}")
+"""``1,475``: a thousands comma in English, a decimal comma in Russian."""
+
+
+def _number(value: object, *, whole: bool, conventions: str = "en", field: Field | None = None) -> float:
     """Read a number; raise ValueError with a plain reason (never Python's own "could not convert ...").
+
+    ``conventions`` is the language of the template the value was typed in: in English a comma
+    separates thousands (``1,475``); in Russian spaces do (``3 500``), the comma is the decimal mark
+    (``1 475,5``), and ``1,475`` is refused as ambiguous unless only one reading fits the field.
 
     Examples
     --------
     >>> _number(" 1,475 ", whole=True)
     1475.0
+    >>> _number("1 475,5", whole=False, conventions="ru")
+    1475.5
     >>> _number("many", whole=True)
     Traceback (most recent call last):
     ...
     ValueError: 'many' is not a number
     """
-    kind = "a whole number" if whole else "a number"
     if isinstance(value, bool) or not isinstance(value, (str, int, float)):
-        raise ValueError(f"{_shown(value)} is {_kind_of(value)}, not {kind}")
+        kind = _t("nr.kind.whole_number") if whole else _t("nr.kind.number")
+        raise ValueError(_t("nr.err.not_kind", shown=_shown(value), kind=_kind_of(value), expected=kind))
+    if conventions == "ru" and isinstance(value, str):
+        return _russian_number(value, whole=whole, field=field)
     try:
         number = float(value.strip().replace(",", "") if whole and isinstance(value, str) else value)
     except ValueError:
         if isinstance(value, str) and re.fullmatch(r"\s*-?\d+,\d+\s*", value):
             point = value.strip().replace(",", ".")
-            raise ValueError(
-                f"{_shown(value)} is not a number (write decimals with a point: {point})"
-            ) from None
-        raise ValueError(f"{_shown(value)} is not a number") from None
+            raise ValueError(_t("nr.err.decimal_point", shown=_shown(value), point=point)) from None
+        raise ValueError(_t("nr.err.not_number", shown=_shown(value))) from None
+    return _finite(number, value, whole)
+
+
+def _finite(number: float, value: object, whole: bool) -> float:
     if number != number or number in (float("inf"), float("-inf")):
-        raise ValueError(f"{_shown(value)} is not a number")
+        raise ValueError(_t("nr.err.not_number", shown=_shown(value)))
     if whole and not number.is_integer():
-        raise ValueError(f"{_shown(value)} is not a whole number")
+        raise ValueError(_t("nr.err.not_whole", shown=_shown(value)))
     return number
 
 
-def _coerce(value: object, field: Field, today: _dt.date) -> object:
+def _in_range(number: float, field: Field | None) -> bool:
+    if field is None:
+        return True
+    return (field.minimum is None or number >= field.minimum) and (
+        field.maximum is None or number <= field.maximum
+    )
+
+
+def _russian_number(value: str, *, whole: bool, field: Field | None) -> float:
+    """A number typed the Russian way: ``3 500``, ``1 475,5``, ``41,8`` (a point is read as decimals too)."""
+    text = value.strip()
+    if _COMMA_THOUSANDS_RE.fullmatch(text):
+        decimal, thousands = float(text.replace(",", ".")), float(text.replace(",", ""))
+        decimal_fits = _in_range(decimal, field) and not (whole and not decimal.is_integer())
+        if not _in_range(thousands, field) and decimal_fits:
+            return decimal
+        raise ValueError(
+            _t(
+                "nr.err.ambiguous_number",
+                shown=_shown(value),
+                decimal=_number_text(decimal),
+                thousands=_number_text(thousands),
+                grouped=f"{int(thousands):,}".replace(",", " "),
+                point=text.replace(",", "."),
+            )
+        )
+    if _GROUPED_RE.fullmatch(text):
+        text = re.sub(r"[ \u00a0\u202f]", "", text)
+    if re.fullmatch(r"-?\d+(?:[,.]\d+)?", text):
+        return _finite(float(text.replace(",", ".")), value, whole)
+    try:
+        number = float(text)  # 1e3, -0.5 ...
+    except ValueError:
+        raise ValueError(_t("nr.err.not_number_ru", shown=_shown(value))) from None
+    return _finite(number, value, whole)
+
+
+_YEAR_SUFFIX_RE = re.compile(r"^(\d{4})\s*(?:г\.?|год)$", re.IGNORECASE)
+"""``2020 г.``: a year written the Russian way."""
+
+
+def _date(value: object, today: _dt.date, conventions: str) -> str:
+    """A date as ISO text (see :func:`deerhabitat.schema.parse_date`); Russian: ``31.12.2020``, ``12.2020``."""
+    typed = value
+    if isinstance(value, str) and conventions == "ru":
+        typed = _russian_date(value)
+    try:
+        return parse_date(typed, today=today)
+    except ValueError as exc:
+        reason = str(exc)
+        if "calendar date" in reason:
+            detail = reason.rsplit("(", 1)[-1].rstrip(")")
+            raise ValueError(_t("nr.err.not_calendar_date", shown=_shown(value), detail=detail)) from None
+        if "in the future" in reason:
+            raise ValueError(_t("nr.err.future_date", shown=_shown(value))) from None
+        raise ValueError(_t("nr.err.not_date", shown=_shown(value))) from None
+
+
+def _russian_date(value: str) -> str:
+    """``31.12.2020`` → ``2020-12-31``, ``12.2020`` → ``2020-12``, ``2020 г.`` → ``2020``; ISO text unchanged.
+
+    Raises
+    ------
+    ValueError
+        For a date with slashes (day and month order unknown) or a two-digit year.
+
+    Examples
+    --------
+    >>> _russian_date("31.12.2020"), _russian_date("5.2019"), _russian_date("2020 г.")
+    ('2020-12-31', '2019-05', '2020')
+    """
+    text = value.strip()
+    year = _YEAR_SUFFIX_RE.fullmatch(text)
+    if year:
+        return year[1]
+    match = re.fullmatch(r"(?:(\d{1,2})\.)?(\d{1,2})\.(\d{2}|\d{4})(?:\s*г\.?)?", text)
+    if match:
+        day, month, year_text = match.groups()
+        if len(year_text) == 2:
+            raise ValueError(_t("nr.err.two_digit_year", shown=_shown(value)))
+        return "-".join([year_text, month.zfill(2), *([day.zfill(2)] if day else [])])
+    if re.fullmatch(r"\d{1,2}/\d{1,2}/\d{2,4}", text):
+        raise ValueError(_t("nr.err.slash_date", shown=_shown(value)))
+    return value
+
+
+def _coerce(value: object, field: Field, today: _dt.date, conventions: str = "en") -> object:
     """Coerce one value; raise ValueError with the reason when it does not fit."""
     kind = field.dtype
+    if kind == "year" and isinstance(value, str) and conventions == "ru":
+        year = _YEAR_SUFFIX_RE.fullmatch(value.strip())
+        value = year[1] if year else value
     if kind == "year" and not isinstance(value, bool) and not re.fullmatch(r"\s*\d+(\.0*)?\s*", str(value)):
-        raise ValueError(f"{_shown(value)} is not a year")
+        raise ValueError(_t("nr.err.not_year", shown=_shown(value)))
     if kind in ("int", "year"):
-        number = int(_number(value, whole=True))
+        number = int(_number(value, whole=True, conventions=conventions, field=field))
         if kind == "year" and not 1700 <= number <= today.year:
-            raise ValueError(f"{value!r} is not a year between 1700 and {today.year}")
+            raise ValueError(_t("nr.err.year_range", shown=repr(value), year=today.year))
         return number
     if kind == "float":
-        return _number(value, whole=False)
+        return _number(value, whole=False, conventions=conventions, field=field)
     if kind == "bool":
-        text = str(value).strip().lower()
-        if isinstance(value, bool) or text in _TRUE | _FALSE:
-            return value if isinstance(value, bool) else text in _TRUE
-        raise ValueError(f"{_shown(value)} is neither yes nor no")
+        if isinstance(value, bool):
+            return value
+        code = _yes_no(value)
+        if code is None:
+            raise ValueError(_t("nr.err.not_yes_no", shown=_shown(value)))
+        return code == "yes"
     if kind == "date":
-        return parse_date(value, today=today)
+        return _date(value, today, conventions)
     if isinstance(value, (dict, list, tuple, set)) and kind != "iso3-list":
-        raise ValueError(f"{_shown(value)} is {_kind_of(value)}, not a single value")
+        raise ValueError(_t("nr.err.not_single", shown=_shown(value), kind=_kind_of(value)))
     if kind == "iso3":
         if str(value).strip().upper() not in ISO3_CODES:
-            raise ValueError(f"{_shown(value)} is not an ISO 3166-1 alpha-3 code")
+            raise ValueError(_t("nr.err.not_iso3", shown=_shown(value)))
         return str(value).strip().upper()
     if kind == "iso3-list":
         return _coerce_iso3_list(value)
@@ -773,10 +934,22 @@ def _coerce(value: object, field: Field, today: _dt.date) -> object:
         value = int(value)
     text = str(value).strip()
     if kind == "email" and not _EMAIL_RE.match(text):
-        raise ValueError(f"{_shown(value)} is not an e-mail address")
+        raise ValueError(_t("nr.err.not_email", shown=_shown(value)))
     if kind == "code":
         return _coerce_code(text, field)
     return text
+
+
+def _yes_no(value: object) -> str | None:
+    """``yes`` or ``no`` for a yes/no answer in any template language (``y``, ``true``, ``да`` ...)."""
+    from deerhabitat.nrtext import code_for_label
+
+    text = str(value).strip().lower()
+    if text in _TRUE:
+        return "yes"
+    if text in _FALSE:
+        return "no"
+    return code_for_label("yes-no", text)
 
 
 def _coerce_iso3_list(value: object) -> list[str]:
@@ -784,32 +957,37 @@ def _coerce_iso3_list(value: object) -> list[str]:
     codes = [str(item).strip().upper() for item in items if str(item).strip()]
     bad = [code for code in codes if code not in ISO3_CODES]
     if bad:
-        raise ValueError(f"{', '.join(map(repr, bad))} not ISO 3166-1 alpha-3 code(s)")
+        raise ValueError(_t("nr.err.not_iso3_list", codes=", ".join(map(repr, bad))))
     return codes
 
 
 def _coerce_code(text: str, field: Field) -> str:
-    for code in field.allowed:
-        if text.lower() == code.lower():
-            return code
-    close = difflib.get_close_matches(text, field.allowed, n=1, cutoff=0.75)
-    hint = f" (did you mean {close[0]!r}?)" if close else ""
-    raise ValueError(f"{text!r} is not an allowed value{hint}")
+    """The code ``text`` names: the code itself or its label in any template language (any case)."""
+    from deerhabitat.nrtext import code_for_label, code_label
+
+    assert field.codes is not None
+    code = code_for_label(field.codes, text)
+    if code is not None:
+        return code
+    labels = [code_label(field.codes, code) for code in field.allowed]
+    close = difflib.get_close_matches(text, labels, n=1, cutoff=0.75)
+    hint = _t("nr.err.did_you_mean_value", close=repr(close[0])) if close else ""
+    raise ValueError(_t("nr.err.not_allowed", text=repr(text), hint=hint))
 
 
 def _kind_of(value: object) -> str:
     """Name the kind of a parsed value the way a report writer sees it."""
     if isinstance(value, bool):
-        return "a yes/no value"
+        return _t("nr.kind.yes_no")
     if isinstance(value, (int, float)):
-        return "a number"
+        return _t("nr.kind.a_number")
     if isinstance(value, str):
-        return "text"
+        return _t("nr.kind.text")
     if isinstance(value, Mapping):
-        return "a mapping"
+        return _t("nr.kind.mapping")
     if isinstance(value, (list, tuple)):
-        return "a list"
-    return f"a {type(value).__name__}"
+        return _t("nr.kind.list")
+    return _t("nr.kind.other", name=type(value).__name__)
 
 
 def _shown(value: object) -> str:
@@ -818,9 +996,9 @@ def _shown(value: object) -> str:
 
 
 def _value_problem(raw: object, field: Field, reason: str) -> str:
-    reason = reason or f"{_shown(raw)} is not valid"
-    fix = "pick one from the list" if field.dtype == "code" else "correct the value"
-    return f"{reason}; expected {field.expected()}; {fix}"
+    reason = reason or _t("nr.err.not_valid", shown=_shown(raw))
+    fix = _t("nr.fix.pick") if field.dtype == "code" else _t("nr.fix.correct")
+    return _t("nr.err.value", reason=reason, expected=field.expected(), fix=fix)
 
 
 # -- checking -----------------------------------------------------------------------------------------
@@ -829,9 +1007,10 @@ def _value_problem(raw: object, field: Field, reason: str) -> str:
 class _Checker:
     """Collects the problems of one report while coercing its values."""
 
-    def __init__(self, locate: Locator, today: _dt.date) -> None:
+    def __init__(self, locate: Locator, today: _dt.date, conventions: str = "en") -> None:
         self.locate = locate
         self.today = today
+        self.conventions = conventions
         self.problems: list[Problem] = []
         self.invalid: set[Path] = set()
 
@@ -846,6 +1025,8 @@ class _Checker:
     def entry(
         self, section: Section, raw: Mapping, path: Path, *, reported: frozenset = frozenset()
     ) -> dict[str, Any]:
+        from deerhabitat.nrtext import field_description
+
         out: dict[str, Any] = {}
         for field in section.fields:
             value = raw.get(field.name)
@@ -854,10 +1035,17 @@ class _Checker:
                 out[field.name] = None
                 if field.required and field.name not in reported:
                     accepts = "" if field.dtype == "text" else f" ({field.expected()})"
-                    self.add(fpath, f"missing; required: {field.description}{accepts}; fill it in")
+                    self.add(
+                        fpath,
+                        _t(
+                            "nr.err.missing",
+                            description=field_description(section, field.name),
+                            accepts=accepts,
+                        ),
+                    )
                 continue
             try:
-                coerced = _coerce(value, field, self.today)
+                coerced = _coerce(value, field, self.today, self.conventions)
             except (ValueError, OverflowError) as exc:
                 out[field.name] = None
                 reason = "" if isinstance(exc, OverflowError) else str(exc)
@@ -868,8 +1056,8 @@ class _Checker:
                     field.maximum is not None and coerced > field.maximum
                 ):
                     out[field.name] = None
-                    what = "negative" if field.minimum == 0 and coerced < 0 else "out of range"
-                    self.reject(fpath, _value_problem(value, field, f"{_shown(value)} is {what}"))
+                    what = "nr.err.negative" if field.minimum == 0 and coerced < 0 else "nr.err.out_of_range"
+                    self.reject(fpath, _value_problem(value, field, _t(what, shown=_shown(value))))
                     continue
             out[field.name] = coerced
         return out
@@ -882,13 +1070,18 @@ class _Checker:
                     seen.setdefault(str(key), []).append(index)
         for key, indexes in seen.items():
             close = difflib.get_close_matches(key, section.field_names, n=1, cutoff=0.6)
-            hint = f"did you mean {close[0]!r}? " if close else ""
-            many = f" (in {len(indexes)} entries)" if len(indexes) > 1 else ""
+            hint = _t("nr.err.did_you_mean", close=repr(close[0])) if close else ""
+            many = _t("nr.err.in_entries", n=len(indexes)) if len(indexes) > 1 else ""
             path = (section.key, key) if indexes[0] is None else (section.key, indexes[0], key)
             self.add(
                 path,
-                f"unknown key {key!r}{many}; allowed keys: {', '.join(section.field_names)}; "
-                f"{hint}rename or remove it",
+                _t(
+                    "nr.err.unknown_key",
+                    key=repr(key),
+                    many=many,
+                    keys=", ".join(_label(name) for name in section.field_names),
+                    hint=hint,
+                ),
             )
 
     def missing_columns(self, section: Section, entries: Sequence[Mapping]) -> frozenset:
@@ -902,16 +1095,21 @@ class _Checker:
             if fld.name in absent:
                 self.add(
                     (section.key, "*", fld.name),
-                    f"missing in every entry (required); expected {fld.expected()}; "
-                    f"add {fld.name!r} to each entry",
+                    _t("nr.err.missing_column", expected=fld.expected(), name=repr(_label(fld.name))),
                 )
         return absent
 
 
 def check_report(
-    data: object, *, locate: Locator = key_path, today: _dt.date | None = None
+    data: object,
+    *,
+    locate: Locator = key_path,
+    today: _dt.date | None = None,
+    conventions: str = "en",
 ) -> tuple[dict[str, Any], list[Problem]]:
     """Check a national report and coerce its values, listing every problem.
+
+    Problems are written in the current language of :mod:`deerhabitat.i18n` (English by default).
 
     Parameters
     ----------
@@ -923,6 +1121,11 @@ def check_report(
         (default :func:`key_path`). ``"*"`` in place of an index means every entry.
     today : datetime.date, optional
         The date after which a date counts as future (default: today).
+    conventions : {"en", "ru"}, default "en"
+        The language of the template the values were typed in, which decides how numbers and dates
+        written as text are read: ``1,475`` and ``2020-12-31`` in English; ``1 475,5`` and
+        ``31.12.2020`` in Russian (where ``1,475`` is refused as ambiguous). Coded values are accepted
+        as codes or as their labels in any language either way.
 
     Returns
     -------
@@ -939,31 +1142,36 @@ def check_report(
     report.country: 'UZ' is not an ISO 3166-1 alpha-3 code; expected an ISO 3166-1 alpha-3 country code
     such as KAZ, UZB, TJK, TKM or AFG; correct the value
     """
-    checker = _Checker(locate, today or _dt.date.today())
+    checker = _Checker(locate, today or _dt.date.today(), conventions)
     if data is None:
-        checker.add(
-            (),
-            "the report is empty; it needs at least the 'report' section; start from "
-            "`deerhabitat national-report template`",
-        )
+        checker.add((), _t("nr.err.empty"))
         return _empty_report(), checker.problems
     if not isinstance(data, Mapping):
         checker.add(
             (),
-            f"the report must be a mapping of sections ({', '.join(SECTIONS_BY_KEY)}), not "
-            f"{_kind_of(data)} {_shown(data)}; start from `deerhabitat national-report template`",
+            _t(
+                "nr.err.not_sections",
+                sections=", ".join(SECTIONS_BY_KEY),
+                kind=_kind_of(data),
+                shown=_shown(data),
+            ),
         )
         return _empty_report(), checker.problems
     for key in data:
         if str(key) not in SECTIONS_BY_KEY:
             names = list(SECTIONS_BY_KEY) + [s.sheet for s in SECTIONS]
             close = difflib.get_close_matches(str(key), names, n=1, cutoff=0.6)
-            hint = f"did you mean {close[0]!r}? " if close else ""
+            hint = _t("nr.err.did_you_mean", close=repr(close[0])) if close else ""
             checker.add(
                 (str(key),),
-                f"unknown section {str(key)!r}; sections: "
-                f"{', '.join(f'{s.key} (sheet {s.sheet!r})' for s in SECTIONS)}; "
-                f"{hint}rename or remove it",
+                _t(
+                    "nr.err.unknown_section",
+                    key=repr(str(key)),
+                    sections=", ".join(
+                        _t("nr.err.section_sheet", key=s.key, sheet=repr(s.sheet)) for s in SECTIONS
+                    ),
+                    hint=hint,
+                ),
             )
     report = {
         section.key: _check_section(checker, section, data.get(section.key), section.key in data)
@@ -996,11 +1204,15 @@ def _empty_report() -> dict[str, Any]:
 def _check_section(checker: _Checker, section: Section, raw: object, present: bool) -> Any:
     if not section.many:
         if not isinstance(raw, Mapping):
-            what = "missing" if not present else f"{_kind_of(raw)}, not a mapping of fields"
+            what = _t("nr.err.is_missing") if not present else _t("nr.err.not_fields", kind=_kind_of(raw))
             checker.add(
                 (section.key,),
-                f"section {section.key!r} is {what}; it needs the fields "
-                f"{', '.join(f.name for f in section.fields if f.required)}; fill it in",
+                _t(
+                    "nr.err.section_not_mapping",
+                    key=repr(section.key),
+                    what=what,
+                    fields=", ".join(_label(f.name) for f in section.fields if f.required),
+                ),
             )
             return {f.name: None for f in section.fields}
         checker.unknown_keys(section, [(None, raw)])
@@ -1008,11 +1220,7 @@ def _check_section(checker: _Checker, section: Section, raw: object, present: bo
     if raw is None:
         return []
     if not isinstance(raw, list):
-        checker.add(
-            (section.key,),
-            f"section {section.key!r} must be a list of entries (one per row), not "
-            f"{_kind_of(raw)}; write each entry as '- key: value'",
-        )
+        checker.add((section.key,), _t("nr.err.section_not_list", key=repr(section.key), kind=_kind_of(raw)))
         return []
     entries = []
     good = [(i, item) for i, item in enumerate(raw) if isinstance(item, Mapping)]
@@ -1020,8 +1228,12 @@ def _check_section(checker: _Checker, section: Section, raw: object, present: bo
         if not isinstance(item, Mapping):
             checker.add(
                 (section.key, i),
-                f"entry {_shown(item)} is {_kind_of(item)}, not a mapping of "
-                f"keys ({', '.join(section.field_names[:4])} ...); rewrite it",
+                _t(
+                    "nr.err.entry_not_mapping",
+                    shown=_shown(item),
+                    kind=_kind_of(item),
+                    keys=", ".join(section.field_names[:4]),
+                ),
             )
     checker.unknown_keys(section, good)
     reported = checker.missing_columns(section, [item for _, item in good])
@@ -1050,21 +1262,16 @@ def _cross_checks(checker: _Checker, report: dict[str, Any]) -> None:
     if head["format_version"] not in (None, *KNOWN_VERSIONS):
         checker.add(
             ("report", "format_version"),
-            f"{head['format_version']!r} is not a known format version; "
-            f"expected {' or '.join(map(repr, KNOWN_VERSIONS))}; use a current template",
+            _t(
+                "nr.err.format_version",
+                shown=repr(head["format_version"]),
+                known=_t("nr.word.or").join(map(repr, KNOWN_VERSIONS)),
+            ),
         )
     if start is not None and end is not None and start > end:
-        checker.add(
-            ("report", "period_end"),
-            f"the period ends ({end}) before it starts ({start}); the end "
-            f"must be the same year or later; correct period_start/period_end",
-        )
+        checker.add(("report", "period_end"), _t("nr.err.period_order", start=start, end=end))
     if submitted is not None and start is not None and int(submitted[:4]) < start:
-        checker.add(
-            ("report", "submitted"),
-            f"{submitted!r} is before the period starts ({start}); a report is "
-            f"submitted during or after its period; correct the date",
-        )
+        checker.add(("report", "submitted"), _t("nr.err.submitted_early", shown=repr(submitted), start=start))
     _check_populations(checker, report, submitted)
     _check_releases(checker, report, submitted)
     _check_coordinates(checker, report, "protected_areas")
@@ -1075,7 +1282,7 @@ def _cross_checks(checker: _Checker, report: dict[str, Any]) -> None:
         if None not in (entry["year_start"], entry["year_end"]) and entry["year_end"] < entry["year_start"]:
             checker.add(
                 ("research", i, "year_end"),
-                f"{entry['year_end']} is before year_start {entry['year_start']}; correct one of them",
+                _t("nr.err.research_years", end=entry["year_end"], start=entry["year_start"]),
             )
 
 
@@ -1095,31 +1302,20 @@ def _check_populations(checker: _Checker, report: dict, submitted: str | None) -
         if _after(e["date"], submitted):
             checker.add(
                 ("populations", i, "date"),
-                f"{e['date']!r} is after the submission date {submitted!r}; "
-                f"a count is dated on or before the report; correct the date",
+                _t("nr.err.count_after_submission", shown=repr(e["date"]), submitted=repr(submitted)),
             )
         lower, count, upper = e["lower"], e["count"], e["upper"]
         if count is not None and (
             (lower is not None and lower > count) or (upper is not None and upper < count)
         ):
             checker.add(
-                ("populations", i, "count"),
-                f"lower <= count <= upper does not hold ({lower}, {count}, "
-                f"{upper}); correct the estimate or its bounds",
+                ("populations", i, "count"), _t("nr.err.bounds", lower=lower, count=count, upper=upper)
             )
         parts = [e[k] for k in ("males", "females", "young") if e[k] is not None]
         if count is not None and sum(parts) > count:
-            checker.add(
-                ("populations", i, "count"),
-                f"males + females + young = {sum(parts)} is more than the "
-                f"count {count}; correct the count or its breakdown",
-            )
+            checker.add(("populations", i, "count"), _t("nr.err.breakdown", total=sum(parts), count=count))
         if e["site_status"] == "captive" and e["captive"] is False:
-            checker.add(
-                ("populations", i, "captive"),
-                "is 'no' but site_status is 'captive'; animals at a "
-                "captive site are captive: write 'yes' or change the status",
-            )
+            checker.add(("populations", i, "captive"), _t("nr.err.captive_site"))
         _check_same_site(checker, sites, i, e)
 
 
@@ -1135,9 +1331,14 @@ def _check_same_site(checker: _Checker, sites: dict, i: int, entry: dict) -> Non
             where = checker.locate(("populations", first_index, name))
             checker.add(
                 ("populations", i, name),
-                f"{entry[name]!r} differs from {first[name]!r} given for site "
-                f"{entry['site_id']!r} at {where}; one site has one "
-                f"{name}: make them equal",
+                _t(
+                    "nr.err.same_site",
+                    value=repr(entry[name]),
+                    first=repr(first[name]),
+                    site=repr(entry["site_id"]),
+                    where=where,
+                    name=_label(name),
+                ),
             )
 
 
@@ -1145,23 +1346,17 @@ def _check_releases(checker: _Checker, report: dict, submitted: str | None) -> N
     _check_unique(checker, report, "releases", ("release_id",))
     for i, e in _indexed(report, "releases"):
         if e["source_site_id"] is None and e["source_name"] is None:
-            checker.add(
-                ("releases", i),
-                "neither source_site_id nor source_name is given; say where the "
-                "animals came from (a site id, or in words such as 'not stated')",
-            )
+            checker.add(("releases", i), _t("nr.err.release_source"))
         sexed = [e[k] for k in ("males", "females") if e[k] is not None]
         if e["n_released"] is not None and sum(sexed) > e["n_released"]:
             checker.add(
                 ("releases", i, "n_released"),
-                f"males + females = {sum(sexed)} is more than "
-                f"n_released {e['n_released']}; correct one of them",
+                _t("nr.err.released_breakdown", total=sum(sexed), released=e["n_released"]),
             )
         if _after(e["date"], submitted):
             checker.add(
                 ("releases", i, "date"),
-                f"{e['date']!r} is after the submission date {submitted!r}; a "
-                f"release is dated on or before the report; correct the date",
+                _t("nr.err.release_after_submission", shown=repr(e["date"]), submitted=repr(submitted)),
             )
     if not any(e["release_id"] for e in report["releases"]):
         _check_unique(checker, report, "releases", ("site_id", "date"))
@@ -1174,14 +1369,12 @@ def _check_captive_stock(checker: _Checker, report: dict, submitted: str | None)
         if e["total"] is not None and sum(parts) > e["total"]:
             checker.add(
                 ("captive_stock", i, "total"),
-                f"males + females + young = {sum(parts)} is more than the total {e['total']}; "
-                f"correct the total or its breakdown",
+                _t("nr.err.stock_breakdown", parts=sum(parts), total=e["total"]),
             )
         if _after(e["date"], submitted):
             checker.add(
                 ("captive_stock", i, "date"),
-                f"{e['date']!r} is after the submission date {submitted!r}; a stock count is dated on or "
-                f"before the report; correct the date",
+                _t("nr.err.stock_after_submission", shown=repr(e["date"]), submitted=repr(submitted)),
             )
 
 
@@ -1191,11 +1384,8 @@ def _check_coordinates(checker: _Checker, report: dict, key: str) -> None:
             missing = "latitude" if e["latitude"] is None else "longitude"
             if (key, i, missing) in checker.invalid:
                 continue
-            checker.add(
-                (key, i, missing),
-                f"missing while {'longitude' if missing == 'latitude' else 'latitude'}"
-                f" is given; give both coordinates (decimal degrees, WGS 84) or neither",
-            )
+            given = "longitude" if missing == "latitude" else "latitude"
+            checker.add((key, i, missing), _t("nr.err.one_coordinate", given=_label(given)))
 
 
 def _check_unique(
@@ -1208,11 +1398,15 @@ def _check_unique(
         if any(e[n] is None for n in (needed or names)):
             continue
         if value in seen:
-            shown = ", ".join(f"{n}={v!r}" for n, v in zip(names, value, strict=True))
+            shown = ", ".join(f"{_label(n)}={v!r}" for n, v in zip(names, value, strict=True))
             checker.add(
                 (key, i, names[-1]),
-                f"{shown} repeats {checker.locate((key, seen[value]))}; each entry "
-                f"needs its own {' + '.join(names)}: merge the entries or correct one",
+                _t(
+                    "nr.err.repeats",
+                    shown=shown,
+                    where=checker.locate((key, seen[value])),
+                    names=" + ".join(_label(n) for n in names),
+                ),
             )
         else:
             seen[value] = i

@@ -22,7 +22,8 @@ import geopandas as gpd
 import pandas as pd
 
 from deerhabitat.analysis.work_programme import NOT_REPORTED
-from deerhabitat.nrschema import FORMAT_VERSION, SECTIONS, SECTIONS_BY_KEY
+from deerhabitat.nrschema import CODE_LISTS, FORMAT_VERSION, SECTIONS, SECTIONS_BY_KEY
+from deerhabitat.nrtext import code_label, text
 
 _HEAD_KEPT = ("authority", "focal_point_name", "focal_point_position", "focal_point_email", "language")
 """Fields of the previous report's ``report`` section carried into the template."""
@@ -37,6 +38,7 @@ def prefill_report(
     sites: gpd.GeoDataFrame | None = None,
     counts: pd.DataFrame | None = None,
     actions: pd.DataFrame | None = None,
+    lang: str = "en",
 ) -> dict[str, Any]:
     """Build a template report for ``country`` from the store's data.
 
@@ -58,6 +60,8 @@ def prefill_report(
         The Work Programme cells of the country (``programme, action_id, text, last_status,
         last_period, report_file``), as :func:`deerhabitat.analysis.work_programme.work_programme_matrix`
         gives them.
+    lang : {"en", "ru"}, default "en"
+        Language of the notes and comments written for the focal point.
 
     Returns
     -------
@@ -73,8 +77,8 @@ def prefill_report(
     if period is not None:
         head.update(period_start=period[0], period_end=period[1])
     report: dict[str, Any] = {"report": head, **{s.key: [] for s in SECTIONS if s.many}}
-    report["populations"] = _site_rows(country, sites, counts)
-    report["work_programme"] = _action_rows(actions)
+    report["populations"] = _site_rows(country, sites, counts, lang)
+    report["work_programme"] = _action_rows(actions, lang)
     return report
 
 
@@ -83,7 +87,9 @@ def _blank(key: str) -> dict[str, Any]:
     return blank
 
 
-def _site_rows(country: str, sites: gpd.GeoDataFrame | None, counts: pd.DataFrame | None) -> list[dict]:
+def _site_rows(
+    country: str, sites: gpd.GeoDataFrame | None, counts: pd.DataFrame | None, lang: str
+) -> list[dict]:
     if sites is None or sites.empty:
         return []
     mine = sites[sites["iso3"] == country].sort_values("site_id")
@@ -108,25 +114,34 @@ def _site_rows(country: str, sites: gpd.GeoDataFrame | None, counts: pd.DataFram
             latitude=round(point.y, 5) if point is not None else None,
             longitude=round(point.x, 5) if point is not None else None,
             coord_quality=_text(site.get("coord_quality")),
-            notes=_previous_count(latest.get(site["site_id"])),
+            notes=_previous_count(latest.get(site["site_id"]), lang),
         )
         rows.append(row)
     return rows
 
 
-def _previous_count(count: Mapping[str, Any] | None) -> str:
-    ask = (
-        "Write the new count, date, method, trend and source, or delete this row if the site was not counted."
-    )
+def _previous_count(count: Mapping[str, Any] | None, lang: str = "en") -> str:
+    ask = text("nr.prefill.ask", lang)
     if count is None:
-        return f"No count of this site in the store. {ask}"
-    return (
-        f"Previous count in the store: {int(count['count']):,} ({count['date']}, {count['method']}; "
-        f"source: {count['source']}). {ask}"
+        return text("nr.prefill.no_count", lang, ask=ask)
+    figure = f"{int(count['count']):,}"
+    method = str(count["method"])
+    if lang == "ru":
+        figure = figure.replace(",", "\u00a0")
+    if method in CODE_LISTS["count-method"]:
+        method = code_label("count-method", method, lang)
+    return text(
+        "nr.prefill.previous",
+        lang,
+        count=figure,
+        date=count["date"],
+        method=method,
+        source=count["source"],
+        ask=ask,
     )
 
 
-def _action_rows(actions: pd.DataFrame | None) -> list[dict]:
+def _action_rows(actions: pd.DataFrame | None, lang: str = "en") -> list[dict]:
     if actions is None or actions.empty:
         return []
     rows = []
@@ -140,9 +155,14 @@ def _action_rows(actions: pd.DataFrame | None) -> list[dict]:
             action=cell["text"],
             status=last if known else None,
             comment=(
-                f"Last reported status: {last} ({cell['last_period']}). Update it for this period."
+                text(
+                    "nr.prefill.last_status",
+                    lang,
+                    status=code_label("wp-status", last, lang) if last in CODE_LISTS["wp-status"] else last,
+                    period=cell["last_period"],
+                )
                 if known
-                else "Never reported. Give its status for this period."
+                else text("nr.prefill.never", lang)
             ),
         )
         rows.append(row)

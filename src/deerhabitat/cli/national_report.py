@@ -34,13 +34,31 @@ def _period(ctx: click.Context, param: click.Parameter, value: str | None) -> st
 
 def _fail(problems: list[Problem], path: str) -> None:
     """Print one ``Error:`` line per problem on stderr, a summary on stdout, and exit with status 1."""
+    from deerhabitat.nrtext import text
+
     for problem in problems:
         click.echo(f"Error: {problem}", err=True)
-    click.echo(
-        f"{path}: {len(problems)} problem(s); fix them (see docs/national-report-format.md) and check "
-        f"again with `deerhabitat national-report validate`"
-    )
+    click.echo(text("nr.cli.problems", path=path, n=len(problems)))
     click.get_current_context().exit(1)
+
+
+_LANGUAGES = ("en", "ru")
+"""Languages of the template (deerhabitat.nrtext.TEMPLATE_LANGUAGES, here without importing it)."""
+
+
+def _messages_lang(path: str, lang: str | None, limits: dict) -> str:
+    """``--lang``, else the language of the report's template (English for YAML)."""
+    from deerhabitat.workflows import national_report_language
+
+    return lang or national_report_language(path, limits=read_limits(limits))
+
+
+lang_opt = click.option(
+    "--lang",
+    type=click.Choice(_LANGUAGES),
+    default=None,
+    help="Language of the messages (default: the language of the report's template; English for YAML).",
+)
 
 
 @click.group("national-report")
@@ -69,6 +87,14 @@ def national_report_group() -> None:
 @click.option("--out", required=True, type=click.Path(dir_okay=False), help="The file to write.")
 @click.option("--overwrite", is_flag=True, help="Replace --out if it exists.")
 @click.option(
+    "--lang",
+    type=click.Choice(_LANGUAGES),
+    default="en",
+    show_default=True,
+    help="Language of the template: sheet titles, labels, instructions and drop-down lists (a YAML template "
+    "keeps English keys, with comments in this language).",
+)
+@click.option(
     "--store",
     "store",
     type=click.Path(dir_okay=False),
@@ -76,10 +102,14 @@ def national_report_group() -> None:
     help="Prefill from this store: the open period, the focal point, the sites with their previous counts, "
     "and the Work Programme actions with their last status (without --store the template is empty).",
 )
-def template_command(country: str, fmt: str | None, out: str, overwrite: bool, store: str | None) -> None:
+def template_command(
+    country: str, fmt: str | None, out: str, overwrite: bool, lang: str, store: str | None
+) -> None:
     """Write a national report template for COUNTRY: an Excel workbook with drop-down lists, or YAML."""
     from pathlib import Path
 
+    from deerhabitat.i18n import language
+    from deerhabitat.nrtext import text
     from deerhabitat.workflows import national_report_template
 
     suffix = Path(out).suffix.lower()
@@ -95,65 +125,98 @@ def template_command(country: str, fmt: str | None, out: str, overwrite: bool, s
             param_hint="--out",
         )
     written = national_report_template(
-        country, out, overwrite=overwrite, store=store, prefill=store is not None
+        country, out, overwrite=overwrite, store=store, prefill=store is not None, lang=lang
     )
-    what = f"prefilled from {store}" if store else "empty"
-    click.echo(f"Wrote the {country} national report template {written} ({what})")
+    with language(lang):
+        what = text("nr.cli.prefilled", store=store) if store else text("nr.cli.empty")
+        click.echo(text("nr.cli.template", country=country, path=written, what=what))
 
 
 @national_report_group.command("validate")
 @click.argument("path", type=click.Path(dir_okay=False))
+@lang_opt
 @json_opt
 @limit_options
-def validate_command(path: str, as_json: bool, **limits: float) -> None:
+def validate_command(path: str, lang: str | None, as_json: bool, **limits: float) -> None:
     """Check the national report PATH (.yaml or .xlsx): one line per problem, exit 1 if any.
 
-    A file over a limit (--max-...) is refused at once: see docs/national-report-format.md.
+    The problems are written in the language of the report's template (a Russian workbook gives
+    Russian messages), unless --lang says otherwise. A file over a limit (--max-...) is refused at
+    once: see docs/national-report-format.md.
     """
+    from deerhabitat.i18n import language
+    from deerhabitat.nrschema import SECTIONS_BY_KEY
+    from deerhabitat.nrtext import sheet_title, text
     from deerhabitat.workflows import national_report_validate
 
-    check = national_report_validate(path, limits=read_limits(limits))
-    if as_json:
-        echo_json(check.to_dict())
-        if not check.valid:
-            click.get_current_context().exit(1)
-    elif check.valid:
-        counts = ", ".join(f"{n} {key.replace('_', ' ')}" for key, n in check.entries.items() if n)
-        click.echo(
-            f"{path}: valid national report of {check.country} for {check.period} ({counts or 'no entries'})"
-        )
-    else:
-        _fail(check.problems, path)
+    lang = _messages_lang(path, lang, limits)
+    check = national_report_validate(path, limits=read_limits(limits), lang=lang)
+    with language(lang):
+        if as_json:
+            echo_json(check.to_dict())
+            if not check.valid:
+                click.get_current_context().exit(1)
+        elif check.valid:
+            counts = ", ".join(
+                text("nr.cli.entries", n=n, name=sheet_title(SECTIONS_BY_KEY[key]).lower())
+                for key, n in check.entries.items()
+                if n
+            )
+            click.echo(
+                text(
+                    "nr.cli.valid",
+                    path=path,
+                    country=check.country,
+                    period=check.period,
+                    entries=counts or text("nr.cli.no_entries"),
+                )
+            )
+        else:
+            _fail(check.problems, path)
 
 
 @national_report_group.command("import")
 @click.argument("path", type=click.Path(dir_okay=False))
 @store_opt
+@lang_opt
 @json_opt
 @limit_options
-def import_command(path: str, store: str | None, as_json: bool, **limits: float) -> None:
+def import_command(path: str, store: str | None, lang: str | None, as_json: bool, **limits: float) -> None:
     """Import the national report PATH into the store: counts, sites, releases, protected areas, the file.
 
     The report is kept whole in the store as the next version of its country and period; the latest
-    version wins. A report with any problem changes nothing.
+    version wins. A report with any problem changes nothing; the problems are written in the language
+    of the report's template unless --lang says otherwise.
     """
     from deerhabitat.errors import ReportFormatError
+    from deerhabitat.i18n import language
+    from deerhabitat.nrtext import text
     from deerhabitat.workflows import national_report_import
 
-    try:
-        result = national_report_import(path, store=store, limits=read_limits(limits))
-    except ReportFormatError as exc:
-        _fail(exc.problems, path)
-        return
-    if as_json:
-        echo_json(result.to_dict())
-        return
-    click.echo(
-        f"Imported the national report of {result.country} for {result.period} (version {result.version}, "
-        f"{result.filename}): {result.counts_written} population counts, {result.sites_added} new sites, "
-        f"{result.releases_written} releases, {result.protected_areas_added} new protected areas"
-        + (f"; {result.withdrawn} features of an earlier version withdrawn" if result.withdrawn else "")
-    )
+    lang = _messages_lang(path, lang, limits)
+    with language(lang):
+        try:
+            result = national_report_import(path, store=store, limits=read_limits(limits), lang=lang)
+        except ReportFormatError as exc:
+            _fail(exc.problems, path)
+            return
+        if as_json:
+            echo_json(result.to_dict())
+            return
+        click.echo(
+            text(
+                "nr.cli.imported",
+                country=result.country,
+                period=result.period,
+                version=result.version,
+                filename=result.filename,
+                counts=result.counts_written,
+                sites=result.sites_added,
+                releases=result.releases_written,
+                protected=result.protected_areas_added,
+            )
+            + (text("nr.cli.withdrawn", n=result.withdrawn) if result.withdrawn else "")
+        )
 
 
 @national_report_group.command("list")

@@ -50,6 +50,17 @@ from deerhabitat.nrschema import (
 from deerhabitat.nrschema import (
     Path as KeyPath,
 )
+from deerhabitat.nrtext import (
+    TEMPLATE_LANGUAGES,
+    code_label,
+    field_description,
+    field_for_header,
+    field_label,
+    is_about_title,
+    section_for_title,
+    sheet_title,
+    text,
+)
 
 YAML_SUFFIXES = (".yaml", ".yml")
 XLSX_SUFFIXES = (".xlsx",)
@@ -57,6 +68,8 @@ ABOUT_SHEET = "About"
 LISTS_SHEET = "Lists"
 TEMPLATE_ROWS = 500
 """Rows of each section sheet that carry the drop-down lists and number checks in a template."""
+LANGUAGE_HEADER = "template-language"
+"""Header of the cell of the hidden ``Lists`` sheet that records the template's language (``en``, ``ru``)."""
 
 
 @dataclass(frozen=True)
@@ -78,7 +91,11 @@ class ReportFile:
     locate : callable
         Path → where a user finds it in the file.
     problems : tuple of Problem
-        Problems found while reading (duplicate keys, unnamed or repeated Excel columns).
+        Problems found while reading (duplicate keys, unnamed or repeated Excel columns), written in
+        the current language of :mod:`deerhabitat.i18n`.
+    language : str
+        The language of the template the report was typed in (``en`` for YAML): it decides how
+        numbers and dates written as text are read (:func:`deerhabitat.nrschema.check_report`).
     """
 
     path: Path
@@ -88,6 +105,7 @@ class ReportFile:
     data: Any
     locate: Locator
     problems: tuple[Problem, ...] = field(default=())
+    language: str = "en"
 
     @property
     def filename(self) -> str:
@@ -156,9 +174,48 @@ def read_report_file(path: str | os.PathLike, /, *, limits: ReadLimits | None = 
     digest = hashlib.sha256(content).hexdigest()
     if fmt == "yaml":
         data, locate, problems = _read_yaml(content, path.name, limits)
+        lang = "en"
     else:
-        data, locate, problems = _read_xlsx(content, path.name, limits)
-    return ReportFile(path, fmt, content, digest, data, locate, tuple(problems))
+        data, locate, problems, lang = _read_xlsx(content, path.name, limits)
+    return ReportFile(path, fmt, content, digest, data, locate, tuple(problems), lang)
+
+
+def report_language(path: str | os.PathLike, /, *, limits: ReadLimits | None = None) -> str:
+    """The language of the template a report file was written from: ``en`` or ``ru``.
+
+    Read from the ``template-language`` cell of the hidden ``Lists`` sheet, else from the sheet titles;
+    ``en`` for YAML and for anything that cannot be read (reading it then says why, in English).
+    """
+    limits = limits or ReadLimits()
+    try:
+        if report_format(path) != "xlsx":
+            return "en"
+        content = _read_bounded(Path(path), limits)
+        if check_workbook_zip(content, Path(path).name, limits):
+            return "en"
+        workbook = open_workbook(content)
+        try:
+            return _workbook_language(workbook, Path(path).name, limits)
+        finally:
+            workbook.close()
+    except (InputFileError, ReportFormatError, *_UNREADABLE_XLSX):
+        return "en"
+
+
+def _workbook_language(workbook: Any, name: str, limits: ReadLimits) -> str:
+    """The ``template-language`` recorded in the ``Lists`` sheet, else the language of the sheet titles."""
+    for ws in workbook.worksheets:
+        if ws.title.strip().lower() == LISTS_SHEET.lower():
+            rows = sheet_rows(ws, name, RowBudget(limits))
+            header = rows[0][1] if rows else ()
+            for column, cell in enumerate(header):
+                if str(cell).strip().lower() == LANGUAGE_HEADER:
+                    below = [row[column] for number, row in rows[1:2] if column < len(row)]
+                    lang = str(below[0]).strip().lower() if below else ""
+                    if lang in TEMPLATE_LANGUAGES:
+                        return lang
+    titled = {section_for_title(ws.title)[1] for ws in workbook.worksheets} - {None, "en"}
+    return sorted(titled)[0] if titled else "en"
 
 
 def _read_bounded(path: Path, limits: ReadLimits) -> bytes:
@@ -410,34 +467,90 @@ def _yaml_locator(lines: Mapping[KeyPath, int]) -> Locator:
 _ValueRows = list[tuple[int, tuple]]
 
 
-def _read_xlsx(content: bytes, name: str, limits: ReadLimits) -> tuple[Any, Locator, list[Problem]]:
-    sheets = _read_sheets(content, name, limits)
+@dataclass
+class _Places:
+    """Where each part of a workbook's report is: sheet titles, row numbers, column headers as typed."""
+
+    name: str
+    sheets: dict[str, str] = field(default_factory=dict)
+    rows: dict[KeyPath, tuple[str, int]] = field(default_factory=dict)
+    headers: dict[tuple[str, str], str] = field(default_factory=dict)
+
+    def locate(self, path: KeyPath) -> str:
+        """Path → ``sheet 'Populations' row 4, column 'count'`` in the current language."""
+        if not path:
+            return self.name
+        key = path[0]
+        if key == "report" and len(path) == 2:
+            known = self.rows.get(path)
+            if known:
+                return text("nr.where.report_field", row=_row_place(*known), field=repr(self._column(path)))
+            return text(
+                "nr.where.report_no_row",
+                sheet=repr(self.sheets.get("report", sheet_title(SECTIONS_BY_KEY["report"]))),
+                field=repr(self._column(path)),
+            )
+        sheet = self._sheet(key)
+        if len(path) == 1:
+            return sheet
+        if path[1] == "*":
+            return text("nr.where.column", place=sheet, column=repr(self._column(path)))
+        row = self.rows.get(tuple(path[:2]))
+        place = _row_place(*row) if row else sheet
+        return (
+            text("nr.where.column", place=place, column=repr(self._column(path))) if len(path) > 2 else place
+        )
+
+    def _sheet(self, key: object) -> str:
+        if isinstance(key, str) and key in self.sheets:
+            title = self.sheets[key]
+        elif isinstance(key, str) and key in SECTIONS_BY_KEY:
+            title = sheet_title(SECTIONS_BY_KEY[key])
+        else:
+            title = str(key)
+        return text("nr.where.sheet", sheet=repr(title))
+
+    def _column(self, path: KeyPath) -> str:
+        """The header of a field as typed in the workbook, else its label in the current language."""
+        name = str(path[-1])
+        return self.headers.get((str(path[0]), name)) or _known_label(name)
+
+
+def _row_place(title: str, number: int) -> str:
+    return text("nr.where.row", sheet=repr(title), row=number)
+
+
+def _read_xlsx(content: bytes, name: str, limits: ReadLimits) -> tuple[Any, Locator, list[Problem], str]:
+    sheets, lang = _read_sheets(content, name, limits)
     data: dict[str, Any] = {}
-    where: dict[KeyPath, str] = {}
+    places = _Places(name)
     problems: list[Problem] = []
     for title, rows in sheets.items():
-        if title.strip().lower() in (ABOUT_SHEET.lower(), LISTS_SHEET.lower()):
+        if title.strip().lower() == LISTS_SHEET.lower() or is_about_title(title):
             continue
         section = _section_for_sheet(title)
         if section is None:
             data[title] = []
-            where[(title,)] = f"sheet {title!r}"
+            places.sheets[title] = title
             continue
         if section.key in data:
             problems.append(
                 Problem(
-                    f"sheet {title!r}",
-                    f"a second sheet for section {section.key!r}; keep one "
-                    f"sheet named {section.sheet!r} and move its rows there",
+                    text("nr.where.sheet", sheet=repr(title)),
+                    text(
+                        "nr.err.second_sheet",
+                        key=repr(section.key),
+                        sheet=repr(places.sheets.get(section.key, sheet_title(section))),
+                    ),
                 )
             )
             continue
-        where[(section.key,)] = f"sheet {title!r}"
+        places.sheets[section.key] = title
         if section.many:
-            data[section.key] = _read_table_sheet(title, section, rows, where, problems)
+            data[section.key] = _read_table_sheet(title, section, rows, places, problems)
         else:
-            data[section.key] = _read_report_sheet(title, rows, where, problems)
-    return data, _xlsx_locator(name, where), problems
+            data[section.key] = _read_report_sheet(title, rows, places, problems)
+    return data, places.locate, problems, lang
 
 
 _UNREADABLE_XLSX = (
@@ -456,8 +569,8 @@ _UNREADABLE_XLSX = (
 """What openpyxl raises for bytes that are not a workbook or a damaged one (XML ParseError: a SyntaxError)."""
 
 
-def _read_sheets(content: bytes, name: str, limits: ReadLimits) -> dict[str, _ValueRows]:
-    """The rows of every sheet, numbered from 1 (only the section sheets' rows are read).
+def _read_sheets(content: bytes, name: str, limits: ReadLimits) -> tuple[dict[str, _ValueRows], str]:
+    """The rows of every sheet, numbered from 1 (only the section sheets' rows are read), and the language.
 
     The zip directory is checked first (``--max-uncompressed-mb``), then the number of sheets; rows
     are read cell by cell whatever dimension a sheet declares (:mod:`deerhabitat.io.workbook`).
@@ -476,11 +589,13 @@ def _read_sheets(content: bytes, name: str, limits: ReadLimits) -> dict[str, _Va
                 raise limit_error(
                     name, f"the workbook has {len(workbook.worksheets):,} sheets", "sheets", limits.sheets
                 )
+            lang = _workbook_language(workbook, name, limits)
             budget = RowBudget(limits)
-            return {
+            sheets = {
                 ws.title: (sheet_rows(ws, name, budget) if _section_for_sheet(ws.title) is not None else [])
                 for ws in workbook.worksheets
             }
+            return sheets, lang
         finally:
             workbook.close()
     except InputFileError:
@@ -505,61 +620,62 @@ def _read_sheets(content: bytes, name: str, limits: ReadLimits) -> dict[str, _Va
 
 
 def _section_for_sheet(title: str) -> Section | None:
-    text = title.strip().lower()
-    for section in SECTIONS:
-        if text in (section.sheet.lower(), section.key, section.key.replace("_", " ")):
-            return section
-    return None
+    """The section a sheet title names: its title in any template language, or its key."""
+    return section_for_title(title)[0]
 
 
-def _header(value: object) -> str:
-    return "" if value is None else str(value).strip().lower().replace(" ", "_")
+def _known_label(name: str) -> str:
+    """The label of a field in the current language; an unknown header as it is."""
+    return field_label(name) if any(f.name == name for s in SECTIONS for f in s.fields) else name
 
 
-def _read_report_sheet(title: str, rows: _ValueRows, where: dict, problems: list[Problem]) -> dict:
+def _read_report_sheet(title: str, rows: _ValueRows, places: _Places, problems: list[Problem]) -> dict:
+    section = SECTIONS_BY_KEY["report"]
     out: dict[str, object] = {}
     first_row: dict[str, int] = {}
     for number, row in rows[1:]:
-        key, value = (_header(row[0]) if row else ""), (row[1] if len(row) > 1 else None)
+        key, value = (field_for_header(section, row[0]) if row else ""), (row[1] if len(row) > 1 else None)
         if not key:
             if value is not None and str(value).strip():
                 problems.append(
-                    Problem(
-                        f"sheet {title!r} row {number}",
-                        f"value {value!r} has no field name in column A; write the field name there",
-                    )
+                    Problem(_row_place(title, number), text("nr.err.no_field_name", value=repr(value)))
                 )
             continue
         if key in first_row:
             problems.append(
                 Problem(
-                    f"sheet {title!r} row {number}",
-                    f"field {key!r} appears twice (rows {first_row[key]} and {number}); keep one row",
+                    _row_place(title, number),
+                    text(
+                        "nr.err.field_twice", field=repr(_known_label(key)), first=first_row[key], row=number
+                    ),
                 )
             )
             continue
         out[key], first_row[key] = value, number
-        where[("report", key)] = f"sheet {title!r} row {number}"
+        places.rows[("report", key)] = (title, number)
+        places.headers[("report", key)] = str(row[0]).strip()
     return out
 
 
 def _read_table_sheet(
-    title: str, section: Section, rows: _ValueRows, where: dict, problems: list[Problem]
+    title: str, section: Section, rows: _ValueRows, places: _Places, problems: list[Problem]
 ) -> list[dict[str, Any]]:
     if not rows:
         return []
     header_row = rows[0][1]
     headers: list[str] = []
     for column, cell in enumerate(header_row, start=1):
-        name = _header(cell)
+        name = field_for_header(section, cell)
         if name and name in headers:
             problems.append(
                 Problem(
-                    f"sheet {title!r} column {get_column_letter(column)}",
-                    f"header {name!r} repeats an earlier column; keep one column per field",
+                    text("nr.where.sheet_column", sheet=repr(title), column=get_column_letter(column)),
+                    text("nr.err.header_repeats", header=repr(_known_label(name))),
                 )
             )
             name = ""
+        elif name:
+            places.headers[(section.key, name)] = str(cell).strip()
         headers.append(name)
     entries: list[dict[str, Any]] = []
     for number, row in rows[1:]:
@@ -574,38 +690,17 @@ def _read_table_sheet(
             elif value is not None and str(value).strip():
                 problems.append(
                     Problem(
-                        f"sheet {title!r} row {number}, column {get_column_letter(column + 1)}",
-                        f"value {value!r} is in a column without a header; put the field name "
-                        f"in row 1 or move the value",
+                        text(
+                            "nr.where.column",
+                            place=_row_place(title, number),
+                            column=get_column_letter(column + 1),
+                        ),
+                        text("nr.err.no_header", value=repr(value)),
                     )
                 )
-        where[(section.key, len(entries))] = f"sheet {title!r} row {number}"
+        places.rows[(section.key, len(entries))] = (title, number)
         entries.append(entry)
     return entries
-
-
-def _xlsx_locator(name: str, where: Mapping[KeyPath, str]) -> Locator:
-    def locate(path: KeyPath) -> str:
-        if not path:
-            return name
-        if path[0] == "report" and len(path) == 2:
-            known = where.get(path)
-            return f"{known} ({path[1]!r})" if known else f"sheet 'Report' (no row for {path[1]!r})"
-        key = path[0]
-        sheet = where.get(
-            (key,),
-            f"sheet {SECTIONS_BY_KEY[key].sheet!r}"
-            if isinstance(key, str) and key in SECTIONS_BY_KEY
-            else f"sheet {key!r}",
-        )
-        if len(path) == 1:
-            return sheet
-        if path[1] == "*":
-            return f"{sheet}, column {path[2]!r}"
-        row = where.get(tuple(path[:2]), sheet)
-        return f"{row}, column {path[2]!r}" if len(path) > 2 else row
-
-    return locate
 
 
 # -- writing ------------------------------------------------------------------------------------------
@@ -625,7 +720,7 @@ def template_report(country: str) -> dict[str, Any]:
 
 
 def write_report_file(
-    report: Mapping[str, Any], path: str | os.PathLike, /, *, overwrite: bool = False
+    report: Mapping[str, Any], path: str | os.PathLike, /, *, overwrite: bool = False, lang: str = "en"
 ) -> Path:
     """Write a report (a template or a filled one) as YAML or Excel, chosen by the extension.
 
@@ -638,6 +733,10 @@ def write_report_file(
         ``.yaml``/``.yml`` or ``.xlsx``.
     overwrite : bool, default False
         Replace an existing file.
+    lang : {"en", "ru"}, default "en"
+        Language of the template: sheet titles, labels, instructions and drop-down lists of a
+        workbook, comments of a YAML file (whose keys stay English). Coded values are written as
+        their labels; reading maps them back to the same codes.
 
     Returns
     -------
@@ -655,9 +754,9 @@ def write_report_file(
         raise StoreError(f"{str(path)!r} already exists; choose another --out path, or pass --overwrite")
     try:
         if fmt == "yaml":
-            path.write_text(render_report_yaml(report), encoding="utf-8")
+            path.write_text(render_report_yaml(report, lang=lang), encoding="utf-8")
         else:
-            _save_workbook(build_report_workbook(report), path)
+            _save_workbook(build_report_workbook(report, lang=lang), path)
     except OSError as exc:
         raise StoreError(
             f"cannot write {str(path)!r} ({exc.strerror}); check the folder exists and is writable"
@@ -683,11 +782,13 @@ def _save_workbook(workbook: openpyxl.Workbook, path: Path) -> None:
             )
 
 
-def _cell_value(value: object, fld: Field) -> object:
+def _cell_value(value: object, fld: Field, lang: str = "en") -> object:
     if value is None:
         return None
     if fld.dtype == "bool":
-        return "yes" if value else "no"
+        return code_label("yes-no", "yes" if value else "no", lang)
+    if fld.dtype == "code" and fld.codes and value in fld.allowed:
+        return code_label(fld.codes, str(value), lang)
     if fld.dtype == "iso3-list" and isinstance(value, (list, tuple)):
         return ", ".join(value)
     if isinstance(value, (_dt.date, _dt.datetime)):
@@ -718,16 +819,22 @@ def _yaml_scalar(value: object, fld: Field) -> str:
     )
 
 
-def _field_comment(fld: Field) -> str:
-    required = "(required) " if fld.required else ""
-    return f"{required}{fld.description}; {fld.expected()}"
+def _field_comment(section: Section, fld: Field, lang: str = "en") -> str:
+    comment = text(
+        "nr.comment.field",
+        lang,
+        description=field_description(section, fld.name, lang),
+        expected=fld.expected(lang),
+    )
+    return text("nr.comment.required", lang, text=comment) if fld.required else comment
 
 
-def render_report_yaml(report: Mapping[str, Any]) -> str:
+def render_report_yaml(report: Mapping[str, Any], *, lang: str = "en") -> str:
     """Render a report as commented YAML: every section, every key, what each accepts.
 
     Empty sections are written as ``[]`` followed by a commented example entry listing every key,
-    so a focal point can copy it.
+    so a focal point can copy it. Keys and coded values are written in English whatever ``lang``;
+    the comments are in ``lang``.
 
     Examples
     --------
@@ -736,19 +843,19 @@ def render_report_yaml(report: Mapping[str, Any]) -> str:
     'TJK'
     """
     lines = [
-        f"# National report, deerhabitat format {FORMAT_VERSION} (docs/national-report-format.md).",
-        "# Fill in each section; keys marked (required) need a value. Dates: YYYY, YYYY-MM or YYYY-MM-DD.",
-        "# Check the file with: deerhabitat national-report validate THIS_FILE",
+        "# " + text("nr.yaml.head", lang, version=FORMAT_VERSION),
+        "# " + text("nr.yaml.fill", lang),
+        "# " + text("nr.yaml.check", lang),
         "",
     ]
     for section in SECTIONS:
-        lines.append(f"# {section.sheet}: {section.description}")
+        lines.append(f"# {sheet_title(section, lang)}: {text(f'nr.section.{section.key}', lang)}")
         value = report.get(section.key)
         if not section.many:
             lines.append(f"{section.key}:")
             for fld in section.fields:
                 scalar = _yaml_scalar((value or {}).get(fld.name), fld)
-                lines.append(f"  {fld.name}: {scalar}".rstrip() + f"  # {_field_comment(fld)}")
+                lines.append(f"  {fld.name}: {scalar}".rstrip() + f"  # {_field_comment(section, fld, lang)}")
         elif value:
             lines.append(f"{section.key}:")
             for entry in value:
@@ -760,7 +867,9 @@ def render_report_yaml(report: Mapping[str, Any]) -> str:
         else:
             lines.append(f"{section.key}: []")
             for n, fld in enumerate(section.fields):
-                lines.append(f"#  {'- ' if n == 0 else '  '}{fld.name}:   # {_field_comment(fld)}")
+                lines.append(
+                    f"#  {'- ' if n == 0 else '  '}{fld.name}:   # {_field_comment(section, fld, lang)}"
+                )
         lines.append("")
     return "\n".join(lines)
 
@@ -770,17 +879,21 @@ _HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
 _BOLD = Font(bold=True)
 
 
-def build_report_workbook(report: Mapping[str, Any]) -> openpyxl.Workbook:
-    """Build the Excel workbook of a report: About, one sheet per section, hidden Lists.
+def build_report_workbook(report: Mapping[str, Any], *, lang: str = "en") -> openpyxl.Workbook:
+    """Build the Excel workbook of a report: instructions, one sheet per section, hidden Lists.
 
     Coded fields get drop-down lists (from the ``Lists`` sheet), numbers get range checks, date
     columns are text so that ``2023-05`` stays a month; required headers are highlighted and every
-    header carries a comment describing the field.
+    header carries a comment describing the field. Sheet titles, labels, instructions and the lists
+    are in ``lang``; the ``Lists`` sheet records it (``template-language``), and so does the
+    workbook's ``language`` property.
 
     Parameters
     ----------
     report : mapping
         As for :func:`write_report_file`.
+    lang : {"en", "ru"}, default "en"
+        Language of the template.
 
     Returns
     -------
@@ -788,59 +901,59 @@ def build_report_workbook(report: Mapping[str, Any]) -> openpyxl.Workbook:
     """
     workbook = openpyxl.Workbook()
     about = workbook.worksheets[0]  # the sheet a new workbook starts with
-    about.title = ABOUT_SHEET
-    list_ranges = _write_lists(workbook.create_sheet(LISTS_SHEET))
-    _write_about(about)
+    about.title = text("nr.sheet.about", lang)
+    list_ranges = _write_lists(workbook.create_sheet(LISTS_SHEET), lang)
+    _write_about(about, lang)
     for section in SECTIONS:
-        sheet = workbook.create_sheet(section.sheet, index=len(workbook.sheetnames) - 1)
+        sheet = workbook.create_sheet(sheet_title(section, lang), index=len(workbook.sheetnames) - 1)
         if section.many:
-            _write_table_sheet(sheet, section, report.get(section.key) or [], list_ranges)
+            _write_table_sheet(sheet, section, report.get(section.key) or [], list_ranges, lang)
         else:
-            _write_report_sheet(sheet, section, report.get(section.key) or {})
+            _write_report_sheet(sheet, section, report.get(section.key) or {}, lang)
     workbook.properties.creator = "deerhabitat"
+    workbook.properties.language = lang
     return workbook
 
 
-def _write_lists(sheet: Any) -> dict[str, str]:
+def _write_lists(sheet: Any, lang: str) -> dict[str, str]:
     ranges = {}
     for column, (name, codes) in enumerate(CODE_LISTS.items(), start=1):
         letter = get_column_letter(column)
         sheet.cell(1, column, name).font = _BOLD
         for row, code in enumerate(codes, start=2):
-            sheet.cell(row, column, code)
+            _set_cell(sheet.cell(row, column), code_label(name, code, lang))
         ranges[name] = f"{LISTS_SHEET}!${letter}$2:${letter}${len(codes) + 1}"
+    marker = len(CODE_LISTS) + 2
+    sheet.cell(1, marker, LANGUAGE_HEADER).font = _BOLD
+    sheet.cell(2, marker, lang)
     sheet.sheet_state = "hidden"
     return ranges
 
 
-def _write_about(sheet: Any) -> None:
+def _write_about(sheet: Any, lang: str) -> None:
     rows = [
-        (f"National report — deerhabitat format {FORMAT_VERSION}",),
-        (
-            "Fill in one sheet per section: 'Report' (who reports, the period) as field / value rows; the "
-            "other sheets one row per entry under the header row. Highlighted headers are required in every "
-            "row you add.",
-        ),
-        (
-            "Coded fields have drop-down lists. Dates are text: YYYY, YYYY-MM or YYYY-MM-DD (a year or month "
-            "alone is fine; never a date in the future). Cite a source for every figure.",
-        ),
-        ("Positions are decimal degrees in WGS 84 (latitude, longitude). Areas are km2 (1 km2 = 100 ha).",),
-        (
-            "Check the file with: deerhabitat national-report validate FILE.xlsx   "
-            "Import it with: deerhabitat national-report import FILE.xlsx --store STORE.gpkg",
-        ),
-        (
-            "Do not rename the sheets or the header cells; add rows below the headers. The hidden 'Lists' "
-            "sheet holds the coded lists.",
-        ),
+        (text("nr.about.title", lang, version=FORMAT_VERSION),),
+        (text("nr.about.sheets", lang),),
+        (text("nr.about.dates", lang),),
+        (text("nr.about.positions", lang),),
+        (text("nr.about.commands", lang),),
+        (text("nr.about.rename", lang),),
         (),
-        ("sheet", "field", "required", "accepts", "description"),
+        tuple(
+            text(f"nr.about.column.{c}", lang)
+            for c in ("sheet", "field", "required", "accepts", "description")
+        ),
     ]
     for section in SECTIONS:
         for fld in section.fields:
             rows.append(
-                (section.sheet, fld.name, "yes" if fld.required else "", fld.expected(), fld.description)
+                (
+                    sheet_title(section, lang),
+                    field_label(fld.name, lang),
+                    text("nr.about.yes", lang) if fld.required else "",
+                    fld.expected(lang),
+                    field_description(section, fld.name, lang),
+                )
             )
     for row in rows:
         sheet.append(row)
@@ -851,22 +964,26 @@ def _write_about(sheet: Any) -> None:
         sheet.column_dimensions[letter].width = width
 
 
-def _write_report_sheet(sheet: Any, section: Section, values: Mapping[str, Any]) -> None:
-    sheet.append(("field", "value", "description"))
+def _write_report_sheet(sheet: Any, section: Section, values: Mapping[str, Any], lang: str) -> None:
+    sheet.append(tuple(text(f"nr.report_sheet.{c}", lang) for c in ("field", "value", "description")))
     for cell in sheet[1]:
         cell.font = _BOLD
         cell.fill = _HEADER_FILL
     for row, fld in enumerate(section.fields, start=2):
-        sheet.cell(row, 1, fld.name).font = _BOLD
+        sheet.cell(row, 1, field_label(fld.name, lang)).font = _BOLD
         if fld.required:
             sheet.cell(row, 1).fill = _REQUIRED_FILL
-        value = _set_cell(sheet.cell(row, 2), _cell_value(values.get(fld.name), fld))
+        value = _set_cell(sheet.cell(row, 2), _cell_value(values.get(fld.name), fld, lang))
         value.number_format = "@" if fld.dtype in ("date", "text") else "General"
-        sheet.cell(row, 3, _field_comment(fld))
+        sheet.cell(row, 3, _field_comment(section, fld, lang))
     years = DataValidation(
         type="whole", operator="between", formula1="1700", formula2="2100", allow_blank=True
     )
-    years.error, years.errorTitle, years.showErrorMessage = "Write a year such as 2023.", "Not a year", True
+    years.error, years.errorTitle, years.showErrorMessage = (
+        text("nr.check.year", lang),
+        text("nr.check.year_title", lang)[:32],
+        True,
+    )
     sheet.add_data_validation(years)
     for row, fld in enumerate(section.fields, start=2):
         if fld.dtype == "year":
@@ -877,24 +994,26 @@ def _write_report_sheet(sheet: Any, section: Section, values: Mapping[str, Any])
     sheet.freeze_panes = "A2"
 
 
-def _write_table_sheet(sheet: Any, section: Section, entries: list, list_ranges: Mapping[str, str]) -> None:
+def _write_table_sheet(
+    sheet: Any, section: Section, entries: list, list_ranges: Mapping[str, str], lang: str
+) -> None:
     last_row = len(entries) + TEMPLATE_ROWS + 1
     for column, fld in enumerate(section.fields, start=1):
         letter = get_column_letter(column)
-        header = sheet.cell(1, column, fld.name)
+        header = sheet.cell(1, column, field_label(fld.name, lang))
         header.font = _BOLD
         header.fill = _REQUIRED_FILL if fld.required else _HEADER_FILL
-        header.comment = Comment(_field_comment(fld), "deerhabitat", width=320, height=120)
+        header.comment = Comment(_field_comment(section, fld, lang), "deerhabitat", width=320, height=120)
         header.alignment = Alignment(wrap_text=False)
-        sheet.column_dimensions[letter].width = _column_width(fld)
+        sheet.column_dimensions[letter].width = _column_width(fld, lang)
         if fld.dtype in ("date", "text", "code", "iso3-list"):
             sheet.column_dimensions[letter].number_format = "@"
-        validation = _validation(fld, list_ranges)
+        validation = _validation(section, fld, list_ranges, lang)
         if validation is not None:
             sheet.add_data_validation(validation)
             validation.add(f"{letter}2:{letter}{last_row}")
         for row, entry in enumerate(entries, start=2):
-            cell = _set_cell(sheet.cell(row, column), _cell_value(entry.get(fld.name), fld))
+            cell = _set_cell(sheet.cell(row, column), _cell_value(entry.get(fld.name), fld, lang))
             if fld.dtype in ("date", "text", "code"):
                 cell.number_format = "@"
     sheet.freeze_panes = "A2"
@@ -903,27 +1022,30 @@ def _write_table_sheet(sheet: Any, section: Section, entries: list, list_ranges:
 _WIDE_FIELDS = {"source", "notes", "description", "outcome", "comment", "activity", "action", "text"}
 
 
-def _column_width(fld: Field) -> int:
-    """Excel column width: wide for free text, enough for the longest code, else the header."""
+def _column_width(fld: Field, lang: str = "en") -> int:
+    """Excel column width: wide for free text, enough for the longest label, else the header."""
     if fld.name in _WIDE_FIELDS:
         return 50
     if fld.dtype == "text":
         return 26
-    longest = max((len(code) for code in fld.allowed), default=0)
-    return max(12, len(fld.name) + 4, longest + 4)
+    longest = max((len(code_label(fld.codes, code, lang)) for code in fld.allowed if fld.codes), default=0)
+    return max(12, len(field_label(fld.name, lang)) + 4, longest + 4)
 
 
-def _validation(fld: Field, list_ranges: Mapping[str, str]) -> DataValidation | None:
+def _validation(
+    section: Section, fld: Field, list_ranges: Mapping[str, str], lang: str
+) -> DataValidation | None:
     if fld.dtype in ("code", "bool"):
         codes = fld.codes or "yes-no"
         validation = DataValidation(type="list", formula1=f"={list_ranges[codes]}", allow_blank=True)
-        validation.error = f"Pick one of: {', '.join(CODE_LISTS[codes])}."
+        labels = ", ".join(code_label(codes, code, lang) for code in CODE_LISTS[codes])
+        validation.error = text("nr.check.pick", lang, codes=labels)
     elif fld.dtype in ("int", "year"):
         low, high = (1700, 2100) if fld.dtype == "year" else (fld.minimum or 0, fld.maximum or 1e9)
         validation = DataValidation(
             type="whole", operator="between", formula1=f"{low:g}", formula2=f"{high:g}", allow_blank=True
         )
-        validation.error = f"Write {fld.expected()}."
+        validation.error = text("nr.check.write", lang, expected=fld.expected(lang))
     elif fld.dtype == "float" and fld.minimum is not None:
         high = fld.maximum if fld.maximum is not None else 1e9
         validation = DataValidation(
@@ -933,12 +1055,12 @@ def _validation(fld: Field, list_ranges: Mapping[str, str]) -> DataValidation | 
             formula2=f"{high:g}",
             allow_blank=True,
         )
-        validation.error = f"Write {fld.expected()}."
+        validation.error = text("nr.check.write", lang, expected=fld.expected(lang))
     else:
         return None
     validation.error = validation.error[:225]
-    validation.errorTitle = f"Invalid {fld.name}"[:32]
+    validation.errorTitle = text("nr.check.title", lang, name=field_label(fld.name, lang))[:32]
     validation.showErrorMessage = True
-    validation.prompt = _field_comment(fld)[:255]
+    validation.prompt = _field_comment(section, fld, lang)[:255]
     validation.showInputMessage = True
     return validation

@@ -33,6 +33,7 @@ from deerhabitat.crs import STORE_CRS
 from deerhabitat.errors import SchemaError
 from deerhabitat.io.wdpa import circle_radius_m
 from deerhabitat.nrschema import Locator, key_path, period_label
+from deerhabitat.nrtext import text
 from deerhabitat.schema import SPECS, LayerKind, validate_layer
 
 CIRCLE_QUAD_SEGS = 64
@@ -127,9 +128,12 @@ def report_layers(
     states = sorted(range_states)
     if country not in states:
         problems.append(
-            f"{locate(('report', 'country'))}: {country!r} is not a range state of this store "
-            f"({', '.join(states) or 'none'}); correct the country code, or import into a store "
-            f"for this country's species"
+            f"{locate(('report', 'country'))}: "
+            + text(
+                "nr.err.not_range_state",
+                country=repr(country),
+                states=", ".join(states) or text("nr.word.none"),
+            )
         )
     source = report_source(report, filename)
     prefix = f"nr:{country}:{period_label(head['period_start'], head['period_end'])}:"
@@ -206,18 +210,21 @@ def _new_sites(
         if site_id in known:
             if store_iso3.get(site_id, country) != country:
                 problems.append(
-                    f"{locate(('populations', i, 'site_id'))}: site {site_id!r} is in "
-                    f"{store_iso3[site_id]} in the store, not in {country}; a national report covers "
-                    f"its own country's sites: correct the site id"
+                    f"{locate(('populations', i, 'site_id'))}: "
+                    + text(
+                        "nr.err.other_country_site",
+                        site=repr(site_id),
+                        iso3=store_iso3[site_id],
+                        country=country,
+                    )
                 )
             continue
         point = _point(entry)
         if point is None:
             if site_id not in rows:
                 problems.append(
-                    f"{locate(('populations', i, 'site_id'))}: site {site_id!r} is not in the store "
-                    f"and the entry has no latitude/longitude; use the store's site id (see "
-                    f"`deerhabitat export sites`) or give the site's coordinates to add it"
+                    f"{locate(('populations', i, 'site_id'))}: "
+                    + text("nr.err.unknown_site", site=repr(site_id))
                 )
             continue
         rows.setdefault(
@@ -276,12 +283,14 @@ def _releases(
         e["site_id"] for e in report["populations"]
     }  # a listed site without coordinates is reported there
     for i, entry in enumerate(report["releases"]):
-        for column, what in (("site_id", "destination site"), ("source_site_id", "source site")):
+        for column, what in (
+            ("site_id", "nr.err.destination_site"),
+            ("source_site_id", "nr.err.source_site"),
+        ):
             if entry[column] is not None and entry[column] not in points and entry[column] not in listed:
                 problems.append(
-                    f"{locate(('releases', i, column))}: {what} {entry[column]!r} is not in the store "
-                    f"nor among the report's populations with coordinates; use the store's site id, or "
-                    f"add the site with its coordinates under populations"
+                    f"{locate(('releases', i, column))}: "
+                    + text("nr.err.unknown_release_site", what=text(what), site=repr(entry[column]))
                 )
         local = entry["release_id"] or f"{entry['site_id']}:{entry['date']}"
         rows.append(

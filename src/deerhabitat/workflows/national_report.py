@@ -13,8 +13,15 @@ from deerhabitat.analysis.prefill import prefill_report
 from deerhabitat.analysis.reporting import reporting_status
 from deerhabitat.analysis.work_programme import report_periods, work_programme_matrix, work_programme_status
 from deerhabitat.errors import ConfigError, ReportFormatError
+from deerhabitat.i18n import language
 from deerhabitat.io import Provenance, Store
-from deerhabitat.io.national_report import ReportFile, read_report_file, template_report, write_report_file
+from deerhabitat.io.national_report import (
+    ReportFile,
+    read_report_file,
+    report_language,
+    template_report,
+    write_report_file,
+)
 from deerhabitat.io.national_report_layers import merge_version, report_layers
 from deerhabitat.io.work_programme import read_catalogue, store_catalogue
 from deerhabitat.limits import ReadLimits
@@ -22,6 +29,7 @@ from deerhabitat.nrschema import (
     Problem,
     check_country,
     check_report,
+    check_template_language,
     parse_deadline,
     parse_period,
     period_label,
@@ -44,6 +52,8 @@ class ReportCheck:
         The report's country and period, when they could be read.
     entries : dict
         Number of entries per section.
+    language : str
+        The language the problems are written in (the template's, unless asked otherwise).
     """
 
     path: str
@@ -51,6 +61,7 @@ class ReportCheck:
     country: str | None
     period: str | None
     entries: dict[str, int]
+    language: str = "en"
 
     @property
     def valid(self) -> bool:
@@ -96,6 +107,7 @@ def national_report_template(
     overwrite: bool = False,
     store: str | os.PathLike | None = None,
     prefill: bool = False,
+    lang: str = "en",
 ) -> Path:
     """Write a national report template for ``country`` (``deerhabitat national-report template``).
 
@@ -118,6 +130,9 @@ def national_report_template(
         The store to prefill from (default ``$DEERHABITAT_STORE``, else the bundled store).
     prefill : bool, default False
         Prefill from the store; without it the template is empty.
+    lang : {"en", "ru"}, default "en"
+        Language of the template: sheet titles, labels, instructions, drop-down lists and the
+        prefilled notes (a YAML template keeps English keys and codes, with comments in ``lang``).
 
     Returns
     -------
@@ -126,19 +141,29 @@ def national_report_template(
     Raises
     ------
     ReportFormatError
-        If ``country`` is not an ISO3 code or the extension is not supported.
+        If ``country`` is not an ISO3 code, the language is not one of the template's, or the extension
+        is not supported.
     StoreError
         If ``out`` exists and ``overwrite`` is False.
     """
-    message = check_country(country)
-    if message:
-        raise ReportFormatError("the template", [Problem("--country", message)])
+    problems = [
+        Problem(option, text)
+        for option, text in (("--country", check_country(country)), ("--lang", check_template_language(lang)))
+        if text
+    ]
+    if problems:
+        raise ReportFormatError("the template", problems)
     country = country.strip().upper()
-    report = _prefilled(open_store(store), country) if prefill else template_report(country)
-    return write_report_file(report, out, overwrite=overwrite)
+    report = _prefilled(open_store(store), country, lang) if prefill else template_report(country)
+    return write_report_file(report, out, overwrite=overwrite, lang=lang)
 
 
-def _prefilled(target: Store, country: str) -> dict:
+def national_report_language(path: str | os.PathLike, *, limits: ReadLimits | None = None) -> str:
+    """The language of the template a report file was written from (``en`` for YAML or an unreadable file)."""
+    return report_language(path, limits=limits)
+
+
+def _prefilled(target: Store, country: str, lang: str = "en") -> dict:
     """The template of ``country`` prefilled from the store ``target``."""
     records = national_report_records(store=target.location)
     states = target.config.range_states
@@ -163,6 +188,7 @@ def _prefilled(target: Store, country: str) -> dict:
         sites=target.read(LayerKind.SITES, missing_ok=True),
         counts=target.read(LayerKind.POPULATION_COUNTS, missing_ok=True),
         actions=actions,
+        lang=lang,
     )
 
 
@@ -180,12 +206,28 @@ def _open_period(cycles: pd.DataFrame, mine: pd.DataFrame) -> tuple[int, int] | 
 
 
 def _check_file(source: ReportFile, today: _dt.date | None) -> tuple[dict, list[Problem]]:
-    report, problems = check_report(source.data, locate=source.locate, today=today)
+    report, problems = check_report(
+        source.data, locate=source.locate, today=today, conventions=source.language
+    )
     return report, [*source.problems, *problems]
 
 
+def _message_language(path: str | os.PathLike, lang: str | None, limits: ReadLimits | None) -> str:
+    """``lang`` if given (refused if not a template language), else the language of the file's template."""
+    if lang is None:
+        return report_language(path, limits=limits)
+    text = check_template_language(lang)
+    if text:
+        raise ReportFormatError(Path(path).name, [Problem("--lang", text)])
+    return lang
+
+
 def national_report_validate(
-    path: str | os.PathLike, *, today: _dt.date | None = None, limits: ReadLimits | None = None
+    path: str | os.PathLike,
+    *,
+    today: _dt.date | None = None,
+    limits: ReadLimits | None = None,
+    lang: str | None = None,
 ) -> ReportCheck:
     """Check a national report file and list every problem (``deerhabitat national-report validate``).
 
@@ -197,6 +239,8 @@ def national_report_validate(
         The date after which dates count as future (default: today).
     limits : ReadLimits, optional
         Limits on the file's size and content (:mod:`deerhabitat.limits`).
+    lang : {"en", "ru"}, optional
+        Language of the problems (default: the language of the file's template; English for YAML).
 
     Returns
     -------
@@ -208,11 +252,13 @@ def national_report_validate(
     InputFileError
         If the file does not exist, is over a limit, or is a workbook with macros or external links.
     """
-    try:
-        source = read_report_file(path, limits=limits)
-    except ReportFormatError as exc:
-        return ReportCheck(str(path), exc.problems, None, None, {})
-    report, problems = _check_file(source, today)
+    lang = _message_language(path, lang, limits)
+    with language(lang):
+        try:
+            source = read_report_file(path, limits=limits)
+        except ReportFormatError as exc:
+            return ReportCheck(str(path), exc.problems, None, None, {}, lang)
+        report, problems = _check_file(source, today)
     head = report["report"]
     period = (
         period_label(head["period_start"], head["period_end"])
@@ -220,7 +266,7 @@ def national_report_validate(
         else None
     )
     entries = {key: len(value) for key, value in report.items() if isinstance(value, list)}
-    return ReportCheck(str(path), problems, head["country"], period, entries)
+    return ReportCheck(str(path), problems, head["country"], period, entries, lang)
 
 
 def national_report_import(
@@ -229,6 +275,7 @@ def national_report_import(
     store: str | os.PathLike | None = None,
     today: _dt.date | None = None,
     limits: ReadLimits | None = None,
+    lang: str | None = None,
 ) -> ReportImport:
     """Import a national report into a store (``deerhabitat national-report import``).
 
@@ -249,6 +296,8 @@ def national_report_import(
         Reference date for future dates.
     limits : ReadLimits, optional
         Limits on the file's size and content (:mod:`deerhabitat.limits`).
+    lang : {"en", "ru"}, optional
+        Language of the problems if it is refused (default: the language of the file's template).
 
     Returns
     -------
@@ -262,20 +311,21 @@ def national_report_import(
         If the store is the bundled (read-only) one or cannot be written.
     """
     target = open_store(store, write=True)
-    source = read_report_file(path, limits=limits)
-    report, problems = _check_file(source, today)
-    if problems:
-        raise ReportFormatError(source.filename, problems)
-    config = target.config
-    layers, misfits = report_layers(
-        report,
-        filename=source.filename,
-        store_sites=target.read(LayerKind.SITES, missing_ok=True),
-        store_pa_ids=target.read(LayerKind.PROTECTED_AREAS, missing_ok=True)["pa_id"],
-        range_states=config.range_states,
-        analysis_crs=config.crs,
-        locate=source.locate,
-    )
+    with language(_message_language(path, lang, limits)):
+        source = read_report_file(path, limits=limits)
+        report, problems = _check_file(source, today)
+        if problems:
+            raise ReportFormatError(source.filename, problems)
+        config = target.config
+        layers, misfits = report_layers(
+            report,
+            filename=source.filename,
+            store_sites=target.read(LayerKind.SITES, missing_ok=True),
+            store_pa_ids=target.read(LayerKind.PROTECTED_AREAS, missing_ok=True)["pa_id"],
+            range_states=config.range_states,
+            analysis_crs=config.crs,
+            locate=source.locate,
+        )
     if misfits:
         raise ReportFormatError(source.filename, misfits)
     provenance = Provenance(

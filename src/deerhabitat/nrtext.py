@@ -1,0 +1,365 @@
+"""Every visible text of the national report format, in English, for the ``national_report`` domain.
+
+The texts of the template (sheet titles, field labels and descriptions, drop-down labels, instructions),
+of the checks (every problem message and where it is) and of the commands' summary lines are looked up
+here by key through :func:`deerhabitat.i18n.message`; the translations are gettext catalogues
+(``locale/<lang>/LC_MESSAGES/national_report.po``, ``msgctxt`` = key). Keys start with ``nr.``.
+
+The English label of a field is its name (``count``) and of a coded value the code itself
+(``increasing``), so an English template is what it was before translations existed; a Russian one
+shows Russian labels, which the reader maps back to the same names and codes
+(:func:`field_for_header`, :func:`code_for_label`, :func:`section_for_title`).
+
+Examples
+--------
+>>> field_label("count", "en"), code_label("trend", "increasing", "en")
+('count', 'increasing')
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Mapping
+
+from deerhabitat.nrschema import CODE_LISTS, EXPECTED_TEXTS, SECTIONS, SECTIONS_BY_KEY, Section
+
+DOMAIN = "national_report"
+"""The i18n domain of these texts."""
+
+TEMPLATE_LANGUAGES = ("en", "ru")
+"""Languages a national report template is written in."""
+
+
+def _description_keys() -> dict[tuple[str, str], str]:
+    """(section, field) → key of its description: ``nr.desc.<field>`` when every section says the same."""
+    texts: dict[str, set[str]] = {}
+    for section in SECTIONS:
+        for fld in section.fields:
+            texts.setdefault(fld.name, set()).add(fld.description)
+    return {
+        (section.key, fld.name): (
+            f"nr.desc.{fld.name}" if len(texts[fld.name]) == 1 else f"nr.desc.{section.key}.{fld.name}"
+        )
+        for section in SECTIONS
+        for fld in section.fields
+    }
+
+
+DESCRIPTION_KEYS: Mapping[tuple[str, str], str] = _description_keys()
+
+
+def _schema_texts() -> dict[str, str]:
+    texts: dict[str, str] = {}
+    for section in SECTIONS:
+        texts[f"nr.sheet.{section.key}"] = section.sheet
+        texts[f"nr.section.{section.key}"] = section.description
+        for fld in section.fields:
+            texts[f"nr.label.{fld.name}"] = fld.name
+            texts[DESCRIPTION_KEYS[(section.key, fld.name)]] = fld.description
+    for name, codes in CODE_LISTS.items():
+        for code in codes:
+            texts[f"nr.code.{name}.{code}"] = code
+    for dtype, text in EXPECTED_TEXTS.items():
+        texts[f"nr.expected.{dtype}"] = text
+    return texts
+
+
+_MESSAGES: dict[str, str] = {
+    # what a field accepts
+    "nr.expected.code": "one of: {codes}",
+    "nr.expected.range": "{text} from {low} to {high}",
+    "nr.expected.minimum": "{text} of at least {low}",
+    # the workbook
+    "nr.sheet.about": "About",
+    "nr.about.title": "National report — deerhabitat format {version}",
+    "nr.about.sheets": "Fill in one sheet per section: 'Report' (who reports, the period) as field / value rows; "
+    "the other sheets one row per entry under the header row. Highlighted headers are required in every "
+    "row you add.",
+    "nr.about.dates": "Coded fields have drop-down lists. Dates are text: YYYY, YYYY-MM or YYYY-MM-DD (a year "
+    "or month alone is fine; never a date in the future). Cite a source for every figure.",
+    "nr.about.positions": "Positions are decimal degrees in WGS 84 (latitude, longitude). Areas are km2 "
+    "(1 km2 = 100 ha).",
+    "nr.about.commands": "Check the file with: deerhabitat national-report validate FILE.xlsx   Import it "
+    "with: deerhabitat national-report import FILE.xlsx --store STORE.gpkg",
+    "nr.about.rename": "Do not rename the sheets or the header cells; add rows below the headers. The hidden "
+    "'Lists' sheet holds the coded lists.",
+    "nr.about.column.sheet": "sheet",
+    "nr.about.column.field": "field",
+    "nr.about.column.required": "required",
+    "nr.about.column.accepts": "accepts",
+    "nr.about.column.description": "description",
+    "nr.about.yes": "yes",
+    "nr.report_sheet.field": "field",
+    "nr.report_sheet.value": "value",
+    "nr.report_sheet.description": "description",
+    "nr.comment.required": "(required) {text}",
+    "nr.comment.field": "{description}; {expected}",
+    "nr.check.pick": "Pick one of: {codes}.",
+    "nr.check.write": "Write {expected}.",
+    "nr.check.title": "Invalid {name}",
+    "nr.check.year": "Write a year such as 2023.",
+    "nr.check.year_title": "Not a year",
+    # where a problem is in a workbook
+    "nr.where.sheet": "sheet {sheet}",
+    "nr.where.row": "sheet {sheet} row {row}",
+    "nr.where.column": "{place}, column {column}",
+    "nr.where.sheet_column": "sheet {sheet} column {column}",
+    "nr.where.report_field": "{row} ({field})",
+    "nr.where.report_no_row": "sheet {sheet} (no row for {field})",
+    # problems of a workbook's layout
+    "nr.err.second_sheet": "a second sheet for section {key}; keep one sheet named {sheet} and move its rows "
+    "there",
+    "nr.err.no_field_name": "value {value} has no field name in column A; write the field name there",
+    "nr.err.field_twice": "field {field} appears twice (rows {first} and {row}); keep one row",
+    "nr.err.header_repeats": "header {header} repeats an earlier column; keep one column per field",
+    "nr.err.no_header": "value {value} is in a column without a header; put the field name in row 1 or move "
+    "the value",
+    # problems of a report that does not fit the store
+    "nr.err.not_range_state": "{country} is not a range state of this store ({states}); correct the country "
+    "code, or import into a store for this country's species",
+    "nr.err.other_country_site": "site {site} is in {iso3} in the store, not in {country}; a national report "
+    "covers its own country's sites: correct the site id",
+    "nr.err.unknown_site": "site {site} is not in the store and the entry has no latitude/longitude; use the "
+    "store's site id (see `deerhabitat export sites`) or give the site's coordinates to add it",
+    "nr.err.destination_site": "destination site",
+    "nr.err.source_site": "source site",
+    "nr.err.unknown_release_site": "{what} {site} is not in the store nor among the report's populations with "
+    "coordinates; use the store's site id, or add the site with its coordinates under populations",
+    # the command's summary lines
+    "nr.cli.problems": "{path}: {n} problem(s); fix them (see docs/national-report-format.md) and check again "
+    "with `deerhabitat national-report validate`",
+    "nr.cli.valid": "{path}: valid national report of {country} for {period} ({entries})",
+    "nr.cli.entries": "{n} {name}",
+    "nr.cli.no_entries": "no entries",
+    "nr.cli.template": "Wrote the {country} national report template {path} ({what})",
+    "nr.cli.prefilled": "prefilled from {store}",
+    "nr.cli.empty": "empty",
+    "nr.cli.imported": "Imported the national report of {country} for {period} (version {version}, {filename}): "
+    "{counts} population counts, {sites} new sites, {releases} releases, {protected} new protected areas",
+    "nr.cli.withdrawn": "; {n} features of an earlier version withdrawn",
+    # the YAML template
+    "nr.yaml.head": "National report, deerhabitat format {version} (docs/national-report-format.md).",
+    "nr.yaml.fill": "Fill in each section; keys marked (required) need a value. Dates: YYYY, YYYY-MM or "
+    "YYYY-MM-DD.",
+    "nr.yaml.check": "Check the file with: deerhabitat national-report validate THIS_FILE",
+    # a prefilled template
+    "nr.prefill.ask": "Write the new count, date, method, trend and source, or delete this row if the site "
+    "was not counted.",
+    "nr.prefill.no_count": "No count of this site in the store. {ask}",
+    "nr.prefill.previous": "Previous count in the store: {count} ({date}, {method}; source: {source}). {ask}",
+    "nr.prefill.last_status": "Last reported status: {status} ({period}). Update it for this period.",
+    "nr.prefill.never": "Never reported. Give its status for this period.",
+    # what was typed
+    "nr.kind.yes_no": "a yes/no value",
+    "nr.kind.a_number": "a number",
+    "nr.kind.text": "text",
+    "nr.kind.mapping": "a mapping",
+    "nr.kind.list": "a list",
+    "nr.kind.other": "a {name}",
+    "nr.kind.whole_number": "a whole number",
+    "nr.kind.number": "a number",
+    "nr.word.or": " or ",
+    "nr.word.none": "none",
+    # problems with one value
+    "nr.err.value": "{reason}; expected {expected}; {fix}",
+    "nr.fix.pick": "pick one from the list",
+    "nr.fix.correct": "correct the value",
+    "nr.err.not_valid": "{shown} is not valid",
+    "nr.err.not_kind": "{shown} is {kind}, not {expected}",
+    "nr.err.not_number": "{shown} is not a number",
+    "nr.err.decimal_point": "{shown} is not a number (write decimals with a point: {point})",
+    "nr.err.not_number_ru": "{shown} is not a number (in a Russian template write 3 500 or 1 475,5: spaces "
+    "between thousands, a comma before decimals)",
+    "nr.err.ambiguous_number": "{shown} is ambiguous: with a decimal comma it is {decimal}, with a thousands "
+    "comma {thousands}; write {grouped} for the whole number, or {point} for the decimal",
+    "nr.err.not_whole": "{shown} is not a whole number",
+    "nr.err.not_year": "{shown} is not a year",
+    "nr.err.year_range": "{shown} is not a year between 1700 and {year}",
+    "nr.err.not_yes_no": "{shown} is neither yes nor no",
+    "nr.err.not_single": "{shown} is {kind}, not a single value",
+    "nr.err.not_iso3": "{shown} is not an ISO 3166-1 alpha-3 code",
+    "nr.err.not_iso3_list": "{codes} not ISO 3166-1 alpha-3 code(s)",
+    "nr.err.not_email": "{shown} is not an e-mail address",
+    "nr.err.not_allowed": "{text} is not an allowed value{hint}",
+    "nr.err.did_you_mean_value": " (did you mean {close}?)",
+    "nr.err.not_date": "{shown} is not a date; write YYYY, YYYY-MM or YYYY-MM-DD",
+    "nr.err.not_calendar_date": "{shown} is not a calendar date ({detail})",
+    "nr.err.future_date": "{shown} is in the future or before 1700; dates must lie between 1700 and today",
+    "nr.err.two_digit_year": "{shown} has a two-digit year; write the year in full, e.g. 31.12.2020",
+    "nr.err.slash_date": "{shown} is ambiguous (day/month or month/day?); write 31.12.2020 (day.month.year) "
+    "or 2020-12-31",
+    "nr.err.negative": "{shown} is negative",
+    "nr.err.out_of_range": "{shown} is out of range",
+    "nr.err.missing": "missing; required: {description}{accepts}; fill it in",
+    # problems with keys, sections and entries
+    "nr.err.did_you_mean": "did you mean {close}? ",
+    "nr.err.in_entries": " (in {n} entries)",
+    "nr.err.unknown_key": "unknown key {key}{many}; allowed keys: {keys}; {hint}rename or remove it",
+    "nr.err.missing_column": "missing in every entry (required); expected {expected}; add {name} to each entry",
+    "nr.err.empty": "the report is empty; it needs at least the 'report' section; start from `deerhabitat "
+    "national-report template`",
+    "nr.err.not_sections": "the report must be a mapping of sections ({sections}), not {kind} {shown}; start "
+    "from `deerhabitat national-report template`",
+    "nr.err.unknown_section": "unknown section {key}; sections: {sections}; {hint}rename or remove it",
+    "nr.err.section_sheet": "{key} (sheet {sheet})",
+    "nr.err.is_missing": "missing",
+    "nr.err.not_fields": "{kind}, not a mapping of fields",
+    "nr.err.section_not_mapping": "section {key} is {what}; it needs the fields {fields}; fill it in",
+    "nr.err.section_not_list": "section {key} must be a list of entries (one per row), not {kind}; write each "
+    "entry as '- key: value'",
+    "nr.err.entry_not_mapping": "entry {shown} is {kind}, not a mapping of keys ({keys} ...); rewrite it",
+    # problems between values
+    "nr.err.format_version": "{shown} is not a known format version; expected {known}; use a current template",
+    "nr.err.period_order": "the period ends ({end}) before it starts ({start}); the end must be the same year "
+    "or later; correct period_start/period_end",
+    "nr.err.submitted_early": "{shown} is before the period starts ({start}); a report is submitted during or "
+    "after its period; correct the date",
+    "nr.err.research_years": "{end} is before year_start {start}; correct one of them",
+    "nr.err.count_after_submission": "{shown} is after the submission date {submitted}; a count is dated on or "
+    "before the report; correct the date",
+    "nr.err.bounds": "lower <= count <= upper does not hold ({lower}, {count}, {upper}); correct the estimate "
+    "or its bounds",
+    "nr.err.breakdown": "males + females + young = {total} is more than the count {count}; correct the count "
+    "or its breakdown",
+    "nr.err.captive_site": "is 'no' but site_status is 'captive'; animals at a captive site are captive: "
+    "write 'yes' or change the status",
+    "nr.err.same_site": "{value} differs from {first} given for site {site} at {where}; one site has one "
+    "{name}: make them equal",
+    "nr.err.release_source": "neither source_site_id nor source_name is given; say where the animals came "
+    "from (a site id, or in words such as 'not stated')",
+    "nr.err.released_breakdown": "males + females = {total} is more than n_released {released}; correct one "
+    "of them",
+    "nr.err.release_after_submission": "{shown} is after the submission date {submitted}; a release is dated "
+    "on or before the report; correct the date",
+    "nr.err.stock_breakdown": "males + females + young = {parts} is more than the total {total}; correct the "
+    "total or its breakdown",
+    "nr.err.stock_after_submission": "{shown} is after the submission date {submitted}; a stock count is "
+    "dated on or before the report; correct the date",
+    "nr.err.one_coordinate": "missing while {given} is given; give both coordinates (decimal degrees, "
+    "WGS 84) or neither",
+    "nr.err.repeats": "{shown} repeats {where}; each entry needs its own {names}: merge the entries or "
+    "correct one",
+}
+"""The texts that are not derived from the format's description."""
+
+ENGLISH: Mapping[str, str] = {**_schema_texts(), **_MESSAGES}
+"""Every English text of the domain, by key (registered with :mod:`deerhabitat.i18n`)."""
+
+
+def text(key: str, lang: str | None = None, /, **values: object) -> str:
+    """The text of ``key`` in ``lang`` (default: the current language), placeholders filled."""
+    from deerhabitat.i18n import message
+
+    return message(key, lang=lang, **values)
+
+
+def sheet_title(section: Section, lang: str | None = None) -> str:
+    """The sheet title of ``section`` in ``lang`` (``Populations``, ``Популяции``)."""
+    return text(f"nr.sheet.{section.key}", lang)
+
+
+def field_label(name: str, lang: str | None = None) -> str:
+    """The label of field ``name`` in ``lang``: the name itself in English."""
+    return text(f"nr.label.{name}", lang)
+
+
+def field_description(section: Section, name: str, lang: str | None = None) -> str:
+    """What field ``name`` of ``section`` holds, in ``lang``."""
+    return text(DESCRIPTION_KEYS[(section.key, name)], lang)
+
+
+def code_label(codes: str, code: str, lang: str | None = None) -> str:
+    """The label of ``code`` of the coded list ``codes`` in ``lang``: the code itself in English."""
+    return text(f"nr.code.{codes}.{code}", lang)
+
+
+def normalise(label: object) -> str:
+    """A label or header as compared: case-folded, ``ё`` as ``е``, spaces and underscores as one space.
+
+    Examples
+    --------
+    >>> normalise("  Site_ID "), normalise("Тенденция  Численности"), normalise("Учёт")
+    ('site id', 'тенденция численности', 'учет')
+    """
+    return re.sub(r"[\s_]+", " ", str(label).casefold().replace("ё", "е")).strip()
+
+
+@functools.cache
+def _code_lookup(codes: str) -> dict[str, str]:
+    lookup: dict[str, str] = {}
+    for lang in TEMPLATE_LANGUAGES:
+        for code in CODE_LISTS[codes]:
+            lookup.setdefault(normalise(code_label(codes, code, lang)), code)
+    for code in CODE_LISTS[codes]:
+        lookup[normalise(code)] = code
+    return lookup
+
+
+def code_for_label(codes: str, label: str) -> str | None:
+    """The code of the coded list ``codes`` that ``label`` names in any language (or the code itself).
+
+    Examples
+    --------
+    >>> code_for_label("trend", "Increasing"), code_for_label("trend", "up")
+    ('increasing', None)
+    """
+    return _code_lookup(codes).get(normalise(label))
+
+
+@functools.cache
+def _header_lookup(key: str) -> dict[str, str]:
+    section = SECTIONS_BY_KEY[key]
+    lookup: dict[str, str] = {}
+    for lang in TEMPLATE_LANGUAGES:
+        for fld in section.fields:
+            lookup.setdefault(normalise(field_label(fld.name, lang)), fld.name)
+    for fld in section.fields:
+        lookup[normalise(fld.name)] = fld.name
+    return lookup
+
+
+def field_for_header(section: Section, header: object) -> str:
+    """The field name a header (or a Report sheet row label) names in any language; else the header as a key.
+
+    Examples
+    --------
+    >>> field_for_header(SECTIONS_BY_KEY["populations"], "Site ID")
+    'site_id'
+    """
+    if header is None:
+        return ""
+    return _header_lookup(section.key).get(normalise(header), normalise(header).replace(" ", "_"))
+
+
+@functools.cache
+def _title_lookup() -> dict[str, tuple[str | None, str]]:
+    """Normalised sheet title → (section key or None, language); None for the About and Lists sheets."""
+    lookup: dict[str, tuple[str | None, str]] = {}
+    for lang in TEMPLATE_LANGUAGES:
+        for section in SECTIONS:
+            for title in (sheet_title(section, lang),):
+                lookup.setdefault(normalise(title), (section.key, lang))
+        lookup.setdefault(normalise(text("nr.sheet.about", lang)), (None, lang))
+    for section in SECTIONS:
+        lookup[normalise(section.key)] = (section.key, "en")
+    return lookup
+
+
+def section_for_title(title: str) -> tuple[Section | None, str | None]:
+    """The section a sheet title names in any language, and that language; (None, None) if none.
+
+    Examples
+    --------
+    >>> section, lang = section_for_title("protected_areas")
+    >>> section.sheet, lang
+    ('Protected areas', 'en')
+    """
+    key, lang = _title_lookup().get(normalise(title), (None, None))
+    return (SECTIONS_BY_KEY[key] if key else None), lang
+
+
+def is_about_title(title: str) -> bool:
+    """Whether ``title`` is the instructions sheet's title in some language."""
+    found = _title_lookup().get(normalise(title))
+    return found is not None and found[0] is None
