@@ -73,11 +73,11 @@ _MESSAGES: dict[str, str] = {
     # the workbook
     "nr.sheet.about": "About",
     "nr.about.title": "National report — deerhabitat format {version}",
-    "nr.about.sheets": "Fill in one sheet per section: 'Report' (who reports, the period) as field / value rows; "
-    "the other sheets one row per entry under the header row. Highlighted headers are required in every "
-    "row you add.",
-    "nr.about.dates": "Coded fields have drop-down lists. Dates are text: YYYY, YYYY-MM or YYYY-MM-DD (a year "
-    "or month alone is fine; never a date in the future). Cite a source for every figure.",
+    "nr.about.sheets": "Fill in one sheet per section: 'Report' (who reports, the period) as field / value "
+    "rows; the other sheets one row per entry under the header row. Highlighted headers are required in "
+    "every row you add.",
+    "nr.about.dates": "Coded fields have drop-down lists. Dates are text: YYYY, YYYY-MM or YYYY-MM-DD (a "
+    "year or month alone is fine; never a date in the future). Cite a source for every figure.",
     "nr.about.positions": "Positions are decimal degrees in WGS 84 (latitude, longitude). Areas are km2 "
     "(1 km2 = 100 ha).",
     "nr.about.commands": "Check the file with: deerhabitat national-report validate FILE.xlsx   Import it "
@@ -124,19 +124,20 @@ _MESSAGES: dict[str, str] = {
     "store's site id (see `deerhabitat export sites`) or give the site's coordinates to add it",
     "nr.err.destination_site": "destination site",
     "nr.err.source_site": "source site",
-    "nr.err.unknown_release_site": "{what} {site} is not in the store nor among the report's populations with "
-    "coordinates; use the store's site id, or add the site with its coordinates under populations",
+    "nr.err.unknown_release_site": "{what} {site} is not in the store nor among the report's populations "
+    "with coordinates; use the store's site id, or add the site with its coordinates under populations",
     # the command's summary lines
-    "nr.cli.problems": "{path}: {n} problem(s); fix them (see docs/national-report-format.md) and check again "
-    "with `deerhabitat national-report validate`",
+    "nr.cli.problems": "{path}: {n} problem(s); fix them (see docs/national-report-format.md) and check "
+    "again with `deerhabitat national-report validate`",
     "nr.cli.valid": "{path}: valid national report of {country} for {period} ({entries})",
     "nr.cli.entries": "{n} {name}",
     "nr.cli.no_entries": "no entries",
     "nr.cli.template": "Wrote the {country} national report template {path} ({what})",
     "nr.cli.prefilled": "prefilled from {store}",
     "nr.cli.empty": "empty",
-    "nr.cli.imported": "Imported the national report of {country} for {period} (version {version}, {filename}): "
-    "{counts} population counts, {sites} new sites, {releases} releases, {protected} new protected areas",
+    "nr.cli.imported": "Imported the national report of {country} for {period} (version {version}, "
+    "{filename}): {counts} population counts, {sites} new sites, {releases} releases, {protected} new "
+    "protected areas",
     "nr.cli.withdrawn": "; {n} features of an earlier version withdrawn",
     # the YAML template
     "nr.yaml.head": "National report, deerhabitat format {version} (docs/national-report-format.md).",
@@ -184,7 +185,7 @@ _MESSAGES: dict[str, str] = {
     "nr.err.not_allowed": "{text} is not an allowed value{hint}",
     "nr.err.did_you_mean_value": " (did you mean {close}?)",
     "nr.err.not_date": "{shown} is not a date; write YYYY, YYYY-MM or YYYY-MM-DD",
-    "nr.err.not_calendar_date": "{shown} is not a calendar date ({detail})",
+    "nr.err.not_calendar_date": "{shown} is not a calendar date (no such month or day)",
     "nr.err.future_date": "{shown} is in the future or before 1700; dates must lie between 1700 and today",
     "nr.err.two_digit_year": "{shown} has a two-digit year; write the year in full, e.g. 31.12.2020",
     "nr.err.slash_date": "{shown} is ambiguous (day/month or month/day?); write 31.12.2020 (day.month.year) "
@@ -196,7 +197,8 @@ _MESSAGES: dict[str, str] = {
     "nr.err.did_you_mean": "did you mean {close}? ",
     "nr.err.in_entries": " (in {n} entries)",
     "nr.err.unknown_key": "unknown key {key}{many}; allowed keys: {keys}; {hint}rename or remove it",
-    "nr.err.missing_column": "missing in every entry (required); expected {expected}; add {name} to each entry",
+    "nr.err.missing_column": "missing in every entry (required); expected {expected}; add {name} to each "
+    "entry",
     "nr.err.empty": "the report is empty; it needs at least the 'report' section; start from `deerhabitat "
     "national-report template`",
     "nr.err.not_sections": "the report must be a mapping of sections ({sections}), not {kind} {shown}; start "
@@ -206,20 +208,21 @@ _MESSAGES: dict[str, str] = {
     "nr.err.is_missing": "missing",
     "nr.err.not_fields": "{kind}, not a mapping of fields",
     "nr.err.section_not_mapping": "section {key} is {what}; it needs the fields {fields}; fill it in",
-    "nr.err.section_not_list": "section {key} must be a list of entries (one per row), not {kind}; write each "
-    "entry as '- key: value'",
+    "nr.err.section_not_list": "section {key} must be a list of entries (one per row), not {kind}; write "
+    "each entry as '- key: value'",
     "nr.err.entry_not_mapping": "entry {shown} is {kind}, not a mapping of keys ({keys} ...); rewrite it",
     # problems between values
-    "nr.err.format_version": "{shown} is not a known format version; expected {known}; use a current template",
-    "nr.err.period_order": "the period ends ({end}) before it starts ({start}); the end must be the same year "
-    "or later; correct period_start/period_end",
-    "nr.err.submitted_early": "{shown} is before the period starts ({start}); a report is submitted during or "
-    "after its period; correct the date",
+    "nr.err.format_version": "{shown} is not a known format version; expected {known}; use a current "
+    "template",
+    "nr.err.period_order": "the period ends ({end}) before it starts ({start}); the end must be the same "
+    "year or later; correct period_start/period_end",
+    "nr.err.submitted_early": "{shown} is before the period starts ({start}); a report is submitted during "
+    "or after its period; correct the date",
     "nr.err.research_years": "{end} is before year_start {start}; correct one of them",
-    "nr.err.count_after_submission": "{shown} is after the submission date {submitted}; a count is dated on or "
-    "before the report; correct the date",
-    "nr.err.bounds": "lower <= count <= upper does not hold ({lower}, {count}, {upper}); correct the estimate "
-    "or its bounds",
+    "nr.err.count_after_submission": "{shown} is after the submission date {submitted}; a count is dated on "
+    "or before the report; correct the date",
+    "nr.err.bounds": "lower <= count <= upper does not hold ({lower}, {count}, {upper}); correct the "
+    "estimate or its bounds",
     "nr.err.breakdown": "males + females + young = {total} is more than the count {count}; correct the count "
     "or its breakdown",
     "nr.err.captive_site": "is 'no' but site_status is 'captive'; animals at a captive site are captive: "

@@ -22,6 +22,7 @@ import geopandas as gpd
 import pandas as pd
 
 from deerhabitat.analysis.work_programme import NOT_REPORTED
+from deerhabitat.i18n import format_date, format_number
 from deerhabitat.nrschema import CODE_LISTS, FORMAT_VERSION, SECTIONS, SECTIONS_BY_KEY
 from deerhabitat.nrtext import code_label, text
 
@@ -124,17 +125,15 @@ def _previous_count(count: Mapping[str, Any] | None, lang: str = "en") -> str:
     ask = text("nr.prefill.ask", lang)
     if count is None:
         return text("nr.prefill.no_count", lang, ask=ask)
-    figure = f"{int(count['count']):,}"
+    figure = format_number(int(count["count"]), lang=lang)
     method = str(count["method"])
-    if lang == "ru":
-        figure = figure.replace(",", "\u00a0")
     if method in CODE_LISTS["count-method"]:
         method = code_label("count-method", method, lang)
     return text(
         "nr.prefill.previous",
         lang,
         count=figure,
-        date=count["date"],
+        date=format_date(str(count["date"]), lang=lang),
         method=method,
         source=count["source"],
         ask=ask,

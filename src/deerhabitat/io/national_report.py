@@ -214,8 +214,9 @@ def _workbook_language(workbook: Any, name: str, limits: ReadLimits) -> str:
                     lang = str(below[0]).strip().lower() if below else ""
                     if lang in TEMPLATE_LANGUAGES:
                         return lang
-    titled = {section_for_title(ws.title)[1] for ws in workbook.worksheets} - {None, "en"}
-    return sorted(titled)[0] if titled else "en"
+    found = (section_for_title(ws.title)[1] for ws in workbook.worksheets)
+    titled = sorted({lang for lang in found if lang is not None and lang != "en"})
+    return titled[0] if titled else "en"
 
 
 def _read_bounded(path: Path, limits: ReadLimits) -> bytes:
