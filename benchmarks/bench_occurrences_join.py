@@ -264,8 +264,97 @@ def main() -> None:
         join_benchmark(args)
 
 
+def map_occurrences(n: int, seed: int = 3):
+    """``n`` occurrences in lon/lat over the range states.
+
+    90 % telemetry of 40 collared deer (random walks, a fix every 3 hours), 10 % scattered GBIF records.
+    """
+    import geopandas as gpd
+    import pandas as pd
+    import shapely
+
+    rng = np.random.default_rng(seed)
+    fixes = int(n * 0.9)
+    animals = 40
+    per = fixes // animals
+    starts = np.column_stack([rng.uniform(60, 70, animals), rng.uniform(37, 44, animals)])
+    walks = starts[:, None, :] + rng.normal(0, 0.003, (animals, per, 2)).cumsum(axis=1)
+    xy = np.concatenate(
+        [
+            walks.reshape(-1, 2),
+            np.column_stack([rng.uniform(58, 72, n - animals * per), rng.uniform(36, 46, n - animals * per)]),
+        ]
+    )
+    when = pd.Timestamp("2019-01-01") + pd.to_timedelta(np.tile(np.arange(per) * 3, animals), unit="h")
+    others = n - animals * per
+    return gpd.GeoDataFrame(
+        {
+            "occurrence_id": [f"o{i}" for i in range(n)],
+            "date": np.concatenate([when.to_numpy(), np.full(others, np.datetime64("2021-06-01"))]),
+            "kind": ["telemetry"] * (animals * per) + ["observation"] * others,
+            "animal_id": [f"deer-{a:02d}" for a in range(animals) for _ in range(per)] + [None] * others,
+            "source": ["Movebank"] * (animals * per) + ["GBIF"] * others,
+        },
+        geometry=shapely.points(xy),
+        crs=4326,
+    )
+
+
 def map_benchmark(args: argparse.Namespace) -> None:
-    raise SystemExit("the map benchmark is not written yet")
+    """Build the occurrences map of ``--map-points`` records over the bundled store and time it in Chromium.
+
+    Public and internal; median of 3 loads (navigation until the map runtime is ready and two frames drawn).
+    """
+    import statistics
+
+    from bench_maps import LOADED, OFFLINE_ARGS, load_seconds
+    from playwright.sync_api import sync_playwright
+
+    from deerhabitat.publish import ExactResults, prepare_data, render_map_html
+    from deerhabitat.publish.maps import build_occurrences_map
+    from deerhabitat.workflows.store import take_snapshot
+
+    snapshot = take_snapshot(None)
+    points = map_occurrences(args.map_points)
+    out = args.data / "maps"
+    out.mkdir(parents=True, exist_ok=True)
+    rows = []
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=OFFLINE_ARGS)
+        for profile in ("public", "internal"):
+            start = time.perf_counter()
+            data = prepare_data(
+                snapshot.layers, snapshot.config, profile=profile, results=ExactResults(occurrences=points)
+            )
+            web_map = build_occurrences_map(data)
+            path = out / f"occurrences-{profile}.html"
+            path.write_text(render_map_html(web_map), encoding="utf-8")
+            build_s = time.perf_counter() - start
+            loads = [load_seconds(browser, path, LOADED["deerhabitat"]) for _ in range(3)]
+            errors = sorted({e for _, errs in loads for e in errs})
+            density = data.occurrence_density
+            rows.append(
+                (
+                    profile,
+                    build_s,
+                    path.stat().st_size / 1e6,
+                    statistics.median(s for s, _ in loads),
+                    min(s for s, _ in loads),
+                    len(density.hexagons),
+                    errors,
+                    os.getloadavg()[0],
+                )
+            )
+        browser.close()
+    print(f"\n{args.map_points:,} occurrences (90 % telemetry of 40 animals)\n")
+    print("| profile | build (s) | HTML (MB) | load (s), median of 3 | best | hexagons | load average |")
+    print("|---|---:|---:|---:|---:|---:|---:|")
+    for profile, build_s, mb, load, best, hexes, errors, load_avg in rows:
+        print(
+            f"| {profile} | {build_s:.1f} | {mb:.1f} | {load:.2f} | {best:.2f} | {hexes:,} | {load_avg:.2f} |"
+        )
+        if errors:
+            print(f"| errors: {'; '.join(errors)[:300]} |")
 
 
 if __name__ == "__main__":
