@@ -8,6 +8,7 @@ publication data are searched for every fix in every plausible formatting.
 
 from __future__ import annotations
 
+import importlib
 import json
 import math
 import re
@@ -174,3 +175,59 @@ def test_batches_give_the_same_bins_as_one_frame():
 def test_tracks_need_two_fixes_and_ignore_other_kinds():
     one = FIXES[FIXES["occurrence_id"].isin(["deer-A-0", "gbif:1", "gbif:2"])]
     assert telemetry_tracks(one).empty
+
+
+@pytest.fixture(scope="module")
+def reports(tmp_path_factory):
+    """The real report workflow on a store whose occurrences are FIXES (read in batches of 128)."""
+    from publish_builders import make_store
+
+    from deerhabitat.workflows import report
+
+    root = tmp_path_factory.mktemp("occurrence-report")
+    make_store(root / "world.gpkg")
+
+    def batches(snapshot):
+        return (FIXES.iloc[i : i + 128].reset_index(drop=True) for i in range(0, len(FIXES), 128))
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(importlib.import_module("deerhabitat.workflows.analyze"), "occurrence_batches", batches)
+        patch.setattr(
+            importlib.import_module("deerhabitat.workflows.maps"),
+            "_occurrence_source",
+            lambda snapshot: lambda: batches(snapshot),
+        )
+        for profile in ("public", "internal"):
+            report(store=root / "world.gpkg", out=root / profile, profile=profile, dpi=50)
+    return root
+
+
+def _published_text(folder) -> str:
+    return "\n".join(
+        path.read_text(encoding="utf-8", errors="replace")
+        for path in sorted(folder.rglob("*"))
+        if path.is_file() and path.suffix in {".html", ".csv", ".json", ".svg", ".txt", ".js"}
+    )
+
+
+def test_public_report_files_contain_no_fix_position(reports):
+    text = _published_text(reports / "public")
+    assert (reports / "public" / "occurrences.html").is_file()
+    assert "occurrences.html" in (reports / "public" / "index.html").read_text(encoding="utf-8")
+    pairs = set(
+        re.findall(r"(?=(?<![\d.])(-?\d{1,3}\.\d+)[\"']?\s*[,; ]\s*[\"']?(-?\d{1,3}\.\d+)(?!\d))", text)
+    )
+    hits = [
+        (xy, d)
+        for xy in [*POSITIONS, LONE]
+        for d in range(2, 7)
+        for lon, lat in [(f"{xy[0]:.{d}f}", f"{xy[1]:.{d}f}")]
+        if (lon, lat) in pairs or (lat, lon) in pairs
+    ]
+    assert not hits, hits[:5]
+    assert "deer-A-" not in text and "telemetry-tracks" not in text
+
+
+def test_internal_report_shows_tracks(reports):
+    page = (reports / "internal" / "occurrences.html").read_text(encoding="utf-8")
+    assert "telemetry-tracks" in page and "occurrence-records" in page

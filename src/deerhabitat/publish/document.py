@@ -198,6 +198,7 @@ def _habitat(data: PublishData, figures: Mapping[str, MapFigure]) -> Section:
             rt.candidates_table(data.candidates),
             oc.habitat_use_table(data.tables),
             figures.get("habitat"),
+            figures.get("occurrences"),
         ),
     )
 
