@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from deerhabitat.workflows.analyze import AnalysisResult, analyze
     from deerhabitat.workflows.corridors import habitat_corridors
+    from deerhabitat.workflows.db import db_roles
     from deerhabitat.workflows.folium import folium_map, save_offline
     from deerhabitat.workflows.habitat import (
         HabitatReport,
@@ -60,6 +61,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
 _EXPORTS: dict[str, str] = {
     "AnalysisResult": "analyze",
     "analyze": "analyze",
+    "db_roles": "db",
     "folium_map": "folium",
     "save_offline": "folium",
     "HabitatReport": "habitat",
@@ -106,6 +108,7 @@ __all__ = [
     "PublishResult",
     "analyze",
     "bundled_habitat",
+    "db_roles",
     "export_layer",
     "folium_map",
     "habitat_aoh",

@@ -1,0 +1,304 @@
+"""The database roles of a PostGIS store: ``deerhabitat_public``, ``_internal`` and ``_editor``.
+
+:func:`apply_roles` makes (idempotently, in one transaction) three roles and their privileges on one store
+(the database of a ``postgresql://`` URL, the schema holding ``deerhabitat_config``):
+
+- ``deerhabitat_public`` reads the views of schema ``deerhabitat_public`` (the public profile in SQL,
+  :mod:`deerhabitat.publish.public_views`) and nothing else: no store table, no provenance, no national
+  report, no temporary table, nothing it could write.
+- ``deerhabitat_internal`` reads every table of the store and every public view; it writes nothing.
+- ``deerhabitat_editor`` reads and writes every table of the store and may add tables (an import of a new
+  layer); it owns the store's tables, so any of its members can replace a layer.
+
+Roles are cluster-wide: a role made for one store is reused by the next. Without a password a new role is
+NOLOGIN (grant it to people's own logins: ``GRANT deerhabitat_public TO ana``); with one it can log in. An
+existing role keeps its login and password unless a password is given.
+
+Also: ``CREATE`` on the store's schema and ``TEMPORARY`` on the database are revoked from ``PUBLIC`` (every
+role), so that no role outside the three can add objects; the editor keeps both.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
+
+from deerhabitat.errors import StoreError
+
+PUBLIC_ROLE = "deerhabitat_public"
+INTERNAL_ROLE = "deerhabitat_internal"
+EDITOR_ROLE = "deerhabitat_editor"
+ROLES = (PUBLIC_ROLE, INTERNAL_ROLE, EDITOR_ROLE)
+PUBLIC_SCHEMA = "deerhabitat_public"
+"""The schema of the public views (the only schema ``deerhabitat_public`` reads)."""
+CONFIG_TABLE = "deerhabitat_config"
+URL_SCHEMES = ("postgresql", "postgres")
+
+
+def is_postgis_url(location: str) -> bool:
+    """Whether ``location`` is a ``postgresql://`` (or ``postgres://``) URL.
+
+    Examples
+    --------
+    >>> is_postgis_url("postgresql://ana@db.example:5432/deer"), is_postgis_url("deer.gpkg")
+    (True, False)
+    """
+    return urlsplit(location).scheme in URL_SCHEMES
+
+
+def shown_url(location: str) -> str:
+    """``location`` without its password, for messages.
+
+    Examples
+    --------
+    >>> shown_url("postgresql://ana:secret@db:5432/deer")
+    'postgresql://ana:***@db:5432/deer'
+    """
+    parts = urlsplit(location)
+    if parts.password is None:
+        return location
+    netloc = parts.netloc.replace(f":{parts.password}@", ":***@", 1)
+    return parts._replace(netloc=netloc).geturl()
+
+
+@contextmanager
+def connect(location: str) -> Iterator[Any]:
+    """A psycopg connection to the PostGIS store at ``location``, committed on success.
+
+    Raises
+    ------
+    StoreError
+        If ``location`` is not a ``postgresql://`` URL, the server cannot be reached or refuses the login,
+        or the database has no PostGIS.
+    """
+    if not is_postgis_url(location):
+        raise StoreError(
+            f"--store {location!r} is not a PostGIS store: database roles exist only on a PostgreSQL "
+            f"server; give --store postgresql://USER@HOST:PORT/DATABASE (a GeoPackage is shared as a file: "
+            f"publish it with the public profile instead)"
+        )
+    import psycopg
+
+    try:
+        conn = psycopg.connect(location, connect_timeout=10)
+    except psycopg.Error as exc:
+        reason = " ".join(str(exc).split())
+        raise StoreError(
+            f"cannot connect to the PostGIS store {shown_url(location)!r}: {reason}; check the host, port, "
+            f"user, password and database name of the URL"
+        ) from None
+    try:
+        if conn.execute("SELECT 1 FROM pg_extension WHERE extname = 'postgis'").fetchone() is None:
+            raise StoreError(
+                f"{shown_url(location)!r} has no PostGIS extension: it is not a deerhabitat store; create "
+                f"one with `deerhabitat init --store {shown_url(location)}`"
+            )
+        yield conn
+        conn.commit()
+    finally:
+        conn.close()
+
+
+def store_schema(conn: Any, location: str) -> str:
+    """The schema holding the store's ``deerhabitat_config`` table (the first on the search path)."""
+    row = conn.execute(
+        "SELECT n.nspname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+        "WHERE c.relname = %s AND c.relkind IN ('r', 'p') AND pg_table_is_visible(c.oid)",
+        (CONFIG_TABLE,),
+    ).fetchone()
+    if row is None:
+        raise StoreError(
+            f"{shown_url(location)!r} is not a deerhabitat store (no {CONFIG_TABLE} table on its search "
+            f"path); create one with `deerhabitat init --store {shown_url(location)}`"
+        )
+    return str(row[0])
+
+
+def read_config(conn: Any, schema: str) -> dict[str, str]:
+    """The store's settings (``key`` -> ``value`` of ``deerhabitat_config``)."""
+    from psycopg import sql
+
+    query = sql.SQL("SELECT key, value FROM {}.{}").format(
+        sql.Identifier(schema), sql.Identifier(CONFIG_TABLE)
+    )
+    return {str(k): str(v) for k, v in conn.execute(query).fetchall()}
+
+
+@dataclass(frozen=True)
+class Table:
+    """One table of the store: its columns (name -> type, in order), geometry column and primary key."""
+
+    name: str
+    columns: dict[str, str]
+    geometry: str | None
+    primary_key: tuple[str, ...]
+
+
+def describe_tables(conn: Any, schema: str) -> dict[str, Table]:
+    """Every ordinary table of ``schema`` that no extension owns (not PostGIS's ``spatial_ref_sys``)."""
+    rows = conn.execute(
+        "SELECT c.oid, c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+        "WHERE n.nspname = %s AND c.relkind IN ('r', 'p') AND NOT EXISTS (SELECT 1 FROM pg_depend d "
+        "WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid AND d.deptype = 'e') ORDER BY 2",
+        (schema,),
+    ).fetchall()
+    tables = {}
+    for oid, name in rows:
+        columns = dict(
+            conn.execute(
+                "SELECT a.attname, CASE WHEN t.typname = 'geometry' THEN 'geometry' "
+                "ELSE format_type(a.atttypid, NULL) END FROM pg_attribute a "
+                "JOIN pg_type t ON t.oid = a.atttypid WHERE a.attrelid = %s AND a.attnum > 0 "
+                "AND NOT a.attisdropped ORDER BY a.attnum",
+                (oid,),
+            ).fetchall()
+        )
+        key = tuple(
+            r[0]
+            for r in conn.execute(
+                "SELECT a.attname FROM pg_index i JOIN pg_attribute a ON a.attrelid = i.indrelid "
+                "AND a.attnum = ANY(i.indkey) WHERE i.indrelid = %s AND i.indisprimary",
+                (oid,),
+            ).fetchall()
+        )
+        geometry = next((c for c, kind in columns.items() if kind == "geometry"), None)
+        tables[name] = Table(name, columns, geometry, key)
+    return tables
+
+
+@dataclass(frozen=True)
+class RolesResult:
+    """What :func:`apply_roles` did: roles created, roles given a password, the public views."""
+
+    created: tuple[str, ...]
+    passwords_set: tuple[str, ...]
+    views: tuple[str, ...]
+    schema: str
+
+
+def _role_exists(conn: Any, role: str) -> bool:
+    return conn.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (role,)).fetchone() is not None
+
+
+def apply_roles(
+    conn: Any, schema: str, views: Mapping[str, Any], *, passwords: Mapping[str, str] | None = None
+) -> RolesResult:
+    """Create or update the three roles, the public views and every privilege (see the module docstring).
+
+    Parameters
+    ----------
+    conn : psycopg.Connection
+        A connection as a superuser or the store's owner with ``CREATEROLE``, in a transaction.
+    schema : str
+        The store's schema.
+    views : mapping of str to psycopg.sql.Composable
+        View name (in :data:`PUBLIC_SCHEMA`) -> its ``SELECT``.
+    passwords : mapping of str to str, optional
+        Role -> password for the roles that may log in.
+
+    Returns
+    -------
+    RolesResult
+    """
+    from psycopg import sql
+
+    passwords = dict(passwords or {})
+    unknown = sorted(set(passwords) - set(ROLES))
+    if unknown:
+        raise StoreError(f"unknown role(s) {', '.join(unknown)}; the roles are {', '.join(ROLES)}")
+    ident = sql.Identifier
+    store, public = ident(schema), ident(PUBLIC_SCHEMA)
+    database = ident(conn.execute("SELECT current_database()").fetchone()[0])
+    superuser = conn.execute("SELECT rolsuper FROM pg_roles WHERE rolname = current_user").fetchone()[0]
+
+    def run(statement: str, *args: Any) -> None:
+        conn.execute(sql.SQL(statement).format(*args))
+
+    created = []
+    for role in ROLES:
+        if not _role_exists(conn, role):
+            run("CREATE ROLE {} NOLOGIN", ident(role))
+            created.append(role)
+        if role in passwords:
+            run("ALTER ROLE {} LOGIN PASSWORD {}", ident(role), sql.Literal(passwords[role]))
+    if not superuser:  # to hand the tables to the editor role, and to read them in the views it owns
+        run("GRANT {} TO CURRENT_USER", ident(EDITOR_ROLE))
+
+    # Nobody but the editor adds objects to the store or makes temporary tables (or functions).
+    run("REVOKE CREATE ON SCHEMA {} FROM PUBLIC", store)
+    run("REVOKE TEMPORARY ON DATABASE {} FROM PUBLIC", database)
+    run("GRANT CONNECT ON DATABASE {} TO {}, {}, {}", database, *map(ident, ROLES))
+    run("GRANT TEMPORARY ON DATABASE {} TO {}", database, ident(EDITOR_ROLE))
+
+    # The public views, in their own schema.
+    run("CREATE SCHEMA IF NOT EXISTS {}", public)
+    run("REVOKE ALL ON SCHEMA {} FROM PUBLIC", public)
+    run("GRANT USAGE ON SCHEMA {} TO {}, {}, {}", public, *map(ident, ROLES))
+    existing = {
+        r[0]
+        for r in conn.execute(
+            "SELECT table_name FROM information_schema.views WHERE table_schema = %s", (PUBLIC_SCHEMA,)
+        ).fetchall()
+    }
+    for name in sorted(existing - set(views)):  # a layer no longer in the store
+        run("DROP VIEW {}.{}", public, ident(name))
+    for name, query in sorted(views.items()):
+        target = sql.SQL("{}.{}").format(public, ident(name))
+        definition = sql.SQL("VIEW {} WITH (security_barrier) AS {}").format(target, query)
+        conn.execute("SAVEPOINT public_view")
+        try:
+            conn.execute(sql.SQL("CREATE OR REPLACE {}").format(definition))
+        except Exception:  # its columns changed (a layer re-imported with other fields): make it anew
+            conn.execute("ROLLBACK TO SAVEPOINT public_view")
+            conn.execute(sql.SQL("DROP VIEW IF EXISTS {}").format(target))
+            conn.execute(sql.SQL("CREATE {}").format(definition))
+        conn.execute("RELEASE SAVEPOINT public_view")
+        run("REVOKE ALL ON {} FROM PUBLIC", target)
+        run("GRANT SELECT ON {} TO {}, {}, {}", target, *map(ident, ROLES))
+
+    # The store's tables: the public role gets nothing, internal reads, the editor owns and writes.
+    tables = describe_tables(conn, schema)
+    for name in tables:
+        target = sql.SQL("{}.{}").format(store, ident(name))
+        run("ALTER TABLE {} OWNER TO {}", target, ident(EDITOR_ROLE))
+        run("REVOKE ALL ON {} FROM PUBLIC, {}", target, ident(PUBLIC_ROLE))
+    run("GRANT USAGE ON SCHEMA {} TO {}, {}", store, ident(INTERNAL_ROLE), ident(EDITOR_ROLE))
+    run("GRANT CREATE ON SCHEMA {} TO {}", store, ident(EDITOR_ROLE))
+    for name in tables:
+        target = sql.SQL("{}.{}").format(store, ident(name))
+        run(
+            "REVOKE INSERT, UPDATE, DELETE, TRUNCATE, REFERENCES, TRIGGER ON {} FROM {}",
+            target,
+            ident(INTERNAL_ROLE),
+        )
+        run("GRANT SELECT ON {} TO {}", target, ident(INTERNAL_ROLE))
+    sequences = conn.execute(
+        "SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+        "WHERE n.nspname = %s AND c.relkind = 'S' ORDER BY 1",
+        (schema,),
+    ).fetchall()
+    for (name,) in sequences:
+        target = sql.SQL("{}.{}").format(store, ident(name))
+        run("REVOKE ALL ON SEQUENCE {} FROM PUBLIC, {}", target, ident(PUBLIC_ROLE))
+        run("GRANT SELECT ON SEQUENCE {} TO {}", target, ident(INTERNAL_ROLE))
+        run("GRANT USAGE, SELECT, UPDATE ON SEQUENCE {} TO {}", target, ident(EDITOR_ROLE))
+    # Tables an editor adds later (a new layer) are readable by the internal role at once.
+    for owner in (EDITOR_ROLE,):
+        run(
+            "ALTER DEFAULT PRIVILEGES FOR ROLE {} IN SCHEMA {} GRANT SELECT ON TABLES TO {}",
+            ident(owner),
+            store,
+            ident(INTERNAL_ROLE),
+        )
+        run(
+            "ALTER DEFAULT PRIVILEGES FOR ROLE {} IN SCHEMA {} GRANT SELECT ON SEQUENCES TO {}",
+            ident(owner),
+            store,
+            ident(INTERNAL_ROLE),
+        )
+    return RolesResult(
+        tuple(created), tuple(r for r in ROLES if r in passwords), tuple(sorted(views)), schema
+    )
