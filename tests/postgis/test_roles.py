@@ -86,7 +86,13 @@ class World:
 def world(postgis_cluster) -> World:
     url = postgis_cluster.create_database()
     layers = world_layers()
-    write_layers(url, {kind.table: frame for kind, frame in layers.items()}, CONFIG.to_mapping())
+    occurrences = gpd.GeoDataFrame(  # telemetry fixes at the exact positions: no public view at all
+        {"occurrence_id": ["f1", "f2"], "kind": ["telemetry", "telemetry"]},
+        geometry=[shapely.Point(W1_LON, W1_LAT), shapely.Point(W2_LON, W2_LAT)],
+        crs=4326,
+    )
+    tables = {kind.table: frame for kind, frame in layers.items()} | {"occurrences": occurrences}
+    write_layers(url, tables, CONFIG.to_mapping())
     eng = engine(url)
     try:
         pd.DataFrame(
@@ -270,6 +276,7 @@ def test_the_internal_role_reads_exact_positions(world):
         found = _exact_positions_read(conn)
         assert any("public.sites.geometry" in f for f in found)
         assert any(f.startswith("public.deerhabitat_provenance") for f in found)
+        assert any(f.startswith("public.occurrences.geometry") for f in found)
 
 
 def _denied(url: str, statements: list[str]) -> list[str]:
@@ -355,6 +362,7 @@ def test_the_public_role_cannot_read_the_store_tables(world):
         "sites",
         "population_counts",
         "releases",
+        "occurrences",
         "deerhabitat_provenance",
         "deerhabitat_national_reports",
     ]

@@ -11,6 +11,7 @@ SQL, so a position never leaves the server exactly:
   centre of its cell (``(floor(x / cell) + 0.5) * cell``, the same for ``y``) and projected back to
   EPSG:4326; empty geometries become NULL (the column is ``geometry(Geometry, 4326)`` for QGIS).
   These views keep only the layer's schema columns, then the geometry, then a boolean ``generalised``.
+- the occurrences get no view (the public profile publishes them only as counts per hexagon);
 - every other layer keeps its columns (not a primary key that is not a schema column) and geometry.
 - in every view, each text column has its written positions replaced by ``[position withheld]`` with
   PostgreSQL's ``regexp_replace`` and the very pattern of
@@ -34,6 +35,16 @@ from deerhabitat.schema import SPECS, LayerKind
 
 GENERALISED_KINDS = (LayerKind.SITES, LayerKind.POPULATION_COUNTS, LayerKind.RELEASES)
 """The layers whose wild-population positions the public views generalise."""
+PUBLIC_KINDS = (
+    LayerKind.RANGE_STATES,
+    LayerKind.RIVERS,
+    LayerKind.RANGES,
+    LayerKind.PROTECTED_AREAS,
+    *GENERALISED_KINDS,
+)
+"""The layers with a public view. Not the occurrences (the public profile shows them only as counts per
+hexagon, :mod:`deerhabitat.publish.density`, which has no SQL version), nor any kind added later until its
+public form is decided here."""
 
 TEXT_TYPES = frozenset({"text", "character varying", "character"})
 """PostgreSQL column types whose values have written positions withheld."""
@@ -152,7 +163,14 @@ def public_view_query(
     -------
     psycopg.sql.Composed
         A ``SELECT`` from ``schema.table``.
+
+    Raises
+    ------
+    ValueError
+        If ``kind`` has no public view (not in :data:`PUBLIC_KINDS`).
     """
+    if kind not in PUBLIC_KINDS:
+        raise ValueError(f"the {kind.value} layer has no public view")
     source = sql.SQL("{}.{} t").format(sql.Identifier(schema), sql.Identifier(table.name))
     geometry = table.geometry
     items: list[sql.Composable] = []

@@ -9,7 +9,7 @@ from deerhabitat.config import STORE_ENV, StoreConfig
 from deerhabitat.errors import StoreError
 from deerhabitat.io import postgis_roles
 from deerhabitat.io.postgis_roles import RolesResult
-from deerhabitat.publish.public_views import TableColumns, public_view_query, table_for
+from deerhabitat.publish.public_views import PUBLIC_KINDS, TableColumns, public_view_query, table_for
 from deerhabitat.schema import LayerKind
 
 
@@ -50,7 +50,7 @@ def db_roles(store: str | None = None, *, passwords: Mapping[str, str] | None = 
         }
         sites = table_for(LayerKind.SITES, tables)
         views = {}
-        for kind in LayerKind:
+        for kind in PUBLIC_KINDS:
             table = table_for(kind, tables)
             if table is not None:
                 views[kind.table] = public_view_query(
