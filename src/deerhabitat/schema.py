@@ -481,20 +481,40 @@ def normalise_timestamps(
     Missing values are bad too (``date`` may not be missing).
     """
     now = now or _dt.datetime.now(_dt.UTC)
-    text = values.astype("string").str.strip().str.split("/").str[0].fillna("")
-    out = pd.Series(pd.NA, index=values.index, dtype="string")
-    day_like = text.str.fullmatch(_DAY_RE).fillna(False).to_numpy(bool)
-    for i in np.flatnonzero(day_like):
+    text = values.astype(str).str.strip()
+    text = text.where(values.notna(), "")
+    interval = text.str.contains("/", regex=False).to_numpy(bool)
+    if interval.any():
+        text[interval] = text[interval].str.split("/").str[0]
+    raw = text.to_numpy(object)
+    lengths = text.str.len().to_numpy()
+    out = np.full(len(raw), None, dtype=object)
+    done = lengths == 0
+    today = pd.Timestamp(now.date())
+    for size, fmt in ((10, "%Y-%m-%d"), (7, "%Y-%m"), (4, "%Y")):
+        mask = ~done & (lengths == size)
+        if not mask.any():
+            continue
+        parsed = pd.to_datetime(pd.Series(raw[mask]), format=fmt, errors="coerce")
+        ok = (parsed.notna() & (parsed <= today) & (parsed.dt.year >= 1700)).to_numpy(bool)
+        rows = np.flatnonzero(mask)
+        out[rows[ok]] = raw[rows[ok]]
+        done[rows[ok]] = True
+    day_like = ~done & text.str.fullmatch(_DAY_RE).fillna(False).to_numpy(bool)
+    for i in np.flatnonzero(day_like):  # single-digit months or days (2009-5-3), or a bad day: rare
+        done[i] = True
         try:
-            out.iat[i] = parse_date(text.iat[i], today=now.date())
+            out[i] = parse_date(raw[i], today=now.date())
         except ValueError:
             pass
-    rest = ~day_like & (text != "").to_numpy(bool)
-    if rest.any():
-        parsed = pd.to_datetime(text[rest], utc=True, format="ISO8601", errors="coerce")
-        ok = parsed.notna() & (parsed <= pd.Timestamp(now)) & (parsed.dt.year >= 1700)
-        out[parsed.index[ok.to_numpy(bool)]] = parsed[ok].dt.strftime(_INSTANT_FORMAT).astype("string")
-    return out, out.isna().to_numpy(bool)
+    rest = np.flatnonzero(~done)
+    if len(rest):
+        parsed = pd.to_datetime(pd.Series(raw[rest]), utc=True, format="ISO8601", errors="coerce")
+        ok = (parsed.notna() & (parsed <= pd.Timestamp(now)) & (parsed.dt.year >= 1700)).to_numpy(bool)
+        seconds = parsed[ok].dt.tz_convert(None).to_numpy("datetime64[s]")
+        out[rest[ok]] = np.char.add(np.datetime_as_string(seconds, unit="s"), "Z").astype(object)
+    result = pd.Series(pd.array(out, dtype="string"), index=values.index)
+    return result, result.isna().to_numpy(bool)
 
 
 def year_of(date_text: str) -> int:
