@@ -33,7 +33,14 @@ from deerhabitat.io import Provenance, Store, file_sha256
 from deerhabitat.io.national_report import read_report_file
 from deerhabitat.io.store import StoreWriter
 from deerhabitat.nrschema import check_report
-from deerhabitat.schema import ORIGIN_CODES, PRESENCE_CODES, LayerKind, check_references, validate_layer
+from deerhabitat.schema import (
+    ORIGIN_CODES,
+    PRESENCE_CODES,
+    SPECS,
+    LayerKind,
+    check_references,
+    validate_layer,
+)
 from deerhabitat.units import M_PER_KM, ha_to_km2, km2_to_m2
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -56,6 +63,27 @@ FILES = {
     LayerKind.POPULATION_COUNTS: "population_counts.csv",
 }
 """The source file of each layer (recorded with its sha256 in the store's provenance table)."""
+
+NAMES_RU = "names_ru.csv"
+"""Russian names (``name_ru``) of range states, rivers, protected areas and sites, each with how it was made
+(official, established, translated, transliterated) and its source."""
+NAMED_KINDS = (LayerKind.RANGE_STATES, LayerKind.RIVERS, LayerKind.PROTECTED_AREAS, LayerKind.SITES)
+ORIGIN_RU = {
+    1: "аборигенный",
+    2: "реинтродуцированный",
+    3: "интродуцированный",
+    4: "залётный",
+    5: "происхождение не установлено",
+    6: "содействие заселению",
+}
+PRESENCE_RU = {
+    2: "вероятно сохранился",
+    3: "возможно сохранился",
+    4: "возможно исчез",
+    5: "исчез",
+    6: "присутствие не установлено",
+}
+"""How the IUCN origin and presence codes read in the Russian names of the ranges."""
 
 STATUS_ORIGIN = {"native": 1, "reintroduced": 2, "introduced": 3}
 """IUCN origin code of the range around a site, by the site's status."""
@@ -94,6 +122,31 @@ def site_points(sites: gpd.GeoDataFrame, site_ids: Iterable[str]) -> gpd.GeoSeri
 
 
 # -- layers ----------------------------------------------------------------------------------------
+def names_ru(sources: Path) -> dict[str, dict[str, str]]:
+    """Russian names by layer (``range-states``, ``rivers``, ``protected-areas``, ``sites``) and id."""
+    table = read_table(sources / NAMES_RU)
+    out: dict[str, dict[str, str]] = {}
+    for row in table.to_dict("records"):
+        if not (row["name_ru"] and row["how"] and row["source"]):
+            raise SystemExit(f"{NAMES_RU}: {row['layer']} {row['id']} needs name_ru, how and source")
+        out.setdefault(row["layer"], {})[row["id"]] = row["name_ru"]
+    return out
+
+
+def with_names_ru(
+    frame: gpd.GeoDataFrame, kind: LayerKind, names: dict[str, dict[str, str]]
+) -> gpd.GeoDataFrame:
+    """``frame`` with a ``name_ru`` column after ``name`` (missing where no Russian name is known)."""
+    id_column = SPECS[kind].id_column
+    known = names.get(kind.value, {})
+    unknown = sorted(set(known) - set(frame[id_column].astype(str)))
+    if unknown:
+        raise SystemExit(f"{NAMES_RU}: no {kind.value} feature {', '.join(unknown)}")
+    out = frame.copy()
+    out.insert(list(out.columns).index("name") + 1, "name_ru", [known.get(str(i)) for i in out[id_column]])
+    return out
+
+
 def sites_layer(sources: Path) -> gpd.GeoDataFrame:
     """Sites: points from lon/lat."""
     return with_points(read_table(sources / FILES[LayerKind.SITES]))
@@ -172,6 +225,11 @@ def range_belts(sources: Path, sites: gpd.GeoDataFrame, crs: pyproj.CRS) -> pd.D
     """Every belt of ``range_pieces.csv`` cut by country: one row per piece and country."""
     pieces = read_table(sources / FILES[LayerKind.RANGES])
     rivers = gpd.read_file(sources / FILES[LayerKind.RIVERS]).to_crs(crs).set_index("name").geometry
+    river_ru = dict(
+        with_names_ru(gpd.read_file(sources / FILES[LayerKind.RIVERS]), LayerKind.RIVERS, names_ru(sources))[
+            ["name", "name_ru"]
+        ].itertuples(index=False)
+    )
     states = gpd.read_file(sources / FILES[LayerKind.RANGE_STATES]).to_crs(crs).set_index("iso3")
     sites_ea = sites.to_crs(crs).set_index("site_id")
     rows = []
@@ -190,6 +248,7 @@ def range_belts(sources: Path, sites: gpd.GeoDataFrame, crs: pyproj.CRS) -> pd.D
                         "origin": origin,
                         "geometry": part,
                         "label": site["name"] if site is not None else piece["river"],
+                        "label_ru": site["name_ru"] if site is not None else river_ru[piece["river"]],
                     }
                 )
     return pd.DataFrame(rows)
@@ -203,10 +262,22 @@ def _range_name(period: str, iso3: str, origin: int, presence: int, labels: list
     return f"Range {period}, {ORIGIN_CODES[origin].lower()}{status}: {what} ({country})"
 
 
+def _range_name_ru(period: str, origin: int, presence: int, labels: list[str], country: str) -> str:
+    """The Russian name of a range piece, made as :func:`_range_name` makes the English one."""
+    what = "; ".join(sorted(set(labels)))
+    status = f", {PRESENCE_RU[presence]}" if presence != 1 else ""
+    if period == "historical":
+        return f"Исторический ареал{status}: тугаи — {what} ({country})"
+    return f"Ареал {period}, {ORIGIN_RU[origin]}{status}: {what} ({country})"
+
+
 def ranges_layer(sources: Path, sites: gpd.GeoDataFrame, crs: pyproj.CRS) -> gpd.GeoDataFrame:
     """Ranges: the belts merged per period, country, presence, origin and seasonality."""
     belts = range_belts(sources, sites, crs)
-    names = gpd.read_file(sources / FILES[LayerKind.RANGE_STATES]).set_index("iso3")["name"]
+    states = with_names_ru(
+        gpd.read_file(sources / FILES[LayerKind.RANGE_STATES]), LayerKind.RANGE_STATES, names_ru(sources)
+    ).set_index("iso3")
+    names, names_in_ru = states["name"], states["name_ru"]
     keys = ["period", "iso3", "presence", "origin", "seasonal"]
     rows = []
     for (period, iso3, presence, origin, seasonal), group in belts.groupby(keys, sort=True):
@@ -217,6 +288,9 @@ def ranges_layer(sources: Path, sites: gpd.GeoDataFrame, crs: pyproj.CRS) -> gpd
                 "range_id": f"{period}-{iso3}-o{origin}-p{presence}",
                 "name": _range_name(
                     period, iso3, int(origin), int(presence), list(group["label"]), names[iso3]
+                ),
+                "name_ru": _range_name_ru(
+                    period, int(origin), int(presence), list(group["label_ru"]), names_in_ru[iso3]
                 ),
                 "period": period,
                 "presence": int(presence),
@@ -241,12 +315,17 @@ def base_layer(sources: Path, kind: LayerKind) -> gpd.GeoDataFrame:
 def build_layers(sources: Path, config: StoreConfig) -> dict[LayerKind, gpd.GeoDataFrame]:
     """Every layer of the bundled store, validated against the schema."""
     crs = config.crs
-    sites = sites_layer(sources)
+    russian = names_ru(sources)
+    sites = with_names_ru(sites_layer(sources), LayerKind.SITES, russian)
     raw = {
-        LayerKind.RANGE_STATES: base_layer(sources, LayerKind.RANGE_STATES),
-        LayerKind.RIVERS: base_layer(sources, LayerKind.RIVERS),
+        LayerKind.RANGE_STATES: with_names_ru(
+            base_layer(sources, LayerKind.RANGE_STATES), LayerKind.RANGE_STATES, russian
+        ),
+        LayerKind.RIVERS: with_names_ru(base_layer(sources, LayerKind.RIVERS), LayerKind.RIVERS, russian),
         LayerKind.RANGES: ranges_layer(sources, sites, crs),
-        LayerKind.PROTECTED_AREAS: protected_areas_layer(sources, crs),
+        LayerKind.PROTECTED_AREAS: with_names_ru(
+            protected_areas_layer(sources, crs), LayerKind.PROTECTED_AREAS, russian
+        ),
         LayerKind.SITES: sites,
         LayerKind.RELEASES: releases_layer(sources, sites),
         LayerKind.POPULATION_COUNTS: counts_layer(sources, sites),
@@ -299,11 +378,15 @@ def build(target: Path = TARGET, sources: Path = SOURCES) -> dict[LayerKind | st
     with store.transaction() as tx:
         for kind, frame in layers.items():
             path = sources / FILES[kind]
-            note = (
-                ""
+            notes = (
+                []
                 if kind not in (LayerKind.RANGES, LayerKind.PROTECTED_AREAS)
-                else "geometry computed by data/build.py"
+                else ["geometry computed by data/build.py"]
             )
+            if kind in (*NAMED_KINDS, LayerKind.RANGES):
+                names_file = sources / NAMES_RU
+                notes.append(f"name_ru from data/sources/{NAMES_RU} (sha256 {file_sha256(names_file)})")
+            note = "; ".join(notes)
             provenance = Provenance(
                 source_file=f"data/sources/{path.name}", sha256=file_sha256(path), action="build", note=note
             )

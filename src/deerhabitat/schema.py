@@ -190,6 +190,13 @@ _POLY = ("Polygon", "MultiPolygon")
 _LINE = ("LineString", "MultiLineString")
 _SOURCE = Column("source", "str", description="citation or file the feature comes from")
 _ISO3 = Column("iso3", "str", allowed=None, description="ISO 3166-1 alpha-3 country code")
+_NAME_RU = Column(
+    "name_ru",
+    "str",
+    required=False,
+    nullable=True,
+    description="the name in Russian, where one is known (maps and reports in Russian show it)",
+)
 
 SPECS: Mapping[LayerKind, LayerSpec] = {
     LayerKind.RANGE_STATES: LayerSpec(
@@ -198,6 +205,7 @@ SPECS: Mapping[LayerKind, LayerSpec] = {
         (
             Column("iso3", "str"),
             Column("name", "str"),
+            _NAME_RU,
             Column("source", "str", required=False, nullable=True),
         ),
         _POLY,
@@ -209,6 +217,7 @@ SPECS: Mapping[LayerKind, LayerSpec] = {
         (
             Column("river_id", "str"),
             Column("name", "str"),
+            _NAME_RU,
             Column("source", "str", required=False, nullable=True),
         ),
         _LINE,
@@ -220,6 +229,7 @@ SPECS: Mapping[LayerKind, LayerSpec] = {
         (
             Column("range_id", "str"),
             Column("name", "str"),
+            _NAME_RU,
             Column("period", "str"),
             Column("presence", "int", allowed=tuple(PRESENCE_CODES)),
             Column("origin", "int", allowed=tuple(ORIGIN_CODES)),
@@ -236,6 +246,7 @@ SPECS: Mapping[LayerKind, LayerSpec] = {
         (
             Column("pa_id", "str"),
             Column("name", "str"),
+            _NAME_RU,
             Column("designation", "str"),
             Column("iucn_cat", "str", allowed=IUCN_CATEGORIES),
             Column("status_year", "int", nullable=True, minimum=1800),
@@ -259,6 +270,7 @@ SPECS: Mapping[LayerKind, LayerSpec] = {
         (
             Column("site_id", "str"),
             Column("name", "str"),
+            _NAME_RU,
             Column("iso3", "str"),
             Column("status", "str", allowed=SITE_STATUSES),
             _SOURCE,
