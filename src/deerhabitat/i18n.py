@@ -46,6 +46,7 @@ DOMAINS: dict[str, str] = {
     "codes": "deerhabitat.vocabulary:ENGLISH",
     "analysis": "deerhabitat.analysis.text:ENGLISH",
     "national_report": "deerhabitat.nrtext:ENGLISH",
+    "maps": "deerhabitat.publish.map_text:ENGLISH",
 }
 """English catalogue of each domain, as ``"module:attribute"``, imported on first use (so that a low layer,
 e.g. :mod:`deerhabitat.nrschema`, can look up its messages without importing the report's modules)."""

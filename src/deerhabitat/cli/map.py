@@ -34,6 +34,16 @@ basemap_opt = click.option(
 )
 
 
+lang_opt = click.option(
+    "--lang",
+    default="en",
+    show_default=True,
+    metavar="CODE",
+    help="Language of the maps' texts, legends and controls: en (English) or ru (Russian, with Russian "
+    "names where known).",
+)
+
+
 @click.command("map")
 @click.argument("name", required=False)
 @store_opt
@@ -41,7 +51,10 @@ basemap_opt = click.option(
 @profile_opt
 @dpi_opt
 @basemap_opt
-def map_command(name: str | None, store: str | None, out: str, profile: str, dpi: int, basemap: str) -> None:
+@lang_opt
+def map_command(
+    name: str | None, store: str | None, out: str, profile: str, dpi: int, basemap: str, lang: str
+) -> None:
     """Write the map NAME (all maps when omitted) as HTML that opens offline, PNG, SVG and an embed snippet.
 
     Maps: overview, state-<iso3> (one per range state), population, reintroductions, protected-coverage,
@@ -51,7 +64,7 @@ def map_command(name: str | None, store: str | None, out: str, profile: str, dpi
     """
     from deerhabitat.workflows import map_
 
-    result = map_(name, store=store, out=out, profile=profile, dpi=dpi, basemap=basemap)
+    result = map_(name, store=store, out=out, profile=profile, dpi=dpi, basemap=basemap, lang=lang)
     click.echo(f"Wrote {len(result.maps)} map(s) to {result.out}: {', '.join(result.maps)}")
     if result.styles_written is not None:
         click.echo(f"QGIS layer styles in the store: {result.styles_written} stored or updated")

@@ -19,9 +19,11 @@ import pyproj
 import shapely
 
 from deerhabitat.config import StoreConfig
+from deerhabitat.i18n import current_language, format_date
 from deerhabitat.publish.density import Density
 from deerhabitat.publish.generalise import Profile
 from deerhabitat.publish.layers import RasterLayer
+from deerhabitat.publish.map_text import number, text
 from deerhabitat.publish.styles import proportional_radius_px
 from deerhabitat.schema import NATIONAL_DATA_STATUSES, LayerKind
 
@@ -32,7 +34,7 @@ DATA_STATUS_TEXT = {
     "national-split": "split of a national or global figure",
     "illustrative": "illustrative, not data",
 }
-"""How each data status of a count reads in popups and tables."""
+"""How each data status of a count reads (English; :func:`data_status_text` gives the current language)."""
 
 STATUS_TEXT = {
     "native": "native (wild)",
@@ -40,6 +42,50 @@ STATUS_TEXT = {
     "introduced": "introduced (wild)",
     "captive": "captive",
 }
+"""How each site status reads (English; :func:`status_text` translates)."""
+
+
+def status_text(status: object) -> str:
+    """How a site status reads in the current language (an unknown status as written)."""
+    return text(f"maps.value.status.{status}") if str(status) in STATUS_TEXT else str(status)
+
+
+def method_text(method: object) -> str:
+    """How a counting method reads in the current language (an unknown method as written)."""
+    try:
+        return text(f"maps.value.method.{method}")
+    except KeyError:
+        return str(method)
+
+
+def display_name(row: Mapping) -> str:
+    """The name of a feature in the current language: ``name_ru`` in Russian when present, else ``name``.
+
+    Examples
+    --------
+    >>> from deerhabitat.i18n import language
+    >>> row = {"name": "Amu Darya", "name_ru": "Амударья"}
+    >>> display_name(row), display_name({"name": "Ili", "name_ru": None})
+    ('Amu Darya', 'Ili')
+    >>> with language("ru"):
+    ...     display_name(row)
+    'Амударья'
+    """
+    lang = current_language()
+    translated = row.get(f"name_{lang}") if lang != "en" else None
+    if isinstance(translated, str) and translated.strip():
+        return translated
+    return str(row.get("name"))
+
+
+def with_display_names(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """``frame`` with ``name`` in the current language (:func:`display_name`); unchanged in English."""
+    lang = current_language()
+    if lang == "en" or f"name_{lang}" not in frame.columns or "name" not in frame.columns:
+        return frame
+    out = frame.copy()
+    out["name"] = [display_name(r) for r in out[["name", f"name_{lang}"]].to_dict("records")]
+    return out
 
 
 @dataclass(frozen=True)
@@ -130,7 +176,7 @@ class PublishData:
             return None
         values = frame.geometry.values
         keep = ~(shapely.is_missing(values) | shapely.is_empty(values))
-        return frame[keep].reset_index(drop=True) if keep.any() else None
+        return with_display_names(frame[keep].reset_index(drop=True)) if keep.any() else None
 
     @property
     def coverage(self) -> pd.DataFrame | None:
@@ -144,10 +190,11 @@ class PublishData:
 
 
 def country_names(data: PublishData) -> dict[str, str]:
-    """Country names by ISO3 code, from the range-states layer (empty without one)."""
+    """Country names by ISO3 code in the current language, from the range-states layer (empty without one)."""
     states = data.layers.get(LayerKind.RANGE_STATES)
     if states is None or states.empty:
         return {}
+    states = with_display_names(states)
     return {str(i): str(n) for i, n in zip(states["iso3"], states["name"], strict=True)}
 
 
@@ -196,13 +243,13 @@ def count_text(row: Mapping) -> str:
     ...             "captive": False})
     '510 (500–520) in 2021-02, estimate'
     """
-    text = f"{int(row['count']):,}"
+    shown = number(int(row["count"]))
     low, high = row.get("lower"), row.get("upper")
     if low is not None and high is not None and not (pd.isna(low) or pd.isna(high)):
         if (low, high) != (row["count"], row["count"]):
-            text += f" ({int(low):,}–{int(high):,})"
-    text += f" in {row['date']}, {row['method']}"
-    return text + (", captive animals" if is_true(row.get("captive")) else "")
+            shown += f" ({number(int(low))}–{number(int(high))})"
+    key = "maps.value.count_captive" if is_true(row.get("captive")) else "maps.value.count"
+    return text(key, count=shown, date=format_date(str(row["date"])), method=method_text(row["method"]))
 
 
 def data_status_text(status: object) -> str:
@@ -213,7 +260,9 @@ def data_status_text(status: object) -> str:
     >>> data_status_text("national-split")
     'split of a national or global figure'
     """
-    return DATA_STATUS_TEXT.get(status, status) if isinstance(status, str) else ""
+    if not isinstance(status, str):
+        return ""
+    return text(f"maps.value.data_status.{status}") if status in DATA_STATUS_TEXT else status
 
 
 def count_history_text(counts: pd.DataFrame) -> str:
@@ -265,11 +314,8 @@ def national_site_ids(data: PublishData) -> set[str]:
 
 def _position_text(data: PublishData, generalised: bool, approximate: object) -> str:
     if generalised:
-        return (
-            f"generalised: centre of a {data.cell_km:g} km equal-area grid cell "
-            f"(the exact position of a wild population is not published)"
-        )
-    return "approximate (placed from a described place)" if is_true(approximate) else "as recorded"
+        return text("maps.value.position_generalised", cell=f"{data.cell_km:g}")
+    return text("maps.value.position_approximate" if is_true(approximate) else "maps.value.as_recorded")
 
 
 def site_frame(data: PublishData, *, iso3: str | None = None) -> gpd.GeoDataFrame | None:
@@ -309,7 +355,8 @@ def site_frame(data: PublishData, *, iso3: str | None = None) -> gpd.GeoDataFram
         for s, scope in zip(out["status"], out.get("scope", pd.Series([None] * len(out))), strict=True)
     ]
     out["latest_count_text"] = [
-        count_text(latest.loc[sid]) if sid in latest.index else "no count recorded" for sid in out["site_id"]
+        count_text(latest.loc[sid]) if sid in latest.index else text("maps.value.no_count")
+        for sid in out["site_id"]
     ]
     out["latest_status_text"] = [
         data_status_text(latest.loc[sid, "data_status"]) if sid in latest.index else ""
@@ -326,10 +373,10 @@ def site_frame(data: PublishData, *, iso3: str | None = None) -> gpd.GeoDataFram
 
 
 def _status_label(status: object, scope: object) -> str:
-    text = STATUS_TEXT.get(str(status), str(status))
+    shown = status_text(status)
     if str(scope) == "country":
-        text += "; national estimate standing for all populations of the country"
-    return text
+        return text("maps.value.status_national", status=shown)
+    return shown
 
 
 _SITE_YEAR_KEEP = [
@@ -411,10 +458,10 @@ def _captive_rows(counts: gpd.GeoDataFrame) -> pd.DataFrame:
 
 def _in_total_text(row: Mapping) -> str:
     if is_true(row.get("captive")):
-        return "no: captive animals are reported apart"
+        return text("maps.value.in_total_captive")
     if not is_true(row.get("in_total")):
-        return "no: the country's national estimate for this year replaces its site figures"
-    return "yes"
+        return text("maps.value.in_total_replaced")
+    return text("maps.value.yes")
 
 
 def _assemble_population(
@@ -436,7 +483,7 @@ def _assemble_population(
         data_status_text(v) for v in out.get("data_status", pd.Series(None, index=out.index))
     ]
     out["carried_text"] = [
-        f"not counted in {y}: the count of {f} is carried (at most {data.config.stale_after_years} years)"
+        text("maps.value.carried", year=str(y), from_year=str(f), years=data.config.stale_after_years)
         if is_true(c)
         else ""
         for y, f, c in zip(out["year"], out["count_year"], out["carried"], strict=True)
@@ -542,7 +589,8 @@ def _flow_row(group: pd.DataFrame, source_name: str, dest_name: str, source_id: 
         "n_total": total,
         "n_releases": len(group),
         "releases_text": "\n".join(
-            f"{d}: {int(n):,} animals" for d, n in zip(group["date"], group["n_released"], strict=True)
+            text("maps.value.released", date=format_date(str(d)), count=int(n))
+            for d, n in zip(group["date"], group["n_released"], strict=True)
         ),
         "years": years.iloc[0] if years.nunique() == 1 else f"{years.min()}–{years.max()}",
         "flow_class": _flow_class(total),
@@ -566,7 +614,12 @@ def release_sites(data: PublishData) -> gpd.GeoDataFrame | None:
 
 def _received_text(rows: pd.DataFrame, names: Mapping[str, str]) -> str:
     return "\n".join(
-        f"{d}: {int(n):,} from {names.get(str(s), s) if not pd.isna(s) else src}"
+        text(
+            "maps.value.received",
+            date=format_date(str(d)),
+            count=int(n),
+            name=names.get(str(s), s) if not pd.isna(s) else src,
+        )
         for d, n, s, src in zip(
             rows["date"], rows["n_released"], rows["source_site_id"], rows["source_name"], strict=True
         )
@@ -575,6 +628,6 @@ def _received_text(rows: pd.DataFrame, names: Mapping[str, str]) -> str:
 
 def _sent_text(rows: pd.DataFrame, names: Mapping[str, str]) -> str:
     return "\n".join(
-        f"{d}: {int(n):,} to {names.get(str(s), s)}"
+        text("maps.value.sent", date=format_date(str(d)), count=int(n), name=names.get(str(s), s))
         for d, n, s in zip(rows["date"], rows["n_released"], rows["site_id"], strict=True)
     )

@@ -29,6 +29,7 @@ import geopandas as gpd
 import numpy as np
 import shapely
 
+from deerhabitat.publish.map_text import ui_text
 from deerhabitat.publish.styles import Field, LayerStyle, Symbol
 
 GROUP_BOUNDARIES = "Boundaries"
@@ -176,6 +177,8 @@ class WebMap:
         ``(west, south, east, north)`` the map opens on; default: the bounds of its data layers.
     initial_year : str, optional
         The year the slider starts on; default the latest.
+    lang : str
+        Language of the map's texts (:data:`deerhabitat.i18n.LANGUAGES`); the page's controls speak it too.
     """
 
     name: str
@@ -187,6 +190,7 @@ class WebMap:
     time_note: str = ""
     extent: tuple[float, float, float, float] | None = None
     initial_year: str | None = None
+    lang: str = "en"
 
     @property
     def start_year(self) -> str | None:
@@ -616,6 +620,7 @@ def encode_map(web_map: WebMap) -> dict:
         "timeLabel": web_map.time_label,
         "timeNote": web_map.time_note,
         "layers": [encode_layer(layer) for layer in web_map.layers],
+        "text": ui_text(web_map.lang),
     }
 
 

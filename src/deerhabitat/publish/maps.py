@@ -38,9 +38,11 @@ import geopandas as gpd
 import pandas as pd
 import shapely
 
+from deerhabitat.i18n import current_language, format_percent
 from deerhabitat.publish.data import (
     PublishData,
     country_names,
+    display_name,
     is_true,
     population_frame,
     release_flows,
@@ -61,6 +63,7 @@ from deerhabitat.publish.layers import (
     RasterLayer,
     WebMap,
 )
+from deerhabitat.publish.map_text import localise, localise_fields, species, text, yes_no
 from deerhabitat.publish.occurrence_layers import density_layer, record_layers
 from deerhabitat.publish.page import render_map_html
 from deerhabitat.publish.styles import (
@@ -69,6 +72,7 @@ from deerhabitat.publish.styles import (
     DEFAULT_STYLES,
     POPUP_FIELDS,
     RELEASE_FLOW_STYLE,
+    STATUS_COLOURS,
     Field,
     LayerStyle,
     Symbol,
@@ -168,6 +172,7 @@ def _range_layers(
         ranges = ranges[own.fillna(False) | shared].reset_index(drop=True)
     style = range_style(ranges["period"].astype(str))
     ranges = with_country(ranges, country_names(data))
+    ranges["period_text"] = [_period_text(p) for p in ranges["period"].astype(str)]
     latest = [p for p, _ in style.categories if p.lower() != "historical"][-1:]
     layers = []
     for period, symbol in style.categories:
@@ -199,7 +204,7 @@ def _protected_areas_layer(data: PublishData, *, iso3: str | None = None) -> Map
     pas = with_country(pas, country_names(data))
     approx = pas["approximate"] if "approximate" in pas.columns else pd.Series(None, index=pas.index)
     pas["boundary"] = [
-        "approximate: a circle of the reported area" if is_true(a) else "as recorded" for a in approx
+        text("maps.value.boundary_circle") if is_true(a) else text("maps.value.as_recorded") for a in approx
     ]
     pas = pas.sort_values(["name", "pa_id"], kind="stable").reset_index(drop=True)
     return MapLayer(
@@ -216,11 +221,8 @@ def _protected_areas_layer(data: PublishData, *, iso3: str | None = None) -> Map
 
 def _generalisation_note(data: PublishData) -> str:
     if data.profile is Profile.PUBLIC:
-        return (
-            f"Wild populations are shown at the centre of a {data.cell_km:g} km equal-area grid cell, "
-            f"never at their exact position. Captive sites are shown as recorded."
-        )
-    return "Internal map: positions as recorded. Do not publish."
+        return text("maps.note.generalised", cell=f"{data.cell_km:g}")
+    return text("maps.note.internal")
 
 
 def _sites_layer(data: PublishData, *, iso3: str | None = None, visible: bool = True) -> MapLayer | None:
@@ -284,17 +286,19 @@ def _candidates_layer(data: PublishData, *, visible: bool) -> MapLayer | None:
     order = "rank" if "rank" in frame.columns else frame.columns[0]
     frame = frame.sort_values(order, kind="stable").reset_index(drop=True)
     ids = frame["candidate_id"] if "candidate_id" in frame.columns else pd.Series(range(1, len(frame) + 1))
-    frame["title"] = [f"Candidate {v}" for v in ids]
+    frame["title"] = [text("maps.value.candidate", id=str(v)) for v in ids]
+    sites = data.layer(LayerKind.SITES)
+    if sites is not None and {"nearest_source_id", "nearest_source_name"} <= set(frame.columns):
+        names = dict(zip(sites["site_id"].astype(str), sites["name"].astype(str), strict=True))
+        frame["nearest_source_name"] = [
+            names.get(str(i), n)
+            for i, n in zip(frame["nearest_source_id"], frame["nearest_source_name"], strict=True)
+        ]
     if "protected_fraction" in frame.columns:
         frame["protected_percent"] = [
             None if pd.isna(v) else 100.0 * float(v) for v in frame["protected_fraction"]
         ]
-    note = (
-        f"Shown as the {data.cell_km:g} km grid cells they cover, distances rounded to {data.cell_km:g} km: "
-        f"their outlines keep a distance from wild populations."
-        if data.profile is Profile.PUBLIC
-        else ""
-    )
+    note = text("maps.note.candidates", cell=f"{data.cell_km:g}") if data.profile is Profile.PUBLIC else ""
     return MapLayer(
         "candidates",
         "Candidate reintroduction sites",
@@ -308,10 +312,50 @@ def _candidates_layer(data: PublishData, *, visible: bool) -> MapLayer | None:
     )
 
 
-def _slug(text: str) -> str:
-    out = "".join(ch if ch.isascii() and ch.isalnum() else "-" for ch in str(text).lower())
+def _slug(value: str) -> str:
+    out = "".join(ch if ch.isascii() and ch.isalnum() else "-" for ch in str(value).lower())
     out = "-".join(part for part in out.split("-") if part)
-    return out or hashlib.sha256(str(text).encode("utf-8")).hexdigest()[:8]
+    return out or hashlib.sha256(str(value).encode("utf-8")).hexdigest()[:8]
+
+
+def _period_text(period: str) -> str:
+    """A range period as shown: ``historical`` in the current language, a year as written."""
+    return text("maps.value.historical") if period.lower() == "historical" else period
+
+
+def _localised_symbol(symbol: Symbol) -> Symbol:
+    return replace(symbol, label=localise(symbol.label))
+
+
+def _localised_layer(layer: MapLayer | RasterLayer) -> MapLayer | RasterLayer:
+    if isinstance(layer, RasterLayer):
+        return replace(layer, title=localise(layer.title), group=localise(layer.group))
+    style = replace(
+        layer.style,
+        symbol=_localised_symbol(layer.style.symbol),
+        categories=tuple((value, _localised_symbol(s)) for value, s in layer.style.categories),
+    )
+    return replace(
+        layer,
+        title=localise(layer.title),
+        group=localise(layer.group),
+        style=style,
+        fields=localise_fields(layer.fields),
+    )
+
+
+def _localised(web_map: WebMap) -> WebMap:
+    """The map in the current language.
+
+    The fixed labels of its layers, styles and fields translated
+    (:func:`deerhabitat.publish.map_text.localise`), and ``lang`` set so that the page's controls follow.
+    """
+    return replace(
+        web_map,
+        layers=tuple(_localised_layer(layer) for layer in web_map.layers),
+        groups=tuple(localise(group) for group in web_map.groups),
+        lang=current_language(),
+    )
 
 
 def _drop_none(layers: Sequence[MapLayer | RasterLayer | None]) -> tuple[MapLayer | RasterLayer, ...]:
@@ -334,13 +378,14 @@ def build_overview_map(data: PublishData) -> WebMap:
         density_layer(data, visible=False),
         _sites_layer(data),
     ]
-    return WebMap(
-        "overview",
-        f"{data.config.species}: overview",
-        f"Range states, rivers, the range of {data.config.species} by period, protected areas and the "
-        f"sites with their latest count.",
-        _layers(data, layers),
-        GROUPS,
+    return _localised(
+        WebMap(
+            "overview",
+            text("maps.title.overview", species=species(data.config.species)),
+            text("maps.desc.overview", species=species(data.config.species)),
+            _layers(data, layers),
+            GROUPS,
+        )
     )
 
 
@@ -351,7 +396,7 @@ def build_state_map(data: PublishData, iso3: str) -> WebMap:
         raise ValueError(f"the map of range state {iso3!r} needs the range-states layer, which is empty")
     state = states[states["iso3"].astype(str) == iso3]
     outline = shapely.union_all(state.geometry.values)
-    name = str(state["name"].iloc[0])
+    name = display_name(state.iloc[0])
     layers = [
         _range_states_layer(data),
         _rivers_layer(data, within=shapely.envelope(outline)),
@@ -361,13 +406,15 @@ def build_state_map(data: PublishData, iso3: str) -> WebMap:
         _sites_layer(data, iso3=iso3),
     ]
     west, south, east, north = shapely.bounds(outline)
-    return WebMap(
-        f"state-{iso3.lower()}",
-        f"{name} ({iso3})",
-        f"Sites, protected areas, range and releases of {data.config.species} in {name}.",
-        _layers(data, layers),
-        GROUPS,
-        extent=(west, south, east, north),
+    return _localised(
+        WebMap(
+            f"state-{iso3.lower()}",
+            text("maps.title.state", name=name, iso3=iso3),
+            text("maps.desc.state", species=species(data.config.species), name=name),
+            _layers(data, layers),
+            GROUPS,
+            extent=(west, south, east, north),
+        )
     )
 
 
@@ -412,7 +459,10 @@ def build_population_map(data: PublishData) -> WebMap | None:
         return None
     max_count = float(frame["count"].max())
     sizes = tuple(
-        (f"{v:,} animal{'s' if v != 1 else ''}", proportional_radius_px(v, max_count))
+        (
+            text("maps.legend.animals" if v != 1 else "maps.legend.animal", count=v),
+            proportional_radius_px(v, max_count),
+        )
         for v in size_legend_values(max_count)
     )
     layers = [
@@ -438,18 +488,17 @@ def build_population_map(data: PublishData) -> WebMap | None:
     stale = data.config.stale_after_years
     wild_years = frame.loc[frame["status"] != "captive", "year"]
     start = str(int(wild_years.max())) if len(wild_years) else None
-    return WebMap(
-        "population",
-        f"{data.config.species}: counts over time",
-        "Each circle is a site's count in the chosen year (area proportional to the count). "
-        "National totals and splits of a national figure have no position and are not drawn: "
-        "they are in the totals table.",
-        _layers(data, layers),
-        GROUPS,
-        time_label="Year",
-        time_note=f"Faded dashed circles: not counted that year; the latest count of the "
-        f"previous {stale} years is shown.",
-        initial_year=start,
+    return _localised(
+        WebMap(
+            "population",
+            text("maps.title.population", species=species(data.config.species)),
+            text("maps.desc.population"),
+            _layers(data, layers),
+            GROUPS,
+            time_label=text("maps.time.label"),
+            time_note=text("maps.time.note", years=stale),
+            initial_year=start,
+        )
     )
 
 
@@ -524,14 +573,15 @@ def build_reintroductions_map(data: PublishData) -> WebMap | None:
         _release_flows_layer(data, visible=True),
         involved,
     ]
-    return WebMap(
-        "reintroductions",
-        f"{data.config.species}: reintroductions",
-        "Releases and translocations from their source to their destination; line width grows with "
-        "the number of animals released. Click a route or a site for years and numbers.",
-        _layers(data, layers),
-        GROUPS,
-        extent=WebMap("", "", "", (involved,)).bounds,
+    return _localised(
+        WebMap(
+            "reintroductions",
+            text("maps.title.reintroductions", species=species(data.config.species)),
+            text("maps.desc.reintroductions"),
+            _layers(data, layers),
+            GROUPS,
+            extent=WebMap("", "", "", (involved,)).bounds,
+        )
     )
 
 
@@ -573,7 +623,7 @@ def build_coverage_map(data: PublishData) -> WebMap | None:
     layers = [
         MapLayer(
             "coverage",
-            f"Protected share of the {period} range",
+            text("maps.layer.coverage", period=_period_text(period)),
             GROUP_PROTECTION,
             frame,
             coverage_style(),
@@ -581,21 +631,26 @@ def build_coverage_map(data: PublishData) -> WebMap | None:
             base=True,
             label_kind="country",
             full_legend=True,
-            note="Protected areas dissolved first, so overlaps count once; areas in the equal-area "
-            "analysis CRS.",
+            note=text("maps.note.coverage"),
         ),
         *outline,
         _protected_areas_layer(data),
     ]
-    overall = f" Across the whole range: {100 * whole:.1f} % protected." if whole is not None else ""
+    overall = (
+        " " + text("maps.desc.coverage_whole", percent=format_percent(float(whole), decimals=1))
+        if whole is not None
+        else ""
+    )
     if whole is not None and caveats.get("ALL", ""):
         overall += f" {caveats['ALL']}"
-    return WebMap(
-        "protected-coverage",
-        f"{data.config.species}: protected-area coverage",
-        f"Share of each country's {period} range inside protected areas.{overall}",
-        _layers(data, layers),
-        GROUPS,
+    return _localised(
+        WebMap(
+            "protected-coverage",
+            text("maps.title.coverage", species=species(data.config.species)),
+            text("maps.desc.coverage", period=_period_text(period)) + overall,
+            _layers(data, layers),
+            GROUPS,
+        )
     )
 
 
@@ -612,13 +667,14 @@ def build_habitat_map(data: PublishData) -> WebMap | None:
         *habitat,
         _sites_layer(data, visible=False),
     ]
-    return WebMap(
-        "habitat",
-        f"{data.config.species}: habitat and candidate sites",
-        "Modelled habitat (use the slider in the layer list to change its opacity) and candidate "
-        "reintroduction sites.",
-        _layers(data, layers),
-        GROUPS,
+    return _localised(
+        WebMap(
+            "habitat",
+            text("maps.title.habitat", species=species(data.config.species)),
+            text("maps.desc.habitat"),
+            _layers(data, layers),
+            GROUPS,
+        )
     )
 
 
@@ -672,15 +728,15 @@ CORRIDOR_FIELDS = (
     Field("zone_protected_percent", "Corridor area protected", unit="%", digits=0),
     Field("path_protected_percent", "Path protected", unit="%", digits=0),
     Field("min_width_km", "Bottleneck width", unit="km", digits=1),
-    Field("bottleneck_protected_text", "Bottleneck protected"),
+    Field("bottleneck_protected_shown", "Bottleneck protected"),
     Field("countries", "Countries crossed"),
 )
 CORRIDOR_END_FIELDS = (
     Field("name", "Population"),
-    Field("status", "Status"),
+    Field("status_shown", "Status"),
     Field("latest_count", "Latest count"),
     Field("country", "Country"),
-    Field("isolated_text", "Isolated (no corridor under the maximum cost)"),
+    Field("isolated_shown", "Isolated (no corridor under the maximum cost)"),
 )
 
 
@@ -688,6 +744,11 @@ def _percent(value: object) -> float | None:
     if value is None or pd.isna(value) or not isinstance(value, SupportsFloat):
         return None
     return 100.0 * float(value)
+
+
+def _status_word(status: object) -> str:
+    """A site status as one word in the current language (``native``; an unknown status as written)."""
+    return text(f"maps.value.kind.{status}") if str(status) in STATUS_COLOURS else str(status)
 
 
 def _yes_no(value: object) -> str | None:
@@ -705,6 +766,7 @@ def _corridor_frame(frame: pd.DataFrame, names: dict[str, str]) -> pd.DataFrame:
         out["min_width_km"] = [None if pd.isna(v) else float(v) / 1000.0 for v in out["min_width_m"]]
     if "bottleneck_protected" in out:
         out["bottleneck_protected_text"] = [_yes_no(v) for v in out["bottleneck_protected"]]
+        out["bottleneck_protected_shown"] = [yes_no(v) for v in out["bottleneck_protected"]]
     return out
 
 
@@ -753,7 +815,7 @@ def _corridor_layers(data: PublishData) -> list[MapLayer]:
                 geometry=gpd.points_from_xy(necks["bottleneck_lon"], necks["bottleneck_lat"]),
                 crs=4326,
             ).reset_index(drop=True)
-            necks["title"] = [f"Bottleneck of {t}" for t in necks["title"]]
+            necks["title"] = [text("maps.value.bottleneck_of", title=t) for t in necks["title"]]
             layers.append(
                 MapLayer(
                     "corridor-bottlenecks",
@@ -770,6 +832,8 @@ def _corridor_layers(data: PublishData) -> list[MapLayer]:
         keep = [c for c in ("site_id", "name", "iso3", "status", "latest_count") if c in ends.columns]
         ends = with_country(gpd.GeoDataFrame(ends[keep], geometry=ends.geometry.values, crs=ends.crs), names)
         ends["isolated_text"] = ["yes" if s in isolated else "no" for s in ends["site_id"]]
+        ends["isolated_shown"] = [yes_no(s in isolated) for s in ends["site_id"]]
+        ends["status_shown"] = [_status_word(s) for s in ends["status"]] if "status" in ends else None
         ends = ends.sort_values("site_id", kind="stable").reset_index(drop=True)
         layers.append(
             MapLayer(
@@ -801,14 +865,14 @@ def build_corridors_map(data: PublishData) -> WebMap | None:
         _protected_areas_layer(data),
         *corridors,
     ]
-    return WebMap(
-        "corridors",
-        f"{data.config.species}: corridors between populations",
-        "Least-cost paths and corridor zones between the populations over the habitat resistance; red "
-        "points mark bottlenecks outside protected areas. Click a corridor for its cost, length, protected "
-        "share and bottleneck width.",
-        _layers(data, layers),
-        GROUPS,
+    return _localised(
+        WebMap(
+            "corridors",
+            text("maps.title.corridors", species=species(data.config.species)),
+            text("maps.desc.corridors"),
+            _layers(data, layers),
+            GROUPS,
+        )
     )
 
 

@@ -15,7 +15,9 @@ import matplotlib
 import numpy as np
 from matplotlib.colors import LinearSegmentedColormap, to_hex
 
+from deerhabitat.i18n import current_language
 from deerhabitat.publish.layers import GROUP_HABITAT, RasterLayer
+from deerhabitat.publish.map_text import text
 
 SUITABILITY_RAMP: tuple[str, ...] = ("#ffffcc", "#c2e699", "#78c679", "#31a354", "#006837")
 AOH_RAMP: tuple[str, ...] = ("#fee6ce", "#fdae6b", "#e6550d")
@@ -90,10 +92,13 @@ def build_raster_layer(
         raise ValueError(f"values must be a 2-D array, got shape {values.shape}")
     finite = values[np.isfinite(values)]
     if kind == "suitability":
-        value_range, ramp, labels = (0.0, 1.0), SUITABILITY_RAMP, ("0 (unsuitable)", "1 (most suitable)")
+        value_range, ramp = (0.0, 1.0), SUITABILITY_RAMP
+        labels = (text("maps.legend.suitability_low"), text("maps.legend.suitability_high"))
     else:
         top = float(finite.max()) if finite.size else 1.0
-        value_range, ramp, labels = (0.0, top or 1.0), AOH_RAMP, ("0", f"{top:g} (habitat per pixel, km²)")
+        value_range, ramp = (0.0, top or 1.0), AOH_RAMP
+        shown = f"{top:g}" if current_language() == "en" else f"{top:g}".replace(".", ",")
+        labels = ("0", text("maps.legend.aoh_high", top=shown))
     rgba = colour_array(values, value_range=value_range, ramp=ramp, transparent_at_or_below=0.0)
     south, west, north, east = bounds
     return RasterLayer(

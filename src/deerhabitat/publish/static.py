@@ -34,7 +34,9 @@ from matplotlib.image import imread
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
+from deerhabitat.i18n import language
 from deerhabitat.publish.layers import LABEL_LIMIT, MapLayer, RasterLayer, WebMap, encode_map, label_points
+from deerhabitat.publish.map_text import text as map_text
 from deerhabitat.publish.styles import Symbol
 
 PX_TO_PT = 0.75
@@ -204,8 +206,14 @@ def _legend_handles(web_map: WebMap) -> list:
         handles.append(Line2D([], [], linestyle="none", label=_text(layer.title)))
         if isinstance(layer, RasterLayer):
             handles += [
-                Patch(facecolor=layer.ramp[0], label=_text(f"low: {layer.ramp_labels[0]}")),
-                Patch(facecolor=layer.ramp[-1], label=_text(f"high: {layer.ramp_labels[1]}")),
+                Patch(
+                    facecolor=layer.ramp[0],
+                    label=_text(map_text("maps.legend.low", label=layer.ramp_labels[0])),
+                ),
+                Patch(
+                    facecolor=layer.ramp[-1],
+                    label=_text(map_text("maps.legend.high", label=layer.ramp_labels[1])),
+                ),
             ]
             continue
         used = (
@@ -273,7 +281,7 @@ def _scale_bar(ax, extent: tuple[float, float, float, float]) -> None:
     ax.text(
         bx + length / 2,
         by + 0.015 * (y1 - y0),
-        f"{length_km:g} km",
+        map_text("maps.static.scale", length=f"{length_km:g}"),
         ha="center",
         va="bottom",
         fontsize=8,
@@ -281,7 +289,7 @@ def _scale_bar(ax, extent: tuple[float, float, float, float]) -> None:
     )
     nx, ny = x1 - 0.05 * (x1 - x0), y1 - 0.12 * (y1 - y0)
     ax.annotate(
-        "N",
+        map_text("maps.static.north"),
         xy=(nx, ny + 0.06 * (y1 - y0)),
         xytext=(nx, ny),
         ha="center",
@@ -329,7 +337,7 @@ def _figure(web_map: WebMap, year: str | None) -> Figure:
     fig.text(
         0.01,
         0.02,
-        "Web Mercator (EPSG:3857), as the interactive map. Made with deerhabitat.",
+        map_text("maps.static.credit"),
         fontsize=7,
         color="#555555",
     )
@@ -418,6 +426,7 @@ def render_static_maps(
             {"svg.hashsalt": "deerhabitat", "svg.fonttype": "path", "font.family": "DejaVu Sans"}
         ),
         warnings.catch_warnings(),
+        language(web_map.lang),
     ):
         warnings.filterwarnings("ignore", message=r".*(Glyph|glyph).*missing from", category=UserWarning)
         warnings.filterwarnings("ignore", message=r".*does not support .* natively", category=UserWarning)

@@ -14,12 +14,20 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Literal
 
 import pandas as pd
 
-from deerhabitat.schema import ORIGIN_CODES, PRESENCE_CODES, SEASONAL_CODES, LayerKind, period_order
+from deerhabitat.publish.map_text import number, text, yes_no
+from deerhabitat.schema import (
+    IUCN_CATEGORIES,
+    ORIGIN_CODES,
+    PRESENCE_CODES,
+    SEASONAL_CODES,
+    LayerKind,
+    period_order,
+)
 
 GeometryKind = Literal["polygon", "line", "point"]
 
@@ -205,7 +213,7 @@ def range_style(periods: Iterable[str]) -> LayerStyle:
     categories = []
     for period in ordered:
         if period.lower() == "historical":
-            categories.append((period, _HISTORICAL))
+            categories.append((period, replace(_HISTORICAL, label=text("maps.legend.historical_range"))))
             continue
         step = current.index(period)
         colour = _PERIOD_RAMP[
@@ -214,7 +222,13 @@ def range_style(periods: Iterable[str]) -> LayerStyle:
         categories.append(
             (
                 period,
-                Symbol(f"Range {period}", stroke=colour, stroke_width_px=1.5, fill=colour, fill_opacity=0.35),
+                Symbol(
+                    text("maps.legend.range_period", period=period),
+                    stroke=colour,
+                    stroke_width_px=1.5,
+                    fill=colour,
+                    fill_opacity=0.35,
+                ),
             )
         )
     return LayerStyle(
@@ -258,7 +272,7 @@ def coverage_style() -> LayerStyle:
         (
             _class_label(low, high),
             Symbol(
-                f"{_class_label(low, high)} of the range protected",
+                text("maps.legend.coverage_class", classes=_class_label(low, high)),
                 stroke="#555555",
                 fill=colour,
                 fill_opacity=0.85,
@@ -268,7 +282,7 @@ def coverage_style() -> LayerStyle:
     )
     return LayerStyle(
         "polygon",
-        Symbol("No current range recorded", stroke="#888888", fill="#eeeeee", fill_opacity=0.8),
+        Symbol(text("maps.legend.no_range"), stroke="#888888", fill="#eeeeee", fill_opacity=0.8),
         field="coverage_class",
         categories=categories,
     )
@@ -347,6 +361,8 @@ class Field:
         Decimal places of a number (None: integers with thousands separators).
     codes : tuple of (object, str)
         Code → meaning (IUCN presence 1 → Extant); shown as ``1 – Extant``.
+    words : tuple of (object, str)
+        Value → the text shown instead (a vocabulary value that is a word, written in the map's language).
     """
 
     column: str
@@ -354,6 +370,7 @@ class Field:
     unit: str = ""
     digits: int | None = None
     codes: tuple[tuple[object, str], ...] = field(default_factory=tuple)
+    words: tuple[tuple[object, str], ...] = field(default_factory=tuple)
 
     def format(self, value: object) -> str:
         """The text shown for ``value`` ('' when missing).
@@ -372,21 +389,29 @@ class Field:
         for code, meaning in self.codes:
             if value == code:
                 return f"{value} – {meaning}"
+        for word, shown in self.words:
+            if value == word:
+                return shown
         if isinstance(value, bool):
-            text = "yes" if value else "no"
+            shown = yes_no(value) or ""
         elif isinstance(value, int) or (
             self.digits is None and isinstance(value, float) and value.is_integer()
         ):
-            text = f"{int(value):,}"
+            shown = number(int(value))
         elif isinstance(value, float):
-            text = f"{value:,.{self.digits if self.digits is not None else 2}f}"
+            shown = number(value, self.digits if self.digits is not None else 2)
         else:
-            text = str(value)
-        return f"{text} {self.unit}" if self.unit and text else text
+            shown = str(value)
+        return f"{shown} {self.unit}" if self.unit and shown else shown
 
 
 def _codes(mapping: Mapping[int, str]) -> tuple[tuple[object, str], ...]:
     return tuple(mapping.items())
+
+
+def _iucn_words() -> tuple[tuple[object, str], ...]:
+    """The WDPA IUCN categories that are words (``Not Reported``): shown in the map's language."""
+    return tuple((c, c) for c in IUCN_CATEGORIES if " " in c)
 
 
 POPUP_FIELDS: Mapping[LayerKind, tuple[Field, ...]] = {
@@ -394,7 +419,7 @@ POPUP_FIELDS: Mapping[LayerKind, tuple[Field, ...]] = {
     LayerKind.RIVERS: (Field("name", "Name"), Field("source", "Source")),
     LayerKind.RANGES: (
         Field("name", "Name"),
-        Field("period", "Period"),
+        Field("period_text", "Period"),
         Field("country", "Country"),
         Field("presence", "Presence (IUCN)", codes=_codes(PRESENCE_CODES)),
         Field("origin", "Origin (IUCN)", codes=_codes(ORIGIN_CODES)),
@@ -404,7 +429,7 @@ POPUP_FIELDS: Mapping[LayerKind, tuple[Field, ...]] = {
     LayerKind.PROTECTED_AREAS: (
         Field("name", "Name"),
         Field("designation", "Designation"),
-        Field("iucn_cat", "IUCN category"),
+        Field("iucn_cat", "IUCN category", words=_iucn_words()),
         Field("status_year", "Designated in"),
         Field("reported_area_km2", "Reported area", unit="km²", digits=1),
         Field("country", "Country"),

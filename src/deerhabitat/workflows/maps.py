@@ -28,6 +28,7 @@ import pandas as pd
 from deerhabitat.analysis.reporting import reporting_status
 from deerhabitat.analysis.work_programme import work_programme_matrix, work_programme_status
 from deerhabitat.errors import DeerHabitatError, PublishError
+from deerhabitat.i18n import LANGUAGES, language
 from deerhabitat.io import Store
 from deerhabitat.io.cache import cache_key, read_entry, write_entry
 from deerhabitat.io.datasets import iter_occurrences
@@ -51,6 +52,7 @@ from deerhabitat.publish import (
     render_map_html,
     render_static_maps,
 )
+from deerhabitat.publish.map_text import text
 from deerhabitat.publish.static import static_fingerprint
 from deerhabitat.publish.text import message
 from deerhabitat.schema import LayerKind
@@ -261,7 +263,7 @@ def _display_layer(path: Path, kind: str, notes: list[str]) -> RasterLayer | Non
         layer_id=layer_id,
         title=title,
         kind=kind,
-        note=f"From {path.name}; display only (Web Mercator).",
+        note=text("maps.note.raster", file=path.name),
     )
 
 
@@ -481,6 +483,16 @@ def _write_static(web_map: WebMap, folder: Path, *, dpi: int, page: str) -> list
     return paths
 
 
+def map_language(lang: str) -> str:
+    """``lang`` if the maps speak it, else a :class:`PublishError` listing the languages."""
+    if lang not in LANGUAGES:
+        raise PublishError(
+            f"language {lang!r} is not available for the maps; use one of: {', '.join(LANGUAGES)} "
+            f"(pass it with --lang)"
+        )
+    return lang
+
+
 def resolve_basemap(basemap: Basemap | str) -> Basemap:
     """The :class:`Basemap` named ``basemap``, or a :class:`PublishError` listing the choices."""
     try:
@@ -541,6 +553,7 @@ def map_(
     profile: Profile | str = Profile.PUBLIC,
     dpi: int = DEFAULT_DPI,
     basemap: Basemap | str = Basemap.NONE,
+    lang: str = "en",
 ) -> PublishResult:
     """Write the published maps of a store (``deerhabitat map``).
 
@@ -559,6 +572,9 @@ def map_(
         Resolution of the PNGs (300 for print).
     basemap : str, default "none"
         Optional tiles (``openstreetmap``, ``carto-light``, ``esri-imagery``); ``none`` keeps maps offline.
+    lang : str, default "en"
+        Language of the maps' texts and controls (:data:`deerhabitat.i18n.LANGUAGES`); names in Russian
+        where the data has them (``name_ru``).
 
     Returns
     -------
@@ -567,14 +583,15 @@ def map_(
     Raises
     ------
     PublishError
-        If the map name, profile, dpi or basemap is not valid, or the output cannot be written.
+        If the map name, profile, dpi, basemap or language is not valid, or the output cannot be written.
     StoreError
         If the store cannot be opened.
     """
-    basemap, dpi = resolve_basemap(basemap), check_dpi(dpi)
-    publication = prepare_publication(store, profile)
-    chosen = _select(build_maps(publication.data), name)
-    folder = output_folder(out)
-    files = [path for web_map in chosen for path in write_map(web_map, folder, dpi=dpi, basemap=basemap)]
-    styles = write_store_styles(publication)
+    basemap, dpi, lang = resolve_basemap(basemap), check_dpi(dpi), map_language(lang)
+    with language(lang):
+        publication = prepare_publication(store, profile)
+        chosen = _select(build_maps(publication.data), name)
+        folder = output_folder(out)
+        files = [path for web_map in chosen for path in write_map(web_map, folder, dpi=dpi, basemap=basemap)]
+    styles = write_store_styles(publication)  # the store's QGIS styles stay in English
     return PublishResult(folder, [m.name for m in chosen], files, styles, list(publication.notes))

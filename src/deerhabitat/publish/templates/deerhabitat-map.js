@@ -217,9 +217,10 @@
     return geodesicMetres(L.latLng(lat1, lng1), L.latLng(lat2, lng2));
   };
 
-  function formatKm(metres) {
-    var km = metres / 1000;
-    return (km < 10 ? km.toFixed(2) : km < 100 ? km.toFixed(1) : Math.round(km).toLocaleString("en")) + " km";
+  function formatKm(metres, t) {
+    var km = metres / 1000, digits = km < 10 ? 2 : km < 100 ? 1 : 0;
+    return km.toLocaleString(t.locale, {minimumFractionDigits: digits, maximumFractionDigits: digits}) +
+      " " + t.km;
   }
 
   // -- canvas layer for large point layers -----------------------------------------------------------
@@ -610,7 +611,7 @@
         var box = el("div", "dh-layers leaflet-bar");
         L.DomEvent.disableClickPropagation(box);
         L.DomEvent.disableScrollPropagation(box);
-        var head = el("button", "dh-layers-toggle", "Layers and legend", box);
+        var head = el("button", "dh-layers-toggle", state.t.layers, box);
         head.type = "button";
         head.setAttribute("aria-expanded", "true");
         var body = el("div", "dh-layers-body", null, box);
@@ -653,13 +654,13 @@
     box.addEventListener("change", function () { setVisible(state, entry, box.checked); });
     if (entry.spec.kind === "raster") {
       var opacity = el("label", "dh-opacity", null, item);
-      el("span", null, "Opacity", opacity);
+      el("span", null, state.t.opacity, opacity);
       var slider = el("input", null, null, opacity);
       slider.type = "range";
       slider.min = "0";
       slider.max = "100";
       slider.value = String(Math.round(entry.spec.opacity * 100));
-      slider.setAttribute("aria-label", "Opacity");
+      slider.setAttribute("aria-label", state.t.opacity);
       slider.addEventListener("input", function () { entry.layer.setOpacity(Number(slider.value) / 100); });
       entry.opacityInput = slider;
     }
@@ -670,8 +671,8 @@
 
   function baseChooser(state, parent) {
     var set = el("fieldset", "dh-group", null, parent);
-    el("legend", null, "Basemap", set);
-    [["none", "Outlines only (works offline)"], ["tiles", state.tiles.title]].forEach(function (choice) {
+    el("legend", null, state.t.basemap, set);
+    [["none", state.t.outlines], ["tiles", state.tiles.title]].forEach(function (choice) {
       var label = el("label", "dh-layer", null, set);
       var radio = el("input", null, null, label);
       radio.type = "radio";
@@ -707,7 +708,7 @@
       options: {position: "topleft"},
       onAdd: function () {
         var bar = el("div", "leaflet-bar");
-        button(bar, "Zoom to data", "M3 11l9-8 9 8M5 9.5V21h5v-6h4v6h5V9.5", function () { fitData(state, bounds, true); });
+        button(bar, state.t.zoom_data, "M3 11l9-8 9 8M5 9.5V21h5v-6h4v6h5V9.5", function () { fitData(state, bounds, true); });
         return bar;
       }
     });
@@ -727,17 +728,17 @@
         var bar = el("div", "leaflet-bar dh-measure");
         var panel = el("div", "dh-measure-panel", null, bar);
         panel.hidden = true;
-        var out = el("div", "dh-measure-out", "Click on the map to add points.", panel);
-        var finish = el("button", null, "Finish", panel);
-        var clear = el("button", null, "Clear", panel);
+        var out = el("div", "dh-measure-out", state.t.measure_start, panel);
+        var finish = el("button", null, state.t.finish, panel);
+        var clear = el("button", null, state.t.clear, panel);
         finish.type = clear.type = "button";
         var points = [], line = null, marks = L.layerGroup();
         function update() {
           var total = 0;
           for (var i = 1; i < points.length; i++) { total += geodesicMetres(points[i - 1], points[i]); }
           state.measuredMetres = total;
-          out.textContent = points.length < 2 ? "Click on the map to add points." :
-            "Distance: " + formatKm(total) + " (geodesic, WGS 84)";
+          out.textContent = points.length < 2 ? state.t.measure_start :
+            state.t.measure_distance.replace("{distance}", formatKm(total, state.t));
         }
         function onClick(e) {
           points.push(e.latlng);
@@ -766,7 +767,7 @@
           update();
         }
         L.DomEvent.disableClickPropagation(bar);
-        button(bar, "Measure a distance", "M3 17L17 3l4 4L7 21zM7 13l2 2M10 10l2 2M13 7l2 2", function () {
+        button(bar, state.t.measure, "M3 17L17 3l4 4L7 21zM7 13l2 2M10 10l2 2M13 7l2 2", function () {
           if (DH.measuring) { stop(); } else { start(); }
         });
         finish.addEventListener("click", stop);
@@ -795,8 +796,8 @@
         L.DomEvent.disableScrollPropagation(box);
         var input = el("input", null, null, box);
         input.type = "search";
-        input.placeholder = "Search sites by name";
-        input.setAttribute("aria-label", "Search sites by name");
+        input.placeholder = state.t.search;
+        input.setAttribute("aria-label", state.t.search);
         var list = el("ul", "dh-search-results", null, box);
         input.addEventListener("input", function () {
           while (list.firstChild) { list.removeChild(list.firstChild); }
@@ -816,7 +817,7 @@
             el("span", "dh-search-layer", item.entry.spec.title, b);
             b.addEventListener("click", function () { focusFeature(item.entry, item.index); });
           });
-          if (!shown) { el("li", "dh-search-none", "No match", list); }
+          if (!shown) { el("li", "dh-search-none", state.t.no_match, list); }
         });
         return box;
       }
@@ -878,7 +879,7 @@
                                   width: 140, height: 140,
                                   zoomLevelOffset: -5, aimingRectOptions: {color: "#d7301f", weight: 1,
                                   interactive: false}, shadowRectOptions: {interactive: false},
-                                  strings: {hideText: "Hide the overview", showText: "Show the overview"}})
+                                  strings: {hideText: state.t.minimap_hide, showText: state.t.minimap_show}})
       .addTo(state.map);
   }
 
@@ -887,7 +888,9 @@
     var container = document.getElementById("dh-map-" + name);
     L.Icon.Default.imagePath = "";
     if (data.markerIcon) { L.Icon.Default.mergeOptions(data.markerIcon); }
-    var map = L.map(container, {maxZoom: 18, minZoom: 2, zoomSnap: 0.5, worldCopyJump: false});
+    var t = data.text;
+    var map = L.map(container, {maxZoom: 18, minZoom: 2, zoomSnap: 0.5, worldCopyJump: false, zoomControl: false});
+    L.control.zoom({zoomInTitle: t.zoom_in, zoomOutTitle: t.zoom_out}).addTo(map);
     var w = data.bounds;
     var bounds = L.latLngBounds([[w[1], w[0]], [w[3], w[2]]]);
     map.fitBounds(bounds, {padding: [10, 10]});
@@ -896,15 +899,22 @@
       map.createPane(p[0]).style.zIndex = String(p[1]);
     });
     map.getPane("dhLabels").style.pointerEvents = "none";
-    var state = {name: name, map: map, entries: [], years: data.years || [], tiles: data.tiles || null,
+    var state = {name: name, map: map, t: t, entries: [], years: data.years || [], tiles: data.tiles || null,
                  canvasRenderer: L.canvas({padding: 0.5}), baseRenderer: L.svg({pane: "dhBase"}),
                  contextRenderer: L.svg({pane: "dhContext"})};
     state.year = state.years.length ? (data.startYear || state.years[state.years.length - 1]) : null;
+    if (t.locale !== "en") {  // Leaflet's link, its title in the page's language (text, never markup)
+      var leaflet = document.createElement("a");
+      leaflet.href = "https://leafletjs.com";
+      leaflet.title = t.leaflet;
+      leaflet.textContent = "Leaflet";
+      map.attributionControl.setPrefix(leaflet.outerHTML);
+    }
     map.attributionControl.addAttribution("deerhabitat");
     if (state.tiles) {
       state.tileLayer = L.tileLayer(state.tiles.url, {maxZoom: state.tiles.maxZoom, attribution: state.tiles.attribution});
       state.tileLayer.on("tileerror", function () {
-        if (!state.tileWarned) { state.tileWarned = true; notice(state, "Basemap tiles could not be loaded; the outlines remain."); }
+        if (!state.tileWarned) { state.tileWarned = true; notice(state, state.t.tiles_failed); }
       });
     }
     data.layers.forEach(function (spec) {
@@ -917,7 +927,7 @@
     if (state.tiles) { setTiles(state, true); }
     if (state.years.length) { applyYear(state, state.year); }
     if (L.Control.FullScreen) {
-      new L.Control.FullScreen({position: "topleft", title: "Full screen", titleCancel: "Exit full screen"}).addTo(map);
+      new L.Control.FullScreen({position: "topleft", title: state.t.fullscreen, titleCancel: state.t.fullscreen_exit}).addTo(map);
     }
     zoomControl(state, bounds).addTo(map);
     measureControl(state).addTo(map);
