@@ -47,13 +47,13 @@ STATUS_TEXT = {
 
 def status_text(status: object) -> str:
     """How a site status reads in the current language (an unknown status as written)."""
-    return text(f"maps.value.status.{status}") if str(status) in STATUS_TEXT else str(status)
+    return text(f"map.value.status.{status}") if str(status) in STATUS_TEXT else str(status)
 
 
 def method_text(method: object) -> str:
     """How a counting method reads in the current language (an unknown method as written)."""
     try:
-        return text(f"maps.value.method.{method}")
+        return text(f"map.value.method.{method}")
     except KeyError:
         return str(method)
 
@@ -248,7 +248,7 @@ def count_text(row: Mapping) -> str:
     if low is not None and high is not None and not (pd.isna(low) or pd.isna(high)):
         if (low, high) != (row["count"], row["count"]):
             shown += f" ({number(int(low))}–{number(int(high))})"
-    key = "maps.value.count_captive" if is_true(row.get("captive")) else "maps.value.count"
+    key = "map.value.count_captive" if is_true(row.get("captive")) else "map.value.count"
     return text(key, count=shown, date=format_date(str(row["date"])), method=method_text(row["method"]))
 
 
@@ -262,7 +262,7 @@ def data_status_text(status: object) -> str:
     """
     if not isinstance(status, str):
         return ""
-    return text(f"maps.value.data_status.{status}") if status in DATA_STATUS_TEXT else status
+    return text(f"map.value.data_status.{status}") if status in DATA_STATUS_TEXT else status
 
 
 def count_history_text(counts: pd.DataFrame) -> str:
@@ -314,8 +314,8 @@ def national_site_ids(data: PublishData) -> set[str]:
 
 def _position_text(data: PublishData, generalised: bool, approximate: object) -> str:
     if generalised:
-        return text("maps.value.position_generalised", cell=f"{data.cell_km:g}")
-    return text("maps.value.position_approximate" if is_true(approximate) else "maps.value.as_recorded")
+        return text("map.value.position_generalised", cell=f"{data.cell_km:g}")
+    return text("map.value.position_approximate" if is_true(approximate) else "map.value.as_recorded")
 
 
 def site_frame(data: PublishData, *, iso3: str | None = None) -> gpd.GeoDataFrame | None:
@@ -355,7 +355,7 @@ def site_frame(data: PublishData, *, iso3: str | None = None) -> gpd.GeoDataFram
         for s, scope in zip(out["status"], out.get("scope", pd.Series([None] * len(out))), strict=True)
     ]
     out["latest_count_text"] = [
-        count_text(latest.loc[sid]) if sid in latest.index else text("maps.value.no_count")
+        count_text(latest.loc[sid]) if sid in latest.index else text("map.value.no_count")
         for sid in out["site_id"]
     ]
     out["latest_status_text"] = [
@@ -375,7 +375,7 @@ def site_frame(data: PublishData, *, iso3: str | None = None) -> gpd.GeoDataFram
 def _status_label(status: object, scope: object) -> str:
     shown = status_text(status)
     if str(scope) == "country":
-        return text("maps.value.status_national", status=shown)
+        return text("map.value.status_national", status=shown)
     return shown
 
 
@@ -458,10 +458,10 @@ def _captive_rows(counts: gpd.GeoDataFrame) -> pd.DataFrame:
 
 def _in_total_text(row: Mapping) -> str:
     if is_true(row.get("captive")):
-        return text("maps.value.in_total_captive")
+        return text("map.value.in_total_captive")
     if not is_true(row.get("in_total")):
-        return text("maps.value.in_total_replaced")
-    return text("maps.value.yes")
+        return text("map.value.in_total_replaced")
+    return text("map.value.yes")
 
 
 def _assemble_population(
@@ -483,7 +483,7 @@ def _assemble_population(
         data_status_text(v) for v in out.get("data_status", pd.Series(None, index=out.index))
     ]
     out["carried_text"] = [
-        text("maps.value.carried", year=str(y), from_year=str(f), years=data.config.stale_after_years)
+        text("map.value.carried", year=str(y), from_year=str(f), years=data.config.stale_after_years)
         if is_true(c)
         else ""
         for y, f, c in zip(out["year"], out["count_year"], out["carried"], strict=True)
@@ -589,7 +589,7 @@ def _flow_row(group: pd.DataFrame, source_name: str, dest_name: str, source_id: 
         "n_total": total,
         "n_releases": len(group),
         "releases_text": "\n".join(
-            text("maps.value.released", date=format_date(str(d)), count=int(n))
+            text("map.value.released", date=format_date(str(d)), count=int(n))
             for d, n in zip(group["date"], group["n_released"], strict=True)
         ),
         "years": years.iloc[0] if years.nunique() == 1 else f"{years.min()}–{years.max()}",
@@ -615,7 +615,7 @@ def release_sites(data: PublishData) -> gpd.GeoDataFrame | None:
 def _received_text(rows: pd.DataFrame, names: Mapping[str, str]) -> str:
     return "\n".join(
         text(
-            "maps.value.received",
+            "map.value.received",
             date=format_date(str(d)),
             count=int(n),
             name=names.get(str(s), s) if not pd.isna(s) else src,
@@ -628,6 +628,6 @@ def _received_text(rows: pd.DataFrame, names: Mapping[str, str]) -> str:
 
 def _sent_text(rows: pd.DataFrame, names: Mapping[str, str]) -> str:
     return "\n".join(
-        text("maps.value.sent", date=format_date(str(d)), count=int(n), name=names.get(str(s), s))
+        text("map.value.sent", date=format_date(str(d)), count=int(n), name=names.get(str(s), s))
         for d, n, s in zip(rows["date"], rows["n_released"], rows["site_id"], strict=True)
     )

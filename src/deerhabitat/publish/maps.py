@@ -204,7 +204,7 @@ def _protected_areas_layer(data: PublishData, *, iso3: str | None = None) -> Map
     pas = with_country(pas, country_names(data))
     approx = pas["approximate"] if "approximate" in pas.columns else pd.Series(None, index=pas.index)
     pas["boundary"] = [
-        text("maps.value.boundary_circle") if is_true(a) else text("maps.value.as_recorded") for a in approx
+        text("map.value.boundary_circle") if is_true(a) else text("map.value.as_recorded") for a in approx
     ]
     pas = pas.sort_values(["name", "pa_id"], kind="stable").reset_index(drop=True)
     return MapLayer(
@@ -221,8 +221,8 @@ def _protected_areas_layer(data: PublishData, *, iso3: str | None = None) -> Map
 
 def _generalisation_note(data: PublishData) -> str:
     if data.profile is Profile.PUBLIC:
-        return text("maps.note.generalised", cell=f"{data.cell_km:g}")
-    return text("maps.note.internal")
+        return text("map.note.generalised", cell=f"{data.cell_km:g}")
+    return text("map.note.internal")
 
 
 def _sites_layer(data: PublishData, *, iso3: str | None = None, visible: bool = True) -> MapLayer | None:
@@ -286,7 +286,7 @@ def _candidates_layer(data: PublishData, *, visible: bool) -> MapLayer | None:
     order = "rank" if "rank" in frame.columns else frame.columns[0]
     frame = frame.sort_values(order, kind="stable").reset_index(drop=True)
     ids = frame["candidate_id"] if "candidate_id" in frame.columns else pd.Series(range(1, len(frame) + 1))
-    frame["title"] = [text("maps.value.candidate", id=str(v)) for v in ids]
+    frame["title"] = [text("map.value.candidate", id=str(v)) for v in ids]
     sites = data.layer(LayerKind.SITES)
     if sites is not None and {"nearest_source_id", "nearest_source_name"} <= set(frame.columns):
         names = dict(zip(sites["site_id"].astype(str), sites["name"].astype(str), strict=True))
@@ -298,7 +298,7 @@ def _candidates_layer(data: PublishData, *, visible: bool) -> MapLayer | None:
         frame["protected_percent"] = [
             None if pd.isna(v) else 100.0 * float(v) for v in frame["protected_fraction"]
         ]
-    note = text("maps.note.candidates", cell=f"{data.cell_km:g}") if data.profile is Profile.PUBLIC else ""
+    note = text("map.note.candidates", cell=f"{data.cell_km:g}") if data.profile is Profile.PUBLIC else ""
     return MapLayer(
         "candidates",
         "Candidate reintroduction sites",
@@ -320,7 +320,7 @@ def _slug(value: str) -> str:
 
 def _period_text(period: str) -> str:
     """A range period as shown: ``historical`` in the current language, a year as written."""
-    return text("maps.value.historical") if period.lower() == "historical" else period
+    return text("map.value.historical") if period.lower() == "historical" else period
 
 
 def _localised_symbol(symbol: Symbol) -> Symbol:
@@ -381,8 +381,8 @@ def build_overview_map(data: PublishData) -> WebMap:
     return _localised(
         WebMap(
             "overview",
-            text("maps.title.overview", species=species(data.config.species)),
-            text("maps.desc.overview", species=species(data.config.species)),
+            text("map.title.overview", species=species(data.config.species)),
+            text("map.desc.overview", species=species(data.config.species)),
             _layers(data, layers),
             GROUPS,
         )
@@ -409,8 +409,8 @@ def build_state_map(data: PublishData, iso3: str) -> WebMap:
     return _localised(
         WebMap(
             f"state-{iso3.lower()}",
-            text("maps.title.state", name=name, iso3=iso3),
-            text("maps.desc.state", species=species(data.config.species), name=name),
+            text("map.title.state", name=name, iso3=iso3),
+            text("map.desc.state", species=species(data.config.species), name=name),
             _layers(data, layers),
             GROUPS,
             extent=(west, south, east, north),
@@ -460,7 +460,7 @@ def build_population_map(data: PublishData) -> WebMap | None:
     max_count = float(frame["count"].max())
     sizes = tuple(
         (
-            text("maps.legend.animals" if v != 1 else "maps.legend.animal", count=v),
+            text("map.legend.animals" if v != 1 else "map.legend.animal", count=v),
             proportional_radius_px(v, max_count),
         )
         for v in size_legend_values(max_count)
@@ -491,12 +491,12 @@ def build_population_map(data: PublishData) -> WebMap | None:
     return _localised(
         WebMap(
             "population",
-            text("maps.title.population", species=species(data.config.species)),
-            text("maps.desc.population"),
+            text("map.title.population", species=species(data.config.species)),
+            text("map.desc.population"),
             _layers(data, layers),
             GROUPS,
-            time_label=text("maps.time.label"),
-            time_note=text("maps.time.note", years=stale),
+            time_label=text("map.time.label"),
+            time_note=text("map.time.note", years=stale),
             initial_year=start,
         )
     )
@@ -576,8 +576,8 @@ def build_reintroductions_map(data: PublishData) -> WebMap | None:
     return _localised(
         WebMap(
             "reintroductions",
-            text("maps.title.reintroductions", species=species(data.config.species)),
-            text("maps.desc.reintroductions"),
+            text("map.title.reintroductions", species=species(data.config.species)),
+            text("map.desc.reintroductions"),
             _layers(data, layers),
             GROUPS,
             extent=WebMap("", "", "", (involved,)).bounds,
@@ -623,7 +623,7 @@ def build_coverage_map(data: PublishData) -> WebMap | None:
     layers = [
         MapLayer(
             "coverage",
-            text("maps.layer.coverage", period=_period_text(period)),
+            text("map.layer.coverage", period=_period_text(period)),
             GROUP_PROTECTION,
             frame,
             coverage_style(),
@@ -631,13 +631,13 @@ def build_coverage_map(data: PublishData) -> WebMap | None:
             base=True,
             label_kind="country",
             full_legend=True,
-            note=text("maps.note.coverage"),
+            note=text("map.note.coverage"),
         ),
         *outline,
         _protected_areas_layer(data),
     ]
     overall = (
-        " " + text("maps.desc.coverage_whole", percent=format_percent(float(whole), decimals=1))
+        " " + text("map.desc.coverage_whole", percent=format_percent(float(whole), decimals=1))
         if whole is not None
         else ""
     )
@@ -646,8 +646,8 @@ def build_coverage_map(data: PublishData) -> WebMap | None:
     return _localised(
         WebMap(
             "protected-coverage",
-            text("maps.title.coverage", species=species(data.config.species)),
-            text("maps.desc.coverage", period=_period_text(period)) + overall,
+            text("map.title.coverage", species=species(data.config.species)),
+            text("map.desc.coverage", period=_period_text(period)) + overall,
             _layers(data, layers),
             GROUPS,
         )
@@ -670,8 +670,8 @@ def build_habitat_map(data: PublishData) -> WebMap | None:
     return _localised(
         WebMap(
             "habitat",
-            text("maps.title.habitat", species=species(data.config.species)),
-            text("maps.desc.habitat"),
+            text("map.title.habitat", species=species(data.config.species)),
+            text("map.desc.habitat"),
             _layers(data, layers),
             GROUPS,
         )
@@ -748,7 +748,7 @@ def _percent(value: object) -> float | None:
 
 def _status_word(status: object) -> str:
     """A site status as one word in the current language (``native``; an unknown status as written)."""
-    return text(f"maps.value.kind.{status}") if str(status) in STATUS_COLOURS else str(status)
+    return text(f"map.value.kind.{status}") if str(status) in STATUS_COLOURS else str(status)
 
 
 def _yes_no(value: object) -> str | None:
@@ -815,7 +815,7 @@ def _corridor_layers(data: PublishData) -> list[MapLayer]:
                 geometry=gpd.points_from_xy(necks["bottleneck_lon"], necks["bottleneck_lat"]),
                 crs=4326,
             ).reset_index(drop=True)
-            necks["title"] = [text("maps.value.bottleneck_of", title=t) for t in necks["title"]]
+            necks["title"] = [text("map.value.bottleneck_of", title=t) for t in necks["title"]]
             layers.append(
                 MapLayer(
                     "corridor-bottlenecks",
@@ -868,8 +868,8 @@ def build_corridors_map(data: PublishData) -> WebMap | None:
     return _localised(
         WebMap(
             "corridors",
-            text("maps.title.corridors", species=species(data.config.species)),
-            text("maps.desc.corridors"),
+            text("map.title.corridors", species=species(data.config.species)),
+            text("map.desc.corridors"),
             _layers(data, layers),
             GROUPS,
         )

@@ -93,12 +93,12 @@ def build_raster_layer(
     finite = values[np.isfinite(values)]
     if kind == "suitability":
         value_range, ramp = (0.0, 1.0), SUITABILITY_RAMP
-        labels = (text("maps.legend.suitability_low"), text("maps.legend.suitability_high"))
+        labels = (text("map.legend.suitability_low"), text("map.legend.suitability_high"))
     else:
         top = float(finite.max()) if finite.size else 1.0
         value_range, ramp = (0.0, top or 1.0), AOH_RAMP
         shown = f"{top:g}" if current_language() == "en" else f"{top:g}".replace(".", ",")
-        labels = ("0", text("maps.legend.aoh_high", top=shown))
+        labels = ("0", text("map.legend.aoh_high", top=shown))
     rgba = colour_array(values, value_range=value_range, ramp=ramp, transparent_at_or_below=0.0)
     south, west, north, east = bounds
     return RasterLayer(

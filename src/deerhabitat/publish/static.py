@@ -208,11 +208,11 @@ def _legend_handles(web_map: WebMap) -> list:
             handles += [
                 Patch(
                     facecolor=layer.ramp[0],
-                    label=_text(map_text("maps.legend.low", label=layer.ramp_labels[0])),
+                    label=_text(map_text("map.legend.low", label=layer.ramp_labels[0])),
                 ),
                 Patch(
                     facecolor=layer.ramp[-1],
-                    label=_text(map_text("maps.legend.high", label=layer.ramp_labels[1])),
+                    label=_text(map_text("map.legend.high", label=layer.ramp_labels[1])),
                 ),
             ]
             continue
@@ -281,7 +281,7 @@ def _scale_bar(ax, extent: tuple[float, float, float, float]) -> None:
     ax.text(
         bx + length / 2,
         by + 0.015 * (y1 - y0),
-        map_text("maps.static.scale", length=f"{length_km:g}"),
+        map_text("map.static.scale", length=f"{length_km:g}"),
         ha="center",
         va="bottom",
         fontsize=8,
@@ -289,7 +289,7 @@ def _scale_bar(ax, extent: tuple[float, float, float, float]) -> None:
     )
     nx, ny = x1 - 0.05 * (x1 - x0), y1 - 0.12 * (y1 - y0)
     ax.annotate(
-        map_text("maps.static.north"),
+        map_text("map.static.north"),
         xy=(nx, ny + 0.06 * (y1 - y0)),
         xytext=(nx, ny),
         ha="center",
@@ -337,7 +337,7 @@ def _figure(web_map: WebMap, year: str | None) -> Figure:
     fig.text(
         0.01,
         0.02,
-        map_text("maps.static.credit"),
+        map_text("map.static.credit"),
         fontsize=7,
         color="#555555",
     )

@@ -213,7 +213,7 @@ def range_style(periods: Iterable[str]) -> LayerStyle:
     categories = []
     for period in ordered:
         if period.lower() == "historical":
-            categories.append((period, replace(_HISTORICAL, label=text("maps.legend.historical_range"))))
+            categories.append((period, replace(_HISTORICAL, label=text("map.legend.historical_range"))))
             continue
         step = current.index(period)
         colour = _PERIOD_RAMP[
@@ -223,7 +223,7 @@ def range_style(periods: Iterable[str]) -> LayerStyle:
             (
                 period,
                 Symbol(
-                    text("maps.legend.range_period", period=period),
+                    text("map.legend.range_period", period=period),
                     stroke=colour,
                     stroke_width_px=1.5,
                     fill=colour,
@@ -272,7 +272,7 @@ def coverage_style() -> LayerStyle:
         (
             _class_label(low, high),
             Symbol(
-                text("maps.legend.coverage_class", classes=_class_label(low, high)),
+                text("map.legend.coverage_class", classes=_class_label(low, high)),
                 stroke="#555555",
                 fill=colour,
                 fill_opacity=0.85,
@@ -282,7 +282,7 @@ def coverage_style() -> LayerStyle:
     )
     return LayerStyle(
         "polygon",
-        Symbol(text("maps.legend.no_range"), stroke="#888888", fill="#eeeeee", fill_opacity=0.8),
+        Symbol(text("map.legend.no_range"), stroke="#888888", fill="#eeeeee", fill_opacity=0.8),
         field="coverage_class",
         categories=categories,
     )

@@ -263,7 +263,7 @@ def _display_layer(path: Path, kind: str, notes: list[str]) -> RasterLayer | Non
         layer_id=layer_id,
         title=title,
         kind=kind,
-        note=text("maps.note.raster", file=path.name),
+        note=text("map.note.raster", file=path.name),
     )
 
 
