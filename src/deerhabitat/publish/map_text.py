@@ -196,8 +196,7 @@ ENGLISH: dict[str, str] = {
     "map.value.count": "{count} in {date}, {method}",
     "map.value.count_captive": "{count} in {date}, {method}, captive animals",
     "map.value.no_count": "no count recorded",
-    "map.value.carried": "not counted in {year}: the count of {from_year} is carried "
-    "(at most {years} years)",
+    "map.value.carried": "not counted in {year}: the count of {from_year} is carried (at most {years} years)",
     "map.value.in_total_captive": "no: captive animals are reported apart",
     "map.value.in_total_replaced": "no: the country's national estimate for this year replaces its "
     "site figures",
