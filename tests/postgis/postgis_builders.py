@@ -1,7 +1,8 @@
 """Stores in PostGIS for the roles tests, written with geopandas' ``to_postgis``.
 
-The layout of the PostGIS store: one table per layer named like the GeoPackage's, ``deerhabitat_config`` and
-the other tables.
+The layout of the PostGIS store (deerhabitat.io.postgis_store): one table per layer named like the
+GeoPackage's with a ``fid`` primary key and a ``geom`` column in EPSG:4326, ``deerhabitat_config`` and the
+other tables.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ def write_layers(url: str, layers: dict[str, gpd.GeoDataFrame], config: dict[str
     eng = engine(url)
     try:
         for name, frame in layers.items():
+            frame = frame.rename_geometry("geom")
             if frame.geometry.notna().any():
                 frame.to_postgis(name, eng, if_exists="replace", index=True, index_label="fid")
             else:  # to_postgis needs one geometry to choose the column's type
@@ -34,7 +36,7 @@ def write_layers(url: str, layers: dict[str, gpd.GeoDataFrame], config: dict[str
                     name, eng, if_exists="replace", index=True, index_label="fid"
                 )
                 with eng.begin() as conn:
-                    conn.exec_driver_sql(f'ALTER TABLE "{name}" ADD COLUMN geometry geometry(Geometry, 4326)')
+                    conn.exec_driver_sql(f'ALTER TABLE "{name}" ADD COLUMN geom geometry(Geometry, 4326)')
             with eng.begin() as conn:
                 conn.exec_driver_sql(f'ALTER TABLE "{name}" ADD PRIMARY KEY (fid)')
         settings = config or {"generalise_m": "10000"}

@@ -132,8 +132,8 @@ def test_public_views_equal_the_public_profile_of_the_publication(world):
                 .format(sql.Identifier(PUBLIC_SCHEMA), sql.Identifier(kind.table))
                 .as_string(),
                 eng,
-                geom_col="geometry",
-            )
+                geom_col="geom",
+            ).rename_geometry("geometry")
             assert list(view.columns) == list(frame.columns), kind
             assert view.crs == frame.crs or view.geometry.isna().all()
             got, want = view.geometry.values, frame.geometry.reset_index(drop=True).values
@@ -274,9 +274,9 @@ def test_the_public_role_reads_no_exact_position_from_anything_it_can_see(world)
 def test_the_internal_role_reads_exact_positions(world):
     with psycopg.connect(world.urls[INTERNAL_ROLE], autocommit=True) as conn:
         found = _exact_positions_read(conn)
-        assert any("public.sites.geometry" in f for f in found)
+        assert any("public.sites.geom" in f for f in found)
         assert any(f.startswith("public.deerhabitat_provenance") for f in found)
-        assert any(f.startswith("public.occurrences.geometry") for f in found)
+        assert any(f.startswith("public.occurrences.geom") for f in found)
 
 
 def _denied(url: str, statements: list[str]) -> list[str]:
@@ -329,6 +329,9 @@ def _writes(world: World) -> list[str]:
         "CREATE SCHEMA probe",
         f"CREATE VIEW {PUBLIC_SCHEMA}.probe AS SELECT 1",
         "CREATE FUNCTION public.probe() RETURNS int LANGUAGE sql AS 'SELECT 1'",
+        f"CREATE OR REPLACE FUNCTION {PUBLIC_SCHEMA}.rows_of_sites() RETURNS SETOF int "
+        "LANGUAGE sql AS 'SELECT 1'",
+        f"ALTER FUNCTION {PUBLIC_SCHEMA}.rows_of_sites() SECURITY INVOKER",
     ]
     for name in ["sites", "population_counts", "deerhabitat_provenance", "deerhabitat_config"]:
         statements += [
@@ -372,7 +375,7 @@ def test_the_public_role_cannot_read_the_store_tables(world):
 def test_the_editor_writes_replaces_and_adds_layers(world):
     with psycopg.connect(world.urls[EDITOR_ROLE]) as conn:
         conn.execute(
-            "INSERT INTO sites (fid, site_id, status, geometry) VALUES (999, 'new', 'native', "
+            "INSERT INTO sites (fid, site_id, status, geom) VALUES (999, 'new', 'native', "
             "ST_SetSRID(ST_MakePoint(64.5, 40.1), 4326))"
         )
         conn.execute("UPDATE sites SET name = 'renamed' WHERE site_id = 'new'")
@@ -388,6 +391,20 @@ def test_the_editor_writes_replaces_and_adds_layers(world):
         conn.rollback()
 
 
+def test_a_layer_re_created_by_an_import_stays_public_only_generalised(world):
+    """An import that writes other fields drops and re-creates the table: the public view follows it."""
+    with psycopg.connect(world.urls[EDITOR_ROLE]) as conn:
+        before = conn.execute(
+            f"SELECT ST_AsText(geom) FROM {PUBLIC_SCHEMA}.sites ORDER BY site_id"
+        ).fetchall()
+        conn.execute("CREATE TABLE sites_new AS SELECT *, 'x'::text AS extra_field FROM sites")
+        conn.execute("DROP TABLE sites")
+        conn.execute("ALTER TABLE sites_new RENAME TO sites")
+        after = conn.execute(f"SELECT ST_AsText(geom) FROM {PUBLIC_SCHEMA}.sites ORDER BY site_id").fetchall()
+        conn.rollback()
+    assert after == before and len(before) == len(world.layers[LayerKind.SITES])
+
+
 def _state(url: str) -> dict[str, list]:
     """Everything `db roles` sets: roles, owners, privileges, default privileges and the views' text."""
     queries = {
@@ -400,6 +417,9 @@ def _state(url: str) -> dict[str, list]:
         "WHERE n.nspname IN ('public', 'deerhabitat_public') ORDER BY 1, 2",
         "views": "SELECT table_schema, table_name, view_definition FROM information_schema.views "
         "WHERE table_schema = 'deerhabitat_public' ORDER BY 1, 2",
+        "functions": "SELECT p.proname, pg_get_functiondef(p.oid), p.proacl::text, "
+        "pg_get_userbyid(p.proowner) "
+        "FROM pg_proc p WHERE p.pronamespace = 'deerhabitat_public'::regnamespace ORDER BY 1",
         "schemas": "SELECT nspname, pg_get_userbyid(nspowner), nspacl::text FROM pg_namespace ORDER BY 1",
         "database": "SELECT datacl::text FROM pg_database WHERE datname = current_database()",
         "defaults": "SELECT pg_get_userbyid(defaclrole), defaclnamespace::regnamespace::text, defaclobjtype, "

@@ -5,10 +5,15 @@
 
 - ``deerhabitat_public`` reads the views of schema ``deerhabitat_public`` (the public profile in SQL,
   :mod:`deerhabitat.publish.public_views`) and nothing else: no store table, no provenance, no national
-  report, no temporary table, nothing it could write.
+  report, no temporary table, nothing it could write. Each view reads ``rows_of_<layer>()``, a
+  ``SECURITY DEFINER`` SQL function owned by the role that ran ``db roles``: no privilege on the tables
+  is needed, and no view depends on a table, so an import may drop and re-create a layer's table.
 - ``deerhabitat_internal`` reads every table of the store and every public view; it writes nothing.
 - ``deerhabitat_editor`` reads and writes every table of the store and may add tables (an import of a new
-  layer); it owns the store's tables, so any of its members can replace a layer.
+  layer); it owns the store's tables, so any of its members can replace a layer. Default privileges make
+  a table that the editor role or one of its members creates readable by the internal role and writable
+  by the editors at once; run ``db roles`` again after a new layer's first import so that the public
+  role sees it too.
 
 Roles are cluster-wide: a role made for one store is reused by the next. Without a password a new role is
 NOLOGIN (grant it to people's own logins: ``GRANT deerhabitat_public TO ana``); with one it can log in. An
@@ -179,6 +184,56 @@ class RolesResult:
     schema: str
 
 
+_ROWS = "rows_of_"
+"""Prefix of the function behind each public view (``deerhabitat_public.rows_of_sites()``)."""
+
+
+def _public_view(conn: Any, name: str, view: Any, postgis: str) -> None:
+    """The view ``deerhabitat_public.<name>`` over ``rows_of_<name>()``, a ``SECURITY DEFINER`` function.
+
+    The function runs the view's ``SELECT`` as the role that made it, so readers need no privilege on the
+    store's tables; being a function with a text body, it makes no dependency on the table, which an
+    import may drop and re-create (a layer re-imported with other fields).
+    """
+    from psycopg import sql
+
+    ident = sql.Identifier
+    public = ident(PUBLIC_SCHEMA)
+    function = sql.SQL("{}.{}").format(public, ident(_ROWS + name))
+    target = sql.SQL("{}.{}").format(public, ident(name))
+    returns = sql.SQL(", ").join(sql.SQL("{} {}").format(ident(c), sql.SQL(t)) for c, t in view.columns)
+    body = view.query.as_string(conn)
+    define_function = sql.SQL(
+        "FUNCTION {}() RETURNS TABLE ({}) LANGUAGE sql STABLE SECURITY DEFINER "
+        "SET search_path = pg_catalog, {} AS {}"
+    ).format(function, returns, ident(postgis), sql.Literal(body))
+    outputs = sql.SQL(", ").join(
+        sql.SQL("{}::geometry(Geometry, 4326) AS {}").format(ident(c), ident(c))
+        if c == view.geometry
+        else ident(c)
+        for c, _ in view.columns
+    )
+    define_view = sql.SQL("VIEW {} WITH (security_barrier) AS SELECT {} FROM {}()").format(
+        target, outputs, function
+    )
+    conn.execute("SAVEPOINT public_view")
+    try:
+        conn.execute(sql.SQL("CREATE OR REPLACE {}").format(define_function))
+        conn.execute(sql.SQL("CREATE OR REPLACE {}").format(define_view))
+    except Exception:  # its columns changed (a layer re-imported with other fields): make both anew
+        conn.execute("ROLLBACK TO SAVEPOINT public_view")
+        conn.execute(sql.SQL("DROP VIEW IF EXISTS {}").format(target))
+        conn.execute(sql.SQL("DROP FUNCTION IF EXISTS {}()").format(function))
+        conn.execute(sql.SQL("CREATE {}").format(define_function))
+        conn.execute(sql.SQL("CREATE {}").format(define_view))
+    conn.execute("RELEASE SAVEPOINT public_view")
+    roles = sql.SQL(", ").join(map(ident, ROLES))
+    conn.execute(sql.SQL("REVOKE ALL ON FUNCTION {}() FROM PUBLIC").format(function))
+    conn.execute(sql.SQL("GRANT EXECUTE ON FUNCTION {}() TO {}").format(function, roles))
+    conn.execute(sql.SQL("REVOKE ALL ON {} FROM PUBLIC").format(target))
+    conn.execute(sql.SQL("GRANT SELECT ON {} TO {}").format(target, roles))
+
+
 def _role_exists(conn: Any, role: str) -> bool:
     return conn.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (role,)).fetchone() is not None
 
@@ -194,8 +249,8 @@ def apply_roles(
         A connection as a superuser or the store's owner with ``CREATEROLE``, in a transaction.
     schema : str
         The store's schema.
-    views : mapping of str to psycopg.sql.Composable
-        View name (in :data:`PUBLIC_SCHEMA`) -> its ``SELECT``.
+    views : mapping of str to deerhabitat.publish.public_views.PublicView
+        View name (in :data:`PUBLIC_SCHEMA`) -> its ``SELECT`` and columns.
     passwords : mapping of str to str, optional
         Role -> password for the roles that may log in.
 
@@ -237,6 +292,10 @@ def apply_roles(
     run("CREATE SCHEMA IF NOT EXISTS {}", public)
     run("REVOKE ALL ON SCHEMA {} FROM PUBLIC", public)
     run("GRANT USAGE ON SCHEMA {} TO {}, {}, {}", public, *map(ident, ROLES))
+    postgis = conn.execute(
+        "SELECT n.nspname FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace "
+        "WHERE e.extname = 'postgis'"
+    ).fetchone()[0]
     existing = {
         r[0]
         for r in conn.execute(
@@ -245,19 +304,9 @@ def apply_roles(
     }
     for name in sorted(existing - set(views)):  # a layer no longer in the store
         run("DROP VIEW {}.{}", public, ident(name))
-    for name, query in sorted(views.items()):
-        target = sql.SQL("{}.{}").format(public, ident(name))
-        definition = sql.SQL("VIEW {} WITH (security_barrier) AS {}").format(target, query)
-        conn.execute("SAVEPOINT public_view")
-        try:
-            conn.execute(sql.SQL("CREATE OR REPLACE {}").format(definition))
-        except Exception:  # its columns changed (a layer re-imported with other fields): make it anew
-            conn.execute("ROLLBACK TO SAVEPOINT public_view")
-            conn.execute(sql.SQL("DROP VIEW IF EXISTS {}").format(target))
-            conn.execute(sql.SQL("CREATE {}").format(definition))
-        conn.execute("RELEASE SAVEPOINT public_view")
-        run("REVOKE ALL ON {} FROM PUBLIC", target)
-        run("GRANT SELECT ON {} TO {}, {}, {}", target, *map(ident, ROLES))
+        run("DROP FUNCTION IF EXISTS {}.{}()", public, ident(_ROWS + name))
+    for name, view in sorted(views.items()):
+        _public_view(conn, name, view, postgis)
 
     # The store's tables: the public role gets nothing, internal reads, the editor owns and writes.
     tables = describe_tables(conn, schema)
@@ -285,20 +334,34 @@ def apply_roles(
         run("REVOKE ALL ON SEQUENCE {} FROM PUBLIC, {}", target, ident(PUBLIC_ROLE))
         run("GRANT SELECT ON SEQUENCE {} TO {}", target, ident(INTERNAL_ROLE))
         run("GRANT USAGE, SELECT, UPDATE ON SEQUENCE {} TO {}", target, ident(EDITOR_ROLE))
-    # Tables an editor adds later (a new layer) are readable by the internal role at once.
-    for owner in (EDITOR_ROLE,):
-        run(
-            "ALTER DEFAULT PRIVILEGES FOR ROLE {} IN SCHEMA {} GRANT SELECT ON TABLES TO {}",
-            ident(owner),
-            store,
-            ident(INTERNAL_ROLE),
-        )
-        run(
-            "ALTER DEFAULT PRIVILEGES FOR ROLE {} IN SCHEMA {} GRANT SELECT ON SEQUENCES TO {}",
-            ident(owner),
-            store,
-            ident(INTERNAL_ROLE),
-        )
+    # Tables an editor adds later (a new layer, or a layer an import re-creates with other fields) are
+    # readable by the internal role and writable by every editor at once: default privileges of the
+    # editor role and of each login it is granted to (those this role may act for).
+    owners = [EDITOR_ROLE] + [
+        r[0]
+        for r in conn.execute(
+            "SELECT m.rolname FROM pg_auth_members a JOIN pg_roles r ON r.oid = a.roleid "
+            "JOIN pg_roles m ON m.oid = a.member WHERE r.rolname = %s "
+            "AND pg_has_role(current_user, m.oid, 'USAGE') ORDER BY 1",
+            (EDITOR_ROLE,),
+        ).fetchall()
+    ]
+    for owner in owners:
+        for grant in (
+            "GRANT SELECT ON TABLES TO {}",
+            "GRANT SELECT ON SEQUENCES TO {}",
+            "GRANT ALL ON TABLES TO {}",
+            "GRANT ALL ON SEQUENCES TO {}",
+        ):
+            grantee = INTERNAL_ROLE if "SELECT" in grant else EDITOR_ROLE
+            if owner == grantee:
+                continue
+            run(
+                f"ALTER DEFAULT PRIVILEGES FOR ROLE {{}} IN SCHEMA {{}} {grant}",
+                ident(owner),
+                store,
+                ident(grantee),
+            )
     return RolesResult(
         tuple(created), tuple(r for r in ROLES if r in passwords), tuple(sorted(views)), schema
     )

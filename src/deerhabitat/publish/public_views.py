@@ -17,8 +17,9 @@ SQL, so a position never leaves the server exactly:
   PostgreSQL's ``regexp_replace`` and the very pattern of
   :data:`~deerhabitat.publish.generalise.POSITION_PATTERN`.
 
-The views are ``security_barrier`` views owned by the role that made them: the public role needs and gets
-no privilege on the store's tables.
+Each view reads a set-returning ``SECURITY DEFINER`` SQL function (:mod:`deerhabitat.io.postgis_roles`)
+that runs this ``SELECT`` as the role that made it: the public role needs and gets no privilege on the
+store's tables, and an import may still drop and re-create a layer's table (nothing depends on it).
 """
 
 from __future__ import annotations
@@ -133,6 +134,25 @@ def _wild(kind: LayerKind, table: TableColumns, schema: str, sites: TableColumns
     return sql.SQL("NOT {}").format(captive_site)
 
 
+@dataclass(frozen=True)
+class PublicView:
+    """The public form of one layer: its ``SELECT`` and the columns it gives (name, PostgreSQL type).
+
+    Attributes
+    ----------
+    query : psycopg.sql.Composed
+        A ``SELECT`` from the store's table.
+    columns : tuple of (str, str)
+        Output columns in order, with their types (``geometry`` for the geometry).
+    geometry : str or None
+        The geometry column (EPSG:4326), if any.
+    """
+
+    query: sql.Composed
+    columns: tuple[tuple[str, str], ...]
+    geometry: str | None
+
+
 def public_view_query(
     kind: LayerKind,
     table: TableColumns,
@@ -141,8 +161,8 @@ def public_view_query(
     sites: TableColumns | None,
     cell_m: float,
     crs: pyproj.CRS,
-) -> sql.Composed:
-    """The SELECT of the public view of one layer (see the module's method).
+) -> PublicView:
+    """The public form of one layer (see the module's method).
 
     Parameters
     ----------
@@ -161,8 +181,8 @@ def public_view_query(
 
     Returns
     -------
-    psycopg.sql.Composed
-        A ``SELECT`` from ``schema.table``.
+    PublicView
+        A ``SELECT`` from ``schema.table`` and its columns.
 
     Raises
     ------
@@ -174,9 +194,11 @@ def public_view_query(
     source = sql.SQL("{}.{} t").format(sql.Identifier(schema), sql.Identifier(table.name))
     geometry = table.geometry
     items: list[sql.Composable] = []
+    columns: list[tuple[str, str]] = []
     if kind in GENERALISED_KINDS:
         keep = [c for c in SPECS[kind].column_names if c in table.columns and c != geometry]
         items += [sql.SQL("{} AS {}").format(_text(c, table), sql.Identifier(c)) for c in keep]
+        columns += [(c, table.columns[c]) for c in keep]
         wild = _wild(kind, table, schema, sites)
         if geometry is not None:
             g = sql.SQL("t.{}").format(sql.Identifier(geometry))
@@ -186,14 +208,18 @@ def public_view_query(
                     wild, snapped, g, sql.Identifier(geometry)
                 )
             )
+            columns.append((geometry, "geometry"))
         items.append(sql.SQL("{} AS generalised").format(wild))
+        columns.append(("generalised", "boolean"))
     else:
         schema_columns = set(SPECS[kind].column_names)
         for column in table.columns:
             if column in table.primary_key and column not in schema_columns:
                 continue
             items.append(sql.SQL("{} AS {}").format(_text(column, table), sql.Identifier(column)))
-    return sql.SQL("SELECT {} FROM {}").format(sql.SQL(", ").join(items), source)
+            columns.append((column, table.columns[column]))
+    query = sql.SQL("SELECT {} FROM {}").format(sql.SQL(", ").join(items), source)
+    return PublicView(query, tuple(columns), geometry)
 
 
 def table_for(kind: LayerKind, tables: Mapping[str, TableColumns]) -> TableColumns | None:
