@@ -18,6 +18,8 @@ import numpy as np
 import pandas as pd
 import pytest
 import shapely
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from publish_builders import EXACT_WILD, coordinate_patterns, make_layers
 
 from deerhabitat.config import StoreConfig
@@ -231,3 +233,27 @@ def test_public_report_files_contain_no_fix_position(reports):
 def test_internal_report_shows_tracks(reports):
     page = (reports / "internal" / "occurrences.html").read_text(encoding="utf-8")
     assert "telemetry-tracks" in page and "occurrence-records" in page
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    xy=st.lists(
+        st.tuples(st.floats(-2e6, 2e6, allow_nan=False), st.floats(-2e6, 2e6, allow_nan=False)),
+        min_size=1,
+        max_size=50,
+    ),
+    hex_m=st.sampled_from([1_000.0, 10_000.0, 25_000.0]),
+)
+def test_each_point_is_binned_to_its_nearest_hexagon_centre_and_inside_it(xy, hex_m):
+    from deerhabitat.publish.density import _axial, _hexagons
+
+    x, y = np.array(xy).T
+    radius = hex_m / math.sqrt(3)
+    q, r = _axial(x, y, radius)
+    cx, cy = radius * math.sqrt(3) * (q + r / 2), radius * 1.5 * r
+    own = np.hypot(x - cx, y - cy)
+    for dq, dr in [(1, 0), (-1, 0), (0, 1), (0, -1), (1, -1), (-1, 1)]:
+        ncx, ncy = radius * math.sqrt(3) * (q + dq + (r + dr) / 2), radius * 1.5 * (r + dr)
+        assert np.all(own <= np.hypot(x - ncx, y - ncy) + 1e-6 * hex_m)
+    hexagons = _hexagons(q, r, radius)
+    assert np.all(shapely.distance(hexagons, shapely.points(x, y)) <= 1e-6 * hex_m)
