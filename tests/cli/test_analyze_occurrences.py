@@ -1,4 +1,4 @@
-"""`deerhabitat analyze --json` on a store with imported telemetry (real commands): the occurrences section."""
+"""`deerhabitat analyze --json` on a store with imported telemetry (real commands): occurrences section."""
 
 from __future__ import annotations
 
