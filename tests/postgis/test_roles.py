@@ -479,6 +479,13 @@ def _one_error(done) -> str:
     return lines[0]
 
 
+def test_a_login_that_may_not_manage_roles_gets_one_error_line_and_changes_nothing(world, run_cli):
+    before = _state(world.url)
+    message = _one_error(run_cli("db", "roles", "--store", world.urls[INTERNAL_ROLE]))
+    assert "may not change roles or privileges" in message and "CREATEROLE" in message
+    assert _state(world.url) == before
+
+
 def test_a_geopackage_is_refused_with_one_error_line(tmp_path, run_cli):
     store = tmp_path / "deer.gpkg"
     assert run_cli("init", str(store)).exit_code == 0

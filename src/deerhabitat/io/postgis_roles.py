@@ -77,7 +77,7 @@ def connect(location: str) -> Iterator[Any]:
     ------
     StoreError
         If ``location`` is not a ``postgresql://`` URL, the server cannot be reached or refuses the login,
-        or the database has no PostGIS.
+        the database has no PostGIS, or the block is refused a privilege (nothing is committed).
     """
     if not is_postgis_url(location):
         raise StoreError(
@@ -101,7 +101,14 @@ def connect(location: str) -> Iterator[Any]:
                 f"{shown_url(location)!r} has no PostGIS extension: it is not a deerhabitat store; create "
                 f"one with `deerhabitat init --store {shown_url(location)}`"
             )
-        yield conn
+        try:
+            yield conn
+        except psycopg.errors.InsufficientPrivilege as exc:
+            reason = " ".join(str(exc).split())
+            raise StoreError(
+                f"the login of {shown_url(location)!r} may not change roles or privileges ({reason}); "
+                f"run `db roles` as the store's owner with CREATEROLE, or as a superuser"
+            ) from None
         conn.commit()
     finally:
         conn.close()
@@ -310,12 +317,12 @@ def apply_roles(
 
     # The store's tables: the public role gets nothing, internal reads, the editor owns and writes.
     tables = describe_tables(conn, schema)
+    run("GRANT USAGE ON SCHEMA {} TO {}, {}", store, ident(INTERNAL_ROLE), ident(EDITOR_ROLE))
+    run("GRANT CREATE ON SCHEMA {} TO {}", store, ident(EDITOR_ROLE))  # before it may own tables there
     for name in tables:
         target = sql.SQL("{}.{}").format(store, ident(name))
         run("ALTER TABLE {} OWNER TO {}", target, ident(EDITOR_ROLE))
         run("REVOKE ALL ON {} FROM PUBLIC, {}", target, ident(PUBLIC_ROLE))
-    run("GRANT USAGE ON SCHEMA {} TO {}, {}", store, ident(INTERNAL_ROLE), ident(EDITOR_ROLE))
-    run("GRANT CREATE ON SCHEMA {} TO {}", store, ident(EDITOR_ROLE))
     for name in tables:
         target = sql.SQL("{}.{}").format(store, ident(name))
         run(
