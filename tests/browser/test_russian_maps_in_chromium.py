@@ -139,3 +139,31 @@ def test_hostile_russian_names_show_literally_in_popups_and_labels(tmp_path, ope
     for payload in PAYLOADS:
         assert payload in joined
     log.assert_clean()
+
+
+@pytest.mark.parametrize("profile", ["public", "internal"])
+def test_russian_occurrences_map(tmp_path, open_page, profile):
+    from test_occurrence_privacy import FIXES
+
+    from deerhabitat import i18n
+    from deerhabitat.config import StoreConfig
+    from deerhabitat.publish import ExactResults, prepare_data, render_map_html
+    from deerhabitat.publish.maps import build_maps
+
+    with i18n.language("ru"):
+        data = prepare_data(
+            make_layers(), StoreConfig(), profile=profile, results=ExactResults(occurrences=FIXES)
+        )
+        (web_map,) = [m for m in build_maps(data) if m.name == "occurrences"]
+    path = tmp_path / "occurrences.html"
+    path.write_text(render_map_html(web_map), encoding="utf-8")
+    page, log = open_page(path)
+    for layer_id in page.evaluate("Object.keys(Object.values(deerhabitat.maps)[0].layers)"):
+        page.evaluate(f"Object.values(deerhabitat.maps)[0].setVisible({layer_id!r}, true)")
+    text = page.evaluate(CONTROL_TEXT)
+    assert "Встречи (записей на шестиугольник)" in text
+    assert latin_words(text) == set(), text
+    assert latin_words(page.locator(".dh-page-head").inner_text()) == {"GBIF"}
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / f"ru-occurrences-{profile}.png"))
+    log.assert_clean()

@@ -31,6 +31,8 @@ import pandas as pd
 import pyproj
 import shapely
 
+from deerhabitat.publish.map_text import text as map_text
+
 MIN_RECORDS = 5
 """Hexagons with fewer records than this are suppressed in the public profile."""
 
@@ -69,16 +71,15 @@ class Density:
     @property
     def note(self) -> str:
         """How the bins were made, for the legend."""
-        text = (
-            f"Records per hexagon of {self.hex_m / 1000:g} km (centre to centre) on an equal-area grid; "
-            f"no record's position is shown."
-        )
+        note = map_text("map.note.density", size=f"{self.hex_m / 1000:g}")
         if self.min_records > 1:
-            text += (
-                f" Hexagons with fewer than {self.min_records} records are not shown "
-                f"({self.suppressed_records:,} records in {self.suppressed_hexagons:,} hexagons)."
+            note += " " + map_text(
+                "map.note.density_suppressed",
+                min=self.min_records,
+                records=self.suppressed_records,
+                hexagons=self.suppressed_hexagons,
             )
-        return text
+        return note
 
 
 def _batches(occurrences: gpd.GeoDataFrame | OccurrenceBatches) -> Iterable[gpd.GeoDataFrame]:

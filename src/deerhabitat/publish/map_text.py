@@ -242,6 +242,40 @@ ENGLISH: dict[str, str] = {
     "map.desc.corridors": "Least-cost paths and corridor zones between the populations over the habitat "
     "resistance; red points mark bottlenecks outside protected areas. Click a corridor for its cost, length, "
     "protected share and bottleneck width.",
+    # -- occurrences (records per hexagon; internal: records and telemetry tracks)
+    "map.layer.occurrence_density": "Occurrences (records per hexagon)",
+    "map.layer.tracks": "Telemetry tracks",
+    "map.layer.records": "Occurrence records",
+    "map.legend.occurrence_other": "Occurrence (other kind)",
+    "map.legend.occurrence.telemetry": "Occurrence: telemetry",
+    "map.legend.occurrence.camera-trap": "Occurrence: camera-trap",
+    "map.legend.occurrence.observation": "Occurrence: observation",
+    "map.legend.occurrence.specimen": "Occurrence: specimen",
+    "map.legend.occurrence.sign": "Occurrence: sign",
+    "map.legend.track": "Telemetry track (fixes in time order)",
+    "map.legend.records_range": "{low}–{high} records",
+    "map.legend.records_more": "{low} or more records",
+    "map.field.occurrence_density": "Occurrence density",
+    "map.field.records": "Records",
+    "map.field.occurrence": "Occurrence",
+    "map.field.kind": "Kind",
+    "map.field.date": "Date",
+    "map.field.animal": "Animal",
+    "map.field.fixes": "Fixes",
+    "map.field.first_fix": "First fix",
+    "map.field.last_fix": "Last fix",
+    "map.value.records_here": "{count} records in this hexagon",
+    "map.note.density": "Records per hexagon of {size} km (centre to centre) on an equal-area grid; "
+    "no record's position is shown.",
+    "map.note.density_suppressed": "Hexagons with fewer than {min} records are not shown "
+    "({records} records in {hexagons} hexagons).",
+    "map.note.tracks": "Internal map: each collared animal's fixes joined in time order. Do not publish.",
+    "map.note.records": "Internal map: every record at its recorded position. Do not publish.",
+    "map.title.occurrences": "{species}: occurrences",
+    "map.desc.occurrences": "Occurrence records (GBIF, camera traps, telemetry) per hexagon of an "
+    "equal-area grid.",
+    "map.desc.occurrences_internal": "Occurrence records (GBIF, camera traps, telemetry) per hexagon of an "
+    "equal-area grid; every record and each collared animal's track (internal map).",
     # -- the static images
     "map.static.credit": "Web Mercator (EPSG:3857), as the interactive map. Made with deerhabitat.",
     "map.static.north": "N",

@@ -889,13 +889,14 @@ def build_occurrences_map(data: PublishData) -> WebMap | None:
         *record_layers(data, visible=True),
     ]
     internal = data.profile is Profile.INTERNAL
-    return WebMap(
-        "occurrences",
-        f"{data.config.species}: occurrences",
-        "Occurrence records (GBIF, camera traps, telemetry) per hexagon of an equal-area grid"
-        + ("; every record and each collared animal's track (internal map)." if internal else "."),
-        _layers(data, layers),
-        GROUPS,
+    return _localised(
+        WebMap(
+            "occurrences",
+            text("map.title.occurrences", species=species(data.config.species)),
+            text("map.desc.occurrences_internal" if internal else "map.desc.occurrences"),
+            _layers(data, layers),
+            GROUPS,
+        )
     )
 
 

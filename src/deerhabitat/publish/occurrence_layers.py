@@ -7,6 +7,8 @@ Built from :class:`~deerhabitat.publish.data.PublishData` after the profile was 
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import geopandas as gpd
 import numpy as np
 import pandas as pd
@@ -14,6 +16,7 @@ import pandas as pd
 from deerhabitat.publish.data import PublishData
 from deerhabitat.publish.generalise import Profile
 from deerhabitat.publish.layers import GROUP_POPULATIONS, MapLayer
+from deerhabitat.publish.map_text import text
 from deerhabitat.publish.styles import Field, LayerStyle, Symbol
 
 DENSITY_CLASSES = (
@@ -29,6 +32,13 @@ DENSITY_CLASSES = (
 
 def _class_label(low: int, high: int | None) -> str:
     return f"{low:,} or more records" if high is None else f"{low:,}–{high:,} records"
+
+
+def _class_text(low: int, high: int | None) -> str:
+    """A class label in the current language (the English :func:`_class_label` stays the category value)."""
+    if high is None:
+        return text("map.legend.records_more", low=low)
+    return text("map.legend.records_range", low=low, high=high)
 
 
 def density_class(records: np.ndarray) -> list[str]:
@@ -75,6 +85,19 @@ RECORD_STYLE = LayerStyle(
         for kind, colour in KIND_COLOURS.items()
     ),
 )
+
+
+def _density_style() -> LayerStyle:
+    """:data:`DENSITY_STYLE` with its legend in the current language."""
+    return replace(
+        DENSITY_STYLE,
+        categories=tuple(
+            (value, replace(symbol, label=_class_text(low, high)))
+            for (value, symbol), (low, high, _) in zip(DENSITY_STYLE.categories, DENSITY_CLASSES, strict=True)
+        ),
+    )
+
+
 TRACK_STYLE = LayerStyle("line", Symbol("Telemetry track (fixes in time order)", stroke="#6a3d9a"))
 
 DENSITY_FIELDS = (Field("title", "Occurrence density"), Field("records", "Records"))
@@ -100,13 +123,13 @@ def density_layer(data: PublishData, *, visible: bool = True) -> MapLayer | None
         return None
     frame = density.hexagons.copy()
     frame["density_class"] = density_class(frame["records"].to_numpy())
-    frame["title"] = [f"{n:,} records in this hexagon" for n in frame["records"].tolist()]
+    frame["title"] = [text("map.value.records_here", count=n) for n in frame["records"].tolist()]
     return MapLayer(
         "occurrence-density",
         "Occurrences (records per hexagon)",
         GROUP_POPULATIONS,
         frame,
-        DENSITY_STYLE,
+        _density_style(),
         DENSITY_FIELDS,
         visible=visible,
         note=density.note,
@@ -129,7 +152,7 @@ def record_layers(data: PublishData, *, visible: bool = True) -> list[MapLayer]:
                 TRACK_STYLE,
                 TRACK_FIELDS,
                 visible=visible,
-                note="Internal map: each collared animal's fixes joined in time order. Do not publish.",
+                note=text("map.note.tracks"),
             )
         )
     records = data.occurrences
@@ -143,7 +166,7 @@ def record_layers(data: PublishData, *, visible: bool = True) -> list[MapLayer]:
                 RECORD_STYLE,
                 RECORD_FIELDS,
                 visible=visible,
-                note="Internal map: every record at its recorded position. Do not publish.",
+                note=text("map.note.records"),
             )
         )
     return layers
