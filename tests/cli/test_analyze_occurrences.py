@@ -34,8 +34,9 @@ def store(run_cli, tmp_path):
     to_albers = pyproj.Transformer.from_crs("EPSG:4326", ALBERS, always_xy=True)
     to_lonlat = pyproj.Transformer.from_crs(ALBERS, "EPSG:4326", always_xy=True)
     rows = []
-    for animal, (lon, lat) in (("A", (64.0, 41.0)), ("B", (65.0, 40.5))):
-        xy = _square_with_outliers(*to_albers.transform(lon, lat))
+    # B lives where the bundled Lower Amu Darya and Badai-Tugai areas overlap (Albers metres)
+    for animal, centre in (("A", to_albers.transform(64.0, 41.0)), ("B", (-528_254.0, 52_634.0))):
+        xy = _square_with_outliers(*centre)
         lons, lats = to_lonlat.transform(xy[:, 0], xy[:, 1])
         for k, (x, y) in enumerate(zip(lons, lats, strict=True)):
             stamp = f"2022-06-{1 + k // 24:02d} {k % 24:02d}:00:00.000"
@@ -87,6 +88,21 @@ def test_analyze_json_gives_home_ranges_counts_and_says_what_is_not_assessable(r
     assert section["aoh_point_prevalence"]["note"].startswith("not assessable")
     text = json.dumps(section)
     assert "64.0" not in text and "41.0" not in text  # no fix position
+
+
+def test_records_per_protected_area_agree_with_the_occurrence_counts_engine(run_cli, store):
+    section = json.loads(run_cli("analyze", "--store", store, "--json").stdout)["occurrences"]
+    mine = {(r["pa_id"], r["year"]): r["occurrences"] for r in section["by_protected_area_year"]}
+    engine = run_cli("occurrence-counts", "--by", "protected-areas", "--store", store, "--json")
+    assert engine.exit_code == 0, engine
+    rows = json.loads(engine.stdout)
+    rows = rows["counts"] if isinstance(rows, dict) else rows
+    theirs = {(r["pa_id"], r["year"]): r["occurrences"] for r in rows if r["occurrences"]}
+    assert mine == theirs
+    # the 95 fixes of B's square lie in both overlapping areas: once for each, once in the inside total
+    assert mine[("UZB-LABR", 2022)] >= 95 and mine[("UZB-BADAITUGAI", 2022)] >= 95
+    inside = section["by_year"][0]["inside_protected_areas"]
+    assert inside < mine[("UZB-LABR", 2022)] + mine[("UZB-BADAITUGAI", 2022)]
 
 
 def test_analyze_summary_names_the_occurrences(run_cli, store):
