@@ -138,7 +138,15 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--animals", type=int, default=40)
     parser.add_argument("--folder", type=Path, default=DATA)
+    parser.add_argument("--write-only", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.write_only:
+        write_inputs(args.folder, args.rows, args.animals)
+        write_inputs(args.folder / "small", 1_000, 4)
+        return
+    # The inputs are written by a child: Linux keeps a forked child's peak RSS across exec, so a parent
+    # that held the million fixes would inflate every child's ru_maxrss.
+    subprocess.run([sys.executable, __file__, "--write-only", *sys.argv[1:]], check=True)
     exe = str(Path(sys.executable).with_name("deerhabitat"))
     inputs = write_inputs(args.folder, args.rows, args.animals)
     small = write_inputs(args.folder / "small", 1_000, 4)

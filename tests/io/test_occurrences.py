@@ -355,3 +355,17 @@ def test_validate_reports_bad_records_without_writing(tmp_path, store):
     dropped = validate_file("gbif", path, store=store.path, options=ImportOptions(drop_invalid=True))
     assert dropped.ok and dropped.accepted == 4
     assert sha(store.path) == before
+
+
+def test_files_left_by_a_killed_import_are_removed_by_the_next(tmp_path, store):
+    import_layer("gbif", write_dwc(tmp_path / "a.csv", HOLD_OUT[:1]), store=store.path)
+    folder = dataset_folder(store.path, LayerKind.OCCURRENCES)
+    stray = folder / "year=2019" / "part-killed-00000.parquet"
+    tmp = folder / "year=2031" / ".part-killed-00001.parquet.tmp"
+    for path in (stray, tmp):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(b"half a file")
+    assert len(read_occurrences(store.path)) == 1, "readers trust the registry, not the folder"
+    import_layer("gbif", write_dwc(tmp_path / "b.csv", [dwc(2, *BADAI)]), store=store.path)
+    assert not stray.exists() and not tmp.exists() and not tmp.parent.exists()
+    assert sorted(read_occurrences(store.path)["occurrence_id"]) == ["gbif:1", "gbif:2"]
