@@ -100,6 +100,9 @@ _MESSAGES: dict[str, str] = {
     "nr.check.title": "Invalid {name}",
     "nr.check.year": "Write a year such as 2023.",
     "nr.check.year_title": "Not a year",
+    # where a problem is in a YAML file
+    "nr.where.line": "{path} (line {line})",
+    "nr.where.entry_line": "{path} (entry at line {line})",
     # where a problem is in a workbook
     "nr.where.sheet": "sheet {sheet}",
     "nr.where.row": "sheet {sheet} row {row}",

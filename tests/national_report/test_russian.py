@@ -434,3 +434,21 @@ def test_russian_template_command_with_a_store_prefills_in_russian(run_cli, tmp_
         result.exit_code == 1
         and "Error: лист 'Популяции', строка 2, столбец 'численность': не заполнено" in (result.stderr)
     )
+
+
+def test_yaml_template_in_russian_keeps_english_keys_and_answers_in_russian_on_request(run_cli, tmp_path):
+    result = run_cli("national-report", "template", "--country", "UZB", "--out", "uzb.yaml", "--lang", "ru")
+    assert result.exit_code == 0, result
+    text = (tmp_path / "uzb.yaml").read_text(encoding="utf-8")
+    assert "# Отчёт: Кто представляет отчёт, по какой стране и за какой период." in text
+    assert (
+        "\n  period_start:  # (обязательное) первый год отчётного периода; год (ГГГГ), не в будущем\n" in text
+    )
+    result = run_cli("national-report", "validate", "uzb.yaml")
+    assert result.exit_code == 1 and result.stderr.startswith(
+        "Error: report.period_start (line 10): missing; required: first year the report covers"
+    )
+    result = run_cli("national-report", "validate", "uzb.yaml", "--lang", "ru")
+    assert result.exit_code == 1 and result.stderr.startswith(
+        "Error: report.period_start (строка 10): не заполнено; обязательное поле: первый год отчётного"
+    )

@@ -457,7 +457,8 @@ def _yaml_locator(lines: Mapping[KeyPath, int]) -> Locator:
             prefix = tuple(path[:end])
             if prefix in lines:
                 exact = end == len(path)
-                return f"{key_path(path)} ({'line' if exact else 'entry at line'} {lines[prefix]})"
+                where = "nr.where.line" if exact else "nr.where.entry_line"
+                return text(where, path=key_path(path), line=lines[prefix])
         return key_path(path)
 
     return locate
