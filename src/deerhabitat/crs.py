@@ -12,6 +12,7 @@ import pyproj
 from pyproj.exceptions import CRSError as _ProjCRSError
 
 from deerhabitat.errors import CRSError
+from deerhabitat.i18n import current_language, message
 
 CRSInput: TypeAlias = pyproj.CRS | str | int
 """A CRS as callers give it: a :class:`pyproj.CRS`, an ``EPSG:...``, WKT or PROJ string, or an EPSG code."""
@@ -55,7 +56,10 @@ def parse_crs(value: Any, *, origin: str = "argument") -> pyproj.CRS:
 
 
 def _degrees(value: float, positive: str, negative: str) -> str:
-    return f"{abs(value):g}° {positive if value >= 0 else negative}"
+    number = f"{abs(value):g}"
+    if current_language() != "en":
+        number = number.replace(".", ",")
+    return f"{number}° {message('crs.' + (positive if value >= 0 else negative))}"
 
 
 def describe_crs(crs: pyproj.CRS) -> str:
@@ -100,10 +104,14 @@ def describe_crs(crs: pyproj.CRS) -> str:
         lat2 = angles.get("Latitude of 2nd standard parallel", 0.0)
         lat0 = angles.get("Latitude of false origin", 0.0)
         lon0 = angles.get("Longitude of false origin", 0.0)
-        return (
-            f"Albers equal-area conic, standard parallels {_degrees(lat1, 'N', 'S')} and "
-            f"{_degrees(lat2, 'N', 'S')}, origin {_degrees(lat0, 'N', 'S')} {_degrees(lon0, 'E', 'W')}, "
-            f"datum {datum}, {units_text}"
+        return message(
+            "crs.albers",
+            lat1=_degrees(lat1, "N", "S"),
+            lat2=_degrees(lat2, "N", "S"),
+            lat0=_degrees(lat0, "N", "S"),
+            lon0=_degrees(lon0, "E", "W"),
+            datum=datum,
+            units=message("crs.metres") if units == "metre" else units_text,
         )
     shown = ", ".join(f"{name.lower()} {value}" for name, value in params.items())
     return f"{op.method_name} ({shown}), datum {datum}, {units_text}"

@@ -31,6 +31,9 @@ PERIOD_WORDS = ("historical", "current")
 LAYER_WORDS = tuple(kind.value for kind in LayerKind)
 """The store's layers (``population-counts``)."""
 
+PROVENANCE_WORDS = ("import", "replace", "build", "national-report")
+"""How a layer was written to the store (the provenance log's ``action``)."""
+
 CODES: tuple[str, ...] = tuple(
     sorted(
         {
@@ -44,6 +47,7 @@ CODES: tuple[str, ...] = tuple(
                 REINTRODUCTION_WORDS,
                 PERIOD_WORDS,
                 LAYER_WORDS,
+                PROVENANCE_WORDS,
             )
             for code in codes
             if code == code.lower()

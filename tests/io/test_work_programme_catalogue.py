@@ -10,7 +10,8 @@ from deerhabitat.io.work_programme import CATALOGUE_COLUMNS, bundled_catalogue, 
 
 def test_bundled_catalogue_of_the_bukhara_deer():
     catalogue = bundled_catalogue("Cervus elaphus bactrianus")
-    assert list(catalogue.columns) == list(CATALOGUE_COLUMNS)
+    assert list(catalogue.columns) == [*CATALOGUE_COLUMNS, "theme_ru", "text_ru"]  # with its translations
+    assert (catalogue["text_ru"].str.len() > 0).all()
     assert catalogue["id"].is_unique and len(catalogue) >= 8
     assert {"9.7", "10.4"} <= set(catalogue["action_id"])
     assert set(catalogue["programme"]) == {"WP 2021-2026"}

@@ -38,5 +38,13 @@ ENGLISH: Mapping[str, str] = {
     "analysis.figures.national": "{kinds} ({sites})",
     "analysis.figures.site_one": "{n} site figure ({sites})",
     "analysis.figures.site_many": "{n} site figures ({sites})",
+    # deerhabitat.crs.describe_crs: the store's Albers equal-area CRS
+    "crs.albers": "Albers equal-area conic, standard parallels {lat1} and {lat2}, origin {lat0} {lon0}, "
+    "datum {datum}, {units}",
+    "crs.metres": "metres",
+    "crs.N": "N",
+    "crs.S": "S",
+    "crs.E": "E",
+    "crs.W": "W",
 }
 """English of every sentence the analyses write."""

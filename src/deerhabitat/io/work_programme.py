@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import io
 import os
+import re
 from importlib import resources
 from pathlib import Path
 
@@ -40,6 +41,8 @@ CATALOGUE_COLUMNS = (
 """Columns of a Work Programme catalogue, in order."""
 REQUIRED_COLUMNS = ("id", "programme", "action_id", "theme", "text", "states", "source")
 """Columns that need a value in every row."""
+TRANSLATED_COLUMN = re.compile(r"(theme|text|indicator)_[a-z]{2}")
+"""Optional columns with a translation of a text column (``text_ru``), kept as they are."""
 BUNDLED_CATALOGUE = "work_programme.csv"
 """Package data: the Work Programme catalogue of the bundled species."""
 
@@ -63,7 +66,7 @@ def bundled_catalogue(scientific_name: str | None = None) -> pd.DataFrame:
     frame = parse_catalogue(content, BUNDLED_CATALOGUE, keep_species=True)
     if scientific_name is not None:
         frame = frame[frame["scientific_name"] == scientific_name]
-    return frame[list(CATALOGUE_COLUMNS)].reset_index(drop=True)
+    return frame[[*CATALOGUE_COLUMNS, *_translated(frame)]].reset_index(drop=True)
 
 
 def store_catalogue(store: Store, /) -> pd.DataFrame:
@@ -124,9 +127,15 @@ def parse_catalogue(content: bytes, name: str, *, keep_species: bool = False) ->
         raise InputFileError(f"the Work Programme catalogue {name!r}: " + "; ".join(problems))
     columns = [
         *CATALOGUE_COLUMNS,
+        *_translated(frame),
         *(["scientific_name"] if keep_species and "scientific_name" in frame else []),
     ]
     return frame[columns].reset_index(drop=True)
+
+
+def _translated(frame: pd.DataFrame) -> list[str]:
+    """The translation columns of a catalogue (``text_ru``), in file order."""
+    return [str(c) for c in frame.columns if TRANSLATED_COLUMN.fullmatch(str(c))]
 
 
 def _problems(frame: pd.DataFrame) -> list[str]:

@@ -6,6 +6,7 @@ computed from generalised positions); no table shows a position.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 
 import pandas as pd
@@ -195,6 +196,27 @@ def corridor_method(corridors: Corridors) -> str:
         transform=formula,
         tolerance=_number(summary.get("tolerance")),
         max_cost=_number(max_cost) if max_cost is not None else message("value.none"),
-        unit=text_cell(summary.get("cost_unit")),
-        positions=text_cell(summary.get("positions")),
+        unit=_known_text(text_cell(summary.get("cost_unit"))),
+        positions=_known_text(text_cell(summary.get("positions"))),
     )
+
+
+_KNOWN_TEXTS = (
+    (re.compile(r"1 = 1 km through resistance-1 land \(km x resistance\)"), "connectivity.cost_unit"),
+    (
+        re.compile(r"generalised: the centre of each population's (?P<cell_km>[0-9.]+) km equal-area cell"),
+        "connectivity.positions_generalised",
+    ),
+    (re.compile(r"exact \(as recorded\)"), "connectivity.positions_exact"),
+)
+"""Texts of the corridors' summary (written by the corridors workflow, in English, and cached) and the
+message each is shown as."""
+
+
+def _known_text(text: str) -> str:
+    """A text of the corridors' summary in the reader's language when it is one of :data:`_KNOWN_TEXTS`."""
+    for pattern, key in _KNOWN_TEXTS:
+        match = pattern.fullmatch(text)
+        if match:
+            return message(key, **match.groupdict())
+    return text

@@ -24,6 +24,7 @@ from deerhabitat.publish.table import (
     km_cell,
     make_table,
     text_cell,
+    word_cell,
 )
 from deerhabitat.publish.text import message
 
@@ -80,7 +81,7 @@ def coverage_table(coverage: pd.DataFrame | None, names: Mapping[str, str]) -> T
     frame = coverage.copy()
     display = pd.DataFrame(
         {
-            message("col.period"): frame["period"].astype(str),
+            message("col.period"): frame["period"].map(word_cell),
             message("col.country"): [
                 message("value.whole_range") if i == "ALL" else country_label(i, names) for i in frame["iso3"]
             ],

@@ -179,6 +179,10 @@ ENGLISH: Mapping[str, str] = {
     "connectivity.none": "No corridors were computed for this store (see Methods and sources).",
     "connectivity.transform": "{formula} with k = {k} and p = {p}",
     "connectivity.given_resistance": "a resistance raster given as it is",
+    "connectivity.cost_unit": "1 = 1 km through resistance-1 land (km x resistance)",
+    "connectivity.positions_generalised": "generalised: the centre of each population's {cell_km} km "
+    "equal-area cell",
+    "connectivity.positions_exact": "exact (as recorded)",
     "connectivity.method": "Method: cost-weighted distances from each population over {transform} (cost "
     "unit: {unit}); a pair is linked when its least cost is at most {max_cost}; the corridor zone holds the "
     "cells whose cost through them is within {tolerance} of the least cost (normalised least-cost corridor); "

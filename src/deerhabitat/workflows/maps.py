@@ -28,7 +28,7 @@ import pandas as pd
 from deerhabitat.analysis.reporting import reporting_status
 from deerhabitat.analysis.work_programme import work_programme_matrix, work_programme_status
 from deerhabitat.errors import DeerHabitatError, PublishError
-from deerhabitat.i18n import LANGUAGES, language
+from deerhabitat.i18n import LANGUAGES, language, localised
 from deerhabitat.io import Store
 from deerhabitat.io.cache import cache_key, read_entry, write_entry
 from deerhabitat.io.datasets import iter_occurrences
@@ -184,7 +184,8 @@ def reporting_tables(snapshot: StoreSnapshot) -> dict[str, pd.DataFrame]:
     periods = [(int(s), int(e)) for s, e in zip(cycles["period_start"], cycles["period_end"], strict=True)]
     tables = {"reporting_status": reporting_status(snapshot.reports, cycles, states=states)}
     if not snapshot.catalogue.empty:
-        status = work_programme_status(snapshot.catalogue, snapshot.reports, states=states, periods=periods)
+        catalogue = _localised_catalogue(snapshot.catalogue)
+        status = work_programme_status(catalogue, snapshot.reports, states=states, periods=periods)
         tables["work_programme_status"] = status
         if not status.empty:
             latest = max(
@@ -300,6 +301,14 @@ def _bundled_habitat(
         return [], None, None
     notes.append(message("note.sample_rasters"))
     return [layer for layer in layers if layer is not None], candidates, corridors
+
+
+def _localised_catalogue(catalogue: pd.DataFrame) -> pd.DataFrame:
+    """The catalogue with its action texts and themes in the current language where it has them."""
+    records = catalogue.to_dict(orient="records")
+    return catalogue.assign(
+        text=[localised(r, "text") for r in records], theme=[localised(r, "theme") for r in records]
+    )
 
 
 # -- corridors -------------------------------------------------------------------------------------------
