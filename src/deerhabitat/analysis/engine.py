@@ -224,14 +224,15 @@ def _tasks(points: Any, payload: _Polygons, year_column: str | None) -> list[_Ta
 
 
 def _run(tasks: list[_Task], payload: _Polygons, options: EngineOptions) -> list[pd.DataFrame]:
-    import dask
-
     if options.workers == 1 and options.scheduler is None:
-        # plain in-process: one partition read and counted after another, no scheduler
+        # plain in-process: one partition read and counted after another, no scheduler (dask is not
+        # even imported for GeoParquet readers)
         return [
             function(_computed(source), payload, subset, *extra)
             for function, source, subset, extra in track(tasks, PROGRESS_LABEL)
         ]
+    import dask
+
     shared = dask.delayed(payload, pure=True)
     if options.scheduler is not None:
         graph = [
