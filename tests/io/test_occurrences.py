@@ -369,3 +369,14 @@ def test_files_left_by_a_killed_import_are_removed_by_the_next(tmp_path, store):
     import_layer("gbif", write_dwc(tmp_path / "b.csv", [dwc(2, *BADAI)]), store=store.path)
     assert not stray.exists() and not tmp.exists() and not tmp.parent.exists()
     assert sorted(read_occurrences(store.path)["occurrence_id"]) == ["gbif:1", "gbif:2"]
+
+
+def test_a_copied_store_gets_its_own_occurrence_files(tmp_path, store):
+    import_layer("gbif", write_dwc(tmp_path / "a.csv", HOLD_OUT[:2]), store=store.path)
+    copy = Store.copy(store.path, tmp_path / "copy.gpkg")
+    mine, theirs = occurrence_files(copy.path), occurrence_files(store.path)
+    assert len(mine) == 2 and not {p.resolve() for p in mine} & {p.resolve() for p in theirs}
+    assert all(p.parent.parent.name == "copy.occurrences" for p in mine)
+    import_layer("gbif", write_dwc(tmp_path / "b.csv", [dwc(1, *BADAI)]), store=copy.path, replace=True)
+    assert len(read_occurrences(store.path)) == 2 and len(read_occurrences(copy.path)) == 1
+    assert all(p.exists() for p in theirs), "the original's files are left alone"

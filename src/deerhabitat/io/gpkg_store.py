@@ -157,11 +157,20 @@ class GpkgStore(Store):
         if species:
             config = dataclasses.replace(config, species=species)
 
+        copied: list[Path] = []
+
         def fill(tmp: Path) -> None:
             shutil.copyfile(original.path, tmp)
-            GpkgWriter(tmp).set_config(config)
+            writer = GpkgWriter(tmp)
+            writer.set_config(config)
+            copied.extend(_copy_datasets(original, Path(path), writer))
 
-        _new_store_file(Path(path), fill, overwrite=overwrite)
+        try:
+            _new_store_file(Path(path), fill, overwrite=overwrite)
+        except BaseException:
+            for done in copied:
+                done.unlink(missing_ok=True)
+            raise
         return cls(path)
 
     # -- reading ----------------------------------------------------------------------------------
@@ -800,6 +809,35 @@ def _ensure_rasters_table(con: sqlite3.Connection) -> None:
     _register_contents(
         con, RASTERS_TABLE, "GeoTIFF rasters used or made by deerhabitat: role, path, sha256, CRS and grid"
     )
+
+
+def _copy_datasets(original: GpkgStore, target: Path, writer: GpkgWriter) -> list[Path]:
+    """Copy the GeoParquet files of the original's big layers beside ``target``; register them in the copy.
+
+    The copy must not share the original's files: an import into it rewrites and removes files.
+    """
+    from deerhabitat.io.datasets import dataset_folder
+
+    copied = []
+    files = original.dataset_files()
+    for layer, group in files.groupby("layer", sort=False):
+        kind = LayerKind(str(layer))
+        source, folder = dataset_folder(original.path, kind), dataset_folder(target, kind)
+        added = []
+        for row in group.itertuples(index=False):
+            new = folder / Path(str(row.path)).relative_to(source)
+            new.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(str(row.path), new)
+            copied.append(new)
+            added.append(
+                DatasetFile(
+                    str(new), int(row.partition), str(row.sha256), int(row.rows), float(row.min_x),
+                    float(row.min_y), float(row.max_x), float(row.max_y), str(row.time_min),
+                    str(row.time_max), str(row.batch),
+                )
+            )  # fmt: skip
+        writer.register_dataset_files(kind, added, removed=[str(p) for p in group["path"]])
+    return copied
 
 
 def _ensure_datasets_table(con: sqlite3.Connection) -> None:

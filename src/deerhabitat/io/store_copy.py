@@ -65,6 +65,12 @@ def copy_store(
         config = dataclasses.replace(config, analysis_crs=analysis_crs)
     if species:
         config = dataclasses.replace(config, species=species)
+    kept = sorted(set(original.dataset_files()["layer"]))
+    if kept:
+        raise StoreError(
+            f"the store {original.shown!r} keeps {', '.join(kept)} as GeoParquet files beside it, which a "
+            f"database store cannot hold; copy it to a .gpkg store instead"
+        )
     with original.reading():
         layers = original.read_all()
         provenance = original.provenance()
