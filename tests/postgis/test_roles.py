@@ -512,3 +512,60 @@ def test_an_unreachable_server_a_wrong_password_and_a_database_that_is_no_store(
             ]
             == 0
         )
+
+
+def test_the_real_commands_init_import_roles_and_an_editor_s_imports(postgis_cluster, run_cli, tmp_path):
+    """Real init, import, db roles and editor imports (other fields, --replace): public stays generalised."""
+    from deerhabitat.io import postgis_store
+
+    if not hasattr(postgis_store, "SCHEMA_VERSION"):  # the placeholder before the backend landed
+        pytest.skip(
+            "the PostGIS backend of the store (deerhabitat.io.postgis_store) is not on this branch yet"
+        )
+    url = postgis_cluster.create_database()
+    done = run_cli("init", url)
+    assert done.exit_code == 0, done
+    header = "site_id,name,iso3,status,source,longitude,latitude"
+    (tmp_path / "a.csv").write_text(
+        f"{header}\nw1,Wild,UZB,native,t,{W1_LON},{W1_LAT}\nzoo,Zoo,UZB,captive,t,69.240135,41.311246\n",
+        encoding="utf-8",
+    )
+    (tmp_path / "b.csv").write_text(
+        f"{header},extra\nw2,Wild two,UZB,native,t,{W2_LON},{W2_LAT},x\n", encoding="utf-8"
+    )
+    assert run_cli("import", "sites", "a.csv", "--store", url).exit_code == 0
+    env = {
+        "DEERHABITAT_DB_PASSWORD_PUBLIC": secrets.token_hex(8),
+        "DEERHABITAT_DB_PASSWORD_EDITOR": "ed-" + secrets.token_hex(8),
+    }
+    done = run_cli("db", "roles", "--store", url, "--password", "public", "--password", "editor", env=env)
+    assert done.exit_code == 0, done
+    database = url.rsplit("/", 1)[1]
+    editor = postgis_cluster.url(database, user=EDITOR_ROLE, password=env["DEERHABITAT_DB_PASSWORD_EDITOR"])
+    public = postgis_cluster.url(database, user=PUBLIC_ROLE, password=env["DEERHABITAT_DB_PASSWORD_PUBLIC"])
+    for args in (
+        ["import", "sites", "b.csv"],
+        ["import", "sites", "a.csv", "--replace"],
+        ["import", "sites", "b.csv"],
+    ):
+        done = run_cli(*args, "--store", editor)
+        assert done.exit_code == 0, (args, done)
+    before = _state(url)
+    assert run_cli("db", "roles", "--store", url).exit_code == 0
+    assert _state(url) == before
+    with psycopg.connect(public) as conn:
+        rows = conn.execute(
+            f"SELECT site_id, ST_X(geom), ST_Y(geom), generalised FROM {PUBLIC_SCHEMA}.sites"
+        ).fetchall()
+        assert _exact_positions_read(conn) == []
+    published = {site: (x, y, generalised) for site, x, y, generalised in rows}
+    assert set(published) == {"w1", "w2", "zoo"}
+    expected = snap_to_cell_centres(
+        gpd.GeoSeries([shapely.Point(W1_LON, W1_LAT), shapely.Point(W2_LON, W2_LAT)], crs=4326),
+        cell_m=CELL,
+        crs=CONFIG.crs,
+    )
+    for site, point in zip(("w1", "w2"), expected, strict=True):
+        assert published[site][2] is True
+        assert shapely.Point(published[site][:2]).distance(point) < 1e-9
+    assert published["zoo"] == (69.240135, 41.311246, False)
