@@ -80,6 +80,15 @@ def test_russian_maps_use_the_russian_names_of_the_bundled_data(bundled_ru_maps)
     assert bundled_ru_maps["state-uzb"].title == "Узбекистан (UZB)"
 
 
+def test_russian_candidate_popups_explain_in_russian_from_the_published_columns(bundled_ru_maps):
+    (candidates,) = [layer for layer in bundled_ru_maps["habitat"].layers if layer.id == "candidates"]
+    frame = candidates.frame
+    first = frame.iloc[0]
+    assert first["explanation"].startswith(f"Ранг {first['rank']} из {len(frame)}: ")
+    assert all(not re.search("[A-Za-z]{2,}", e) for e in frame["explanation"])
+    assert f"{first['distance_to_source_km']:.0f} км от её центра" in first["explanation"]
+
+
 def test_every_russian_name_of_the_sources_is_cited_and_in_the_bundled_store():
     with (ROOT / "data" / "sources" / "names_ru.csv").open(encoding="utf-8") as stream:
         rows = list(csv.DictReader(stream))

@@ -206,6 +206,11 @@ ENGLISH: dict[str, str] = {
     "map.value.candidate": "Candidate {id}",
     "map.value.bottleneck_of": "Bottleneck of {title}",
     "map.value.no_range": "no range",
+    "map.value.why_here": "Rank {rank} of {total}: {area} km² of contiguous suitable habitat{suitability} "
+    "inside the historical range; {protected} inside protected areas; {source}; score {score}.",
+    "map.value.why_mean": "(mean suitability {mean})",
+    "map.value.why_source": "nearest source population {name}, {distance} km from its centre",
+    "map.value.why_no_source": "no source site",
     # -- notes, titles and descriptions
     "map.species.bukhara_deer": "Bukhara deer",
     "map.note.generalised": "Wild populations are shown at the centre of a {cell} km equal-area grid cell, "

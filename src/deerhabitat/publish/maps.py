@@ -63,7 +63,7 @@ from deerhabitat.publish.layers import (
     RasterLayer,
     WebMap,
 )
-from deerhabitat.publish.map_text import localise, localise_fields, species, text, yes_no
+from deerhabitat.publish.map_text import localise, localise_fields, number, species, text, yes_no
 from deerhabitat.publish.occurrence_layers import density_layer, record_layers
 from deerhabitat.publish.page import render_map_html
 from deerhabitat.publish.styles import (
@@ -278,6 +278,46 @@ CANDIDATE_FIELDS = (
 )
 
 
+_WHY_COLUMNS = {
+    "rank",
+    "area_km2",
+    "protected_fraction",
+    "score",
+    "nearest_source_name",
+    "distance_to_source_km",
+}
+"""Columns the explanation of a candidate in another language than English is written from."""
+
+
+def _why_here(row: dict, total: int) -> str:
+    """Why a candidate is where it is, in the current language, from its published columns.
+
+    The English maps show the analysis' own sentence (with the weights of the score); other languages show
+    this one, written from the same columns (the distances as published).
+    """
+    mean = row.get("mean_suitability")
+    suitability = (
+        " " + text("map.value.why_mean", mean=number(float(mean), 2))
+        if mean is not None and not pd.isna(mean)
+        else ""
+    )
+    source, distance = row.get("nearest_source_name"), row.get("distance_to_source_km")
+    if source is None or distance is None or pd.isna(source) or pd.isna(distance):
+        nearest = text("map.value.why_no_source")
+    else:
+        nearest = text("map.value.why_source", name=source, distance=number(float(distance), 0))
+    return text(
+        "map.value.why_here",
+        rank=str(row["rank"]),
+        total=str(total),
+        area=number(float(row["area_km2"]), 1),
+        suitability=suitability,
+        protected=format_percent(float(row["protected_fraction"])),
+        source=nearest,
+        score=number(float(row["score"]), 3),
+    )
+
+
 def _candidates_layer(data: PublishData, *, visible: bool) -> MapLayer | None:
     frame = data.candidates
     if frame is None or frame.empty:
@@ -294,6 +334,8 @@ def _candidates_layer(data: PublishData, *, visible: bool) -> MapLayer | None:
             names.get(str(i), n)
             for i, n in zip(frame["nearest_source_id"], frame["nearest_source_name"], strict=True)
         ]
+    if current_language() != "en" and _WHY_COLUMNS <= set(frame.columns):
+        frame["explanation"] = [_why_here(row, len(frame)) for row in frame.to_dict("records")]
     if "protected_fraction" in frame.columns:
         frame["protected_percent"] = [
             None if pd.isna(v) else 100.0 * float(v) for v in frame["protected_fraction"]
