@@ -380,3 +380,26 @@ def test_a_copied_store_gets_its_own_occurrence_files(tmp_path, store):
     import_layer("gbif", write_dwc(tmp_path / "b.csv", [dwc(1, *BADAI)]), store=copy.path, replace=True)
     assert len(read_occurrences(store.path)) == 2 and len(read_occurrences(copy.path)) == 1
     assert all(p.exists() for p in theirs), "the original's files are left alone"
+
+
+def test_a_record_without_id_is_named_by_its_line(tmp_path, store):
+    rows = [dwc(1, *BADAI), dwc(2, *BADAI, occurrenceStatus="ABSENT"), dwc("", *BADAI), dwc(4, *BADAI)]
+    path = write_dwc(tmp_path / "o.csv", rows)
+    for chunk_rows in (1, 2, 10):
+        with pytest.raises(SchemaError, match=r"no record id: 1 record\(s\) \(line 4\)"):
+            import_layer("gbif", path, store=store.path, options=ImportOptions(chunk_rows=chunk_rows))
+
+
+def test_movebank_columns_can_be_mapped_with_field(tmp_path, store):
+    path = tmp_path / "renamed.csv"
+    path.write_text("id,animal,time,lon,lat\n1,A,2022-01-01 00:00:00,64.0,41.0\n", encoding="utf-8")
+    fields = [
+        "id=event-id",
+        "animal=individual-local-identifier",
+        "time=timestamp",
+        "lon=location-long",
+        "lat=location-lat",
+    ]
+    result = import_layer("movebank", path, store=store.path, options=ImportOptions(fields=fields))
+    assert result.added == 1
+    assert read_occurrences(store.path)["date"].tolist() == ["2022-01-01T00:00:00Z"]

@@ -19,9 +19,10 @@ import datetime as _dt
 import os
 import uuid
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import geopandas as gpd
 import numpy as np
@@ -33,12 +34,16 @@ from deerhabitat.errors import SchemaError
 from deerhabitat.io import Provenance, Store, WriteResult
 from deerhabitat.io import datasets as ds
 from deerhabitat.io.feature_checks import Region, region_from_states
+from deerhabitat.io.fields import parse_field_mapping
 from deerhabitat.io.findings import ValidationReport, error, warning
 from deerhabitat.io.occurrence_checks import DEFAULT_MAX_SPEED_KMH, REASONS, RecordChecker, describe
 from deerhabitat.io.occurrence_sources import CHUNK_ROWS, MAPPERS, Mapper, iter_chunks
 from deerhabitat.io.occurrences import nearest_sites
 from deerhabitat.progress import task
 from deerhabitat.schema import LayerKind
+
+if TYPE_CHECKING:  # pragma: no cover
+    from deerhabitat.workflows.importing import ImportOptions
 
 KIND = LayerKind.OCCURRENCES
 SHOWN_IDS = 5
@@ -95,7 +100,7 @@ def stream(
     source: str,
     path: str | os.PathLike,
     store: Store,
-    options: object,
+    options: ImportOptions,
     *,
     write: Callable[[gpd.GeoDataFrame], object] | None = None,
 ) -> Tally:
@@ -106,31 +111,33 @@ def stream(
     no records, fixes out of time order, duplicate ids).
     """
     path = Path(path)
-    drop_invalid = bool(getattr(options, "drop_invalid", False))
-    max_speed = getattr(options, "max_speed_kmh", None) or DEFAULT_MAX_SPEED_KMH
-    chunk_rows = getattr(options, "chunk_rows", None) or CHUNK_ROWS
+    drop_invalid = options.drop_invalid
+    max_speed = options.max_speed_kmh or DEFAULT_MAX_SPEED_KMH
+    chunk_rows = options.chunk_rows or CHUNK_ROWS
     tally = Tally(region=_region(store), max_speed_kmh=max_speed)
     checker = RecordChecker(tally.region, max_speed_kmh=max_speed)
     file_format, chunks = iter_chunks(
         path,
-        encoding=getattr(options, "encoding", None),
+        encoding=options.encoding,
         chunk_rows=chunk_rows,
-        max_uncompressed_mb=getattr(options, "max_uncompressed_mb", None),
-        fields=_fields(getattr(options, "fields", None)),
+        max_uncompressed_mb=options.max_uncompressed_mb,
+        fields=_fields(options.fields),
     )
     tally.file_format = file_format
-    link = _site_linker(store, getattr(options, "max_distance_km", None))
+    link = _site_linker(store, options.max_distance_km)
     mapper: Mapper | None = None
     with task(f"Import {source} occurrences") as advance:
         for chunk in chunks:
             if mapper is None:
                 mapper = MAPPERS[source](list(chunk.columns), source=path.name)
-            first_line = tally.read + tally.absent + 2  # the header is line 1
             mapped = mapper(chunk)
             checked = checker.check(mapped.frame)
             tally.read += len(chunk)
             tally.absent += mapped.absent
-            _count_bad(tally, checked.reasons, checked.ids, first_line)
+            lines = (
+                mapped.frame.index.to_numpy() + 2
+            )  # chunks keep the file's row numbers; the header is line 1
+            _count_bad(tally, checked.reasons, checked.ids, lines)
             if link is not None:
                 checked.frame["site_id"] = link(checked.frame)
             tally.accepted += len(checked.frame)
@@ -163,20 +170,18 @@ def _site_linker(
     return link
 
 
-def _fields(value: object) -> dict[str, str]:
-    from deerhabitat.io.fields import parse_field_mapping
-
-    return dict(parse_field_mapping(value)) if value else {}  # type: ignore[arg-type]
+def _fields(value: Mapping[str, str] | Sequence[str] | None) -> dict[str, str]:
+    return dict(parse_field_mapping(value)) if value else {}
 
 
-def _count_bad(tally: Tally, reasons: np.ndarray, ids: np.ndarray, first_line: int) -> None:
+def _count_bad(tally: Tally, reasons: np.ndarray, ids: np.ndarray, lines: np.ndarray) -> None:
     bad = np.flatnonzero(reasons != "")
     for code in np.unique(reasons[bad]):
         rows = bad[reasons[bad] == code]
         tally.bad[code] += len(rows)
         shown = tally.examples.setdefault(str(code), [])
         for i in rows[: max(SHOWN_IDS - len(shown), 0)]:
-            shown.append(str(ids[i]) if ids[i] else f"line {first_line + int(i)}")
+            shown.append(str(ids[i]) if ids[i] else f"line {int(lines[i])}")
 
 
 def _check_duplicates(tally: Tally) -> None:
@@ -223,7 +228,7 @@ def import_occurrences(
     source: str,
     path: str | os.PathLike,
     store: Store,
-    options: object,
+    options: ImportOptions,
     *,
     replace: bool = False,
     dry_run: bool = False,
@@ -254,7 +259,7 @@ def import_occurrences(
     """
     if dry_run:
         tally = stream(source, path, store, options)
-        if tally.bad and not getattr(options, "drop_invalid", False):
+        if tally.bad and not options.drop_invalid:
             raise refusal(tally, path)
         ids = tally.all_ids()
         existing = 0 if replace else sum(h for _, h in ds.existing_ids_in(store, KIND, ids))
@@ -267,7 +272,7 @@ def import_occurrences(
         with store.transaction() as tx:
             ds.remove_unregistered(store, KIND)
             tally = stream(source, path, store, options, write=writer.write)
-            if tally.bad and not getattr(options, "drop_invalid", False):
+            if tally.bad and not options.drop_invalid:
                 raise refusal(tally, path)
             if tally.accepted == 0:
                 raise SchemaError(
@@ -334,12 +339,12 @@ def _note(tally: Tally, files: int) -> str:
 
 
 def validate_occurrences(
-    source: str, path: str | os.PathLike, store: Store, options: object
+    source: str, path: str | os.PathLike, store: Store, options: ImportOptions
 ) -> ValidationReport:
     """Check ``path`` as the import would and write nothing; bad records are errors (or warnings)."""
     report = ValidationReport(kind=KIND.value, path=str(path), source=source)
     tally = stream(source, path, store, options)
-    drop = bool(getattr(options, "drop_invalid", False))
+    drop = bool(options.drop_invalid)
     make = warning if drop else error
     report.extend(
         make("file", text + (" (left out: --drop-invalid)" if drop else "")) for text in tally.reason_texts()
