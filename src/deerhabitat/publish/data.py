@@ -198,6 +198,23 @@ def country_names(data: PublishData) -> dict[str, str]:
     return {str(i): str(n) for i, n in zip(states["iso3"], states["name"], strict=True)}
 
 
+def local_names(data: PublishData) -> dict[str, str]:
+    """Names of the sites and protected areas in the current language.
+
+    Keyed ``site:<site_id>`` and ``pa:<pa_id>``: a site and a protected area may share an id.
+    """
+    out: dict[str, str] = {}
+    for kind, key, prefix in (
+        (LayerKind.SITES, "site_id", "site"),
+        (LayerKind.PROTECTED_AREAS, "pa_id", "pa"),
+    ):
+        layer = data.layers.get(kind)
+        if layer is not None and not layer.empty and key in layer.columns:
+            named = with_display_names(layer)
+            out |= {f"{prefix}:{i}": str(n) for i, n in zip(named[key], named["name"], strict=True)}
+    return out
+
+
 def with_country(frame: gpd.GeoDataFrame, names: Mapping[str, str]) -> gpd.GeoDataFrame:
     """A copy of ``frame`` with a ``country`` column (``Uzbekistan (UZB)``) made from its ``iso3``."""
     out = frame.copy()

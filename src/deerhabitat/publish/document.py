@@ -27,7 +27,7 @@ from deerhabitat.publish import overview_tables as ov
 from deerhabitat.publish import report_tables as rt
 from deerhabitat.publish import work_programme_tables as wp
 from deerhabitat.publish.charts import country_chart_svg, trend_chart_svg, year_coverage
-from deerhabitat.publish.data import PublishData, country_names
+from deerhabitat.publish.data import PublishData, country_names, local_names
 from deerhabitat.publish.generalise import Profile, generalisation_method
 from deerhabitat.publish.layers import WebMap
 from deerhabitat.publish.report_page import Block, Chart, Headline, MapFigure, Report, Section, build_report
@@ -141,7 +141,11 @@ def _sections(
             (message("protected.intro"),),
             blocks=_blocks(
                 ov.protected_areas_with_deer_table(
-                    tables.get("site_protection"), tables.get("protected_areas"), data.site_years, names
+                    tables.get("site_protection"),
+                    tables.get("protected_areas"),
+                    data.site_years,
+                    names,
+                    local_names(data),
                 ),
                 rt.coverage_table(tables.get("range_coverage"), names),
                 rt.protected_animals_table(tables.get("protected_by_country_year"), names, year),

@@ -13,7 +13,8 @@ from collections.abc import Mapping, Sequence
 
 import pandas as pd
 
-from deerhabitat.i18n import format_number, format_percent
+from deerhabitat.i18n import format_number, format_percent, format_year
+from deerhabitat.publish.data import display_name
 from deerhabitat.publish.table import (
     Table,
     code_cell,
@@ -67,7 +68,7 @@ def site_population_table(
         rows.append(
             {
                 "site_id": site["site_id"],
-                "site": site["name"],
+                "site": display_name(site),
                 "site_status": site.get("status"),
                 "count": None if count is None else int(count["count"]),
                 "year": None if count is None else _year(count["date"]),
@@ -146,6 +147,7 @@ def protected_areas_with_deer_table(
     areas: pd.DataFrame | None,
     site_years: pd.DataFrame | None,
     names: Mapping[str, str],
+    local_names: Mapping[str, str] | None = None,
 ) -> Table | None:
     """Protected areas that hold a site with a wild count above 0: category, year, area, sites, animals.
 
@@ -159,7 +161,11 @@ def protected_areas_with_deer_table(
         The figure of each site in each year (its latest year gives the latest count).
     names : mapping of str to str
         Country names.
+    local_names : mapping of str to str, optional
+        Names of sites and protected areas in the reader's language (``site:<id>``, ``pa:<id>``)
+        (:func:`deerhabitat.publish.data.local_names`); the analysis tables' names otherwise.
     """
+    local = local_names or {}
     if protection is None or protection.empty or areas is None or areas.empty or site_years is None:
         return None
     latest = (
@@ -177,7 +183,9 @@ def protected_areas_with_deer_table(
             continue
         year = int(latest.loc[site["site_id"], "count_year"])
         for pa in list(site.get("pa_ids") or []):
-            holding.setdefault(str(pa), []).append((str(site["name"]), count, year))
+            holding.setdefault(str(pa), []).append(
+                (local.get(f"site:{site['site_id']}", display_name(site)), count, year)
+            )
     if not holding:
         return None
     rows = []
@@ -188,13 +196,14 @@ def protected_areas_with_deer_table(
         rows.append(
             {
                 "pa_id": area["pa_id"],
-                "name": area["name"],
+                "name": local.get(f"pa:{area['pa_id']}", display_name(area)),
                 "iso3": area["iso3"],
                 "iucn_cat": area.get("iucn_cat"),
                 "status_year": area.get("status_year"),
                 "area_km2": area.get("area_km2"),
                 "sites": "; ".join(
-                    message("value.count_in", name=n, count=format_number(c), year=y) for n, c, y in held
+                    message("value.count_in", name=n, count=format_number(c), year=format_year(y))
+                    for n, c, y in held
                 ),
                 "animals": sum(c for _, c, _ in held),
             }
