@@ -22,6 +22,9 @@ def analyze_command(store: str | None, out: str | None, as_json: bool) -> None:
 
     Population totals by year and country, animals inside protected areas, range coverage and
     change, extent of occurrence and area of occupancy, how reintroductions are doing, and gaps.
+    With an occurrences layer: records per year by range state, protected area and range period,
+    home ranges of collared animals (95 % MCP and KDE, areas only), and the Boyce index and AOH
+    point prevalence of the store's latest suitability and AOH rasters.
     Areas are in the store's equal-area CRS (reported in the output). With --json, one JSON object
     is printed; its keys are documented in deerhabitat.workflows.analyze.AnalysisResult.to_json.
     """
