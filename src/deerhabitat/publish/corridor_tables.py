@@ -29,6 +29,17 @@ def _share(value: object) -> str:
     return format_percent(float(value))  # type: ignore[arg-type]
 
 
+def _site(local_names: Mapping[str, str] | None, site_id: object, name: object) -> str:
+    """A population's site name in the reader's language (``local_names``: ``site:<id>``), or as recorded."""
+    return (local_names or {}).get(f"site:{site_id}") or text_cell(name)
+
+
+def _pair(local_names: Mapping[str, str] | None, pair: Mapping) -> str:
+    """``A – B``: the two populations of a pair."""
+    first = _site(local_names, pair["from_id"], pair["from_name"])
+    return f"{first} – {_site(local_names, pair['to_id'], pair['to_name'])}"
+
+
 def _countries(items: list[dict] | None, names: Mapping[str, str]) -> str:
     return ", ".join(country_label(d["iso3"], names) for d in items or [])
 
@@ -39,7 +50,9 @@ def _bottleneck_protected(neck: Mapping | None) -> str:
     return message("value.yes") if neck["protected"] else message("value.no")
 
 
-def corridor_pairs_table(corridors: Corridors | None, names: Mapping[str, str]) -> Table | None:
+def corridor_pairs_table(
+    corridors: Corridors | None, names: Mapping[str, str], local_names: Mapping[str, str] | None = None
+) -> Table | None:
     """One row per pair of populations, pairs with no corridor under the maximum cost last.
 
     Columns: the populations, least cost, path length, corridor area and its protected share, bottleneck width
@@ -71,9 +84,7 @@ def corridor_pairs_table(corridors: Corridors | None, names: Mapping[str, str]) 
     data = pd.DataFrame(rows)
     display = pd.DataFrame(
         {
-            message("col.populations"): [
-                f"{text_cell(p['from_name'])} – {text_cell(p['to_name'])}" for p in pairs
-            ],
+            message("col.populations"): [_pair(local_names, p) for p in pairs],
             message("col.least_cost"): [
                 _number(p.get("least_cost")) if p.get("linked") else message("value.no_corridor")
                 for p in pairs
@@ -106,7 +117,9 @@ def corridor_pairs_table(corridors: Corridors | None, names: Mapping[str, str]) 
     )
 
 
-def isolated_table(corridors: Corridors | None, names: Mapping[str, str]) -> Table | None:
+def isolated_table(
+    corridors: Corridors | None, names: Mapping[str, str], local_names: Mapping[str, str] | None = None
+) -> Table | None:
     """The populations with no corridor to any other under the maximum cost."""
     if corridors is None:
         return None
@@ -123,7 +136,7 @@ def isolated_table(corridors: Corridors | None, names: Mapping[str, str]) -> Tab
     )
     display = pd.DataFrame(
         {
-            message("col.site"): [text_cell(p.get("name")) for p in pops],
+            message("col.site"): [_site(local_names, p.get("site_id"), p.get("name")) for p in pops],
             message("col.country"): [country_label(p.get("iso3"), names) for p in pops],
             message("col.status"): [code_cell(p.get("status")) for p in pops],
             message("col.latest_count"): [_number(p.get("latest_count")) for p in pops],
@@ -140,7 +153,9 @@ def isolated_table(corridors: Corridors | None, names: Mapping[str, str]) -> Tab
     )
 
 
-def unprotected_bottlenecks_table(corridors: Corridors | None, names: Mapping[str, str]) -> Table | None:
+def unprotected_bottlenecks_table(
+    corridors: Corridors | None, names: Mapping[str, str], local_names: Mapping[str, str] | None = None
+) -> Table | None:
     """The bottleneck of every corridor that lies outside protected areas, narrowest first."""
     if corridors is None:
         return None
@@ -158,9 +173,7 @@ def unprotected_bottlenecks_table(corridors: Corridors | None, names: Mapping[st
     )
     display = pd.DataFrame(
         {
-            message("col.populations"): [
-                f"{text_cell(p['from_name'])} – {text_cell(p['to_name'])}" for p in pairs
-            ],
+            message("col.populations"): [_pair(local_names, p) for p in pairs],
             message("col.bottleneck_km"): [
                 _number(p["bottleneck"].get("width_m", 0) / 1000.0, 1) for p in pairs
             ],

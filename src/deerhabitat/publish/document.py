@@ -220,9 +220,9 @@ def _connectivity(data: PublishData, names: Mapping[str, str], figures: Mapping[
         (message("connectivity.intro"), *method),
         blocks=_blocks(
             figures.get("corridors"),
-            ct.corridor_pairs_table(corridors, names),
-            ct.isolated_table(corridors, names),
-            ct.unprotected_bottlenecks_table(corridors, names),
+            ct.corridor_pairs_table(corridors, names, local_names(data)),
+            ct.isolated_table(corridors, names, local_names(data)),
+            ct.unprotected_bottlenecks_table(corridors, names, local_names(data)),
         ),
     )
 
