@@ -628,7 +628,7 @@ def key_path(path: Path) -> str:
     text = ""
     for part in path:
         text += f"[{part}]" if isinstance(part, int) or part == "*" else (f".{part}" if text else str(part))
-    return text or "the report"
+    return text or _t("nr.where.report")
 
 
 def is_illustrative(parsed: Mapping[str, Any] | None) -> bool:

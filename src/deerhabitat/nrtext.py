@@ -101,6 +101,7 @@ _MESSAGES: dict[str, str] = {
     "nr.check.year": "Write a year such as 2023.",
     "nr.check.year_title": "Not a year",
     # where a problem is in a YAML file
+    "nr.where.report": "the report",
     "nr.where.line": "{path} (line {line})",
     "nr.where.entry_line": "{path} (entry at line {line})",
     # where a problem is in a workbook
@@ -111,6 +112,10 @@ _MESSAGES: dict[str, str] = {
     "nr.where.report_field": "{row} ({field})",
     "nr.where.report_no_row": "sheet {sheet} (no row for {field})",
     # problems of a workbook's layout
+    "nr.err.not_xlsx": "not an Excel .xlsx workbook ({hint}: {error}); save it from Excel or LibreOffice as "
+    ".xlsx, or start from `deerhabitat national-report template --format xlsx`",
+    "nr.err.zip_not_workbook": "it is a zip file but not a readable workbook",
+    "nr.err.not_zip": "the bytes are not a zip-based .xlsx file",
     "nr.err.second_sheet": "a second sheet for section {key}; keep one sheet named {sheet} and move its rows "
     "there",
     "nr.err.no_field_name": "value {value} has no field name in column A; write the field name there",

@@ -603,21 +603,11 @@ def _read_sheets(content: bytes, name: str, limits: ReadLimits) -> tuple[dict[st
     except InputFileError:
         raise
     except _UNREADABLE_XLSX as exc:
-        hint = (
-            "it is a zip file but not a readable workbook"
-            if zipfile.is_zipfile(io.BytesIO(content))
-            else "the bytes are not a zip-based .xlsx file"
+        hint = text(
+            "nr.err.zip_not_workbook" if zipfile.is_zipfile(io.BytesIO(content)) else "nr.err.not_zip"
         )
         raise ReportFormatError(
-            name,
-            [
-                Problem(
-                    name,
-                    f"not an Excel .xlsx workbook ({hint}: {type(exc).__name__}); "
-                    f"save it from Excel or LibreOffice as .xlsx, or start from `deerhabitat "
-                    f"national-report template --format xlsx`",
-                ),
-            ],
+            name, [Problem(name, text("nr.err.not_xlsx", hint=hint, error=type(exc).__name__))]
         ) from None
 
 
