@@ -135,7 +135,7 @@ def test_publication_computes_corridors_once_per_input_content_and_leaves_the_st
     assert first.summary["pairs"] == second.summary["pairs"]
     # a damaged cache entry is computed again
     folder = tmp_path / "cache" / "deerhabitat" / CORRIDOR_CACHE_AREA
-    key = _corridor_key(world["store"], suitability, Profile.PUBLIC)
+    key = _corridor_key(Store(world["store"]).content_key(), suitability, Profile.PUBLIC)
     (folder / key / "corridors.json").write_text("{}", encoding="utf-8")
     third = prepare_publication(world["store"], "public").data.corridors
     assert len(calls) == 2 and third.summary["pairs"] == first.summary["pairs"]
