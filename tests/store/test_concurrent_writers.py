@@ -120,15 +120,15 @@ with atomic.writer_lock(atomic.real_path(sys.argv[1]), timeout=10):
 """
 
 
-def test_a_writer_that_waits_too_long_names_the_other_writer_and_changes_nothing(store_location, tmp_path):
+def test_a_writer_that_waits_too_long_names_the_other_writer_and_changes_nothing(gpkg_location, tmp_path):
     script = tmp_path / "hold_lock.py"
     script.write_text(HOLD_LOCK, encoding="utf-8")
     holder = subprocess.Popen(
-        [sys.executable, str(script), store_location, "30"], stdout=subprocess.PIPE, text=True
+        [sys.executable, str(script), gpkg_location, "30"], stdout=subprocess.PIPE, text=True
     )
     try:
         assert holder.stdout.readline().strip() == "locked"
-        before = Path(store_location).read_bytes()
+        before = Path(gpkg_location).read_bytes()
         path = write_counts(tmp_path / "late.csv", "late", 10)
         started = time.monotonic()
         late = finish(
@@ -140,7 +140,7 @@ def test_a_writer_that_waits_too_long_names_the_other_writer_and_changes_nothing
                     "population-counts",
                     path.name,
                     "--store",
-                    store_location,
+                    gpkg_location,
                 ],
                 tmp_path,
             )
@@ -150,35 +150,35 @@ def test_a_writer_that_waits_too_long_names_the_other_writer_and_changes_nothing
         lines = late.stderr.strip().splitlines()
         assert len(lines) == 1 and lines[0].startswith("Error: the store "), late.stderr
         assert (
-            f"is being written by `hold_lock.py {store_location} 30` (process {holder.pid}, writing since 20"
+            f"is being written by `hold_lock.py {gpkg_location} 30` (process {holder.pid}, writing since 20"
             in lines[0]
         )
         assert "waited 0.5 s" in lines[0] and "--lock-timeout SECONDS" in lines[0]
-        assert Path(store_location).read_bytes() == before
+        assert Path(gpkg_location).read_bytes() == before
     finally:
         holder.kill()
         holder.wait()
         holder.stdout.close()
     # once the other writer is gone (even killed), the next write goes through
     path = write_counts(tmp_path / "after.csv", "after", 10)
-    after = finish(start(["import", "population-counts", path.name, "--store", store_location], tmp_path))
+    after = finish(start(["import", "population-counts", path.name, "--store", gpkg_location], tmp_path))
     assert after.returncode == 0, after
-    assert sorted(p.name for p in Path(store_location).parent.glob(".*")) == []
+    assert sorted(p.name for p in Path(gpkg_location).parent.glob(".*")) == []
 
 
-def test_a_bad_lock_timeout_is_refused_before_any_work(store_location, tmp_path):
+def test_a_bad_lock_timeout_is_refused_before_any_work(gpkg_location, tmp_path):
     path = write_counts(tmp_path / "c.csv", "c", 10)
-    before = Path(store_location).read_bytes()
+    before = Path(gpkg_location).read_bytes()
     done = finish(
         start(
-            ["--lock-timeout", "-1", "import", "population-counts", path.name, "--store", store_location],
+            ["--lock-timeout", "-1", "import", "population-counts", path.name, "--store", gpkg_location],
             tmp_path,
         )
     )
     assert done.returncode == 2 and "Traceback" not in done.stderr
     env_run = finish(
         start(
-            ["import", "population-counts", path.name, "--store", store_location],
+            ["import", "population-counts", path.name, "--store", gpkg_location],
             tmp_path,
             env={"DEERHABITAT_LOCK_TIMEOUT": "soon"},
         )
@@ -188,4 +188,4 @@ def test_a_bad_lock_timeout_is_refused_before_any_work(store_location, tmp_path)
         "Error: DEERHABITAT_LOCK_TIMEOUT='soon' is not a number of seconds; give 0 or more (e.g. 600 to wait "
         "ten minutes for another writer of the store)"
     ]
-    assert Path(store_location).read_bytes() == before
+    assert Path(gpkg_location).read_bytes() == before

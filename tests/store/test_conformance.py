@@ -91,9 +91,9 @@ def _as_written_by_an_earlier_version(path: Path) -> None:
 
 
 def test_a_store_of_an_earlier_version_is_read_as_it_is_and_upgraded_by_its_next_write(
-    store_location, tmp_path
+    gpkg_location, tmp_path
 ):
-    path = Path(store_location)
+    path = Path(gpkg_location)
     _as_written_by_an_earlier_version(path)
     assert validate(path) == (
         "Req 119: table deerhabitat_config has a PRIMARY KEY of type TEXT instead of INTEGER"

@@ -54,29 +54,29 @@ def test_a_store_given_through_a_symlink_is_updated_where_it_lives(tmp_path):
 
 
 @pytest.mark.parametrize("mode", [0o644, 0o640, 0o664, 0o600])
-def test_a_write_keeps_the_mode_of_the_store(store_location, tmp_path, mode):
-    os.chmod(store_location, mode)
+def test_a_write_keeps_the_mode_of_the_store(gpkg_location, tmp_path, mode):
+    os.chmod(gpkg_location, mode)
     path = write_counts(tmp_path / "c.csv", "c", 5)
     assert (
         deerhabitat(
-            "import", "population-counts", path.name, "--store", store_location, cwd=tmp_path
+            "import", "population-counts", path.name, "--store", gpkg_location, cwd=tmp_path
         ).returncode
         == 0
     )
-    assert stat.S_IMODE(os.stat(store_location).st_mode) == mode
+    assert stat.S_IMODE(os.stat(gpkg_location).st_mode) == mode
 
 
 @pytest.mark.skipif(os.geteuid() != 0, reason="only root can give a file to another owner")
-def test_a_write_by_root_keeps_the_owner_of_the_store(store_location, tmp_path):
-    os.chown(store_location, 65534, 65534)
+def test_a_write_by_root_keeps_the_owner_of_the_store(gpkg_location, tmp_path):
+    os.chown(gpkg_location, 65534, 65534)
     path = write_counts(tmp_path / "c.csv", "c", 5)
     assert (
         deerhabitat(
-            "import", "population-counts", path.name, "--store", store_location, cwd=tmp_path
+            "import", "population-counts", path.name, "--store", gpkg_location, cwd=tmp_path
         ).returncode
         == 0
     )
-    assert (os.stat(store_location).st_uid, os.stat(store_location).st_gid) == (65534, 65534)
+    assert (os.stat(gpkg_location).st_uid, os.stat(gpkg_location).st_gid) == (65534, 65534)
 
 
 def test_a_new_store_gets_the_mode_of_the_umask(tmp_path):
@@ -88,33 +88,33 @@ def test_a_new_store_gets_the_mode_of_the_umask(tmp_path):
     assert stat.S_IMODE(os.stat(tmp_path / "deer.gpkg").st_mode) == 0o640
 
 
-def test_a_read_only_store_is_refused_before_any_work(store_location, tmp_path):
-    os.chmod(store_location, 0o444)
-    before = sha(store_location)
+def test_a_read_only_store_is_refused_before_any_work(gpkg_location, tmp_path):
+    os.chmod(gpkg_location, 0o444)
+    before = sha(gpkg_location)
     # the file to import does not even exist: the store is refused first, whoever runs the command
     line = one_error_line(
-        deerhabitat("import", "population-counts", "missing.csv", "--store", store_location, cwd=tmp_path)
+        deerhabitat("import", "population-counts", "missing.csv", "--store", gpkg_location, cwd=tmp_path)
     )
     assert line == (
-        f"Error: read-only: the store {store_location!r} cannot be written (file mode -r--r--r--); make it "
-        f"writable (`chmod u+w {store_location}`) or pass another store with --store"
+        f"Error: read-only: the store {gpkg_location!r} cannot be written (file mode -r--r--r--); make it "
+        f"writable (`chmod u+w {gpkg_location}`) or pass another store with --store"
     )
     line = one_error_line(
-        deerhabitat("national-report", "import", "missing.yaml", "--store", store_location, cwd=tmp_path)
+        deerhabitat("national-report", "import", "missing.yaml", "--store", gpkg_location, cwd=tmp_path)
     )
     assert line.startswith("Error: read-only: the store ")
-    assert sha(store_location) == before and stat.S_IMODE(os.stat(store_location).st_mode) == 0o444
-    assert sorted(p.name for p in Path(store_location).parent.glob(".*")) == []
-    assert deerhabitat("layers", "--store", store_location, cwd=tmp_path).returncode == 0  # reading is fine
+    assert sha(gpkg_location) == before and stat.S_IMODE(os.stat(gpkg_location).st_mode) == 0o444
+    assert sorted(p.name for p in Path(gpkg_location).parent.glob(".*")) == []
+    assert deerhabitat("layers", "--store", gpkg_location, cwd=tmp_path).returncode == 0  # reading is fine
 
 
 @pytest.mark.skipif(os.geteuid() == 0, reason="root may write into any folder")
-def test_a_store_in_a_folder_that_cannot_be_written_is_refused(store_location, tmp_path):
-    folder = Path(store_location).parent
+def test_a_store_in_a_folder_that_cannot_be_written_is_refused(gpkg_location, tmp_path):
+    folder = Path(gpkg_location).parent
     os.chmod(folder, 0o555)
     try:
         line = one_error_line(
-            deerhabitat("import", "population-counts", "missing.csv", "--store", store_location, cwd=tmp_path)
+            deerhabitat("import", "population-counts", "missing.csv", "--store", gpkg_location, cwd=tmp_path)
         )
     finally:
         os.chmod(folder, 0o755)
@@ -126,23 +126,23 @@ def _leftovers(folder: Path) -> list[str]:
 
 
 def test_a_writer_killed_mid_write_leaves_the_store_intact_and_its_leftovers_are_cleaned(
-    store_location, tmp_path
+    gpkg_location, tmp_path
 ):
     big = write_counts(tmp_path / "big.csv", "big", 60_000)
     assert (
         deerhabitat(
-            "import", "population-counts", big.name, "--store", store_location, cwd=tmp_path
+            "import", "population-counts", big.name, "--store", gpkg_location, cwd=tmp_path
         ).returncode
         == 0
     )
-    before = sha(store_location)
-    folder = Path(store_location).parent
+    before = sha(gpkg_location)
+    folder = Path(gpkg_location).parent
     path = write_counts(tmp_path / "more.csv", "more", 2000)
     for _attempt in range(5):
-        writer = start(["import", "population-counts", path.name, "--store", store_location], tmp_path)
+        writer = start(["import", "population-counts", path.name, "--store", gpkg_location], tmp_path)
         seen = False
         while writer.poll() is None:
-            if list(folder.glob(f".{Path(store_location).name}.*.tmp.gpkg")):
+            if list(folder.glob(f".{Path(gpkg_location).name}.*.tmp.gpkg")):
                 seen = True
                 os.kill(writer.pid, signal.SIGKILL)
                 break
@@ -150,46 +150,46 @@ def test_a_writer_killed_mid_write_leaves_the_store_intact_and_its_leftovers_are
         finish(writer)
         if seen and writer.returncode == -signal.SIGKILL:
             break
-        assert sha(store_location) == before, "the writer finished before it could be killed"
+        assert sha(gpkg_location) == before, "the writer finished before it could be killed"
     else:
         pytest.fail("never caught the writer with its temporary copy")
-    assert sha(store_location) == before
+    assert sha(gpkg_location) == before
     left = _leftovers(folder)
     assert any(name.endswith(".tmp.gpkg") for name in left), left
-    assert open_store(store_location).read(LayerKind.POPULATION_COUNTS).shape[0] == 60_000  # still readable
+    assert open_store(gpkg_location).read(LayerKind.POPULATION_COUNTS).shape[0] == 60_000  # still readable
     small = write_counts(tmp_path / "small.csv", "small", 3)
     assert (
         deerhabitat(
-            "import", "population-counts", small.name, "--store", store_location, cwd=tmp_path
+            "import", "population-counts", small.name, "--store", gpkg_location, cwd=tmp_path
         ).returncode
         == 0
     )
     assert _leftovers(folder) == []
-    assert open_store(store_location).read(LayerKind.POPULATION_COUNTS).shape[0] == 60_003
+    assert open_store(gpkg_location).read(LayerKind.POPULATION_COUNTS).shape[0] == 60_003
 
 
-def test_a_writer_killed_while_waiting_for_the_lock_leaves_nothing(store_location, tmp_path):
-    folder = Path(store_location).parent
-    before = sha(store_location)
-    lock = folder / f".{Path(store_location).name}.lock"
+def test_a_writer_killed_while_waiting_for_the_lock_leaves_nothing(gpkg_location, tmp_path):
+    folder = Path(gpkg_location).parent
+    before = sha(gpkg_location)
+    lock = folder / f".{Path(gpkg_location).name}.lock"
     import fcntl
 
     fd = os.open(lock, os.O_RDWR | os.O_CREAT)
     fcntl.flock(fd, fcntl.LOCK_EX)
     try:
         path = write_counts(tmp_path / "c.csv", "c", 5)
-        waiter = start(["import", "population-counts", path.name, "--store", store_location], tmp_path)
+        waiter = start(["import", "population-counts", path.name, "--store", gpkg_location], tmp_path)
         time.sleep(3)
         assert waiter.poll() is None
         os.kill(waiter.pid, signal.SIGKILL)
         finish(waiter)
     finally:
         os.close(fd)
-    assert sha(store_location) == before
+    assert sha(gpkg_location) == before
     assert _leftovers(folder) == [lock.name]  # the stale lock file is reused, then removed, by the next write
     assert (
         deerhabitat(
-            "import", "population-counts", path.name, "--store", store_location, cwd=tmp_path
+            "import", "population-counts", path.name, "--store", gpkg_location, cwd=tmp_path
         ).returncode
         == 0
     )

@@ -20,6 +20,7 @@ from deerhabitat._version import __version__
 
 COMMANDS: dict[str, str] = {
     "analyze": "deerhabitat.cli.analyze:analyze_command",
+    "copy": "deerhabitat.cli.store:copy_command",
     "db": "deerhabitat.cli.db:db_group",
     "habitat": "deerhabitat.cli.habitat:habitat_group",
     "export": "deerhabitat.cli.importing:export_command",

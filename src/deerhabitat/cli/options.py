@@ -25,7 +25,8 @@ store_opt = click.option(
     "store",
     type=click.Path(dir_okay=False),
     default=None,
-    help="GeoPackage store (default: $DEERHABITAT_STORE, else the bundled Bukhara deer store).",
+    help="The store: a GeoPackage file or a postgresql://USER@HOST:PORT/DB URL (default: "
+    "$DEERHABITAT_STORE, else the bundled Bukhara deer store).",
 )
 json_opt = click.option("--json", "as_json", is_flag=True, help="Print machine-readable JSON.")
 profile_opt = click.option(

@@ -56,7 +56,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     )
     from deerhabitat.workflows.occurrence_counts import occurrence_counts
     from deerhabitat.workflows.report import report
-    from deerhabitat.workflows.store import init, layers, open_store
+    from deerhabitat.workflows.store import copy, init, layers, open_store
 
 _EXPORTS: dict[str, str] = {
     "AnalysisResult": "analyze",
@@ -93,6 +93,7 @@ _EXPORTS: dict[str, str] = {
     "national_report_template": "national_report",
     "national_report_validate": "national_report",
     "report": "report",
+    "copy": "store",
     "init": "store",
     "layers": "store",
     "open_store": "store",
@@ -108,6 +109,7 @@ __all__ = [
     "PublishResult",
     "analyze",
     "bundled_habitat",
+    "copy",
     "db_roles",
     "export_layer",
     "folium_map",

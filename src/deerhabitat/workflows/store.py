@@ -14,6 +14,7 @@ from deerhabitat import analysis as an
 from deerhabitat.config import BUNDLED_STORE_NAME, StoreConfig, bundled_store_path, resolve_store
 from deerhabitat.io import LayerInfo, Store
 from deerhabitat.io.snapshot import StoreSnapshot, read_snapshot
+from deerhabitat.io.store import is_database_url
 from deerhabitat.schema import LayerKind
 
 
@@ -52,8 +53,9 @@ def init(
 
     Parameters
     ----------
-    path : path-like
-        The new GeoPackage (must end in ``.gpkg`` and not exist). With ``from_bundled``, an existing
+    path : path-like or str
+        The new GeoPackage (must end in ``.gpkg`` and not exist), or a ``postgresql://`` URL of a
+        database with no store in it. With ``from_bundled``, an existing
         folder is also accepted: the copy is written into it as ``bukhara-deer.gpkg``.
     analysis_crs : str, optional
         Equal-area CRS for areas; default Albers on Central Asia.
@@ -64,6 +66,8 @@ def init(
         creating an empty one; ``analysis_crs`` and ``species`` then change its settings.
     """
     if from_bundled:
+        if is_database_url(path):
+            return Store.copy(bundled_store_path(), path, analysis_crs=analysis_crs, species=species)
         target = Path(path)
         if target.is_dir():
             target = target / BUNDLED_STORE_NAME
@@ -74,6 +78,24 @@ def init(
     if species:
         config = replace(config, species=species)
     return Store.create(path, config=config)
+
+
+def copy(source: str | os.PathLike, target: str | os.PathLike, *, overwrite: bool = False) -> Store:
+    """Copy a whole store to another location, GeoPackage or PostGIS (``deerhabitat copy SRC DST``).
+
+    Every feature and attribute, the settings, the provenance log, national reports, rasters registry,
+    QGIS styles, reporting cycles, report texts and Work Programme catalogue
+    (:func:`deerhabitat.io.store_copy.copy_store`).
+
+    Raises
+    ------
+    StoreError
+        If ``source`` holds no store, or ``target`` holds one (or other tables) and ``overwrite`` is
+        False.
+    """
+    from deerhabitat.io.store_copy import copy_store
+
+    return copy_store(resolve_store(source).path, resolve_store(target).path, overwrite=overwrite)
 
 
 def layers(*, store: str | os.PathLike | None = None) -> list[LayerInfo]:
