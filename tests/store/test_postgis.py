@@ -288,3 +288,57 @@ def test_a_read_only_role_reads_but_cannot_write(postgis_cluster, postgis_url, t
     line = one_error_line(deerhabitat("import", "sites", "s.csv", "--store", url, cwd=tmp_path))
     assert line.startswith(f"Error: read-only: the database role {role!r} cannot write"), line
     assert "rd-pw" not in line
+
+
+AOH = ("--suitable-classes", "1,2", "--out", "aoh")
+
+
+def test_every_command_takes_a_database_store(postgis_url, tmp_path):
+    import psycopg
+
+    from deerhabitat.config import bundled_store_path
+
+    landcover = bundled_store_path().parent / "rasters" / "landcover.tif"
+    original = Store(bundled_store_path()).national_report("KAZ")
+    (tmp_path / "KAZ.yaml").write_bytes(original.original)
+    (tmp_path / "a.csv").write_text(
+        "site_id,name,iso3,status,source,longitude,latitude\na,A,UZB,native,t,64.5,40.1\n", encoding="utf-8"
+    )
+    for args in (
+        ["init", "--from-bundled", postgis_url],
+        ["layers", "--store", postgis_url],
+        ["validate", "sites", "a.csv", "--store", postgis_url],
+        ["export", "sites", "s.geojson", "--store", postgis_url],
+        ["national-report", "import", "KAZ.yaml", "--store", postgis_url],
+        [
+            "national-report",
+            "cycle",
+            "open",
+            "--period",
+            "2024",
+            "--deadline",
+            "2025-06-30",
+            "--store",
+            postgis_url,
+        ],
+        ["national-report", "list", "--store", postgis_url],
+        ["habitat", "aoh", "--store", postgis_url, "--range-period", "2020", "--landcover", landcover, *AOH],
+        ["map", "overview", "--store", postgis_url, "--out", "maps", "--dpi", "50"],
+    ):
+        done = deerhabitat(*args, cwd=tmp_path)
+        assert done.returncode == 0, done
+        assert _password(postgis_url) not in done.stdout + done.stderr
+    store = Store(postgis_url)
+    assert (
+        store.national_report("KAZ").version == 2
+        and store.national_report("KAZ").original == original.original
+    )
+    assert list(store.reporting_cycles()["period"]) == ["2024"]
+    rasters = store.rasters()
+    assert str(tmp_path / "aoh" / "aoh.tif") in set(rasters["path"])  # a database registers absolute paths
+    with psycopg.connect(postgis_url) as con:
+        rows = con.execute(
+            "SELECT f_table_catalog = current_database(), f_table_schema, f_geometry_column, useasdefault "
+            "FROM layer_styles WHERE f_table_name = 'sites'"
+        ).fetchall()
+    assert rows == [(True, "public", "geom", True)]  # where QGIS looks for a PostGIS layer's default style

@@ -44,6 +44,8 @@ from deerhabitat.io.store import (
     _REPORT_COLUMNS,
     CONFIG_TABLE,
     CYCLES_TABLE,
+    DATASET_COLUMNS,
+    DATASETS_TABLE,
     PROVENANCE_TABLE,
     RASTERS_TABLE,
     REPORT_ROW_COLUMNS,
@@ -64,7 +66,7 @@ from deerhabitat.io.store import (
     layer_geometry,
     shown_location,
 )
-from deerhabitat.schema import LayerKind
+from deerhabitat.schema import TABLE_KINDS, LayerKind
 
 if TYPE_CHECKING:  # pragma: no cover
     from sqlalchemy.engine import Connection, Engine
@@ -79,6 +81,7 @@ _OWN_TABLES = (
     CONFIG_TABLE,
     PROVENANCE_TABLE,
     RASTERS_TABLE,
+    DATASETS_TABLE,
     STYLES_TABLE,
     REPORTS_TABLE,
     CYCLES_TABLE,
@@ -96,6 +99,11 @@ _DDL = (
         sha256 text NOT NULL, crs_name text, crs_wkt text, width integer, height integer, transform text,
         dtype text, nodata double precision, command text, time_utc text NOT NULL,
         tool_version text NOT NULL, UNIQUE (role, path))""",
+    f"""CREATE TABLE {DATASETS_TABLE} (id serial PRIMARY KEY, layer text NOT NULL, path text NOT NULL,
+        partition integer NOT NULL, sha256 text NOT NULL, rows bigint NOT NULL, min_x double precision,
+        min_y double precision, max_x double precision, max_y double precision, time_min text,
+        time_max text, batch text NOT NULL, time_utc text NOT NULL, tool_version text NOT NULL,
+        UNIQUE (layer, path))""",
     f"""CREATE TABLE IF NOT EXISTS {STYLES_TABLE} (id serial PRIMARY KEY, f_table_catalog varchar,
         f_table_schema varchar, f_table_name varchar, f_geometry_column varchar, stylename text,
         styleqml text, stylesld text, useasdefault boolean, description text,
@@ -266,7 +274,7 @@ class PostgisStore(Store):
             with con.begin():
                 _ensure_postgis(con, shown)
                 tables = _tables(con)
-                ours = tables & {*_OWN_TABLES, *(k.table for k in LayerKind)} - {STYLES_TABLE}
+                ours = tables & {*_OWN_TABLES, *(k.table for k in TABLE_KINDS)} - {STYLES_TABLE}
                 foreign = tables - ours - _POSTGIS_TABLES - {STYLES_TABLE}
                 if foreign:
                     raise StoreError(
@@ -316,7 +324,7 @@ class PostgisStore(Store):
 
     def feature_tables(self) -> set[str]:
         """The layer tables present (tables with a geometry column in the current schema)."""
-        known = {k.table for k in LayerKind}
+        known = {k.table for k in TABLE_KINDS}
         rows = self._frame(
             "SELECT f_table_name FROM geometry_columns WHERE f_table_schema = current_schema()"
         )
@@ -353,7 +361,14 @@ class PostgisStore(Store):
                     tool_version=None if row is None else row["tool_version"],
                 )
             )
-        return info
+        return info + self._dataset_layers(latest)
+
+    def dataset_files(self, kind: LayerKind | None = None) -> pd.DataFrame:
+        """The registered GeoParquet files of big layers (none: a database keeps no files beside it)."""
+        frame = self._frame(f"SELECT {', '.join(DATASET_COLUMNS)} FROM {DATASETS_TABLE} ORDER BY layer, path")
+        if kind is not None:
+            frame = frame[frame["layer"] == LayerKind(kind).value]
+        return frame.reset_index(drop=True) if len(frame) else pd.DataFrame(columns=list(DATASET_COLUMNS))
 
     def provenance(self) -> pd.DataFrame:
         """The provenance log: one row per write, oldest first."""
@@ -409,7 +424,7 @@ class PostgisStore(Store):
         """A sha256 of every table of the store (row digests, order-independent)."""
         digest = hashlib.sha256()
         with self._connect() as con:
-            tables = sorted(_tables(con) & {*_OWN_TABLES, *(k.table for k in LayerKind)})
+            tables = sorted(_tables(con) & {*_OWN_TABLES, *(k.table for k in TABLE_KINDS)})
         for table in tables:
             where = " WHERE t.f_table_schema = current_schema()" if table == STYLES_TABLE else ""
             rows = self._frame(
@@ -670,7 +685,7 @@ class PostgisWriter(StoreWriter):
             self._exec(
                 f"INSERT INTO {STYLES_TABLE} (f_table_catalog, f_table_schema, f_table_name, "
                 "f_geometry_column, stylename, styleqml, stylesld, useasdefault, description, ui, type) "
-                "VALUES (current_database(), current_schema(), :t, :g, :n, :q, :s, true, :d, '', '')",
+                "VALUES (current_database(), current_schema(), :t, :g, :n, :q, :s, true, :d, NULL, NULL)",
                 {**key, "g": GEOMETRY_COLUMN, "q": style.qml, "s": style.sld, "d": style.description},
             )
             changed += 1

@@ -72,6 +72,12 @@ def copy_store(
             f"database store cannot hold; copy it to a .gpkg store instead"
         )
     with original.reading():
+        big = sorted(set(original.dataset_files()["layer"]))
+        if big and is_database_url(target):
+            raise StoreError(
+                f"the store {original.shown!r} keeps the {', '.join(big)} layer as GeoParquet files beside "
+                f"it, which a database store cannot keep; copy it to a .gpkg store instead"
+            )
         layers = original.read_all()
         provenance = original.provenance()
         reports = original._report_records(with_files=True)
