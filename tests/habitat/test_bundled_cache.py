@@ -12,6 +12,7 @@ import pytest
 
 import deerhabitat.workflows.habitat as habitat
 from deerhabitat.config import bundled_store_path
+from deerhabitat.io import Store
 from deerhabitat.io.cache import cache_key, read_entry, write_entry
 from deerhabitat.io.raster import bundled_raster_path
 
@@ -63,15 +64,16 @@ def test_other_settings_or_inputs_miss_the_cache(tmp_path, counted):
     habitat.bundled_habitat(tmp_path / "b", range_period="2002")
     assert counted == [counted[0], "2002"] and counted[0] != "2002"
     # A changed input file (the store, here a copy with one more byte) gives another key.
-    inputs = [bundled_raster_path("landcover.tif"), bundled_store_path()]
+    inputs = [bundled_raster_path("landcover.tif")]
     copy = tmp_path / "store.gpkg"
     shutil.copyfile(bundled_store_path(), copy)
     with open(copy, "ab") as fh:
         fh.write(b"\0")
-    key = habitat._bundled_key(inputs, "2020", [1, 2])
-    assert habitat._bundled_key([inputs[0], copy], "2020", [1, 2]) != key
-    assert habitat._bundled_key(inputs, "2020", [1, 2, 3]) != key
-    assert habitat._bundled_key(inputs, "2020", [1, 2]) == key
+    store_key = Store(bundled_store_path()).content_key()
+    key = habitat._bundled_key(inputs, store_key, "2020", [1, 2])
+    assert habitat._bundled_key(inputs, Store(copy).content_key(), "2020", [1, 2]) != key
+    assert habitat._bundled_key(inputs, store_key, "2020", [1, 2, 3]) != key
+    assert habitat._bundled_key(inputs, store_key, "2020", [1, 2]) == key
 
 
 def test_a_damaged_entry_is_computed_again(tmp_path, counted):
@@ -144,6 +146,7 @@ def test_candidate_sites_are_cached_per_content(tmp_path, monkeypatch):
     # another raster content is another entry
     changed = tmp_path / "changed.tif"
     changed.write_bytes(raster.read_bytes() + b"\0")
-    assert habitat._bundled_key([changed, bundled_store_path()], "historical", []) != habitat._bundled_key(
-        [raster, bundled_store_path()], "historical", []
+    store_key = Store(bundled_store_path()).content_key()
+    assert habitat._bundled_key([changed], store_key, "historical", []) != habitat._bundled_key(
+        [raster], store_key, "historical", []
     )
