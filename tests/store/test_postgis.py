@@ -342,3 +342,14 @@ def test_every_command_takes_a_database_store(postgis_url, tmp_path):
             "FROM layer_styles WHERE f_table_name = 'sites'"
         ).fetchall()
     assert rows == [(True, "public", "geom", True)]  # where QGIS looks for a PostGIS layer's default style
+
+
+def test_the_server_never_sees_a_password_in_the_application_name(monkeypatch):
+    from deerhabitat.io.postgis_store import _application_name
+    from deerhabitat.io.store import shown_location
+
+    monkeypatch.setattr(sys, "argv", ["deerhabitat", "init", "postgresql://ana:s3cret@db:5432/deer"])
+    assert _application_name() == "deerhabitat init postgresql://ana:***@db:5432/deer"
+    assert shown_location("postgresql://ana@db/deer?password=s3cret&sslmode=require") == (
+        "postgresql://ana@db/deer?password=***&sslmode=require"
+    )

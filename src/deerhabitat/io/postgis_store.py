@@ -155,7 +155,7 @@ def _engine(location: str, shown: str) -> Engine:
 def _application_name() -> str:
     import sys
 
-    words = ["deerhabitat", *sys.argv[1:3]]
+    words = ["deerhabitat", *(shown_location(w) for w in sys.argv[1:3])]  # a URL's password masked
     return " ".join(words)[:63]
 
 
