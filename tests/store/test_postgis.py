@@ -353,3 +353,17 @@ def test_the_server_never_sees_a_password_in_the_application_name(monkeypatch):
     assert shown_location("postgresql://ana@db/deer?password=s3cret&sslmode=require") == (
         "postgresql://ana@db/deer?password=***&sslmode=require"
     )
+
+
+def test_the_cache_key_of_a_database_store_follows_its_content(postgis_url, tmp_path):
+    assert deerhabitat("init", postgis_url, cwd=tmp_path).returncode == 0
+    first = Store(postgis_url).content_key()
+    assert Store(postgis_url).content_key() == first  # reading changes nothing
+    write_sites(tmp_path / "s.csv", "s", 2)
+    assert deerhabitat("import", "sites", "s.csv", "--store", postgis_url, cwd=tmp_path).returncode == 0
+    second = Store(postgis_url).content_key()
+    assert second != first
+    (tmp_path / "c.md").write_text("Text.\n", encoding="utf-8")
+    done = deerhabitat("report-text", "set", "conclusions", "c.md", "--store", postgis_url, cwd=tmp_path)
+    assert done.returncode == 0, done
+    assert Store(postgis_url).content_key() not in (first, second)
