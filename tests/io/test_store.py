@@ -152,3 +152,16 @@ def test_copies_and_journals_left_by_killed_writers_are_cleaned_up_by_the_next_w
         path.write_bytes(b"half-written copy")
     store.write(LayerKind.SITES, make_sites(), provenance=Provenance("x"))
     assert [p.name for p in store.path.parent.iterdir()] == ["deer.gpkg"]
+
+
+def test_a_store_object_survives_pickle_and_copy_as_its_backend(tmp_path):
+    import copy
+    import pickle
+
+    from deerhabitat.config import bundled_store_path
+    from deerhabitat.io.gpkg_store import GpkgStore
+
+    store = Store(bundled_store_path(), readonly=True)
+    assert isinstance(store, GpkgStore)
+    for again in (pickle.loads(pickle.dumps(store)), copy.copy(store)):
+        assert isinstance(again, GpkgStore) and again.kinds() == store.kinds() and again.readonly

@@ -392,8 +392,10 @@ class Store:
     readonly: bool
     lock_timeout: float | None
 
-    def __new__(cls, location: StoreLocation, /, *args: Any, **kwargs: Any) -> Store:  # noqa: D102
-        if cls is Store:
+    def __new__(cls, location: StoreLocation | None = None, /, *args: Any, **kwargs: Any) -> Store:  # noqa: D102
+        if cls is Store:  # no location: pickle and copy make a backend's object without one
+            if location is None:
+                raise TypeError("Store() needs a location: a GeoPackage path or a postgresql:// URL")
             cls = _backend(location)
         return super().__new__(cls)
 
