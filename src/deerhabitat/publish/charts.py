@@ -150,7 +150,7 @@ def trend_chart_svg(
     years = sorted(set(coverage["year"]) | set(reference["year"]))
     order = list(states) + sorted(set(frame["iso3"]) - set(states))
     colours = {iso3: PALETTE[i % len(PALETTE)] for i, iso3 in enumerate(order)}
-    width, height, left, top, legend_w, bottom = 780.0, 340.0, 62.0, 34.0, 170.0, 36.0
+    width, height, left, top, legend_w, bottom = 800.0, 340.0, 62.0, 34.0, 190.0, 36.0
     plot_w, plot_h = width - left - legend_w, height - top - bottom
     ymax, step = nice_ceiling(
         max(float(coverage["count"].max()), float(reference["high"].max() if len(reference) else 0)) * 1.08
