@@ -16,21 +16,26 @@ from deerhabitat.cli.options import echo_json, engine_options, json_opt, read_en
     default=None,
     help="Folder to write every table as CSV, plus analysis.json (created when missing).",
 )
+@engine_options
 @json_opt
-def analyze_command(store: str | None, out: str | None, as_json: bool) -> None:
+def analyze_command(
+    store: str | None, out: str | None, workers: int, scheduler: str | None, as_json: bool
+) -> None:
     """Analyse the store: totals, protected areas, ranges, EOO/AOO, reintroductions, gaps.
 
     Population totals by year and country, animals inside protected areas, range coverage and
     change, extent of occurrence and area of occupancy, how reintroductions are doing, and gaps.
     With an occurrences layer: records per year by range state, protected area and range period,
     home ranges of collared animals (95 % MCP and KDE, areas only), and the Boyce index and AOH
-    point prevalence of the store's latest suitability and AOH rasters.
+    point prevalence of the store's latest suitability and AOH rasters. --workers N (N > 1) or
+    --scheduler counts the occurrences per protected area on the engine over the store's GeoParquet
+    files (the same counts).
     Areas are in the store's equal-area CRS (reported in the output). With --json, one JSON object
     is printed; its keys are documented in deerhabitat.workflows.analyze.AnalysisResult.to_json.
     """
     from deerhabitat.workflows import analyze
 
-    result = analyze(store=store, out=out)
+    result = analyze(store=store, out=out, engine=read_engine(workers, scheduler))
     if as_json:
         echo_json(result.to_json())
     else:

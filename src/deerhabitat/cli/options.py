@@ -8,8 +8,8 @@ option             used by
 ``--out``          analyze, map, report, habitat
 ``--profile``      map, report
 ``--max-...``      national-report validate|import (limits, :mod:`deerhabitat.limits`)
-``--workers``      occurrence-counts (:class:`deerhabitat.analysis.engine.EngineOptions`)
-``--scheduler``    occurrence-counts
+``--workers``      occurrence-counts, analyze (:class:`deerhabitat.analysis.engine.EngineOptions`)
+``--scheduler``    occurrence-counts, analyze
 =================  ============================================================================
 """
 

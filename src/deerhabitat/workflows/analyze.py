@@ -14,7 +14,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
 import numpy as np
@@ -28,6 +28,7 @@ from deerhabitat.analysis.ranges import CHANGE_COLUMNS, COVERAGE_COLUMNS
 from deerhabitat.config import StoreConfig
 from deerhabitat.crs import describe_crs
 from deerhabitat.errors import StoreError
+from deerhabitat.io import Store
 from deerhabitat.io.csv_safe import write_frame_csv
 from deerhabitat.io.snapshot import StoreSnapshot
 from deerhabitat.schema import LayerKind
@@ -38,6 +39,9 @@ from deerhabitat.workflows.occurrence_analysis import (
     occurrence_batches,
 )
 from deerhabitat.workflows.store import StoreLike, take_snapshot
+
+if TYPE_CHECKING:
+    from deerhabitat.analysis.engine import EngineOptions
 
 TABLES = (
     "totals_by_year",
@@ -319,7 +323,12 @@ class AnalysisResult:
         return [*written, path]
 
 
-def analyze(*, store: StoreLike = None, out: str | os.PathLike | None = None) -> AnalysisResult:
+def analyze(
+    *,
+    store: StoreLike = None,
+    out: str | os.PathLike | None = None,
+    engine: EngineOptions | None = None,
+) -> AnalysisResult:
     """Run every analysis on a store (``deerhabitat analyze``).
 
     Parameters
@@ -329,6 +338,11 @@ def analyze(*, store: StoreLike = None, out: str | os.PathLike | None = None) ->
         ``report`` pass the snapshot they already took, so the store is read once.
     out : path-like, optional
         A folder to write each table as CSV (see :meth:`AnalysisResult.write_csv`).
+    engine : EngineOptions, optional
+        Where the per-protected-area occurrence counts run (``--workers``/``--scheduler``). None or
+        one worker without a scheduler: in the one pass over the occurrences; otherwise on
+        :func:`deerhabitat.analysis.engine.count_points_in_polygons` over the store's GeoParquet
+        files (the same counts).
 
     Returns
     -------
@@ -345,7 +359,7 @@ def analyze(*, store: StoreLike = None, out: str | os.PathLike | None = None) ->
     config = snapshot.config
     layers, notes = _layers(snapshot)
     tables, reference_year, site_years = _run(layers, snapshot.projected, config, notes)
-    occurrences = _occurrences(snapshot, layers)
+    occurrences = _occurrences(snapshot, layers, engine)
     if occurrences is not None:
         tables.update(occurrences.tables)
     grid: dict[str, float | str] = {
@@ -480,8 +494,14 @@ def _range_tables(projected: Mapping) -> dict[str, pd.DataFrame]:
     return {"range_coverage": coverage, "range_change": change}
 
 
-def _occurrences(snapshot: StoreSnapshot, layers: Mapping) -> OccurrenceAnalysis | None:
-    """The occurrence analyses, in one pass over the store's occurrences in batches; None without any."""
+def _occurrences(
+    snapshot: StoreSnapshot, layers: Mapping, engine: EngineOptions | None = None
+) -> OccurrenceAnalysis | None:
+    """The occurrence analyses, in one pass over the store's occurrences in batches; None without any.
+
+    With more than one worker or a scheduler, the per-protected-area counts run on the engine over
+    the store's occurrence files.
+    """
     batches = occurrence_batches(snapshot)
     if batches is None:
         return None
@@ -489,7 +509,14 @@ def _occurrences(snapshot: StoreSnapshot, layers: Mapping) -> OccurrenceAnalysis
         kind.value: layers[kind]
         for kind in (LayerKind.RANGE_STATES, LayerKind.PROTECTED_AREAS, LayerKind.RANGES)
     }
-    return analyze_occurrences(batches, zones, snapshot.config.crs, snapshot.rasters)
+    if engine is None or (engine.workers == 1 and engine.scheduler is None):
+        return analyze_occurrences(batches, zones, snapshot.config.crs, snapshot.rasters)
+    from deerhabitat.io.datasets import occurrence_files
+
+    files = occurrence_files(Store(snapshot.path))
+    return analyze_occurrences(
+        batches, zones, snapshot.config.crs, snapshot.rasters, engine=engine, files=files
+    )
 
 
 def _occurrence_lines(occurrences: OccurrenceAnalysis | None) -> list[str]:

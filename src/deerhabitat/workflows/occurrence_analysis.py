@@ -9,6 +9,12 @@ Each batch of occurrences (EPSG:4326, as stored) is
 3. sampled on the latest suitability raster registered in the store (Boyce index: counts per window,
    :mod:`~deerhabitat.analysis.habitat_use`) and on the latest Area of Habitat raster (point prevalence).
 
+With an :class:`~deerhabitat.analysis.engine.EngineOptions` (``analyze --workers N`` or ``--scheduler``),
+the per-protected-area counts (and the yearly inside/outside protected areas totals) are computed by
+:func:`deerhabitat.analysis.engine.count_points_in_polygons` over the store's GeoParquet files instead
+of in the pass (same polygons, same rule: a point on a boundary is inside, a point in overlapping areas
+counts once per area and once in the total); the result is the same table.
+
 Only counts and per-animal coordinates are kept between batches, so a layer of millions of records is
 never held whole. The rasters are read whole (they are the grids ``deerhabitat habitat`` wrote). Home
 ranges are published as areas only: no fix position leaves this module.
@@ -16,15 +22,17 @@ ranges are published as areas only: no fix position leaves this module.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+import os
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pyproj
+import shapely
 
 from deerhabitat.analysis.habitat.grid import Grid
 from deerhabitat.analysis.habitat_use import (
@@ -38,7 +46,12 @@ from deerhabitat.analysis.habitat_use import (
 )
 from deerhabitat.analysis.home_range import DEFAULT_PERCENT, MIN_FIXES, home_range_table
 from deerhabitat.analysis.join import point_xy
-from deerhabitat.analysis.occurrence_summary import OccurrenceTally, OccurrenceZones
+from deerhabitat.analysis.occurrence_summary import (
+    BY_PROTECTED_AREA_COLUMNS,
+    OccurrenceTally,
+    OccurrenceZones,
+)
+from deerhabitat.analysis.protection import repair_polygons
 from deerhabitat.errors import DeerHabitatError
 from deerhabitat.io import Store
 from deerhabitat.io.datasets import iter_occurrences
@@ -46,6 +59,9 @@ from deerhabitat.io.raster import read_raster
 from deerhabitat.io.snapshot import StoreSnapshot
 from deerhabitat.progress import track
 from deerhabitat.schema import LayerKind
+
+if TYPE_CHECKING:
+    from deerhabitat.analysis.engine import EngineOptions
 
 OCCURRENCE_TABLES = (
     "occurrences_by_year",
@@ -152,6 +168,9 @@ def analyze_occurrences(
     layers: Mapping[str, gpd.GeoDataFrame],
     analysis_crs: pyproj.CRS,
     rasters: pd.DataFrame | None = None,
+    *,
+    engine: EngineOptions | None = None,
+    files: Sequence[str | os.PathLike] = (),
 ) -> OccurrenceAnalysis:
     """Count, home ranges and habitat use of the occurrences, in one pass over ``batches``.
 
@@ -166,15 +185,22 @@ def analyze_occurrences(
     rasters : pandas.DataFrame, optional
         The store's raster registry (``role``, ``path``, ``time_utc``): the latest ``suitability``
         and ``aoh`` rasters whose files exist are used.
+    engine : EngineOptions, optional
+        When given, the per-protected-area counts are computed on the engine over ``files``
+        (the GeoParquet files holding the same records as ``batches``) rather than in the pass.
+    files : sequence of path-like
+        The occurrences' GeoParquet files (:func:`deerhabitat.io.datasets.occurrence_files`); used
+        only with ``engine``.
 
     Returns
     -------
     OccurrenceAnalysis
     """
     notes: list[str] = []
+    protected_areas = _layer(layers, "protected-areas", "pa_id")
     zones = OccurrenceZones(
         _layer(layers, "range-states", "iso3"),
-        _layer(layers, "protected-areas", "pa_id"),
+        protected_areas if engine is None else _layer({}, "protected-areas", "pa_id"),
         _layer(layers, "ranges", "period"),
     )
     tally = OccurrenceTally(zones)
@@ -198,10 +224,13 @@ def analyze_occurrences(
             boyce_observed += windows.counts(sampled)
         if aoh is not None:
             prevalence.add(*aoh.sample(lon, lat))
+    by_year, by_protected_area = tally.by_year(), tally.by_protected_area()
+    if engine is not None:
+        by_year, by_protected_area = _engine_protected_area_counts(files, protected_areas, by_year, engine)
     tables = {
-        "occurrences_by_year": tally.by_year(),
+        "occurrences_by_year": by_year,
         "occurrences_by_country_year": tally.by_country(),
-        "occurrences_by_protected_area_year": tally.by_protected_area(),
+        "occurrences_by_protected_area_year": by_protected_area,
         "occurrences_by_range_period_year": tally.by_range_period(),
         "home_ranges": home_range_table({k: np.concatenate(v) for k, v in fixes.items()}),
         "habitat_use": pd.DataFrame(
@@ -221,6 +250,60 @@ def analyze_occurrences(
 
 
 # -- steps -------------------------------------------------------------------------------------------
+
+
+def _engine_protected_area_counts(
+    files: Sequence[str | os.PathLike],
+    protected_areas: gpd.GeoDataFrame,
+    by_year: pd.DataFrame,
+    engine: EngineOptions,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Occurrences per protected area and year, and ``by_year``'s inside/outside columns, on the engine.
+
+    The polygons are the repaired protected areas (as :class:`OccurrenceZones` repairs them) and, last,
+    their union (a point in overlapping areas is inside protected areas once).
+    """
+    from deerhabitat.analysis.engine import count_points_in_polygons
+    from deerhabitat.io.geoparquet import point_partitions
+
+    if not files or not len(protected_areas) or not len(by_year):
+        return by_year, pd.DataFrame({c: pd.Series([], dtype=object) for c in BY_PROTECTED_AREA_COLUMNS})
+    geoms = repair_polygons(protected_areas.geometry.to_numpy())
+    polygons = gpd.GeoSeries([*geoms, shapely.union_all(geoms)], crs=protected_areas.crs)
+    source = point_partitions([Path(f) for f in files], "date")
+    if source.crs is not None and polygons.crs is not None and source.crs != polygons.crs:
+        polygons = polygons.to_crs(source.crs)
+    counts = count_points_in_polygons(source, polygons, options=engine)
+    n_areas = len(geoms)
+    union = counts[counts["polygon"] == n_areas]
+    inside = {_year_key(y): int(c) for y, c in zip(union["year"], union["count"], strict=True)}
+    by_year = by_year.copy()
+    by_year["inside_protected_areas"] = pd.Series(
+        [inside.get(_year_key(y), 0) for y in by_year["year"]], index=by_year.index, dtype="int64"
+    )
+    by_year["outside_protected_areas"] = by_year["occurrences"] - by_year["inside_protected_areas"]
+    by_year["protected_fraction"] = by_year["inside_protected_areas"] / by_year["occurrences"]
+    per_area = counts[counts["polygon"] < n_areas]
+    if not len(per_area):
+        return by_year, pd.DataFrame({c: pd.Series([], dtype=object) for c in BY_PROTECTED_AREA_COLUMNS})
+    at = per_area["polygon"].to_numpy()
+    table = pd.DataFrame(
+        {
+            "pa_id": protected_areas["pa_id"].astype(str).to_numpy()[at],
+            "name": protected_areas["name"].astype(str).to_numpy()[at]
+            if "name" in protected_areas.columns
+            else "",
+            "year": per_area["year"].astype("Int64").to_numpy(),
+            "occurrences": per_area["count"].astype("int64").to_numpy(),
+        }
+    )
+    table["year"] = table["year"].astype("Int64")
+    table = table.sort_values(["year", "pa_id"], kind="stable", na_position="last").reset_index(drop=True)
+    return by_year, table[BY_PROTECTED_AREA_COLUMNS]
+
+
+def _year_key(year: Any) -> int | None:
+    return None if pd.isna(year) else int(year)
 
 
 def _layer(layers: Mapping[str, gpd.GeoDataFrame], kind: str, key: str) -> gpd.GeoDataFrame:
