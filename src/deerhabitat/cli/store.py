@@ -39,8 +39,9 @@ def copy_command(source: str, target: str, overwrite: bool) -> None:
     """Copy the store SOURCE to TARGET: GeoPackage files or postgresql://USER@HOST:PORT/DB URLs.
 
     Everything goes across: layers, settings, provenance, national reports, rasters registry, QGIS
-    styles, reporting cycles, report texts and the Work Programme catalogue. A TARGET that already
-    holds a store is refused unless --overwrite.
+    styles, reporting cycles, report texts and the Work Programme catalogue; between GeoPackages,
+    the occurrences' GeoParquet files too (copied beside TARGET, sha256 checked). A TARGET that
+    already holds a store is refused unless --overwrite; a failed copy leaves it as it was.
     """
     from deerhabitat.workflows import copy
 

@@ -157,19 +157,19 @@ class GpkgStore(Store):
         if species:
             config = dataclasses.replace(config, species=species)
 
-        copied: list[Path] = []
+        copies = _DatasetCopies(original, Path(path))
 
         def fill(tmp: Path) -> None:
+            copies.forget_target()
             shutil.copyfile(original.path, tmp)
             writer = GpkgWriter(tmp)
             writer.set_config(config)
-            copied.extend(_copy_datasets(original, Path(path), writer))
+            copies.copy(tmp, writer)
 
         try:
-            _new_store_file(Path(path), fill, overwrite=overwrite)
+            _new_store_file(Path(path), fill, overwrite=overwrite, committed=copies.committed)
         except BaseException:
-            for done in copied:
-                done.unlink(missing_ok=True)
+            copies.discard()
             raise
         return cls(path)
 
@@ -638,8 +638,17 @@ class GpkgWriter(StoreWriter):
             ) from exc
 
 
-def _new_store_file(path: Path, fill: Callable[[Path], None], *, overwrite: bool) -> None:
-    """Write a new store file at ``path`` through ``fill(tmp)``, under the writer lock, atomically."""
+def _new_store_file(
+    path: Path,
+    fill: Callable[[Path], None],
+    *,
+    overwrite: bool,
+    committed: Callable[[], None] | None = None,
+) -> None:
+    """Write a new store file at ``path`` through ``fill(tmp)``, under the writer lock, atomically.
+
+    ``committed()`` runs once the new file is in place, still under the lock.
+    """
     if path.suffix.lower() != ".gpkg":
         raise StoreError(f"store path {str(path)!r} must end in .gpkg (a GeoPackage)")
     target = atomic.real_path(path)
@@ -653,6 +662,8 @@ def _new_store_file(path: Path, fill: Callable[[Path], None], *, overwrite: bool
             except sqlite3.Error as exc:
                 raise StoreError(f"cannot create the store {str(path)!r}: {exc}") from exc
             atomic.replace_keeping_mode(tmp, target)
+            if committed is not None:
+                committed()
 
 
 def _write_frame(path: Path, kind: LayerKind, frame: gpd.GeoDataFrame) -> None:
@@ -811,33 +822,103 @@ def _ensure_rasters_table(con: sqlite3.Connection) -> None:
     )
 
 
-def _copy_datasets(original: GpkgStore, target: Path, writer: GpkgWriter) -> list[Path]:
-    """Copy the GeoParquet files of the original's big layers beside ``target``; register them in the copy.
+class _DatasetCopies:
+    """The GeoParquet files of a store's big layers copied beside a new store, all or nothing.
 
-    The copy must not share the original's files: an import into it rewrites and removes files.
+    The copy must not share the original's files (an import into it rewrites and removes files).
+    Each registered file is copied under a temporary name into the new store's own folder, its
+    sha256 checked against the registry, and renamed to a name no file of the target's folder holds
+    (so a store being overwritten keeps its own files until the new one is in place). The registry
+    rows are written into the new store file (paths relative to it). :meth:`committed` then removes
+    the files the overwritten store registered; :meth:`discard` removes every copied file after a
+    failure, which leaves the target as it was.
     """
-    from deerhabitat.io.datasets import dataset_folder
 
-    copied = []
-    files = original.dataset_files()
-    for layer, group in files.groupby("layer", sort=False):
-        kind = LayerKind(str(layer))
-        source, folder = dataset_folder(original.path, kind), dataset_folder(target, kind)
-        added = []
-        for row in group.itertuples(index=False):
-            new = folder / Path(str(row.path)).relative_to(source)
+    def __init__(self, original: GpkgStore, target: Path) -> None:
+        self.original = original
+        self.target = target
+        self.written: list[Path] = []
+        self.replaced: dict[LayerKind, list[str]] = {}
+
+    def forget_target(self) -> None:
+        """Note the files of the store at the target (if any), removed once the copy is committed."""
+        if not self.target.is_file():
+            return
+        try:
+            files = GpkgStore(self.target).dataset_files()
+        except (StoreError, sqlite3.Error, pd.errors.DatabaseError):
+            return
+        for layer, group in files.groupby("layer", sort=False):
+            self.replaced[LayerKind(str(layer))] = [str(p) for p in group["path"]]
+
+    def copy(self, tmp: Path, writer: GpkgWriter) -> None:
+        """Copy, check and register every file of the original's big layers in the new store ``tmp``."""
+        from deerhabitat.io.datasets import dataset_folder
+
+        files = self.original.dataset_files()
+        if not len(files):
+            return
+        with contextlib.closing(sqlite3.connect(tmp)) as con:
+            # the rows copied with the file name the original's files; the copy registers its own
+            con.execute(f"DELETE FROM {DATASETS_TABLE}")
+            con.commit()
+        token = os.urandom(4).hex()
+        for layer, group in files.groupby("layer", sort=False):
+            kind = LayerKind(str(layer))
+            source = dataset_folder(self.original.path, kind)
+            folder = dataset_folder(self.target, kind)
+            added = [self._copy_file(row, source, folder, token) for row in group.itertuples(index=False)]
+            writer.register_dataset_files(kind, added)
+
+    def _copy_file(self, row: Any, source: Path, folder: Path, token: str) -> DatasetFile:
+        old = Path(str(row.path))
+        new = folder / old.relative_to(source)
+        if new.exists():
+            new = new.with_name(f"{new.stem}-copy{token}{new.suffix}")
+        tmp = new.with_name(f".{new.name}.tmp")
+        try:
             new.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(str(row.path), new)
-            copied.append(new)
-            added.append(
-                DatasetFile(
-                    str(new), int(row.partition), str(row.sha256), int(row.rows), float(row.min_x),
-                    float(row.min_y), float(row.max_x), float(row.max_y), str(row.time_min),
-                    str(row.time_max), str(row.batch),
-                )
-            )  # fmt: skip
-        writer.register_dataset_files(kind, added, removed=[str(p) for p in group["path"]])
-    return copied
+            self.written.append(tmp)
+            shutil.copyfile(old, tmp)
+        except OSError as exc:
+            raise StoreError(
+                f"cannot copy {str(old)!r} to {str(tmp)!r} ({exc.strerror or exc}); check that the file "
+                f"exists and the folder beside the new store is writable and has room"
+            ) from exc
+        digest = file_sha256(tmp)
+        if digest != str(row.sha256):
+            raise StoreError(
+                f"{str(old)!r} is not the file the store registered (sha256 {digest[:12]}..., registered "
+                f"{str(row.sha256)[:12]}...); it was changed outside deerhabitat: re-import the "
+                f"{source.name.split('.')[-1]} layer before copying the store"
+            )
+        os.replace(tmp, new)
+        self.written.append(new)
+        return DatasetFile(
+            str(new), int(row.partition), str(row.sha256), int(row.rows), float(row.min_x),
+            float(row.min_y), float(row.max_x), float(row.max_y), str(row.time_min),
+            str(row.time_max), str(row.batch),
+        )  # fmt: skip
+
+    def committed(self) -> None:
+        """Remove the files of the store the copy replaced (the copy's own files are kept)."""
+        from deerhabitat.io.datasets import dataset_folder, remove_files
+
+        mine = {str(p) for p in self.written}
+        for kind, paths in self.replaced.items():
+            remove_files([p for p in paths if p not in mine], dataset_folder(self.target, kind))
+        self.written = []
+
+    def discard(self) -> None:
+        """Remove every file copied so far (after a failure): the target's folder is as it was."""
+        from deerhabitat.io.datasets import _remove_empty_folders, dataset_folder
+
+        for path in self.written:
+            with contextlib.suppress(FileNotFoundError):
+                path.unlink()
+        for kind in {*self.replaced, *(LayerKind(str(k)) for k in self.original.dataset_files()["layer"])}:
+            _remove_empty_folders(dataset_folder(self.target, kind))
+        self.written = []
 
 
 def _ensure_datasets_table(con: sqlite3.Connection) -> None:

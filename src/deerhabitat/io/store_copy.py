@@ -6,7 +6,9 @@ byte for byte, versions and import times kept), the rasters registry (paths made
 database, relative to the new file's folder for a GeoPackage), the default QGIS style of each table,
 the reporting cycles, the report texts and the Work Programme catalogue.
 
-A GeoPackage copied to a GeoPackage is copied as a file (:meth:`GpkgStore.copy`).
+A GeoPackage copied to a GeoPackage is copied as a file (:meth:`GpkgStore.copy`), with the GeoParquet
+files of its big layers (occurrences) copied into the new store's own folder, each checked against
+its registered sha256 and registered relative to the new file; a failure leaves the target as it was.
 """
 
 from __future__ import annotations
