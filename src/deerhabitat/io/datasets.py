@@ -66,6 +66,11 @@ def _as_store(store: Store | str | os.PathLike) -> Store:
     return store if isinstance(store, Store) else Store(store)
 
 
+def in_table(store: Store) -> bool:
+    """Whether the store keeps its big layers in database tables (PostGIS), not GeoParquet files."""
+    return bool(getattr(store, "keeps_occurrences_in_table", False))
+
+
 def store_file(store: Store) -> Path:
     """The GeoPackage file of a store, beside which its big layers live.
 
@@ -275,6 +280,12 @@ def iter_dataset(
     """
     if batch_rows < 1:
         raise ValueError(f"batch_rows={batch_rows!r}; give a positive number of records")
+    store = _as_store(store)
+    if in_table(store):
+        yield from store.iter_occurrence_batches(  # type: ignore[attr-defined]
+            years=years, bbox=bbox, columns=columns, batch_rows=batch_rows
+        )
+        return
     wanted = None if columns is None else [c for c in columns if c != "geometry"] + ["geometry"]
     for path in dataset_paths(store, kind, years=years, bbox=bbox):
         try:
@@ -371,18 +382,37 @@ def read_occurrences(
 def occurrence_files(
     store: Store | str | os.PathLike, *, years: Iterable[int] | None = None, bbox: Bounds | None = None
 ) -> list[Path]:
-    """The GeoParquet files of the store's occurrences (e.g. for ``dask_geopandas.read_parquet``)."""
+    """The GeoParquet files of the store's occurrences (e.g. for ``dask_geopandas.read_parquet``).
+
+    Raises
+    ------
+    StoreError
+        If the store is a database: it keeps its occurrences in a table, not in files.
+    """
+    store = _as_store(store)
+    if in_table(store):
+        raise StoreError(
+            f"the store {store.shown!r} keeps its occurrences in a database table, and the parallel "
+            f"engine (occurrence-counts, --workers/--scheduler) reads GeoParquet files; export them "
+            f"(`deerhabitat export occurrences points.parquet`) and give that file, or use a .gpkg store"
+        )
     return dataset_paths(store, LayerKind.OCCURRENCES, years=years, bbox=bbox)
 
 
 def years_present(store: Store | str | os.PathLike, kind: LayerKind = LayerKind.OCCURRENCES) -> list[int]:
     """The years (partitions) a big layer holds, ascending."""
+    store = _as_store(store)
+    if in_table(store):
+        return store.occurrence_years()  # type: ignore[attr-defined,no-any-return]
     files = _as_store(store).dataset_files(kind)
     return sorted({int(y) for y in files["partition"]})
 
 
 def row_count(store: Store | str | os.PathLike, kind: LayerKind = LayerKind.OCCURRENCES) -> int:
-    """Records of a big layer, from the registry (no file is opened)."""
+    """Records of a big layer, from the registry (no file is opened; a database counts its table)."""
+    store = _as_store(store)
+    if in_table(store):
+        return store.occurrence_count()  # type: ignore[attr-defined,no-any-return]
     return int(np.sum(_as_store(store).dataset_files(kind)["rows"].astype(int)))
 
 

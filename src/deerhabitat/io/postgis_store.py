@@ -25,7 +25,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import astuple
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -37,6 +37,7 @@ from deerhabitat._version import __version__
 from deerhabitat.config import StoreConfig
 from deerhabitat.config import lock_timeout as resolve_lock_timeout
 from deerhabitat.errors import StoreError
+from deerhabitat.io import postgis_occurrences as pg_occurrences
 from deerhabitat.io.store import (
     _CYCLE_COLUMNS,
     _PROVENANCE_COLUMNS,
@@ -363,6 +364,61 @@ class PostgisStore(Store):
             )
         return info + self._dataset_layers(latest)
 
+    # -- occurrences: a table (io/postgis_occurrences.py), not GeoParquet files -------------------
+    keeps_occurrences_in_table = True
+    """Big layers live in tables of the database (:mod:`deerhabitat.io.postgis_occurrences`)."""
+
+    def has(self, kind: LayerKind) -> bool:
+        """Whether the store holds a layer of ``kind`` (occurrences: at least one record)."""
+        kind = LayerKind(kind)
+        if kind.is_dataset:
+            return self.occurrence_count() > 0
+        return super().has(kind)
+
+    def occurrence_count(self) -> int:
+        """Records of the occurrences table (0 when it is missing)."""
+        with self._connect() as con:
+            return pg_occurrences.row_count(con)
+
+    def occurrence_years(self) -> list[int]:
+        """The years of the occurrences table, ascending."""
+        with self._connect() as con:
+            return pg_occurrences.years(con)
+
+    def iter_occurrence_batches(
+        self,
+        *,
+        years: Iterable[int] | None = None,
+        bbox: tuple[float, float, float, float] | None = None,
+        columns: Sequence[str] | None = None,
+        batch_rows: int,
+    ) -> Iterator[gpd.GeoDataFrame]:
+        """Pages of the occurrences table, all from one transaction (see :mod:`postgis_occurrences`)."""
+        with self._connect() as con:
+            yield from pg_occurrences.iter_batches(
+                con, years=years, bbox=bbox, columns=columns, batch_rows=batch_rows
+            )
+
+    def _dataset_layers(self, latest: pd.DataFrame) -> list[LayerInfo]:
+        count = self.occurrence_count()
+        if not count:
+            return []
+        kind = LayerKind.OCCURRENCES
+        row = latest.loc[kind.value] if kind.value in latest.index else None
+        return [
+            LayerInfo(
+                name=kind.value,
+                table=kind.table,
+                count=count,
+                geometry_type="Point",
+                crs="EPSG:4326",
+                source_file=None if row is None else row["source_file"],
+                sha256=None if row is None else row["sha256"],
+                updated_utc=None if row is None else row["time_utc"],
+                tool_version=None if row is None else row["tool_version"],
+            )
+        ]
+
     def dataset_files(self, kind: LayerKind | None = None) -> pd.DataFrame:
         """The registered GeoParquet files of big layers (none: a database keeps no files beside it)."""
         frame = self._frame(f"SELECT {', '.join(DATASET_COLUMNS)} FROM {DATASETS_TABLE} ORDER BY layer, path")
@@ -543,6 +599,21 @@ class PostgisWriter(StoreWriter):
 
     def _lock_layer(self, kind: LayerKind) -> None:
         self._lock(kind.table)
+
+    def write_occurrences(self, frame: gpd.GeoDataFrame, *, clear: bool = False) -> int:
+        """Add one chunk of checked occurrences (updating ids already there); return how many were updated.
+
+        With ``clear`` the table is emptied first (``--replace``). Takes the table's advisory lock.
+        """
+        self._lock_layer(LayerKind.OCCURRENCES)
+        pg_occurrences.create(self.con)
+        if clear:
+            pg_occurrences.clear(self.con)
+        return pg_occurrences.upsert(self.con, frame)
+
+    def occurrence_count(self) -> int:
+        """Records of the occurrences table as this transaction sees it."""
+        return pg_occurrences.row_count(self.con)
 
     def _current(self, kind: LayerKind) -> gpd.GeoDataFrame | None:
         if kind.table not in _tables(self.con):

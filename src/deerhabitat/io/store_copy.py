@@ -16,7 +16,10 @@ from __future__ import annotations
 import dataclasses
 import math
 
+import pandas as pd
+
 from deerhabitat.errors import StoreError
+from deerhabitat.io import datasets
 from deerhabitat.io.store import (
     PROVENANCE_TABLE,
     REPORT_ROW_COLUMNS,
@@ -24,10 +27,12 @@ from deerhabitat.io.store import (
     RasterRecord,
     Store,
     StoreLocation,
+    StoreWriter,
     StyleRow,
     is_database_url,
     shown_location,
 )
+from deerhabitat.schema import LayerKind
 
 
 def copy_store(
@@ -67,19 +72,7 @@ def copy_store(
         config = dataclasses.replace(config, analysis_crs=analysis_crs)
     if species:
         config = dataclasses.replace(config, species=species)
-    kept = sorted(set(original.dataset_files()["layer"]))
-    if kept:
-        raise StoreError(
-            f"the store {original.shown!r} keeps {', '.join(kept)} as GeoParquet files beside it, which a "
-            f"database store cannot hold; copy it to a .gpkg store instead"
-        )
     with original.reading():
-        big = sorted(set(original.dataset_files()["layer"]))
-        if big and is_database_url(target):
-            raise StoreError(
-                f"the store {original.shown!r} keeps the {', '.join(big)} layer as GeoParquet files beside "
-                f"it, which a database store cannot keep; copy it to a .gpkg store instead"
-            )
         layers = original.read_all()
         provenance = original.provenance()
         reports = original._report_records(with_files=True)
@@ -89,35 +82,71 @@ def copy_store(
         texts = original.report_texts()
         catalogue = original.work_programme()
     copy = Store.create(target, config=config, overwrite=overwrite)
-    with copy.transaction() as tx:
-        for kind, frame in layers.items():
-            tx._write_layer(kind, frame)
-        if len(provenance):
-            tx.load_rows(PROVENANCE_TABLE, provenance)
-        if len(reports):
-            tx.load_rows(REPORTS_TABLE, reports[["id", *REPORT_ROW_COLUMNS, "size_bytes"]])
-        tx.register_rasters(
-            RasterRecord(
-                str(r.role),
-                str(r.path),
-                str(r.sha256),
-                str(r.crs_name),
-                str(r.crs_wkt),
-                int(r.width),
-                int(r.height),
-                str(r.transform),
-                str(r.dtype),
-                None if r.nodata is None or math.isnan(float(r.nodata)) else float(r.nodata),
-                str(r.command or ""),
-            )
-            for r in rasters.itertuples(index=False)
-        )
-        if styles:
-            tx.write_styles(StyleRow(table, s["name"], s["qml"], s["sld"]) for table, s in styles.items())
-        for row in cycles.itertuples(index=False):
-            tx.open_cycle((int(row.period_start), int(row.period_end)), str(row.deadline), note=str(row.note))
-        for name, text in texts.items():
-            tx.set_report_text(name, text)
-        if catalogue is not None:
-            tx.write_work_programme(catalogue)
+    writer = None
+    if original.has(LayerKind.OCCURRENCES) and not datasets.in_table(copy):
+        writer = datasets.DatasetWriter(datasets.store_file(copy), LayerKind.OCCURRENCES, "copy")
+    try:
+        with copy.transaction() as tx:
+            for kind, frame in layers.items():
+                tx._write_layer(kind, frame)
+            _copy_occurrences(original, tx, writer)
+            _copy_rest(tx, provenance, reports, rasters, styles, cycles, texts, catalogue)
+    except BaseException:
+        if writer is not None:
+            writer.discard()
+        raise
     return Store(target)
+
+
+def _copy_occurrences(original: Store, tx: StoreWriter, writer: datasets.DatasetWriter | None) -> None:
+    """Copy the occurrences batch by batch: as GeoParquet files through ``writer``, else into the table."""
+    if not original.has(LayerKind.OCCURRENCES):
+        return
+    for batch in datasets.iter_occurrences(original):
+        if writer is None:
+            tx.write_occurrences(batch)  # type: ignore[attr-defined]
+        else:
+            writer.write(batch)
+    if writer is not None:
+        tx.register_dataset_files(LayerKind.OCCURRENCES, writer.publish())
+
+
+def _copy_rest(
+    tx: StoreWriter,
+    provenance: pd.DataFrame,
+    reports: pd.DataFrame,
+    rasters: pd.DataFrame,
+    styles: dict[str, dict[str, str]],
+    cycles: pd.DataFrame,
+    texts: dict[str, str],
+    catalogue: pd.DataFrame | None,
+) -> None:
+    """Copy the provenance, reports, rasters registry, styles, cycles, texts and catalogue."""
+    if len(provenance):
+        tx.load_rows(PROVENANCE_TABLE, provenance)
+    if len(reports):
+        tx.load_rows(REPORTS_TABLE, reports[["id", *REPORT_ROW_COLUMNS, "size_bytes"]])
+    tx.register_rasters(
+        RasterRecord(
+            str(r.role),
+            str(r.path),
+            str(r.sha256),
+            str(r.crs_name),
+            str(r.crs_wkt),
+            int(r.width),
+            int(r.height),
+            str(r.transform),
+            str(r.dtype),
+            None if r.nodata is None or math.isnan(float(r.nodata)) else float(r.nodata),
+            str(r.command or ""),
+        )
+        for r in rasters.itertuples(index=False)
+    )
+    if styles:
+        tx.write_styles(StyleRow(table, s["name"], s["qml"], s["sld"]) for table, s in styles.items())
+    for row in cycles.itertuples(index=False):
+        tx.open_cycle((int(row.period_start), int(row.period_end)), str(row.deadline), note=str(row.note))
+    for name, text in texts.items():
+        tx.set_report_text(name, text)
+    if catalogue is not None:
+        tx.write_work_programme(catalogue)

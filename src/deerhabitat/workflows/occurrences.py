@@ -262,9 +262,11 @@ def import_occurrences(
         if tally.bad and not options.drop_invalid:
             raise refusal(tally, path)
         ids = tally.all_ids()
-        existing = 0 if replace else sum(h for _, h in ds.existing_ids_in(store, KIND, ids))
+        existing = 0 if replace else _existing(store, ids)
         before = 0 if replace else ds.row_count(store)
         return _result(tally, len(ids) - existing, existing, before + len(ids) - existing)
+    if ds.in_table(store):
+        return _import_into_table(source, path, store, options, replace=replace, provenance=provenance)
     batch = _dt.datetime.now(_dt.UTC).strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:8]
     writer = ds.DatasetWriter(ds.store_file(store), KIND, batch)
     removed: list[str] = []
@@ -302,6 +304,52 @@ def import_occurrences(
     return _result(tally, result.added, result.updated, result.total)
 
 
+def _existing(store: Store, ids: pa.Array) -> int:
+    """How many of ``ids`` the store's occurrences hold already."""
+    if ds.in_table(store):
+        from deerhabitat.io import postgis_occurrences
+
+        with store._connect() as con:  # type: ignore[attr-defined]
+            return postgis_occurrences.count_existing(con, ids.to_pylist())
+    return sum(h for _, h in ds.existing_ids_in(store, KIND, ids))
+
+
+def _import_into_table(
+    source: str,
+    path: str | os.PathLike,
+    store: Store,
+    options: ImportOptions,
+    *,
+    replace: bool,
+    provenance: Callable[[str, int], Provenance],
+) -> OccurrenceImport:
+    """Stream ``path`` into a database store's occurrences table, chunk by chunk, in one transaction."""
+    with store.transaction() as tx:
+        updated = 0
+        first = True
+
+        def write(frame: gpd.GeoDataFrame) -> None:
+            nonlocal updated, first
+            # Ids repeated in the file refuse the import at the end (_check_duplicates); one row each here.
+            frame = frame.drop_duplicates("occurrence_id", keep="last")
+            updated += tx.write_occurrences(frame, clear=replace and first)  # type: ignore[attr-defined]
+            first = False
+
+        tally = stream(source, path, store, options, write=write)
+        if tally.bad and not options.drop_invalid:
+            raise refusal(tally, path)
+        if tally.accepted == 0:
+            raise SchemaError(
+                KIND.value, [f"no record of {str(path)!r} is left to import ({_summary(tally)})"]
+            )
+        ids = tally.all_ids()
+        result = WriteResult(KIND, len(ids) - updated, updated, tx.occurrence_count())  # type: ignore[attr-defined]
+        tx.record(
+            KIND, provenance(_note(tally, 0, table=True), tally.absent + sum(tally.bad.values())), result
+        )
+    return _result(tally, result.added, result.updated, result.total)
+
+
 def _result(tally: Tally, added: int, updated: int, total: int) -> OccurrenceImport:
     notes = []
     if tally.absent:
@@ -327,8 +375,9 @@ def _summary(tally: Tally) -> str:
     return ", ".join(parts) or "no records"
 
 
-def _note(tally: Tally, files: int) -> str:
-    parts = [f"{tally.file_format}; {tally.accepted} record(s) in {files} GeoParquet file(s)"]
+def _note(tally: Tally, files: int, *, table: bool = False) -> str:
+    where = "the occurrences table" if table else f"{files} GeoParquet file(s)"
+    parts = [f"{tally.file_format}; {tally.accepted} record(s) in {where}"]
     if tally.bad:
         parts.append("dropped (--drop-invalid): " + _summary(tally))
     elif tally.absent:
