@@ -403,7 +403,7 @@ def years_present(store: Store | str | os.PathLike, kind: LayerKind = LayerKind.
     """The years (partitions) a big layer holds, ascending."""
     store = _as_store(store)
     if in_table(store):
-        return store.occurrence_years()  # type: ignore[attr-defined,no-any-return]
+        return store.occurrence_years()  # type: ignore[attr-defined]
     files = _as_store(store).dataset_files(kind)
     return sorted({int(y) for y in files["partition"]})
 
@@ -412,7 +412,7 @@ def row_count(store: Store | str | os.PathLike, kind: LayerKind = LayerKind.OCCU
     """Records of a big layer, from the registry (no file is opened; a database counts its table)."""
     store = _as_store(store)
     if in_table(store):
-        return store.occurrence_count()  # type: ignore[attr-defined,no-any-return]
+        return store.occurrence_count()  # type: ignore[attr-defined]
     return int(np.sum(_as_store(store).dataset_files(kind)["rows"].astype(int)))
 
 
