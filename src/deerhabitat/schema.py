@@ -350,7 +350,7 @@ SPECS: Mapping[LayerKind, LayerSpec] = {
         ),
         ("Point",),
         description="occurrences: observations, camera-trap detections, telemetry fixes, specimens, signs "
-        "(kept as a partitioned GeoParquet dataset beside the store)",
+        "(a partitioned GeoParquet dataset beside a GeoPackage store; a table in a PostGIS store)",
     ),
 }
 """The schema of every layer kind."""

@@ -138,6 +138,10 @@ def test_the_parallel_engine_says_it_needs_a_geopackage(both, tmp_path):
     assert done.returncode == 1, done
     lines = done.stderr.strip().splitlines()
     assert len(lines) == 1 and "GeoParquet" in lines[0] and ".gpkg" in lines[0], done
+    analysed = deerhabitat("analyze", "--json", "--workers", "2", "--store", pg.location, cwd=tmp_path)
+    assert analysed.returncode == 1, analysed
+    lines = analysed.stderr.strip().splitlines()
+    assert len(lines) == 1 and "--workers N above 1" in lines[0], analysed
 
 
 def test_the_public_role_cannot_read_the_occurrences(both, postgis_cluster):

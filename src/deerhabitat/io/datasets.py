@@ -20,6 +20,9 @@ removes (:func:`remove_unregistered`, under the store's writer lock).
 Reading: :func:`iter_occurrences` yields GeoDataFrame batches of at most ``batch_rows`` records
 (optionally of some years, inside a bounding box, with some columns); :func:`read_occurrences` reads
 them into one frame; :func:`occurrence_files` lists the files (for dask-geopandas or DuckDB).
+
+A PostGIS store keeps its occurrences in a table instead (:mod:`deerhabitat.io.postgis_occurrences`):
+the reader functions page through it, and :func:`occurrence_files` refuses (there are no files).
 """
 
 from __future__ import annotations
@@ -393,8 +396,9 @@ def occurrence_files(
     if in_table(store):
         raise StoreError(
             f"the store {store.shown!r} keeps its occurrences in a database table, and the parallel "
-            f"engine (occurrence-counts, --workers/--scheduler) reads GeoParquet files; export them "
-            f"(`deerhabitat export occurrences points.parquet`) and give that file, or use a .gpkg store"
+            f"engine (--workers N above 1, --scheduler) reads GeoParquet files: run without them (one "
+            f"worker reads the table in batches), give exported points (`deerhabitat export occurrences "
+            f"points.parquet`) to occurrence-counts, or copy the store to a .gpkg store"
         )
     return dataset_paths(store, LayerKind.OCCURRENCES, years=years, bbox=bbox)
 
