@@ -19,7 +19,7 @@ import pandas as pd
 from deerhabitat.config import StoreChoice, StoreConfig
 from deerhabitat.io.store import Store, empty_layer
 from deerhabitat.io.work_programme import bundled_catalogue
-from deerhabitat.schema import LayerKind
+from deerhabitat.schema import DATASET_KINDS, LayerKind
 
 
 @dataclass(frozen=True)
@@ -73,10 +73,12 @@ class StoreSnapshot:
     name: str = ""
     shown: str = ""
     projected: Mapping[LayerKind, gpd.GeoDataFrame] = field(default_factory=dict)
+    big_layers: frozenset[LayerKind] = frozenset()
+    content_key: str = ""
 
     def has(self, kind: LayerKind) -> bool:
-        """Whether the store holds a layer of ``kind`` (it may be empty)."""
-        return kind in self.layers
+        """Whether the store holds a layer of ``kind`` (it may be empty; a big layer: some records)."""
+        return kind in self.layers or kind in self.big_layers
 
     def layer(self, kind: LayerKind) -> gpd.GeoDataFrame:
         """The layer of ``kind``; an empty layer with the schema's columns when the store has none."""
@@ -121,6 +123,8 @@ def read_snapshot(choice: StoreChoice) -> StoreSnapshot:
             texts=store.report_texts(),
             name=store.name,
             shown=store.shown,
+            big_layers=frozenset(kind for kind in DATASET_KINDS if store.has(kind)),
+            content_key=store.content_key(),
         )
 
 

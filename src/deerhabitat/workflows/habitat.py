@@ -147,6 +147,10 @@ class StoreSource:
         """Whether the store holds a layer of ``kind``."""
         return self.snapshot.has(kind) if self.snapshot is not None else self.store.has(kind)
 
+    def content_key(self) -> str:
+        """The store's content key (:meth:`deerhabitat.io.store.Store.content_key`), for caches."""
+        return self.snapshot.content_key if self.snapshot is not None else self.store.content_key()
+
     def rasters(self) -> pd.DataFrame:
         """The store's raster registry (:meth:`Store.rasters`)."""
         return self.snapshot.rasters if self.snapshot is not None else self.store.rasters()
@@ -859,7 +863,7 @@ def bundled_habitat(
     period = range_period or _latest_period(db)
     low, high = BUNDLED_ELEVATION_LIMITS_M
     out_dir = _out_dir(out)
-    key = _bundled_key([landcover, elevation, class_table], db.store.content_key(), period, suitable)
+    key = _bundled_key([landcover, elevation, class_table], db.content_key(), period, suitable)
     entry = read_entry(BUNDLED_CACHE_AREA, key) if use_cache else None
     if entry is not None:
         return _from_cache(entry, out_dir)
@@ -913,7 +917,7 @@ def bundled_candidates(
     db = _open(store)
     source: StoreLike = db.snapshot if db.snapshot is not None else db.path
     out_dir = _out_dir(out)
-    key = _bundled_key([Path(suitability)], db.store.content_key(), "historical", [])
+    key = _bundled_key([Path(suitability)], db.content_key(), "historical", [])
     entry = read_entry(BUNDLED_CANDIDATES_AREA, key) if use_cache else None
     if entry is not None:
         report = _from_cache(entry, out_dir)["candidates"]

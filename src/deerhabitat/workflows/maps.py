@@ -162,7 +162,7 @@ def prepare_publication(store: StoreLike, profile: Profile | str) -> Publication
 
 def _occurrence_source(snapshot: StoreSnapshot) -> Callable[[], Iterator[gpd.GeoDataFrame]] | None:
     """The store's occurrences as a callable giving their batches afresh (None when it has none)."""
-    if not Store(snapshot.path).has(LayerKind.OCCURRENCES):
+    if not snapshot.has(LayerKind.OCCURRENCES):
         return None
     return partial(iter_occurrences, snapshot.path)
 
@@ -378,7 +378,7 @@ def _computed_corridors(
     """
     from deerhabitat.workflows.corridors import habitat_corridors
 
-    key = _corridor_key(Store(snapshot.path).content_key(), suitability, profile)
+    key = _corridor_key(snapshot.content_key, suitability, profile)
     entry = read_entry(CORRIDOR_CACHE_AREA, key)
     if entry is not None and set(entry.files) == set(_CORRIDOR_FILES):
         return _read_corridors(entry.folder)

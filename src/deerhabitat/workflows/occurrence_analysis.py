@@ -53,7 +53,6 @@ from deerhabitat.analysis.occurrence_summary import (
 )
 from deerhabitat.analysis.protection import repair_polygons
 from deerhabitat.errors import DeerHabitatError
-from deerhabitat.io import Store
 from deerhabitat.io.datasets import iter_occurrences
 from deerhabitat.io.raster import read_raster
 from deerhabitat.io.snapshot import StoreSnapshot
@@ -416,7 +415,6 @@ def occurrence_batches(snapshot: StoreSnapshot) -> Iterable[gpd.GeoDataFrame] | 
     The batches are read lazily from the GeoParquet files beside the store
     (:func:`deerhabitat.io.datasets.iter_occurrences`), one at a time.
     """
-    store = Store(snapshot.path)
-    if not store.has(LayerKind.OCCURRENCES):
+    if not snapshot.has(LayerKind.OCCURRENCES):
         return None
-    return iter_occurrences(store)
+    return iter_occurrences(snapshot.path)
