@@ -8,7 +8,7 @@ SUDO    := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 $(STAMP): pyproject.toml constraints.txt
 	@test -x $(PY) || python3 -m venv $(VENV)
-	$(PY) -m pip install --quiet --disable-pip-version-check -c constraints.txt -e ".[test,data]"
+	$(PY) -m pip install --quiet --disable-pip-version-check -c constraints.txt -e ".[test,data,cluster]"
 	@# GDAL's GeoPackage validator (tests/store/test_conformance.py); --no-deps: it needs no GDAL bindings
 	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps -c constraints.txt gdal-utils
 	@rm -f $(VENV)/.installed-* && touch $@
