@@ -318,8 +318,38 @@ def format_percent(fraction: float, *, decimals: int = 0, lang: str | None = Non
     ('12.5 %', '12,5\xa0%')
     """
     code = lang or _LANGUAGE.get()
-    number = format_number(100 * fraction, decimals=decimals, lang=code)
+    return percent_sign(format_number(100 * fraction, decimals=decimals, lang=code), lang=code)
+
+
+def percent_sign(number: str, *, lang: str | None = None) -> str:
+    r"""``number`` (already written for ``lang``) followed by the percent sign, spaced as in ``lang``.
+
+    For a value that is already a percentage (``12.5``) or a range of them (``10–17``); English puts a
+    space before ``%``, Russian a no-break space, as :func:`format_percent` does.
+
+    >>> percent_sign("10–17"), percent_sign("12,5", lang="ru")
+    ('10–17 %', '12,5\xa0%')
+    """
+    code = lang or _LANGUAGE.get()
     return f"{number} %" if code == "en" or code not in LANGUAGES else f"{number}{NBSP}%"
+
+
+def format_measure(value: float, *, lang: str | None = None) -> str:
+    r"""A measure (a cell size, a scale bar's length) written as briefly as it is exact: ``2.5``, ``10``.
+
+    English keeps Python's ``:g`` (``2.5``, ``10000``, as the report always wrote them); Russian shows the
+    same decimals (at most 3) with a decimal comma and grouped thousands: ``2,5``, ``10 000``.
+
+    >>> format_measure(2.5), format_measure(10_000), format_measure(0.25, lang="ru")
+    ('2.5', '10000', '0,25')
+    >>> format_measure(10_000, lang="ru") == "10\u00a0000"
+    True
+    """
+    code = lang or _LANGUAGE.get()
+    if code == "en" or code not in LANGUAGES:
+        return f"{value:g}"
+    decimals = next((d for d in range(4) if round(value, d) == value), 3)
+    return format_number(value, decimals=decimals, lang=code)
 
 
 def format_date(value: dt.date | str, *, lang: str | None = None) -> str:

@@ -29,6 +29,7 @@ import geopandas as gpd
 import numpy as np
 import shapely
 
+from deerhabitat.i18n import language
 from deerhabitat.publish.map_text import ui_text
 from deerhabitat.publish.styles import Field, LayerStyle, Symbol
 
@@ -607,7 +608,16 @@ def legend_symbols(layer: MapLayer) -> list[Symbol]:
 
 
 def encode_map(web_map: WebMap) -> dict:
-    """The JSON-ready description of a whole map: bounds, groups, years and layers."""
+    """The JSON-ready description of a whole map: bounds, groups, years and layers.
+
+    Popup values are written in the map's language (``web_map.lang``), whatever language is current: the
+    report writes its map pages after it has left its own ``language`` block.
+    """
+    with language(web_map.lang):
+        return _encode_map(web_map)
+
+
+def _encode_map(web_map: WebMap) -> dict:
     used = list(dict.fromkeys(layer.group for layer in web_map.layers))
     groups = [g for g in web_map.groups if g in used] + [g for g in used if g not in web_map.groups]
     return {

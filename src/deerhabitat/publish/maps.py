@@ -482,7 +482,7 @@ def build_maps(data: PublishData) -> list[WebMap]:
 
 POPULATION_FIELDS = (
     Field("name", "Site"),
-    Field("year", "Year shown"),
+    Field("year", "Year shown", year=True),
     Field("count_text", "Count"),
     Field("data_status_text", "Data status"),
     Field("carried_text", "Carried"),

@@ -19,6 +19,7 @@ from typing import Literal
 
 import pandas as pd
 
+from deerhabitat.i18n import percent_sign
 from deerhabitat.publish.map_text import number, text, yes_no
 from deerhabitat.schema import (
     IUCN_CATEGORIES,
@@ -263,7 +264,13 @@ def coverage_class(fraction: float | None) -> str:
 
 
 def _class_label(low: float, high: float) -> str:
+    """The class's value in the layer (English, whatever the map's language: a category, not a text)."""
     return f"{round(low * 100)}–{round(high * 100)} %"
+
+
+def _class_text(low: float, high: float) -> str:
+    """The class as the legend shows it, in the map's language (``10–17 %``; Russian a no-break space)."""
+    return percent_sign(f"{round(low * 100)}–{round(high * 100)}")
 
 
 def coverage_style() -> LayerStyle:
@@ -272,7 +279,7 @@ def coverage_style() -> LayerStyle:
         (
             _class_label(low, high),
             Symbol(
-                text("map.legend.coverage_class", classes=_class_label(low, high)),
+                text("map.legend.coverage_class", classes=_class_text(low, high)),
                 stroke="#555555",
                 fill=colour,
                 fill_opacity=0.85,
@@ -356,9 +363,12 @@ class Field:
     label : str
         Readable name shown in the popup.
     unit : str
-        Appended to the value (``km²``, ``%``).
+        Appended to the value (``km²``, ``%``; ``%`` spaced as the language writes it, a no-break space in
+        Russian).
     digits : int, optional
         Decimal places of a number (None: integers with thousands separators).
+    year : bool
+        The value is a year: written as a whole number with no thousands separator (``1938``).
     codes : tuple of (object, str)
         Code → meaning (IUCN presence 1 → Extant); shown as ``1 – Extant``.
     words : tuple of (object, str)
@@ -371,6 +381,7 @@ class Field:
     digits: int | None = None
     codes: tuple[tuple[object, str], ...] = field(default_factory=tuple)
     words: tuple[tuple[object, str], ...] = field(default_factory=tuple)
+    year: bool = False
 
     def format(self, value: object) -> str:
         """The text shown for ``value`` ('' when missing).
@@ -383,6 +394,8 @@ class Field:
         '1 – Extant'
         >>> Field("n", "Name").format(None)
         ''
+        >>> Field("y", "Designated in", year=True).format(1938.0), Field("p", "Share", "%", 1).format(12.5)
+        ('1938', '12.5 %')
         """
         if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
             return ""
@@ -394,6 +407,8 @@ class Field:
                 return shown
         if isinstance(value, bool):
             shown = yes_no(value) or ""
+        elif self.year and isinstance(value, int | float):
+            shown = str(int(value))
         elif isinstance(value, int) or (
             self.digits is None and isinstance(value, float) and value.is_integer()
         ):
@@ -402,6 +417,8 @@ class Field:
             shown = number(value, self.digits if self.digits is not None else 2)
         else:
             shown = str(value)
+        if self.unit == "%" and shown:
+            return percent_sign(shown)
         return f"{shown} {self.unit}" if self.unit and shown else shown
 
 
@@ -430,7 +447,7 @@ POPUP_FIELDS: Mapping[LayerKind, tuple[Field, ...]] = {
         Field("name", "Name"),
         Field("designation", "Designation"),
         Field("iucn_cat", "IUCN category", words=_iucn_words()),
-        Field("status_year", "Designated in"),
+        Field("status_year", "Designated in", year=True),
         Field("reported_area_km2", "Reported area", unit="km²", digits=1),
         Field("country", "Country"),
         Field("boundary", "Boundary"),
