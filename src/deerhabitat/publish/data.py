@@ -19,7 +19,7 @@ import pyproj
 import shapely
 
 from deerhabitat.config import StoreConfig
-from deerhabitat.i18n import current_language, format_date
+from deerhabitat.i18n import current_language, format_date, format_measure
 from deerhabitat.publish.density import Density
 from deerhabitat.publish.generalise import Profile
 from deerhabitat.publish.layers import RasterLayer
@@ -331,7 +331,7 @@ def national_site_ids(data: PublishData) -> set[str]:
 
 def _position_text(data: PublishData, generalised: bool, approximate: object) -> str:
     if generalised:
-        return text("map.value.position_generalised", cell=f"{data.cell_km:g}")
+        return text("map.value.position_generalised", cell=format_measure(data.cell_km))
     return text("map.value.position_approximate" if is_true(approximate) else "map.value.as_recorded")
 
 

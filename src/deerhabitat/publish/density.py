@@ -31,6 +31,7 @@ import pandas as pd
 import pyproj
 import shapely
 
+from deerhabitat.i18n import format_measure
 from deerhabitat.publish.map_text import text as map_text
 
 MIN_RECORDS = 5
@@ -71,7 +72,7 @@ class Density:
     @property
     def note(self) -> str:
         """How the bins were made, for the legend."""
-        note = map_text("map.note.density", size=f"{self.hex_m / 1000:g}")
+        note = map_text("map.note.density", size=format_measure(self.hex_m / 1000))
         if self.min_records > 1:
             note += " " + map_text(
                 "map.note.density_suppressed",

@@ -43,7 +43,7 @@ import pyproj
 import shapely
 from shapely.geometry.base import BaseGeometry
 
-from deerhabitat.i18n import current_language, format_number
+from deerhabitat.i18n import format_measure, format_number
 from deerhabitat.publish.text import message
 from deerhabitat.schema import SPECS, LayerKind
 
@@ -56,20 +56,12 @@ def generalisation_method(cell_m: float) -> str:
     >>> generalisation_method(10_000).startswith("Each position of a wild population is replaced")
     True
     """
-    english = current_language() == "en"
     return message(
         "methods.generalisation",
-        cell_km=f"{cell_m / 1000:g}"
-        if english
-        else format_number(cell_m / 1000, decimals=_decimals(cell_m / 1000)),
-        cell_m=f"{cell_m:g}" if english else format_number(cell_m),
+        cell_km=format_measure(cell_m / 1000),
+        cell_m=format_measure(cell_m),
         within_km=format_number(cell_m / 1000 / 2**0.5, decimals=1),
     )
-
-
-def _decimals(value: float) -> int:
-    """Decimals that show ``value`` as ``:g`` would (at most 3)."""
-    return next((d for d in range(4) if round(value, d) == value), 3)
 
 
 class Profile(StrEnum):

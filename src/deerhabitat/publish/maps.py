@@ -38,7 +38,7 @@ import geopandas as gpd
 import pandas as pd
 import shapely
 
-from deerhabitat.i18n import current_language, format_percent
+from deerhabitat.i18n import current_language, format_measure, format_percent
 from deerhabitat.publish.data import (
     PublishData,
     country_names,
@@ -221,7 +221,7 @@ def _protected_areas_layer(data: PublishData, *, iso3: str | None = None) -> Map
 
 def _generalisation_note(data: PublishData) -> str:
     if data.profile is Profile.PUBLIC:
-        return text("map.note.generalised", cell=f"{data.cell_km:g}")
+        return text("map.note.generalised", cell=format_measure(data.cell_km))
     return text("map.note.internal")
 
 
@@ -340,7 +340,11 @@ def _candidates_layer(data: PublishData, *, visible: bool) -> MapLayer | None:
         frame["protected_percent"] = [
             None if pd.isna(v) else 100.0 * float(v) for v in frame["protected_fraction"]
         ]
-    note = text("map.note.candidates", cell=f"{data.cell_km:g}") if data.profile is Profile.PUBLIC else ""
+    note = (
+        text("map.note.candidates", cell=format_measure(data.cell_km))
+        if data.profile is Profile.PUBLIC
+        else ""
+    )
     return MapLayer(
         "candidates",
         "Candidate reintroduction sites",

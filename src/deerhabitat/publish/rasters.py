@@ -15,7 +15,7 @@ import matplotlib
 import numpy as np
 from matplotlib.colors import LinearSegmentedColormap, to_hex
 
-from deerhabitat.i18n import current_language
+from deerhabitat.i18n import format_measure
 from deerhabitat.publish.layers import GROUP_HABITAT, RasterLayer
 from deerhabitat.publish.map_text import text
 
@@ -97,8 +97,7 @@ def build_raster_layer(
     else:
         top = float(finite.max()) if finite.size else 1.0
         value_range, ramp = (0.0, top or 1.0), AOH_RAMP
-        shown = f"{top:g}" if current_language() == "en" else f"{top:g}".replace(".", ",")
-        labels = ("0", text("map.legend.aoh_high", top=shown))
+        labels = ("0", text("map.legend.aoh_high", top=format_measure(top)))
     rgba = colour_array(values, value_range=value_range, ramp=ramp, transparent_at_or_below=0.0)
     south, west, north, east = bounds
     return RasterLayer(

@@ -20,6 +20,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from deerhabitat._version import __version__
+from deerhabitat.i18n import format_measure
 from deerhabitat.publish.assets import Basemap, inline_stylesheet
 from deerhabitat.publish.generalise import Profile
 from deerhabitat.publish.layers import WebMap
@@ -164,7 +165,7 @@ def embed_snippet(web_map: WebMap, *, folder: str = OUTPUT_FOLDER) -> str:
 def profile_note(profile: Profile, cell_km: float) -> str:
     """The sentence that says what the profile did to positions."""
     if profile is Profile.PUBLIC:
-        return message("profile.public", cell_km=f"{cell_km:g}")
+        return message("profile.public", cell_km=format_measure(cell_km))
     return message("profile.internal")
 
 

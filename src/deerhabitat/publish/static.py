@@ -34,7 +34,7 @@ from matplotlib.image import imread
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
-from deerhabitat.i18n import language
+from deerhabitat.i18n import format_measure, language
 from deerhabitat.publish.layers import LABEL_LIMIT, MapLayer, RasterLayer, WebMap, encode_map, label_points
 from deerhabitat.publish.map_text import text as map_text
 from deerhabitat.publish.styles import Symbol
@@ -281,7 +281,7 @@ def _scale_bar(ax, extent: tuple[float, float, float, float]) -> None:
     ax.text(
         bx + length / 2,
         by + 0.015 * (y1 - y0),
-        map_text("map.static.scale", length=f"{length_km:g}"),
+        map_text("map.static.scale", length=format_measure(length_km)),
         ha="center",
         va="bottom",
         fontsize=8,
