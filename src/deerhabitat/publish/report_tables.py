@@ -10,11 +10,12 @@ labels come from :mod:`deerhabitat.publish.text`. Nothing here reads files.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 
 import pandas as pd
 
-from deerhabitat.i18n import format_number, format_percent
+from deerhabitat.i18n import format_number, format_percent, format_year
 from deerhabitat.publish.charts import year_coverage
 from deerhabitat.publish.table import (
     Table,
@@ -223,7 +224,7 @@ def reintroductions_table(outcomes: pd.DataFrame | None) -> Table | None:
             ),
             message("col.latest_count"): [int_cell(v) for v in data["latest_count"]],
             message("col.growth"): [
-                "–" if pd.isna(v) else f"{100 * v:+.1f} %" for v in data["growth_rate_per_year"]
+                "–" if pd.isna(v) else _signed_percent(v) for v in data["growth_rate_per_year"]
             ],
             message("col.status"): data["status"].map(code_cell),
         }
@@ -240,6 +241,18 @@ def reintroductions_table(outcomes: pd.DataFrame | None) -> Table | None:
             message("col.growth"),
         ),
     )
+
+
+def _signed_percent(fraction: float) -> str:
+    """A yearly growth rate with its sign, as written in the report's language (``+1.4 %``; ``+1,4 %``).
+
+    Examples
+    --------
+    >>> _signed_percent(0.0137), _signed_percent(-0.25)
+    ('+1.4 %', '-25.0 %')
+    """
+    sign = "-" if math.copysign(1.0, fraction) < 0 else "+"
+    return sign + format_percent(abs(fraction), decimals=1)
 
 
 def stale_table(
@@ -267,7 +280,7 @@ def stale_table(
         data,
         (message("col.latest_count"), message("col.age_years")),
         years=years,
-        year=year,
+        year=year if year is None else format_year(year),
     )
 
 
@@ -422,7 +435,7 @@ def candidates_table(candidates: pd.DataFrame | None) -> Table | None:
                 f"{text_cell(i)} ({message('unit.km', value=format_number(d))})"
                 for i, d in zip(data["nearest_source_id"], data["distance_to_source_km"], strict=True)
             ],
-            message("col.score"): [f"{v:.2f}" for v in data["score"]],
+            message("col.score"): [format_number(v, decimals=2) for v in data["score"]],
         }
     )
     return make_table(
