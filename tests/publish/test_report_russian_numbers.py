@@ -220,6 +220,9 @@ NOT_A_NUMBER = [
     re.compile(r"\b\d+(?:\.\d+){2,}\b"),  # versions 0.1.0, dates 17.09.2021 (the Russian form)
     re.compile(r"\b\d{2}\.\d{4}\b"),  # a month, the Russian form 07.2022
     re.compile(r"^\d{1,2}\.\d{1,2}(?=\s)"),  # a Work Programme action id heading its title (9.7 …)
+    # paragraphs cited in the data's text: "пп. 9.7 и 10.4", "paras 9.7 and 10.4"
+    re.compile(r"\b(?:пп?|paras?)\.?\s+\d+(?:\.\d+)+(?:\s*(?:,|и|and)\s*\d+(?:\.\d+)+)*"),
+    re.compile(r"\b[A-Z][A-Za-z]{3,} \d+\.\d+\b"),  # a program's version: DISTANCE 7.3
     re.compile(r"-?\d{1,3}\.\d+°"),  # coordinates
 ]
 LATIN_WORD = re.compile(r"\b[A-Za-z]{2,}\b")
@@ -309,6 +312,8 @@ def test_the_scan_finds_english_numbers_and_passes_russian_ones_ids_and_data_pro
             "Natural Earth v5.1.1; simplified 0.01 deg",
             "100 (07.2021), оценка",
             "A dispersal corridor (WP 2021-2026 paras 9.7 and 10.4).",
+            "Коридор (Программа работ 2021–2026 гг., пп. 9.7 и 10.4).",
+            f"12 трансект с интервалом 1{NB}400 м; обработка данных в программе DISTANCE 7.3",
         ]
     )
 
