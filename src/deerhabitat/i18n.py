@@ -273,18 +273,17 @@ def message(key: str, /, *, lang: str | None = None, **values: object) -> str:
 def localised(record: Mapping[str, object], field: str, *, lang: str | None = None) -> object:
     """``record[field]`` in ``lang``: the ``<field>_<lang>`` column (``text_ru``) when it has a value.
 
-    Data tables carry their translations as extra columns; English is the column itself.
+    Data tables carry their translations as extra columns, the column itself being the text as written
+    (English in the bundled data; a national report filled in Russian may carry ``description_en``).
 
     >>> localised({"text": "Reserve", "text_ru": "Заповедник"}, "text", lang="ru")
     'Заповедник'
     >>> localised({"text": "Reserve", "text_ru": None}, "text", lang="ru")
     'Reserve'
     """
-    code = lang or _LANGUAGE.get()
-    if code != "en":
-        value = record.get(f"{field}_{code}")
-        if isinstance(value, str) and value.strip():
-            return value
+    value = record.get(f"{field}_{lang or _LANGUAGE.get()}")
+    if isinstance(value, str) and value.strip():
+        return value
     return record.get(field)
 
 

@@ -33,11 +33,43 @@ from deerhabitat.schema import (
     parse_date,
 )
 
-FORMAT_VERSION = "1.1"
+FORMAT_VERSION = "1.2"
 """Version of the national report format described here."""
-KNOWN_VERSIONS = ("1.0", "1.1")
+KNOWN_VERSIONS = ("1.0", "1.1", "1.2")
 """Format versions read: 1.1 added legal status, poaching, mortality, captive stock, capacity and
-finance, and the ``illustrative`` flag; a 1.0 report is a valid 1.1 report."""
+finance, and the ``illustrative`` flag; 1.2 added translations of free text (``description_ru``). An
+older report is a valid report of the current version."""
+
+TRANSLATION_LANGUAGES = ("en", "ru")
+"""The MOU's languages: a free-text field ``X`` may carry its text in either as ``X_en`` or ``X_ru``."""
+
+FREE_TEXT_FIELDS = frozenset(
+    {
+        "authority",
+        "focal_point_name",
+        "focal_point_position",
+        "note",
+        "site_name",
+        "river",
+        "notes",
+        "area",
+        "name",
+        "designation",
+        "description",
+        "category",
+        "penalty",
+        "source_name",
+        "outcome",
+        "facility",
+        "activity",
+        "partners",
+        "organisations",
+        "action",
+        "comment",
+        "text",
+    }
+)
+"""Text fields written in words (not ids, codes, citations or versions): the ones that may be translated."""
 
 CODE_LISTS: Mapping[str, tuple[str, ...]] = {
     "site-status": SITE_STATUSES,
@@ -133,6 +165,8 @@ class Field:
         Name of the coded list in :data:`CODE_LISTS` (``dtype="code"``).
     minimum, maximum : float, optional
         Inclusive bounds of a number.
+    translation_of : str, optional
+        For the translation ``description_ru`` of a free-text field, that field's name.
     """
 
     name: str
@@ -142,6 +176,12 @@ class Field:
     codes: str | None = None
     minimum: float | None = None
     maximum: float | None = None
+    translation_of: str | None = None
+
+    @property
+    def translatable(self) -> bool:
+        """Whether the field is free text that may carry translations (``description_ru``)."""
+        return self.dtype == "text" and self.translation_of is None and self.name in FREE_TEXT_FIELDS
 
     @property
     def allowed(self) -> tuple[str, ...]:
@@ -241,13 +281,46 @@ class Section:
     required: bool = False
 
     def field(self, name: str) -> Field | None:
-        """Return the field called ``name``, or None."""
-        return next((f for f in self.fields if f.name == name), None)
+        """Return the field called ``name`` (a translation such as ``description_ru`` too), or None."""
+        return next((f for f in self.fields if f.name == name), None) or self.translation(name)
+
+    def translation(self, name: str) -> Field | None:
+        """The field ``name`` when it is a translation of a free-text field (``description_ru``), else None.
+
+        Examples
+        --------
+        >>> SECTIONS_BY_KEY["threats"].translation("description_ru").translation_of
+        'description'
+        >>> SECTIONS_BY_KEY["threats"].translation("site_id_ru") is None
+        True
+        """
+        base, sep, lang = name.rpartition("_")
+        original = next((f for f in self.fields if f.name == base), None) if sep else None
+        if lang not in TRANSLATION_LANGUAGES or original is None or not original.translatable:
+            return None
+        return Field(name, "text", f"{original.description}, in {_LANGUAGE_NAMES[lang]}", translation_of=base)
+
+    def fields_given(self, entries: Sequence[Mapping[str, Any]]) -> list[Field]:
+        """The fields, each followed by its translations that some entry gives a value for.
+
+        What a writer shows: every field of the format, and the translations the report has.
+        """
+        given = {str(k) for entry in entries for k, v in entry.items() if not _is_missing(v)}
+        out: list[Field] = []
+        for fld in self.fields:
+            out.append(fld)
+            for lang in TRANSLATION_LANGUAGES if fld.translatable else ():
+                if f"{fld.name}_{lang}" in given:
+                    out.append(self.translation(f"{fld.name}_{lang}"))  # type: ignore[arg-type]
+        return out
 
     @property
     def field_names(self) -> list[str]:
         """Names of the fields, in column order."""
         return [f.name for f in self.fields]
+
+
+_LANGUAGE_NAMES = {"en": "English", "ru": "Russian"}
 
 
 def _f(name: str, dtype: FieldType, description: str, **kw: Any) -> Field:
@@ -1059,6 +1132,13 @@ class _Checker:
                     self.reject(fpath, _value_problem(value, field, _t(what, shown=_shown(value))))
                     continue
             out[field.name] = coerced
+        for key, value in raw.items():
+            translation = section.translation(str(key))
+            if translation is not None and not _is_missing(value):
+                try:
+                    out[translation.name] = _coerce(value, translation, self.today, self.conventions)
+                except ValueError as exc:
+                    self.reject((*path, translation.name), _value_problem(value, translation, str(exc)))
         return out
 
     def unknown_keys(self, section: Section, entries: Sequence[tuple[int | None, Mapping]]) -> None:

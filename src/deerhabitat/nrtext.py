@@ -22,7 +22,15 @@ import functools
 import re
 from collections.abc import Mapping
 
-from deerhabitat.nrschema import CODE_LISTS, EXPECTED_TEXTS, SECTIONS, SECTIONS_BY_KEY, Section
+from deerhabitat.nrschema import (
+    CODE_LISTS,
+    EXPECTED_TEXTS,
+    FREE_TEXT_FIELDS,
+    SECTIONS,
+    SECTIONS_BY_KEY,
+    TRANSLATION_LANGUAGES,
+    Section,
+)
 
 DOMAIN = "national_report"
 """The i18n domain of these texts."""
@@ -251,6 +259,11 @@ _MESSAGES: dict[str, str] = {
     "WGS 84) or neither",
     "nr.err.repeats": "{shown} repeats {where}; each entry needs its own {names}: merge the entries or "
     "correct one",
+    # translations of free text (format 1.2)
+    "nr.label.translation.en": "{label}_en",
+    "nr.label.translation.ru": "{label}_ru",
+    "nr.desc.translation.en": "the text of '{label}' in English (a translation: optional)",
+    "nr.desc.translation.ru": "the text of '{label}' in Russian (a translation: optional)",
 }
 """The texts that are not derived from the format's description."""
 
@@ -271,12 +284,28 @@ def sheet_title(section: Section, lang: str | None = None) -> str:
 
 
 def field_label(name: str, lang: str | None = None) -> str:
-    """The label of field ``name`` in ``lang``: the name itself in English."""
+    """The label of field ``name`` in ``lang``: the name itself in English.
+
+    A translation of a free-text field is labelled after it (``Описание (рус.)`` in Russian).
+
+    Examples
+    --------
+    >>> field_label("description_ru"), field_label("description_ru", "ru")
+    ('description_ru', 'Описание (рус.)')
+    """
+    base, _, code = name.rpartition("_")
+    if code in TRANSLATION_LANGUAGES and base in FREE_TEXT_FIELDS:
+        return text(f"nr.label.translation.{code}", lang, label=field_label(base, lang))
     return text(f"nr.label.{name}", lang)
 
 
 def field_description(section: Section, name: str, lang: str | None = None) -> str:
     """What field ``name`` of ``section`` holds, in ``lang``."""
+    translation = section.translation(name)
+    if translation is not None and translation.translation_of is not None:
+        code = name.rpartition("_")[2]
+        label = field_label(translation.translation_of, lang)
+        return text(f"nr.desc.translation.{code}", lang, label=label)
     return text(DESCRIPTION_KEYS[(section.key, name)], lang)
 
 
@@ -322,11 +351,14 @@ def code_for_label(codes: str, label: str) -> str | None:
 def _header_lookup(key: str) -> dict[str, str]:
     section = SECTIONS_BY_KEY[key]
     lookup: dict[str, str] = {}
+    translations = [
+        f"{fld.name}_{code}" for fld in section.fields if fld.translatable for code in TRANSLATION_LANGUAGES
+    ]
     for lang in TEMPLATE_LANGUAGES:
-        for fld in section.fields:
-            lookup.setdefault(normalise(field_label(fld.name, lang)), fld.name)
-    for fld in section.fields:
-        lookup[normalise(fld.name)] = fld.name
+        for name in [*(fld.name for fld in section.fields), *translations]:
+            lookup.setdefault(normalise(field_label(name, lang)), name)
+    for name in [*(fld.name for fld in section.fields), *translations]:
+        lookup[normalise(name)] = name
     return lookup
 
 

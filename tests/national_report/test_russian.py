@@ -161,7 +161,7 @@ def test_russian_template_has_russian_sheets_headers_and_drop_downs(tmp_path):
     offered = [c.value for row in lists[trend.formula1.removeprefix("=Lists!").replace("$", "")] for c in row]
     assert offered == ["рост", "стабильно", "снижение", "колебания", "неизвестно"]
     about = [row for row in workbook["Инструкция"].iter_rows(values_only=True)]
-    assert about[0][0] == "Национальный отчёт — формат deerhabitat 1.1"
+    assert about[0][0] == "Национальный отчёт — формат deerhabitat 1.2"
     assert ("Популяции", "численность", "да") in [row[:3] for row in about]
     english = write_report_file(template_report("TJK"), tmp_path / "e.xlsx")
     assert report_language(english) == "en"

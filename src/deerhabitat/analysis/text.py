@@ -30,6 +30,8 @@ ENGLISH: Mapping[str, str] = {
     "analysis.protection.not_assessable": "not assessable: only a national figure, which has no position",
     "analysis.protection.partial": "{located} animals counted at sites; the national figure of {count} has "
     "no position",
+    # work_programme: a Work Programme status read from the measures of a national report
+    "analysis.wp.from_measures": "{comments} (from the measures)",
     # population.country_trends: why two totals are not comparable
     "analysis.reason.coverage": "coverage changed: {before} is {old}, {after} is {new}",
     "analysis.reason.method": "method changed: {changes}",

@@ -21,6 +21,7 @@ from typing import Any
 
 import pandas as pd
 
+from deerhabitat.i18n import localised, message
 from deerhabitat.nrschema import period_label
 
 NOT_REPORTED = "not-reported"
@@ -137,9 +138,12 @@ def measure_entries(measures: Iterable[dict[str, Any]], *, since: int | None = N
         )
         if STATUS_RANK.get(status, -1) > STATUS_RANK.get(entry["status"], -1):
             entry["status"] = status
-        entry["comment"].append(str(measure.get("description") or measure.get("measure")))
+        entry["comment"].append(str(localised(measure, "description") or measure.get("measure")))
         entry.setdefault("source", measure.get("source"))
-    return [{**e, "comment": "; ".join(e["comment"]) + " (from the measures)"} for e in by_action.values()]
+    return [
+        {**e, "comment": message("analysis.wp.from_measures", comments="; ".join(e["comment"]))}
+        for e in by_action.values()
+    ]
 
 
 def report_periods(reports: pd.DataFrame, extra: Iterable[Period] = ()) -> list[Period]:
@@ -234,7 +238,7 @@ def _uncatalogued(entry: dict) -> dict[str, Any]:
         "programme": entry.get("programme"),
         "action_id": entry.get("action_id"),
         "theme": None,
-        "text": entry.get("action"),
+        "text": localised(entry, "action"),
         "catalogued": False,
     }
 
@@ -252,7 +256,7 @@ def _cell(period: Period, row: dict, country: str, record: dict | None, entry: d
         "catalogued": row.get("catalogued", True),
         "country": country,
         "status": entry["status"] if entry else NOT_REPORTED,
-        "comment": entry.get("comment") if entry else None,
+        "comment": localised(entry, "comment") if entry else None,
         "cited": entry.get("source") if entry else None,
         "report_version": int(record["version"]) if record is not None else None,
         "report_file": record["filename"] if record is not None else None,

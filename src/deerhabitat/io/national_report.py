@@ -618,7 +618,7 @@ def _section_for_sheet(title: str) -> Section | None:
 
 def _known_label(name: str) -> str:
     """The label of a field in the current language; an unknown header as it is."""
-    return field_label(name) if any(f.name == name for s in SECTIONS for f in s.fields) else name
+    return field_label(name) if any(s.field(name) is not None for s in SECTIONS) else name
 
 
 def _read_report_sheet(title: str, rows: _ValueRows, places: _Places, problems: list[Problem]) -> dict:
@@ -845,13 +845,13 @@ def render_report_yaml(report: Mapping[str, Any], *, lang: str = "en") -> str:
         value = report.get(section.key)
         if not section.many:
             lines.append(f"{section.key}:")
-            for fld in section.fields:
+            for fld in section.fields_given([value or {}]):
                 scalar = _yaml_scalar((value or {}).get(fld.name), fld)
                 lines.append(f"  {fld.name}: {scalar}".rstrip() + f"  # {_field_comment(section, fld, lang)}")
         elif value:
             lines.append(f"{section.key}:")
             for entry in value:
-                present = [f for f in section.fields if entry.get(f.name) is not None]
+                present = [f for f in section.fields_given([entry]) if entry.get(f.name) is not None]
                 for n, fld in enumerate(present):
                     lines.append(
                         f"  {'- ' if n == 0 else '  '}{fld.name}: {_yaml_scalar(entry[fld.name], fld)}"
@@ -961,7 +961,8 @@ def _write_report_sheet(sheet: Any, section: Section, values: Mapping[str, Any],
     for cell in sheet[1]:
         cell.font = _BOLD
         cell.fill = _HEADER_FILL
-    for row, fld in enumerate(section.fields, start=2):
+    fields = section.fields_given([values])
+    for row, fld in enumerate(fields, start=2):
         sheet.cell(row, 1, field_label(fld.name, lang)).font = _BOLD
         if fld.required:
             sheet.cell(row, 1).fill = _REQUIRED_FILL
@@ -977,7 +978,7 @@ def _write_report_sheet(sheet: Any, section: Section, values: Mapping[str, Any],
         True,
     )
     sheet.add_data_validation(years)
-    for row, fld in enumerate(section.fields, start=2):
+    for row, fld in enumerate(fields, start=2):
         if fld.dtype == "year":
             years.add(f"B{row}")
     sheet.column_dimensions["A"].width = 24
@@ -990,7 +991,7 @@ def _write_table_sheet(
     sheet: Any, section: Section, entries: list, list_ranges: Mapping[str, str], lang: str
 ) -> None:
     last_row = len(entries) + TEMPLATE_ROWS + 1
-    for column, fld in enumerate(section.fields, start=1):
+    for column, fld in enumerate(section.fields_given(entries), start=1):
         letter = get_column_letter(column)
         header = sheet.cell(1, column, field_label(fld.name, lang))
         header.font = _BOLD
@@ -1016,7 +1017,7 @@ _WIDE_FIELDS = {"source", "notes", "description", "outcome", "comment", "activit
 
 def _column_width(fld: Field, lang: str = "en") -> int:
     """Excel column width: wide for free text, enough for the longest label, else the header."""
-    if fld.name in _WIDE_FIELDS:
+    if (fld.translation_of or fld.name) in _WIDE_FIELDS:
         return 50
     if fld.dtype == "text":
         return 26

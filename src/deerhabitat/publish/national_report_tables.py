@@ -15,11 +15,13 @@ from collections.abc import Callable, Mapping, Sequence
 
 import pandas as pd
 
+from deerhabitat.i18n import localised
 from deerhabitat.publish.table import Table, code_cell, country_label, int_cell, make_table, text_cell
 from deerhabitat.publish.text import message
 
 _FREE_TEXT = ("where", "description")
-"""Entry fields shown as written; the others are codes of the format, shown as words."""
+"""Entry fields shown as written (in the report's language when the report translates them,
+``description_ru``); the others are codes of the format, shown as words."""
 _SEVERITY_ORDER = {"high": 0, "medium": 1, "low": 2, "unknown": 3}
 
 
@@ -176,8 +178,8 @@ def threats_table(
         "threat": lambda e: e.get("threat"),
         "severity": lambda e: e.get("severity"),
         "trend": lambda e: e.get("trend"),
-        "where": lambda e: e.get("site_id") or e.get("area"),
-        "description": lambda e: e.get("description"),
+        "where": lambda e: e.get("site_id") or localised(e, "area"),
+        "description": lambda e: localised(e, "description"),
     }
     data = _entries_frame(reports, "threats", fields, country)
     data = (
@@ -204,7 +206,7 @@ def measures_table(
         "status": lambda e: e.get("status"),
         "year": lambda e: e.get("year"),
         "where": lambda e: e.get("site_id"),
-        "description": lambda e: e.get("description"),
+        "description": lambda e: localised(e, "description"),
     }
     data = _entries_frame(reports, "measures", fields, country).astype({"year": "Int64"})
     labels = {
@@ -223,7 +225,7 @@ def priorities_table(reports: pd.DataFrame, country: str) -> Table | None:
         {
             "iso3": r["country"],
             "kind": e.get("kind"),
-            "text": e.get("text"),
+            "text": localised(e, "text"),
             "cited": e.get("source"),
             "source": report_source(r),
         }
