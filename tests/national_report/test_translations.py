@@ -6,16 +6,21 @@ and shown by the Overview Report in its language. The bundled reports carry Russ
 
 from __future__ import annotations
 
+import datetime as dt
+from pathlib import Path
+
 import openpyxl
 import pandas as pd
 import pytest
 import yaml
-from conftest import BUNDLED, TODAY
 
 from deerhabitat.i18n import language
 from deerhabitat.io.national_report import read_report_file, write_report_file
 from deerhabitat.nrschema import FREE_TEXT_FIELDS, SECTIONS, SECTIONS_BY_KEY, check_report
 from deerhabitat.publish.national_report_tables import measures_table, priorities_table, threats_table
+
+BUNDLED = Path(__file__).resolve().parents[2] / "data" / "national-reports"
+TODAY = dt.date(2026, 11, 24)
 
 
 def _translated(report: dict) -> dict:
@@ -66,7 +71,7 @@ def test_a_translation_column_typed_by_hand_is_read(tmp_path, make_report):
     path = write_report_file(original, tmp_path / "r.xlsx")
     workbook = openpyxl.load_workbook(path)
     sheet = workbook["Threats"]
-    for header, value in (("description_ru", "Падение уровня реки."), ("Area (рус.)", "Низовья")):
+    for header, value in (("Описание (рус.)", "Падение уровня реки."), ("area_ru", "Низовья")):
         column = sheet.max_column + 1
         sheet.cell(1, column, header)
         sheet.cell(2, column, value)
@@ -84,16 +89,16 @@ def test_a_translation_column_typed_by_hand_is_read(tmp_path, make_report):
         ("site_id_ru", "x", "unknown key 'site_id_ru'"),  # an id is not translated
         ("source_ru", "x", "unknown key 'source_ru'"),  # a citation stays as written
         ("description_de", "x", "unknown key 'description_de'"),  # not a language of the MOU
-        ("description_ru", {"a": 1}, "is not a single value"),
+        ("description_ru", {"a": 1}, "is a mapping, not a single value"),
     ],
 )
 def test_what_is_not_a_translation_is_refused(make_report, key, value, expected):
     data = make_report()
-    data["threats"] = [{"threat": "drought", "description": "Falling river levels.", key: value}]
+    data["threats"] = [{"threat": "drought", "severity": "high", "description": "Falling.", key: value}]
     _, problems = check_report(data, today=TODAY)
     assert len(problems) == 1
     assert problems[0].where == f"threats[0].{key}"
-    assert expected in problems[0].message
+    assert expected in problems[0].message, problems[0].message
 
 
 def _records(report: dict) -> pd.DataFrame:
