@@ -1344,7 +1344,9 @@ def _cross_checks(checker: _Checker, report: dict[str, Any]) -> None:
             _t(
                 "nr.err.format_version",
                 shown=repr(head["format_version"]),
-                known=_t("nr.word.or").join(map(repr, KNOWN_VERSIONS)),
+                known=_t("nr.word.or").join(
+                    [", ".join(map(repr, KNOWN_VERSIONS[:-1])), repr(KNOWN_VERSIONS[-1])]
+                ),
             ),
         )
     if start is not None and end is not None and start > end:

@@ -15,9 +15,13 @@ import pytest
 import yaml
 
 from deerhabitat.i18n import language
+from deerhabitat.io import Store
 from deerhabitat.io.national_report import read_report_file, write_report_file
 from deerhabitat.nrschema import FREE_TEXT_FIELDS, SECTIONS, SECTIONS_BY_KEY, check_report
+from deerhabitat.publish.data import display_name
 from deerhabitat.publish.national_report_tables import measures_table, priorities_table, threats_table
+from deerhabitat.schema import LayerKind
+from deerhabitat.workflows import national_report_import
 
 BUNDLED = Path(__file__).resolve().parents[2] / "data" / "national-reports"
 TODAY = dt.date(2026, 11, 24)
@@ -25,7 +29,10 @@ TODAY = dt.date(2026, 11, 24)
 
 def _translated(report: dict) -> dict:
     report = {**report, "report": {**report["report"], "authority_ru": "Министерство экологии"}}
-    report["populations"] = [{**report["populations"][0], "site_name_ru": "Участок А"}, *report["populations"][1:]]
+    report["populations"] = [
+        {**report["populations"][0], "site_name_ru": "Участок А"},
+        *report["populations"][1:],
+    ]
     report["threats"] = [
         {
             "threat": "drought",
@@ -48,7 +55,9 @@ def test_translations_are_checked_written_and_read_back_unchanged(tmp_path, make
     assert not any(key.endswith(("_ru", "_en")) for key in original["populations"][1])  # only when given
     path = write_report_file(original, tmp_path / f"r.{suffix}", lang=lang)
     source = read_report_file(path)
-    again, problems = check_report(source.data, locate=source.locate, today=TODAY, conventions=source.language)
+    again, problems = check_report(
+        source.data, locate=source.locate, today=TODAY, conventions=source.language
+    )
     assert problems == []
     assert again == original
 
@@ -152,3 +161,19 @@ def test_every_free_text_of_the_bundled_reports_has_its_russian():
     assert missing == []
     assert {"description", "text", "notes"} <= FREE_TEXT_FIELDS
     assert SECTIONS_BY_KEY["threats"].field("description_ru") is not None
+
+
+def test_import_gives_sites_and_protected_areas_their_russian_names(
+    store_path, tmp_path, make_report, write_yaml
+):
+    data = _translated(make_report())
+    data["protected_areas"] = [{**data["protected_areas"][0], "name_ru": "Заповедник А"}]
+    national_report_import(write_yaml(tmp_path / "uzb.yaml", data), store=store_path)
+    store = Store(store_path)
+    sites = store.read(LayerKind.SITES).set_index("site_id")
+    assert sites.loc["UZB-A", "name_ru"] == "Участок А"
+    assert pd.isna(sites.loc["UZB-B", "name_ru"])  # the report gives no Russian name: maps show the name
+    areas = store.read(LayerKind.PROTECTED_AREAS)
+    assert areas["name_ru"].tolist() == ["Заповедник А"]
+    with language("ru"):
+        assert display_name(sites.loc["UZB-A"].to_dict()) == "Участок А"

@@ -10,6 +10,8 @@ The mapping (see ``docs/national-report-format.md``):
 - ``protected_areas`` with a position and an area, and an id the store does not hold →
   ``protected-areas`` as a circle of the reported area drawn in the store's equal-area CRS, flagged
   ``approximate``; the others stay only in the report kept in the store.
+- A site's or protected area's Russian name given in the report (``site_name_ru``, ``name_ru``)
+  becomes its ``name_ru``, shown by maps and reports in Russian.
 - Every feature's ``source`` is ``national report <ISO3> <period> (<file name>)``; the figure's own
   citation from the report goes into ``notes``.
 
@@ -240,6 +242,8 @@ def _new_sites(
                 "river": entry["river"],
                 "coord_quality": entry["coord_quality"],
                 "geometry": point,
+                # the report's Russian name of the site, for maps and reports in Russian
+                **({"name_ru": entry["site_name_ru"]} if entry.get("site_name_ru") else {}),
             },
         )
     return _frame(LayerKind.SITES, list(rows.values()))
@@ -342,6 +346,7 @@ def _protected_areas(
                 "approximate": True,
                 "notes": _notes(entry),
                 "geometry": circle_of_area(point, area_km2, analysis_crs),
+                **({"name_ru": entry["name_ru"]} if entry.get("name_ru") else {}),
             }
         )
     return _frame(LayerKind.PROTECTED_AREAS, rows)
