@@ -92,6 +92,9 @@ _MESSAGES: dict[str, str] = {
     "with: deerhabitat national-report import FILE.xlsx --store STORE.gpkg",
     "nr.about.rename": "Do not rename the sheets or the header cells; add rows below the headers. The hidden "
     "'Lists' sheet holds the coded lists.",
+    "nr.about.translations": "Free text (names, descriptions, notes) may be given in the MOU's other "
+    "language too: add a column headed like the field with _en or _ru (description_ru), or on 'Report' a "
+    "row.",
     "nr.about.column.sheet": "sheet",
     "nr.about.column.field": "field",
     "nr.about.column.required": "required",

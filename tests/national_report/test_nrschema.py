@@ -272,8 +272,8 @@ CASES = {
     ),
     "format version": (
         _set(("report", "format_version"), "2.0"),
-        "report.format_version: '2.0' is not a known format version; expected '1.0', '1.1' or '1.2'; use a current "
-        "template",
+        "report.format_version: '2.0' is not a known format version; expected '1.0', '1.1' or '1.2'; use a "
+        "current template",
     ),
     "bool": (
         _set(("protected_areas", 0, "deer_present"), "maybe"),

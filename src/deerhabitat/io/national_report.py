@@ -930,6 +930,7 @@ def _write_about(sheet: Any, lang: str) -> None:
         (text("nr.about.positions", lang),),
         (text("nr.about.commands", lang),),
         (text("nr.about.rename", lang),),
+        (text("nr.about.translations", lang),),
         (),
         tuple(
             text(f"nr.about.column.{c}", lang)
@@ -950,7 +951,7 @@ def _write_about(sheet: Any, lang: str) -> None:
     for row in rows:
         sheet.append(row)
     sheet["A1"].font = Font(bold=True, size=14)
-    for cell in sheet[8]:
+    for cell in sheet[9]:  # the header row of the field list
         cell.font = _BOLD
     for letter, width in zip("ABCDE", (18, 22, 10, 60, 70), strict=True):
         sheet.column_dimensions[letter].width = width
