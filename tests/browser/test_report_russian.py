@@ -1,25 +1,28 @@
 """The bundled Overview Report in Russian, read in headless Chromium: no English left on the page.
 
 The page's visible text (``document.body.innerText``, and the text of every embedded map frame once it has
-rendered) is scanned for Latin words. Allowed: text quoted from the data (names, national reports' free text,
-citations: the data's own words, kept as written), code and file names, codes (``UZB``, ``UZB-LABR``), units,
-URLs, scientific names and the names of software in :data:`ALLOWED`. Anything else is an English word the
-translation missed, and the test lists it with its context.
+rendered) is scanned for Latin words. Allowed: citations (the data's sources: site names, URLs and titles,
+kept as written), code and file names, codes (``UZB``, ``UZB-LABR``), units, URLs, scientific names and the
+names of software in :data:`ALLOWED`. Names, descriptions and the national reports' free text are scanned: the
+bundled data gives their Russian (``name_ru``, ``text_ru``, ``description_ru``). Anything else is an English
+word the translation missed, and the test lists it with its context.
 """
 
 from __future__ import annotations
 
 import re
+from importlib.resources import files
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from pagelog import PageLog
 
 from deerhabitat.config import bundled_store_path
+from deerhabitat.i18n import localised
 from deerhabitat.vocabulary import is_code
 from deerhabitat.workflows import report
 from deerhabitat.workflows.maps import prepare_publication
-from deerhabitat.workflows.store import open_store
 
 pytestmark = pytest.mark.browser
 
@@ -77,39 +80,44 @@ ALLOWED = {
     "WWF",
     "CIC",
 }
-"""Latin words allowed anywhere on the Russian page (besides codes, URLs, file names and data text)."""
+"""Latin words allowed anywhere on the Russian page (besides codes, URLs, file names and citations)."""
 
 LATIN_WORD = re.compile(r"[A-Za-z][A-Za-z'’]*")
 
 
 @pytest.fixture(scope="module")
 def data_text():
-    """Free text of the bundled data (names, descriptions, citations), longest first: shown as written."""
+    """The citations of the bundled data, longest first: shown as written (site names, URLs, titles).
+
+    Only citations: every other text of the data (names, descriptions, notes, national reports' free
+    text, the Work Programme) has its Russian (``name_ru``, ``text_ru``, ``description_ru``) and is scanned.
+    A citation is what the Russian page shows, ``source_ru`` where the data gives one.
+    """
     data = prepare_publication(bundled_store_path(), "public").data
     texts: set[str] = set()
     for layer in data.layers.values():
-        for column in layer.columns:
-            if column != layer.geometry.name:
-                texts |= {v for v in layer[column] if isinstance(v, str)}
+        if "source" in layer.columns:
+            texts |= {str(localised(r, "source", lang="ru")) for r in layer.to_dict(orient="records")}
     for parsed in data.reports["parsed"] if data.reports is not None else []:
-        texts |= set(_strings(parsed))
-    catalogue = open_store(bundled_store_path()).work_programme()
-    if catalogue is not None:
-        for column in catalogue.columns:
-            texts |= {v for v in catalogue[column] if isinstance(v, str)}
+        texts |= set(_citations(parsed))
+    for table in ("background.csv", "published_totals.csv", "work_programme.csv"):
+        frame = pd.read_csv(files("deerhabitat") / "data" / table, dtype=str)
+        texts |= {v for v in frame["source"].dropna()}
     kept = {t.strip() for t in texts if len(t.strip()) >= 4 and not is_code(t.strip())}
     return sorted(kept, key=len, reverse=True)
 
 
-def _strings(value: object):
-    if isinstance(value, str):
-        yield value
-    elif isinstance(value, dict):
-        for v in value.values():
-            yield from _strings(v)
+def _citations(value: object):
+    """The ``source`` of every entry of a national report."""
+    if isinstance(value, dict):
+        for key, v in value.items():
+            if key == "source" and isinstance(v, str):
+                yield v
+            else:
+                yield from _citations(v)
     elif isinstance(value, list):
         for v in value:
-            yield from _strings(v)
+            yield from _citations(v)
 
 
 @pytest.fixture(scope="module")
