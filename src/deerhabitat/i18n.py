@@ -1,7 +1,7 @@
 r"""Every user-visible string in the user's language: message catalogues, translations and number formats.
 
-English is the source of truth: each *domain* (``"report"``, ``"maps"``, ``"national_report"``) is a Python
-mapping of message key to English text, kept beside the code that shows it (the report's is
+English is the source of truth: each *domain* (``"report"``, ``"maps"``, ``"national_report"``, ``"cli"``)
+is a Python mapping of message key to English text, kept beside the code that shows it (the report's is
 :data:`deerhabitat.publish.text.ENGLISH`). Keys are unique across domains (each domain has its own key
 prefixes). Translations are gettext ``.po`` files, one per language and domain, in
 ``deerhabitat/locale/<lang>/LC_MESSAGES/<domain>.po``: ``msgctxt`` is the key, ``msgid`` the English text and
@@ -47,6 +47,7 @@ DOMAINS: dict[str, str] = {
     "analysis": "deerhabitat.analysis.text:ENGLISH",
     "national_report": "deerhabitat.nrtext:ENGLISH",
     "maps": "deerhabitat.publish.map_text:ENGLISH",
+    "cli": "deerhabitat.clitext:ENGLISH",
 }
 """English catalogue of each domain, as ``"module:attribute"``, imported on first use (so that a low layer,
 e.g. :mod:`deerhabitat.nrschema`, can look up its messages without importing the report's modules)."""

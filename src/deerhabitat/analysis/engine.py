@@ -46,6 +46,7 @@ import pandas as pd
 import shapely
 
 from deerhabitat.errors import AnalysisError
+from deerhabitat.i18n import message
 from deerhabitat.progress import task, track
 
 if TYPE_CHECKING:
@@ -229,7 +230,7 @@ def _run(tasks: list[_Task], payload: _Polygons, options: EngineOptions) -> list
         # even imported for GeoParquet readers)
         return [
             function(_computed(source), payload, subset, *extra)
-            for function, source, subset, extra in track(tasks, PROGRESS_LABEL)
+            for function, source, subset, extra in track(tasks, message("progress.engine"))
         ]
     import dask
 
@@ -240,15 +241,12 @@ def _run(tasks: list[_Task], payload: _Polygons, options: EngineOptions) -> list
             for function, source, subset, extra in tasks
         ]
         return _on_cluster(graph, options.scheduler)
-    with task(PROGRESS_LABEL, len(tasks)) as advance:
+    with task(message("progress.engine"), len(tasks)) as advance:
         graph = [
             dask.delayed(_advancing(function, advance), pure=False)(source, shared, subset, *extra)
             for function, source, subset, extra in tasks
         ]
         return list(dask.compute(*graph, scheduler="threads", num_workers=options.workers))
-
-
-PROGRESS_LABEL = "Counting points in polygons (partitions)"
 
 
 def _computed(source: Any) -> Any:

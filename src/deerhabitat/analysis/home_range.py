@@ -36,6 +36,7 @@ import shapely
 from deerhabitat.analysis._preconditions import require_analysis_crs, require_columns
 from deerhabitat.analysis.join import point_xy
 from deerhabitat.errors import AnalysisError
+from deerhabitat.i18n import message
 from deerhabitat.progress import track
 from deerhabitat.units import m2_to_km2
 
@@ -231,7 +232,7 @@ def home_range_table(
     [['A1', 50, ''], ['B2', 3, 'not assessable: 3 fixes, at least 5 are needed']]
     """
     rows = []
-    for animal in track(sorted(fixes, key=str), "Home ranges"):
+    for animal in track(sorted(fixes, key=str), message("progress.home_ranges")):
         xy = np.asarray(fixes[animal], dtype=float).reshape(-1, 2)
         xy = xy[np.isfinite(xy).all(axis=1)]
         row = {

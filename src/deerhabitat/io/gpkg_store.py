@@ -30,6 +30,7 @@ from deerhabitat.config import StoreConfig
 from deerhabitat.config import lock_timeout as resolve_lock_timeout
 from deerhabitat.crs import STORE_CRS
 from deerhabitat.errors import StoreError
+from deerhabitat.i18n import message
 from deerhabitat.io import atomic
 from deerhabitat.io.store import (
     _CYCLE_COLUMNS,
@@ -94,10 +95,7 @@ class GpkgStore(Store):
         self.readonly = readonly
         self.lock_timeout = lock_timeout
         if not self.path.is_file():
-            raise StoreError(
-                f"store {str(self.path)!r} does not exist; create it with "
-                f"`deerhabitat init {self.path}` or pass an existing GeoPackage with --store"
-            )
+            raise StoreError(message("error.store.missing", path=str(self.path), plain=self.path))
         self._tables = self._read_tables()
 
     # -- creation -----------------------------------------------------------------------------
@@ -180,10 +178,7 @@ class GpkgStore(Store):
                 rows = con.execute("SELECT table_name FROM gpkg_contents").fetchall()
                 con.execute(f"SELECT key FROM {CONFIG_TABLE} LIMIT 1").fetchall()
         except sqlite3.Error as exc:
-            raise StoreError(
-                f"{str(self.path)!r} is not a deerhabitat store (a GeoPackage made by "
-                f"`deerhabitat init`): {exc}"
-            ) from exc
+            raise StoreError(message("error.store.not_ours", path=str(self.path), detail=exc)) from exc
         return {r[0] for r in rows}
 
     def feature_tables(self) -> set[str]:

@@ -53,6 +53,7 @@ from deerhabitat.analysis.habitat.corridors import (
 )
 from deerhabitat.crs import describe_crs, is_equal_area
 from deerhabitat.errors import AnalysisError, InputFileError
+from deerhabitat.i18n import message
 from deerhabitat.io import file_sha256
 from deerhabitat.io.csv_safe import write_frame_csv
 from deerhabitat.io.raster import RasterInfo, raster_record, read_raster, read_raster_info, write_raster
@@ -153,7 +154,7 @@ def habitat_corridors(
         )
     positions = _positions(pops, db, grid.crs, chosen)
     ends = population_cells(positions.x.to_numpy(), positions.y.to_numpy(), grid, surface.resistance)
-    with task("Least-cost distances from each population", len(pops)) as advance:
+    with task(message("progress.corridors"), len(pops)) as advance:
         surfaces = cost_surfaces(
             surface.resistance, grid, ends, limit=settings.search_limit, progress=lambda _d, _t: advance(1)
         )

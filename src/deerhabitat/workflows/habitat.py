@@ -64,6 +64,7 @@ from deerhabitat.analysis.habitat import (
 )
 from deerhabitat.config import StoreConfig, resolve_store
 from deerhabitat.errors import AnalysisError, ConfigError, InputFileError
+from deerhabitat.i18n import message
 from deerhabitat.io import Store
 from deerhabitat.io.cache import CacheEntry, cache_key, read_entry, write_entry
 from deerhabitat.io.csv_safe import write_frame_csv
@@ -711,7 +712,7 @@ def habitat_candidates(
     path, role = _candidate_raster(suitability, landcover, suitable_classes, min_suitability)
     db = _open(store)
     area_crs = db.config.crs
-    with task("Candidate sites", total=5) as advance:
+    with task(message("progress.candidates"), total=5) as advance:
         values, valid, info = read_raster(path, role=role)
         grid = _grid_of(info)
         mask = valid & (

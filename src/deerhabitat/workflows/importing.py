@@ -22,6 +22,7 @@ from pathlib import Path
 import geopandas as gpd
 
 from deerhabitat.errors import DeerHabitatError, Problem, SchemaError
+from deerhabitat.i18n import message
 from deerhabitat.io import Provenance, Store, feature_checks, file_sha256, occurrences, tabular, wdpa
 from deerhabitat.io.feature_checks import OnInvalid
 from deerhabitat.io.fields import column_problems, parse_field_mapping, text_problems, uniform_types
@@ -387,7 +388,7 @@ def validate_file(
         found.findings[:0] = work.report.findings
         return found
     try:
-        with task(f"Check {work.kind.value}", total=_STEPS) as advance:
+        with task(message("progress.layer.check", kind=work.kind.value), total=_STEPS) as advance:
             _prepare(work, advance)
     except DeerHabitatError as exc:
         work.report.extend([error("file", " ".join(str(exc).split()))])
@@ -448,7 +449,7 @@ def import_layer(
     work = _start(kind, path, target, options)
     if work.kind is LayerKind.OCCURRENCES:
         return _import_occurrences(work, replace=replace, dry_run=dry_run)
-    with task(f"Import {work.kind.value}", total=_STEPS + 1) as advance:
+    with task(message("progress.layer.import", kind=work.kind.value), total=_STEPS + 1) as advance:
         validated = _prepare(work, advance)
         if validated is None:
             raise SchemaError(work.kind.value, work.report.errors)

@@ -427,10 +427,7 @@ def output_folder(out: str | os.PathLike) -> Path:
         for sub in ("", "static", "embed", "tables"):
             (path / sub).mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise PublishError(
-            f"cannot create the output folder {str(path)!r} ({exc.strerror or exc}); --out must be "
-            f"a folder you can write (it is created when missing)"
-        ) from exc
+        raise PublishError(message("error.out.folder", path=str(path), reason=exc.strerror or exc)) from exc
     return path
 
 
@@ -456,10 +453,7 @@ def write_file(path: Path, content: str | bytes) -> Path:
         os.chmod(tmp, 0o666 & ~_umask())
         os.replace(tmp, path)
     except OSError as exc:
-        raise PublishError(
-            f"cannot write {str(path)!r} ({exc.strerror or exc}); check the output folder is "
-            f"writable and has free space"
-        ) from exc
+        raise PublishError(message("error.out.file", path=str(path), reason=exc.strerror or exc)) from exc
     return path
 
 
@@ -525,10 +519,7 @@ def _select(maps: Sequence[WebMap], name: str | None) -> list[WebMap]:
         return list(maps)
     chosen = [m for m in maps if m.name == str(name).strip().lower()]
     if not chosen:
-        raise PublishError(
-            f"there is no map called {name!r} for this store; its maps are: "
-            f"{', '.join(m.name for m in maps)}; run `deerhabitat map` without a name for all of them"
-        )
+        raise PublishError(message("error.map.unknown", name=name, maps=", ".join(m.name for m in maps)))
     return chosen
 
 

@@ -53,6 +53,7 @@ from deerhabitat.analysis.occurrence_summary import (
 )
 from deerhabitat.analysis.protection import repair_polygons
 from deerhabitat.errors import DeerHabitatError
+from deerhabitat.i18n import message
 from deerhabitat.io.datasets import iter_occurrences
 from deerhabitat.io.raster import read_raster
 from deerhabitat.io.snapshot import StoreSnapshot
@@ -211,7 +212,7 @@ def analyze_occurrences(
     prevalence = PrevalenceTally()
     fixes: dict[str, list[np.ndarray]] = {}
     to_area = pyproj.Transformer.from_crs("EPSG:4326", analysis_crs, always_xy=True)
-    for batch in track(batches, "Occurrences: counts and habitat use"):
+    for batch in track(batches, message("progress.occurrences")):
         if len(batch) == 0:
             continue
         tally.add(batch)

@@ -31,6 +31,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from deerhabitat.errors import SchemaError
+from deerhabitat.i18n import message
 from deerhabitat.io import Provenance, Store, WriteResult
 from deerhabitat.io import datasets as ds
 from deerhabitat.io.feature_checks import Region, region_from_states
@@ -126,7 +127,7 @@ def stream(
     tally.file_format = file_format
     link = _site_linker(store, options.max_distance_km)
     mapper: Mapper | None = None
-    with task(f"Import {source} occurrences") as advance:
+    with task(message("progress.occurrences.import", source=source)) as advance:
         for chunk in chunks:
             if mapper is None:
                 mapper = MAPPERS[source](list(chunk.columns), source=path.name)

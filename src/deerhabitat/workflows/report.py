@@ -68,8 +68,7 @@ def _make_folder(path: Path) -> None:
         path.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise PublishError(
-            f"cannot create the folder {str(path)!r} ({exc.strerror or exc}); --out must be a folder "
-            f"you can write (it is created when missing)"
+            message("error.out.report_folder", path=str(path), reason=exc.strerror or exc)
         ) from exc
 
 
@@ -114,22 +113,23 @@ def report(
         If the store cannot be opened.
     """
     basemap, dpi, lang = resolve_basemap(basemap), check_dpi(dpi), check_language(lang)
-    with language(lang), task("Overview Report: read, analyse, lay out", 4) as advance:
-        publication = prepare_publication(store, profile)
-        advance(1)
-        maps = build_maps(publication.data)
-        advance(1)
-        document = build_document(publication.data, maps, _document_text(publication))
-        advance(1)
-        page = render_report(document, basemap=basemap, cell_km=publication.data.cell_km)
-        advance(1)
-    folder = output_folder(out)
-    files = [
-        path
-        for web_map in track(maps, "Overview Report: maps and images")
-        for path in write_map(web_map, folder, dpi=dpi, basemap=basemap)
-    ]
-    files += _write_document(document, page, folder)
+    with language(lang):  # the progress labels and the errors of the output too
+        with task(message("progress.report.prepare"), 4) as advance:
+            publication = prepare_publication(store, profile)
+            advance(1)
+            maps = build_maps(publication.data)
+            advance(1)
+            document = build_document(publication.data, maps, _document_text(publication))
+            advance(1)
+            page = render_report(document, basemap=basemap, cell_km=publication.data.cell_km)
+            advance(1)
+        folder = output_folder(out)
+        files = [
+            path
+            for web_map in track(maps, message("progress.report.maps"))
+            for path in write_map(web_map, folder, dpi=dpi, basemap=basemap)
+        ]
+        files += _write_document(document, page, folder)
     return PublishResult(folder, [m.name for m in maps], files, None, list(publication.notes))
 
 

@@ -34,6 +34,7 @@ from deerhabitat.analysis.habitat.suitability import SuitabilityModel, suitabili
 from deerhabitat.analysis.habitat.water import distance_to_water_km
 from deerhabitat.analysis.habitat.zonal import ZonalStats, zones_block_stats
 from deerhabitat.crs import is_equal_area
+from deerhabitat.i18n import message
 from deerhabitat.progress import track
 
 WATER_INPUT = "distance_to_water_km"
@@ -141,7 +142,7 @@ def aoh_blocks(
     shapely.prepare(range_geom)
     totals, zone_totals = AohTotals(), {name: AohTotals() for name in zones}
     blocks = [w for w in grid.blocks(block_size) if shapely.intersects(range_geom, grid.subgrid(w).box)]
-    for window in track(blocks, "Area of Habitat"):
+    for window in track(blocks, message("progress.aoh")):
         sub = grid.subgrid(window)
         block = aoh_block(
             _habitat_layers(rasters, window, area_of(sub), limits),
@@ -157,7 +158,7 @@ def aoh_blocks(
             zone_totals[name].add(t)
     mode = decide_mode(totals, elevation_given=limits is not None)
     if mode != AohMode(use_habitat=True, use_elevation=limits is not None):
-        for window in track(blocks, "Area of Habitat (fallback)"):
+        for window in track(blocks, message("progress.aoh.fallback")):
             sub = grid.subgrid(window)
             block = aoh_block(
                 _habitat_layers(rasters, window, area_of(sub), limits),
@@ -221,7 +222,7 @@ def suitability_blocks(
     ``distance_to_water_km`` input and written to ``writers["distance_to_water"]``.
     """
     area_of, tally = block_area(grid, area_crs), SuitabilityTally()
-    for window in track(list(grid.blocks(block_size)), "Suitability"):
+    for window in track(list(grid.blocks(block_size)), message("progress.suitability")):
         sub = grid.subgrid(window)
         inputs, valid = {}, {}
         for name in ("landcover", *rasters.others):
@@ -249,7 +250,7 @@ def zonal_blocks(
     extent = shapely.union_all(
         [shapely.box(*shapely.bounds(g)) for g in geoms.values() if not shapely.is_empty(g)]
     )
-    for window in track(list(grid.blocks(block_size)), "Zonal statistics"):
+    for window in track(list(grid.blocks(block_size)), message("progress.zonal")):
         sub = grid.subgrid(window)
         if not shapely.intersects(extent, sub.box):
             continue
