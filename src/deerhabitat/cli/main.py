@@ -4,7 +4,8 @@ Commands are registered by name in :data:`COMMANDS` and imported only when run, 
 ``deerhabitat --help`` stays fast. Long work shows progress bars on stderr when it is a terminal and
 ``-q`` was not given (:mod:`deerhabitat.cli.terminal_bars`). A
 :class:`~deerhabitat.errors.DeerHabitatError` becomes one ``Error: ...`` line on stderr and exit
-status 1; bad usage exits 2 (click); ``--debug`` shows the traceback instead.
+status 1 (``Ошибка: ...`` when the command runs with ``--lang ru``); bad usage exits 2 (click, in
+English); ``--debug`` shows the traceback instead.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import importlib
 import logging
 import os
 import sys
+from typing import IO
 
 import click
 
@@ -61,7 +63,7 @@ class _LazyGroup(click.Group):
         except DeerHabitatError as exc:
             if debug:
                 raise
-            raise click.ClickException(_one_line(str(exc))) from None
+            raise _failure(ctx, _one_line(str(exc))) from None
         except KeyboardInterrupt:
             raise click.Abort() from None
         except BrokenPipeError:
@@ -71,14 +73,42 @@ class _LazyGroup(click.Group):
         except Exception as exc:
             if debug:
                 raise
-            raise click.ClickException(
-                f"unexpected failure ({type(exc).__name__}: {_one_line(str(exc))[:300]}); this is a bug in "
-                f"deerhabitat: please report it with the output of the same command run with --debug"
-            ) from None
+            from deerhabitat.cli.options import chosen_language
+            from deerhabitat.i18n import message
+
+            bug = message(
+                "cli.error.bug",
+                lang=chosen_language(ctx),
+                kind=type(exc).__name__,
+                detail=_one_line(str(exc))[:300],
+            )
+            raise _failure(ctx, bug) from None
 
 
 def _one_line(text: str) -> str:
     return " ".join(text.split())
+
+
+class _Failure(click.ClickException):
+    """A failure shown as one line in the command's language (``Ошибка: ...``), exit status 1."""
+
+    def __init__(self, text: str, lang: str) -> None:
+        super().__init__(text)
+        self.lang = lang
+
+    def show(self, file: IO[str] | None = None) -> None:
+        from deerhabitat import i18n
+
+        line = i18n.message("cli.error", lang=self.lang, message=self.format_message())
+        click.echo(line, file=file, err=file is None, color=self.show_color)
+
+
+def _failure(ctx: click.Context, text: str) -> click.ClickException:
+    """The exception click shows for ``text``: click's own ``Error:`` line in English, ours otherwise."""
+    from deerhabitat.cli.options import chosen_language
+
+    lang = chosen_language(ctx)
+    return click.ClickException(text) if lang == "en" else _Failure(text, lang)
 
 
 @click.group(cls=_LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from deerhabitat.cli.options import profile_opt, store_opt
+from deerhabitat.cli.options import profile_opt, remember_language, store_opt, use_language
 
 out_opt = click.option(
     "--out",
@@ -39,8 +39,9 @@ lang_opt = click.option(
     default="en",
     show_default=True,
     metavar="CODE",
-    help="Language of the maps' texts, legends and controls: en (English) or ru (Russian, with Russian "
-    "names where known).",
+    callback=remember_language,
+    help="Language of the maps' texts, legends and controls, and of what the command prints: en (English) "
+    "or ru (Russian, with Russian names where known).",
 )
 
 
@@ -62,11 +63,13 @@ def map_command(
     the centre of a 10 km grid cell. When the store is writable, the same styles are stored in it as QGIS
     layer styles.
     """
+    from deerhabitat.i18n import message
     from deerhabitat.workflows import map_
 
     result = map_(name, store=store, out=out, profile=profile, dpi=dpi, basemap=basemap, lang=lang)
-    click.echo(f"Wrote {len(result.maps)} map(s) to {result.out}: {', '.join(result.maps)}")
+    use_language(lang)
+    click.echo(message("cli.map.written", n=len(result.maps), out=result.out, names=", ".join(result.maps)))
     if result.styles_written is not None:
-        click.echo(f"QGIS layer styles in the store: {result.styles_written} stored or updated")
+        click.echo(message("cli.map.styles", n=result.styles_written))
     for note in result.notes:
-        click.echo(f"Note: {note}")
+        click.echo(message("cli.note", note=note))

@@ -6,7 +6,15 @@ from typing import TYPE_CHECKING
 
 import click
 
-from deerhabitat.cli.options import echo_json, json_opt, limit_options, read_limits, store_opt
+from deerhabitat.cli.options import (
+    echo_json,
+    json_opt,
+    limit_options,
+    read_limits,
+    remember_language,
+    store_opt,
+    use_language,
+)
 
 if TYPE_CHECKING:  # pragma: no cover
     from deerhabitat.errors import Problem
@@ -33,11 +41,14 @@ def _period(ctx: click.Context, param: click.Parameter, value: str | None) -> st
 
 
 def _fail(problems: list[Problem], path: str) -> None:
-    """Print one ``Error:`` line per problem on stderr, a summary on stdout, and exit with status 1."""
+    """Print one ``Error:`` line per problem on stderr, a summary on stdout, and exit with status 1.
+
+    In the current language: ``Ошибка:`` lines and a Russian summary for a Russian report.
+    """
     from deerhabitat.nrtext import text
 
     for problem in problems:
-        click.echo(f"Error: {problem}", err=True)
+        click.echo(text("cli.error", message=problem), err=True)
     click.echo(text("nr.cli.problems", path=path, n=len(problems)))
     click.get_current_context().exit(1)
 
@@ -57,6 +68,7 @@ lang_opt = click.option(
     "--lang",
     type=click.Choice(_LANGUAGES),
     default=None,
+    callback=remember_language,
     help="Language of the messages (default: the language of the report's template; English for YAML).",
 )
 
@@ -91,6 +103,7 @@ def national_report_group() -> None:
     type=click.Choice(_LANGUAGES),
     default="en",
     show_default=True,
+    callback=remember_language,
     help="Language of the template: sheet titles, labels, instructions and drop-down lists (a YAML template "
     "keeps English keys, with comments in this language).",
 )
@@ -150,6 +163,7 @@ def validate_command(path: str, lang: str | None, as_json: bool, **limits: float
     from deerhabitat.workflows import national_report_validate
 
     lang = _messages_lang(path, lang, limits)
+    use_language(lang)
     check = national_report_validate(path, limits=read_limits(limits), lang=lang)
     with language(lang):
         if as_json:
@@ -194,6 +208,7 @@ def import_command(path: str, store: str | None, lang: str | None, as_json: bool
     from deerhabitat.workflows import national_report_import
 
     lang = _messages_lang(path, lang, limits)
+    use_language(lang)
     with language(lang):
         try:
             result = national_report_import(path, store=store, limits=read_limits(limits), lang=lang)

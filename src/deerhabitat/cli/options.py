@@ -10,6 +10,7 @@ option             used by
 ``--max-...``      national-report validate|import (limits, :mod:`deerhabitat.limits`)
 ``--workers``      occurrence-counts, analyze (:class:`deerhabitat.analysis.engine.EngineOptions`)
 ``--scheduler``    occurrence-counts, analyze
+``--lang``         map, report, national-report template|validate|import (:func:`use_language`)
 =================  ============================================================================
 """
 
@@ -36,6 +37,35 @@ profile_opt = click.option(
     show_default=True,
     help="public generalises the positions of wild populations; internal keeps them exact.",
 )
+
+
+LANGUAGE_KEY = "deerhabitat.language"
+"""Where a command keeps its language in ``click.Context.meta`` (shared by the group and its commands), so
+that the error boundary (:mod:`deerhabitat.cli.main`) writes its ``Error:`` line in that language."""
+
+
+def remember_language(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    """Callback of a ``--lang`` option: keep the language given for the error boundary, return it."""
+    if value is not None:
+        ctx.meta[LANGUAGE_KEY] = value
+    return value
+
+
+def use_language(lang: str) -> None:
+    """Print the rest of the command in ``lang``: messages, notes, progress labels and the ``Error:`` line.
+
+    For a command whose language is known only once it runs (a national report's template language).
+    """
+    from deerhabitat.i18n import language
+
+    ctx = click.get_current_context()
+    ctx.meta[LANGUAGE_KEY] = lang
+    ctx.with_resource(language(lang))
+
+
+def chosen_language(ctx: click.Context) -> str:
+    """The language a ``--lang`` option or :func:`use_language` chose in ``ctx``, else English."""
+    return str(ctx.meta.get(LANGUAGE_KEY, "en"))
 
 
 def echo_json(data: Any) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from deerhabitat.cli.map import basemap_opt, dpi_opt, out_opt
-from deerhabitat.cli.options import profile_opt, store_opt
+from deerhabitat.cli.options import profile_opt, remember_language, store_opt, use_language
 
 
 @click.command("report")
@@ -19,7 +19,8 @@ from deerhabitat.cli.options import profile_opt, store_opt
     default="en",
     show_default=True,
     metavar="CODE",
-    help="Language of the report's text: en (English) or ru (Russian).",
+    callback=remember_language,
+    help="Language of the report's text and of what the command prints: en (English) or ru (Russian).",
 )
 def report_command(store: str | None, out: str, profile: str, dpi: int, basemap: str, lang: str) -> None:
     """Build the Overview Report into OUT/index.html, with every map, its images and the tables as CSV.
@@ -27,15 +28,15 @@ def report_command(store: str | None, out: str, profile: str, dpi: int, basemap:
     With no options: the bundled Bukhara deer data into maps/. Every page opens from disk with no network.
     The public profile (default) never shows the exact position of a wild population.
     """
+    from deerhabitat.i18n import message
     from deerhabitat.workflows import report
 
     result = report(store=store, out=out, profile=profile, dpi=dpi, basemap=basemap, lang=lang)
-    click.echo(
-        f"Wrote the report to {result.out / 'index.html'} ({len(result.maps)} maps, "
-        f"{len(result.files)} files)"
-    )
+    use_language(lang)
+    path = result.out / "index.html"
+    click.echo(message("cli.report.written", path=path, maps=len(result.maps), files=len(result.files)))
     for note in result.notes:
-        click.echo(f"Note: {note}")
+        click.echo(message("cli.note", note=note))
 
 
 @click.group("report-text")

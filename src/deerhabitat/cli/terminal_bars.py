@@ -25,7 +25,11 @@ def terminal_bars(stream: TextIO | None = None, *, quiet: bool = False) -> BarFa
     def make(label: str, total: int | None) -> Bar:
         from tqdm import tqdm
 
-        return tqdm(total=total, desc=label, file=out, leave=False, dynamic_ncols=True, unit="step")
+        from deerhabitat.i18n import message
+
+        # the label comes in the work's language (deerhabitat.clitext); the unit follows it ("step", "шаг")
+        unit = message("cli.bar.unit")
+        return tqdm(total=total, desc=label, file=out, leave=False, dynamic_ncols=True, unit=unit)
 
     return make
 
