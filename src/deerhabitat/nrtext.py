@@ -289,12 +289,12 @@ def sheet_title(section: Section, lang: str | None = None) -> str:
 def field_label(name: str, lang: str | None = None) -> str:
     """The label of field ``name`` in ``lang``: the name itself in English.
 
-    A translation of a free-text field is labelled after it (``Описание (рус.)`` in Russian).
+    A translation of a free-text field is labelled after it (``описание (рус.)`` in Russian).
 
     Examples
     --------
     >>> field_label("description_ru"), field_label("description_ru", "ru")
-    ('description_ru', 'Описание (рус.)')
+    ('description_ru', 'описание (рус.)')
     """
     base, _, code = name.rpartition("_")
     if code in TRANSLATION_LANGUAGES and base in FREE_TEXT_FIELDS:
