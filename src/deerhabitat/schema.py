@@ -197,6 +197,16 @@ _NAME_RU = Column(
     nullable=True,
     description="the name in Russian, where one is known (maps and reports in Russian show it)",
 )
+_SOURCE_RU = Column(
+    "source_ru",
+    "str",
+    required=False,
+    nullable=True,
+    description="the source in Russian where it has words besides the citation (citations, URLs, file names "
+    "and ids kept as written; reports and maps in Russian show it, else ``source``)",
+)
+"""Every table layer has it; the occurrences do not (their ``source`` names a data set or file, and a PostGIS
+store's occurrences table has the spec's columns fixed when it was created)."""
 
 SPECS: Mapping[LayerKind, LayerSpec] = {
     LayerKind.RANGE_STATES: LayerSpec(
@@ -207,6 +217,7 @@ SPECS: Mapping[LayerKind, LayerSpec] = {
             Column("name", "str"),
             _NAME_RU,
             Column("source", "str", required=False, nullable=True),
+            _SOURCE_RU,
         ),
         _POLY,
         description="countries of the species' range",
@@ -219,6 +230,7 @@ SPECS: Mapping[LayerKind, LayerSpec] = {
             Column("name", "str"),
             _NAME_RU,
             Column("source", "str", required=False, nullable=True),
+            _SOURCE_RU,
         ),
         _LINE,
         description="named rivers",
@@ -236,6 +248,7 @@ SPECS: Mapping[LayerKind, LayerSpec] = {
             Column("seasonal", "int", allowed=tuple(SEASONAL_CODES)),
             Column("iso3", "str", nullable=True),
             _SOURCE,
+            _SOURCE_RU,
         ),
         _POLY,
         description="range polygons by period, with IUCN presence/origin/seasonal codes",
@@ -253,6 +266,7 @@ SPECS: Mapping[LayerKind, LayerSpec] = {
             Column("reported_area_km2", "float", nullable=True, minimum=0),
             Column("iso3", "str"),
             _SOURCE,
+            _SOURCE_RU,
             Column(
                 "approximate",
                 "bool",
@@ -274,6 +288,7 @@ SPECS: Mapping[LayerKind, LayerSpec] = {
             Column("iso3", "str"),
             Column("status", "str", allowed=SITE_STATUSES),
             _SOURCE,
+            _SOURCE_RU,
             Column(
                 "approximate",
                 "bool",
@@ -304,6 +319,7 @@ SPECS: Mapping[LayerKind, LayerSpec] = {
             Column("date", "date"),
             Column("n_released", "int", minimum=0, exclusive=True),
             _SOURCE,
+            _SOURCE_RU,
         ),
         ("Point",),
         geometry_required=False,
@@ -322,6 +338,7 @@ SPECS: Mapping[LayerKind, LayerSpec] = {
             Column("method", "str", allowed=COUNT_METHODS),
             Column("captive", "bool"),
             _SOURCE,
+            _SOURCE_RU,
             Column(
                 "data_status",
                 "str",
