@@ -13,6 +13,10 @@ Two layers are computed here rather than typed in (see data/README.md):
 - ``ranges``: tugai belts, i.e. stretches of the named rivers (``rivers.geojson``) buffered in the
   equal-area CRS, as listed in ``range_pieces.csv``; one feature per period, country, IUCN
   presence and origin.
+
+Russian texts: ``name_ru`` from ``names_ru.csv``; ``source_ru`` (the source with its words in Russian,
+citations kept as written) from ``sources_ru.csv`` for the tables, from ``derive_basemap.py`` for the range
+states and rivers, and composed here for the ranges. A source with nothing but citations has no ``source_ru``.
 """
 
 from __future__ import annotations
@@ -68,6 +72,19 @@ NAMES_RU = "names_ru.csv"
 """Russian names (``name_ru``) of range states, rivers, protected areas and sites, each with how it was made
 (official, established, translated, transliterated) and its source."""
 NAMED_KINDS = (LayerKind.RANGE_STATES, LayerKind.RIVERS, LayerKind.PROTECTED_AREAS, LayerKind.SITES)
+SOURCES_RU = "sources_ru.csv"
+"""The Russian of each citation (a part of a ``source`` cell between ``; ``) that has words besides the
+citation itself: a note, a date, what the page is. Citations, URLs, file names and ids are kept as written."""
+TABLE_SOURCED_KINDS = (
+    LayerKind.PROTECTED_AREAS,
+    LayerKind.SITES,
+    LayerKind.RELEASES,
+    LayerKind.POPULATION_COUNTS,
+)
+"""The layers typed into CSV tables, whose ``source_ru`` comes from :data:`SOURCES_RU`."""
+RANGE_SOURCE = "{sources} (tugai belts drawn by data/build.py from range_pieces.csv: {pieces})"
+RANGE_SOURCE_RU = "{sources} (тугайные полосы построены data/build.py по range_pieces.csv: {pieces})"
+"""The source of a range: its pieces' citations and how the belts were made (English, Russian)."""
 ORIGIN_RU = {
     1: "аборигенный",
     2: "реинтродуцированный",
@@ -131,6 +148,58 @@ def names_ru(sources: Path) -> dict[str, dict[str, str]]:
             raise SystemExit(f"{NAMES_RU}: {row['layer']} {row['id']} needs name_ru, how and source")
         out.setdefault(row["layer"], {})[row["id"]] = row["name_ru"]
     return out
+
+
+def sources_ru(sources: Path) -> dict[str, str]:
+    """The Russian of each citation that has words besides the citation (see :data:`SOURCES_RU`)."""
+    table = read_table(sources / SOURCES_RU)
+    out: dict[str, str] = {}
+    for row in table.to_dict("records"):
+        if not (row["source"] and row["source_ru"]) or row["source"] in out:
+            raise SystemExit(f"{SOURCES_RU}: {row['source']!r} needs one source_ru")
+        out[row["source"]] = row["source_ru"]
+    return out
+
+
+def source_in_russian(source: object, russian: dict[str, str]) -> str | None:
+    """``source`` with each of its citations in Russian where :data:`SOURCES_RU` has one, else None.
+
+    >>> russian = {"wwf.ru 8 Oct 2020": "wwf.ru 8 октября 2020 г."}
+    >>> source_in_russian("wild-life.kz; wwf.ru 8 Oct 2020", russian)
+    'wild-life.kz; wwf.ru 8 октября 2020 г.'
+    >>> source_in_russian("wild-life.kz", {}) is None
+    True
+    """
+    if not isinstance(source, str):
+        return None
+    parts = source.split("; ")
+    shown = [russian.get(p, p) for p in parts]
+    return "; ".join(shown) if shown != parts else None
+
+
+def with_sources_ru(frame: gpd.GeoDataFrame, russian: dict[str, str]) -> gpd.GeoDataFrame:
+    """``frame`` with a ``source_ru`` column after ``source`` (missing where the source is citations only)."""
+    out = frame.copy()
+    out.insert(
+        list(out.columns).index("source") + 1,
+        "source_ru",
+        [source_in_russian(s, russian) for s in out["source"]],
+    )
+    return out
+
+
+def check_sources_ru(sources: Path, russian: dict[str, str]) -> None:
+    """Refuse a citation of :data:`SOURCES_RU` that no source table cites (a stale translation)."""
+    cited = {
+        part
+        for name in FILES.values()
+        if name.endswith(".csv")
+        for source in read_table(sources / name)["source"].dropna()
+        for part in source.split("; ")
+    }
+    unused = sorted(set(russian) - cited)
+    if unused:
+        raise SystemExit(f"{SOURCES_RU}: no source table cites {', '.join(map(repr, unused))}")
 
 
 def with_names_ru(
@@ -274,6 +343,7 @@ def _range_name_ru(period: str, origin: int, presence: int, labels: list[str], c
 def ranges_layer(sources: Path, sites: gpd.GeoDataFrame, crs: pyproj.CRS) -> gpd.GeoDataFrame:
     """Ranges: the belts merged per period, country, presence, origin and seasonality."""
     belts = range_belts(sources, sites, crs)
+    russian = sources_ru(sources)
     states = with_names_ru(
         gpd.read_file(sources / FILES[LayerKind.RANGE_STATES]), LayerKind.RANGE_STATES, names_ru(sources)
     ).set_index("iso3")
@@ -283,6 +353,7 @@ def ranges_layer(sources: Path, sites: gpd.GeoDataFrame, crs: pyproj.CRS) -> gpd
     for (period, iso3, presence, origin, seasonal), group in belts.groupby(keys, sort=True):
         shape = shapely.union_all(list(group["geometry"])).simplify(SIMPLIFY_M)
         sources_text = "; ".join(dict.fromkeys("; ".join(group["source"]).split("; ")))
+        pieces = ", ".join(group["piece_id"])
         rows.append(
             {
                 "range_id": f"{period}-{iso3}-o{origin}-p{presence}",
@@ -297,8 +368,10 @@ def ranges_layer(sources: Path, sites: gpd.GeoDataFrame, crs: pyproj.CRS) -> gpd
                 "origin": int(origin),
                 "seasonal": int(seasonal),
                 "iso3": iso3,
-                "source": f"{sources_text} (tugai belts drawn by data/build.py from "
-                f"range_pieces.csv: {', '.join(group['piece_id'])})",
+                "source": RANGE_SOURCE.format(sources=sources_text, pieces=pieces),
+                "source_ru": RANGE_SOURCE_RU.format(
+                    sources=source_in_russian(sources_text, russian) or sources_text, pieces=pieces
+                ),
                 "geometry": shapely.make_valid(shape),
             }
         )
@@ -316,8 +389,9 @@ def build_layers(sources: Path, config: StoreConfig) -> dict[LayerKind, gpd.GeoD
     """Every layer of the bundled store, validated against the schema."""
     crs = config.crs
     russian = names_ru(sources)
+    cited_ru = sources_ru(sources)
     sites = with_names_ru(sites_layer(sources), LayerKind.SITES, russian)
-    raw = {
+    raw: dict[LayerKind, gpd.GeoDataFrame] = {
         LayerKind.RANGE_STATES: with_names_ru(
             base_layer(sources, LayerKind.RANGE_STATES), LayerKind.RANGE_STATES, russian
         ),
@@ -330,6 +404,8 @@ def build_layers(sources: Path, config: StoreConfig) -> dict[LayerKind, gpd.GeoD
         LayerKind.RELEASES: releases_layer(sources, sites),
         LayerKind.POPULATION_COUNTS: counts_layer(sources, sites),
     }
+    raw |= {kind: with_sources_ru(raw[kind], cited_ru) for kind in TABLE_SOURCED_KINDS}
+    check_sources_ru(sources, cited_ru)
     layers = {kind: validate_layer(frame, kind) for kind, frame in raw.items()}
     site_ids = layers[LayerKind.SITES]["site_id"].tolist()
     problems = [
@@ -386,6 +462,9 @@ def build(target: Path = TARGET, sources: Path = SOURCES) -> dict[LayerKind | st
             if kind in (*NAMED_KINDS, LayerKind.RANGES):
                 names_file = sources / NAMES_RU
                 notes.append(f"name_ru from data/sources/{NAMES_RU} (sha256 {file_sha256(names_file)})")
+            if kind in (*TABLE_SOURCED_KINDS, LayerKind.RANGES):
+                cited_file = sources / SOURCES_RU
+                notes.append(f"source_ru from data/sources/{SOURCES_RU} (sha256 {file_sha256(cited_file)})")
             note = "; ".join(notes)
             provenance = Provenance(
                 source_file=f"data/sources/{path.name}", sha256=file_sha256(path), action="build", note=note

