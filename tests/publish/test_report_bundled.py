@@ -189,6 +189,7 @@ def test_published_estimates_only_for_their_species():
         "high",
         "label",
         "source",
+        "source_ru",
     ]
     assert published_totals("Saiga tatarica").empty
 

@@ -19,7 +19,7 @@ import pyproj
 import shapely
 
 from deerhabitat.config import StoreConfig
-from deerhabitat.i18n import current_language, format_date, format_measure
+from deerhabitat.i18n import current_language, format_date, format_measure, localised
 from deerhabitat.publish.density import Density
 from deerhabitat.publish.generalise import Profile
 from deerhabitat.publish.layers import RasterLayer
@@ -85,6 +85,38 @@ def with_display_names(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
         return frame
     out = frame.copy()
     out["name"] = [display_name(r) for r in out[["name", f"name_{lang}"]].to_dict("records")]
+    return out
+
+
+def display_source(row: Mapping) -> object:
+    """The source of a feature as shown in the current language: ``source_ru`` in Russian when present.
+
+    The translation keeps the citations as written and puts the words around them in Russian
+    (:func:`deerhabitat.i18n.localised`); a source of citations only has none, and shows as written.
+
+    Examples
+    --------
+    >>> from deerhabitat.i18n import language
+    >>> row = {"source": "wwf.ru 8 Oct 2020", "source_ru": "wwf.ru 8 октября 2020 г."}
+    >>> display_source(row)
+    'wwf.ru 8 Oct 2020'
+    >>> with language("ru"):
+    ...     display_source(row), display_source({"source": "wild-life.kz", "source_ru": None})
+    ('wwf.ru 8 октября 2020 г.', 'wild-life.kz')
+    """
+    return localised(row, "source")
+
+
+def with_display_sources(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """``frame`` with ``source`` in the current language (:func:`display_source`); unchanged in English.
+
+    Only what is shown goes through here (popups); tables and CSV files keep ``source`` as stored.
+    """
+    lang = current_language()
+    if lang == "en" or f"source_{lang}" not in frame.columns or "source" not in frame.columns:
+        return frame
+    out = frame.copy()
+    out["source"] = [display_source(r) for r in out[["source", f"source_{lang}"]].to_dict("records")]
     return out
 
 
@@ -611,7 +643,7 @@ def _flow_row(group: pd.DataFrame, source_name: str, dest_name: str, source_id: 
         ),
         "years": years.iloc[0] if years.nunique() == 1 else f"{years.min()}–{years.max()}",
         "flow_class": _flow_class(total),
-        "source": "; ".join(dict.fromkeys(map(str, group["source"]))),
+        "source": "; ".join(dict.fromkeys(str(display_source(r)) for r in group.to_dict("records"))),
     }
 
 

@@ -49,6 +49,7 @@ from deerhabitat.publish.data import (
     release_sites,
     site_frame,
     with_country,
+    with_display_sources,
 )
 from deerhabitat.publish.generalise import Profile
 from deerhabitat.publish.layers import (
@@ -383,6 +384,7 @@ def _localised_layer(layer: MapLayer | RasterLayer) -> MapLayer | RasterLayer:
     )
     return replace(
         layer,
+        frame=with_display_sources(layer.frame),
         title=localise(layer.title),
         group=localise(layer.group),
         style=style,

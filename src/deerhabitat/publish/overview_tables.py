@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 
 import pandas as pd
 
-from deerhabitat.i18n import format_number, format_percent, format_year
+from deerhabitat.i18n import format_number, format_percent, format_year, localised
 from deerhabitat.publish.data import display_name
 from deerhabitat.publish.table import (
     Table,
@@ -75,9 +75,11 @@ def site_population_table(
                 "method": None if count is None else count["method"],
                 "data_status": None if count is None or not has_status else count["data_status"],
                 "source": None if count is None else count["source"],
+                "source_shown": None if count is None else localised(count.to_dict(), "source"),
             }
         )
     data = pd.DataFrame(rows).astype({"count": "Int64", "year": "Int64"})
+    shown_source = data.pop("source_shown")  # the CSV keeps the source as stored
     display = pd.DataFrame(
         {
             message("col.site"): data["site"].map(text_cell),
@@ -94,7 +96,7 @@ def site_population_table(
                 if has_status
                 else {}
             ),
-            message("col.source"): data["source"].map(text_cell),
+            message("col.source"): shown_source.map(text_cell),
         }
     )
     return make_table(

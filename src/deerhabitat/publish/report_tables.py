@@ -15,7 +15,7 @@ from collections.abc import Mapping, Sequence
 
 import pandas as pd
 
-from deerhabitat.i18n import format_number, format_percent, format_year
+from deerhabitat.i18n import current_language, format_number, format_percent, format_year, localised
 from deerhabitat.publish.charts import year_coverage
 from deerhabitat.publish.table import (
     Table,
@@ -363,20 +363,46 @@ def provenance_table(provenance: pd.DataFrame | None) -> Table | None:
 
 
 def sources_table(layers: Mapping[str, pd.DataFrame]) -> Table | None:
-    """The ``source`` values cited by the features of each layer, with how many features cite each."""
+    """The sources cited by the features of each layer, as shown, with how many features cite each.
+
+    A source is shown in the current language (:func:`deerhabitat.i18n.localised`: ``source_ru`` in Russian
+    where the layer has one) and the rows are grouped by the shown text. The CSV keeps ``source`` as stored
+    (the distinct sources of a row joined by `` | ``, where two show the same), and in a language other than
+    English the shown text as ``source_<lang>``.
+    """
+    lang = current_language()
+    shown_column = f"source_{lang}" if lang != "en" else None
     rows = []
     for layer in sorted(layers):
         frame = layers[layer]
         if frame is None or "source" not in frame.columns or frame.empty:
             continue
-        counts = frame["source"].dropna().astype(str).value_counts()
-        rows += [{"layer": layer, "source": s, "features": int(n)} for s, n in sorted(counts.items())]
-    data = pd.DataFrame(rows, columns=["layer", "source", "features"])
+        cited = pd.DataFrame(frame.drop(columns="geometry", errors="ignore"))
+        cited = cited[cited["source"].notna()]
+        pairs = pd.DataFrame(
+            {
+                "source": cited["source"].astype(str).tolist(),
+                "shown": [str(localised(r, "source")) for r in cited.to_dict("records")],
+            }
+        )
+        for shown, group in pairs.groupby("shown", sort=True):
+            rows.append(
+                {
+                    "layer": layer,
+                    "source": " | ".join(dict.fromkeys(group["source"])),
+                    **({shown_column: shown} if shown_column else {}),
+                    "features": len(group),
+                    "shown": shown,
+                }
+            )
+    columns = ["layer", "source", *([shown_column] if shown_column else []), "features"]
+    table = pd.DataFrame(rows, columns=[*columns, "shown"])
+    data = table[columns]
     display = pd.DataFrame(
         {
-            message("col.layer"): data["layer"].map(code_cell),
-            message("col.source"): data["source"],
-            message("col.features"): data["features"].astype(str),
+            message("col.layer"): table["layer"].map(code_cell),
+            message("col.source"): table["shown"],
+            message("col.features"): table["features"].astype(str),
         }
     )
     return make_table("sources", "sources", display, data, (message("col.features"),))
@@ -386,12 +412,13 @@ def published_table(reference: pd.DataFrame | None) -> Table | None:
     """Published range-wide estimates with sources (a reference series, never added to the store's totals)."""
     if reference is None or reference.empty:
         return None
-    data = reference[["year", "low", "high", "label", "source"]].sort_values("year")
+    ordered = reference.sort_values("year", kind="stable")
+    data = ordered[["year", "low", "high", "label", "source"]]
     display = pd.DataFrame(
         {
             message("col.year"): data["year"].astype(str),
             message("col.estimate"): data["label"],
-            message("col.source"): data["source"],
+            message("col.source"): [localised(r, "source") for r in ordered.to_dict("records")],
         }
     )
     return make_table("published", "published_totals", display, data)

@@ -38,16 +38,21 @@ from deerhabitat.workflows.maps import (
 from deerhabitat.workflows.store import StoreLike, open_store
 
 PUBLISHED_TOTALS = "published_totals.csv"
-"""Package data: published range-wide estimates by species (scientific name), each with its source."""
+"""Package data: published range-wide estimates by species (scientific name), each with its source (and the
+source in Russian, ``source_ru``, where it has words besides the citation)."""
 
 
 def published_totals(scientific_name: str) -> pd.DataFrame:
-    """The published range-wide estimates of a species (``year, low, high, label, source``); empty if none."""
+    """The published range-wide estimates of a species (``year, low, high, label, source, source_ru``).
+
+    ``label`` is in the current language; ``source`` as cited, ``source_ru`` its Russian where it has one
+    (the report shows :func:`deerhabitat.i18n.localised`). Empty if the species has none.
+    """
     with resources.files("deerhabitat").joinpath("data", PUBLISHED_TOTALS).open("rb") as fh:
-        frame = pd.read_csv(fh, encoding="utf-8")
+        frame = pd.read_csv(fh, encoding="utf-8", dtype={"source_ru": "string"})
     mine = frame[frame["scientific_name"] == scientific_name].reset_index(drop=True)
     mine["label"] = [localised(r, "label") for r in mine.to_dict(orient="records")]
-    return mine[["year", "low", "high", "label", "source"]]
+    return mine[["year", "low", "high", "label", "source", "source_ru"]]
 
 
 BACKGROUND = "background.csv"
