@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 
 from deerhabitat.analysis.reporting import reporting_status
 from deerhabitat.analysis.work_programme import work_programme_matrix, work_programme_status
+from deerhabitat.clitext import ENGLISH as CLI_ENGLISH
 from deerhabitat.config import StoreConfig
 from deerhabitat.publish import ExactResults, document, prepare_data
 from deerhabitat.publish import national_report_tables as nr
@@ -79,7 +80,7 @@ def _used_keys() -> set[str]:
 
 
 def test_every_key_used_by_the_report_is_in_the_english_catalogue():
-    used = _used_keys()
+    used = _used_keys() - set(CLI_ENGLISH)  # what the commands print (progress, errors) is the cli domain
     assert len(used) > 60
     assert sorted(used - set(ENGLISH)) == []
     assert sorted(set(ENGLISH) - used) == []  # no dead string for translators
