@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import geopandas as gpd
@@ -52,6 +53,8 @@ def test_page_renders_offline_without_console_errors(published, open_page, name)
         "a[title='Measure a distance']",
     ):
         assert page.locator(control).count() >= 1, control
+    scale = page.locator(".leaflet-control-scale-line").first.inner_text()
+    assert re.fullmatch(r"\d[\d,]* (km|m)", scale), scale
     if name == "index":
         page.locator("#states").scroll_into_view_if_needed()  # the report places every map in its section
         page.wait_for_timeout(300)

@@ -58,10 +58,6 @@ ALLOWED = {
     # IUCN protected-area categories (codes)
     "Ia",
     "Ib",
-    # units
-    "km",
-    "ha",
-    "m",
     # scientific names
     "Cervus",
     "elaphus",

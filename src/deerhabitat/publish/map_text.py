@@ -299,6 +299,7 @@ ENGLISH: dict[str, str] = {
     "map.ui.finish": "Finish",
     "map.ui.clear": "Clear",
     "map.ui.km": "km",
+    "map.ui.m": "m",
     "map.ui.search": "Search sites by name",
     "map.ui.no_match": "No match",
     "map.ui.fullscreen": "Full screen",

@@ -217,6 +217,20 @@
     return geodesicMetres(L.latLng(lat1, lng1), L.latLng(lat2, lng2));
   };
 
+  // Leaflet's scale bar writes "500 km" whatever the language: the same bar, labelled in the map's language
+  function scaleControl(state) {
+    var t = state.t;
+    var Scale = L.Control.Scale.extend({
+      _updateMetric: function (maxMetres) {
+        var metres = this._getRoundNum(maxMetres);
+        var label = metres < 1000 ? metres.toLocaleString(t.locale) + " " + t.m :
+          (metres / 1000).toLocaleString(t.locale) + " " + t.km;
+        this._updateScale(this._mScale, label, metres / maxMetres);
+      }
+    });
+    return new Scale({metric: true, imperial: false, maxWidth: 160});
+  }
+
   function formatKm(metres, t) {
     var km = metres / 1000, digits = km < 10 ? 2 : km < 100 ? 1 : 0;
     return km.toLocaleString(t.locale, {minimumFractionDigits: digits, maximumFractionDigits: digits}) +
@@ -934,7 +948,7 @@
     var search = searchControl(state);
     if (search) { search.addTo(map); }
     layerControl(state, data).addTo(map);
-    L.control.scale({metric: true, imperial: false, maxWidth: 160}).addTo(map);
+    scaleControl(state).addTo(map);
     if (state.years.length) { sliderControl(state, data).addTo(map); }
     minimap(state);
     fitData(state, bounds, false);
