@@ -344,6 +344,20 @@ def test_the_russian_report_tables_write_no_number_the_english_way(russian_repor
     assert f"+1,4{NB}%" in cells and "0,65" in cells  # the growth and score columns are there
 
 
+def test_the_russian_report_writes_deadlines_and_submissions_as_russian_dates(russian_report):
+    """ISO dates of the data (2024-12-31, 2026-11) are written 31.12.2024 and 11.2026 in the tables."""
+    cells = table_cells((russian_report / "index.html").read_text(encoding="utf-8"))
+    dates = [re.sub(r"\d{4}-\d\d-\d\dT[\d:]+Z?", "", c) for c in cells]  # import times are UTC stamps
+    citations = re.compile(r"[a-z]\.[a-z]{2,}")  # a cited web page dated as it is written
+    iso = [
+        c
+        for c in dates
+        if re.search(r"\b(19|20)\d\d-(0[1-9]|1[0-2])(-\d\d)?\b", c) and not citations.search(c)
+    ]
+    assert iso == []
+    assert any("31.12.2024" in c for c in cells) and "11.2026" in cells
+
+
 def test_the_russian_report_map_frames_write_no_number_the_english_way(russian_report):
     pages = sorted(russian_report.glob("*.html"))
     assert len(pages) >= 10

@@ -16,7 +16,15 @@ from collections.abc import Callable, Mapping, Sequence
 import pandas as pd
 
 from deerhabitat.i18n import localised
-from deerhabitat.publish.table import Table, code_cell, country_label, int_cell, make_table, text_cell
+from deerhabitat.publish.table import (
+    Table,
+    code_cell,
+    country_label,
+    date_cell,
+    int_cell,
+    make_table,
+    text_cell,
+)
 from deerhabitat.publish.text import message
 
 _FREE_TEXT = ("where", "description")
@@ -268,7 +276,7 @@ def reports_table(records: pd.DataFrame, names: Mapping[str, str]) -> Table | No
             message("col.country"): [country_label(i, names) for i in data["country"]],
             message("col.period"): data["period"].astype(str),
             message("col.version"): data["version"].astype(str),
-            message("col.submitted"): data["submitted"].map(text_cell),
+            message("col.submitted"): data["submitted"].map(date_cell),
             message("col.file"): data["filename"].astype(str),
             message("col.format"): data["format"].astype(str),
             message("col.sha256"): data["sha256"].astype(str),

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from deerhabitat.i18n import format_number
+from deerhabitat.i18n import format_date, format_number
 from deerhabitat.publish.text import message
 from deerhabitat.vocabulary import ENGLISH as CODE_WORDS
 from deerhabitat.vocabulary import code_key, is_code
@@ -85,6 +85,22 @@ def text_cell(value: object) -> str:
     return (
         "" if value is None or (not isinstance(value, (list, dict, str)) and pd.isna(value)) else str(value)
     )
+
+
+def date_cell(value: object) -> str:
+    """A date of the data (ISO ``YYYY-MM-DD``, ``YYYY-MM`` or ``YYYY``) as the report's language writes it.
+
+    Examples
+    --------
+    >>> date_cell("2024-12-31"), date_cell(None)
+    ('2024-12-31', '')
+    >>> from deerhabitat.i18n import language
+    >>> with language("ru"):
+    ...     date_cell("2024-12-31"), date_cell("2026-11")
+    ('31.12.2024', '11.2026')
+    """
+    text = text_cell(value)
+    return format_date(text) if text else ""
 
 
 def code_cell(value: object) -> str:

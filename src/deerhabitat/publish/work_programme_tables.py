@@ -15,7 +15,7 @@ from collections.abc import Mapping, Sequence
 
 import pandas as pd
 
-from deerhabitat.publish.table import Table, country_label, make_table, text_cell
+from deerhabitat.publish.table import Table, country_label, date_cell, make_table, text_cell
 from deerhabitat.publish.text import ENGLISH, message
 
 NOT_REPORTED = "not-reported"
@@ -157,9 +157,9 @@ def _reporting_cell(row: Mapping[str, object]) -> str:
     if text_cell(row.get("filename")):
         words += f" — {row['filename']}"
         if text_cell(row.get("submitted")) and row["status"] != "illustrative":
-            words += " " + message("wp.submitted", date=row["submitted"])
+            words += " " + message("wp.submitted", date=date_cell(row["submitted"]))
     else:
-        words += " " + message("wp.deadline", date=row["deadline"])
+        words += " " + message("wp.deadline", date=date_cell(row["deadline"]))
     return words
 
 
@@ -175,7 +175,7 @@ def reporting_status_table(reporting: pd.DataFrame | None, names: Mapping[str, s
         {
             message("col.country"): [country_label(c, names) for c in countries],
             **{
-                message("col.period_deadline", period=p, deadline=d): [
+                message("col.period_deadline", period=p, deadline=date_cell(d)): [
                     _reporting_cell(cells[(c, p)]) if (c, p) in cells else message("table.dash")
                     for c in countries
                 ]
@@ -204,8 +204,8 @@ def reporting_gaps_table(reporting: pd.DataFrame | None, names: Mapping[str, str
             message("col.country"): [country_label(c, names) for c in data["country"]],
             message("col.period"): data["period"].map(text_cell),
             message("col.problem"): data["status"].map(status_label),
-            message("col.deadline"): data["deadline"].map(text_cell),
-            message("col.submitted"): data["submitted"].map(text_cell),
+            message("col.deadline"): data["deadline"].map(date_cell),
+            message("col.submitted"): data["submitted"].map(date_cell),
         }
     )
     first = latest.iloc[0]
@@ -215,5 +215,5 @@ def reporting_gaps_table(reporting: pd.DataFrame | None, names: Mapping[str, str
         display,
         data,
         period=first["period"],
-        deadline=first["deadline"],
+        deadline=date_cell(first["deadline"]),
     )
