@@ -262,6 +262,46 @@ _MESSAGES: dict[str, str] = {
     "WGS 84) or neither",
     "nr.err.repeats": "{shown} repeats {where}; each entry needs its own {names}: merge the entries or "
     "correct one",
+    # the file itself: reading it (deerhabitat.io.national_report) and writing a template
+    "nr.file.missing": "national report {path} does not exist; check the path",
+    "nr.file.unreadable": "cannot read the national report {path} ({reason}); check that it is a readable "
+    "file",
+    "nr.file.unsupported": "unsupported file type {suffix}; a national report is a YAML (.yaml, .yml) or "
+    "Excel (.xlsx) file; save it as one of these (start from `deerhabitat national-report template`)",
+    "nr.file.no_extension": "(no extension)",
+    "nr.file.not_utf8": "byte {byte} at position {position} is not UTF-8 text; a YAML report must be UTF-8 "
+    "(or is this an Excel file? then name it .xlsx); save it as UTF-8",
+    "nr.file.yaml_place": "{file} line {line}, column {column}",
+    "nr.file.not_yaml": "not valid YAML ({error}); correct the YAML (indent nested keys by two spaces, quote "
+    "text that contains ': ' or ' #')",
+    "nr.file.not_readable_yaml": "not readable as YAML ({error}); remove control characters, or save the "
+    "file again as UTF-8 text",
+    "nr.file.duplicate_key": "key {key} appears twice (lines {first} and {line}); only the last would count; "
+    "keep one",
+    "nr.file.limit": "{file}: {found} (limit: {option} {value}); a file this large or complex is more likely "
+    "damaged or built to exhaust memory than real data: check it, or if it is genuine raise the limit, e.g. "
+    "{option} {raised}",
+    "nr.file.too_large": "the file is {size} MB",
+    "nr.file.mb": "MB",
+    "nr.file.yaml_values": "more than {n} values (each alias counted as what it repeats)",
+    "nr.file.yaml_depth": "lists and mappings nested deeper than {n} levels",
+    "nr.file.yaml_keys": "a mapping with more than {n} keys",
+    "nr.file.yaml_items": "more than {n} list items",
+    "nr.file.alias_loop": "alias {alias} repeats a list or mapping that contains it, without end",
+    "nr.file.sheets": "the workbook has {n} sheets",
+    "nr.file.active": "{file}: the workbook holds {parts}; a national report is kept whole in the store and "
+    "shared, so it must be a plain workbook: remove the macros and links (Data > Edit Links > Break Link) "
+    "and save it as 'Excel Workbook (.xlsx)'",
+    "nr.file.part.vba": "VBA macros",
+    "nr.file.part.macrosheets": "Excel 4.0 macro sheets",
+    "nr.file.part.dialogsheets": "dialog sheets",
+    "nr.file.part.activex": "ActiveX controls",
+    "nr.file.part.embeddings": "embedded objects (OLE)",
+    "nr.file.part.external_links": "links to other workbooks",
+    "nr.file.part.connections": "external data connections",
+    "nr.file.part.macro_enabled": "a macro-enabled workbook type",
+    "nr.file.exists": "{path} already exists; choose another --out path, or pass --overwrite",
+    "nr.file.cannot_write": "cannot write {path} ({reason}); check the folder exists and is writable",
     # translations of free text (format 1.2)
     "nr.label.translation.en": "{label}_en",
     "nr.label.translation.ru": "{label}_ru",

@@ -137,10 +137,10 @@ def template_command(
             f"--format {fmt} needs; change the extension or the format",
             param_hint="--out",
         )
-    written = national_report_template(
-        country, out, overwrite=overwrite, store=store, prefill=store is not None, lang=lang
-    )
-    with language(lang):
+    with language(lang):  # an existing or unwritable --out is refused in the template's language
+        written = national_report_template(
+            country, out, overwrite=overwrite, store=store, prefill=store is not None, lang=lang
+        )
         what = text("nr.cli.prefilled", store=store) if store else text("nr.cli.empty")
         click.echo(text("nr.cli.template", country=country, path=written, what=what))
 

@@ -4,7 +4,10 @@ A report file is read into plain data (what :func:`deerhabitat.nrschema.check_re
 *locator* that turns a path such as ``("populations", 2, "count")`` into the place a user can find:
 ``populations[2].count (line 41)`` in YAML, ``sheet 'Populations' row 4, column 'count'`` in Excel.
 A file that cannot be read at all (not UTF-8, a YAML syntax error, bytes that are not a workbook)
-raises :class:`~deerhabitat.errors.ReportFormatError` with one line that says where and why.
+raises :class:`~deerhabitat.errors.ReportFormatError` with one line that says where and why; a file that
+does not exist, is over a limit or holds macros raises :class:`~deerhabitat.errors.InputFileError`, and
+one that cannot be written :class:`~deerhabitat.errors.StoreError`. Every such message is written in the
+current language of :mod:`deerhabitat.i18n` (keys ``nr.file.*`` of :mod:`deerhabitat.nrtext`).
 
 The Excel layout is one sheet per section (the ``Report`` sheet lists field / value pairs, the
 others have a header row of field names and one row per entry), an ``About`` sheet with instructions
@@ -34,8 +37,9 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.writer.excel import ExcelWriter
 
 from deerhabitat.errors import InputFileError, ReportFormatError, StoreError
+from deerhabitat.i18n import format_number
 from deerhabitat.io.workbook import RowBudget, check_workbook_zip, open_workbook, sheet_rows
-from deerhabitat.limits import MB, ReadLimits, limit_error
+from deerhabitat.limits import MB, OPTIONS, ReadLimits
 from deerhabitat.nrschema import (
     CODE_LISTS,
     FORMAT_VERSION,
@@ -136,10 +140,8 @@ def report_format(path: str | os.PathLike) -> str:
         [
             Problem(
                 Path(path).name,
-                f"unsupported file type {suffix or '(no extension)'!r}; a national report is a YAML "
-                f"(.yaml, .yml) or Excel (.xlsx) file; save it as one of these (start from `deerhabitat "
-                f"national-report template`)",
-            ),
+                text("nr.file.unsupported", suffix=repr(suffix or text("nr.file.no_extension"))),
+            )
         ],
     )
 
@@ -225,16 +227,51 @@ def _read_bounded(path: Path, limits: ReadLimits) -> bytes:
         with path.open("rb") as fh:
             content = fh.read(limits.file_bytes + 1)
     except FileNotFoundError:
-        raise InputFileError(f"national report {str(path)!r} does not exist; check the path") from None
+        raise InputFileError(text("nr.file.missing", path=repr(str(path)))) from None
     except OSError as exc:
-        raise InputFileError(
-            f"cannot read the national report {str(path)!r} ({exc.strerror}); check that it "
-            f"is a readable file"
-        ) from exc
+        raise InputFileError(text("nr.file.unreadable", path=repr(str(path)), reason=exc.strerror)) from exc
     if len(content) > limits.file_bytes:
         size = path.stat().st_size if path.is_file() else len(content)
-        raise limit_error(path.name, f"the file is {size / MB:,.1f} MB", "file_mb", limits.file_mb, "MB")
+        found = text("nr.file.too_large", size=format_number(size / MB, decimals=1))
+        raise _limit_error(path.name, found, "file_mb", limits.file_mb, text("nr.file.mb"))
     return content
+
+
+def _limit_error(file: str, found: str, limit: str, value: float, unit: str = "") -> InputFileError:
+    """:func:`deerhabitat.limits.limit_error` in the current language (the English is the same, to the byte).
+
+    Parameters
+    ----------
+    file : str
+        The file's name, named first.
+    found : str
+        What was found, already in the current language.
+    limit : str
+        Key of :data:`deerhabitat.limits.OPTIONS`.
+    value : float
+        The limit in force.
+    unit : str, optional
+        Unit of the value as the option takes it, in the current language (``MB``, ``МБ``).
+
+    Examples
+    --------
+    >>> from deerhabitat.limits import limit_error
+    >>> args = ("r.yaml", "the file is 2.0 MB", "file_mb", 1.5, "MB")
+    >>> str(_limit_error(*args)) == str(limit_error(*args))
+    True
+    """
+    shown = f"{value:g}" if isinstance(value, float) else str(value)
+    raised = value * 2
+    return InputFileError(
+        text(
+            "nr.file.limit",
+            file=file,
+            found=found,
+            option=OPTIONS[limit],
+            value=f"{shown} {unit}" if unit else shown,
+            raised=f"{raised:g}" if isinstance(raised, float) else str(raised),
+        )
+    )
 
 
 # -- YAML ---------------------------------------------------------------------------------------------
@@ -242,50 +279,28 @@ def _read_bounded(path: Path, limits: ReadLimits) -> bytes:
 
 def _read_yaml(content: bytes, name: str, limits: ReadLimits) -> tuple[Any, Locator, list[Problem]]:
     try:
-        text = content.decode("utf-8-sig")
+        document = content.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise ReportFormatError(
-            name,
-            [
-                Problem(
-                    name,
-                    f"byte {content[exc.start]:#04x} at position {exc.start} is not "
-                    f"UTF-8 text; a YAML report must be UTF-8 (or is this an Excel file? "
-                    f"then name it .xlsx); save it as UTF-8",
-                ),
-            ],
-        ) from None
+        problem = text("nr.file.not_utf8", byte=f"{content[exc.start]:#04x}", position=exc.start)
+        raise ReportFormatError(name, [Problem(name, problem)]) from None
     try:
         try:
-            _check_yaml_size(text, name, limits)
-            node, data = _load_yaml(text)
+            _check_yaml_size(document, name, limits)
+            node, data = _load_yaml(document)
         except yaml.YAMLError as fast:
-            raise _python_yaml_error(text) or fast from None
+            raise _python_yaml_error(document) or fast from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
-        where = f"{name} line {mark.line + 1}, column {mark.column + 1}" if mark else name
+        where = (
+            text("nr.file.yaml_place", file=name, line=mark.line + 1, column=mark.column + 1)
+            if mark
+            else name
+        )
         what = " ".join(str(part) for part in (exc.context, exc.problem) if part)
-        raise ReportFormatError(
-            name,
-            [
-                Problem(
-                    where,
-                    f"not valid YAML ({what}); correct the YAML (indent nested "
-                    f"keys by two spaces, quote text that contains ': ' or ' #')",
-                ),
-            ],
-        ) from None
+        raise ReportFormatError(name, [Problem(where, text("nr.file.not_yaml", error=what))]) from None
     except yaml.YAMLError as exc:  # a character YAML does not allow (ReaderError)
-        raise ReportFormatError(
-            name,
-            [
-                Problem(
-                    name,
-                    f"not readable as YAML ({' '.join(str(exc).split())}); remove "
-                    f"control characters, or save the file again as UTF-8 text",
-                ),
-            ],
-        ) from None
+        problem = text("nr.file.not_readable_yaml", error=" ".join(str(exc).split()))
+        raise ReportFormatError(name, [Problem(name, problem)]) from None
     lines: dict[KeyPath, int] = {}
     problems: list[Problem] = []
     if node is not None:
@@ -360,16 +375,16 @@ class _YamlCount:
     def check(self, values: int, depth: int) -> None:
         """Refuse a value that would take the document over the value or nesting limit."""
         if self.total + values > self.limits.yaml_nodes:
-            raise limit_error(
+            raise _limit_error(
                 self.name,
-                f"more than {self.limits.yaml_nodes:,} values (each alias counted as what it repeats)",
+                text("nr.file.yaml_values", n=format_number(self.limits.yaml_nodes)),
                 "yaml_nodes",
                 self.limits.yaml_nodes,
             )
         if len(self.open) + depth > self.limits.yaml_depth:
-            raise limit_error(
+            raise _limit_error(
                 self.name,
-                f"lists and mappings nested deeper than {self.limits.yaml_depth} levels",
+                text("nr.file.yaml_depth", n=self.limits.yaml_depth),
                 "yaml_depth",
                 self.limits.yaml_depth,
             )
@@ -381,21 +396,20 @@ class _YamlCount:
         parent.depth = max(parent.depth, depth + 1)
         parent.items += 1
         if parent.mapping and parent.items // 2 > self.limits.columns:
-            raise limit_error(
+            raise _limit_error(
                 self.name,
-                f"a mapping with more than {self.limits.columns:,} keys",
+                text("nr.file.yaml_keys", n=format_number(self.limits.columns)),
                 "columns",
                 self.limits.columns,
             )
         if not parent.mapping:
             self.list_items += 1
             if self.list_items > self.limits.rows:
-                raise limit_error(
-                    self.name, f"more than {self.limits.rows:,} list items", "rows", self.limits.rows
-                )
+                found = text("nr.file.yaml_items", n=format_number(self.limits.rows))
+                raise _limit_error(self.name, found, "rows", self.limits.rows)
 
 
-def _check_yaml_size(text: str, name: str, limits: ReadLimits) -> None:
+def _check_yaml_size(document: str, name: str, limits: ReadLimits) -> None:
     """Refuse, from the parser's events alone, YAML over the value, nesting, list and mapping limits.
 
     An alias counts as every value of what it repeats, so a "billion laughs" document (aliases of
@@ -403,7 +417,7 @@ def _check_yaml_size(text: str, name: str, limits: ReadLimits) -> None:
     mapping that contains it (a document that repeats itself without end) is refused too.
     """
     count = _YamlCount(name, limits)
-    for event in yaml.parse(text, Loader=_YamlLoader):
+    for event in yaml.parse(document, Loader=_YamlLoader):
         if isinstance(event, yaml.CollectionStartEvent):
             count.start(event.anchor, isinstance(event, yaml.MappingStartEvent))
         elif isinstance(event, yaml.CollectionEndEvent):
@@ -418,9 +432,9 @@ def _check_yaml_size(text: str, name: str, limits: ReadLimits) -> None:
                 count.anchors[event.anchor] = (1, 0)
         elif isinstance(event, yaml.AliasEvent):
             if any(node.anchor == event.anchor for node in count.open):
-                raise limit_error(
+                raise _limit_error(
                     name,
-                    f"alias *{event.anchor} repeats a list or mapping that contains it, without end",
+                    text("nr.file.alias_loop", alias=f"*{event.anchor}"),
                     "yaml_nodes",
                     limits.yaml_nodes,
                 )
@@ -438,9 +452,8 @@ def _index_lines(node: yaml.Node, path: KeyPath, lines: dict, problems: list[Pro
             if key in seen:
                 problems.append(
                     Problem(
-                        f"{key_path((*path, key))} (line {line})",
-                        f"key {key!r} appears twice (lines {seen[key]} and {line}); only the "
-                        f"last would count; keep one",
+                        text("nr.where.line", path=key_path((*path, key)), line=line),
+                        text("nr.file.duplicate_key", key=repr(key), first=seen[key], line=line),
                     )
                 )
             seen[key] = line
@@ -580,17 +593,13 @@ def _read_sheets(content: bytes, name: str, limits: ReadLimits) -> tuple[dict[st
     try:
         active = check_workbook_zip(content, name, limits)
         if active:
-            raise InputFileError(
-                f"{name}: the workbook holds {', '.join(active)}; a national report is kept whole in "
-                f"the store and shared, so it must be a plain workbook: remove the macros and links "
-                f"(Data > Edit Links > Break Link) and save it as 'Excel Workbook (.xlsx)'"
-            )
+            parts = ", ".join(_active_part(part) for part in active)
+            raise InputFileError(text("nr.file.active", file=name, parts=parts))
         workbook = open_workbook(content)
         try:
             if len(workbook.worksheets) > limits.sheets:
-                raise limit_error(
-                    name, f"the workbook has {len(workbook.worksheets):,} sheets", "sheets", limits.sheets
-                )
+                found = text("nr.file.sheets", n=format_number(len(workbook.worksheets)))
+                raise _limit_error(name, found, "sheets", limits.sheets)
             lang = _workbook_language(workbook, name, limits)
             budget = RowBudget(limits)
             sheets = {
@@ -609,6 +618,29 @@ def _read_sheets(content: bytes, name: str, limits: ReadLimits) -> tuple[dict[st
         raise ReportFormatError(
             name, [Problem(name, text("nr.err.not_xlsx", hint=hint, error=type(exc).__name__))]
         ) from None
+
+
+_ACTIVE_PART_KEYS = {
+    "VBA macros": "nr.file.part.vba",
+    "Excel 4.0 macro sheets": "nr.file.part.macrosheets",
+    "dialog sheets": "nr.file.part.dialogsheets",
+    "ActiveX controls": "nr.file.part.activex",
+    "embedded objects (OLE)": "nr.file.part.embeddings",
+    "links to other workbooks": "nr.file.part.external_links",
+    "external data connections": "nr.file.part.connections",
+    "a macro-enabled workbook type": "nr.file.part.macro_enabled",
+}
+"""What :func:`deerhabitat.io.workbook.active_parts` calls an active part (English) → its message key."""
+
+
+def _active_part(part: str) -> str:
+    """An active part as :func:`~deerhabitat.io.workbook.active_parts` describes it, in the current language.
+
+    ``VBA macros (xl/vbaProject.bin)`` → ``макросы VBA (xl/vbaProject.bin)``: the zip member stays as it is.
+    """
+    what, _, member = part.rpartition(" (")
+    key = _ACTIVE_PART_KEYS.get(what)
+    return f"{text(key)} ({member}" if key else part
 
 
 def _section_for_sheet(title: str) -> Section | None:
@@ -743,16 +775,14 @@ def write_report_file(
     path = Path(path)
     fmt = report_format(path)
     if path.exists() and not overwrite:
-        raise StoreError(f"{str(path)!r} already exists; choose another --out path, or pass --overwrite")
+        raise StoreError(text("nr.file.exists", path=repr(str(path))))
     try:
         if fmt == "yaml":
             path.write_text(render_report_yaml(report, lang=lang), encoding="utf-8")
         else:
             _save_workbook(build_report_workbook(report, lang=lang), path)
     except OSError as exc:
-        raise StoreError(
-            f"cannot write {str(path)!r} ({exc.strerror}); check the folder exists and is writable"
-        ) from exc
+        raise StoreError(text("nr.file.cannot_write", path=repr(str(path)), reason=exc.strerror)) from exc
     return path
 
 

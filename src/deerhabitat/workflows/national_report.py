@@ -144,7 +144,7 @@ def national_report_template(
         If ``country`` is not an ISO3 code, the language is not one of the template's, or the extension
         is not supported.
     StoreError
-        If ``out`` exists and ``overwrite`` is False.
+        If ``out`` exists and ``overwrite`` is False, or cannot be written (said in ``lang``).
     """
     problems = [
         Problem(option, text)
@@ -155,7 +155,8 @@ def national_report_template(
         raise ReportFormatError("the template", problems)
     country = country.strip().upper()
     report = _prefilled(open_store(store), country, lang) if prefill else template_report(country)
-    return write_report_file(report, out, overwrite=overwrite, lang=lang)
+    with language(lang):  # an existing or unwritable ``out`` is refused in the template's language
+        return write_report_file(report, out, overwrite=overwrite, lang=lang)
 
 
 def national_report_language(path: str | os.PathLike, *, limits: ReadLimits | None = None) -> str:
