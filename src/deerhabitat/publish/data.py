@@ -78,14 +78,23 @@ def display_name(row: Mapping) -> str:
     return str(row.get("name"))
 
 
-def with_display_names(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
-    """``frame`` with ``name`` in the current language (:func:`display_name`); unchanged in English."""
+def with_localised(frame: gpd.GeoDataFrame, column: str) -> gpd.GeoDataFrame:
+    """``frame`` with ``column`` in the current language: its ``<column>_<lang>`` where given.
+
+    Unchanged in English, or when the frame has no translation of ``column``.
+    """
     lang = current_language()
-    if lang == "en" or f"name_{lang}" not in frame.columns or "name" not in frame.columns:
+    translated = f"{column}_{lang}"
+    if lang == "en" or translated not in frame.columns or column not in frame.columns:
         return frame
     out = frame.copy()
-    out["name"] = [display_name(r) for r in out[["name", f"name_{lang}"]].to_dict("records")]
+    out[column] = [localised(r, column) for r in out[[column, translated]].to_dict("records")]
     return out
+
+
+def with_display_names(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """``frame`` with ``name`` in the current language (:func:`display_name`); unchanged in English."""
+    return with_localised(frame, "name")
 
 
 def display_source(row: Mapping) -> object:
@@ -112,12 +121,7 @@ def with_display_sources(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
 
     Only what is shown goes through here (popups); tables and CSV files keep ``source`` as stored.
     """
-    lang = current_language()
-    if lang == "en" or f"source_{lang}" not in frame.columns or "source" not in frame.columns:
-        return frame
-    out = frame.copy()
-    out["source"] = [display_source(r) for r in out[["source", f"source_{lang}"]].to_dict("records")]
-    return out
+    return with_localised(frame, "source")
 
 
 @dataclass(frozen=True)
