@@ -262,7 +262,8 @@ _MESSAGES: dict[str, str] = {
     "WGS 84) or neither",
     "nr.err.repeats": "{shown} repeats {where}; each entry needs its own {names}: merge the entries or "
     "correct one",
-    # the file itself: reading it (deerhabitat.io.national_report) and writing a template
+    # the file itself: reading it (deerhabitat.io.national_report; nr.file.limit is
+    # deerhabitat.io.workbook.limit_error's) and writing a template
     "nr.file.missing": "national report {path} does not exist; check the path",
     "nr.file.unreadable": "cannot read the national report {path} ({reason}); check that it is a readable "
     "file",
@@ -289,6 +290,20 @@ _MESSAGES: dict[str, str] = {
     "nr.file.yaml_items": "more than {n} list items",
     "nr.file.alias_loop": "alias {alias} repeats a list or mapping that contains it, without end",
     "nr.file.sheets": "the workbook has {n} sheets",
+    # a workbook (deerhabitat.io.workbook, shared with the layer imports)
+    "nr.file.uncompressed": "the workbook's parts expand to {size} MB",
+    "nr.file.refused": "{file}: refusing the workbook: {problems}; save it again from Excel or LibreOffice "
+    "as .xlsx",
+    "nr.file.rows": "more than {n} rows with data (sheet {sheet} and those before it)",
+    "nr.file.columns": "sheet {sheet} row {row} has a value in column {column}",
+    "nr.file.sheet.invalid": "{file}: sheet {sheet} is not a valid Excel sheet ({why}); save the workbook "
+    "again from Excel or LibreOffice as .xlsx",
+    "nr.file.sheet.nesting": "its XML nests deeper or wider than any sheet",
+    "nr.file.sheet.row_text": "row number {row} is not a whole number",
+    "nr.file.sheet.row_range": "row number {row} is outside 1 to {most}",
+    "nr.file.sheet.cell": "cell {cell} cannot be read ({error})",
+    "nr.file.sheet.column": "cell {cell} is beyond column XFD",
+    "nr.file.sheet.cells": "a row holds more cells than Excel allows",
     "nr.file.active": "{file}: the workbook holds {parts}; a national report is kept whole in the store and "
     "shared, so it must be a plain workbook: remove the macros and links (Data > Edit Links > Break Link) "
     "and save it as 'Excel Workbook (.xlsx)'",

@@ -233,7 +233,8 @@ def test_no_english_word_is_left_in_the_russian_file_messages():
     from deerhabitat.i18n import message
 
     allowed = re.compile(
-        r"`[^`]*`|--[\w-]+|\.\w+|\b(?:YAML|Excel|UTF|VBA|ActiveX|OLE|xlsx|yaml|yml)\b|\{\w+\}", re.IGNORECASE
+        r"`[^`]*`|--[\w-]+|\.\w+|\b(?:YAML|Excel|LibreOffice|XML|XFD|UTF|VBA|ActiveX|OLE|xlsx|yaml|yml)\b|\{\w+\}",
+        re.IGNORECASE,
     )
     for key in (k for k in ENGLISH if k.startswith("nr.file.")):
         russian = message(key, lang="ru")

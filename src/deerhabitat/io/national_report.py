@@ -38,8 +38,8 @@ from openpyxl.writer.excel import ExcelWriter
 
 from deerhabitat.errors import InputFileError, ReportFormatError, StoreError
 from deerhabitat.i18n import format_number
-from deerhabitat.io.workbook import RowBudget, check_workbook_zip, open_workbook, sheet_rows
-from deerhabitat.limits import MB, OPTIONS, ReadLimits
+from deerhabitat.io.workbook import RowBudget, check_workbook_zip, limit_error, open_workbook, sheet_rows
+from deerhabitat.limits import MB, ReadLimits
 from deerhabitat.nrschema import (
     CODE_LISTS,
     FORMAT_VERSION,
@@ -198,6 +198,10 @@ def report_language(path: str | os.PathLike, /, *, limits: ReadLimits | None = N
         workbook = open_workbook(content)
         try:
             return _workbook_language(workbook, Path(path).name, limits)
+        except (
+            InputFileError
+        ):  # the Lists sheet over a limit: reading the file says so, in the titles' language
+            return _titles_language(workbook)
         finally:
             workbook.close()
     except (InputFileError, ReportFormatError, *_UNREADABLE_XLSX):
@@ -216,6 +220,11 @@ def _workbook_language(workbook: Any, name: str, limits: ReadLimits) -> str:
                     lang = str(below[0]).strip().lower() if below else ""
                     if lang in TEMPLATE_LANGUAGES:
                         return lang
+    return _titles_language(workbook)
+
+
+def _titles_language(workbook: Any) -> str:
+    """The language of a workbook's sheet titles (``en`` when none is a translated title)."""
     found = (section_for_title(ws.title)[1] for ws in workbook.worksheets)
     titled = sorted({lang for lang in found if lang is not None and lang != "en"})
     return titled[0] if titled else "en"
@@ -233,45 +242,8 @@ def _read_bounded(path: Path, limits: ReadLimits) -> bytes:
     if len(content) > limits.file_bytes:
         size = path.stat().st_size if path.is_file() else len(content)
         found = text("nr.file.too_large", size=format_number(size / MB, decimals=1))
-        raise _limit_error(path.name, found, "file_mb", limits.file_mb, text("nr.file.mb"))
+        raise limit_error(path.name, found, "file_mb", limits.file_mb, text("nr.file.mb"))
     return content
-
-
-def _limit_error(file: str, found: str, limit: str, value: float, unit: str = "") -> InputFileError:
-    """:func:`deerhabitat.limits.limit_error` in the current language (the English is the same, to the byte).
-
-    Parameters
-    ----------
-    file : str
-        The file's name, named first.
-    found : str
-        What was found, already in the current language.
-    limit : str
-        Key of :data:`deerhabitat.limits.OPTIONS`.
-    value : float
-        The limit in force.
-    unit : str, optional
-        Unit of the value as the option takes it, in the current language (``MB``, ``МБ``).
-
-    Examples
-    --------
-    >>> from deerhabitat.limits import limit_error
-    >>> args = ("r.yaml", "the file is 2.0 MB", "file_mb", 1.5, "MB")
-    >>> str(_limit_error(*args)) == str(limit_error(*args))
-    True
-    """
-    shown = f"{value:g}" if isinstance(value, float) else str(value)
-    raised = value * 2
-    return InputFileError(
-        text(
-            "nr.file.limit",
-            file=file,
-            found=found,
-            option=OPTIONS[limit],
-            value=f"{shown} {unit}" if unit else shown,
-            raised=f"{raised:g}" if isinstance(raised, float) else str(raised),
-        )
-    )
 
 
 # -- YAML ---------------------------------------------------------------------------------------------
@@ -375,14 +347,14 @@ class _YamlCount:
     def check(self, values: int, depth: int) -> None:
         """Refuse a value that would take the document over the value or nesting limit."""
         if self.total + values > self.limits.yaml_nodes:
-            raise _limit_error(
+            raise limit_error(
                 self.name,
                 text("nr.file.yaml_values", n=format_number(self.limits.yaml_nodes)),
                 "yaml_nodes",
                 self.limits.yaml_nodes,
             )
         if len(self.open) + depth > self.limits.yaml_depth:
-            raise _limit_error(
+            raise limit_error(
                 self.name,
                 text("nr.file.yaml_depth", n=self.limits.yaml_depth),
                 "yaml_depth",
@@ -396,7 +368,7 @@ class _YamlCount:
         parent.depth = max(parent.depth, depth + 1)
         parent.items += 1
         if parent.mapping and parent.items // 2 > self.limits.columns:
-            raise _limit_error(
+            raise limit_error(
                 self.name,
                 text("nr.file.yaml_keys", n=format_number(self.limits.columns)),
                 "columns",
@@ -406,7 +378,7 @@ class _YamlCount:
             self.list_items += 1
             if self.list_items > self.limits.rows:
                 found = text("nr.file.yaml_items", n=format_number(self.limits.rows))
-                raise _limit_error(self.name, found, "rows", self.limits.rows)
+                raise limit_error(self.name, found, "rows", self.limits.rows)
 
 
 def _check_yaml_size(document: str, name: str, limits: ReadLimits) -> None:
@@ -432,7 +404,7 @@ def _check_yaml_size(document: str, name: str, limits: ReadLimits) -> None:
                 count.anchors[event.anchor] = (1, 0)
         elif isinstance(event, yaml.AliasEvent):
             if any(node.anchor == event.anchor for node in count.open):
-                raise _limit_error(
+                raise limit_error(
                     name,
                     text("nr.file.alias_loop", alias=f"*{event.anchor}"),
                     "yaml_nodes",
@@ -599,7 +571,7 @@ def _read_sheets(content: bytes, name: str, limits: ReadLimits) -> tuple[dict[st
         try:
             if len(workbook.worksheets) > limits.sheets:
                 found = text("nr.file.sheets", n=format_number(len(workbook.worksheets)))
-                raise _limit_error(name, found, "sheets", limits.sheets)
+                raise limit_error(name, found, "sheets", limits.sheets)
             lang = _workbook_language(workbook, name, limits)
             budget = RowBudget(limits)
             sheets = {

@@ -10,6 +10,11 @@ counted as they come, so a sheet over a limit is refused after reading at most t
 Before a workbook is opened its zip directory is checked (:func:`deerhabitat.io.archive.member_problems`)
 and the parts that can act when the file is opened in Excel (macros, ActiveX, embedded objects,
 links to other workbooks, data connections) are listed by :func:`active_parts`.
+
+The messages are in the current language of :mod:`deerhabitat.i18n` (keys ``nr.file.*`` of the
+``national_report`` domain, looked up by key so that this module imports none of the national report's):
+a Russian workbook is refused in Russian. The kinds of active part stay English here (the national report
+reader translates them, ``nr.file.part.*``), as do the zip problems of :mod:`deerhabitat.io.archive`.
 """
 
 from __future__ import annotations
@@ -26,8 +31,9 @@ from openpyxl.worksheet._read_only import ReadOnlyWorksheet
 from openpyxl.worksheet._reader import WorkSheetParser
 
 from deerhabitat.errors import InputFileError
+from deerhabitat.i18n import format_number, message
 from deerhabitat.io.archive import member_problems
-from deerhabitat.limits import EXCEL_MAX_COLUMNS, EXCEL_MAX_ROWS, MB, ReadLimits, limit_error
+from deerhabitat.limits import EXCEL_MAX_COLUMNS, EXCEL_MAX_ROWS, MB, OPTIONS, ReadLimits
 
 _NS = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 _ROW, _CELL = f"{_NS}row", f"{_NS}c"
@@ -44,6 +50,46 @@ ACTIVE_PARTS = {
     "xl/connections.xml": "external data connections",
 }
 """Zip member name (or folder) → what it is: the parts of a workbook that can act when it is opened."""
+
+
+def limit_error(file: str, found: str, limit: str, value: float, unit: str = "") -> InputFileError:
+    """:func:`deerhabitat.limits.limit_error` in the current language (the English is the same, to the byte).
+
+    Shared by the readers of :mod:`deerhabitat.io` that write their refusals in the current language (this
+    module's and :mod:`deerhabitat.io.national_report`'s); message ``nr.file.limit``.
+
+    Parameters
+    ----------
+    file : str
+        The file's name, named first.
+    found : str
+        What was found, already in the current language.
+    limit : str
+        Key of :data:`deerhabitat.limits.OPTIONS`.
+    value : float
+        The limit in force.
+    unit : str, optional
+        Unit of the value as the option takes it, in the current language (``MB``, ``МБ``).
+
+    Examples
+    --------
+    >>> from deerhabitat import limits
+    >>> args = ("r.yaml", "the file is 2.0 MB", "file_mb", 1.5, "MB")
+    >>> str(limit_error(*args)) == str(limits.limit_error(*args))
+    True
+    """
+    shown = f"{value:g}" if isinstance(value, float) else str(value)
+    raised = value * 2
+    return InputFileError(
+        message(
+            "nr.file.limit",
+            file=file,
+            found=found,
+            option=OPTIONS[limit],
+            value=f"{shown} {unit}" if unit else shown,
+            raised=f"{raised:g}" if isinstance(raised, float) else str(raised),
+        )
+    )
 
 
 def active_parts(archive: zipfile.ZipFile) -> list[str]:
@@ -89,19 +135,11 @@ def check_workbook_zip(source: bytes | str, name: str, limits: ReadLimits) -> li
         infos = archive.infolist()
         total = sum(i.file_size for i in infos)
         if total > limits.uncompressed_bytes:
-            raise limit_error(
-                name,
-                f"the workbook's parts expand to {total / MB:,.1f} MB",
-                "uncompressed_mb",
-                limits.uncompressed_mb,
-                "MB",
-            )
+            found = message("nr.file.uncompressed", size=format_number(total / MB, decimals=1))
+            raise limit_error(name, found, "uncompressed_mb", limits.uncompressed_mb, message("nr.file.mb"))
         problems = member_problems(infos, max_total_bytes=limits.uncompressed_bytes)
         if problems:
-            raise InputFileError(
-                f"{name}: refusing the workbook: {'; '.join(problems[:5])}; save it again from "
-                f"Excel or LibreOffice as .xlsx"
-            )
+            raise InputFileError(message("nr.file.refused", file=name, problems="; ".join(problems[:5])))
         return active_parts(archive)
 
 
@@ -144,12 +182,8 @@ class RowBudget:
         """Count one row with data; raise the limit error past the limit."""
         self.used += 1
         if self.used > self.limits.rows:
-            raise limit_error(
-                name,
-                f"more than {self.limits.rows:,} rows with data (sheet {sheet!r} and those before it)",
-                "rows",
-                self.limits.rows,
-            )
+            found = message("nr.file.rows", n=format_number(self.limits.rows), sheet=repr(sheet))
+            raise limit_error(name, found, "rows", self.limits.rows)
 
 
 def sheet_rows(worksheet: Any, name: str, budget: RowBudget) -> list[tuple[int, tuple]]:
@@ -191,7 +225,7 @@ def _stream_rows(worksheet: Any, name: str, budget: RowBudget) -> Iterator[tuple
                 if cell_depth:
                     cell_parts += 1
                 if len(stack) > 64 or cell_parts > _HELD_LIMIT:
-                    raise _invalid(name, title, "its XML nests deeper or wider than any sheet")
+                    raise _invalid(name, title, message("nr.file.sheet.nesting"))
                 if element.tag == _ROW:
                     parser.row_counter = _row_number(element, parser.row_counter, name, title)
                     parser.col_counter = 0
@@ -218,9 +252,12 @@ def _row_number(element: Element, previous: int, name: str, title: str) -> int:
     try:
         number = int(text) if text is not None else previous + 1
     except ValueError:
-        raise _invalid(name, title, f"row number {str(text)[:20]!r} is not a whole number") from None
+        raise _invalid(name, title, message("nr.file.sheet.row_text", row=repr(str(text)[:20]))) from None
     if not 1 <= number <= EXCEL_MAX_ROWS:
-        raise _invalid(name, title, f"row number {number:,} is outside 1 to {EXCEL_MAX_ROWS:,}")
+        why = message(
+            "nr.file.sheet.row_range", row=format_number(number), most=format_number(EXCEL_MAX_ROWS)
+        )
+        raise _invalid(name, title, why)
     return number
 
 
@@ -229,32 +266,26 @@ def _add_cell(parser: WorkSheetParser, element: Element, cells: dict, name: str,
     try:
         value = parser.parse_cell(element)["value"]
     except (ValueError, KeyError, IndexError, TypeError, OverflowError) as exc:
-        raise _invalid(
-            name, title, f"cell {str(reference)[:20]!r} cannot be read ({type(exc).__name__})"
-        ) from None
+        why = message("nr.file.sheet.cell", cell=repr(str(reference)[:20]), error=type(exc).__name__)
+        raise _invalid(name, title, why) from None
     column = parser.col_counter
     if not 1 <= column <= EXCEL_MAX_COLUMNS:
-        raise _invalid(name, title, f"cell {str(reference)[:20]!r} is beyond column XFD")
+        raise _invalid(name, title, message("nr.file.sheet.column", cell=repr(str(reference)[:20])))
     if value is not None:
         cells[column] = value
     if len(cells) > EXCEL_MAX_COLUMNS:  # pragma: no cover - columns are bounded above
-        raise _invalid(name, title, "a row holds more cells than Excel allows")
+        raise _invalid(name, title, message("nr.file.sheet.cells"))
 
 
 def _values(cells: dict[int, object], name: str, title: str, row: int, limits: ReadLimits) -> tuple:
     last = max(cells)
     if last > limits.columns:
-        raise limit_error(
-            name,
-            f"sheet {title!r} row {row:,} has a value in column {last:,}",
-            "columns",
-            limits.columns,
+        found = message(
+            "nr.file.columns", sheet=repr(title), row=format_number(row), column=format_number(last)
         )
+        raise limit_error(name, found, "columns", limits.columns)
     return tuple(cells.get(column) for column in range(1, last + 1))
 
 
 def _invalid(name: str, title: str, why: str) -> InputFileError:
-    return InputFileError(
-        f"{name}: sheet {title!r} is not a valid Excel sheet ({why}); save the workbook again from Excel "
-        f"or LibreOffice as .xlsx"
-    )
+    return InputFileError(message("nr.file.sheet.invalid", file=name, sheet=repr(title), why=why))
