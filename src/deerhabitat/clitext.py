@@ -1,12 +1,12 @@
 """What the command line prints: result lines, notes, errors and progress labels: the "cli" message domain.
 
-The commands that take ``--lang`` (``report``, ``map``, ``national-report template|validate|import``) print
-these through :func:`deerhabitat.i18n.message` in the chosen language; every other command prints the
-English. The English here is exactly what the commands printed before they had translations (tests assert on
-it). Progress labels (``progress.*``) are looked up where the work starts, so a task run under
-:func:`deerhabitat.i18n.language` is labelled in that language. A few store and output errors a report or map
-run meets (``error.*``) are built here too, in the language of the run. Translations:
-``locale/<lang>/LC_MESSAGES/cli.po``.
+The commands that take ``--lang`` (``report``, ``map``, ``national-report
+template|validate|import|progress``) print these through :func:`deerhabitat.i18n.message` in the chosen
+language; every other command prints the English. The English here is exactly what the commands printed
+before they had translations (tests assert on it). Progress labels (``progress.*``) are looked up where the
+work starts, so a task run under :func:`deerhabitat.i18n.language` is labelled in that language. A few
+store and output errors a report or map run meets (``error.*``) are built here too, in the language of the
+run. Translations: ``locale/<lang>/LC_MESSAGES/cli.po``.
 
 This module imports nothing, so any layer may look up its messages.
 """
@@ -41,6 +41,18 @@ ENGLISH: Mapping[str, str] = {
     "progress.occurrences.import": "Import {source} occurrences",
     "progress.layer.check": "Check {kind}",
     "progress.layer.import": "Import {kind}",
+    # deerhabitat national-report progress (statuses of the Work Programme: the codes domain)
+    "cli.wp.empty": "No national report and no reporting cycle in the store: no Work Programme status yet.",
+    "cli.wp.head": "Work Programme status in {period} (previous period: {previous})",
+    "cli.wp.no_previous": "none",
+    "cli.wp.row": "{action:<18} {country}  {status:<13} was {previous:<13} {progress:<15} [{source}]",
+    "cli.wp.no_report": "no report",
+    "cli.wp.not-reported": "not reported",
+    "cli.wp.first-period": "first period",
+    "cli.wp.first-reported": "first reported",
+    "cli.wp.advanced": "advanced",
+    "cli.wp.unchanged": "unchanged",
+    "cli.wp.regressed": "regressed",
     # errors a report or map run meets, in its language
     "error.store.missing": "store {path!r} does not exist; create it with `deerhabitat init {plain}` or pass "
     "an existing GeoPackage with --store",
@@ -52,6 +64,8 @@ ENGLISH: Mapping[str, str] = {
     "write (it is created when missing)",
     "error.out.file": "cannot write {path!r} ({reason}); check the output folder is writable and has free "
     "space",
+    "error.period.unknown": "no reporting period {period} in the store (periods: {periods}); pick one of "
+    "them, or open it with `deerhabitat national-report cycle open`",
     "error.map.unknown": "there is no map called {name!r} for this store; its maps are: {maps}; run "
     "`deerhabitat map` without a name for all of them",
 }

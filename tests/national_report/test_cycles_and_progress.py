@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 
 import pytest
 import yaml
@@ -241,3 +242,86 @@ def test_a_store_catalogue_for_a_new_programme(run_cli, store, tmp_path):
         ("WP 2021-2026: 9.7", False),
         ("WP 2021-2026: MONITOR", False),
     }
+
+
+def _latin_words(line: str) -> list[str]:
+    """The Latin words of a ``progress`` line once action ids, country codes and file names are taken out."""
+    line = re.sub(r"\bWP[\w.-]*|\b[A-Z]{3}\b|[\w.-]+\.(?:yaml|xlsx)|\bv\d+\b", " ", line)
+    return re.findall(r"[A-Za-z]+", line)
+
+
+def test_progress_in_russian_on_the_bundled_store_has_russian_headers_and_statuses(run_cli):
+    ru = run_cli("national-report", "progress", "--lang", "ru")
+    en = run_cli("national-report", "progress")
+    assert (ru.exit_code, en.exit_code) == (0, 0), (ru, en)
+    lines = ru.stdout.splitlines()
+    assert lines[0] == "Статус Программы работ за 2020-2023 (предыдущий период: нет)"
+    assert [word for line in lines for word in _latin_words(line)] == []
+    assert (
+        "WP2021-9.7         UZB  запланировано  было -              первый период   "
+        "[UZB 2020-2023 v1 UZB-2020-2023.yaml]"
+    ) in lines
+    assert any(" нет сведений " in line and line.endswith("[нет отчёта]") for line in lines)
+    assert any(" выполняется " in line for line in lines) and any(" выполнено " in line for line in lines)
+    # English as it always was: the codes themselves
+    english = en.stdout.splitlines()
+    assert english[0] == "Work Programme status in 2020-2023 (previous period: none)"
+    assert (
+        "WP2021-9.7         UZB  planned       was -             first-period    "
+        "[UZB 2020-2023 v1 UZB-2020-2023.yaml]"
+    ) in english
+    assert any("not-reported  was -" in line and line.endswith("[no report]") for line in english)
+    assert len(english) == len(lines)
+
+
+def test_progress_in_russian_across_two_periods_and_its_errors(run_cli, store, tmp_path, write_yaml):
+    write_yaml(tmp_path / "UZB-2.yaml", _report("UZB", 2024, 2024, "2025-06", [("9.7", "in-progress")]))
+    assert run_cli("national-report", "import", "UZB-2.yaml", "--store", store).exit_code == 0
+    ru = run_cli("national-report", "progress", "--store", store, "--lang", "ru")
+    assert ru.exit_code == 0, ru
+    lines = ru.stdout.splitlines()
+    assert lines[0] == "Статус Программы работ за 2024 (предыдущий период: 2020-2023)"
+    assert (
+        "WP2021-9.7         UZB  выполняется    было запланировано  продвинулось    [UZB 2024 v1 UZB-2.yaml]"
+    ) in lines
+    assert any("нет сведений   было не начато      нет сведений" in line for line in lines), lines
+    assert [word for line in lines for word in _latin_words(line)] == []
+    en = run_cli("national-report", "progress", "--store", store).stdout.splitlines()
+    assert (
+        "WP2021-9.7         UZB  in-progress   was planned       advanced        [UZB 2024 v1 UZB-2.yaml]"
+        in en
+    )
+    # --json keeps the codes whatever the language
+    as_json = run_cli("national-report", "progress", "--store", store, "--lang", "ru", "--json")
+    cells = {(c["id"], c["country"]): c for c in json.loads(as_json.stdout)}
+    assert (cells[("WP2021-9.7", "UZB")]["status"], cells[("WP2021-9.7", "UZB")]["progress"]) == (
+        "in-progress",
+        "advanced",
+    )
+    for lang, expected in (
+        (
+            "ru",
+            "Ошибка: в хранилище нет отчётного периода 1999 (периоды: 2020-2023, 2024); выберите один из них "
+            "или откройте его командой `deerhabitat national-report cycle open`",
+        ),
+        (
+            "en",
+            "Error: no reporting period 1999 in the store (periods: 2020-2023, 2024); pick one of them, or "
+            "open it with `deerhabitat national-report cycle open`",
+        ),
+    ):
+        refused = run_cli("national-report", "progress", "--store", store, "--period", "1999", "--lang", lang)
+        assert refused.exit_code == 1, refused
+        assert refused.stderr.splitlines() == [expected]
+
+
+def test_progress_in_russian_on_an_empty_store(run_cli, tmp_path):
+    path = Store.create(tmp_path / "empty.gpkg").path
+    ru = run_cli("national-report", "progress", "--store", path, "--lang", "ru")
+    en = run_cli("national-report", "progress", "--store", path)
+    assert ru.stdout.splitlines() == [
+        "В хранилище нет ни национальных отчётов, ни отчётных циклов: статусов Программы работ пока нет."
+    ]
+    assert en.stdout.splitlines() == [
+        "No national report and no reporting cycle in the store: no Work Programme status yet."
+    ]

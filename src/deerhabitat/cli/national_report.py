@@ -262,32 +262,71 @@ def list_command(store: str | None, as_json: bool) -> None:
 )
 @store_opt
 @json_opt
-def progress_command(period: str | None, store: str | None, as_json: bool) -> None:
+@click.option(
+    "--lang",
+    type=click.Choice(_LANGUAGES),
+    default="en",
+    show_default=True,
+    callback=remember_language,
+    help="Language of the table and the messages (statuses as words: 'выполняется' for in-progress); "
+    "--json keeps the codes.",
+)
+def progress_command(period: str | None, store: str | None, as_json: bool, lang: str) -> None:
     """The Work Programme action x country matrix of a period: status, progress, the report behind each."""
+    from deerhabitat.i18n import message
     from deerhabitat.workflows import national_report_progress
 
+    use_language(lang)
     matrix = national_report_progress(store=store, period=period)
     if as_json:
         echo_json(matrix.astype(object).where(matrix.notna(), None).to_dict(orient="records"))
         return
     if matrix.empty:
-        click.echo("No national report and no reporting cycle in the store: no Work Programme status yet.")
+        click.echo(message("cli.wp.empty"))
         return
+    previous = matrix["previous_period"].iloc[0]
     click.echo(
-        f"Work Programme status in {matrix['period'].iloc[0]} "
-        f"(previous period: {matrix['previous_period'].iloc[0] or 'none'})"
+        message(
+            "cli.wp.head", period=matrix["period"].iloc[0], previous=previous or message("cli.wp.no_previous")
+        )
     )
     for row in matrix.to_dict("records"):
         source = (
             f"{row['country']} {row['period']} v{row['report_version']} {row['report_file']}"
             if isinstance(row["report_file"], str)
-            else "no report"
+            else message("cli.wp.no_report")
         )
         click.echo(
-            f"{row['id']:<18} {row['country']}  {row['status']:<13} "
-            f"was {row['previous_status'] or '-'!s:<13} "
-            f"{row['progress']:<15} [{source}]"
+            message(
+                "cli.wp.row",
+                action=row["id"],
+                country=row["country"],
+                status=_wp_word(row["status"], lang),
+                previous=_wp_word(row["previous_status"], lang) if row["previous_status"] else "-",
+                progress=_wp_word(row["progress"], lang),
+                source=source,
+            )
         )
+
+
+_WP_WORDS = ("not-reported", "first-period", "first-reported", "advanced", "unchanged", "regressed")
+"""Statuses and progress of the Work Programme matrix that are not codes of the data (``cli.wp.<word>``)."""
+
+
+def _wp_word(code: str, lang: str) -> str:
+    """A Work Programme status or progress as ``progress`` prints it: the code in English, else words.
+
+    A status is a code of the data (``in-progress`` → ``code.in-progress`` of the codes domain, as are
+    ``not-comparable`` and the other statuses); the words of :data:`_WP_WORDS` are ``cli.wp.<word>``.
+    """
+    from deerhabitat.i18n import message
+    from deerhabitat.vocabulary import ENGLISH, code_key
+
+    if lang == "en":
+        return str(code)
+    if code in _WP_WORDS:
+        return message(f"cli.wp.{code}")
+    return message(code_key(code)) if code_key(code) in ENGLISH else str(code)
 
 
 @national_report_group.group("cycle")

@@ -13,7 +13,7 @@ from deerhabitat.analysis.prefill import prefill_report
 from deerhabitat.analysis.reporting import reporting_status
 from deerhabitat.analysis.work_programme import report_periods, work_programme_matrix, work_programme_status
 from deerhabitat.errors import ConfigError, ReportFormatError
-from deerhabitat.i18n import language
+from deerhabitat.i18n import language, message
 from deerhabitat.io import Provenance, Store
 from deerhabitat.io.national_report import (
     ReportFile,
@@ -450,10 +450,7 @@ def national_report_progress(
     wanted = periods[-1] if period is None else _period(period)
     if wanted not in periods:
         known = ", ".join(period_label(*p) for p in periods)
-        raise ConfigError(
-            f"no reporting period {period_label(*wanted)} in the store (periods: {known}); "
-            f"pick one of them, or open it with `deerhabitat national-report cycle open`"
-        )
+        raise ConfigError(message("error.period.unknown", period=period_label(*wanted), periods=known))
     return work_programme_matrix(status, wanted)
 
 
