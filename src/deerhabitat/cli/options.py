@@ -10,7 +10,7 @@ option             used by
 ``--max-...``      national-report validate|import (limits, :mod:`deerhabitat.limits`)
 ``--workers``      occurrence-counts, analyze (:class:`deerhabitat.analysis.engine.EngineOptions`)
 ``--scheduler``    occurrence-counts, analyze
-``--lang``         map, report, national-report template|validate|import (:func:`use_language`)
+``--lang``         map, report, national-report template|validate|import|progress (:func:`use_language`)
 =================  ============================================================================
 """
 
