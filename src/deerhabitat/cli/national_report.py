@@ -9,9 +9,9 @@ import click
 from deerhabitat.cli.options import (
     echo_json,
     json_opt,
+    lang_option,
     limit_options,
     read_limits,
-    remember_language,
     store_opt,
     use_language,
 )
@@ -53,10 +53,6 @@ def _fail(problems: list[Problem], path: str) -> None:
     click.get_current_context().exit(1)
 
 
-_LANGUAGES = ("en", "ru")
-"""Languages of the template (deerhabitat.nrtext.TEMPLATE_LANGUAGES, here without importing it)."""
-
-
 def _messages_lang(path: str, lang: str | None, limits: dict) -> str:
     """``--lang``, else the language of the report's template (English for YAML)."""
     from deerhabitat.workflows import national_report_language
@@ -64,12 +60,9 @@ def _messages_lang(path: str, lang: str | None, limits: dict) -> str:
     return lang or national_report_language(path, limits=read_limits(limits))
 
 
-lang_opt = click.option(
-    "--lang",
-    type=click.Choice(_LANGUAGES),
+lang_opt = lang_option(
+    "Language of the messages (default: the language of the report's template; English for YAML).",
     default=None,
-    callback=remember_language,
-    help="Language of the messages (default: the language of the report's template; English for YAML).",
 )
 
 
@@ -98,14 +91,9 @@ def national_report_group() -> None:
 )
 @click.option("--out", required=True, type=click.Path(dir_okay=False), help="The file to write.")
 @click.option("--overwrite", is_flag=True, help="Replace --out if it exists.")
-@click.option(
-    "--lang",
-    type=click.Choice(_LANGUAGES),
-    default="en",
-    show_default=True,
-    callback=remember_language,
-    help="Language of the template: sheet titles, labels, instructions and drop-down lists (a YAML template "
-    "keeps English keys, with comments in this language).",
+@lang_option(
+    "Language of the template: sheet titles, labels, instructions and drop-down lists (a YAML template "
+    "keeps English keys, with comments in this language)."
 )
 @click.option(
     "--store",
@@ -262,14 +250,9 @@ def list_command(store: str | None, as_json: bool) -> None:
 )
 @store_opt
 @json_opt
-@click.option(
-    "--lang",
-    type=click.Choice(_LANGUAGES),
-    default="en",
-    show_default=True,
-    callback=remember_language,
-    help="Language of the table and the messages (statuses as words: 'выполняется' for in-progress); "
-    "--json keeps the codes.",
+@lang_option(
+    "Language of the table and the messages (statuses as words: 'выполняется' for in-progress); "
+    "--json keeps the codes."
 )
 def progress_command(period: str | None, store: str | None, as_json: bool, lang: str) -> None:
     """The Work Programme action x country matrix of a period: status, progress, the report behind each."""

@@ -51,6 +51,26 @@ def remember_language(ctx: click.Context, param: click.Parameter, value: str | N
     return value
 
 
+def lang_option(help: str, *, default: str | None = "en") -> Any:
+    """A ``--lang en|ru`` option whose language also writes the command's messages and ``Error:`` line.
+
+    Parameters
+    ----------
+    help : str
+        What the language chooses, for ``--help``.
+    default : str or None, default "en"
+        None: the command decides (a national report's template language).
+    """
+    return click.option(
+        "--lang",
+        type=click.Choice(("en", "ru")),
+        default=default,
+        show_default=default is not None,
+        callback=remember_language,
+        help=help,
+    )
+
+
 def use_language(lang: str) -> None:
     """Print the rest of the command in ``lang``: messages, notes, progress labels and the ``Error:`` line.
 
