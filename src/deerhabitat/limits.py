@@ -26,8 +26,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from deerhabitat.errors import InputFileError
-
 MB = 1024 * 1024
 
 EXCEL_MAX_ROWS = 1_048_576
@@ -79,35 +77,3 @@ OPTIONS = {
     "yaml_depth": "--max-yaml-depth",
 }
 """Limit → the command-line option that raises it."""
-
-
-def limit_error(file: str, found: str, limit: str, value: float, unit: str = "") -> InputFileError:
-    """The error for input over a limit: what was found, the limit, and the option that raises it.
-
-    Parameters
-    ----------
-    file : str
-        The file (its name), named first in the message.
-    found : str
-        What was found, e.g. ``"sheet 'Populations' has more than 100,000 rows with data"``.
-    limit : str
-        Key of :data:`OPTIONS`.
-    value : float
-        The limit in force.
-    unit : str, optional
-        Unit of the value, as the option takes it (``"MB"``).
-
-    Examples
-    --------
-    >>> str(limit_error("r.yaml", "nesting deeper than 20 levels", "yaml_depth", 20)).split(";")[0]
-    'r.yaml: nesting deeper than 20 levels (limit: --max-yaml-depth 20)'
-    """
-    option = OPTIONS[limit]
-    shown = f"{value:g}" if isinstance(value, float) else str(value)
-    raised = value * 2
-    raised_shown = f"{raised:g}" if isinstance(raised, float) else str(raised)
-    return InputFileError(
-        f"{file}: {found} (limit: {option} {shown}{' ' + unit if unit else ''}); a file this large or "
-        f"complex is more likely damaged or built to exhaust memory than real data: check it, or if it is "
-        f"genuine raise the limit, e.g. {option} {raised_shown}"
-    )

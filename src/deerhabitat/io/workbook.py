@@ -53,10 +53,10 @@ ACTIVE_PARTS = {
 
 
 def limit_error(file: str, found: str, limit: str, value: float, unit: str = "") -> InputFileError:
-    """:func:`deerhabitat.limits.limit_error` in the current language (the English is the same, to the byte).
+    """The error for input over a limit: what was found, the limit, and the option that raises it.
 
-    Shared by the readers of :mod:`deerhabitat.io` that write their refusals in the current language (this
-    module's and :mod:`deerhabitat.io.national_report`'s); message ``nr.file.limit``.
+    In the current language (message ``nr.file.limit``); shared by the readers of :mod:`deerhabitat.io`
+    that write their refusals in it (this module's and :mod:`deerhabitat.io.national_report`'s).
 
     Parameters
     ----------
@@ -73,10 +73,10 @@ def limit_error(file: str, found: str, limit: str, value: float, unit: str = "")
 
     Examples
     --------
-    >>> from deerhabitat import limits
-    >>> args = ("r.yaml", "the file is 2.0 MB", "file_mb", 1.5, "MB")
-    >>> str(limit_error(*args)) == str(limits.limit_error(*args))
-    True
+    >>> str(limit_error("r.yaml", "nesting deeper than 20 levels", "yaml_depth", 20)).split(";")[0]
+    'r.yaml: nesting deeper than 20 levels (limit: --max-yaml-depth 20)'
+    >>> str(limit_error("r.yaml", "the file is 2.0 MB", "file_mb", 1.5, "MB")).split(";")[0]
+    'r.yaml: the file is 2.0 MB (limit: --max-file-mb 1.5 MB)'
     """
     shown = f"{value:g}" if isinstance(value, float) else str(value)
     raised = value * 2
